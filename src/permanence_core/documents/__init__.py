@@ -1,0 +1,1 @@
+"""Documents: the seed forms, meeting records and the panel pack, generated and read back."""

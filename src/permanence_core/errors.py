@@ -1,0 +1,52 @@
+"""The library's own error types: every failure a caller should handle is one of these."""
+
+from __future__ import annotations
+
+import attrs
+
+
+class PermanenceError(Exception):
+    """Base class for every error the library raises on purpose."""
+
+
+class ModelValueError(PermanenceError, ValueError):
+    """A value given to the permanence model is invalid; the message names the field and the value."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}: {value!r} {reason}")
+
+
+@attrs.frozen(kw_only=True)
+class Location:
+    """Where a piece of input came from: file, row (or XML line), element and field."""
+
+    source: str
+    row: int | None = None
+    field: str | None = None
+    element: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.source]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.element:
+            parts.append(self.element)
+        if self.field:
+            parts.append(self.field)
+        return ", ".join(parts)
+
+
+class InputError(PermanenceError):
+    """Input could not be read at all (missing folder, unreadable file, malformed configuration)."""
+
+    def __init__(self, location: Location | str, reason: str) -> None:
+        self.location = location
+        self.reason = reason
+        super().__init__(f"{location}: {reason}")
+
+
+class ConfigError(InputError):
+    """A configuration or profile file is malformed; the message names the file and the key."""

@@ -1,0 +1,57 @@
+"""Validators shared by the model classes: each failure names the field and the value."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Container
+from typing import Any
+
+import attrs
+
+from permanence_core.errors import ModelValueError
+
+
+def in_codes(codes: Container[str], what: str) -> Callable[[Any, attrs.Attribute, Any], None]:
+    """Validate that an optional value is one of ``codes``."""
+
+    def check(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+        if value is not None and value not in codes:
+            raise ModelValueError(attribute.name, value, f"is not a valid {what} code")
+
+    return check
+
+
+def not_blank(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    """Validate a required, non-empty string."""
+    if not isinstance(value, str) or not value.strip():
+        raise ModelValueError(attribute.name, value, "must be a non-empty string")
+
+
+def optional_date(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    """Validate an optional ``datetime.date`` (a datetime is refused: the model holds days)."""
+    if value is not None and (not isinstance(value, dt.date) or isinstance(value, dt.datetime)):
+        raise ModelValueError(attribute.name, value, "must be a date")
+
+
+def required_date(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    """Validate a required ``datetime.date``."""
+    if value is None:
+        raise ModelValueError(attribute.name, value, "is required")
+    optional_date(instance, attribute, value)
+
+
+def not_before(other: str) -> Callable[[Any, attrs.Attribute, Any], None]:
+    """Validate that an optional end date is not before the instance's ``other`` date."""
+
+    def check(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+        optional_date(instance, attribute, value)
+        start = getattr(instance, other)
+        if value is not None and start is not None and value < start:
+            raise ModelValueError(attribute.name, value, f"is before {other} {start.isoformat()}")
+
+    return check
+
+
+def to_tuple(value: Any) -> tuple:
+    """Convert any iterable to a tuple so frozen records stay hashable and immutable."""
+    return tuple(value) if value is not None else ()

@@ -1,0 +1,124 @@
+"""CaseRecord: everything the library knows about one child, from whichever source."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import attrs
+
+from permanence_core.errors import ModelValueError
+from permanence_core.model._validators import optional_date, to_tuple
+from permanence_core.model.adoption import AdoptionMilestones
+from permanence_core.model.care import (
+    Episode,
+    LegalStatusSpell,
+    PeriodOfCare,
+    PlacementSpell,
+    PreviousPermanence,
+    Review,
+)
+from permanence_core.model.child import Child
+from permanence_core.model.meetings import Meeting
+from permanence_core.model.narrative import CaseNarrative, SignOff
+from permanence_core.model.people import AllocatedWorker, FamilyMember, Sibling, Views
+from permanence_core.model.plan import PermanencePlan
+from permanence_core.model.proceedings import CareProceedings
+
+
+class Facet(enum.StrEnum):
+    """A kind of fact a source can supply. A rule whose facts the source lacks is not assessable,
+    so a bare SSDA903 return (no plans, no proceedings) does not drown a council in false alerts."""
+
+    CARE = "care"
+    REVIEWS = "reviews"
+    ADOPTION = "adoption"
+    PLANS = "plans"
+    MEETINGS = "meetings"
+    PROCEEDINGS = "proceedings"
+    SIBLINGS = "siblings"
+    WORKERS = "workers"
+
+
+def _facets(value: object) -> frozenset[Facet]:
+    return frozenset(Facet(v) for v in (value or ()))
+
+
+def _sorted_by(key: str):
+    def convert(value: object) -> tuple:
+        items = to_tuple(value)
+        return tuple(sorted(items, key=lambda item: getattr(item, key) or dt.date.min))
+
+    return convert
+
+
+@attrs.frozen(kw_only=True)
+class CaseRecord:
+    """One child's case: care history, reviews, proceedings, plans, meetings, people and views."""
+
+    child: Child
+    coverage: frozenset[Facet] = attrs.field(factory=frozenset, converter=_facets)
+    periods_of_care: tuple[PeriodOfCare, ...] = attrs.field(default=(), converter=_sorted_by("start"))
+    legal_statuses: tuple[LegalStatusSpell, ...] = attrs.field(default=(), converter=_sorted_by("start"))
+    placements: tuple[PlacementSpell, ...] = attrs.field(default=(), converter=_sorted_by("start"))
+    reviews: tuple[Review, ...] = attrs.field(default=(), converter=_sorted_by("date"))
+    previous_permanence: PreviousPermanence | None = None
+    adoption: AdoptionMilestones | None = None
+    proceedings: tuple[CareProceedings, ...] = attrs.field(default=(), converter=_sorted_by("issue_date"))
+    permanence_decision_date: dt.date | None = attrs.field(default=None, validator=optional_date)
+    plans: tuple[PermanencePlan, ...] = attrs.field(default=(), converter=_sorted_by("decided_on"))
+    meetings: tuple[Meeting, ...] = attrs.field(default=(), converter=_sorted_by("date"))
+    referral_date: dt.date | None = attrs.field(default=None, validator=optional_date)
+    siblings: tuple[Sibling, ...] = attrs.field(default=(), converter=to_tuple)
+    family: tuple[FamilyMember, ...] = attrs.field(default=(), converter=to_tuple)
+    workers: tuple[AllocatedWorker, ...] = attrs.field(default=(), converter=to_tuple)
+    views: Views | None = None
+    narrative: CaseNarrative | None = None
+    signoffs: tuple[SignOff, ...] = attrs.field(default=(), converter=to_tuple)
+
+    @meetings.validator
+    def _meetings_name_child(self, attribute: attrs.Attribute, value: tuple[Meeting, ...]) -> None:
+        for meeting in value:
+            if meeting.children and self.child.child_id not in meeting.children:
+                raise ModelValueError(attribute.name, meeting.meeting_id, f"does not include child {self.child_id}")
+
+    @property
+    def child_id(self) -> str:
+        """The case-system id."""
+        return self.child.child_id
+
+    @property
+    def episodes(self) -> tuple[Episode, ...]:
+        """Every episode of every period, in order."""
+        return tuple(e for period in self.periods_of_care for e in period.episodes)
+
+    @property
+    def current_plan(self) -> PermanencePlan | None:
+        """The latest plan, or None when none is recorded."""
+        return self.plans[-1] if self.plans else None
+
+    def period_on(self, day: dt.date) -> PeriodOfCare | None:
+        """The period of care (short breaks excluded) the child is in on ``day``."""
+        for period in reversed(self.periods_of_care):
+            if not period.short_break and period.is_open_on(day):
+                return period
+        return None
+
+    def latest_period(self, as_of: dt.date) -> PeriodOfCare | None:
+        """The latest period of care (short breaks excluded) that started on or before ``as_of``."""
+        started = [p for p in self.periods_of_care if not p.short_break and p.start <= as_of]
+        return started[-1] if started else None
+
+    def legal_status_on(self, day: dt.date) -> str | None:
+        """The legal status in force on ``day``."""
+        for spell in reversed(self.legal_statuses):
+            if spell.start <= day and (spell.end is None or day < spell.end):
+                return spell.code
+        return None
+
+    def placement_on(self, day: dt.date) -> PlacementSpell | None:
+        """The placement in force on ``day``."""
+        for spell in reversed(self.placements):
+            if spell.start <= day and (spell.end is None or day < spell.end):
+                return spell
+        return None

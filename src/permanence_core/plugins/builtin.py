@@ -1,0 +1,56 @@
+"""The core's own adapters, profiles and templates, registered through the same hooks as any plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from permanence_core.adapters import AdapterInfo, LoadResult, Receipt, WriteBackItem
+from permanence_core.plugins import hookimpl
+
+
+@hookimpl
+def permanence_register_adapters(register: Callable[[AdapterInfo], None]) -> None:
+    """The built-in SSDA903 adapter."""
+    from permanence_core.adapters.ssda903 import ADAPTER
+
+    register(ADAPTER)
+
+
+@hookimpl
+def permanence_load_records(adapter: str, source: str, options: Mapping[str, Any]) -> LoadResult | None:
+    """Load an SSDA903 return (CSV folder or XML file) plus the optional permanence pack."""
+    if adapter != "ssda903":
+        return None
+    from permanence_core.adapters.ssda903 import load
+
+    return load(source, options)
+
+
+@hookimpl
+def permanence_write_back(adapter: str, item: WriteBackItem, options: Mapping[str, Any]) -> Receipt | None:
+    """The SSDA903 adapter has no system to write to: items go to the outbox folder."""
+    if adapter != "ssda903":
+        return None
+    from permanence_core.adapters.outbox import Outbox
+
+    return Outbox.from_options(options).deliver(item)
+
+
+@hookimpl
+def permanence_register_profiles(register: Callable[[str, str], None]) -> None:
+    """The statutory England profile and the seed councils' local profiles."""
+    from permanence_core.rules.profiles import builtin_profiles
+
+    for name, text in builtin_profiles().items():
+        register(name, text)
+
+
+@hookimpl
+def permanence_register_templates(register: Callable[[str, Path], None]) -> None:
+    """The built-in document templates."""
+    from permanence_core.documents.templates import builtin_templates
+
+    for name, path in builtin_templates().items():
+        register(name, path)

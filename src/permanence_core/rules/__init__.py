@@ -1,0 +1,1 @@
+"""The timescale rules engine: profiles of rules as data, obligations and alerts."""

@@ -1,0 +1,128 @@
+"""The neutral JSON interchange format of a CaseRecord: one private cattrs converter and its JSON Schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import types
+import typing
+from collections.abc import Iterable
+from importlib import resources
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.preconf.json import make_converter
+
+from permanence_core.errors import ModelValueError
+from permanence_core.model import CaseRecord
+
+#: Version of the interchange format; bump the major part on any incompatible change.
+INTERCHANGE_VERSION = "1.0"
+SCHEMA_FILE = f"caserecord-{INTERCHANGE_VERSION}.schema.json"
+
+_converter = make_converter(forbid_extra_keys=True, omit_if_default=True)
+_converter.register_unstructure_hook(dt.date, lambda value: value.isoformat())
+_converter.register_structure_hook(dt.date, lambda value, _type: dt.date.fromisoformat(value))
+_converter.register_unstructure_hook_func(
+    lambda tp: isinstance(tp, type) and issubclass(tp, enum.Enum), lambda member: member.value
+)
+
+
+class InterchangeError(ModelValueError):
+    """A JSON record does not fit the interchange format; ``field`` is the dotted path at fault."""
+
+
+def record_to_dict(record: CaseRecord) -> dict[str, Any]:
+    """Return the JSON-ready form of ``record``."""
+    return _converter.unstructure(record)
+
+
+def record_from_dict(data: dict[str, Any]) -> CaseRecord:
+    """Build a CaseRecord from its JSON form; InterchangeError names the path and the reason."""
+    try:
+        return _converter.structure(data, CaseRecord)
+    except cattrs.BaseValidationError as exc:
+        messages = cattrs.transform_error(exc, path="record")
+        raise InterchangeError("record", data.get("child", {}).get("identifiers", {}).get("case_id"),
+                               "; ".join(messages)) from None
+    except ModelValueError as exc:
+        raise InterchangeError(exc.field, exc.value, exc.reason) from None
+
+
+def dumps(records: Iterable[CaseRecord]) -> str:
+    """Serialise records as an interchange document (``{"schema_version", "records"}``)."""
+    document = {"schema_version": INTERCHANGE_VERSION, "records": [record_to_dict(r) for r in records]}
+    return json.dumps(document, indent=1, ensure_ascii=False)
+
+
+def loads(text: str) -> list[CaseRecord]:
+    """Parse an interchange document; every record must be valid (use the pack reader to collect errors)."""
+    document = json.loads(text)
+    check_version(document)
+    return [record_from_dict(item) for item in document["records"]]
+
+
+def check_version(document: dict[str, Any]) -> None:
+    """Refuse a document whose major version differs from ours."""
+    version = str(document.get("schema_version", ""))
+    if version.split(".")[0] != INTERCHANGE_VERSION.split(".")[0]:
+        raise InterchangeError("schema_version", version or None, f"is not supported (this library reads {INTERCHANGE_VERSION})")
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the published JSON Schema of the interchange document (shipped as a package file)."""
+    return json.loads(resources.files("permanence_core").joinpath("schemas", SCHEMA_FILE).read_text("utf-8"))
+
+
+def build_json_schema() -> dict[str, Any]:
+    """Derive the JSON Schema from the model classes (the shipped file is this, written out)."""
+    defs: dict[str, Any] = {}
+    _schema_for(CaseRecord, defs)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://permanence-core.invalid/schemas/{SCHEMA_FILE}",
+        "title": f"permanence_core case-record interchange, version {INTERCHANGE_VERSION}",
+        "type": "object",
+        "required": ["schema_version", "records"],
+        "additionalProperties": False,
+        "properties": {
+            "schema_version": {"type": "string", "pattern": f"^{INTERCHANGE_VERSION.split('.')[0]}\\."},
+            "records": {"type": "array", "items": {"$ref": "#/$defs/CaseRecord"}},
+        },
+        "$defs": dict(sorted(defs.items())),
+    }
+
+
+def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [_schema_for(arg, defs) for arg in args if arg is not type(None)]
+        schema = options[0] if len(options) == 1 else {"anyOf": options}
+        return {"anyOf": [schema, {"type": "null"}]} if type(None) in args else schema
+    if origin in (tuple, frozenset):
+        schema: dict[str, Any] = {"type": "array", "items": _schema_for(args[0], defs)}
+        if origin is frozenset:
+            schema["uniqueItems"] = True
+        return schema
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return {"type": "string", "enum": [member.value for member in tp]}
+    if attrs.has(tp):
+        if tp.__name__ not in defs:
+            defs[tp.__name__] = {}  # placeholder so recursive references terminate
+            hints = typing.get_type_hints(tp)
+            fields = attrs.fields(tp)
+            defs[tp.__name__] = {
+                "type": "object",
+                "additionalProperties": False,
+                "required": [f.name for f in fields if f.default is attrs.NOTHING],
+                "properties": {f.name: _schema_for(hints[f.name], defs) for f in fields},
+            }
+        return {"$ref": f"#/$defs/{tp.__name__}"}
+    simple = {str: {"type": "string"}, int: {"type": "integer"}, bool: {"type": "boolean"},
+              dt.date: {"type": "string", "format": "date"}}
+    if tp in simple:
+        return simple[tp]
+    raise TypeError(f"no JSON Schema mapping for {tp!r}")
