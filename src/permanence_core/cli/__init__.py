@@ -1,0 +1,35 @@
+"""The ``permanence`` command: one click group, one module per command family."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from permanence_core import __version__
+from permanence_core.cli.common import run_guarded
+from permanence_core.cli.plugins import plugins_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="permanence")
+@click.option("--debug", is_flag=True, help="Log debug messages to stderr (ids only, never personal data).")
+def cli(debug: bool) -> None:
+    """Permanence planning and tracking for looked-after children.
+
+    Exit codes: 0 ran; 1 the input could not be read; 2 usage error.
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+cli.add_command(plugins_command)
+
+
+def main() -> None:
+    """Entry point of the ``permanence`` console script."""
+    run_guarded(cli)

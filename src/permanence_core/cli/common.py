@@ -1,0 +1,70 @@
+"""What every command shares: options, output formats, errors on stderr with exit codes, progress bars."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from permanence_core.errors import PermanenceError
+
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+
+
+def run_guarded(command: click.Command) -> None:
+    """Run a click command so that the library's own errors print on stderr with exit code 1."""
+    try:
+        command.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_INPUT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except PermanenceError as exc:
+        click.echo(f"permanence: error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    sys.exit(EXIT_OK)
+
+
+def emit_json(data: Any) -> None:
+    """Print ``data`` as JSON on stdout (dates as ISO strings)."""
+    click.echo(json.dumps(data, indent=2, default=_default, ensure_ascii=False))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def parse_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """Click callback for YYYY-MM-DD options."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form", param=param) from None
+
+
+def progress_callback(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A progress bar on stderr when it is a terminal, silent otherwise; returns (update, close)."""
+    if not sys.stderr.isatty():
+        return (lambda _done, _total: None), (lambda: None)
+    from rich.progress import Progress
+
+    progress = Progress(transient=True, console=None)
+    task = progress.add_task(label, total=None)
+    progress.start()
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total or None)
+
+    return update, progress.stop
