@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 import cattrs
 from cattrs.preconf.json import make_converter
+from cattrs.v import format_exception
 
 from permanence_core.errors import ModelValueError
 from permanence_core.model import CaseRecord
@@ -44,11 +45,19 @@ def record_from_dict(data: dict[str, Any]) -> CaseRecord:
     try:
         return _converter.structure(data, CaseRecord)
     except cattrs.BaseValidationError as exc:
-        messages = cattrs.transform_error(exc, path="record")
-        raise InterchangeError("record", data.get("child", {}).get("identifiers", {}).get("case_id"),
-                               "; ".join(messages)) from None
+        messages = cattrs.transform_error(exc, path="record", format_exception=_describe)
+        raise InterchangeError(
+            "record", data.get("child", {}).get("identifiers", {}).get("case_id"), "; ".join(messages)
+        ) from None
     except ModelValueError as exc:
         raise InterchangeError(exc.field, exc.value, exc.reason) from None
+
+
+def _describe(exc: BaseException, type_: Any) -> str:
+    # The model's own errors already name the field and the value; keep their words.
+    if isinstance(exc, ModelValueError):
+        return str(exc)
+    return format_exception(exc, type_)
 
 
 def dumps(records: Iterable[CaseRecord]) -> str:
@@ -68,7 +77,9 @@ def check_version(document: dict[str, Any]) -> None:
     """Refuse a document whose major version differs from ours."""
     version = str(document.get("schema_version", ""))
     if version.split(".")[0] != INTERCHANGE_VERSION.split(".")[0]:
-        raise InterchangeError("schema_version", version or None, f"is not supported (this library reads {INTERCHANGE_VERSION})")
+        raise InterchangeError(
+            "schema_version", version or None, f"is not supported (this library reads {INTERCHANGE_VERSION})"
+        )
 
 
 def json_schema() -> dict[str, Any]:
@@ -121,8 +132,12 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
                 "properties": {f.name: _schema_for(hints[f.name], defs) for f in fields},
             }
         return {"$ref": f"#/$defs/{tp.__name__}"}
-    simple = {str: {"type": "string"}, int: {"type": "integer"}, bool: {"type": "boolean"},
-              dt.date: {"type": "string", "format": "date"}}
+    simple = {
+        str: {"type": "string"},
+        int: {"type": "integer"},
+        bool: {"type": "boolean"},
+        dt.date: {"type": "string", "format": "date"},
+    }
     if tp in simple:
         return simple[tp]
     raise TypeError(f"no JSON Schema mapping for {tp!r}")

@@ -74,4 +74,9 @@ class LoadResult:
 
     def summary(self) -> dict[str, int]:
         """Counts for reports and logs (ids only, never personal data)."""
-        return {"read": self.read, "loaded": self.loaded, "rejected": len(self.rejected), "children": len(self.records)}
+        return {
+            "read": self.read,
+            "loaded": self.loaded,
+            "rejected": len(self.rejected),
+            "children": len(self.records),
+        }

@@ -84,7 +84,9 @@ class Outbox:
         stem = self.stem(item)
         meta_path = self.folder / f"{stem}.json"
         if meta_path.exists():
-            return Receipt(idempotency_key=item.idempotency_key, status=ReceiptStatus.DUPLICATE, location=str(meta_path))
+            return Receipt(
+                idempotency_key=item.idempotency_key, status=ReceiptStatus.DUPLICATE, location=str(meta_path)
+            )
         meta = sidecar(item)
         if isinstance(item, DocumentUpload):
             content_path = self.folder / f"{stem}{Path(item.filename).suffix}"

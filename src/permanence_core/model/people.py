@@ -7,7 +7,7 @@ import enum
 
 import attrs
 
-from permanence_core.model._validators import not_blank, not_before, optional_date, to_tuple
+from permanence_core.model._validators import not_before, not_blank, optional_date, to_tuple
 
 
 class SiblingPlan(enum.StrEnum):

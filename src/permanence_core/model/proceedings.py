@@ -67,4 +67,3 @@ class CareProceedings:
     def is_live_on(self, day: dt.date) -> bool:
         """Return True when the proceedings were issued and not concluded on ``day``."""
         return self.issue_date <= day and (self.concluded_on is None or day < self.concluded_on)
-
