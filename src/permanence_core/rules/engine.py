@@ -1,0 +1,225 @@
+"""The rules engine: a pure function of (case records, profile, as_of, calendar) to obligations and alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+import attrs
+
+from permanence_core.calendar import WorkingCalendar, add_months
+from permanence_core.model import CaseRecord, Facet
+from permanence_core.rules.events import ANCHORS, MET_BY, STAGES, STOPS, Anchor, Facts
+from permanence_core.rules.obligations import Alert, AlertStatus, Obligation, ObligationState
+from permanence_core.rules.profile import Counting, Offset, Profile, Rule
+
+
+def due_date(anchor: dt.date, offset: Offset, counting: Counting, calendar: WorkingCalendar) -> dt.date:
+    """The due date ``offset`` from ``anchor``.
+
+    ``inclusive`` counting makes the anchor day day 1: 26 weeks *beginning with* the issue day end on
+    issue + 181 days, and PLO "Day 12" is issue + 11 days.
+    """
+    inclusive = counting is Counting.INCLUSIVE
+    if offset.working_days is not None:
+        if offset.working_days < 0:
+            return calendar.subtract_working_days(anchor, -offset.working_days)
+        return calendar.add_working_days(anchor, offset.working_days, count_start=inclusive)
+    if offset.months is not None:
+        due = add_months(anchor, offset.months)
+    else:
+        due = anchor + dt.timedelta(days=offset.days if offset.days is not None else 7 * offset.weeks)
+    return due - dt.timedelta(days=1) if inclusive and due > anchor else due
+
+
+def needed_facets(rule: Rule) -> frozenset[Facet]:
+    """Every fact the rule needs from the source to be assessable."""
+    facets = set(ANCHORS[rule.anchor][1]) | MET_BY[rule.met_by][1]
+    for stop in rule.stops:
+        facets |= STOPS[stop][1]
+    for stage in rule.applies.stage:
+        facets |= STAGES[stage][1]
+    if rule.applies.plan_route:
+        facets.add(Facet.PLANS)
+    if rule.applies.legal_status:
+        facets.add(Facet.CARE)
+    return frozenset(facets)
+
+
+@attrs.frozen
+class Evaluation:
+    """The obligations of every child under a profile on ``as_of``, and the alerts the open ones raise."""
+
+    as_of: dt.date
+    profile: Profile
+    obligations: tuple[Obligation, ...]
+    alerts: tuple[Alert, ...]
+
+    def alerts_for(self, child_id: str) -> tuple[Alert, ...]:
+        """One child's alerts."""
+        return tuple(a for a in self.alerts if a.child_id == child_id)
+
+    def obligations_for(self, child_id: str) -> tuple[Obligation, ...]:
+        """One child's obligation timeline, by due date."""
+        return tuple(
+            sorted(
+                (o for o in self.obligations if o.child_id == child_id),
+                key=lambda o: (o.due_date or dt.date.max, o.rule),
+            )
+        )
+
+    def summary(self) -> dict[str, object]:
+        """Counts by obligation state and alert status, and not-assessable counts per rule."""
+        states = Counter(o.state.value for o in self.obligations)
+        not_assessable = Counter(o.rule for o in self.obligations if o.state is ObligationState.NOT_ASSESSABLE)
+        return {
+            "obligations": dict(sorted(states.items())),
+            "alerts": dict(sorted(Counter(a.status.value for a in self.alerts).items())),
+            "not_assessable_by_rule": dict(sorted(not_assessable.items())),
+        }
+
+
+def evaluate(
+    records: Iterable[CaseRecord],
+    profile: Profile,
+    as_of: dt.date,
+    calendar: WorkingCalendar | None = None,
+) -> Evaluation:
+    """Evaluate every rule of ``profile`` for every record on ``as_of``."""
+    calendar = calendar or calendar_for(profile)
+    needs = {rule.id: needed_facets(rule) for rule in profile.rules}
+    obligations: list[Obligation] = []
+    alerts: list[Alert] = []
+    for record in records:
+        period = record.latest_period(as_of)
+        if period is None:
+            continue
+        facts = Facts(record, period, as_of, calendar)
+        in_care = period.end is None or period.end > as_of
+        for rule in profile.rules:
+            if not needs[rule.id] <= record.coverage:
+                obligations.append(_not_assessable(record, rule, needs[rule.id]))
+                continue
+            for obligation, stop in _obligations(rule, facts):
+                obligations.append(obligation)
+                alert = _alert(obligation, rule, profile, as_of) if in_care and (stop is None or stop > as_of) else None
+                if alert:
+                    alerts.append(alert)
+    alerts.sort(key=lambda a: (a.due_date, a.child_id, a.rule))
+    return Evaluation(as_of=as_of, profile=profile, obligations=tuple(obligations), alerts=tuple(alerts))
+
+
+def calendar_for(profile: Profile) -> WorkingCalendar:
+    """The working-day calendar a profile's settings describe."""
+    closures = [dt.date.fromisoformat(day) for day in profile.settings.extra_closures]
+    return WorkingCalendar(extra_closures=closures, subdiv=profile.settings.holidays_subdiv)
+
+
+def _not_assessable(record: CaseRecord, rule: Rule, needs: frozenset[Facet]) -> Obligation:
+    missing = ", ".join(sorted(f.value for f in needs - record.coverage))
+    return Obligation(
+        child_id=record.child_id,
+        rule=rule.id,
+        title=rule.title,
+        state=ObligationState.NOT_ASSESSABLE,
+        source=rule.source,
+        statutory=rule.statutory,
+        note=f"the source does not supply: {missing}",
+    )
+
+
+def _applies(rule: Rule, facts: Facts, anchor: Anchor) -> bool:
+    applies = rule.applies
+    if applies.legal_status and facts.record.legal_status_on(anchor.date) not in applies.legal_status:
+        return False
+    if applies.plan_route:
+        plan = facts.record.current_plan
+        routes = {plan.primary, *plan.contingencies} if plan else set()
+        if not routes & set(applies.plan_route):
+            return False
+    return all(STAGES[stage][0](facts) for stage in applies.stage)
+
+
+def _stop_date(rule: Rule, facts: Facts) -> dt.date | None:
+    # Leaving care stops every rule: children who have left care owe nothing further.
+    dates = [day for day in (STOPS[stop][0](facts) for stop in rule.stops) if day]
+    if facts.period.end:
+        dates.append(facts.period.end)
+    return min(dates) if dates else None
+
+
+def _obligations(rule: Rule, facts: Facts) -> Iterator[tuple[Obligation, dt.date | None]]:
+    stop = _stop_date(rule, facts)
+    find_met = MET_BY[rule.met_by][0]
+    for first in ANCHORS[rule.anchor][0](facts):
+        anchor: Anchor | None = first
+        for _ in range(rule.recurrence.limit if rule.recurrence else 1):
+            if anchor is None or not _applies(rule, facts, anchor):
+                break
+            due = due_date(anchor.date, rule.offset, rule.counting, facts.calendar)
+            if rule.add_extensions and anchor.ref is not None:
+                due += dt.timedelta(weeks=anchor.ref.extension_weeks)
+            if stop is not None and stop <= due:
+                break
+            since = anchor if rule.met_from == "anchor" else Anchor("became looked after", facts.period.start)
+            met = find_met(facts, since)
+            met_on = met[0] if met else None
+            if met_on is None:
+                state = ObligationState.OPEN
+            else:
+                state = ObligationState.MET if met_on <= due else ObligationState.MET_LATE
+            yield (
+                Obligation(
+                    child_id=facts.record.child_id,
+                    rule=rule.id,
+                    title=rule.title,
+                    state=state,
+                    source=rule.source,
+                    anchor_event=anchor.event,
+                    anchor_date=anchor.date,
+                    due_date=due,
+                    met_on=met_on,
+                    statutory=rule.statutory,
+                ),
+                stop,
+            )
+            # A recurring rule anchors again on the event that met it, as held: a late review moves the next one.
+            anchor = met[1] if (met and rule.recurrence and rule.recurrence.chain) else None
+
+
+def _alert(obligation: Obligation, rule: Rule, profile: Profile, as_of: dt.date) -> Alert | None:
+    if obligation.state is not ObligationState.OPEN or obligation.due_date is None:
+        return None
+    window = rule.warning_days if rule.warning_days is not None else profile.settings.warning_days
+    if obligation.due_date < as_of:
+        status = AlertStatus.OVERDUE
+        when = f"overdue by {(as_of - obligation.due_date).days} days"
+    elif obligation.due_date <= as_of + dt.timedelta(days=window):
+        status = AlertStatus.UPCOMING
+        when = f"due in {(obligation.due_date - as_of).days} days"
+    else:
+        return None
+    direction = "before" if _is_before(rule.offset) else "after"
+    offset = rule.offset.describe().removesuffix(" before")
+    kind = "" if rule.statutory else " (indicator, not a statutory deadline)"
+    message = (
+        f"{rule.title}{kind}: due {obligation.due_date.isoformat()}, {when}; "
+        f"{offset} {direction} {obligation.anchor_event} on {obligation.anchor_date.isoformat()}"
+    )
+    return Alert(
+        child_id=obligation.child_id,
+        rule=rule.id,
+        status=status,
+        due_date=obligation.due_date,
+        anchor_event=obligation.anchor_event or "",
+        anchor_date=obligation.anchor_date,
+        message=message,
+        source=rule.source,
+        title=rule.title,
+        statutory=rule.statutory,
+    )
+
+
+def _is_before(offset: Offset) -> bool:
+    return any(value is not None and value < 0 for value in attrs.astuple(offset))

@@ -1,0 +1,210 @@
+"""Profiles: timescale rules as TOML data, extending one another, validated with the file, rule and key at fault."""
+
+from __future__ import annotations
+
+import enum
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+import cattrs
+
+from permanence_core.errors import ConfigError
+from permanence_core.rules.events import ANCHORS, MET_BY, STAGES, STOPS
+
+
+class Counting(enum.StrEnum):
+    """Whether the anchor day is day 0 (``exclusive``: "within 20 working days of") or day 1 (``inclusive``:
+    "26 weeks beginning with the day the application was issued")."""
+
+    EXCLUSIVE = "exclusive"
+    INCLUSIVE = "inclusive"
+
+
+@attrs.frozen(kw_only=True)
+class Offset:
+    """How far the due date is from the anchor; exactly one unit is set. Negative means before the anchor."""
+
+    days: int | None = None
+    working_days: int | None = None
+    weeks: int | None = None
+    months: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        given = [name for name, value in attrs.asdict(self).items() if value is not None]
+        if len(given) != 1:
+            raise ValueError(f"exactly one of days, working_days, weeks, months must be set (got {given or 'none'})")
+
+    def describe(self) -> str:
+        """Human words for explanations: '20 working days', '3 months'."""
+        for unit, value in attrs.asdict(self).items():
+            if value is not None:
+                words = unit.replace("_", " ")
+                return f"{abs(value)} {words[:-1] if abs(value) == 1 else words}" + (" before" if value < 0 else "")
+        raise AssertionError("unreachable: validated in __attrs_post_init__")
+
+
+@attrs.frozen(kw_only=True)
+class Applies:
+    """When a rule applies: legal status at the anchor, current plan route, case stage. Empty means always."""
+
+    legal_status: tuple[str, ...] = ()
+    plan_route: tuple[str, ...] = ()
+    stage: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Recurrence:
+    """``chain``: once met, the rule anchors again on the event that met it (reviews, fortnightly tracking)."""
+
+    chain: bool = True
+    limit: int = 60
+
+
+@attrs.frozen(kw_only=True)
+class Rule:
+    """One timescale rule."""
+
+    id: str
+    title: str
+    anchor: str
+    offset: Offset
+    met_by: str
+    source: str
+    counting: Counting = Counting.EXCLUSIVE
+    warning_days: int | None = None
+    applies: Applies = Applies()
+    stops: tuple[str, ...] = ()
+    recurrence: Recurrence | None = None
+    met_from: str = attrs.field(default="anchor", validator=attrs.validators.in_(("anchor", "period_start")))
+    add_extensions: bool = False
+    statutory: bool = True
+    enabled: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    """Profile-wide settings."""
+
+    warning_days: int = 14
+    holidays_subdiv: str = "ENG"
+    extra_closures: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Profile:
+    """A named, fully resolved set of rules (``extends`` already applied; switched-off rules removed)."""
+
+    name: str
+    title: str
+    settings: Settings
+    rules: tuple[Rule, ...]
+    chain: tuple[str, ...] = ()
+
+    def rule(self, rule_id: str) -> Rule:
+        """Return the rule called ``rule_id``."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(f"profile {self.name!r} has no rule {rule_id!r}")
+
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+
+
+def _vocabulary(rule_id: str, data: dict[str, Any], where: str) -> None:
+    checks = [("anchor", ANCHORS), ("met_by", MET_BY)]
+    for key, allowed in checks:
+        if key in data and data[key] not in allowed:
+            raise ConfigError(
+                where, f'rule "{rule_id}": {key} = {data[key]!r} is not one of {", ".join(sorted(allowed))}'
+            )
+    for stop in data.get("stops", ()):
+        if stop not in STOPS:
+            raise ConfigError(where, f'rule "{rule_id}": stops has {stop!r}, not one of {", ".join(sorted(STOPS))}')
+    for stage in data.get("applies", {}).get("stage", ()):
+        if stage not in STAGES:
+            raise ConfigError(
+                where, f'rule "{rule_id}": applies.stage has {stage!r}, not one of {", ".join(sorted(STAGES))}'
+            )
+
+
+def parse_profile_text(text: str, where: str) -> dict[str, Any]:
+    """Parse profile TOML; ConfigError names ``where`` (file or profile name) and the line at fault."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(where, f"not valid TOML: {exc}") from None
+    unknown = set(data) - {"name", "title", "extends", "settings", "rules"}
+    if unknown:
+        raise ConfigError(where, f"unknown top-level key(s): {', '.join(sorted(unknown))}")
+    return data
+
+
+def resolve(name: str, texts: dict[str, str], where: dict[str, str] | None = None) -> Profile:
+    """Resolve profile ``name`` from the profile texts (name → TOML), applying ``extends`` chains."""
+    where = where or {}
+    chain: list[str] = []
+    merged_settings: dict[str, Any] = {}
+    merged_rules: dict[str, dict[str, Any]] = {}
+    title = name
+    current: str | None = name
+    layers = []
+    while current is not None:
+        if current in chain:
+            raise ConfigError(where.get(name, name), f"extends loops: {' -> '.join([*chain, current])}")
+        if current not in texts:
+            raise ConfigError(where.get(chain[-1], chain[-1]) if chain else name, f"unknown profile {current!r}")
+        chain.append(current)
+        data = parse_profile_text(texts[current], where.get(current, current))
+        layers.append((current, data))
+        current = data.get("extends")
+    for layer_name, data in reversed(layers):
+        source = where.get(layer_name, layer_name)
+        merged_settings.update(data.get("settings", {}))
+        for rule_id, rule_data in data.get("rules", {}).items():
+            if not isinstance(rule_data, dict):
+                raise ConfigError(source, f'rule "{rule_id}": must be a table of keys')
+            _vocabulary(rule_id, rule_data, source)
+            merged_rules[rule_id] = {**merged_rules.get(rule_id, {}), **rule_data}
+        title = data.get("title", title)
+    rules = []
+    for rule_id, rule_data in merged_rules.items():
+        try:
+            rule = _converter.structure({"id": rule_id, **rule_data}, Rule)
+        except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
+            detail = (
+                "; ".join(cattrs.transform_error(exc, path=f'rules."{rule_id}"'))
+                if isinstance(exc, cattrs.BaseValidationError)
+                else str(exc)
+            )
+            raise ConfigError(where.get(name, name), f'rule "{rule_id}": {detail}') from None
+        if rule.enabled:
+            rules.append(rule)
+    try:
+        settings = _converter.structure(merged_settings, Settings)
+    except cattrs.BaseValidationError as exc:
+        raise ConfigError(where.get(name, name), "; ".join(cattrs.transform_error(exc, path="settings"))) from None
+    return Profile(name=name, title=title, settings=settings, rules=tuple(rules), chain=tuple(chain))
+
+
+def load_profile(name_or_path: str, plugins: Any = None) -> Profile:
+    """Load a registered profile by name, or a profile TOML file by path (which may extend registered ones)."""
+    from permanence_core.plugins.manager import Plugins
+
+    texts = dict((plugins or Plugins()).profiles())
+    where: dict[str, str] = {}
+    path = Path(name_or_path)
+    if path.suffix == ".toml":
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(str(path), f"cannot read profile: {exc.strerror}") from None
+        name = parse_profile_text(text, str(path)).get("name", path.stem)
+        texts[name] = text
+        where[name] = str(path)
+        return resolve(name, texts, where)
+    if name_or_path not in texts:
+        raise ConfigError("--profile", f"unknown profile {name_or_path!r}; available: {', '.join(sorted(texts))}")
+    return resolve(name_or_path, texts, {n: f"profile {n}" for n in texts})
