@@ -1,0 +1,350 @@
+"""The write-back state store: what was delivered and which alerts were raised (SQLAlchemy Core, SQLite by default)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+from permanence_core.adapters.items import Receipt
+from permanence_core.errors import ConfigError
+
+DEFAULT_URL = "sqlite:///permanence-writeback.sqlite"
+
+# A claim older than this is taken to belong to a run that died; the item may then be sent again, which
+# the gateway's Idempotency-Key (or the outbox's sidecar check) turns into a no-op.
+DEFAULT_LEASE = dt.timedelta(hours=1)
+
+_SQLITE_BUSY_SECONDS = 30
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Timestamps stored as naive UTC (portable and comparable in SQL), returned timezone-aware."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("state store timestamps must be timezone-aware")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+metadata = sa.MetaData()
+
+deliveries = sa.Table(
+    "writeback_deliveries",
+    metadata,
+    sa.Column("idempotency_key", sa.String(64), primary_key=True),
+    sa.Column("child_id", sa.String(64), nullable=False, index=True),
+    sa.Column("item_type", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("external_id", sa.String(200)),
+    sa.Column("location", sa.String(1000)),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("first_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("last_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("claim_token", sa.String(32)),
+)
+
+raised_alerts = sa.Table(
+    "writeback_raised_alerts",
+    metadata,
+    sa.Column("child_id", sa.String(64), primary_key=True),
+    sa.Column("rule", sa.String(100), primary_key=True),
+    sa.Column("anchor_date", sa.Date, primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("fingerprint", sa.String(32), nullable=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("raised_at", UtcDateTime, nullable=False),
+    sa.Column("idempotency_key", sa.String(64)),
+)
+
+
+class DeliveryStatus(enum.StrEnum):
+    """A claimed item being sent, an item that reached its destination in one of three ways, or a failure."""
+
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    QUEUED = "queued"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+
+
+DONE = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.QUEUED, DeliveryStatus.DUPLICATE})
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryRecord:
+    """One item's delivery history (ids and outcome only: the store never holds a document or a note's text)."""
+
+    idempotency_key: str
+    child_id: str
+    item_type: str
+    status: DeliveryStatus = attrs.field(converter=DeliveryStatus)
+    external_id: str | None
+    location: str | None
+    attempts: int
+    first_attempt_at: dt.datetime
+    last_attempt_at: dt.datetime
+    last_error: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form for reports (timestamps in ISO format)."""
+        data = attrs.asdict(self)
+        data["status"] = self.status.value
+        data["first_attempt_at"] = self.first_attempt_at.isoformat()
+        data["last_attempt_at"] = self.last_attempt_at.isoformat()
+        return data
+
+
+class ClaimOutcome(enum.StrEnum):
+    """This run may send the item, it was delivered before, or another run is sending it now."""
+
+    CLAIMED = "claimed"
+    DONE = "done"
+    BUSY = "busy"
+
+
+@attrs.frozen
+class Claim:
+    """The answer to "may I send this item?", with the item's record as the store now holds it."""
+
+    outcome: ClaimOutcome
+    record: DeliveryRecord
+    token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ClaimRequest:
+    """What the store needs to know to claim one item."""
+
+    idempotency_key: str
+    child_id: str
+    item_type: str
+
+
+@attrs.frozen(kw_only=True)
+class RaisedAlert:
+    """The last state raised for one obligation (child, rule, anchor date); ``status`` is ``resolved`` once closed."""
+
+    child_id: str
+    rule: str
+    anchor_date: dt.date
+    status: str
+    due_date: dt.date
+    fingerprint: str
+    generation: int
+    raised_at: dt.datetime
+    idempotency_key: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, dt.date]:
+        """The obligation this state belongs to."""
+        return (self.child_id, self.rule, self.anchor_date)
+
+
+def _insert_ignoring_duplicates(engine: Engine, table: sa.Table) -> Any:
+    """An INSERT that skips rows whose primary key exists: the atomic "first one wins" of a claim."""
+    if engine.dialect.name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    raise ConfigError(
+        "write-back state", f"database {engine.dialect.name!r} is not supported: use sqlite or postgresql"
+    )
+
+
+def create_state_engine(url: str) -> Engine:
+    """An engine for ``url``; a SQLite file waits for another run's lock instead of failing at once."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:"):
+            # One shared connection, or every connection would see its own empty in-memory database.
+            return sa.create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        return sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
+    return sa.create_engine(url)
+
+
+class StateStore:
+    """Deliveries and raised alerts in a database; safe for several runs at once (claim before send)."""
+
+    def __init__(self, url: str = DEFAULT_URL, *, engine: Engine | None = None) -> None:
+        try:
+            self.engine = engine if engine is not None else create_state_engine(url)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise ConfigError("write-back state", f"cannot open state store {url!r}: {exc}") from None
+        try:
+            metadata.create_all(self.engine)
+        except sa.exc.OperationalError as exc:
+            raise ConfigError("write-back state", f"cannot open state store: {exc.orig}") from None
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    # -- deliveries ---------------------------------------------------------------------------------
+
+    def claim(
+        self, items: Sequence[ClaimRequest], now: dt.datetime, lease: dt.timedelta = DEFAULT_LEASE
+    ) -> dict[str, Claim]:
+        """Claim items for sending, in one transaction: new items and failed ones (or stale claims) are claimed.
+
+        A new item is claimed by inserting its row (the primary key lets exactly one run in); a failed or
+        stale one by a conditional update that only one run can win. Whatever this call did not claim is
+        either done or being sent by another run.
+        """
+        if not items:
+            return {}
+        token = uuid.uuid4().hex
+        keys = [r.idempotency_key for r in items]
+        claimable = sa.or_(
+            deliveries.c.status == DeliveryStatus.FAILED.value,
+            sa.and_(deliveries.c.status == DeliveryStatus.SENDING.value, deliveries.c.last_attempt_at < now - lease),
+        )
+        with self.engine.begin() as conn:
+            conn.execute(
+                _insert_ignoring_duplicates(self.engine, deliveries),
+                [
+                    {
+                        "idempotency_key": r.idempotency_key,
+                        "child_id": r.child_id,
+                        "item_type": r.item_type,
+                        "status": DeliveryStatus.SENDING.value,
+                        "attempts": 1,
+                        "first_attempt_at": now,
+                        "last_attempt_at": now,
+                        "claim_token": token,
+                    }
+                    for r in items
+                ],
+            )
+            conn.execute(
+                deliveries.update()
+                .where(deliveries.c.idempotency_key.in_(keys), claimable)
+                .values(
+                    status=DeliveryStatus.SENDING.value,
+                    claim_token=token,
+                    attempts=deliveries.c.attempts + 1,
+                    last_attempt_at=now,
+                )
+            )
+            rows = conn.execute(sa.select(deliveries).where(deliveries.c.idempotency_key.in_(keys))).all()
+        claims = {}
+        for row in rows:
+            record = _delivery(row)
+            if row.claim_token == token and record.status is DeliveryStatus.SENDING:
+                claims[record.idempotency_key] = Claim(ClaimOutcome.CLAIMED, record, token)
+            elif record.status in DONE:
+                claims[record.idempotency_key] = Claim(ClaimOutcome.DONE, record)
+            else:
+                claims[record.idempotency_key] = Claim(ClaimOutcome.BUSY, record)
+        return claims
+
+    def finish(self, claim: Claim, receipt: Receipt, now: dt.datetime) -> bool:
+        """Record what happened to a claimed item; False when the claim was lost to another run meanwhile."""
+        failed = receipt.status.value == DeliveryStatus.FAILED.value
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                deliveries.update()
+                .where(
+                    deliveries.c.idempotency_key == claim.record.idempotency_key,
+                    deliveries.c.claim_token == claim.token,
+                )
+                .values(
+                    status=DeliveryStatus(receipt.status.value).value,
+                    external_id=receipt.external_id,
+                    location=receipt.location,
+                    last_error=receipt.detail if failed else None,
+                    last_attempt_at=now,
+                    claim_token=None,
+                )
+            )
+        return result.rowcount == 1
+
+    def delivery(self, idempotency_key: str) -> DeliveryRecord | None:
+        """The record of one item, or None when it was never attempted."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(deliveries).where(deliveries.c.idempotency_key == idempotency_key)).first()
+        return None if row is None else _delivery(row)
+
+    def deliveries(self, status: DeliveryStatus | None = None) -> list[DeliveryRecord]:
+        """Every delivery record (optionally of one status), oldest attempt first."""
+        query = sa.select(deliveries).order_by(deliveries.c.first_attempt_at, deliveries.c.idempotency_key)
+        if status is not None:
+            query = query.where(deliveries.c.status == status.value)
+        with self.engine.connect() as conn:
+            return [_delivery(row) for row in conn.execute(query)]
+
+    def failed(self) -> list[DeliveryRecord]:
+        """Items whose last attempt failed: the next run that produces them again retries them."""
+        return self.deliveries(DeliveryStatus.FAILED)
+
+    # -- raised alerts ------------------------------------------------------------------------------
+
+    def raised_alerts(self) -> dict[tuple[str, str, dt.date], RaisedAlert]:
+        """The last raised state of every obligation, by (child, rule, anchor date)."""
+        with self.engine.connect() as conn:
+            found = [RaisedAlert(**row._asdict()) for row in conn.execute(sa.select(raised_alerts))]
+        return {alert.key: alert for alert in found}
+
+    def record_raised(self, states: Iterable[RaisedAlert]) -> int:
+        """Store newly raised states; each replaces the previous generation only, so two runs cannot both win.
+
+        Returns how many states were stored (a state another run stored first is skipped).
+        """
+        stored = 0
+        with self.engine.begin() as conn:
+            for state in states:
+                values = attrs.asdict(state)
+                if state.generation == 1:
+                    result = conn.execute(_insert_ignoring_duplicates(self.engine, raised_alerts).values(**values))
+                else:
+                    result = conn.execute(
+                        raised_alerts.update()
+                        .where(
+                            raised_alerts.c.child_id == state.child_id,
+                            raised_alerts.c.rule == state.rule,
+                            raised_alerts.c.anchor_date == state.anchor_date,
+                            raised_alerts.c.generation == state.generation - 1,
+                        )
+                        .values(**values)
+                    )
+                stored += result.rowcount
+        return stored
+
+
+def _delivery(row: sa.Row) -> DeliveryRecord:
+    data = row._asdict()
+    data.pop("claim_token", None)
+    return DeliveryRecord(**data)
+
+
+__all__ = [
+    "DEFAULT_LEASE",
+    "DEFAULT_URL",
+    "Claim",
+    "ClaimOutcome",
+    "ClaimRequest",
+    "DeliveryRecord",
+    "DeliveryStatus",
+    "RaisedAlert",
+    "StateStore",
+    "create_state_engine",
+]

@@ -1,0 +1,378 @@
+"""The write-back service: each item delivered once through a transport, each alert raised once per change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+import attrs
+import requests
+import sqlalchemy as sa
+
+from permanence_core.adapters.http import HttpGateway, PayloadBuilder, default_payload
+from permanence_core.adapters.items import Receipt, ReceiptStatus, WriteBackItem, content_key
+from permanence_core.adapters.outbox import Outbox
+from permanence_core.adapters.state import (
+    DEFAULT_LEASE,
+    Claim,
+    ClaimOutcome,
+    ClaimRequest,
+    DeliveryRecord,
+    RaisedAlert,
+    StateStore,
+)
+from permanence_core.adapters.writeback_settings import WriteBackSettings
+from permanence_core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from permanence_core.rules.obligations import Alert
+
+logger = logging.getLogger(__name__)
+
+RESOLVED = "resolved"
+
+
+class Transport(Protocol):
+    """Where items go: :class:`HttpGateway` or :class:`Outbox` (or an adapter's own)."""
+
+    def deliver(self, item: WriteBackItem) -> Receipt:
+        """Deliver one item; a failure is a FAILED receipt, not an exception."""
+        ...
+
+
+class ChangeKind(enum.StrEnum):
+    """Why an alert is raised: first seen, its status or due date changed, or it is no longer open."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    RESOLVED = "resolved"
+
+
+@attrs.frozen(kw_only=True)
+class AlertChange:
+    """An obligation's alert that must be raised; ``alert`` is None once resolved, ``previous`` None when new."""
+
+    kind: ChangeKind
+    child_id: str
+    rule: str
+    anchor_date: dt.date
+    status: str
+    due_date: dt.date
+    alert: Alert | None = None
+    previous: RaisedAlert | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """What makes two raised states the same: the status and the due date."""
+        return alert_fingerprint(self.status, self.due_date)
+
+
+AlertToItem = Callable[[AlertChange], WriteBackItem | None]
+
+
+@attrs.frozen(kw_only=True)
+class AlertRun:
+    """What ``raise_alerts`` did: the changes found, a receipt per item sent, and how many alerts were unchanged."""
+
+    changes: tuple[AlertChange, ...]
+    receipts: tuple[Receipt, ...]
+    unchanged: int
+
+    def summary(self) -> dict[str, int]:
+        """Counts for reports and logs."""
+        counts = {kind.value: 0 for kind in ChangeKind}
+        for change in self.changes:
+            counts[change.kind.value] += 1
+        failed = sum(r.status is ReceiptStatus.FAILED for r in self.receipts)
+        return {**counts, "unchanged": self.unchanged, "sent": len(self.receipts) - failed, "failed": failed}
+
+
+def alert_fingerprint(status: str, due_date: dt.date) -> str:
+    """The fingerprint stored for a raised alert."""
+    return content_key("alert-state", status, due_date.isoformat())
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class WriteBack:
+    """Delivers write-back items exactly once per idempotency key, recording every attempt in the state store."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        store: StateStore,
+        *,
+        lease: dt.timedelta = DEFAULT_LEASE,
+        chunk_size: int = 50,
+        now: Callable[[], dt.datetime] = _utc_now,
+    ) -> None:
+        self.transport = transport
+        self.store = store
+        self.lease = lease
+        self.chunk_size = chunk_size
+        self.now = now
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: WriteBackSettings,
+        *,
+        payloads: PayloadBuilder = default_payload,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> WriteBack:
+        """An HTTP gateway when ``endpoint`` is set, else the ``outbox`` folder; the store from ``state``."""
+        if settings.endpoint and settings.outbox:
+            raise ConfigError("write-back settings", "set either endpoint (HTTP gateway) or outbox (folder), not both")
+        transport: Transport
+        if settings.endpoint:
+            transport = HttpGateway.from_settings(settings, payloads=payloads, session=session, sleep=sleep)
+        elif settings.outbox:
+            transport = Outbox(settings.outbox)
+        else:
+            raise ConfigError("write-back settings", "set endpoint (HTTP gateway) or outbox (folder)")
+        store = StateStore(settings.state_url())
+        return cls(transport, store, lease=dt.timedelta(minutes=settings.lease_minutes))
+
+    @classmethod
+    def from_options(
+        cls,
+        options: Mapping[str, Any],
+        *,
+        payloads: PayloadBuilder = default_payload,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> WriteBack:
+        """From the hook's write-back options (``config`` file, ``endpoint``, ``outbox``, ``state``).
+
+        ``payloads`` shapes the request body for the adapter's system (Mosaic and Liquidlogic differ).
+        """
+        return cls.from_settings(
+            WriteBackSettings.from_options(options), payloads=payloads, session=session, sleep=sleep
+        )
+
+    def close(self) -> None:
+        """Close the transport's connections (if any) and the store."""
+        close = getattr(self.transport, "close", None)
+        if close is not None:
+            close()
+        self.store.close()
+
+    def __enter__(self) -> WriteBack:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- delivering ---------------------------------------------------------------------------------
+
+    def deliver(
+        self, items: Iterable[WriteBackItem], progress: Callable[[int, int], None] | None = None
+    ) -> list[Receipt]:
+        """Deliver ``items``, one receipt each, in order; never raises for an item that fails.
+
+        An item already delivered (by this or another run) is a DUPLICATE and is not sent; so is one that
+        another run is sending right now. A failed item is recorded and sent again by the next run that
+        passes it in. The same key twice in ``items`` is sent once.
+        """
+        items = list(items)
+        receipts: dict[str, Receipt] = {}
+        unique = list({item.idempotency_key: item for item in reversed(items)}.values())[::-1]
+        done = 0
+        for start in range(0, len(unique), self.chunk_size):
+            chunk = tuple(unique[start : start + self.chunk_size])
+            for item, receipt in zip(chunk, self._deliver_chunk(chunk), strict=True):
+                receipts[item.idempotency_key] = receipt
+                done += 1
+                if progress is not None:
+                    progress(done, len(unique))
+        return [receipts[item.idempotency_key] for item in items]
+
+    def _deliver_chunk(self, chunk: tuple[WriteBackItem, ...]) -> Iterable[Receipt]:
+        requests_ = [
+            ClaimRequest(idempotency_key=i.idempotency_key, child_id=i.child_id, item_type=type(i).__name__)
+            for i in chunk
+        ]
+        try:
+            claims = self.store.claim(requests_, self.now(), self.lease)
+        except sa.exc.SQLAlchemyError as exc:
+            # Without a claim nothing may be sent; the items stay undelivered and the next run tries again.
+            logger.error("write-back state store unavailable: %s", type(exc).__name__)
+            for item in chunk:
+                yield _failed(item.idempotency_key, f"state store unavailable ({type(exc).__name__})")
+            return
+        for item in chunk:
+            claim = claims[item.idempotency_key]
+            if claim.outcome is ClaimOutcome.DONE:
+                yield _already(claim.record)
+            elif claim.outcome is ClaimOutcome.BUSY:
+                yield Receipt(
+                    idempotency_key=item.idempotency_key,
+                    status=ReceiptStatus.DUPLICATE,
+                    detail="another run is delivering this item",
+                )
+            else:
+                yield self._send(item, claim)
+
+    def _send(self, item: WriteBackItem, claim: Claim) -> Receipt:
+        try:
+            receipt = self.transport.deliver(item)
+        except Exception as exc:
+            # One item's unexpected failure must not cost the rest of the batch: it is recorded as failed
+            # (the exception's type only, as its message may carry personal data) and retried next run.
+            logger.error(
+                "write-back %s of child %s failed: %s", item.idempotency_key, item.child_id, type(exc).__name__
+            )
+            receipt = _failed(item.idempotency_key, f"{type(exc).__name__} while delivering")
+        try:
+            recorded = self.store.finish(claim, receipt, self.now())
+        except sa.exc.SQLAlchemyError as exc:
+            recorded = False
+            logger.error("write-back state store unavailable: %s", type(exc).__name__)
+        if not recorded:
+            # The claim lapsed or the store failed: the next run may send it again, which the gateway's
+            # Idempotency-Key (or the outbox's sidecar check) absorbs.
+            logger.warning("write-back %s: outcome %s not recorded", item.idempotency_key, receipt.status.value)
+        return receipt
+
+    def failed(self) -> list[DeliveryRecord]:
+        """Items whose last attempt failed: they are sent again when a run produces them again."""
+        return self.store.failed()
+
+    # -- alerts -------------------------------------------------------------------------------------
+
+    def changes(
+        self, alerts: Iterable[Alert], resolved_in: Iterable[str] | None = None
+    ) -> tuple[list[AlertChange], int]:
+        """The alerts that must be raised (new or changed), plus resolutions, and the count left unchanged.
+
+        ``resolved_in`` names the children whose obligations were all evaluated in this run: a raised
+        alert of one of them that is no longer open is resolved. Children not named are left as they are,
+        so a run over part of the caseload resolves nothing outside it.
+        """
+        previous = self.store.raised_alerts()
+        changes: list[AlertChange] = []
+        seen: set[tuple[str, str, dt.date]] = set()
+        unchanged = 0
+        for alert in alerts:
+            key = (alert.child_id, alert.rule, alert.anchor_date)
+            if key in seen:
+                logger.warning(
+                    "alert %s for child %s given twice for one anchor; first kept", alert.rule, alert.child_id
+                )
+                continue
+            seen.add(key)
+            before = previous.get(key)
+            status = alert.status.value
+            if before is not None and before.fingerprint == alert_fingerprint(status, alert.due_date):
+                unchanged += 1
+                continue
+            changes.append(
+                AlertChange(
+                    kind=ChangeKind.NEW if before is None else ChangeKind.CHANGED,
+                    child_id=alert.child_id,
+                    rule=alert.rule,
+                    anchor_date=alert.anchor_date,
+                    status=status,
+                    due_date=alert.due_date,
+                    alert=alert,
+                    previous=before,
+                )
+            )
+        scope = set(resolved_in or ())
+        for key, before in sorted(previous.items()):
+            if before.status != RESOLVED and before.child_id in scope and key not in seen:
+                changes.append(
+                    AlertChange(
+                        kind=ChangeKind.RESOLVED,
+                        child_id=before.child_id,
+                        rule=before.rule,
+                        anchor_date=before.anchor_date,
+                        status=RESOLVED,
+                        due_date=before.due_date,
+                        previous=before,
+                    )
+                )
+        return changes, unchanged
+
+    def raise_alerts(
+        self,
+        alerts: Iterable[Alert],
+        to_item: AlertToItem,
+        *,
+        resolved_in: Iterable[str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> AlertRun:
+        """Raise each alert that is new or changed (and each resolution) once, through ``to_item`` and ``deliver``.
+
+        ``to_item`` turns a change into the adapter's item (a work-tray alert, a case note) or None to
+        record it without sending. The item's idempotency key is replaced by one derived from the
+        obligation and its state, so a rerun of the same change is a duplicate whatever the item holds.
+        A change whose delivery failed is not recorded, so the next run raises it again.
+        """
+        changes, unchanged = self.changes(alerts, resolved_in)
+        now = self.now()
+        states: dict[int, RaisedAlert] = {}
+        outgoing: list[tuple[int, WriteBackItem]] = []
+        for index, change in enumerate(changes):
+            generation = change.previous.generation + 1 if change.previous else 1
+            item = to_item(change)
+            key = None
+            if item is not None:
+                key = content_key(
+                    "raised-alert",
+                    change.child_id,
+                    change.rule,
+                    change.anchor_date.isoformat(),
+                    str(generation),
+                    change.fingerprint,
+                )
+                outgoing.append((index, attrs.evolve(item, idempotency_key=key)))
+            states[index] = RaisedAlert(
+                child_id=change.child_id,
+                rule=change.rule,
+                anchor_date=change.anchor_date,
+                status=change.status,
+                due_date=change.due_date,
+                fingerprint=change.fingerprint,
+                generation=generation,
+                raised_at=now,
+                idempotency_key=key,
+            )
+        receipts = self.deliver([item for _index, item in outgoing], progress)
+        for (index, _item), receipt in zip(outgoing, receipts, strict=True):
+            if receipt.status is ReceiptStatus.FAILED:
+                del states[index]
+        self.store.record_raised(states.values())
+        return AlertRun(changes=tuple(changes), receipts=tuple(receipts), unchanged=unchanged)
+
+
+def _failed(key: str, detail: str) -> Receipt:
+    return Receipt(idempotency_key=key, status=ReceiptStatus.FAILED, detail=detail)
+
+
+def _already(record: DeliveryRecord) -> Receipt:
+    return Receipt(
+        idempotency_key=record.idempotency_key,
+        status=ReceiptStatus.DUPLICATE,
+        external_id=record.external_id,
+        location=record.location,
+        detail=f"sent before: {record.status.value} on {record.last_attempt_at:%Y-%m-%d}",
+    )
+
+
+__all__ = [
+    "AlertChange",
+    "AlertRun",
+    "AlertToItem",
+    "ChangeKind",
+    "Transport",
+    "WriteBack",
+    "alert_fingerprint",
+]

@@ -1,0 +1,210 @@
+"""Write-back settings from a TOML section: where items go and how; secrets are refused, only env-var names allowed."""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from permanence_core.adapters.state import DEFAULT_URL
+from permanence_core.errors import ConfigError, Location
+
+SECTION = "write_back"
+
+# The part of the gateway URL each item type is posted to; ``{child_id}`` is replaced (URL-quoted).
+DEFAULT_PATHS: Mapping[str, str] = {
+    "document": "/documents",
+    "case_note": "/case-notes",
+    "work_tray_alert": "/alerts",
+}
+
+# A key that names a credential may only say which environment variable holds it (``*_env``).
+_SECRET_KEY = re.compile(r"token|passw|secret|api_?key|credential|private_?key|auth", re.IGNORECASE)
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_endpoint(endpoint: str, where: Location | str) -> str:
+    """Refuse an endpoint that is not HTTPS (plain HTTP only to this machine) or carries credentials."""
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(where, f"{endpoint!r} is not an http(s) URL")
+    if parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS:
+        raise ConfigError(where, "the gateway must be reached over HTTPS (plain HTTP only to localhost)")
+    if parts.username or parts.password:
+        raise ConfigError(where, "credentials must not be in the URL; name an environment variable in token_env")
+    return endpoint.rstrip("/")
+
+
+def _check_path(template: str, where: Location) -> str:
+    fields = {name for _text, name, _spec, _conv in string.Formatter().parse(template) if name is not None}
+    if fields - {"child_id"}:
+        raise ConfigError(where, f"{template!r}: only the {{child_id}} placeholder is allowed")
+    if not template.startswith("/"):
+        raise ConfigError(where, f"{template!r} must start with '/'")
+    return template
+
+
+def _positive(value: Any, where: Location, *, integer: bool = False) -> Any:
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
+        raise ConfigError(where, f"{value!r} must be a positive {'whole ' if integer else ''}number")
+    return value
+
+
+def _env_name(value: Any, where: Location) -> str:
+    if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
+        raise ConfigError(where, f"{value!r} is not an environment variable name")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class WriteBackSettings:
+    """Everything write-back needs to know, none of it secret: the token is read from ``token_env`` at run time."""
+
+    endpoint: str | None = None
+    paths: Mapping[str, str] = attrs.field(factory=lambda: dict(DEFAULT_PATHS))
+    token_env: str | None = None
+    ca_bundle: Path | None = None
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_attempts: int = 4
+    backoff: float = 1.0
+    max_wait: float = 60.0
+    id_field: str = "id"
+    outbox: Path | None = None
+    state: str = DEFAULT_URL
+    state_password_env: str | None = None
+    lease_minutes: float = 60.0
+
+    @classmethod
+    def from_file(cls, path: str | Path, section: str = SECTION) -> WriteBackSettings:
+        """Read the ``[write_back]`` section of a TOML file; relative paths are relative to the file."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(str(path), f"cannot read: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(Location(source=str(path), field=section), "must be a table")
+        return cls.from_mapping(table, source=str(path), base_dir=path.parent, section=section)
+
+    @classmethod
+    def from_mapping(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        source: str = "write-back options",
+        base_dir: Path | None = None,
+        section: str = SECTION,
+    ) -> WriteBackSettings:
+        """Validate a mapping of settings; a secret, an unknown key or a bad value is a ConfigError naming it."""
+        _refuse_secrets(data, source, section)
+        known = {a.name for a in attrs.fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            where = Location(source=source, field=f"{section}.{key}")
+            if key not in known:
+                raise ConfigError(where, f"unknown setting (known: {', '.join(sorted(known))})")
+            if value is None:
+                continue
+            values[key] = _convert(key, value, where, base_dir)
+        return cls(**values)
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> WriteBackSettings:
+        """Settings from the ``config`` file named in ``options`` (if any), overridden by the options themselves.
+
+        The options the CLI passes are ``endpoint``, ``outbox``, ``state`` and ``token_env``; others are ignored.
+        """
+        config = options.get("config")
+        base = cls.from_file(config) if config else cls()
+        overrides = {key: options[key] for key in ("endpoint", "outbox", "state", "token_env") if options.get(key)}
+        if not overrides:
+            return base
+        checked = cls.from_mapping(overrides, source="write-back options", base_dir=Path.cwd())
+        return attrs.evolve(base, **{key: getattr(checked, key) for key in overrides})
+
+    def state_url(self) -> str:
+        """The state database URL, with the password taken from ``state_password_env`` when one is named."""
+        if not self.state_password_env:
+            return self.state
+        password = os.environ.get(self.state_password_env)
+        if not password:
+            raise ConfigError(
+                Location(source="environment", field=self.state_password_env), "is not set (state store password)"
+            )
+        return make_url(self.state).set(password=password).render_as_string(hide_password=False)
+
+
+def _refuse_secrets(data: Mapping[str, Any], source: str, prefix: str) -> None:
+    for key, value in data.items():
+        where = Location(source=source, field=f"{prefix}.{key}")
+        if isinstance(value, Mapping):
+            _refuse_secrets(value, source, f"{prefix}.{key}")
+        elif _SECRET_KEY.search(key) and not key.endswith("_env") and value not in (None, ""):
+            raise ConfigError(
+                where,
+                "secrets must not be written in a configuration file: put the value in an environment "
+                f"variable and give its name as {key}_env",
+            )
+
+
+def _convert(key: str, value: Any, where: Location, base_dir: Path | None) -> Any:
+    if key in ("connect_timeout", "read_timeout", "backoff", "max_wait", "lease_minutes"):
+        return float(_positive(value, where))
+    if key == "max_attempts":
+        return _positive(value, where, integer=True)
+    if key in ("token_env", "state_password_env"):
+        return _env_name(value, where)
+    if key == "paths":
+        if not isinstance(value, Mapping):
+            raise ConfigError(where, f"{value!r} must be a table of item type = path")
+        unknown = set(value) - set(DEFAULT_PATHS)
+        if unknown:
+            raise ConfigError(where, f"unknown item type(s) {sorted(unknown)}; known: {sorted(DEFAULT_PATHS)}")
+        paths = dict(DEFAULT_PATHS)
+        for kind, template in value.items():
+            paths[kind] = _check_path(str(template), Location(source=where.source, field=f"{where.field}.{kind}"))
+        return paths
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(where, f"{value!r} must be a non-empty string")
+    if key == "endpoint":
+        return check_endpoint(value, where)
+    if key in ("outbox", "ca_bundle"):
+        path = Path(value).expanduser()
+        return path if path.is_absolute() or base_dir is None else base_dir / path
+    if key == "state":
+        return _state_url(value, where, base_dir)
+    return value
+
+
+def _state_url(value: str, where: Location, base_dir: Path | None) -> str:
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ConfigError(where, f"{value!r} is not a database URL (e.g. sqlite:///writeback.sqlite)") from None
+    if url.password:
+        raise ConfigError(
+            where, "the database password must not be in the URL; name its variable in state_password_env"
+        )
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        database = Path(url.database).expanduser()
+        if not database.is_absolute() and base_dir is not None:
+            return url.set(database=str(base_dir / database)).render_as_string(hide_password=False)
+    return value
+
+
+__all__ = ["DEFAULT_PATHS", "SECTION", "WriteBackSettings", "check_endpoint"]
