@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 import cattrs
+from cattrs.v import format_exception
 
 from permanence_core.errors import ConfigError
 from permanence_core.rules.events import ANCHORS, MET_BY, STAGES, STOPS
@@ -113,6 +114,13 @@ class Profile:
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
 
+def _describe(exc: BaseException, type_: object) -> str:
+    # Our own ValueErrors (e.g. an offset with two units) say what is wrong; keep their words.
+    if type(exc) is ValueError:
+        return str(exc)
+    return format_exception(exc, type_)
+
+
 def _vocabulary(rule_id: str, data: dict[str, Any], where: str) -> None:
     checks = [("anchor", ANCHORS), ("met_by", MET_BY)]
     for key, allowed in checks:
@@ -175,7 +183,7 @@ def resolve(name: str, texts: dict[str, str], where: dict[str, str] | None = Non
             rule = _converter.structure({"id": rule_id, **rule_data}, Rule)
         except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
             detail = (
-                "; ".join(cattrs.transform_error(exc, path=f'rules."{rule_id}"'))
+                "; ".join(cattrs.transform_error(exc, path=f'rules."{rule_id}"', format_exception=_describe))
                 if isinstance(exc, cattrs.BaseValidationError)
                 else str(exc)
             )
