@@ -34,7 +34,11 @@ class AdapterInfo:
 
 @attrs.frozen(kw_only=True)
 class Rejection:
-    """A record that did not load: where it was, which child, which field, what value and why."""
+    """A record that did not load: where it was, which child, which field, what value and why.
+
+    ``row`` is the CSV line or XML line; ``element`` is the XML element path (e.g. ``CHILD[3]/EPISODE[2]/PL``),
+    which finds the record even when a whole return sits on one line.
+    """
 
     source: str
     reason: str
@@ -42,6 +46,7 @@ class Rejection:
     child_id: str | None = None
     field: str | None = None
     value: str | None = None
+    element: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form used by ``permanence alerts --format json``."""
@@ -49,6 +54,7 @@ class Rejection:
 
     def __str__(self) -> str:
         where = self.source + (f", row {self.row}" if self.row is not None else "")
+        where += f", {self.element}" if self.element else ""
         who = f" child {self.child_id}" if self.child_id else ""
         what = f" {self.field}={self.value!r}" if self.field else ""
         return f"{where}:{who}{what}: {self.reason}"
