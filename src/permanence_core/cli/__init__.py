@@ -8,11 +8,12 @@ import sys
 import click
 
 from permanence_core import __version__
-from permanence_core.cli.common import run_guarded
+from permanence_core.cli.alerts import alerts_command, explain_command
+from permanence_core.cli.common import GuardedGroup
 from permanence_core.cli.plugins import plugins_command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="permanence")
 @click.option("--debug", is_flag=True, help="Log debug messages to stderr (ids only, never personal data).")
 def cli(debug: bool) -> None:
@@ -28,8 +29,10 @@ def cli(debug: bool) -> None:
 
 
 cli.add_command(plugins_command)
+cli.add_command(alerts_command)
+cli.add_command(explain_command)
 
 
 def main() -> None:
     """Entry point of the ``permanence`` console script."""
-    run_guarded(cli)
+    cli()

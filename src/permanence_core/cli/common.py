@@ -12,25 +12,15 @@ import click
 
 from permanence_core.errors import PermanenceError
 
-EXIT_OK = 0
-EXIT_INPUT = 1
-EXIT_USAGE = 2
 
+class GuardedGroup(click.Group):
+    """A click group that turns the library's own errors into a message on stderr and exit code 1."""
 
-def run_guarded(command: click.Command) -> None:
-    """Run a click command so that the library's own errors print on stderr with exit code 1."""
-    try:
-        command.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(EXIT_INPUT)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except PermanenceError as exc:
-        click.echo(f"permanence: error: {exc}", err=True)
-        sys.exit(EXIT_INPUT)
-    sys.exit(EXIT_OK)
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PermanenceError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 def emit_json(data: Any) -> None:

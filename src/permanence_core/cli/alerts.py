@@ -1,0 +1,179 @@
+"""``permanence alerts`` and ``permanence explain``: the stable CLI contract integration scripts depend on."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sys
+
+import click
+
+from permanence_core import api
+from permanence_core.adapters import LoadResult
+from permanence_core.cli.common import emit_json, parse_date, progress_callback
+from permanence_core.rules import AlertStatus, Evaluation, ObligationState
+
+ALERT_FIELDS = ("child_id", "rule", "status", "due_date", "anchor_event", "anchor_date", "message", "source")
+
+
+def source_options(command):
+    """The options every command that reads case records shares."""
+    for decorator in reversed(
+        (
+            click.option("--adapter", required=True, help="Adapter to read with (see `permanence plugins`)."),
+            click.option("--source", required=True, help="Folder, file or database URL the adapter reads."),
+            click.option(
+                "--config", type=click.Path(dir_okay=False), help="The council's adapter configuration (TOML)."
+            ),
+        )
+    ):
+        command = decorator(command)
+    return command
+
+
+def evaluation_options(command):
+    """Profile and date options."""
+    for decorator in reversed(
+        (
+            click.option(
+                "--profile", default="england", show_default=True, help="Profile name or path to a .toml file."
+            ),
+            click.option("--as-of", callback=parse_date, help="Date to evaluate on, YYYY-MM-DD (default: today)."),
+        )
+    ):
+        command = decorator(command)
+    return command
+
+
+def load_records(adapter: str, source: str, config: str | None) -> LoadResult:
+    """Load through the adapter with a progress bar on a terminal."""
+    update, close = progress_callback(f"Loading {adapter}")
+    options = {"progress": update}
+    if config:
+        options["config"] = config
+    try:
+        return api.load(adapter, source, options)
+    finally:
+        close()
+
+
+def report_rejections(result: LoadResult, limit: int = 10) -> None:
+    """Tell the reader on stderr that records were rejected, with the first few."""
+    if not result.rejected:
+        return
+    click.echo(f"{len(result.rejected)} record(s) rejected (all are listed with --format json):", err=True)
+    for rejection in result.rejected[:limit]:
+        click.echo(f"  {rejection}", err=True)
+
+
+@click.command("alerts")
+@source_options
+@evaluation_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--child", "child_id", help="Only this child's alerts.")
+def alerts_command(
+    adapter: str, source: str, config: str | None, profile: str, as_of: dt.date | None, fmt: str, child_id: str | None
+) -> None:
+    """Alerts for every child: obligations upcoming within their warning window, or overdue.
+
+    Exit 0 when it ran (alerts or not); 1 when the input could not be read at all.
+    """
+    result = load_records(adapter, source, config)
+    records = [r for r in result.records if child_id is None or r.child_id == child_id]
+    evaluation = api.evaluate(records, profile=profile, as_of=as_of)
+    if fmt == "json":
+        emit_json(
+            {
+                "as_of": evaluation.as_of.isoformat(),
+                "profile": evaluation.profile.name,
+                "alerts": [a.to_dict() for a in evaluation.alerts],
+                "rejected": [r.to_dict() for r in result.rejected],
+                "summary": {"load": result.summary(), **evaluation.summary()},
+            }
+        )
+        return
+    if fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=ALERT_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(a.to_dict() for a in evaluation.alerts)
+        report_rejections(result)
+        return
+    print_table(evaluation, len(records))
+    report_rejections(result)
+
+
+def print_table(evaluation: Evaluation, children: int) -> None:
+    """An 80-column table for a team manager: overdue first (longest overdue at the top), then upcoming."""
+    as_of = evaluation.as_of
+    overdue = [a for a in evaluation.alerts if a.status is AlertStatus.OVERDUE]
+    upcoming = [a for a in evaluation.alerts if a.status is AlertStatus.UPCOMING]
+    click.echo(
+        f"Alerts on {as_of.isoformat()} (profile {evaluation.profile.name}): {children} children, "
+        f"{len(overdue)} overdue, {len(upcoming)} upcoming"
+    )
+    if not evaluation.alerts:
+        click.echo("No alerts.")
+        return
+    click.echo(f"{'CHILD':<10} {'STATUS':<8} {'DUE':<10} {'DAYS':>5}  WHAT")
+    for alert in overdue + upcoming:
+        days = alert.days_overdue(as_of)
+        what = alert.title if alert.statutory else f"{alert.title} (indicator)"
+        click.echo(
+            f"{alert.child_id[:10]:<10} {alert.status.value:<8} {alert.due_date.isoformat():<10} {days:>5}  {what[:41]}"
+        )
+    not_assessable = evaluation.summary()["not_assessable_by_rule"]
+    if not_assessable:
+        rules = ", ".join(f"{rule} ({count})" for rule, count in not_assessable.items())
+        click.echo(f"Not assessable from this source: {rules}")
+
+
+@click.command("explain")
+@click.option("--child", "child_id", required=True, help="The child's case-system id.")
+@source_options
+@evaluation_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def explain_command(
+    child_id: str, adapter: str, source: str, config: str | None, profile: str, as_of: dt.date | None, fmt: str
+) -> None:
+    """One child's whole obligation timeline: every rule, its anchor, due date, and met / met late / open."""
+    result = load_records(adapter, source, config)
+    records = [r for r in result.records if r.child_id == child_id]
+    if not records:
+        rejected = [r for r in result.rejected if r.child_id == child_id]
+        detail = f"; {len(rejected)} of its records were rejected" if rejected else ""
+        raise click.ClickException(f"child {child_id!r} is not in {source}{detail}")
+    evaluation = api.evaluate(records, profile=profile, as_of=as_of)
+    timeline = evaluation.obligations_for(child_id)
+    if fmt == "json":
+        emit_json(
+            {
+                "as_of": evaluation.as_of.isoformat(),
+                "profile": evaluation.profile.name,
+                "child_id": child_id,
+                "obligations": [
+                    {
+                        "rule": o.rule,
+                        "title": o.title,
+                        "state": o.state.value,
+                        "anchor_event": o.anchor_event,
+                        "anchor_date": o.anchor_date,
+                        "due_date": o.due_date,
+                        "met_on": o.met_on,
+                        "statutory": o.statutory,
+                        "source": o.source,
+                        "note": o.note,
+                    }
+                    for o in timeline
+                ],
+                "alerts": [a.to_dict() for a in evaluation.alerts],
+            }
+        )
+        return
+    click.echo(f"Child {child_id} on {evaluation.as_of.isoformat()} (profile {evaluation.profile.name})")
+    for o in timeline:
+        if o.state is ObligationState.NOT_ASSESSABLE:
+            click.echo(f"  {o.rule:<30} not assessable: {o.note}")
+            continue
+        met = f" on {o.met_on.isoformat()}" if o.met_on else ""
+        click.echo(f"  {o.rule:<30} due {o.due_date.isoformat()}  {o.state.value}{met}")
+        click.echo(f"  {'':<30} {o.anchor_event} {o.anchor_date.isoformat()}; {o.source}")

@@ -1,0 +1,148 @@
+"""The `permanence alerts` / `explain` CLI contract: formats, exit codes, rejected records, errors on stderr."""
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from rules_helpers import D, plan, record
+
+from permanence_core.adapters import AdapterInfo, LoadResult, Rejection
+from permanence_core.cli import cli
+from permanence_core.errors import InputError
+from permanence_core.plugins import hookimpl, manager
+
+RECORDS = [
+    record(D(2026, 1, 5), child_id="A1"),  # first review due 2 Feb: overdue on 10 Feb
+    record(D(2026, 1, 12), child_id="B2", reviews=[D(2026, 2, 6)], plans=[plan(D(2026, 2, 1))]),
+    record(D(2025, 6, 2), child_id="C3", end=D(2025, 9, 1), reason_ceased="E4A"),
+]
+REJECTED = [Rejection(source="episodes.csv", row=7, child_id="Z9", field="LS", value="Q1", reason="not a legal status")]
+
+
+class FakeSystem:
+    @hookimpl
+    def permanence_register_adapters(self, register):
+        register(AdapterInfo(name="fake", description="records built in the test", source_help="ok or missing"))
+
+    @hookimpl
+    def permanence_load_records(self, adapter, source, options):
+        if adapter != "fake":
+            return None
+        if source == "missing":
+            raise InputError(source, "no such folder")
+        return LoadResult(records=RECORDS, rejected=REJECTED, read=4)
+
+
+@pytest.fixture(autouse=True)
+def fake_system(monkeypatch):
+    real = manager.get_plugin_manager
+
+    def with_fake(**kwargs):
+        pm = real(load_entry_points=False)
+        pm.register(FakeSystem(), name="fake")
+        return pm
+
+    monkeypatch.setattr(manager, "get_plugin_manager", with_fake)
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+BASE = ["--adapter", "fake", "--source", "ok", "--as-of", "2026-02-10"]
+
+
+def test_json_output_follows_the_documented_contract():
+    result = run("alerts", *BASE, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["as_of"] == "2026-02-10"
+    assert data["profile"] == "england"
+    assert [(a["child_id"], a["rule"], a["status"], a["due_date"]) for a in data["alerts"]] == [
+        ("A1", "review.first", "overdue", "2026-02-02"),
+    ]
+    assert set(data["alerts"][0]) == {
+        "child_id",
+        "rule",
+        "status",
+        "due_date",
+        "anchor_event",
+        "anchor_date",
+        "message",
+        "source",
+    }
+    assert data["rejected"] == [
+        {
+            "source": "episodes.csv",
+            "row": 7,
+            "child_id": "Z9",
+            "field": "LS",
+            "value": "Q1",
+            "reason": "not a legal status",
+            "element": None,
+        }
+    ]
+
+
+def test_alerts_are_sorted_by_due_date_then_child_id():
+    data = json.loads(run("alerts", *BASE[:-1], "2026-04-20", "--format", "json").stdout)
+    keys = [(a["due_date"], a["child_id"]) for a in data["alerts"]]
+    assert keys == sorted(keys)
+    assert len(keys) >= 2
+
+
+def test_csv_output_has_the_same_fields():
+    result = run("alerts", *BASE, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0]["child_id"] == "A1"
+    assert rows[0]["status"] == "overdue"
+    assert "1 record(s) rejected" in result.stderr
+
+
+def test_the_table_fits_80_columns_and_puts_the_most_urgent_first():
+    result = run("alerts", *BASE[:-1], "2026-04-20", "--profile", "bolton")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
+    statuses = [line.split()[1] for line in lines if line.startswith(("A1", "B2"))]
+    assert statuses == sorted(statuses, key=lambda s: s != "overdue")
+    assert "Z9" in result.stderr  # rejected records are reported, not dropped
+
+
+def test_one_child():
+    data = json.loads(run("alerts", *BASE, "--format", "json", "--child", "B2").stdout)
+    assert data["alerts"] == []
+
+
+def test_unreadable_input_exits_1_with_the_error_on_stderr():
+    result = run("alerts", "--adapter", "fake", "--source", "missing")
+    assert result.exit_code == 1
+    assert "missing: no such folder" in result.stderr
+    assert result.stdout == ""
+
+
+def test_unknown_adapter_and_bad_dates_are_errors():
+    assert run("alerts", "--adapter", "nope", "--source", "x").exit_code == 1
+    result = run("alerts", "--adapter", "fake", "--source", "ok", "--as-of", "10/02/2026")
+    assert result.exit_code == 2
+    assert "YYYY-MM-DD" in result.stderr
+
+
+def test_explain_shows_the_whole_timeline():
+    result = run("explain", "--child", "B2", *BASE)
+    assert result.exit_code == 0, result.output
+    assert "review.first" in result.stdout and "met" in result.stdout
+    assert "review.second" in result.stdout and "open" in result.stdout
+    data = json.loads(run("explain", "--child", "B2", *BASE, "--format", "json").stdout)
+    states = {o["rule"]: o["state"] for o in data["obligations"]}
+    assert states["review.first"] == "met"
+    assert states["plan.by_second_review"] == "met"
+
+
+def test_explain_an_unknown_child_names_it():
+    result = run("explain", "--child", "Z9", *BASE)
+    assert result.exit_code == 1
+    assert "'Z9'" in result.stderr
+    assert "rejected" in result.stderr
