@@ -1,0 +1,1 @@
+"""permanence-mosaic: the Mosaic adapter plugin for permanence_core."""

@@ -1,0 +1,140 @@
+"""Opening a case system's reporting database read-only, for adapters that read through SQLAlchemy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy.engine import URL, Connection, make_url
+
+from permanence_core.errors import InputError
+
+
+def redacted(url: URL) -> str:
+    """The URL as text with any password hidden, for messages and logs."""
+    return url.render_as_string(hide_password=True)
+
+
+def _parse(source: str, password_env: str) -> URL:
+    try:
+        url = make_url(source)
+    except sqlalchemy.exc.ArgumentError:
+        raise InputError(
+            source, "is not a database URL (for example sqlite:///warehouse.db or mssql+pyodbc://host/db?driver=...)"
+        ) from None
+    if url.password:
+        # Secrets come from the environment only: a password on the command line ends up in shell history.
+        raise InputError(redacted(url), f"contains a password; set it in the environment variable {password_env}")
+    password = os.environ.get(password_env)
+    return url.set(password=password) if password else url
+
+
+def _sqlite_read_only(url: URL) -> URL:
+    database = url.database
+    if not database or database == ":memory:":
+        raise InputError(redacted(url), "names no SQLite database file")
+    path = Path(database)
+    if not path.is_file():
+        # SQLite would silently create an empty database; a missing source must be an error.
+        raise InputError(str(path), "no such database file")
+    return url.set(database=f"file:{path.resolve()}?mode=ro", query={"uri": "true"})
+
+
+def _attach_on_connect(engine: sqlalchemy.Engine, attach: Mapping[str, Path]) -> None:
+    for schema, path in attach.items():
+        if not Path(path).is_file():
+            raise InputError(str(path), f"no such database file to attach as schema {schema!r}")
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def attach_schemas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        for schema, path in attach.items():
+            cursor.execute("ATTACH DATABASE ? AS ?", (f"file:{Path(path).resolve()}?mode=ro", schema))
+        cursor.close()
+
+
+@contextmanager
+def connect(source: str, *, password_env: str, attach: Mapping[str, Path] | None = None) -> Iterator[Connection]:
+    """Connect to the database at URL ``source``; InputError when it cannot be read at all.
+
+    The password, if the database needs one, is read from the environment variable ``password_env``.
+    SQLite files are opened read-only and must exist; ``attach`` maps schema names to further SQLite
+    files (a SQLite copy of a warehouse keeps its schema names, e.g. ``Child_Social``).
+    """
+    url = _parse(source, password_env)
+    if url.get_backend_name() == "sqlite":
+        url = _sqlite_read_only(url)
+    elif attach:
+        raise InputError(redacted(url), "sqlite_attach applies to SQLite databases only")
+    try:
+        engine = sqlalchemy.create_engine(url)
+    except (sqlalchemy.exc.ArgumentError, ImportError) as exc:
+        raise InputError(redacted(url), f"cannot use this database driver: {exc}") from None
+    if attach:
+        _attach_on_connect(engine, attach)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    except sqlalchemy.exc.DBAPIError as exc:
+        # The driver's own message names the table, column or host; it carries no row data.
+        raise InputError(redacted(url), f"database error: {exc.orig}") from None
+    finally:
+        engine.dispose()
+
+
+def require_tables(connection: Connection, tables: Collection[str], schema: str | None) -> None:
+    """Raise InputError naming every table of ``tables`` the database lacks."""
+    inspector = sqlalchemy.inspect(connection)
+    missing = [name for name in tables if not inspector.has_table(name, schema=schema)]
+    if missing:
+        where = f" in schema {schema}" if schema else ""
+        raise InputError(redacted(connection.engine.url), f"missing table(s){where}: {', '.join(missing)}")
+
+
+def fetch(
+    connection: Connection, table: str, columns: Collection[str], *, schema: str | None, order_by: Collection[str]
+) -> list[dict[str, Any]]:
+    """Every row of ``table`` as a dict of ``columns``, in ``order_by`` order so loads are deterministic."""
+    selectable = sqlalchemy.table(table, *(sqlalchemy.column(name) for name in columns), schema=schema)
+    query = sqlalchemy.select(selectable).order_by(*(selectable.c[name] for name in order_by))
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def to_key(value: Any) -> str | None:
+    """An id column's value as text (``17``, ``17.0`` and ``" 17 "`` all give ``"17"``); None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def to_date(value: Any) -> dt.date | None:
+    """A date or datetime column's value as a date; ValueError when it is neither."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        # SQLite keeps dates as text: ``2024-03-01`` or ``2024-03-01 00:00:00``.
+        return dt.date.fromisoformat(value.strip()[:10])
+    raise ValueError(f"{value!r} is not a date")
+
+
+def to_text(value: Any) -> str | None:
+    """A code or text column's value stripped of padding (CHAR columns pad with spaces); None when empty."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+__all__ = ["connect", "fetch", "redacted", "require_tables", "to_date", "to_key", "to_text"]
