@@ -190,10 +190,18 @@ class StateStore:
             self.engine = engine if engine is not None else create_state_engine(url)
         except (sa.exc.ArgumentError, ImportError) as exc:
             raise ConfigError("write-back state", f"cannot open state store {url!r}: {exc}") from None
-        try:
-            metadata.create_all(self.engine)
-        except sa.exc.OperationalError as exc:
-            raise ConfigError("write-back state", f"cannot open state store: {exc.orig}") from None
+        self._create_tables()
+
+    def _create_tables(self) -> None:
+        # Two runs starting together can both see no tables and both create them; the loser's second
+        # look finds the tables in place.
+        for attempt in (1, 2):
+            try:
+                metadata.create_all(self.engine)
+                return
+            except sa.exc.DBAPIError as exc:
+                if attempt == 2:
+                    raise ConfigError("write-back state", f"cannot open state store: {exc.orig}") from None
 
     def close(self) -> None:
         """Release the database connections."""
