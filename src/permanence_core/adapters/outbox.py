@@ -41,6 +41,19 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _sync_directory(path.parent)
+
+
+def _sync_directory(folder: Path) -> None:
+    # The rename is only durable once the directory entry is on disk; without this a power cut could
+    # lose a sidecar the state store already counts as queued. Windows cannot open a directory.
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _kind(item: WriteBackItem) -> str:

@@ -1,0 +1,182 @@
+"""Alerts are raised once, raised again only when their status or due date changes, and once when resolved."""
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+
+from permanence_core.adapters import ChangeKind, Receipt, ReceiptStatus, StateStore, WorkTrayAlert, WriteBack
+from permanence_core.rules.obligations import Alert, AlertStatus
+
+ANCHOR = dt.date(2025, 2, 3)
+DUE = dt.date(2025, 3, 3)
+
+
+def alert(child="C001", rule="review.first", status=AlertStatus.UPCOMING, due=DUE, anchor=ANCHOR):
+    return Alert(
+        child_id=child,
+        rule=rule,
+        status=status,
+        due_date=due,
+        anchor_event="became looked after",
+        anchor_date=anchor,
+        message=f"{rule} due {due.isoformat()}",
+        source="Care Planning Regulations 2010, reg 33",
+    )
+
+
+def to_task(change):
+    return WorkTrayAlert(
+        child_id=change.child_id,
+        recipient_role="team_manager",
+        title=f"{change.rule}: {change.status}",
+        body=change.alert.message if change.alert else f"{change.rule} no longer open",
+        due_date=change.due_date,
+    )
+
+
+class Tray:
+    """A work tray that records each task it receives and can be told to be unavailable."""
+
+    def __init__(self):
+        self.tasks = []
+        self.down = False
+
+    def deliver(self, item):
+        if self.down:
+            return Receipt(idempotency_key=item.idempotency_key, status=ReceiptStatus.FAILED, detail="HTTP 503")
+        self.tasks.append(item)
+        return Receipt(idempotency_key=item.idempotency_key, status=ReceiptStatus.DELIVERED)
+
+
+@pytest.fixture
+def tray():
+    return Tray()
+
+
+@pytest.fixture
+def wb(tray, tmp_path):
+    service = WriteBack(tray, StateStore(f"sqlite:///{tmp_path / 'state.sqlite'}"))
+    yield service
+    service.close()
+
+
+def test_an_alert_is_raised_once_not_every_night(wb, tray):
+    first = wb.raise_alerts([alert()], to_task)
+    assert [c.kind for c in first.changes] == [ChangeKind.NEW]
+    assert [r.status for r in first.receipts] == [ReceiptStatus.DELIVERED]
+    for _night in range(3):
+        again = wb.raise_alerts([alert()], to_task)
+        assert again.changes == ()
+        assert again.unchanged == 1
+    assert len(tray.tasks) == 1
+
+
+def test_an_alert_is_raised_again_when_it_becomes_overdue(wb, tray):
+    wb.raise_alerts([alert()], to_task)
+    run = wb.raise_alerts([alert(status=AlertStatus.OVERDUE)], to_task)
+    [change] = run.changes
+    assert change.kind is ChangeKind.CHANGED
+    assert change.previous.status == "upcoming"
+    assert [t.title for t in tray.tasks] == ["review.first: upcoming", "review.first: overdue"]
+    assert run.summary() == {"new": 0, "changed": 1, "resolved": 0, "unchanged": 0, "sent": 1, "failed": 0}
+
+
+def test_a_moved_due_date_is_a_change(wb, tray):
+    wb.raise_alerts([alert()], to_task)
+    wb.raise_alerts([alert(due=DUE + dt.timedelta(days=56))], to_task)
+    assert [t.due_date for t in tray.tasks] == [DUE, DUE + dt.timedelta(days=56)]
+
+
+def test_a_change_the_adapter_item_does_not_show_still_gets_its_own_key(wb, tray):
+    def same_task_every_time(change):
+        return WorkTrayAlert(child_id=change.child_id, recipient_role="team_manager", title="Review", body="b")
+
+    wb.raise_alerts([alert()], same_task_every_time)
+    wb.raise_alerts([alert(status=AlertStatus.OVERDUE)], same_task_every_time)
+    assert len(tray.tasks) == 2
+    assert tray.tasks[0].idempotency_key != tray.tasks[1].idempotency_key
+
+
+def test_a_resolved_alert_is_raised_once_for_children_in_scope_only(wb, tray):
+    wb.raise_alerts([alert(child="C001"), alert(child="C002")], to_task)
+    partial = wb.raise_alerts([], to_task, resolved_in=["C001"])
+    assert [(c.kind, c.child_id) for c in partial.changes] == [(ChangeKind.RESOLVED, "C001")]
+    assert partial.changes[0].alert is None
+    assert tray.tasks[-1].title == "review.first: resolved"
+    assert wb.raise_alerts([], to_task, resolved_in=["C001"]).changes == ()
+    assert wb.raise_alerts([alert(child="C002")], to_task, resolved_in=["C002"]).unchanged == 1
+    assert len(tray.tasks) == 3
+
+
+def test_a_resolved_obligation_that_opens_again_is_raised_again(wb, tray):
+    wb.raise_alerts([alert()], to_task)
+    wb.raise_alerts([], to_task, resolved_in=["C001"])
+    run = wb.raise_alerts([alert()], to_task, resolved_in=["C001"])
+    [change] = run.changes
+    assert (change.kind, change.previous.status) == (ChangeKind.CHANGED, "resolved")
+    assert len({t.idempotency_key for t in tray.tasks}) == 3
+
+
+def test_a_failed_raise_is_not_remembered_so_the_next_run_raises_it(wb, tray):
+    tray.down = True
+    failed = wb.raise_alerts([alert()], to_task)
+    assert [r.status for r in failed.receipts] == [ReceiptStatus.FAILED]
+    assert failed.summary()["failed"] == 1
+    tray.down = False
+    retried = wb.raise_alerts([alert()], to_task)
+    assert [c.kind for c in retried.changes] == [ChangeKind.NEW]
+    assert len(tray.tasks) == 1
+    assert wb.raise_alerts([alert()], to_task).changes == ()
+
+
+def test_a_run_that_died_after_sending_does_not_send_the_alert_twice(wb, tray, monkeypatch):
+    monkeypatch.setattr(wb.store, "record_raised", lambda states: 0)
+    wb.raise_alerts([alert()], to_task)
+    monkeypatch.undo()
+    rerun = wb.raise_alerts([alert()], to_task)
+    assert [r.status for r in rerun.receipts] == [ReceiptStatus.DUPLICATE]
+    assert len(tray.tasks) == 1
+    assert wb.raise_alerts([alert()], to_task).changes == ()
+
+
+def test_a_change_the_adapter_does_not_send_is_still_remembered(wb, tray):
+    def only_overdue(change):
+        return to_task(change) if change.status == "overdue" else None
+
+    assert wb.raise_alerts([alert()], only_overdue).receipts == ()
+    assert wb.raise_alerts([alert()], only_overdue).unchanged == 1
+    wb.raise_alerts([alert(status=AlertStatus.OVERDUE)], only_overdue)
+    assert [t.title for t in tray.tasks] == ["review.first: overdue"]
+
+
+def test_each_obligation_is_tracked_separately(wb, tray):
+    alerts = [
+        alert(rule="review.first"),
+        alert(rule="review.second"),
+        alert(anchor=ANCHOR + dt.timedelta(days=400)),
+        alert(child="C002"),
+    ]
+    assert [c.kind for c in wb.raise_alerts(alerts, to_task).changes] == [ChangeKind.NEW] * 4
+    assert wb.raise_alerts(alerts, to_task).unchanged == 4
+    assert Counter(t.child_id for t in tray.tasks) == Counter({"C001": 3, "C002": 1})
+
+
+def test_the_same_obligation_twice_in_one_run_is_raised_once(wb, tray):
+    run = wb.raise_alerts([alert(), alert(status=AlertStatus.OVERDUE)], to_task)
+    assert len(run.changes) == 1
+    assert len(tray.tasks) == 1
+
+
+def test_two_services_that_both_see_an_alert_as_new_raise_it_once(tray, tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    with WriteBack(tray, StateStore(url)) as first, WriteBack(tray, StateStore(url)) as second:
+        # The second read the raised alerts before the first recorded its raise: both decide "new".
+        monkeypatch.setattr(second.store, "raised_alerts", lambda: {})
+        first.raise_alerts([alert()], to_task)
+        run = second.raise_alerts([alert()], to_task)
+        assert [c.kind for c in run.changes] == [ChangeKind.NEW]
+        assert [r.status for r in run.receipts] == [ReceiptStatus.DUPLICATE]
+        monkeypatch.undo()
+        assert second.raise_alerts([alert()], to_task).unchanged == 1
+    assert len(tray.tasks) == 1

@@ -1,0 +1,160 @@
+"""The outbox: file plus JSON sidecar written atomically, duplicates found, the store remembering what was queued."""
+
+import datetime as dt
+import json
+import os
+import stat
+
+import pytest
+
+from permanence_core.adapters import CaseNote, DocumentUpload, Outbox, ReceiptStatus, StateStore, WriteBack
+from permanence_core.errors import ConfigError
+
+
+def document(child_id="C001", content=b"%PDF-1.7 synthetic"):
+    return DocumentUpload(
+        child_id=child_id,
+        document_type="ppm-minutes",
+        filename="PPM minutes.pdf",
+        content=content,
+        title="PPM minutes",
+        category="Permanence",
+    )
+
+
+def note(child_id="C001"):
+    return CaseNote(
+        child_id=child_id,
+        note_type="PERM",
+        title="Tracking panel",
+        contact_date=dt.date(2025, 3, 1),
+        body="Synthetic body.",
+        recipients=("W17",),
+    )
+
+
+def names(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_document_is_queued_as_file_and_sidecar(tmp_path):
+    outbox = Outbox(tmp_path / "out")
+    item = document()
+    receipt = outbox.deliver(item)
+    assert receipt.status is ReceiptStatus.QUEUED
+    stem = f"C001_ppm-minutes_{item.idempotency_key[:16]}"
+    assert names(outbox.folder) == [f"{stem}.json", f"{stem}.pdf"]
+    assert receipt.location == str(outbox.folder / f"{stem}.json")
+    meta = json.loads((outbox.folder / f"{stem}.json").read_text())
+    assert meta == {
+        "child_id": "C001",
+        "document_type": "ppm-minutes",
+        "filename": "PPM minutes.pdf",
+        "title": "PPM minutes",
+        "category": "Permanence",
+        "idempotency_key": item.idempotency_key,
+        "item_type": "DocumentUpload",
+        "file": f"{stem}.pdf",
+    }
+    assert (outbox.folder / f"{stem}.pdf").read_bytes() == b"%PDF-1.7 synthetic"
+
+
+def test_a_case_note_is_a_sidecar_only(tmp_path):
+    outbox = Outbox(tmp_path)
+    item = note()
+    outbox.deliver(item)
+    [name] = names(tmp_path)
+    meta = json.loads((tmp_path / name).read_text())
+    assert meta["item_type"] == "CaseNote"
+    assert meta["contact_date"] == "2025-03-01"
+    assert meta["recipients"] == ["W17"]
+
+
+def test_outbox_files_are_readable_by_the_owner_only(tmp_path):
+    Outbox(tmp_path).deliver(document())
+    assert {stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()} == {0o600}
+
+
+def test_an_item_already_in_the_outbox_is_a_duplicate(tmp_path):
+    outbox = Outbox(tmp_path)
+    assert outbox.deliver(document()).status is ReceiptStatus.QUEUED
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    assert outbox.deliver(document()).status is ReceiptStatus.DUPLICATE
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == before
+    assert outbox.deliver(document(content=b"%PDF-1.7 revised")).status is ReceiptStatus.QUEUED
+    assert len(names(tmp_path)) == 4
+
+
+def test_a_crash_while_writing_the_sidecar_leaves_no_sidecar_and_no_temporary_file(tmp_path, monkeypatch):
+    outbox = Outbox(tmp_path)
+    real_replace = os.replace
+
+    def crash_on_sidecar(src, dst):
+        if str(dst).endswith(".json"):
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_sidecar)
+    with pytest.raises(OSError):
+        outbox.deliver(document())
+    assert [n for n in names(tmp_path) if n.endswith(".json") or n.startswith(".tmp-")] == []
+    monkeypatch.undo()
+    # The sidecar is what makes an item complete, so the retry queues it rather than calling it a duplicate.
+    assert outbox.deliver(document()).status is ReceiptStatus.QUEUED
+    assert len(names(tmp_path)) == 2
+
+
+def test_a_crash_while_writing_the_content_leaves_nothing(tmp_path, monkeypatch):
+    def fail(_fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", fail)
+    with pytest.raises(OSError):
+        Outbox(tmp_path).deliver(document())
+    assert names(tmp_path) == []
+
+
+def test_the_outbox_folder_is_required():
+    with pytest.raises(ConfigError, match="outbox: a folder is required"):
+        Outbox.from_options({})
+
+
+def test_writeback_over_an_outbox_reports_a_disk_failure_and_retries_it_next_run(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    folder = tmp_path / "out"
+
+    def disk_full(_fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with WriteBack(Outbox(folder), StateStore(url)) as wb:
+        [receipt] = wb.deliver([document()])
+        assert receipt.status is ReceiptStatus.FAILED
+        assert wb.failed()[0].last_error == "OSError while delivering"
+    monkeypatch.undo()
+    with WriteBack(Outbox(folder), StateStore(url)) as wb:
+        assert [r.status for r in wb.deliver([document()])] == [ReceiptStatus.QUEUED]
+
+
+def test_the_store_stops_a_rerun_from_refilling_an_outbox_the_upload_tool_has_emptied(tmp_path):
+    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    folder = tmp_path / "out"
+    items = [document(), note(), note(child_id="C002")]
+    with WriteBack(Outbox(folder), StateStore(url)) as wb:
+        assert {r.status for r in wb.deliver(items)} == {ReceiptStatus.QUEUED}
+    for path in folder.iterdir():
+        path.unlink()
+    with WriteBack(Outbox(folder), StateStore(url)) as wb:
+        receipts = wb.deliver(items)
+    assert {r.status for r in receipts} == {ReceiptStatus.DUPLICATE}
+    assert receipts[0].location.endswith(".json")
+    assert names(folder) == []
+
+
+def test_an_outbox_duplicate_found_on_disk_is_recorded_as_done(tmp_path):
+    folder = tmp_path / "out"
+    Outbox(folder).deliver(note())
+    with WriteBack(Outbox(folder), StateStore(f"sqlite:///{tmp_path / 'state.sqlite'}")) as wb:
+        assert [r.status for r in wb.deliver([note()])] == [ReceiptStatus.DUPLICATE]
+        assert wb.store.delivery(note().idempotency_key).status.value == "duplicate"
+        assert wb.failed() == []
