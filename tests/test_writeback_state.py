@@ -143,8 +143,14 @@ def test_an_in_memory_store_keeps_its_rows_across_connections():
 def test_an_unusable_url_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot open state store"):
         StateStore("nonsense://x")
-    with pytest.raises(ConfigError, match="cannot open state store"):
-        StateStore(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'state.sqlite'}")
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ConfigError, match="cannot create folder"):
+        StateStore(f"sqlite:///{tmp_path / 'a-file' / 'state.sqlite'}")
+
+
+def test_the_folder_of_a_sqlite_file_is_created(tmp_path):
+    StateStore(f"sqlite:///{tmp_path / 'new' / 'dir' / 'state.sqlite'}").close()
+    assert (tmp_path / "new" / "dir" / "state.sqlite").is_file()
 
 
 def raised(generation, status="upcoming", due=dt.date(2025, 4, 1)):

@@ -6,12 +6,13 @@ import datetime as dt
 import enum
 import uuid
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 from permanence_core.adapters.items import Receipt
@@ -170,26 +171,33 @@ def _insert_ignoring_duplicates(engine: Engine, table: sa.Table) -> Any:
     )
 
 
-def create_state_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file waits for another run's lock instead of failing at once."""
+def create_state_engine(url: str | URL) -> Engine:
+    """An engine for ``url``; a SQLite file (its folder created) waits for another run's lock instead of failing."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database in ("", ":memory:"):
             # One shared connection, or every connection would see its own empty in-memory database.
-            return sa.create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
-        return sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
-    return sa.create_engine(url)
+            return sa.create_engine(parsed, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError("write-back state", f"cannot create folder {folder}: {exc.strerror}") from None
+        return sa.create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
+    return sa.create_engine(parsed)
 
 
 class StateStore:
     """Deliveries and raised alerts in a database; safe for several runs at once (claim before send)."""
 
-    def __init__(self, url: str = DEFAULT_URL, *, engine: Engine | None = None) -> None:
+    def __init__(self, url: str | URL = DEFAULT_URL, *, engine: Engine | None = None) -> None:
         try:
             self.engine = engine if engine is not None else create_state_engine(url)
         except (sa.exc.ArgumentError, ImportError) as exc:
-            raise ConfigError("write-back state", f"cannot open state store {url!r}: {exc}") from None
+            # A URL object renders with its password masked; a string never holds one (settings refuse it).
+            shown = url if isinstance(url, str) else url.render_as_string(hide_password=True)
+            raise ConfigError("write-back state", f"cannot open state store {shown!r}: {exc}") from None
         self._create_tables()
 
     def _create_tables(self) -> None:

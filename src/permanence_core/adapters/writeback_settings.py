@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from permanence_core.adapters.state import DEFAULT_URL
@@ -128,6 +128,7 @@ class WriteBackSettings:
         """Settings from the ``config`` file named in ``options`` (if any), overridden by the options themselves.
 
         The options the CLI passes are ``endpoint``, ``outbox``, ``state`` and ``token_env``; others are ignored.
+        An ``outbox`` option replaces the file's ``endpoint`` and vice versa, so a run can divert to a folder.
         """
         config = options.get("config")
         base = cls.from_file(config) if config else cls()
@@ -135,18 +136,24 @@ class WriteBackSettings:
         if not overrides:
             return base
         checked = cls.from_mapping(overrides, source="write-back options", base_dir=Path.cwd())
-        return attrs.evolve(base, **{key: getattr(checked, key) for key in overrides})
+        values = {key: getattr(checked, key) for key in overrides}
+        if "outbox" in values and "endpoint" not in values:
+            values["endpoint"] = None
+        if "endpoint" in values and "outbox" not in values:
+            values["outbox"] = None
+        return attrs.evolve(base, **values)
 
-    def state_url(self) -> str:
+    def state_url(self) -> URL:
         """The state database URL, with the password taken from ``state_password_env`` when one is named."""
+        url = make_url(self.state)
         if not self.state_password_env:
-            return self.state
+            return url
         password = os.environ.get(self.state_password_env)
         if not password:
             raise ConfigError(
                 Location(source="environment", field=self.state_password_env), "is not set (state store password)"
             )
-        return make_url(self.state).set(password=password).render_as_string(hide_password=False)
+        return url.set(password=password)
 
 
 def _refuse_secrets(data: Mapping[str, Any], source: str, prefix: str) -> None:

@@ -1,0 +1,174 @@
+"""Write-back settings from TOML: validated, relative paths resolved, and secrets refused."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import responses
+
+from permanence_core.adapters import HttpGateway, Outbox, ReceiptStatus, WriteBack, WriteBackSettings
+from permanence_core.adapters.http import Payload
+from permanence_core.adapters.items import CaseNote
+from permanence_core.errors import ConfigError
+
+GATEWAY_CONFIG = """
+[mosaic]
+step_types = [101, 102]
+
+[write_back]
+endpoint = "https://gateway.council.test/permanence/v1/"
+token_env = "PERMANENCE_GATEWAY_TOKEN"
+connect_timeout = 3
+read_timeout = 20
+max_attempts = 5
+backoff = 0.5
+max_wait = 45
+state = "sqlite:///state/writeback.sqlite"
+
+[write_back.paths]
+case_note = "/people/{child_id}/case-notes"
+"""
+
+
+def write(tmp_path, text, name="council.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_a_gateway_section_is_read_with_paths_relative_to_the_file(tmp_path):
+    settings = WriteBackSettings.from_file(write(tmp_path, GATEWAY_CONFIG))
+    assert settings.endpoint == "https://gateway.council.test/permanence/v1"
+    assert settings.token_env == "PERMANENCE_GATEWAY_TOKEN"
+    assert (settings.connect_timeout, settings.read_timeout, settings.max_attempts) == (3.0, 20.0, 5)
+    assert (settings.backoff, settings.max_wait) == (0.5, 45.0)
+    assert settings.paths == {
+        "document": "/documents",
+        "case_note": "/people/{child_id}/case-notes",
+        "work_tray_alert": "/alerts",
+    }
+    assert settings.state == f"sqlite:///{tmp_path / 'state' / 'writeback.sqlite'}"
+
+
+def test_a_file_without_the_section_gives_the_defaults(tmp_path):
+    settings = WriteBackSettings.from_file(write(tmp_path, "[mosaic]\nx = 1\n"))
+    assert settings == WriteBackSettings()
+    assert settings.state == "sqlite:///permanence-writeback.sqlite"
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ('token = "eyJhbGciOi"', "write_back.token"),
+        ('password = "hunter2"', "write_back.password"),
+        ('client_secret = "s3cr3t"', "write_back.client_secret"),
+        ('api_key = "k"', "write_back.api_key"),
+        ('Authorization = "Bearer x"', "write_back.Authorization"),
+        ('paths = { case_note = "/n", token = "t" }', "write_back.paths.token"),
+    ],
+)
+def test_a_secret_in_the_file_is_refused_naming_the_file_and_key(tmp_path, line, key):
+    path = write(tmp_path, f'[write_back]\noutbox = "out"\n{line}\n')
+    with pytest.raises(ConfigError, match="secrets must not be written") as error:
+        WriteBackSettings.from_file(path)
+    assert str(error.value).startswith(f"{path}, {key}:")
+
+
+def test_credentials_inside_urls_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match="credentials must not be in the URL"):
+        WriteBackSettings.from_file(write(tmp_path, '[write_back]\nendpoint = "https://u:p@gw.test"\n'))
+    with pytest.raises(ConfigError, match="state_password_env"):
+        WriteBackSettings.from_file(write(tmp_path, '[write_back]\nstate = "postgresql://pc:pw@db/wb"\n'))
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("endpont = 1", "write_back.endpont: unknown setting"),
+        ('endpoint = "ftp://gw.test"', "is not an http"),
+        ('endpoint = "http://gw.council.test"', "HTTPS"),
+        ("max_attempts = 0", "must be a positive whole number"),
+        ("max_attempts = 2.5", "must be a positive whole number"),
+        ('read_timeout = "30"', "must be a positive number"),
+        ('token_env = "MY TOKEN"', "is not an environment variable name"),
+        ('paths = { letters = "/l" }', "unknown item type"),
+        ('paths = { case_note = "/{person}/notes" }', "only the {child_id} placeholder"),
+        ('paths = { case_note = "notes" }', "must start with '/'"),
+        ('outbox = ""', "must be a non-empty string"),
+        ('state = "not a url"', "is not a database URL"),
+    ],
+)
+def test_bad_values_are_config_errors_naming_the_key(tmp_path, line, message):
+    with pytest.raises(ConfigError, match="write_back") as error:
+        WriteBackSettings.from_file(write(tmp_path, f"[write_back]\n{line}\n"))
+    assert message in str(error.value)
+
+
+def test_an_unreadable_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        WriteBackSettings.from_file(tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        WriteBackSettings.from_file(write(tmp_path, "[write_back\n"))
+
+
+def test_options_override_the_file_and_switch_transport(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = write(tmp_path, GATEWAY_CONFIG)
+    settings = WriteBackSettings.from_options({"config": str(config), "outbox": "drop", "progress": print})
+    assert settings.outbox == tmp_path / "drop"
+    assert settings.endpoint is None
+    assert settings.max_attempts == 5
+
+
+def test_the_state_password_comes_from_the_environment(monkeypatch):
+    settings = WriteBackSettings.from_mapping(
+        {"state": "postgresql://permanence@db.council.test/writeback", "state_password_env": "WB_DB_PASSWORD"}
+    )
+    monkeypatch.delenv("WB_DB_PASSWORD", raising=False)
+    with pytest.raises(ConfigError, match="WB_DB_PASSWORD: is not set"):
+        settings.state_url()
+    monkeypatch.setenv("WB_DB_PASSWORD", "synthetic pw")
+    url = settings.state_url()
+    assert (url.username, url.password, url.host, url.database) == (
+        "permanence",
+        "synthetic pw",
+        "db.council.test",
+        "writeback",
+    )
+    assert "synthetic" not in repr(settings)
+    assert "synthetic" not in repr(url)
+
+
+def test_from_options_builds_an_outbox_writeback(tmp_path):
+    config = write(tmp_path, '[write_back]\noutbox = "out"\nstate = "sqlite:///wb.sqlite"\n')
+    with WriteBack.from_options({"config": str(config)}) as wb:
+        assert isinstance(wb.transport, Outbox)
+        assert wb.transport.folder == tmp_path / "out"
+    assert (tmp_path / "wb.sqlite").exists()
+
+
+@responses.activate
+def test_from_options_builds_a_gateway_writeback_with_the_adapter_payloads(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERMANENCE_GATEWAY_TOKEN", "synthetic-token")
+    config = write(tmp_path, GATEWAY_CONFIG)
+    responses.post("https://gateway.council.test/permanence/v1/people/C9/case-notes", status=201)
+
+    def liquidlogic_body(item):
+        return Payload(json={"PERSON_ID": item.child_id})
+
+    with WriteBack.from_options({"config": str(config)}, payloads=liquidlogic_body) as wb:
+        assert isinstance(wb.transport, HttpGateway)
+        assert wb.transport.max_attempts == 5
+        note = CaseNote(child_id="C9", note_type="N", title="t", contact_date=dt.date(2025, 1, 2), body="b")
+        [receipt] = wb.deliver([note])
+    assert receipt.status is ReceiptStatus.DELIVERED
+    assert responses.calls[0].request.headers["Authorization"] == "Bearer synthetic-token"
+    assert Path(tmp_path / "state" / "writeback.sqlite").exists()
+
+
+def test_from_options_needs_a_destination(tmp_path):
+    with pytest.raises(ConfigError, match=r"set endpoint .* or outbox"):
+        WriteBack.from_options({})
+    both = write(tmp_path, '[write_back]\noutbox = "out"\nendpoint = "https://gw.test"\n')
+    with pytest.raises(ConfigError, match="not both"):
+        WriteBack.from_options({"config": str(both)})
