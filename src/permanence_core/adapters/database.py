@@ -1,10 +1,14 @@
-"""Opening a case system's reporting database read-only, for adapters that read through SQLAlchemy."""
+"""Reading a case system's reporting database: connect read-only, fetch tables, turn rows into the model.
+
+Shared by the adapters that read through SQLAlchemy (Mosaic, Liquidlogic). Every row that cannot be
+used becomes a Rejection naming the table, the row's key and position, the child, the column and why.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -12,7 +16,8 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.engine import URL, Connection, make_url
 
-from permanence_core.errors import InputError
+from permanence_core.adapters.base import Rejection
+from permanence_core.errors import InputError, ModelValueError
 
 
 def redacted(url: URL) -> str:
@@ -20,7 +25,8 @@ def redacted(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def _parse(source: str, password_env: str) -> URL:
+def database_url(source: str, password_env: str) -> URL:
+    """Parse ``source`` as a database URL and add the password from environment variable ``password_env``."""
     try:
         url = make_url(source)
     except sqlalchemy.exc.ArgumentError:
@@ -66,7 +72,7 @@ def connect(source: str, *, password_env: str, attach: Mapping[str, Path] | None
     SQLite files are opened read-only and must exist; ``attach`` maps schema names to further SQLite
     files (a SQLite copy of a warehouse keeps its schema names, e.g. ``Child_Social``).
     """
-    url = _parse(source, password_env)
+    url = database_url(source, password_env)
     if url.get_backend_name() == "sqlite":
         url = _sqlite_read_only(url)
     elif attach:
@@ -137,4 +143,94 @@ def to_text(value: Any) -> str | None:
     return text or None
 
 
-__all__ = ["connect", "fetch", "redacted", "require_tables", "to_date", "to_key", "to_text"]
+class TableRows:
+    """One table's rows in key order, and the rejections found while turning them into model objects.
+
+    ``keys`` are the columns that name a row; ``person`` is the column holding the child's id;
+    ``columns`` maps model attribute names to the table's columns so a rejection names the column.
+    """
+
+    def __init__(
+        self,
+        table: str,
+        rows: list[dict[str, Any]],
+        *,
+        keys: tuple[str, ...],
+        person: str,
+        rejected: list[Rejection],
+        columns: Mapping[str, str] | None = None,
+    ) -> None:
+        self.table = table
+        self.rows = rows
+        self.keys = keys
+        self.person = person
+        self.rejected = rejected
+        self.columns = dict(columns or {})
+
+    def reject(
+        self, position: int, row: dict[str, Any], reason: str, *, field: str | None = None, value: Any = None
+    ) -> None:
+        """Report ``row`` (at ``position``, counted from 1) as not loaded, or loaded without ``field``."""
+        key = [to_key(row.get(name)) for name in self.keys]
+        named = all(part is not None for part in key)
+        self.rejected.append(
+            Rejection(
+                source=f"{self.table} " + ", ".join(f"{n}={k}" for n, k in zip(self.keys, key, strict=True))
+                if named
+                else self.table,
+                # The position in the table read in key order: the only locator of a row without a key.
+                row=position,
+                child_id=to_key(row.get(self.person)),
+                field=field,
+                value=None if value is None else str(value),
+                reason=reason,
+            )
+        )
+
+    def unique(self) -> list[tuple[int, dict[str, Any]]]:
+        """(position, row) of rows with a complete key and a person, each key once; the others are rejected."""
+        seen: set[tuple[str | None, ...]] = set()
+        result = []
+        for position, row in enumerate(self.rows, start=1):
+            key = tuple(to_key(row.get(name)) for name in self.keys)
+            empty = [name for name, part in zip(self.keys, key, strict=True) if part is None]
+            if empty:
+                self.reject(position, row, "is empty", field=empty[0])
+            elif to_key(row.get(self.person)) is None:
+                self.reject(position, row, "is empty", field=self.person)
+            elif key in seen:
+                self.reject(position, row, "duplicate row: the first row with this key was kept", field=self.keys[0])
+            else:
+                seen.add(key)
+                result.append((position, row))
+        return result
+
+    def date(self, position: int, row: dict[str, Any], column: str, *, suffix: str = "") -> tuple[bool, dt.date | None]:
+        """(ok, date) of a date column; a bad value is rejected (reason + ``suffix``) and ok is False."""
+        try:
+            return True, to_date(row.get(column))
+        except ValueError:
+            self.reject(position, row, f"is not a date{suffix}", field=column, value=row.get(column))
+            return False, None
+
+    def build(self, position: int, row: dict[str, Any], make: Callable[[], Any], *, suffix: str = "") -> Any:
+        """Build a model object; a value the model refuses is rejected (reason + ``suffix``) and None returned."""
+        try:
+            return make()
+        except ModelValueError as exc:
+            column = self.columns.get(exc.field, exc.field)
+            self.reject(position, row, f"{exc.reason}{suffix}", field=column, value=exc.value)
+            return None
+
+
+__all__ = [
+    "TableRows",
+    "connect",
+    "database_url",
+    "fetch",
+    "redacted",
+    "require_tables",
+    "to_date",
+    "to_key",
+    "to_text",
+]

@@ -87,6 +87,7 @@ class AdapterContract:
     - ``bad_source``: a source holding at least one bad record and at least one good child.
     - ``missing_source`` (optional): a source that does not exist; by default a path under ``tmp_path``.
     - ``load_options`` (optional): options passed when loading, e.g. ``{"config": path}``; default none.
+    - ``bad_load_options`` (optional): options for loading ``bad_source``; by default ``load_options``.
     - ``write_options`` (optional): write-back options; by default an ``outbox`` folder under ``tmp_path``.
     - ``personal_data`` (optional): extra strings (names, dates of birth) that must never be logged; the
       names and dates of birth of the loaded children are always checked.
@@ -123,6 +124,10 @@ class AdapterContract:
     @pytest.fixture
     def load_options(self) -> Mapping[str, Any]:
         return {}
+
+    @pytest.fixture
+    def bad_load_options(self, load_options: Mapping[str, Any]) -> Mapping[str, Any]:
+        return load_options
 
     @pytest.fixture
     def write_options(self, tmp_path: Path) -> Mapping[str, Any]:
@@ -237,18 +242,19 @@ class AdapterContract:
     # -------------------------------------------------------------------------
 
     def test_bad_records_are_rejected_and_the_good_still_load(
-        self, plugins: Plugins, adapter_name: str, bad_source: str, load_options: Any
+        self, plugins: Plugins, adapter_name: str, bad_source: str, bad_load_options: Any
     ) -> None:
         if not self.supports_rejections:
             pytest.skip("the adapter declares supports_rejections = False")
-        result = plugins.load(adapter_name, bad_source, load_options)
+        result = plugins.load(adapter_name, bad_source, bad_load_options)
         assert result.rejected, "the bad_source fixture loaded without a rejection"
         assert result.records, "one bad record must not stop the good children loading"
         for rejection in result.rejected:
             assert isinstance(rejection, Rejection)
             assert rejection.source.strip(), rejection
             assert rejection.reason.strip(), rejection
-            assert rejection.row is not None or rejection.child_id, f"{rejection}: names neither row nor child"
+            located = rejection.row is not None or rejection.element or rejection.child_id
+            assert located, f"{rejection}: names no row, element or child"
             assert rejection.field, f"{rejection}: names no field"
         assert result.summary()["rejected"] == len(result.rejected)
 
@@ -259,13 +265,14 @@ class AdapterContract:
         source: str,
         bad_source: str,
         load_options: Any,
+        bad_load_options: Any,
         personal_data: tuple[str, ...],
         caplog: pytest.LogCaptureFixture,
     ) -> None:
         with caplog.at_level(logging.DEBUG):
             result = plugins.load(adapter_name, source, load_options)
             if self.supports_rejections:
-                plugins.load(adapter_name, bad_source, load_options)
+                plugins.load(adapter_name, bad_source, bad_load_options)
         secrets = _personal_strings(result.records) | set(personal_data)
         assert secrets, "the source fixture's children carry no names or dates of birth to check for"
         logged = "\n".join(record.getMessage() for record in caplog.records)

@@ -12,13 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from typing import Any
 
 from permanence_core import codes
 from permanence_core.adapters import LoadResult, Rejection
-from permanence_core.adapters.database import connect, fetch, require_tables, to_date, to_key, to_text
-from permanence_core.errors import ModelValueError
+from permanence_core.adapters.database import TableRows, connect, fetch, require_tables, to_key, to_text
 from permanence_core.model import (
     CaseRecord,
     Child,
@@ -84,69 +82,8 @@ _MODEL_COLUMNS = {
 }
 
 
-class _Rows:
-    """One table's rows, and the rejections found while turning them into model objects."""
-
-    def __init__(self, table: str, rows: list[dict[str, Any]], rejected: list[Rejection]) -> None:
-        self.table = table
-        self.rows = rows
-        self.rejected = rejected
-
-    def reject(
-        self, position: int, row: dict[str, Any], reason: str, *, field: str | None = None, value: Any = None
-    ) -> None:
-        keys = KEYS[self.table]
-        key = [to_key(row.get(name)) for name in keys]
-        known = all(part is not None for part in key)
-        where = f"{self.table} " + ", ".join(f"{n}={k}" for n, k in zip(keys, key, strict=True))
-        self.rejected.append(
-            Rejection(
-                source=where if known else self.table,
-                # The position in the table read in key order: the only locator of a row without a key.
-                row=position,
-                child_id=to_key(row.get("person_id")),
-                field=field,
-                value=None if value is None else str(value),
-                reason=reason,
-            )
-        )
-
-    def unique(self) -> list[tuple[int, dict[str, Any]]]:
-        """Rows with a complete key and a person, each key once; the others are rejected."""
-        seen: set[tuple[str | None, ...]] = set()
-        result = []
-        for position, row in enumerate(self.rows, start=1):
-            key = tuple(to_key(row.get(name)) for name in KEYS[self.table])
-            empty = [name for name, part in zip(KEYS[self.table], key, strict=True) if part is None]
-            if empty:
-                self.reject(position, row, "is empty", field=empty[0])
-            elif to_key(row.get("person_id")) is None:
-                self.reject(position, row, "is empty", field="person_id")
-            elif key in seen:
-                self.reject(
-                    position, row, "duplicate row: the first row with this key was kept", field=KEYS[self.table][0]
-                )
-            else:
-                seen.add(key)
-                result.append((position, row))
-        return result
-
-    def date(self, position: int, row: dict[str, Any], column: str, *, suffix: str = "") -> tuple[bool, dt.date | None]:
-        """(ok, date) of a date column; a bad value is rejected and ok is False."""
-        try:
-            return True, to_date(row.get(column))
-        except ValueError:
-            self.reject(position, row, f"is not a date{suffix}", field=column, value=row.get(column))
-            return False, None
-
-    def build(self, position: int, row: dict[str, Any], make: Callable[[], Any], *, suffix: str = "") -> Any:
-        """Build a model object; a value the model refuses is rejected (reason + ``suffix``) and None returned."""
-        try:
-            return make()
-        except ModelValueError as exc:
-            column = _MODEL_COLUMNS.get(exc.field, exc.field)
-            self.reject(position, row, f"{exc.reason}{suffix}", field=column, value=exc.value)
-            return None
+def _rows(table: str, rows: list[dict[str, Any]], rejected: list[Rejection]) -> TableRows:
+    return TableRows(table, rows, keys=KEYS[table], person="person_id", rejected=rejected, columns=_MODEL_COLUMNS)
 
 
 def read(source: str, config: MosaicConfig) -> LoadResult:
@@ -166,12 +103,12 @@ def read(source: str, config: MosaicConfig) -> LoadResult:
 
 def _build(tables: dict[str, list[dict[str, Any]]]) -> LoadResult:
     rejected: list[Rejection] = []
-    persons = _Rows(PERSONS, tables[PERSONS], rejected)
+    persons = _rows(PERSONS, tables[PERSONS], rejected)
     people = {to_key(row["person_id"]): (position, row) for position, row in persons.unique()}
-    periods = _Rows(PERIODS, tables[PERIODS], rejected)
+    periods = _rows(PERIODS, tables[PERIODS], rejected)
     period_rows = _period_rows(periods, people)
-    placements, endings = _placements(_Rows(PLACEMENTS, tables[PLACEMENTS], rejected), people)
-    legal, respite = _legal_statuses(_Rows(LEGAL_STATUSES, tables[LEGAL_STATUSES], rejected), people)
+    placements, endings = _placements(_rows(PLACEMENTS, tables[PLACEMENTS], rejected), people)
+    legal, respite = _legal_statuses(_rows(LEGAL_STATUSES, tables[LEGAL_STATUSES], rejected), people)
 
     records = []
     not_in_care = 0
@@ -206,7 +143,7 @@ def _build(tables: dict[str, list[dict[str, Any]]]) -> LoadResult:
     )
 
 
-def _known_person(rows: _Rows, position: int, row: dict[str, Any], people: dict) -> bool:
+def _known_person(rows: TableRows, position: int, row: dict[str, Any], people: dict) -> bool:
     if to_key(row["person_id"]) in people:
         return True
     rows.reject(position, row, f"no such person in {PERSONS}", field="person_id", value=row["person_id"])
@@ -216,7 +153,7 @@ def _known_person(rows: _Rows, position: int, row: dict[str, Any], people: dict)
 _PeriodRow = tuple[int, dict[str, Any], dt.date, dt.date | None]
 
 
-def _period_rows(rows: _Rows, people: dict) -> dict[str, list[_PeriodRow]]:
+def _period_rows(rows: TableRows, people: dict) -> dict[str, list[_PeriodRow]]:
     found: dict[str, list[_PeriodRow]] = defaultdict(list)
     for position, row in rows.unique():
         if not _known_person(rows, position, row, people):
@@ -232,7 +169,9 @@ def _period_rows(rows: _Rows, people: dict) -> dict[str, list[_PeriodRow]]:
     return found
 
 
-def _period(rows: _Rows, entry: _PeriodRow, endings: dict[str, str], respite: dict[str, bool]) -> PeriodOfCare | None:
+def _period(
+    rows: TableRows, entry: _PeriodRow, endings: dict[str, str], respite: dict[str, bool]
+) -> PeriodOfCare | None:
     position, row, start, end = entry
     period_id = to_key(row["period_of_care_id"])
     return rows.build(
@@ -249,7 +188,7 @@ def _period(rows: _Rows, entry: _PeriodRow, endings: dict[str, str], respite: di
     )
 
 
-def _placements(rows: _Rows, people: dict) -> tuple[dict[str, list[PlacementSpell]], dict[str, str]]:
+def _placements(rows: TableRows, people: dict) -> tuple[dict[str, list[PlacementSpell]], dict[str, str]]:
     spells: dict[str, list[PlacementSpell]] = defaultdict(list)
     last_end: dict[str, tuple[dt.date, str]] = {}
     for position, row in rows.unique():
@@ -284,7 +223,7 @@ def _placements(rows: _Rows, people: dict) -> tuple[dict[str, list[PlacementSpel
     return spells, {period_id: reason for period_id, (_end, reason) in last_end.items()}
 
 
-def _legal_statuses(rows: _Rows, people: dict) -> tuple[dict[str, list[LegalStatusSpell]], dict[str, bool]]:
+def _legal_statuses(rows: TableRows, people: dict) -> tuple[dict[str, list[LegalStatusSpell]], dict[str, bool]]:
     spells: dict[str, list[LegalStatusSpell]] = defaultdict(list)
     respite: dict[str, list[bool]] = defaultdict(list)
     for position, row in rows.unique():
@@ -309,7 +248,7 @@ def _legal_statuses(rows: _Rows, people: dict) -> tuple[dict[str, list[LegalStat
     return spells, {period_id: all(flags) for period_id, flags in respite.items()}
 
 
-def _child(rows: _Rows, position: int, row: dict[str, Any]) -> Child:
+def _child(rows: TableRows, position: int, row: dict[str, Any]) -> Child:
     """The child; an identifier, date of birth or gender the model refuses is reported and left out."""
     person_id = to_key(row["person_id"])
     kept = "; loaded without it"

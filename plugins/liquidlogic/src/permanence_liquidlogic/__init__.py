@@ -1,0 +1,1 @@
+"""permanence-liquidlogic: the Liquidlogic LCS adapter plugin for permanence_core."""
