@@ -1,0 +1,57 @@
+"""Checks an uploaded Word file passes before any XML in it is parsed: size, zip bombs, DTDs."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from permanence_core.errors import InputError, Location
+
+#: A completed form with a few pasted signatures is well under a megabyte; 20 MB leaves room for photos.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+#: Total size of the unpacked members; python-docx holds every part in memory.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_MEMBERS = 2000
+#: Word XML packs 5-30 times; a zip bomb packs a thousand times or more.
+MAX_RATIO = 200
+_RATIO_FLOOR = 1024 * 1024
+_XML_HEAD = 4096
+
+
+class UnsafeDocumentError(InputError):
+    """A file refused before parsing: too big, not a zip, a likely zip bomb, or XML with a DTD."""
+
+
+def check_docx_bytes(data: bytes, name: str) -> None:
+    """Refuse ``data`` unless it is a reasonably sized .docx archive whose XML parts declare no DTD.
+
+    Sizes are taken from the zip directory: ``zipfile`` stops each member at its declared size and
+    checks its CRC, so a member cannot unpack to more than the directory says.
+    """
+    where = Location(source=name)
+    if len(data) > MAX_FILE_BYTES:
+        raise UnsafeDocumentError(where, f"is {len(data)} bytes; the limit is {MAX_FILE_BYTES}")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise UnsafeDocumentError(where, "is not a Word .docx file (not a zip archive)")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise UnsafeDocumentError(where, f"holds {len(members)} parts; the limit is {MAX_MEMBERS}")
+        total = sum(m.file_size for m in members)
+        if total > MAX_UNPACKED_BYTES:
+            raise UnsafeDocumentError(where, f"unpacks to {total} bytes; the limit is {MAX_UNPACKED_BYTES}")
+        for member in members:
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > _RATIO_FLOOR and ratio > MAX_RATIO:
+                raise UnsafeDocumentError(
+                    Location(source=name, element=member.filename),
+                    f"unpacks {ratio:.0f} times its packed size (a zip bomb?); the limit is {MAX_RATIO}",
+                )
+            if member.filename.endswith((".xml", ".rels")):
+                with archive.open(member) as part:
+                    head = part.read(_XML_HEAD)
+                # Office XML never declares a DTD; one here can only be an entity attack.
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise UnsafeDocumentError(
+                        Location(source=name, element=member.filename), "declares a DTD, which Word files never do"
+                    )
