@@ -1,0 +1,1 @@
+"""permanence-raise: the Northgate/NEC RAISE adapter plugin for permanence_core (``raise`` is a keyword)."""

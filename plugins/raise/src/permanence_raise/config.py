@@ -1,0 +1,50 @@
+"""The RAISE adapter's settings: the ``[raise]`` table of the council's configuration file."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from permanence_core.errors import ConfigError, Location
+
+SECTION = "raise"
+
+
+@attrs.frozen(kw_only=True)
+class RaiseConfig:
+    """How the council's RAISE report writer drops its exports.
+
+    Attributes:
+        ready_marker: a file the export job writes last into a drop folder (e.g. ``READY``); when set,
+            a drop without it is still being written and is passed over.
+    """
+
+    ready_marker: str | None = None
+
+
+def load_config(options: Mapping[str, Any]) -> RaiseConfig:
+    """Read the ``[raise]`` table of the file named by the ``config`` option; defaults when there is none."""
+    path = options.get("config")
+    if not path:
+        return RaiseConfig()
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot be read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"is not valid TOML: {exc}") from None
+    section = data.get(SECTION, {})
+    if not isinstance(section, dict):
+        raise ConfigError(Location(source=str(path), field=SECTION), "must be a table")
+    unknown = sorted(set(section) - {"ready_marker"})
+    if unknown:
+        raise ConfigError(Location(source=str(path), field=f"{SECTION}.{unknown[0]}"), "is not a RAISE setting")
+    marker = section.get("ready_marker")
+    if marker is not None and (not isinstance(marker, str) or not marker.strip() or "/" in marker):
+        raise ConfigError(Location(source=str(path), field=f"{SECTION}.ready_marker"), f"{marker!r} is not a file name")
+    return RaiseConfig(ready_marker=marker)
