@@ -182,8 +182,11 @@ class WriteBack:
         passes it in. The same key twice in ``items`` is sent once.
         """
         items = list(items)
+        first: dict[str, WriteBackItem] = {}
+        for item in items:
+            first.setdefault(item.idempotency_key, item)
+        unique = list(first.values())
         receipts: dict[str, Receipt] = {}
-        unique = list({item.idempotency_key: item for item in reversed(items)}.values())[::-1]
         done = 0
         for start in range(0, len(unique), self.chunk_size):
             chunk = tuple(unique[start : start + self.chunk_size])
@@ -195,12 +198,12 @@ class WriteBack:
         return [receipts[item.idempotency_key] for item in items]
 
     def _deliver_chunk(self, chunk: tuple[WriteBackItem, ...]) -> Iterable[Receipt]:
-        requests_ = [
+        wanted = [
             ClaimRequest(idempotency_key=i.idempotency_key, child_id=i.child_id, item_type=type(i).__name__)
             for i in chunk
         ]
         try:
-            claims = self.store.claim(requests_, self.now(), self.lease)
+            claims = self.store.claim(wanted, self.now(), self.lease)
         except sa.exc.SQLAlchemyError as exc:
             # Without a claim nothing may be sent; the items stay undelivered and the next run tries again.
             logger.error("write-back state store unavailable: %s", type(exc).__name__)
