@@ -1,0 +1,1 @@
+"""permanence-example: an adapter plugin for permanence_core."""
