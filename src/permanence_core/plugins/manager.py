@@ -117,6 +117,9 @@ class Plugins:
         adapters = self._adapters_by_plugin()
         result = []
         for name, plugin in self.pm.list_name_plugin():
+            if plugin is None:
+                # pluggy keeps a blocked (disabled) plugin's name with no plugin behind it.
+                continue
             dist = dists.get(plugin)
             result.append(
                 PluginInfo(
