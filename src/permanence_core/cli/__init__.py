@@ -10,6 +10,7 @@ import click
 from permanence_core import __version__
 from permanence_core.cli.alerts import alerts_command, explain_command
 from permanence_core.cli.common import GuardedGroup
+from permanence_core.cli.forms import form_group, panel_pack_command
 from permanence_core.cli.plugins import plugins_command
 
 
@@ -31,6 +32,8 @@ def cli(debug: bool) -> None:
 cli.add_command(plugins_command)
 cli.add_command(alerts_command)
 cli.add_command(explain_command)
+cli.add_command(form_group)
+cli.add_command(panel_pack_command)
 
 
 def main() -> None:

@@ -74,7 +74,8 @@ def build_panel_pack(
     - *overdue obligations*: an alert fell due before the panel date.
 
     ``alerts`` and ``obligations`` come from the rules engine (evaluated as of the panel date); a child
-    appears once per agenda list that applies, and has one page.
+    appears once per agenda list that applies, and has one page. Obligations the source cannot assess
+    are left off the pages.
     """
     since = previous_panel or add_months(panel_date, -1)
     until = next_panel or add_months(panel_date, 1)
@@ -83,7 +84,9 @@ def build_panel_pack(
         by_child.setdefault(alert.child_id, []).append(alert)
     obligations_by_child: dict[str, list[Obligation]] = {}
     for obligation in obligations:
-        obligations_by_child.setdefault(obligation.child_id, []).append(obligation)
+        # A rule the source cannot assess is not a timescale that applies to the child on this page.
+        if obligation.state is not ObligationState.NOT_ASSESSABLE:
+            obligations_by_child.setdefault(obligation.child_id, []).append(obligation)
     due, new, overdue, pages = [], [], [], []
     for record in sorted(records, key=lambda r: r.child_id):
         child_alerts = sorted(by_child.get(record.child_id, ()), key=lambda a: (a.due_date, a.rule))

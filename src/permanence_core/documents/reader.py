@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import io
 import re
@@ -36,8 +37,14 @@ from permanence_core.model import (
 )
 
 T = TypeVar("T")
-#: Typed dates are quoted in errors only up to this length (they are dates, not free text about people).
+#: Typed dates are quoted in errors only when short and made of date words (see ``_quoted``).
 _QUOTE_LIMIT = 40
+_DATE_WORDS = frozenset(
+    [m.casefold() for m in calendar.month_name[1:] + calendar.month_abbr[1:]]
+    + [d.casefold() for d in calendar.day_name[:] + calendar.day_abbr[:]]
+    + ["st", "nd", "rd", "th", "of", "by", "in", "within", "next", "sept", "yes", "no", "done"]
+    + ["day", "days", "week", "weeks", "month", "months", "year", "years"]
+)
 READABLE_FORMS = (proforma.FORM, record.FORM)
 
 
@@ -213,8 +220,16 @@ def _typed(
     try:
         return parse(text)
     except TypedDateError as exc:
-        quoted = text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "…"
-        raise tables.error(section, f"{quoted!r} {exc}", row=row, column=column) from None
+        raise tables.error(section, f"{_quoted(text)} {exc}", row=row, column=column) from None
+
+
+def _quoted(text: str) -> str:
+    """The value for an error message, unless it has words that are not date words: people type names and
+    notes into date boxes ('when Mum is well'), and free text about a child never goes into a message."""
+    words = re.findall(r"[^\W\d_]+", text.casefold())
+    if len(text) <= _QUOTE_LIMIT and all(word in _DATE_WORDS for word in words):
+        return repr(text)
+    return f"the text typed ({len(text)} characters)"
 
 
 def _meeting(
