@@ -1,0 +1,88 @@
+"""Reading SSDA903 CSV tables: recognised by header; UTF-8 with or without BOM, UTF-16 or Windows-1252; any line end."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Callable, Iterator
+from operator import itemgetter
+from pathlib import Path
+
+import attrs
+
+from permanence_core.adapters.ssda903.report import Unreadable
+from permanence_core.adapters.ssda903.tables import Recognised, recognise
+
+#: One data row: its line in the file, its values in table column order, and a problem
+#: ``(column, value, reason)`` that rejects it (a row of the wrong width), or None.
+CsvRow = tuple[int, tuple[str, ...], tuple[None, None, str] | None]
+_PROGRESS_EVERY = 16384
+
+
+def encoding_of(path: Path) -> str:
+    """The file's encoding: UTF-16 when it has a UTF-16 BOM, else UTF-8 when it decodes, else Windows-1252.
+
+    Excel on Windows saves "CSV" as Windows-1252 and "Unicode text" as UTF-16; both reach councils' returns.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        start = handle.read(2)
+        if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return "utf-16"
+        handle.seek(0)
+        try:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
+
+
+@attrs.frozen
+class CsvTable:
+    """A CSV file and what its header says it is (``recognised`` is None for a file that is no 903 table)."""
+
+    path: Path
+    header: tuple[str, ...]
+    encoding: str
+    recognised: Recognised | None
+
+    @classmethod
+    def inspect(cls, path: Path) -> CsvTable:
+        """Read only the header line and recognise the table."""
+        encoding = encoding_of(path)
+        with path.open(encoding=encoding, newline="") as handle:
+            header = tuple(next(csv.reader(handle), ()))
+        return cls(path, header, encoding, recognise(header) if header else None)
+
+    def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[CsvRow]:
+        """Yield each data row; blank lines and rows of empty fields are skipped; a wrong-width row carries a problem.
+
+        ``progress`` is called now and then with the number of bytes read so far.
+        """
+        if self.recognised is None:
+            return
+        width = len(self.header)
+        positions = [width if at is None else at for at in self.recognised.positions]
+        pad = width in positions
+        pick = itemgetter(*positions)
+        with self.path.open(encoding=self.encoding, newline="") as handle:
+            reader = csv.reader(handle)
+            try:
+                next(reader, None)
+                for count, row in enumerate(reader, 1):
+                    if not row or (not row[0].strip() and not any(value.strip() for value in row)):
+                        continue
+                    if len(row) != width:
+                        problem = (None, None, f"has {len(row)} fields where the header has {width}")
+                        row = (row + [""] * width)[:width]
+                    else:
+                        problem = None
+                    if pad:
+                        row.append("")
+                    yield reader.line_num, tuple(map(str.strip, pick(row))), problem
+                    if progress is not None and count % _PROGRESS_EVERY == 0:
+                        progress(handle.buffer.tell())
+            except csv.Error as exc:
+                raise Unreadable(reader.line_num, f"the CSV cannot be read past this line: {exc}") from None

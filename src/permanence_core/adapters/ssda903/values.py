@@ -1,0 +1,81 @@
+"""Parsing one input value: dates (dd/mm/YYYY or ISO), codes, booleans; a RowError names what is wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_TRUE = frozenset({"1", "Y", "YES", "TRUE", "T"})
+_FALSE = frozenset({"0", "N", "NO", "FALSE", "F"})
+
+
+class RowError(Exception):
+    """A value that stops its row from loading: the column, the value as given and why."""
+
+    def __init__(self, column: str, value: str, reason: str) -> None:
+        self.column = column
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{column}: {value!r} {reason}")
+
+
+# Dates repeat across hundreds of thousands of rows; caching the parse keeps a national load linear
+# in the number of distinct dates rather than the number of rows.
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_date(text: str) -> dt.date:
+    match = _DMY.fullmatch(text)
+    if match:
+        day, month, year = match.groups()
+    else:
+        match = _ISO.fullmatch(text)
+        if not match:
+            raise ValueError("is not a date in dd/mm/YYYY or YYYY-MM-DD form")
+        year, month, day = match.groups()
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError("is not a real calendar date") from None
+
+
+def date(text: str, column: str, *, required: bool = False) -> dt.date | None:
+    """Parse a date (dd/mm/YYYY or YYYY-MM-DD); blank is None unless ``required``."""
+    if not text:
+        if required:
+            raise RowError(column, text, "is required")
+        return None
+    try:
+        return _parse_date(text)
+    except ValueError as exc:
+        raise RowError(column, text, str(exc)) from None
+
+
+def required(text: str, column: str) -> str:
+    """Return a value that must not be blank."""
+    if not text:
+        raise RowError(column, text, "is required")
+    return text
+
+
+def code(text: str) -> str | None:
+    """A code as the code lists spell it (upper case), or None when blank."""
+    return text.upper() if text else None
+
+
+def flag(text: str, column: str) -> bool | None:
+    """Parse a yes/no value (1/0, Y/N, yes/no, true/false); blank is None."""
+    if not text:
+        return None
+    upper = text.upper()
+    if upper in _TRUE:
+        return True
+    if upper in _FALSE:
+        return False
+    raise RowError(column, text, "is not a yes/no value (1/0, Y/N, yes/no, true/false)")
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """Split a ``;``-separated list, dropping blanks."""
+    return tuple(part.strip() for part in text.split(";") if part.strip())

@@ -1,0 +1,160 @@
+"""Reading an EXPSSDA903 XML return as table rows, one CHILD at a time, safely (no entities, no DTD, no network)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import attrs
+from lxml import etree
+
+from permanence_core.adapters.ssda903 import tables
+from permanence_core.adapters.ssda903.report import Unreadable
+from permanence_core.adapters.ssda903.tables import Table
+
+#: Element names that differ from the CSV column names.
+TAG_OF_COLUMN = {"CHILD": "CHILDID", "PLACE": "PL"}
+COLUMN_OF_TAG = {tag: column for column, tag in TAG_OF_COLUMN.items()}
+
+#: Tables whose rows are elements nested in HEADER (one element per row).
+NESTED = {
+    "AREVIEW": tables.REVIEWS,
+    "AMISSING": tables.MISSING,
+    "OC2": tables.OC2,
+    "PERMANENCE": tables.PREV_PERM,
+    "AD_PLACED": tables.PLACED_ADOPTION,
+    "SW_EPISODE": tables.SW_EPISODES,
+    "DOLO": tables.DOLO,
+}
+TAG_OF_TABLE = {table.name: tag for tag, table in NESTED.items()}
+#: Tables whose one row per child is written as fields directly in HEADER; "UASC" there is a 1/0 flag.
+FLATTENED = {
+    tables.UASC.name: ("UASC", "DUC"),
+    tables.AD1.name: tables.AD1.columns[2:],
+    tables.OC3.name: tables.OC3.columns[2:],
+}
+_EPISODE_FIELDS = frozenset(tables.EPISODES.columns)
+_HEADER_FIELDS = frozenset(tables.HEADER.columns) | {field for fields in FLATTENED.values() for field in fields}
+
+#: One row: its table, the XML line, the element path, its values in table column order, and a problem
+#: ``(column, value, reason)`` that rejects it (an unexpanded entity), or None.
+XmlRow = tuple[Table, int, str, tuple[str, ...], tuple[str, str, str] | None]
+
+
+def element_of(path: str, column: str) -> str:
+    """The element path of ``column`` in the row at ``path`` (the child id always sits in HEADER)."""
+    if column == "CHILD":
+        return path.split("/", 1)[0] + "/HEADER/CHILDID"
+    return f"{path}/{TAG_OF_COLUMN.get(column, column)}"
+
+
+@attrs.define
+class XmlReturn:
+    """One XML return; ``unknown`` collects element names that are no part of the return (for a notice)."""
+
+    path: Path
+    unknown: set[str] = attrs.field(factory=set)
+
+    def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[XmlRow]:
+        """Yield the rows of every CHILD, keeping one CHILD in memory at a time.
+
+        ``progress`` is called after each child with the number of bytes read so far.
+        """
+        with self.path.open("rb") as handle:
+            # Entities stay unexpanded nodes, no DTD is loaded and nothing is fetched: a return is
+            # untrusted input (XXE, billion laughs).
+            parsed = etree.iterparse(
+                handle,
+                events=("end",),
+                tag="CHILD",
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                remove_comments=True,
+                remove_pis=True,
+            )
+            number = 0
+            try:
+                for _event, child in parsed:
+                    number += 1
+                    yield from self._child_rows(child, f"CHILD[{number}]")
+                    child.clear(keep_tail=False)
+                    parent = child.getparent()
+                    while child.getprevious() is not None:
+                        del parent[0]
+                    if progress is not None:
+                        progress(handle.tell())
+            except etree.XMLSyntaxError as exc:
+                raise Unreadable(
+                    exc.lineno, f"the XML is not well formed, so the rest was not read: {exc.msg}"
+                ) from None
+
+    def _child_rows(self, child: etree._Element, path: str) -> Iterator[XmlRow]:
+        child_id = (child.findtext("HEADER/CHILDID") or "").strip()
+        headers = episodes = 0
+        for element in child:
+            if element.tag == "HEADER":
+                headers += 1
+                yield from self._header_rows(
+                    element, child_id, f"{path}/HEADER" + (f"[{headers}]" if headers > 1 else "")
+                )
+            elif element.tag == "EPISODE":
+                episodes += 1
+                fields, problems = self._fields(element)
+                fields["CHILD"] = child_id
+                for name in fields.keys() - _EPISODE_FIELDS:
+                    self.unknown.add(f"EPISODE/{name}")
+                yield _row(tables.EPISODES, element, f"{path}/EPISODE[{episodes}]", fields, problems)
+            else:
+                self.unknown.add(f"CHILD/{element.tag}")
+
+    def _header_rows(self, header: etree._Element, child_id: str, path: str) -> Iterator[XmlRow]:
+        fields, problems = self._fields(header, nested=NESTED)
+        fields["CHILD"] = child_id
+        for name in fields.keys() - _HEADER_FIELDS:
+            self.unknown.add(f"HEADER/{name}")
+        yield _row(tables.HEADER, header, path, fields, problems)
+        if fields.get("UASC", "") not in ("", "0") or fields.get("DUC"):
+            yield _row(tables.UASC, header, path, fields, problems)
+        for table in (tables.AD1, tables.OC3):
+            if any(fields.get(name) for name in FLATTENED[table.name]):
+                yield _row(table, header, path, fields, problems)
+        counts: dict[str, int] = {}
+        for element in header:
+            table = NESTED.get(element.tag)
+            if table is None:
+                continue
+            counts[element.tag] = counts.get(element.tag, 0) + 1
+            row_fields, row_problems = self._fields(element)
+            row_fields["CHILD"] = child_id
+            row_fields["DOB"] = fields.get("DOB", "")
+            yield _row(table, element, f"{path}/{element.tag}[{counts[element.tag]}]", row_fields, row_problems)
+
+    def _fields(
+        self, element: etree._Element, nested: dict[str, Table] | None = None
+    ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+        """The leaf fields of ``element`` by column name, and problems by column (an entity reference)."""
+        fields: dict[str, str] = {}
+        problems: dict[str, tuple[str, str]] = {}
+        for leaf in element:
+            if not isinstance(leaf.tag, str):
+                continue
+            if nested is not None and leaf.tag in nested:
+                continue
+            column = COLUMN_OF_TAG.get(leaf.tag, leaf.tag)
+            if len(leaf):
+                entity = next((node for node in leaf if node.tag is etree.Entity), None)
+                if entity is None:
+                    self.unknown.add(f"{element.tag}/{leaf.tag}/*")
+                    continue
+                problems.setdefault(column, (entity.text, "is an XML entity reference; entities are not expanded"))
+            fields[column] = (leaf.text or "").strip()
+        return fields, problems
+
+
+def _row(
+    table: Table, element: etree._Element, path: str, fields: dict[str, str], problems: dict[str, tuple[str, str]]
+) -> XmlRow:
+    values = tuple(fields.get(column, "") for column in table.columns)
+    problem = next(((c, *problems[c]) for c in table.columns if c in problems), None)
+    return table, element.sourceline, path, values, problem
