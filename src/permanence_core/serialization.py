@@ -29,6 +29,11 @@ _converter.register_structure_hook(dt.date, lambda value, _type: dt.date.fromiso
 _converter.register_unstructure_hook_func(
     lambda tp: isinstance(tp, type) and issubclass(tp, enum.Enum), lambda member: member.value
 )
+# A frozenset has no order of its own: sorting makes the same record serialise to the same text in every run.
+_converter.register_unstructure_hook_func(
+    lambda tp: tp is frozenset or typing.get_origin(tp) is frozenset,
+    lambda value: sorted(_converter.unstructure(item) for item in value),
+)
 
 
 class InterchangeError(ModelValueError):
