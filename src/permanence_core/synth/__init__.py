@@ -1,0 +1,51 @@
+"""Synthetic cohorts: realistic, deterministic looked-after children written as an SSDA903 return plus pack."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+from permanence_core.errors import InputError
+from permanence_core.synth.cohort import CohortGenerator, CohortSpec, SynthChild
+from permanence_core.synth.pack import PACK_FILE, PackWriter
+from permanence_core.synth.returns import ReturnWriter
+from permanence_core.synth.summary import CohortSummary
+
+#: The cohort shipped in ``permanence_core/demo_data`` (regenerate with ``permanence synth --demo``).
+DEMO = CohortSpec(children=200, seed=903, as_of=dt.date(2026, 11, 2))
+
+__all__ = ["DEMO", "CohortGenerator", "CohortSpec", "CohortSummary", "SynthChild", "demo_folder", "generate"]
+
+
+def demo_folder() -> Path:
+    """The folder of the bundled demo cohort (return tables plus ``pack/pack.json``)."""
+    return Path(str(resources.files("permanence_core").joinpath("demo_data")))
+
+
+def generate(spec: CohortSpec, folder: Path, progress: Callable[[int, int], None] | None = None) -> CohortSummary:
+    """Write the cohort ``spec`` describes to ``folder`` (created if needed) and return its figures.
+
+    Children are written as they are generated, so memory stays flat however large the cohort. Without
+    casework an earlier run's ``pack/pack.json`` is removed, so the folder never mixes two cohorts.
+    """
+    generator = CohortGenerator(spec)
+    summary = CohortSummary(spec.as_of, generator.window_start)
+    try:
+        with contextlib.ExitStack() as stack:
+            returns = stack.enter_context(ReturnWriter(folder))
+            pack = stack.enter_context(PackWriter(folder)) if spec.casework else None
+            if pack is None:
+                (folder / PACK_FILE).unlink(missing_ok=True)
+            for done, child in enumerate(generator, start=1):
+                returns.write(child)
+                if pack is not None:
+                    pack.write(child.record)
+                summary.add(child)
+                if progress is not None:
+                    progress(done, spec.children)
+    except OSError as exc:
+        raise InputError(str(folder), f"cannot write the cohort: {exc.strerror or exc}") from None
+    return summary
