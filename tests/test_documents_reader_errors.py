@@ -15,7 +15,7 @@ from permanence_core.documents import (
     UnsafeDocumentError,
     meeting_record,
     read_form,
-    referral,
+    referral_form,
     render,
     safety,
 )
@@ -56,7 +56,7 @@ def test_an_ordinary_word_document_is_not_a_form():
 
 
 def test_a_referral_is_recognised_but_not_read_back():
-    data = render(referral(sample_record(), as_of=TODAY, records=RECORDS), OutputFormat.DOCX, generated_on=TODAY)
+    data = render(referral_form(sample_record(), as_of=TODAY, records=RECORDS), OutputFormat.DOCX, generated_on=TODAY)
     error = refused(data, "referral.docx")
     assert isinstance(error, NotAFormError)
     assert "is a referral" in str(error)

@@ -26,7 +26,7 @@ from permanence_core.documents import (
     panel_pack_layout,
     pro_forma,
     read_form,
-    referral,
+    referral_form,
     render,
 )
 from permanence_core.model import CaseRecord, MeetingKind
@@ -92,7 +92,7 @@ def referral_command(
     """The Permanence Planning Referral (seed 001) for the child and the siblings planned with them."""
     day = as_of or dt.date.today()
     result, record, known = _child(adapter, source, config, child_id)
-    _write(referral(record, as_of=day, records=known), out, day, {"record": record}, result, child_id, fmt)
+    _write(referral_form(record, as_of=day, records=known), out, day, {"record": record}, result, child_id, fmt)
 
 
 @form_group.command("record")

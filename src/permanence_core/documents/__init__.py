@@ -7,7 +7,7 @@ from permanence_core.documents.panel_pack import AgendaItem, ChildPage, PanelPac
 from permanence_core.documents.proforma import pro_forma
 from permanence_core.documents.reader import FormReadError, NotAFormError, read_form
 from permanence_core.documents.record import meeting_record
-from permanence_core.documents.referral import referral
+from permanence_core.documents.referral import referral_form
 from permanence_core.documents.render import OutputFormat, render
 from permanence_core.documents.safety import UnsafeDocumentError
 
@@ -34,6 +34,6 @@ __all__ = [
     "panel_pack_layout",
     "pro_forma",
     "read_form",
-    "referral",
+    "referral_form",
     "render",
 ]

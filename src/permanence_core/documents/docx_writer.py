@@ -13,12 +13,14 @@ from docx.document import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 
 from permanence_core.documents.layout import Field, FieldTable, Grid, Layout, Note, Section, Writer
+from permanence_core.errors import ConfigError
 
 #: The protective marking councils put on personal data about children (Government Security Classifications).
 MARKING = "OFFICIAL-SENSITIVE"
@@ -42,7 +44,7 @@ def write_docx(layout: Layout, *, generated_on: dt.date, base: Path | None = Non
     built on python-docx's default template, set to A4 with Arial. The same layout and date give the same
     bytes, so re-sending an unchanged document to the case system is recognised as a duplicate.
     """
-    document = docx.Document(str(base)) if base else docx.Document()
+    document = _open_base(base) if base else docx.Document()
     if base:
         _clear_body(document)
         _ensure_styles(document)
@@ -55,6 +57,13 @@ def write_docx(layout: Layout, *, generated_on: dt.date, base: Path | None = Non
     buffer = io.BytesIO()
     document.save(buffer)
     return _stable_zip(buffer.getvalue(), generated_on)
+
+
+def _open_base(base: Path) -> Document:
+    try:
+        return docx.Document(str(base))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, PackageNotFoundError) as exc:
+        raise ConfigError(str(base), f"the Word template cannot be used: {exc}") from None
 
 
 def _house_style(document: Document) -> None:
@@ -156,7 +165,8 @@ def _page_field(paragraph, instruction: str) -> None:
 
 def _section(document: Document, section: Section) -> None:
     heading = document.add_heading(section.title, level=section.level)
-    heading.paragraph_format.page_break_before = section.page_break
+    if section.page_break:
+        heading.paragraph_format.page_break_before = True
     for block in section.blocks:
         if isinstance(block, Note):
             _note(document, block)

@@ -46,7 +46,7 @@ _HEARINGS = {
 }
 
 
-def referral(record: CaseRecord, *, as_of: dt.date, records: Mapping[str, CaseRecord] | None = None) -> Layout:
+def referral_form(record: CaseRecord, *, as_of: dt.date, records: Mapping[str, CaseRecord] | None = None) -> Layout:
     """Seed 001's referral for the child and the siblings in concurrent planning, as the record stood on ``as_of``."""
     known = {record.child_id: record, **(records or {})}
     narrative = record.narrative
