@@ -144,4 +144,7 @@ def _summary(counts: tuple[TableCount, ...], stitching: Stitching) -> Iterator[s
             "so those facets are withheld from their coverage until the rows are fixed"
         )
     if stitching.without_header:
-        yield f"{stitching.without_header} children appear in other tables but have no Header row: loaded by id only"
+        yield (
+            f"{stitching.without_header} children have no Header row that loaded (none, or it was rejected): "
+            "their details are unknown, so they are loaded by id only"
+        )

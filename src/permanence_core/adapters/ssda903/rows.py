@@ -44,7 +44,10 @@ def _model_error(
     """Translate a model field back to the column it came from, with the value as given."""
     column = columns.get(exc.field, exc.field)
     value = values[table.index(column)] if column in table.columns else str(exc.value)
-    return RowError(column, value, exc.reason)
+    reason = exc.reason
+    for field, other in columns.items():
+        reason = reason.replace(f"before {field} ", f"before {other} ")
+    return RowError(column, value, reason)
 
 
 _HEADER_COLUMNS = {"case_id": "CHILD", "upn": "UPN", "sex": "SEX", "date_of_birth": "DOB"}

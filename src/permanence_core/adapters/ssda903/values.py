@@ -15,7 +15,7 @@ _FALSE = frozenset({"0", "N", "NO", "FALSE", "F"})
 class RowError(Exception):
     """A value that stops its row from loading: the column, the value as given and why."""
 
-    def __init__(self, column: str, value: str, reason: str) -> None:
+    def __init__(self, column: str | None, value: str | None, reason: str) -> None:
         self.column = column
         self.value = value
         self.reason = reason

@@ -1,0 +1,74 @@
+"""Reading ``pack.json``, the interchange document, record by record: one bad record is rejected alone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from pathlib import Path
+
+import attrs
+
+from permanence_core import serialization
+from permanence_core.adapters.base import Rejection
+from permanence_core.adapters.pack.csvpack import NOT_IN_RETURN
+from permanence_core.adapters.ssda903.report import TableCount, rejection
+from permanence_core.model import CaseRecord
+
+PACK_JSON = "pack.json"
+
+
+@attrs.frozen(kw_only=True)
+class JsonPack:
+    """The records of ``pack.json`` by child id, rejected records and the count."""
+
+    records: dict[str, CaseRecord] = attrs.field(factory=dict)
+    rejected: tuple[Rejection, ...] = ()
+    count: TableCount = attrs.field(factory=lambda: TableCount(table=PACK_JSON))
+
+
+def read_json(path: Path, children: Collection[str]) -> JsonPack:
+    """Read the interchange document at ``path``; a record whose child is not in the return is rejected."""
+    source = f"pack/{path.name}"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+        serialization.check_version(document)
+        items = document["records"]
+        if not isinstance(items, list):
+            raise ValueError("'records' is not a list")
+    except (ValueError, KeyError, TypeError, serialization.InterchangeError) as exc:
+        line = getattr(exc, "lineno", None)
+        reason = f"is not a readable interchange document ({exc}); none of its records loaded"
+        whole = rejection(source=source, row=line, child_id=None, column=None, value=None, reason=reason)
+        return JsonPack(rejected=(whole,), count=TableCount(table=PACK_JSON, read=1, rejected=1))
+    records: dict[str, CaseRecord] = {}
+    rejected: list[Rejection] = []
+    for number, item in enumerate(items, 1):
+        raw = item if isinstance(item, dict) else {}
+        identifiers = raw.get("child", {}).get("identifiers", {}) if isinstance(raw.get("child"), dict) else {}
+        where = {"source": source, "row": number, "element": f"records[{number - 1}]"}
+        try:
+            record = serialization.record_from_dict(raw)
+        except serialization.InterchangeError as exc:
+            child_id = identifiers.get("case_id") if isinstance(identifiers, dict) else None
+            value = None if exc.value is None else str(exc.value)
+            rejected.append(
+                rejection(
+                    **where, child_id=child_id and str(child_id), column=exc.field, value=value, reason=exc.reason
+                )
+            )
+            continue
+        if record.child_id not in children:
+            reason = NOT_IN_RETURN
+        elif record.child_id in records:
+            reason = "repeats an earlier record of this child"
+        else:
+            records[record.child_id] = record
+            continue
+        rejected.append(
+            rejection(**where, child_id=record.child_id, column="case_id", value=record.child_id, reason=reason)
+        )
+    return JsonPack(
+        records=records,
+        rejected=tuple(rejected),
+        count=TableCount(table=PACK_JSON, read=len(items), rejected=len(rejected)),
+    )
