@@ -7,6 +7,7 @@ used becomes a Rejection naming the table, the row's key and position, the child
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -65,6 +66,22 @@ def _attach_on_connect(engine: sqlalchemy.Engine, attach: Mapping[str, Path]) ->
 
 
 @contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large load builds its records.
+
+    A national warehouse makes millions of small objects and no reference cycles; the collector would
+    rescan them again and again as they accumulate (a 4-placement, 85,000-child load ran in 19 s with it).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
 def connect(source: str, *, password_env: str, attach: Mapping[str, Path] | None = None) -> Iterator[Connection]:
     """Connect to the database at URL ``source``; InputError when it cannot be read at all.
 
@@ -108,13 +125,18 @@ def fetch(
     """Every row of ``table`` as a dict of ``columns``, in ``order_by`` order so loads are deterministic."""
     selectable = sqlalchemy.table(table, *(sqlalchemy.column(name) for name in columns), schema=schema)
     query = sqlalchemy.select(selectable).order_by(*(selectable.c[name] for name in order_by))
-    return [dict(row) for row in connection.execute(query).mappings()]
+    result = connection.execute(query)
+    names = tuple(result.keys())
+    # zip over plain tuples: a national warehouse has millions of rows, and RowMapping costs twice as much.
+    return [dict(zip(names, row, strict=True)) for row in result]
 
 
 def to_key(value: Any) -> str | None:
     """An id column's value as text (``17``, ``17.0`` and ``" 17 "`` all give ``"17"``); None when empty."""
     if value is None:
         return None
+    if type(value) is int:
+        return str(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
@@ -123,15 +145,16 @@ def to_key(value: Any) -> str | None:
 
 def to_date(value: Any) -> dt.date | None:
     """A date or datetime column's value as a date; ValueError when it is neither."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None:
         return None
+    if isinstance(value, str):
+        text = value.strip()
+        # SQLite keeps dates as text: ``2024-03-01`` or ``2024-03-01 00:00:00``.
+        return dt.date.fromisoformat(text[:10]) if text else None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str):
-        # SQLite keeps dates as text: ``2024-03-01`` or ``2024-03-01 00:00:00``.
-        return dt.date.fromisoformat(value.strip()[:10])
     raise ValueError(f"{value!r} is not a date")
 
 
@@ -191,12 +214,12 @@ class TableRows:
         """(position, row) of rows with a complete key and a person, each key once; the others are rejected."""
         seen: set[tuple[str | None, ...]] = set()
         result = []
+        keys, person = self.keys, self.person
         for position, row in enumerate(self.rows, start=1):
-            key = tuple(to_key(row.get(name)) for name in self.keys)
-            empty = [name for name, part in zip(self.keys, key, strict=True) if part is None]
-            if empty:
-                self.reject(position, row, "is empty", field=empty[0])
-            elif to_key(row.get(self.person)) is None:
+            key = tuple([to_key(row.get(name)) for name in keys])
+            if None in key:
+                self.reject(position, row, "is empty", field=keys[key.index(None)])
+            elif to_key(row.get(person)) is None:
                 self.reject(position, row, "is empty", field=self.person)
             elif key in seen:
                 self.reject(position, row, "duplicate row: the first row with this key was kept", field=self.keys[0])
@@ -225,6 +248,7 @@ class TableRows:
 
 __all__ = [
     "TableRows",
+    "collector_paused",
     "connect",
     "database_url",
     "fetch",

@@ -16,7 +16,15 @@ from collections import defaultdict
 from typing import Any
 
 from permanence_core.adapters import LoadResult, Rejection
-from permanence_core.adapters.database import TableRows, connect, fetch, require_tables, to_key, to_text
+from permanence_core.adapters.database import (
+    TableRows,
+    collector_paused,
+    connect,
+    fetch,
+    require_tables,
+    to_key,
+    to_text,
+)
 from permanence_core.model import CaseRecord, Child, Episode, Facet, Identifiers, LegalStatusSpell, PeriodOfCare
 from permanence_liquidlogic.config import PASSWORD_ENV, LiquidlogicConfig
 from permanence_liquidlogic.lookups import legal_status_code
@@ -58,15 +66,16 @@ SEX = {"M": "M", "F": "F", "U": "U"}
 
 def read(source: str, config: LiquidlogicConfig) -> LoadResult:
     """Load every looked-after child from the warehouse at database URL ``source``."""
-    with connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
-        require_tables(connection, COLUMNS, config.schema)
-        tables = {
-            table: fetch(connection, table, columns, schema=config.schema, order_by=KEYS[table])
-            for table, columns in COLUMNS.items()
-        }
-    for table, rows in tables.items():
-        log.debug("read %d rows from %s", len(rows), table)
-    result = _Load(tables, config).result()
+    with collector_paused():
+        with connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
+            require_tables(connection, COLUMNS, config.schema)
+            tables = {
+                table: fetch(connection, table, columns, schema=config.schema, order_by=KEYS[table])
+                for table, columns in COLUMNS.items()
+            }
+        for table, rows in tables.items():
+            log.debug("read %d rows from %s", len(rows), table)
+        result = _Load(tables, config).result()
     log.info("liquidlogic load: %s", result.summary())
     return result
 

@@ -16,7 +16,15 @@ from typing import Any
 
 from permanence_core import codes
 from permanence_core.adapters import LoadResult, Rejection
-from permanence_core.adapters.database import TableRows, connect, fetch, require_tables, to_key, to_text
+from permanence_core.adapters.database import (
+    TableRows,
+    collector_paused,
+    connect,
+    fetch,
+    require_tables,
+    to_key,
+    to_text,
+)
 from permanence_core.model import (
     CaseRecord,
     Child,
@@ -88,15 +96,16 @@ def _rows(table: str, rows: list[dict[str, Any]], rejected: list[Rejection]) -> 
 
 def read(source: str, config: MosaicConfig) -> LoadResult:
     """Load every looked-after child from the warehouse at database URL ``source``."""
-    with connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
-        require_tables(connection, COLUMNS, config.schema)
-        tables = {
-            table: fetch(connection, table, columns, schema=config.schema, order_by=KEYS[table])
-            for table, columns in COLUMNS.items()
-        }
-    for table, rows in tables.items():
-        log.debug("read %d rows from %s", len(rows), table)
-    result = _build(tables)
+    with collector_paused():
+        with connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
+            require_tables(connection, COLUMNS, config.schema)
+            tables = {
+                table: fetch(connection, table, columns, schema=config.schema, order_by=KEYS[table])
+                for table, columns in COLUMNS.items()
+            }
+        for table, rows in tables.items():
+            log.debug("read %d rows from %s", len(rows), table)
+        result = _build(tables)
     log.info("mosaic load: %s", result.summary())
     return result
 
