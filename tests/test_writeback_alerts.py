@@ -79,7 +79,15 @@ def test_an_alert_is_raised_again_when_it_becomes_overdue(wb, tray):
     assert change.kind is ChangeKind.CHANGED
     assert change.previous.status == "upcoming"
     assert [t.title for t in tray.tasks] == ["review.first: upcoming", "review.first: overdue"]
-    assert run.summary() == {"new": 0, "changed": 1, "resolved": 0, "unchanged": 0, "sent": 1, "failed": 0}
+    assert run.summary() == {
+        "new": 0,
+        "changed": 1,
+        "resolved": 0,
+        "unchanged": 0,
+        "sent": 1,
+        "duplicate": 0,
+        "failed": 0,
+    }
 
 
 def test_a_moved_due_date_is_a_change(wb, tray):
@@ -136,6 +144,7 @@ def test_a_run_that_died_after_sending_does_not_send_the_alert_twice(wb, tray, m
     monkeypatch.undo()
     rerun = wb.raise_alerts([alert()], to_task)
     assert [r.status for r in rerun.receipts] == [ReceiptStatus.DUPLICATE]
+    assert rerun.summary()["duplicate"] == 1
     assert len(tray.tasks) == 1
     assert wb.raise_alerts([alert()], to_task).changes == ()
 

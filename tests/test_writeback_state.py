@@ -1,6 +1,7 @@
 """The state store: claim before send, one winner between runs, leases, failures listed, alert generations."""
 
 import datetime as dt
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -174,3 +175,21 @@ def test_raised_alert_generations_replace_only_their_predecessor(store):
     [state] = store.raised_alerts().values()
     assert (state.status, state.generation) == ("overdue", 2)
     assert state.key == ("C001", "review.first", dt.date(2025, 3, 3))
+
+
+def test_runs_opening_a_new_store_together_all_succeed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    errors = []
+
+    def open_store():
+        try:
+            StateStore(url).close()
+        except ConfigError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

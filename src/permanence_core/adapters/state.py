@@ -201,14 +201,15 @@ class StateStore:
         self._create_tables()
 
     def _create_tables(self) -> None:
-        # Two runs starting together can both see no tables and both create them; the loser's second
-        # look finds the tables in place.
-        for attempt in (1, 2):
+        # Runs starting together can all see a table missing and all create it. Each failure means another
+        # run created a table, so after at most one failure per table the next look finds them all in place.
+        attempts = len(metadata.tables) + 1
+        for attempt in range(1, attempts + 1):
             try:
                 metadata.create_all(self.engine)
                 return
             except sa.exc.DBAPIError as exc:
-                if attempt == 2:
+                if attempt == attempts:
                     raise ConfigError("write-back state", f"cannot open state store: {exc.orig}") from None
 
     def close(self) -> None:

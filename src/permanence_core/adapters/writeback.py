@@ -87,8 +87,14 @@ class AlertRun:
         counts = {kind.value: 0 for kind in ChangeKind}
         for change in self.changes:
             counts[change.kind.value] += 1
-        failed = sum(r.status is ReceiptStatus.FAILED for r in self.receipts)
-        return {**counts, "unchanged": self.unchanged, "sent": len(self.receipts) - failed, "failed": failed}
+        outcomes = {status: sum(r.status is status for r in self.receipts) for status in ReceiptStatus}
+        return {
+            **counts,
+            "unchanged": self.unchanged,
+            "sent": outcomes[ReceiptStatus.DELIVERED] + outcomes[ReceiptStatus.QUEUED],
+            "duplicate": outcomes[ReceiptStatus.DUPLICATE],
+            "failed": outcomes[ReceiptStatus.FAILED],
+        }
 
 
 def alert_fingerprint(status: str, due_date: dt.date) -> str:

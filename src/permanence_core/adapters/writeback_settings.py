@@ -99,7 +99,7 @@ class WriteBackSettings:
         table = data.get(section, {})
         if not isinstance(table, dict):
             raise ConfigError(Location(source=str(path), field=section), "must be a table")
-        return cls.from_mapping(table, source=str(path), base_dir=path.parent, section=section)
+        return cls.from_mapping(table, source=str(path), base_dir=path.resolve().parent, section=section)
 
     @classmethod
     def from_mapping(
