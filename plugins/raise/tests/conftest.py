@@ -1,4 +1,4 @@
-"""Synthetic RAISE inboxes: drop folders holding an SSDA903 return (CSV tables) with made-up children."""
+"""Synthetic RAISE inboxes: drop folders holding an SSDA903 return and a permanence pack, with made-up children."""
 
 from __future__ import annotations
 
@@ -17,13 +17,22 @@ CARE = [
     "R3001,15/01/2024,L,C2,N1,U6,PR1,,,,,,",
     "R3002,20/03/2022,S,V2,N2,U3,PR1,30/06/2023,E4A,,,,",
 ]
+# The permanence pack adds what the return lacks, here the children's names and the permanence decision.
+PACK_CHILDREN = (
+    "child_id,first_name,surname,nhs_number,upn,former_upn,sui,date_of_birth,sex,ethnicity,"
+    "permanence_decision_date,referral_date\n"
+    "R3001,Marisol,Invented,,,,,,,,2023-11-20,\n"
+    "R3002,Oswin,Madeupson,,,,,,,,,\n"
+)
 
 
 def write_drop(folder: Path, *, children: Sequence[str] = CHILDREN, care: Sequence[str] = CARE) -> Path:
-    """Write an SSDA903 return (header and episodes tables) into ``folder``."""
+    """Write an SSDA903 return (header and episodes tables) and a permanence pack into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "header.csv").write_text("\n".join([HEADER, *children]) + "\n", encoding="utf-8")
     (folder / "episodes.csv").write_text("\n".join([EPISODES, *care]) + "\n", encoding="utf-8")
+    (folder / "pack").mkdir()
+    (folder / "pack" / "children.csv").write_text(PACK_CHILDREN, encoding="utf-8")
     return folder
 
 

@@ -99,13 +99,15 @@ def test_config_mistakes_name_the_file_and_key(tmp_path: Path, text: str, messag
         load_config({"config": str(config)})
 
 
-def test_the_drop_is_read_through_the_ssda903_reader(inbox: Callable[..., Path]) -> None:
+def test_the_drop_and_its_pack_are_read_through_the_ssda903_adapter(inbox: Callable[..., Path]) -> None:
     result = Plugins().load("raise", str(inbox()), {})
 
     children = {record.child_id: record for record in result.records}
     assert sorted(children) == ["R3001", "R3002"]
     assert children["R3001"].periods_of_care[0].start == dt.date(2023, 9, 1)
     assert children["R3002"].periods_of_care[0].outcome == "return_to_family"
+    assert (children["R3001"].child.first_name, children["R3001"].child.surname) == ("Marisol", "Invented")
+    assert children["R3001"].permanence_decision_date == dt.date(2023, 11, 20)
     assert result.notices[0] == "RAISE drop read: 2025-03-31"
 
 
