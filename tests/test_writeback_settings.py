@@ -3,6 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
+import attrs
 import pytest
 import responses
 
@@ -52,8 +53,10 @@ def test_a_gateway_section_is_read_with_paths_relative_to_the_file(tmp_path):
 
 def test_a_file_without_the_section_gives_the_defaults(tmp_path):
     settings = WriteBackSettings.from_file(write(tmp_path, "[mosaic]\nx = 1\n"))
-    assert settings == WriteBackSettings()
-    assert settings.state == "sqlite:///permanence-writeback.sqlite"
+    assert attrs.evolve(settings, state=WriteBackSettings().state) == WriteBackSettings()
+    assert WriteBackSettings().state == "sqlite:///permanence-writeback.sqlite"
+    # The default store sits beside the configuration file.
+    assert settings.state == f"sqlite:///{tmp_path / 'permanence-writeback.sqlite'}"
 
 
 @pytest.mark.parametrize(

@@ -170,7 +170,7 @@ class HttpGateway:
         try:
             payload = self.payloads(item)
             url = self.url(item, payload)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
             return Receipt(idempotency_key=key, status=ReceiptStatus.FAILED, detail=f"payload: {exc}")
         error = ""
         for attempt in range(1, self.max_attempts + 1):

@@ -121,6 +121,9 @@ class WriteBackSettings:
             if value is None:
                 continue
             values[key] = _convert(key, value, where, base_dir)
+        if "state" not in values and base_dir is not None:
+            # The default store sits beside the configuration file, not wherever a scheduled job happens to start.
+            values["state"] = _state_url(DEFAULT_URL, Location(source=source, field=f"{section}.state"), base_dir)
         return cls(**values)
 
     @classmethod
