@@ -63,7 +63,12 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
     """Read every collection of ``layout``, oldest first, so later years replace earlier rows."""
     assembler = Assembler()
     notices = list(layout.ignored)
-    total = sum(path.stat().st_size for collection in layout.collections for path in collection.files)
+    plan = [
+        (rank, _recognised(layout, collection.csv_files, notices), collection.xml_files)
+        for rank, collection in enumerate(layout.collections)
+    ]
+    total = sum(t.path.stat().st_size for _, found, _ in plan for t in found)
+    total += sum(path.stat().st_size for _, _, xml_files in plan for path in xml_files)
     done = 0
 
     def report(at: int) -> None:
@@ -71,8 +76,8 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
             progress(done + at, total)
 
     with _collector_paused():
-        for rank, collection in enumerate(layout.collections):
-            for table in _recognised(layout, collection.csv_files, notices):
+        for rank, csv_tables, xml_files in plan:
+            for table in csv_tables:
                 name = layout.name(table.path)
                 try:
                     for line, values, problem in table.rows(report):
@@ -81,7 +86,7 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
                     assembler.reject_unreadable(UNREADABLE, name, exc.line, exc.reason)
                 done += table.path.stat().st_size
                 report(0)
-            for path in collection.xml_files:
+            for path in xml_files:
                 name = layout.name(path)
                 xml = XmlReturn(path)
                 try:

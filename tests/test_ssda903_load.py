@@ -1,0 +1,194 @@
+"""The SSDA903 adapter on a small hand-written return: every table, derivations, rejections, coverage, notices."""
+
+import datetime as dt
+import gc
+from pathlib import Path
+
+import pytest
+
+from permanence_core.adapters.ssda903 import load, read_return
+from permanence_core.errors import InputError
+from permanence_core.model import Facet
+from permanence_core.plugins.manager import Plugins, get_plugin_manager
+
+D = dt.date
+BASIC = Path(__file__).parent / "data" / "ssda903" / "basic"
+RETURN_FACETS = {Facet.CARE, Facet.REVIEWS, Facet.ADOPTION}
+
+
+@pytest.fixture(scope="module")
+def basic():
+    return read_return(BASIC)
+
+
+@pytest.fixture(scope="module")
+def records(basic):
+    return {record.child_id: record for record in basic.records}
+
+
+def test_children_from_every_table_in_header_order(basic):
+    assert [r.child_id for r in basic.records] == ["C001", "C002", "C003", "C004", "C005", "C006", "C009"]
+
+
+def test_header_row_gives_identifiers_and_details_in_either_date_format(records):
+    amy = records["C001"].child
+    assert (amy.identifiers.upn, amy.date_of_birth, amy.sex, amy.ethnicity) == (
+        "A12345678901B",
+        D(2019, 3, 12),
+        "F",
+        "WBRI",
+    )
+    ben = records["C002"].child
+    assert ben.date_of_birth == D(2020, 7, 1)  # ISO in the file
+    assert ben.identifiers.upn is None  # UN2 is "UPN unknown", not a UPN
+
+
+def test_a_rejected_header_row_leaves_the_child_known_by_id_only(records):
+    c006 = records["C006"]
+    assert c006.child.sex is None and c006.child.date_of_birth is None
+    assert c006.coverage == RETURN_FACETS  # the header is no facet: care facts still complete
+
+
+def test_a_child_only_in_another_table_is_loaded_by_id(records):
+    assert records["C009"].child.date_of_birth is None
+    assert [w.worker_id for w in records["C009"].workers] == ["SW18"]
+
+
+def test_episodes_become_periods_legal_statuses_and_placements(records):
+    amy = records["C001"]
+    assert [(p.start, p.end) for p in amy.periods_of_care] == [(D(2024, 1, 5), None)]
+    assert [(s.code, s.start, s.end) for s in amy.legal_statuses] == [
+        ("C1", D(2024, 1, 5), D(2024, 3, 1)),
+        ("C2", D(2024, 3, 1), None),
+    ]
+    assert [(s.placement_type, s.start, s.end, s.provider, s.urn, s.reason_change) for s in amy.placements] == [
+        ("U6", D(2024, 1, 5), D(2024, 6, 1), "PR1", "SC000001", "CARPL"),
+        ("U4", D(2024, 6, 1), None, "PR4", "SC000002", None),
+    ]
+    first = amy.episodes[0]
+    assert (first.category_of_need, first.home_postcode, first.placement_postcode) == ("N1", "AB1 2CD", "AB3 4EF")
+
+
+def test_short_breaks_are_marked_and_skipped_by_period_on(records):
+    c003 = records["C003"]
+    assert [p.short_break for p in c003.periods_of_care] == [True, True, False]
+    assert c003.period_on(D(2024, 2, 2)) is None
+    assert c003.period_on(D(2024, 6, 1)).start == D(2024, 5, 1)
+
+
+def test_adoption_milestones_and_outcome(records):
+    ben = records["C002"]
+    adoption = ben.adoption
+    assert adoption.decision == D(2022, 6, 15)  # AD1 DATE_INT
+    assert adoption.placement_order == D(2022, 9, 1)  # DECOM of the first E1 episode
+    assert adoption.match == D(2022, 12, 1)  # AD1 DATE_MATCH
+    assert adoption.placed == D(2023, 1, 10)  # DECOM of the first A3-A6 episode
+    assert adoption.order == D(2023, 8, 20)  # DEC of the E11 episode
+    assert adoption.foster_carer_adoption is True
+    assert (adoption.reversal, adoption.reversal_reason) == (None, None)
+    assert ben.periods_of_care[-1].outcome == "adoption"
+
+
+def test_reversal_comes_from_the_latest_decision_that_loaded(records):
+    adoption = records["C005"].adoption
+    # the 2024 decision row has reason XXX and is rejected; the 2023 decision and its reversal remain
+    assert (adoption.decision, adoption.reversal, adoption.reversal_reason) == (D(2023, 6, 1), D(2023, 11, 1), "RD3")
+
+
+def test_reviews_uasc_previous_permanence_and_social_workers(records):
+    assert [(r.date, r.participation) for r in records["C001"].reviews] == [
+        (D(2024, 1, 30), "PN0"),
+        (D(2024, 4, 25), "PN0"),
+    ]
+    assert records["C003"].child.uasc_until == D(2030, 11, 4)
+    assert records["C003"].previous_permanence.code == "P2"
+    assert records["C003"].previous_permanence.date == "zz/05/2016"  # partial dates are kept as given
+    assert records["C001"].previous_permanence.code == "Z1"
+    worker = records["C001"].workers[0]
+    assert (worker.worker_id, worker.role.value, worker.start, worker.end) == (
+        "SW17",
+        "social_worker",
+        D(2024, 1, 5),
+        None,
+    )
+
+
+def test_every_bad_row_is_rejected_with_file_row_child_column_value_and_reason(basic):
+    found = {(r.source, r.row, r.child_id, r.field, r.value, r.reason) for r in basic.rejected}
+    assert found == {
+        ("header.csv", 7, "C006", "SEX", "X", "is not a valid sex code"),
+        ("episodes.csv", 12, "C004", "LS", "Q9", "is not a valid legal status code"),
+        ("episodes.csv", 13, "C004", "DEC", "01/01/2024", "is before DECOM 2024-02-01"),
+        ("reviews.csv", 4, "C004", "REVIEW_CODE", "PN9", "is not a valid review participation code"),
+        ("reviews.csv", 5, "C004", "REVIEW", "31/02/2024", "is not a real calendar date"),
+        ("placed_for_adoption.csv", 4, "C005", "REASON_PLACED_CEASED", "XXX", "is not a valid reversal reason code"),
+        ("previous_permanence.csv", 4, "C004", "PREV_PERM", "Q7", "is not a valid previous permanence code"),
+        ("missing.csv", 3, "C003", "MIS_END", "yesterday", "is not a date in dd/mm/YYYY or YYYY-MM-DD form"),
+    }
+    assert all(r.element is None for r in basic.rejected)
+
+
+def test_the_rest_of_a_child_with_rejected_rows_still_loads_but_its_incomplete_facets_are_withheld(records):
+    c004 = records["C004"]
+    # two of its three episodes were rejected: the one that loaded is there, but care is not claimed complete
+    assert [e.start for e in c004.episodes] == [D(2023, 10, 10)]
+    assert c004.coverage == frozenset()
+    assert records["C005"].coverage == {Facet.CARE, Facet.REVIEWS}  # a PlacedAdoption row was rejected
+    assert records["C001"].coverage == RETURN_FACETS
+
+
+def test_counts_read_loaded_rejected_per_table(basic):
+    counts = {c.table: (c.read, c.loaded, c.rejected) for c in basic.tables}
+    assert counts == {
+        "Header": (6, 5, 1),
+        "Episodes": (13, 11, 2),
+        "Reviews": (5, 3, 2),
+        "UASC": (1, 1, 0),
+        "AD1": (1, 1, 0),
+        "PlacedAdoption": (3, 2, 1),
+        "PrevPerm": (3, 2, 1),
+        "Missing": (2, 1, 1),
+        "SWEpisodes": (2, 2, 0),
+    }
+    assert basic.read == sum(c.read for c in basic.tables) == 36
+
+
+def test_unknown_table_and_checked_only_tables_are_noticed(basic):
+    assert "la_notes.csv: not an SSDA903 table (columns: TEAM, NOTE); ignored" in basic.notices
+    assert any(n.startswith("Missing: read 2") and "checked only" in n for n in basic.notices)
+    assert any("no Header row that loaded" in n for n in basic.notices)
+
+
+def test_load_through_the_plugin_host_gives_a_load_result():
+    result = Plugins(get_plugin_manager(load_entry_points=False)).load("ssda903", str(BASIC), {"unknown": 1})
+    assert result.summary() == {"read": 36, "loaded": 28, "rejected": 8, "children": 7}
+
+
+def test_progress_is_reported_in_bytes_up_to_the_total():
+    calls = []
+    load(str(BASIC), {"progress": lambda done, total: calls.append((done, total))})
+    total = sum(p.stat().st_size for p in BASIC.iterdir() if p.is_file() and p.name != "la_notes.csv")
+    assert calls and calls[-1] == (total, total)
+    assert all(done <= total for done, _ in calls)
+
+
+def test_the_cyclic_garbage_collector_is_left_as_it_was():
+    assert gc.isenabled()
+    read_return(BASIC)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_return(BASIC)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_source_that_cannot_be_read_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        load(str(tmp_path / "nowhere"), {})
+    with pytest.raises(InputError, match="holds no SSDA903"):
+        load(str(tmp_path), {})
+    (tmp_path / "return.txt").write_text("x")
+    with pytest.raises(InputError, match="neither"):
+        load(str(tmp_path / "return.txt"), {})
