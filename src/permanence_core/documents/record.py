@@ -137,7 +137,7 @@ def meeting_sections(
         columns=ACTION_COLUMNS,
         rows=[action_row(a) for a in actions],
         blank_rows=0 if meeting else BLANK_ACTION_ROWS,
-        widths=(2, 8, 4, 5, 4, 4),
+        widths=(2, 7, 4, 5, 5, 4),
         note=(
             "One task a row; add rows for new tasks. Timescale: a date, or a period such as '2 weeks' from the "
             "meeting. Completed: the date, or 'yes' if done by this meeting. Depends on: the numbers of tasks "
