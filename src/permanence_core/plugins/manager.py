@@ -85,8 +85,11 @@ class Plugins:
     def templates(self) -> dict[str, Path]:
         """Template files by name; the built-ins are overridden by any plugin's template of the same name."""
         found: dict[str, Path] = {}
-        # pluggy calls the last registered plugin first, so reverse to let plugins override built-ins.
-        for impl in reversed(self.pm.hook.permanence_register_templates.get_hookimpls()):
+        # The built-ins go first whatever the registration order, so any plugin's template replaces them.
+        impls = sorted(
+            self.pm.hook.permanence_register_templates.get_hookimpls(), key=lambda i: i.plugin_name != "builtin"
+        )
+        for impl in impls:
             impl.function(register=lambda name, path: found.__setitem__(name, Path(path)))
         return found
 
