@@ -1,0 +1,121 @@
+"""The CSV route: tables recognised by header, encodings, BOM and CRLF, date formats, malformed rows."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from permanence_core.adapters.ssda903 import read_return, tables
+from permanence_core.adapters.ssda903.values import RowError, date
+
+D = dt.date
+HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+
+
+@pytest.mark.parametrize("table", tables.TABLES, ids=lambda t: t.name)
+def test_each_table_is_recognised_by_its_header_in_any_column_order_and_case(table):
+    columns = list(reversed(table.columns))
+    found = tables.recognise([c.lower() for c in columns])
+    assert found.table is table
+    assert [columns[i].upper() for i in found.positions] == list(table.columns)
+    assert found.extra == found.absent == ()
+
+
+def test_a_header_that_matches_no_table_is_not_recognised():
+    assert tables.recognise(["TEAM", "NOTE"]) is None
+
+
+def test_extra_and_absent_columns_are_noticed_and_absent_ones_read_as_blank(tmp_path):
+    (tmp_path / "h.csv").write_text("CHILD,SEX,DOB,ETHNIC,LA,YEAR\nK1,F,01/01/2015,WBRI,Barset,2025\n")
+    result = read_return(tmp_path)
+    assert result.records[0].child.sex == "F"
+    assert "h.csv (Header): extra columns ignored: LA, YEAR" in result.notices
+    assert "h.csv (Header): no column UPN, MOTHER, MC_DOB; read as blank" in result.notices
+
+
+def test_bom_and_crlf_are_handled(tmp_path):
+    (tmp_path / "header.csv").write_bytes(
+        b"\xef\xbb\xbf" + (HEADER + "K1,M,2015-01-01,WBRI,,,\n").replace("\n", "\r\n").encode()
+    )
+    result = read_return(tmp_path)
+    assert [(r.child_id, r.child.sex) for r in result.records] == [("K1", "M")]
+    assert result.rejected == ()
+
+
+@pytest.mark.parametrize(("encoding", "noticed"), [("cp1252", "cp1252"), ("utf-16", "utf-16")])
+def test_windows_encodings_are_read_and_noticed(tmp_path, encoding, noticed):
+    (tmp_path / "header.csv").write_text(HEADER + "Kö1,M,01/01/2015,WBRI,,,\n", encoding=encoding)
+    result = read_return(tmp_path)
+    assert [r.child_id for r in result.records] == ["Kö1"]
+    assert f"header.csv (Header): not UTF-8, read as {noticed}" in result.notices
+
+
+def test_values_are_trimmed_and_codes_upper_cased(tmp_path):
+    (tmp_path / "episodes.csv").write_text(EPISODES + " K1 , 01/04/2024 , s , c1 ,n1, u6 ,pr1,,,,,,\n")
+    episode = read_return(tmp_path).records[0].episodes[0]
+    assert (episode.reason_new_episode, episode.legal_status, episode.placement) == ("S", "C1", "U6")
+
+
+def test_a_row_of_the_wrong_width_is_rejected_and_blank_lines_are_skipped(tmp_path):
+    (tmp_path / "header.csv").write_text(HEADER + "K1,M,01/01/2015,WBRI,,,\n\n,,,,,,\nK2,F,01/01/2016\n")
+    result = read_return(tmp_path)
+    [rejected] = result.rejected
+    assert (rejected.row, rejected.child_id, rejected.field, rejected.reason) == (
+        5,
+        "K2",
+        None,
+        "has 3 fields where the header has 7",
+    )
+    assert result.tables[0].read == 2
+
+
+def test_a_row_without_a_child_id_is_rejected(tmp_path):
+    (tmp_path / "header.csv").write_text(HEADER + ",M,01/01/2015,WBRI,,,\n")
+    [rejected] = read_return(tmp_path).rejected
+    assert (rejected.field, rejected.value, rejected.reason) == ("CHILD", "", "is required")
+
+
+def test_required_episode_columns(tmp_path):
+    (tmp_path / "episodes.csv").write_text(EPISODES + "K1,,S,C1,N1,U6,PR1,,,,,,\nK1,01/05/2024,S,,N1,U6,PR1,,,,,,\n")
+    found = {(r.field, r.reason) for r in read_return(tmp_path).rejected}
+    assert found == {("DECOM", "is required"), ("LS", "is required")}
+
+
+def test_personal_values_are_withheld_from_rejections(tmp_path):
+    (tmp_path / "header.csv").write_text(HEADER + "K1,M,32/01/2015,WBRI,,,\n")
+    [rejected] = read_return(tmp_path).rejected
+    assert (rejected.field, rejected.value, rejected.reason) == (
+        "DOB",
+        "[withheld: personal data]",
+        "is not a real calendar date",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("01/04/2024", D(2024, 4, 1)), ("1/4/2024", D(2024, 4, 1)), ("2024-04-01", D(2024, 4, 1)), ("", None)],
+)
+def test_dates_in_either_form(text, expected):
+    assert date(text, "DECOM") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2024/04/01", "is not a date in dd/mm/YYYY or YYYY-MM-DD form"),
+        ("01-04-2024", "is not a date in dd/mm/YYYY or YYYY-MM-DD form"),
+        ("29/02/2023", "is not a real calendar date"),
+        ("2024-13-01", "is not a real calendar date"),
+    ],
+)
+def test_bad_dates_say_why(text, reason):
+    with pytest.raises(RowError) as caught:
+        date(text, "DECOM")
+    assert (caught.value.column, caught.value.value, caught.value.reason) == ("DECOM", text, reason)
+
+
+@given(st.dates(min_value=D(1900, 1, 1), max_value=D(2100, 12, 31)))
+def test_both_forms_give_back_the_date(day):
+    assert date(day.strftime("%d/%m/%Y"), "X") == day == date(day.isoformat(), "X")

@@ -1,0 +1,131 @@
+"""The XML route: EXPSSDA903 structure, element paths and lines, unsafe XML, malformed XML."""
+
+import datetime as dt
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from permanence_core import serialization
+from permanence_core.adapters.ssda903 import read_return
+from permanence_core.model import Facet
+
+D = dt.date
+SMALL = Path(__file__).parent / "data" / "ssda903" / "small.xml"
+
+
+@pytest.fixture(scope="module")
+def small():
+    return read_return(SMALL)
+
+
+def test_header_fields_and_nested_tables(small):
+    x1, x2 = small.records
+    assert (x1.child.identifiers.upn, x1.child.date_of_birth, x1.child.uasc_until) == (
+        "B12345678901C",
+        D(2016, 2, 29),
+        D(2034, 3, 1),
+    )
+    assert (x1.adoption.decision, x1.adoption.match, x1.adoption.foster_carer_adoption) == (
+        D(2023, 3, 1),
+        D(2023, 6, 1),
+        False,
+    )
+    assert [(r.date, r.participation) for r in x1.reviews] == [(D(2023, 2, 10), "PN1")]
+    assert x1.previous_permanence.code == "Z1"
+    assert [(e.start, e.placement) for e in x1.episodes] == [(D(2023, 1, 15), "U6")]  # PL is the placement
+    assert x2.child.uasc_until is None  # <UASC /> is not a UASC row
+    assert [w.worker_id for w in x2.workers] == ["SW9"]
+    assert x2.coverage == {Facet.CARE, Facet.REVIEWS, Facet.ADOPTION}
+
+
+def test_rejections_name_the_line_and_the_element_path(small):
+    found = {(r.source, r.row, r.element, r.child_id, r.field, r.value, r.reason) for r in small.rejected}
+    assert found == {
+        (
+            "small.xml",
+            22,
+            "CHILD[1]/HEADER/AREVIEW[2]/REVIEW_CODE",
+            "X1",
+            "REVIEW_CODE",
+            "PN8",
+            "is not a valid review participation code",
+        ),
+        ("small.xml", 52, "CHILD[1]/EPISODE[2]/LS", "X1", "LS", "ZZ", "is not a valid legal status code"),
+    }
+
+
+def test_counts_and_unknown_elements(small):
+    counts = {c.table: (c.read, c.rejected) for c in small.tables}
+    assert counts["Header"] == (2, 0) and counts["Episodes"] == (3, 1) and counts["UASC"] == (1, 0)
+    assert "small.xml: elements that are no part of the return ignored: HEADER/FAVOURITE_COLOUR" in small.notices
+
+
+def _return_with(doctype: str, ethnic: str) -> str:
+    return f"""<?xml version="1.0"?>
+{doctype}
+<EXPSSDA903>
+<CHILD><HEADER><CHILDID>E1</CHILDID><SEX>F</SEX><DOB>01/01/2015</DOB><ETHNIC>{ethnic}</ETHNIC></HEADER>
+<EPISODE><DECOM>01/01/2024</DECOM><RNE>S</RNE><LS>C1</LS><PL>U6</PL></EPISODE></CHILD>
+<CHILD><HEADER><CHILDID>E2</CHILDID><SEX>M</SEX><DOB>01/01/2016</DOB><ETHNIC>WBRI</ETHNIC></HEADER></CHILD>
+</EXPSSDA903>
+"""
+
+
+def test_an_external_entity_is_not_expanded_and_its_row_is_rejected(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    doctype = f'<!DOCTYPE EXPSSDA903 [<!ENTITY leak SYSTEM "{secret.as_uri()}">]>'
+    (tmp_path / "return.xml").write_text(_return_with(doctype, "&leak;"))
+    result = read_return(tmp_path / "return.xml")
+    assert "TOP-SECRET" not in json.dumps([serialization.record_to_dict(r) for r in result.records])
+    [rejected] = result.rejected
+    assert (rejected.child_id, rejected.field, rejected.value, rejected.element, rejected.reason) == (
+        "E1",
+        "ETHNIC",
+        "&leak;",
+        "CHILD[1]/HEADER/ETHNIC",
+        "is an XML entity reference; entities are not expanded",
+    )
+    assert [r.child_id for r in result.records] == ["E1", "E2"]
+    assert result.records[0].child.ethnicity is None  # the Header row was rejected, the episode still loads
+    assert len(result.records[0].episodes) == 1
+
+
+def test_nested_internal_entities_are_not_expanded(tmp_path):
+    laughs = "".join(f'<!ENTITY l{i} "&l{i - 1};&l{i - 1};&l{i - 1};&l{i - 1};">' for i in range(1, 10))
+    doctype = f'<!DOCTYPE EXPSSDA903 [<!ENTITY l0 "lol">{laughs}]>'
+    (tmp_path / "return.xml").write_text(_return_with(doctype, "&l9;"))
+    result = read_return(tmp_path / "return.xml")
+    # libxml2 refuses the whole document (amplification limit) or leaves the reference unexpanded: either
+    # way nothing is expanded and the refusal is reported
+    assert "lol" not in json.dumps([serialization.record_to_dict(r) for r in result.records])
+    assert [(r.field, r.value) for r in result.rejected] in ([("ETHNIC", "&l9;")], [(None, None)])
+
+
+def test_no_network_is_used_for_a_dtd_or_an_entity(tmp_path, monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the XML reader opened a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    doctype = (
+        '<!DOCTYPE EXPSSDA903 SYSTEM "http://127.0.0.1:9/ssda903.dtd" '
+        '[<!ENTITY remote SYSTEM "http://127.0.0.1:9/remote.txt">]>'
+    )
+    (tmp_path / "return.xml").write_text(_return_with(doctype, "&remote;"))
+    result = read_return(tmp_path / "return.xml")
+    assert [r.child_id for r in result.records] == ["E1", "E2"]
+    assert [r.value for r in result.rejected] == ["&remote;"]
+
+
+def test_malformed_xml_keeps_the_children_before_the_fault_and_reports_the_rest(tmp_path):
+    text = _return_with("", "WBRI").replace("<CHILDID>E2</CHILDID>", "<CHILDID>E2</CHILD>")
+    (tmp_path / "return.xml").write_text(text)
+    result = read_return(tmp_path / "return.xml")
+    assert [r.child_id for r in result.records] == ["E1"]
+    [rejected] = result.rejected
+    assert rejected.row == 6 and rejected.child_id is None
+    assert rejected.reason.startswith("the XML is not well formed, so the rest was not read")
+    assert {c.table: (c.read, c.rejected) for c in result.tables}["Unreadable"] == (1, 1)
