@@ -52,7 +52,10 @@ def collection_year(name: str) -> int | None:
     first, second = match.groups()
     if second is None:
         return int(first)
-    return int(second) if len(second) == 4 else int(first[:2] + second)
+    if len(second) == 4:
+        return int(second)
+    ending = int(first[:2] + second)
+    return ending + 100 if ending < int(first) else ending
 
 
 def _files(folder: Path) -> Collection:
