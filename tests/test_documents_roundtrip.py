@@ -1,10 +1,13 @@
 """Generate a form, fill it as a social worker or chair would in Word, read it back: the model comes back equal."""
 
 import datetime as dt
+import io
+import zipfile
 
 import attrs
 import pytest
 from documents_helpers import D, WordUser, bare_record, ppm, sample_record, sibling_record
+from docx.oxml import OxmlElement
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -323,3 +326,38 @@ def test_generated_documents_are_the_same_bytes_every_time():
     assert first == second
     later = docx_of(pro_forma(sample_record(), as_of=TODAY + dt.timedelta(days=1), records=RECORDS))
     assert later != first
+
+
+def _repack(data, change):
+    """Rewrite the package's members through ``change(name, bytes) -> bytes``, as another editor would."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, change(info.filename, source.read(info.filename)))
+    return out.getvalue()
+
+
+def test_a_form_saved_by_libreoffice_still_reads():
+    """LibreOffice links the document properties with the older relationship type, which python-docx ignores."""
+    meeting = ppm()
+    data = docx_of(meeting_record("ppm", "C100", RECORDS, meeting=meeting, generated_on=TODAY))
+    package = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+    older = "http://schemas.openxmlformats.org/officedocument/2006/relationships/metadata/core-properties"
+    resaved = _repack(
+        data, lambda name, body: body.replace(package.encode(), older.encode()) if name == "_rels/.rels" else body
+    )
+    assert older.encode() in zipfile.ZipFile(io.BytesIO(resaved)).read("_rels/.rels")
+    assert read_form(resaved, name="libreoffice.docx").meeting == meeting
+
+
+def test_rows_inside_word_content_controls_still_read():
+    user = WordUser(docx_of(meeting_record("ppm", "C100", RECORDS, meeting=ppm(), generated_on=TODAY)))
+    row = next(
+        r for t in user.document.tables for r in t.rows if r.cells[0].paragraphs[0].text == record_labels.SUMMARY
+    )
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    row._tr.addprevious(sdt)
+    sdt.append(content)
+    content.append(row._tr)
+    assert read_form(user.save(), name="controls.docx").meeting == ppm()

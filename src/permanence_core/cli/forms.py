@@ -141,7 +141,8 @@ def read_command(document: Path, fmt: str) -> None:
     """
     completed = read_form(document)
     if fmt == "json":
-        emit_json(attrs.asdict(completed, value_serializer=_plain))
+        form = "pro-forma" if isinstance(completed, CompletedProForma) else "record"
+        emit_json({"form": form, **attrs.asdict(completed, value_serializer=_plain)})
         return
     meeting = completed.meeting
     if isinstance(completed, CompletedProForma):

@@ -46,6 +46,9 @@ _DATE_WORDS = frozenset(
     + ["day", "days", "week", "weeks", "month", "months", "year", "years"]
 )
 READABLE_FORMS = (proforma.FORM, record.FORM)
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DC = "http://purl.org/dc/elements/1.1/"
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 class FormReadError(InputError):
@@ -68,7 +71,7 @@ def read_form(source: str | Path | bytes, *, name: str | None = None) -> Complet
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise NotAFormError(Location(source=label), f"is not a readable Word document ({type(exc).__name__})") from None
-    marker = FormMarker.from_text(document.core_properties.identifier)
+    marker = FormMarker.from_text(_identifier(data))
     if marker is None:
         raise NotAFormError(Location(source=label), "is not a permanence-core form (it carries no form marker)")
     if marker.form not in READABLE_FORMS:
@@ -87,6 +90,34 @@ def read_form(source: str | Path | bytes, *, name: str | None = None) -> Complet
         meeting, chair = _meeting(cells, marker, kind, required=True)
         return CompletedRecord(source=label, meeting=meeting, signoffs=(chair,) if chair else ())
     return _pro_forma(cells, marker, label)
+
+
+def _identifier(data: bytes) -> str | None:
+    """The core property ``identifier``, read from the package directly.
+
+    LibreOffice links the core properties with the older relationship type
+    (``…/officedocument/2006/relationships/metadata/core-properties``), which python-docx does not follow,
+    so the part is found by either type.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        try:
+            rels = etree.fromstring(package.read("_rels/.rels"), _SAFE_XML)
+        except (KeyError, etree.XMLSyntaxError):
+            return None
+        targets = [
+            rel.get("Target", "").lstrip("/")
+            for rel in rels.iterchildren(f"{{{_RELS}}}Relationship")
+            if rel.get("Type", "").lower().endswith("/metadata/core-properties")
+        ]
+        for target in targets:
+            try:
+                core = etree.fromstring(package.read(target), _SAFE_XML)
+            except (KeyError, etree.XMLSyntaxError):
+                continue
+            found = core.find(f"{{{_DC}}}identifier")
+            if found is not None and found.text:
+                return found.text
+    return None
 
 
 def _bytes(source: str | Path | bytes, label: str) -> bytes:
@@ -120,9 +151,10 @@ class _Tables:
         self.tables: list[list[list[tuple[int, etree._Element]]]] = []
         for tbl in document.element.body.iter(qn("w:tbl")):
             rows = []
-            for tr in tbl.iterchildren(qn("w:tr")):
+            # Rows and cells may sit inside content controls (w:sdt) when a council's Word adds them.
+            for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr"):
                 column, row = 0, []
-                for tc in tr.iterchildren(qn("w:tc")):
+                for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc"):
                     row.append((column, tc))
                     column += tc.grid_span
                 rows.append(row)
@@ -172,7 +204,7 @@ class _Tables:
 
 
 def _first_line(tc: etree._Element) -> str:
-    for p in tc.iterchildren(qn("w:p")):
+    for p in tc.iter(qn("w:p")):
         text = _paragraph_text(p)
         if text.strip():
             return text
