@@ -39,18 +39,21 @@ def _output(_ctx: click.Context, param: click.Parameter, value: Path) -> Path:
     return value
 
 
+_out_option = click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_output,
+    help="File to write: .docx (Word) or .html.",
+)
+
+
 def _document_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options every form command takes: the child, the source (as ``permanence alerts``), the output."""
     for decorator in reversed(
         (
             click.option("--child", "child_id", required=True, help="The child's case-system id."),
-            click.option(
-                "--out",
-                required=True,
-                type=click.Path(dir_okay=False, path_type=Path),
-                callback=_output,
-                help="File to write: .docx (Word) or .html.",
-            ),
+            _out_option,
             click.option("--as-of", callback=parse_date, help="Date the form describes, YYYY-MM-DD (default: today)."),
             click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
         )
@@ -167,13 +170,7 @@ def read_command(document: Path, fmt: str) -> None:
 @click.option("--panel-date", required=True, callback=parse_date, help="Date of the panel, YYYY-MM-DD.")
 @source_options
 @click.option("--profile", default="england", show_default=True, help="Profile name or path to a .toml file.")
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    callback=_output,
-    help="File to write: .docx (Word) or .html.",
-)
+@_out_option
 @click.option("--previous-panel", callback=parse_date, help="Date of the previous panel (default: a month before).")
 @click.option("--next-panel", callback=parse_date, help="Date of the next panel (default: a month after).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from permanence_core.documents.formatting import date_text, plan_text
 from permanence_core.documents.layout import Field, FieldTable, Grid, Layout, Note, Section, Writer
 from permanence_core.documents.marker import FormMarker
-from permanence_core.model import Action, Attendee, CaseRecord, Meeting, MeetingKind
+from permanence_core.model import Action, CaseRecord, Meeting, MeetingKind
 
 FORM = "record"
 
@@ -152,7 +152,8 @@ def meeting_sections(
                 Field(label=DATE, writer=Writer.CHAIR),
             ],
             [Field(label=SIGNATURE, writer=Writer.CHAIR, lines=2)],
-        ]
+        ],
+        keep_together=True,
     )
     return (
         Section(title="Meeting details", blocks=[details, present, discussion]),
@@ -212,11 +213,6 @@ def group_of(record: CaseRecord) -> tuple[str, ...]:
     group shares the first meeting)."""
     siblings = tuple(s.child_id for s in record.siblings if s.in_concurrent_planning and s.child_id)
     return (record.child_id, *siblings)
-
-
-def attendees_text(present: Iterable[Attendee]) -> str:
-    """Attendees one a line, for documents that list them in a box."""
-    return "\n".join(f"{a.name} ({a.role})" if a.role else a.name for a in present)
 
 
 def _joined(names: Iterable[str]) -> str | None:
