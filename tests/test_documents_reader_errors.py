@@ -234,3 +234,12 @@ def test_a_held_meeting_keeps_its_id_when_edited():
     completed = read_form(user.save(), name="ppm.docx")
     assert completed.meeting.meeting_id == "PPM-7"
     assert completed.meeting.agreed_plan == "Primary: adoption."
+
+
+def test_a_huge_file_on_disk_is_refused_without_loading_it_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(safety, "MAX_FILE_BYTES", 1000)
+    path = tmp_path / "huge.docx"
+    path.write_bytes(blank_record())
+    with pytest.raises(UnsafeDocumentError, match="larger than the limit of 1000 bytes") as info:
+        read_form(path)
+    assert str(info.value).startswith(str(path))

@@ -20,7 +20,7 @@ from lxml import etree
 from permanence_core.documents import proforma, record
 from permanence_core.documents.completed import CompletedProForma, CompletedRecord
 from permanence_core.documents.marker import MARKER_VERSION, FormMarker
-from permanence_core.documents.safety import check_docx_bytes
+from permanence_core.documents.safety import check_docx_bytes, read_upload
 from permanence_core.documents.typed_dates import TypedDateError, parse_completed, parse_date, parse_timescale
 from permanence_core.errors import InputError, Location, ModelValueError
 from permanence_core.model import (
@@ -65,12 +65,8 @@ def read_form(source: str | Path | bytes, *, name: str | None = None) -> Complet
     Either the whole form is read or FormReadError is raised: nothing half-read is returned.
     """
     label = name or (str(source) if not isinstance(source, bytes) else "uploaded document")
-    data = _bytes(source, label)
+    data = source if isinstance(source, bytes) else read_upload(Path(source), label)
     check_docx_bytes(data, label)
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
-        raise NotAFormError(Location(source=label), f"is not a readable Word document ({type(exc).__name__})") from None
     marker = FormMarker.from_text(_identifier(data))
     if marker is None:
         raise NotAFormError(Location(source=label), "is not a permanence-core form (it carries no form marker)")
@@ -84,6 +80,10 @@ def read_form(source: str | Path | bytes, *, name: str | None = None) -> Complet
         )
     if not marker.children:
         raise NotAFormError(Location(source=label), "its form marker names no child")
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+        raise FormReadError(Location(source=label), f"is not a readable Word document ({type(exc).__name__})") from None
     cells = _Tables(document, label)
     if marker.form == record.FORM:
         kind = _kind(marker, label)
@@ -118,15 +118,6 @@ def _identifier(data: bytes) -> str | None:
             if found is not None and found.text:
                 return found.text
     return None
-
-
-def _bytes(source: str | Path | bytes, label: str) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    try:
-        return Path(source).read_bytes()
-    except OSError as exc:
-        raise FormReadError(Location(source=label), f"cannot be read: {exc.strerror}") from None
 
 
 def _kind(marker: FormMarker, label: str) -> MeetingKind:

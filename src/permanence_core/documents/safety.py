@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from permanence_core.errors import InputError, Location
 
@@ -20,6 +21,18 @@ _XML_HEAD = 4096
 
 class UnsafeDocumentError(InputError):
     """A file refused before parsing: too big, not a zip, a likely zip bomb, or XML with a DTD."""
+
+
+def read_upload(path: Path, name: str) -> bytes:
+    """The file's bytes, reading no more than the size limit allows (a huge file is refused, not loaded)."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(Location(source=name), f"cannot be read: {exc.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise UnsafeDocumentError(Location(source=name), f"is larger than the limit of {MAX_FILE_BYTES} bytes")
+    return data
 
 
 def check_docx_bytes(data: bytes, name: str) -> None:
