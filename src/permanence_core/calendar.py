@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import lru_cache
 
 import holidays
 from dateutil.relativedelta import relativedelta
@@ -11,10 +12,12 @@ from dateutil.relativedelta import relativedelta
 _WEEKEND = (5, 6)
 
 
+@lru_cache(maxsize=1 << 16)
 def add_months(day: dt.date, months: int) -> dt.date:
     """Return the corresponding date ``months`` calendar months later, clamped to the month's end.
 
-    This is the corresponding-date rule (Dodds v Walker): 30 Nov + 3 months is 28 Feb.
+    This is the corresponding-date rule (Dodds v Walker): 30 Nov + 3 months is 28 Feb. Cached: a
+    national cohort asks for the same few thousand dates hundreds of thousands of times.
     """
     return day + relativedelta(months=months)
 

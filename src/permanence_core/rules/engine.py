@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 import attrs
 
 from permanence_core.calendar import WorkingCalendar, add_months
 from permanence_core.model import CaseRecord, Facet
-from permanence_core.rules.events import ANCHORS, MET_BY, STAGES, STOPS, Anchor, Facts
+from permanence_core.rules.events import ANCHORS, MET_BY, STAGES, STOPS, Anchor, Facts, Met
 from permanence_core.rules.obligations import Alert, AlertStatus, Obligation, ObligationState
 from permanence_core.rules.profile import Counting, Offset, Profile, Rule
 
 
+@lru_cache(maxsize=1 << 18)
 def due_date(anchor: dt.date, offset: Offset, counting: Counting, calendar: WorkingCalendar) -> dt.date:
     """The due date ``offset`` from ``anchor``.
 
     ``inclusive`` counting makes the anchor day day 1: 26 weeks *beginning with* the issue day end on
-    issue + 181 days, and PLO "Day 12" is issue + 11 days.
+    issue + 181 days, and PLO "Day 12" is issue + 11 days. Cached, as anchors repeat across a cohort.
     """
     inclusive = counting is Counting.INCLUSIVE
     if offset.working_days is not None:
@@ -80,6 +82,37 @@ class Evaluation:
         }
 
 
+@attrs.frozen
+class _Compiled:
+    """A rule with its vocabulary looked up once, not once per child."""
+
+    rule: Rule
+    needs: frozenset[Facet]
+    anchors: Callable[[Facts], list[Anchor]]
+    find_met: Callable[[Facts, Anchor], Met]
+    repeats: int
+    chain: bool
+    window: dt.timedelta
+    checks_applies: bool
+    from_anchor: bool
+
+
+def _compile(rule: Rule, profile: Profile) -> _Compiled:
+    window = rule.warning_days if rule.warning_days is not None else profile.settings.warning_days
+    applies = rule.applies
+    return _Compiled(
+        rule=rule,
+        needs=needed_facets(rule),
+        anchors=ANCHORS[rule.anchor][0],
+        find_met=MET_BY[rule.met_by][0],
+        repeats=rule.recurrence.limit if rule.recurrence else 1,
+        chain=bool(rule.recurrence and rule.recurrence.chain),
+        window=dt.timedelta(days=window),
+        checks_applies=bool(applies.legal_status or applies.plan_route or applies.stage),
+        from_anchor=rule.met_from == "anchor",
+    )
+
+
 def evaluate(
     records: Iterable[CaseRecord],
     profile: Profile,
@@ -88,7 +121,7 @@ def evaluate(
 ) -> Evaluation:
     """Evaluate every rule of ``profile`` for every record on ``as_of``."""
     calendar = calendar or calendar_for(profile)
-    needs = {rule.id: needed_facets(rule) for rule in profile.rules}
+    compiled = [_compile(rule, profile) for rule in profile.rules]
     obligations: list[Obligation] = []
     alerts: list[Alert] = []
     for record in records:
@@ -97,15 +130,11 @@ def evaluate(
             continue
         facts = Facts(record, period, as_of, calendar)
         in_care = period.end is None or period.end > as_of
-        for rule in profile.rules:
-            if not needs[rule.id] <= record.coverage:
-                obligations.append(_not_assessable(record, rule, needs[rule.id]))
-                continue
-            for obligation, stop in _obligations(rule, facts):
-                obligations.append(obligation)
-                alert = _alert(obligation, rule, profile, as_of) if in_care and (stop is None or stop > as_of) else None
-                if alert:
-                    alerts.append(alert)
+        for rule in compiled:
+            if not rule.needs <= record.coverage:
+                obligations.append(_not_assessable(record, rule.rule, rule.needs))
+            else:
+                _evaluate_rule(rule, facts, in_care, obligations, alerts)
     alerts.sort(key=lambda a: (a.due_date, a.child_id, a.rule))
     return Evaluation(as_of=as_of, profile=profile, obligations=tuple(obligations), alerts=tuple(alerts))
 
@@ -149,69 +178,70 @@ def _stop_date(rule: Rule, facts: Facts) -> dt.date | None:
     return min(dates) if dates else None
 
 
-def _obligations(rule: Rule, facts: Facts) -> Iterator[tuple[Obligation, dt.date | None]]:
+def _evaluate_rule(
+    compiled: _Compiled, facts: Facts, in_care: bool, obligations: list[Obligation], alerts: list[Alert]
+) -> None:
+    rule = compiled.rule
     stop = _stop_date(rule, facts)
-    find_met = MET_BY[rule.met_by][0]
-    for first in ANCHORS[rule.anchor][0](facts):
+    # Alerts only for children still in care, and only while the rule has not been stopped.
+    may_alert = in_care and (stop is None or stop > facts.as_of)
+    child_id = facts.record.child_id
+    for first in compiled.anchors(facts):
         anchor: Anchor | None = first
-        for _ in range(rule.recurrence.limit if rule.recurrence else 1):
-            if anchor is None or not _applies(rule, facts, anchor):
+        for _ in range(compiled.repeats):
+            if anchor is None or (compiled.checks_applies and not _applies(rule, facts, anchor)):
                 break
             due = due_date(anchor.date, rule.offset, rule.counting, facts.calendar)
             if rule.add_extensions and anchor.ref is not None:
                 due += dt.timedelta(weeks=anchor.ref.extension_weeks)
             if stop is not None and stop <= due:
                 break
-            since = anchor if rule.met_from == "anchor" else Anchor("became looked after", facts.period.start)
-            met = find_met(facts, since)
-            met_on = met[0] if met else None
-            if met_on is None:
+            since = anchor if compiled.from_anchor else facts.start_anchor
+            met = compiled.find_met(facts, since)
+            if met is None:
                 state = ObligationState.OPEN
             else:
-                state = ObligationState.MET if met_on <= due else ObligationState.MET_LATE
-            yield (
-                Obligation(
-                    child_id=facts.record.child_id,
-                    rule=rule.id,
-                    title=rule.title,
-                    state=state,
-                    source=rule.source,
-                    anchor_event=anchor.event,
-                    anchor_date=anchor.date,
-                    due_date=due,
-                    met_on=met_on,
-                    statutory=rule.statutory,
-                ),
-                stop,
+                state = ObligationState.MET if met[0] <= due else ObligationState.MET_LATE
+            obligation = Obligation(
+                child_id=child_id,
+                rule=rule.id,
+                title=rule.title,
+                state=state,
+                source=rule.source,
+                anchor_event=anchor.event,
+                anchor_date=anchor.date,
+                due_date=due,
+                met_on=met[0] if met else None,
+                statutory=rule.statutory,
             )
+            obligations.append(obligation)
+            if may_alert and met is None and due <= facts.as_of + compiled.window:
+                alerts.append(_alert(obligation, rule, facts.as_of))
             # A recurring rule anchors again on the event that met it, as held: a late review moves the next one.
-            anchor = met[1] if (met and rule.recurrence and rule.recurrence.chain) else None
+            anchor = met[1] if (met and compiled.chain) else None
 
 
-def _alert(obligation: Obligation, rule: Rule, profile: Profile, as_of: dt.date) -> Alert | None:
-    if obligation.state is not ObligationState.OPEN or obligation.due_date is None:
-        return None
-    window = rule.warning_days if rule.warning_days is not None else profile.settings.warning_days
-    if obligation.due_date < as_of:
+def _alert(obligation: Obligation, rule: Rule, as_of: dt.date) -> Alert:
+    """The alert an open obligation inside its warning window (or past due) raises."""
+    due = obligation.due_date
+    if due < as_of:
         status = AlertStatus.OVERDUE
-        when = f"overdue by {(as_of - obligation.due_date).days} days"
-    elif obligation.due_date <= as_of + dt.timedelta(days=window):
-        status = AlertStatus.UPCOMING
-        when = f"due in {(obligation.due_date - as_of).days} days"
+        when = f"overdue by {(as_of - due).days} days"
     else:
-        return None
+        status = AlertStatus.UPCOMING
+        when = f"due in {(due - as_of).days} days"
     direction = "before" if _is_before(rule.offset) else "after"
     offset = rule.offset.describe().removesuffix(" before")
     kind = "" if rule.statutory else " (indicator, not a statutory deadline)"
     message = (
-        f"{rule.title}{kind}: due {obligation.due_date.isoformat()}, {when}; "
+        f"{rule.title}{kind}: due {due.isoformat()}, {when}; "
         f"{offset} {direction} {obligation.anchor_event} on {obligation.anchor_date.isoformat()}"
     )
     return Alert(
         child_id=obligation.child_id,
         rule=rule.id,
         status=status,
-        due_date=obligation.due_date,
+        due_date=due,
         anchor_event=obligation.anchor_event or "",
         anchor_date=obligation.anchor_date,
         message=message,

@@ -5,6 +5,7 @@ so a rule is *not assessable* for a child whose source cannot supply them."""
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -41,9 +42,19 @@ class Facts:
         return day is not None and day >= self.period.start and (self.period.end is None or day <= self.period.end)
 
     @cached_property
+    def start_anchor(self) -> Anchor:
+        """The start of the period, for rules met by events from then on."""
+        return Anchor("became looked after", self.period.start)
+
+    @cached_property
     def reviews(self) -> list[Review]:
         """Reviews held in the period, in date order."""
         return [r for r in self.record.reviews if r.held and self.in_period(r.date) and r.date <= self.as_of]
+
+    @cached_property
+    def review_dates(self) -> list[dt.date]:
+        """The dates of ``reviews``, for bisecting."""
+        return [r.date for r in self.reviews]
 
     @cached_property
     def meetings(self) -> list[Meeting]:
@@ -186,10 +197,13 @@ def _after(anchor: Anchor, day: dt.date, same_kind: bool) -> bool:
 
 
 def _review_held(facts: Facts, anchor: Anchor) -> Met:
+    # Reviews are in date order: bisect rather than scan, as review chains run to dozens per child.
     same = isinstance(anchor.ref, Review)
-    for review in facts.reviews:
-        if _after(anchor, review.date, same) and review is not anchor.ref:
-            return review.date, Anchor("review held", review.date, review)
+    dates = facts.review_dates
+    index = (bisect_right if same else bisect_left)(dates, anchor.date)
+    if index < len(dates):
+        review = facts.reviews[index]
+        return review.date, Anchor("review held", review.date, review)
     return None
 
 
