@@ -12,14 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from permanence_core.adapters import LoadResult
+from permanence_core.adapters import LoadResult, Receipt, WriteBackItem
 from permanence_core.calendar import WorkingCalendar
 from permanence_core.model import CaseRecord
 from permanence_core.plugins.manager import Plugins
 from permanence_core.rules import Evaluation, Profile, load_profile
 from permanence_core.rules import evaluate as _evaluate
+
+if TYPE_CHECKING:
+    from permanence_core.adapters.writeback import WriteBack
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +47,30 @@ def evaluate(
     if isinstance(profile, str):
         profile = load_profile(profile, plugins)
     return _evaluate(records, profile, as_of or dt.date.today(), calendar)
+
+
+class AdapterTransport:
+    """Delivers each item through the adapter's ``permanence_write_back`` hook (its system's own payloads)."""
+
+    def __init__(self, adapter: str, options: Mapping[str, Any], plugins: Plugins | None = None) -> None:
+        self.adapter = adapter
+        self.options = dict(options)
+        self.plugins = plugins or Plugins()
+
+    def deliver(self, item: WriteBackItem) -> Receipt:
+        """One item, once: exactly-once bookkeeping is the WriteBack's, around this."""
+        return self.plugins.write_back(self.adapter, item, self.options)
+
+
+def writer(adapter: str, options: Mapping[str, Any], plugins: Plugins | None = None) -> WriteBack:
+    """A WriteBack delivering through ``adapter`` with the state store the options name (exactly once per item).
+
+    ``options``: ``config`` (a TOML file with a ``[write_back]`` table), or ``outbox`` / ``endpoint``,
+    and ``state`` (database URL of the state store; SQLite beside the config file by default).
+    """
+    from permanence_core.adapters.state import StateStore
+    from permanence_core.adapters.writeback import WriteBack
+    from permanence_core.adapters.writeback_settings import WriteBackSettings
+
+    settings = WriteBackSettings.from_options(options)
+    return WriteBack(AdapterTransport(adapter, options, plugins), StateStore(settings.state_url()))

@@ -30,12 +30,12 @@ def permanence_load_records(adapter: str, source: str, options: Mapping[str, Any
 
 @hookimpl
 def permanence_write_back(adapter: str, item: WriteBackItem, options: Mapping[str, Any]) -> Receipt | None:
-    """The SSDA903 adapter has no system to write to: items go to the outbox folder."""
+    """The SSDA903 adapter has no system of its own: items go to the council's gateway or an outbox folder."""
     if adapter != "ssda903":
         return None
-    from permanence_core.adapters.outbox import Outbox
+    from permanence_core.adapters.transports import transport_for
 
-    return Outbox.from_options(options).deliver(item)
+    return transport_for(options).deliver(item)
 
 
 @hookimpl

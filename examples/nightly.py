@@ -1,0 +1,79 @@
+"""A nightly permanence job a council's IT team can schedule as it is (cron, Task Scheduler, Control-M).
+
+    python examples/nightly.py --adapter ssda903 --source /data/903 --profile bolton --outbox /srv/permanence/outbox
+
+Load every child through the adapter, evaluate the council's profile, and raise each alert that is new or
+changed since last night (a work-tray alert to the team manager; a resolved one is recorded, not sent).
+Re-running the same night sends nothing twice. Prints a JSON summary (ids and counts only) on stdout;
+exits 1 when the source cannot be read, 3 when some items failed to deliver (they are retried next run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from permanence_core import api
+from permanence_core.adapters import AlertChange, ReceiptStatus, WorkTrayAlert
+from permanence_core.errors import PermanenceError
+
+
+def to_work_tray(change: AlertChange) -> WorkTrayAlert | None:
+    """New and changed alerts go to the allocated team manager's work tray; resolutions are only recorded."""
+    if change.alert is None:
+        return None
+    alert = change.alert
+    return WorkTrayAlert(
+        child_id=alert.child_id,
+        recipient_role="team_manager",
+        title=f"{alert.title} ({alert.status.value})",
+        body=f"{alert.message}\nSource: {alert.source}",
+        due_date=alert.due_date,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--adapter", required=True)
+    parser.add_argument("--source", required=True)
+    parser.add_argument("--profile", default="england")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today())
+    parser.add_argument("--config", help="the council's TOML configuration ([write_back] table)")
+    parser.add_argument("--outbox", help="write to this folder instead of the gateway")
+    parser.add_argument("--state", help="state store URL (default: SQLite beside the config file or outbox)")
+    args = parser.parse_args(argv)
+
+    options = {key: value for key, value in vars(args).items() if key in ("config", "outbox", "state") and value}
+    if args.outbox and not args.state:
+        options["state"] = f"sqlite:///{args.outbox.rstrip('/')}/../permanence-state.sqlite"
+    try:
+        loaded = api.load(args.adapter, args.source, {"config": args.config} if args.config else {})
+        evaluation = api.evaluate(loaded.records, profile=args.profile, as_of=args.as_of)
+        with api.writer(args.adapter, options) as writer:
+            run = writer.raise_alerts(
+                evaluation.alerts, to_work_tray, resolved_in=[record.child_id for record in loaded.records]
+            )
+    except PermanenceError as exc:
+        print(f"nightly: error: {exc}", file=sys.stderr)
+        return 1
+    failed = [r for r in run.receipts if r.status is ReceiptStatus.FAILED]
+    print(
+        json.dumps(
+            {
+                "as_of": args.as_of.isoformat(),
+                "profile": args.profile,
+                "load": loaded.summary(),
+                "alerts": evaluation.summary()["alerts"],
+                "write_back": run.summary(),
+                "rejected": len(loaded.rejected),
+            },
+            indent=2,
+        )
+    )
+    return 3 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
