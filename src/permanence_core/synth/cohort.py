@@ -8,7 +8,6 @@ import random
 from collections.abc import Iterator
 
 import attrs
-from dateutil.relativedelta import relativedelta
 
 from permanence_core.calendar import WorkingCalendar
 from permanence_core.model import (
@@ -20,6 +19,7 @@ from permanence_core.model import (
     PeriodOfCare,
     PreviousPermanence,
 )
+from permanence_core.synth.ages import age_on, birthday
 from permanence_core.synth.casework import Casework, FamilyCasework, Member
 from permanence_core.synth.dice import Dice
 from permanence_core.synth.identity import first_name, nhs_numbers, surname, upn
@@ -40,8 +40,6 @@ from permanence_core.synth.timeline import to_period_of_care
 LEAVER_SHARE = 0.26
 #: Children looked after only under an agreed series of short breaks.
 SHORT_BREAK_SHARE = 0.015
-#: The year before the as-of date: every child in the cohort was looked after at some time in it.
-WINDOW = relativedelta(years=1)
 RETURN_FACETS = frozenset({Facet.CARE, Facet.REVIEWS, Facet.ADOPTION})
 PACK_FACETS = frozenset({Facet.PLANS, Facet.MEETINGS, Facet.PROCEEDINGS, Facet.SIBLINGS, Facet.WORKERS})
 _PREVIOUS_PERMANENCE = {"Z1": 90, "P1": 1.5, "P2": 4, "P3": 2, "P4": 2.5}
@@ -94,7 +92,7 @@ class CohortGenerator:
     def __init__(self, spec: CohortSpec) -> None:
         self.spec = spec
         self.as_of = spec.as_of
-        self.window_start = spec.as_of - WINDOW + dt.timedelta(days=1)
+        self.window_start = birthday(spec.as_of, -1) + dt.timedelta(days=1)
         self.year = collection_year(spec.as_of)
         self.calendar = WorkingCalendar()
         self.staff = Staff(spec.seed, spec.children)
@@ -181,7 +179,7 @@ class CohortGenerator:
 
     def _child(self, dice: Dice, member: Member, work: Casework, index: int, nhs: Iterator[str]) -> SynthChild:
         plan, as_of = member.plan, self.as_of
-        age = relativedelta(as_of, plan.dob).years
+        age = age_on(plan.dob, as_of)
         child = Child(
             identifiers=Identifiers(
                 case_id=member.child_id,
@@ -244,15 +242,15 @@ class CohortGenerator:
             order=known(adoption.order),
             reversal=reversal,
             reversal_reason=adoption.reversal_reason if reversal else None,
-            foster_carer_adoption=adoption.foster_carer if known(adoption.placed) else None,
+            foster_carer_adoption=adoption.foster_carer if known(adoption.match) else None,
         )
 
     def _motherhood(self, dice: Dice, plan: ChildPlan, member: Member) -> tuple[str | None, dt.date | None]:
         """MOTHER is returned for girls of 12 and over; a few older girls in care are mothers."""
         last = min(max((p.end or self.as_of) for p in member.periods), self.as_of)
-        if plan.sex != "F" or relativedelta(last, plan.dob).years < 12:
+        if plan.sex != "F" or age_on(plan.dob, last) < 12:
             return None, None
-        fifteen = plan.dob + relativedelta(years=15)
+        fifteen = birthday(plan.dob, 15)
         if fifteen < last and dice.chance(0.03):
             return "1", fifteen + dice.days(0, (last - fifteen).days)
         return "0", None

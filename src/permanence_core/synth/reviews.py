@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dateutil.relativedelta import relativedelta
-
 from permanence_core.calendar import WorkingCalendar, add_months
 from permanence_core.model import PeriodOfCare, Review
+from permanence_core.synth.ages import age_on
 from permanence_core.synth.dice import Dice
 
 _PARTICIPATION = {"PN1": 52, "PN2": 8, "PN3": 3, "PN4": 3, "PN5": 15, "PN6": 9, "PN7": 10}
@@ -47,6 +46,6 @@ def hold_reviews(
 
 def _participation(dice: Dice, dob: dt.date, day: dt.date) -> str:
     # Rules 440/441: PN0 exactly when the child is under 4 on the day of the review.
-    if relativedelta(day, dob).years < 4:
+    if age_on(dob, day) < 4:
         return "PN0"
     return dice.pick(_PARTICIPATION)

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 
 import attrs
-from dateutil.relativedelta import relativedelta
 
+from permanence_core.synth.ages import age_on, birthday
 from permanence_core.synth.courts import Proceedings, plan_proceedings
 from permanence_core.synth.dice import Dice
 from permanence_core.synth.identity import ofsted_urn, postcode
@@ -17,20 +17,20 @@ from permanence_core.synth.timeline import Change, Period, Placement
 #: in the year before it. Tuned so leavers come out near national proportions (DfE "Children looked
 #: after in England", recent years): about a quarter return home, then SGO, adoption ~10-13%, CAO.
 STOCK_WEIGHTS = {
-    "long_term_fostering": 44,
-    "return_home": 13,
-    "adoption": 8,
-    "special_guardianship": 6,
+    "long_term_fostering": 48,
+    "return_home": 8,
+    "adoption": 7,
+    "special_guardianship": 5,
     "teenager": 14,
     "uasc": 7,
-    "child_arrangements": 1.5,
-    "remand": 0.5,
+    "child_arrangements": 1,
+    "remand": 0.4,
     "other": 3,
 }
 LEAVER_WEIGHTS = {
-    "return_home": 25,
-    "special_guardianship": 10,
-    "adoption": 12,
+    "return_home": 24,
+    "special_guardianship": 12,
+    "adoption": 11,
     "child_arrangements": 4,
     "long_term_fostering": 15,
     "teenager": 20,
@@ -133,7 +133,7 @@ class FamilyPlan:
 
 def eighteenth(dob: dt.date) -> dt.date:
     """The 18th birthday (29 February birthdays fall on 28 February)."""
-    return dob + relativedelta(years=18)
+    return birthday(dob, 18)
 
 
 class _Journey:
@@ -163,6 +163,20 @@ class _Journey:
         """Placement breakdowns at ``per_year`` between ``start`` and ``end``, to placements ``choose`` picks."""
         for day in self.dice.events(start, end, per_year):
             self.move(day, place(self.dice, choose(day)), self.dice.pick(_MOVE_REASONS))
+
+    def respite(self, start: dt.date, end: dt.date, per_year: float) -> None:
+        """Short stays elsewhere while foster carers are on holiday (T3, at most three weeks, rule 376),
+        always back to the same carers (rule 383) and never two within a year (rule 377)."""
+        last: dt.date | None = None
+        for day in self.dice.events(start, end, per_year):
+            back = day + self.dice.days(3, 20)
+            usual = self.current(day)
+            quiet = all(not day - dt.timedelta(days=2) <= c.day <= back + dt.timedelta(days=2) for c in self.changes)
+            recent = last is not None and (day - last).days < 366
+            if back < end and quiet and not recent and usual.code.startswith("U"):
+                self.changes.append(Change(day=day, placement=place(self.dice, "T3")))
+                self.changes.append(Change(day=back, placement=usual))
+                last = day
 
     def leave(self, day: dt.date, reason: str) -> None:
         self.end, self.reason_ceased = day, reason
@@ -211,12 +225,16 @@ class Family:
         age = dt.timedelta(days=dice.between(*youngest))
         births = [entry - age]
         for _ in range(size - 1):
-            births.append(births[-1] - dice.days(330, 1100))
+            born = births[-1] - dice.days(330, 1100)
+            # An older brother or sister who is already an adult does not come into care with the others.
+            if age_on(born, entry) < 17:
+                births.append(born)
         self.births = births
+        self.size = len(births)
         self.sexes = [dice.choice("MF") for _ in births]
 
     def age_at(self, index: int, day: dt.date) -> int:
-        return relativedelta(day, self.births[index]).years
+        return age_on(self.births[index], day)
 
     def supported_accommodation(self) -> str:
         """K3 from the 2024/25 collection; before it, semi-independent living was H5."""
@@ -282,26 +300,27 @@ def _grow_up_in_care(
     16-17, and leaving care at 18 (or earlier by SGO to the carers). Returns the long-term match day."""
     dice = journey.dice
     birth = fam.births[index]
-    birthday = eighteenth(birth)
+    adult = eighteenth(birth)
     matched = None
-    if match is not None and match[0] < birthday and journey.current(match[0]).code in ("U3", "U6", "U5"):
+    if match is not None and match[0] < adult and journey.current(match[0]).code in ("U3", "U6", "U5"):
         journey.move(match[0], match[1], match[2])
         matched = match[0]
     settled = matched or start
-    rate = 0.5 if journey.current(settled).code == "K2" else (0.12 if matched else 0.4)
-    sixteen = birth + relativedelta(years=16)
-    journey.moves(settled, min(birthday, sixteen), rate, lambda day: _next_placement(fam, index, day))
+    rate = 0.8 if journey.current(settled).code == "K2" else (0.2 if matched else 0.6)
+    sixteen = birthday(birth, 16)
+    journey.moves(settled, min(adult, sixteen), rate, lambda day: _next_placement(fam, index, day))
     move_on = max(sixteen, settled) + dice.days(0, 500)
-    if dice.chance(0.4) and move_on + dt.timedelta(days=30) < birthday:
+    if dice.chance(0.4) and move_on + dt.timedelta(days=30) < adult:
         journey.move(move_on, place(dice, fam.supported_accommodation()), "CARPL")
+    journey.respite(settled, adult - dt.timedelta(days=30), 0.25)
     if matched and dice.chance(0.1):
         sgo_day = matched + dice.days(300, 1500)
-        if sgo_day < birthday and journey.current(sgo_day).code in ("U1", "U4"):
+        if sgo_day < adult and journey.current(sgo_day).code in ("U1", "U4"):
             journey.leave(sgo_day, "E45" if journey.current(sgo_day).code == "U1" else "E46")
             return matched
-    fostered = journey.current(birthday).code.startswith("U")
+    fostered = journey.current(adult).code.startswith("U")
     reasons = {"E17": 45 if fostered else 0, "E5": 35, "E6": 10, "E13": 8, "E7": 2 if fam.need == "N2" else 0}
-    journey.leave(birthday, dice.pick(reasons))
+    journey.leave(adult, dice.pick(reasons))
     return matched
 
 
@@ -344,7 +363,7 @@ def adoption_family(dice: Dice, entry: dt.date, year: int, size: int) -> FamilyP
     )
     fostering_plan = PlanIntent(day=final, primary="long_term_fostering")
     children = []
-    for index in range(size):
+    for index in range(fam.size):
         journey = _copy(template)
         common = {"proceedings": proceedings}
         if fam.age_at(index, entry) >= 5 or refused:
@@ -439,7 +458,7 @@ def special_guardianship_family(dice: Dice, entry: dt.date, year: int, size: int
         contingencies=("long_term_fostering",),
     )
     children = []
-    for index in range(size):
+    for index in range(fam.size):
         journey = _copy(template)
         if after_care_order:
             journey.legal(final, "C2")
@@ -468,7 +487,7 @@ def child_arrangements_family(dice: Dice, entry: dt.date, year: int, size: int) 
     early = PlanIntent(day=None, primary="return_to_family", contingencies=("child_arrangements_order",))
     decided = PlanIntent(day=max(proceedings.irh - dice.days(0, 30), entry), primary="child_arrangements_order")
     children = []
-    for index in range(size):
+    for index in range(fam.size):
         journey = _copy(template)
         journey.leave(proceedings.final, "E41")
         children.append(
@@ -505,7 +524,7 @@ def return_home_family(dice: Dice, entry: dt.date, year: int, size: int) -> Fami
         home = place(dice, "P1", carer="parents")
         home_day = final - dice.days(0, 60)
         discharge = final + dice.skewed_days(300, 120, 700)
-        for index in range(size):
+        for index in range(fam.size):
             journey = _copy(template)
             if outcome == "care order":
                 journey.legal(final, "C2")
@@ -526,7 +545,7 @@ def return_home_family(dice: Dice, entry: dt.date, year: int, size: int) -> Fami
     back = leave_day + dice.days(30, 300)
     second_first = place(dice, "U6")
     second_match = (back + dice.skewed_days(250, 60, 700), *_long_term_placement(dice, second_first))
-    for index in range(size):
+    for index in range(fam.size):
         journey = _Journey(dice, entry, "V2", first, fam.need, fam.home)
         if move and move[0] < leave_day:
             journey.move(*move)
@@ -564,7 +583,7 @@ def long_term_fostering_family(dice: Dice, entry: dt.date, year: int, size: int)
     match_day = start + dice.skewed_days(150, 30, 600)
     shared_match = (match_day, *_long_term_placement(dice, template.current(match_day)))
     children = []
-    for index in range(size):
+    for index in range(fam.size):
         journey = _copy(template)
         match = shared_match
         if not together and index > 0:
@@ -606,24 +625,24 @@ def teenager(dice: Dice, entry: dt.date, year: int, size: int) -> FamilyPlan:
         outcome = "care order"
     else:
         journey = _Journey(dice, entry, "V2", first, fam.need, fam.home)
-    birthday = eighteenth(fam.births[0])
+    adult = eighteenth(fam.births[0])
     if dice.chance(0.45):
-        leave_day = min(entry + dice.skewed_days(150, 7, 1500), birthday - dt.timedelta(days=1))
+        leave_day = min(entry + dice.skewed_days(150, 7, 1500), adult - dt.timedelta(days=1))
         reason = dice.pick({"E13": 35, "E4A": 20, "E4B": 15, "E8": 20, "E9": 5, "E3": 5})
     else:
-        leave_day = birthday
+        leave_day = adult
         fostered = first.code.startswith("U")
         reason = dice.pick({"E5": 45, "E6": 15, "E17": 25 if fostered else 0, "E13": 10, "E7": 5})
     if proceedings and leave_day <= proceedings.final:
         leave_day = proceedings.final + dice.days(30, 200)
-        reason = "E13" if leave_day < birthday else reason
-        leave_day = min(leave_day, birthday)
+        reason = "E13" if leave_day < adult else reason
+        leave_day = min(leave_day, adult)
 
     def choose(day: dt.date) -> str:
         sixteen = fam.age_at(0, day) >= 16
         return dice.pick({"U6": 40, "K2": 40, fam.supported_accommodation(): 40 if sixteen else 0})
 
-    journey.moves(entry, leave_day, 0.9, choose)
+    journey.moves(entry, leave_day, 1.2, choose)
     journey.leave(leave_day, reason)
     if first.code == "K2":
         plan = PlanIntent(day=None, primary="residential", contingencies=("long_term_fostering",))
@@ -645,12 +664,12 @@ def uasc(dice: Dice, entry: dt.date, year: int, size: int) -> FamilyPlan:
     sixteen = fam.age_at(0, entry) >= 16
     first = place(dice, dice.pick({fam.supported_accommodation(): 55 if sixteen else 0, "U6": 35, "K2": 10}))
     journey = _Journey(dice, entry, "V2", first, fam.need, fam.home)
-    birthday = eighteenth(fam.births[0])
+    adult = eighteenth(fam.births[0])
     if dice.chance(0.05):
-        leave_day, reason = min(entry + dice.days(20, 120), birthday), "E15"
+        leave_day, reason = min(entry + dice.days(20, 120), adult), "E15"
     else:
-        leave_day, reason = birthday, dice.pick({"E5": 60, "E6": 25, "E17": 15 if first.code == "U6" else 0})
-    journey.moves(entry, leave_day, 0.3, lambda _day: dice.pick({fam.supported_accommodation(): 60, "U6": 40}))
+        leave_day, reason = adult, dice.pick({"E5": 60, "E6": 25, "E17": 15 if first.code == "U6" else 0})
+    journey.moves(entry, leave_day, 0.5, lambda _day: dice.pick({fam.supported_accommodation(): 60, "U6": 40}))
     journey.leave(leave_day, reason)
     plan = PlanIntent(day=None, primary="independence")
     child = _child(fam, 0, "uasc", [journey], plans=(plan,), uasc_until=leave_day)
@@ -672,11 +691,11 @@ def other(dice: Dice, entry: dt.date, year: int, size: int) -> FamilyPlan:
     social care (E7), other (E8), death (E2)."""
     fam = Family(dice, entry, year, 1, youngest=(730, 17 * 365))
     journey = _Journey(dice, entry, "V2", place(dice, dice.pick({"U6": 70, "K2": 30})), fam.need, fam.home)
-    birthday = eighteenth(fam.births[0])
-    leave_day = min(entry + dice.skewed_days(250, 20, 3000), birthday - dt.timedelta(days=1))
+    adult = eighteenth(fam.births[0])
+    leave_day = min(entry + dice.skewed_days(250, 20, 3000), adult - dt.timedelta(days=1))
     older = fam.age_at(0, leave_day) >= 17
     reason = dice.pick({"E8": 50, "E3": 20, "E16": 10, "E7": 10 if older else 0, "E2": 2, "E4B": 8})
-    journey.moves(entry, leave_day, 0.4, lambda day: _next_placement(fam, 0, day))
+    journey.moves(entry, leave_day, 0.6, lambda day: _next_placement(fam, 0, day))
     journey.leave(leave_day, reason)
     plan = PlanIntent(day=None, primary="return_to_family", contingencies=("long_term_fostering",))
     return FamilyPlan(route="other", children=(_child(fam, 0, "other", [journey], plans=(plan,)),), together=True)
