@@ -39,6 +39,7 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], str]] = {
     tables.SW_EPISODES.name: (lambda worker: (worker.worker_id, worker.start), "SW_DECOM"),
 }
 _NO_HISTORY = CareHistory()
+Row = tuple[str, ...]
 
 
 @attrs.define(slots=True)
@@ -90,54 +91,55 @@ class Assembler:
             counter = self.counts[table] = [0, 0]
         return counter
 
-    def add(
-        self,
-        table: tables.Table,
-        rank: int,
-        source: str,
-        line: int | None,
-        element: str | None,
-        values: tuple[str, ...],
-        problem: tuple[str | None, str | None, str] | None,
-    ) -> None:
-        """Take one row of ``table`` from the collection ranked ``rank`` (later collections rank higher)."""
+    def sink(self, table: tables.Table, rank: int, source: str) -> Callable[[int | None, str | None, Row, Any], None]:
+        """A function taking the rows of ``table`` from one file of the collection ranked ``rank``.
+
+        It is called as ``take(line, element, values, problem)`` for each row; later collections rank higher.
+        Everything that is the same for every row of the file is looked up once, here: a national return
+        has about a million rows.
+        """
         counter = self.count(table.name)
-        counter[0] += 1
-        child_id = values[0]
-        facts = None
-        if child_id:
-            facts = self.children.get(child_id)
-            if facts is None:
-                facts = self.children[child_id] = _Facts()
-        try:
-            if problem is not None:
-                raise RowError(*problem)
-            if not child_id:
-                raise RowError("CHILD", child_id, "is required")
-            fact = PARSERS[table.name](values)
-        except RowError as error:
-            self._reject(
-                table, counter, facts, source, line, element, child_id, error.column, error.value, error.reason
-            )
-            return
-        if not table.kept or fact is None:
-            return
-        key_of, key_column = _KEYS[table.name]
-        key = key_of(fact)
-        store = facts.stores.get(table.name)
-        if store is None:
-            store = facts.stores[table.name] = {}
-        held = store.get(key)
-        if held is not None:
-            if held[0] == rank:
-                reason = f"repeats an earlier {table.name} row of this child" + (
-                    "" if key is None else f" with the same {key_column}"
-                )
-                value = values[table.index(key_column)]
-                self._reject(table, counter, facts, source, line, element, child_id, key_column, value, reason)
+        parse = PARSERS[table.name]
+        key_of, key_column = _KEYS.get(table.name, (None, ""))
+        kept = table.kept
+        name = table.name
+        children = self.children
+        repeat = f"repeats an earlier {name} row of this child"
+
+        def take(line: int | None, element: str | None, values: Row, problem: Any) -> None:
+            counter[0] += 1
+            child_id = values[0]
+            facts = None
+            if child_id:
+                facts = children.get(child_id)
+                if facts is None:
+                    facts = children[child_id] = _Facts()
+            try:
+                if problem is not None:
+                    raise RowError(*problem)
+                if not child_id:
+                    raise RowError("CHILD", child_id, "is required")
+                fact = parse(values)
+            except RowError as error:
+                self._reject(table, counter, facts, source, line, element, child_id, error)
                 return
-            self.replaced[table.name] = self.replaced.get(table.name, 0) + 1
-        store[key] = (rank, fact)
+            if not kept or fact is None:
+                return
+            key = key_of(fact)
+            store = facts.stores.get(name)
+            if store is None:
+                store = facts.stores[name] = {}
+            held = store.get(key)
+            if held is not None:
+                if held[0] == rank:
+                    reason = repeat if key is None else f"{repeat} with the same {key_column}"
+                    error = RowError(key_column, values[table.index(key_column)], reason)
+                    self._reject(table, counter, facts, source, line, element, child_id, error)
+                    return
+                self.replaced[name] = self.replaced.get(name, 0) + 1
+            store[key] = (rank, fact)
+
+        return take
 
     def reject_unreadable(self, table: str, source: str, line: int | None, reason: str) -> None:
         """Report the unreadable rest of a file as one rejected record."""
@@ -155,23 +157,22 @@ class Assembler:
         line: int | None,
         element: str | None,
         child_id: str,
-        column: str | None,
-        value: str | None,
-        reason: str,
+        error: RowError,
     ) -> None:
         counter[1] += 1
         if facts is not None:
             if facts.rejected is None:
                 facts.rejected = set()
             facts.rejected.add(table.name)
+        column = error.column
         self.rejected.append(
             rejection(
                 source=source,
                 row=line,
                 child_id=child_id,
                 column=column,
-                value=value,
-                reason=reason,
+                value=error.value,
+                reason=error.reason,
                 element=element_of(element, column) if element and column else element,
             )
         )

@@ -79,9 +79,10 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
         for rank, csv_tables, xml_files in plan:
             for table in csv_tables:
                 name = layout.name(table.path)
+                take = assembler.sink(table.recognised.table, rank, name)
                 try:
                     for line, values, problem in table.rows(report):
-                        assembler.add(table.recognised.table, rank, name, line, None, values, problem)
+                        take(line, None, values, problem)
                 except Unreadable as exc:
                     assembler.reject_unreadable(UNREADABLE, name, exc.line, exc.reason)
                 done += table.path.stat().st_size
@@ -89,9 +90,13 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
             for path in xml_files:
                 name = layout.name(path)
                 xml = XmlReturn(path)
+                sinks: dict[str, Callable] = {}
                 try:
                     for table, line, element, values, problem in xml.rows(report):
-                        assembler.add(table, rank, name, line, element, values, problem)
+                        take = sinks.get(table.name)
+                        if take is None:
+                            take = sinks[table.name] = assembler.sink(table, rank, name)
+                        take(line, element, values, problem)
                 except Unreadable as exc:
                     assembler.reject_unreadable(UNREADABLE, name, exc.line, exc.reason)
                 if xml.unknown:
