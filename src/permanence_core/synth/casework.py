@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 
 import attrs
@@ -61,12 +60,8 @@ _STAGE = {
 }
 #: Permanence is secured (tracking stops) by these exits; long-term fostering by the approved match.
 _SECURING_EXITS = frozenset({"E11", "E12", "E41", "E45", "E46", "E47", "E48", "E4A"})
-#: Meetings per family at most, so a cohort stays a manageable size (fortnightly tracking to the second
-#: review fits in nine).
-_FORTNIGHTLY_PANELS = 9
-_MONTHLY_PANELS = 4
-_MONITORING_GROUPS = 6
-_PLAN_REVIEWS = 2
+#: Plans for these routes are achieved once the child is settled in the planned placement, not by leaving care.
+_SETTLING_ROUTES = frozenset({"residential", "independence"})
 
 
 @attrs.frozen(kw_only=True)
@@ -124,6 +119,7 @@ class FamilyCasework:
         self.as_of = as_of
         self.lead = members[0]
         self.meeting_count = 0
+        self.secured: dict[str, dt.date | None] = {}
 
     def build(self) -> list[Casework]:
         """One Casework per member, in order."""
@@ -132,6 +128,7 @@ class FamilyCasework:
         relatives = self._relatives()
         outside = self._siblings_not_in_care()
         ppm = self._first_ppm() if planned else None
+        self.secured = {m.child_id: self._secured_on(m, ppm) for m in self.members}
         decision = None
         if ppm is not None:
             gap = self.dice.days(3, 21) if self.dice.chance(0.85) else self.dice.days(22, 45)
@@ -142,8 +139,8 @@ class FamilyCasework:
         if ppm is not None and ppm <= self.as_of:
             meetings.append(self._meeting(MeetingKind.PPM, ppm, self._in_care(ppm), "assessment", plans))
             meetings.extend(self._tracking(ppm, plans))
-            meetings.extend(self._monitoring(plans))
-            meetings.extend(self._plan_reviews(plans))
+            meetings.extend(self._monitoring(ppm, plans))
+            meetings.extend(self._plan_reviews(ppm, plans))
         referral = lead.entry - self.dice.skewed_days(120, 1, 900)
         result = []
         for member in self.members:
@@ -181,12 +178,22 @@ class FamilyCasework:
     def _in_care(self, day: dt.date) -> tuple[str, ...]:
         return tuple(m.child_id for m in self.members if m.plan.plans and m.in_care_on(day))
 
-    def _secured(self, member: Member) -> dt.date | None:
-        """The day permanence was secured: a permanence exit, or the approved long-term match."""
+    def _secured_on(self, member: Member, ppm: dt.date | None) -> dt.date | None:
+        """The day permanence was secured: a permanence exit, the approved long-term match, or settling
+        in the planned residential or supported placement."""
         for period in member.periods:
             if period.end and period.reason_ceased in _SECURING_EXITS:
                 return period.end
-        return member.plan.long_term_match
+        if member.plan.long_term_match:
+            return member.plan.long_term_match
+        last = member.plan.plans[-1] if member.plan.plans else None
+        planned = last and (last.day or ppm)
+        if last and planned and last.primary in _SETTLING_ROUTES:
+            return planned + self.dice.days(90, 270)
+        return None
+
+    def _secured(self, member: Member) -> dt.date | None:
+        return self.secured[member.child_id]
 
     def _tracking_end(self) -> dt.date:
         ends = [self._secured(m) or self.as_of for m in self.members if m.plan.plans]
@@ -217,7 +224,7 @@ class FamilyCasework:
             secured = self._secured(member)
             if until is not None:
                 history.append(StatusChange(status=PlanStatus.ABANDONED, date=until))
-            elif secured and secured <= self.as_of and _achieves(intent.primary, member):
+            elif secured and secured <= self.as_of and _achieves(intent.primary, member, secured):
                 history.append(StatusChange(status=PlanStatus.ACHIEVED, date=max(secured, day)))
             plans.append(
                 PermanencePlan(
@@ -258,64 +265,47 @@ class FamilyCasework:
         ratified = next((p.ratified_at_review for p in lead_plans if p.ratified_at_review), None)
         end = self._tracking_end()
         meetings: list[Meeting] = []
-        held = collections.Counter()
         day = ppm
         while True:
             fortnightly = ratified is None or day < ratified
             day = weekday_on_or_after(day + (dt.timedelta(days=14) if fortnightly else dice.days(28, 35)))
-            held[fortnightly] += 1
-            if day > end or held[True] > _FORTNIGHTLY_PANELS or held[False] > _MONTHLY_PANELS:
+            if day > end:
                 return meetings
             children = self._in_care(day)
             # A few panels pass a family by (sickness, a full agenda): gaps the tracker should notice.
             if children and dice.chance(0.93):
                 meetings.append(self._meeting(MeetingKind.TRACKING_PANEL, day, children, None, plans))
 
-    def _monitoring(self, plans: dict[str, tuple[PermanencePlan, ...]]) -> list[Meeting]:
-        """Every 4-6 weeks while a family is being found: from the adoption decision to placement, or from
-        the care order to the long-term match."""
+    def _monitoring(self, ppm: dt.date, plans: dict[str, tuple[PermanencePlan, ...]]) -> list[Meeting]:
+        """The monitoring group (social worker, carer, family finder) every 4-6 weeks from the first PPM
+        until permanence is secured; now and then a gap runs longer."""
         dice = self.dice
-        groups: dict[tuple[dt.date, dt.date], list[str]] = {}
-        for member in self.members:
-            adoption = member.plan.adoption
-            if adoption and adoption.reversal_reason != "RD2":
-                span = (adoption.decision, adoption.placed or adoption.reversal or self.as_of)
-            elif member.plan.long_term_match and member.plan.proceedings:
-                span = (member.plan.proceedings.final, member.plan.long_term_match)
-            else:
-                continue
-            groups.setdefault(span, []).append(member.child_id)
-        meetings = []
-        for (start, end), ids in sorted(groups.items()):
-            day = start
-            for _ in range(_MONITORING_GROUPS):
-                day = weekday_on_or_after(day + (dice.days(28, 42) if dice.chance(0.9) else dice.days(49, 63)))
-                if day >= min(end, self.as_of):
-                    break
-                children = tuple(c for c in self._in_care(day) if c in ids)
-                if children:
-                    meetings.append(self._meeting(MeetingKind.MONITORING_GROUP, day, children, "family_finding", plans))
-        return meetings
-
-    def _plan_reviews(self, plans: dict[str, tuple[PermanencePlan, ...]]) -> list[Meeting]:
-        """Six months after the plan is ratified, and every six months until permanence is secured."""
-        dice = self.dice
-        lead_plans = plans[self.lead.child_id]
-        ratified = next((p.ratified_at_review for p in lead_plans if p.ratified_at_review), None)
-        if ratified is None:
-            return []
         end = self._tracking_end()
-        meetings, day = [], ratified
-        for _ in range(_PLAN_REVIEWS):
+        meetings, day = [], ppm
+        while True:
+            day = weekday_on_or_after(day + (dice.days(28, 42) if dice.chance(0.92) else dice.days(43, 63)))
+            if day > end:
+                return meetings
+            children = self._in_care(day)
+            if children:
+                current = _plan_on(plans[children[0]], day)
+                stage = "family_finding" if current and current.primary == "adoption" else None
+                meetings.append(self._meeting(MeetingKind.MONITORING_GROUP, day, children, stage, plans))
+
+    def _plan_reviews(self, ppm: dt.date, plans: dict[str, tuple[PermanencePlan, ...]]) -> list[Meeting]:
+        """Six months after the first PPM, and every six months until permanence is secured."""
+        dice = self.dice
+        end = self._tracking_end()
+        meetings, day = [], ppm
+        while True:
             day = weekday_on_or_after(
-                add_months(day, 6) + (dice.days(0, 20) if dice.chance(0.85) else dice.days(21, 60))
+                add_months(day, 6) - dice.days(0, 14) if dice.chance(0.88) else add_months(day, 6) + dice.days(1, 45)
             )
             if day > end:
-                break
+                return meetings
             children = self._in_care(day)
             if children:
                 meetings.append(self._meeting(MeetingKind.PLAN_REVIEW, day, children, None, plans))
-        return meetings
 
     def _meeting(
         self,
@@ -371,8 +361,9 @@ class FamilyCasework:
         """A few actions of the stage, in order; an action waiting on an unfinished one stays open."""
         dice = self.dice
         templates = WORDS.actions[stage]
-        count = min(len(templates), dice.between(2, 4) if stage == "assessment" else dice.between(1, 3))
-        start = dice.between(0, len(templates) - count)
+        # PPMs set several actions; the frequent panels and groups mostly carry earlier ones forward.
+        count = min(len(templates), dice.between(2, 4) if stage == "assessment" else dice.pick({0: 35, 1: 40, 2: 25}))
+        start = dice.between(0, len(templates) - count) if count else 0
         chosen = templates[start : start + count]
         done: dict[str, tuple[str, dt.date | None]] = {}
         actions = []
@@ -541,11 +532,13 @@ def _plan_on(plans: tuple[PermanencePlan, ...], day: dt.date) -> PermanencePlan 
     return earlier[-1] if earlier else None
 
 
-def _achieves(primary: str, member: Member) -> bool:
-    """Whether the way this child's care ended (or the long-term match) is what the plan aimed for."""
+def _achieves(primary: str, member: Member, secured: dt.date) -> bool:
+    """Whether the way permanence was secured (exit, long-term match, settling) is what the plan aimed for."""
     reason = next((p.reason_ceased for p in member.periods if p.end), None)
     if primary in ("long_term_fostering", "connected_person"):
-        return member.plan.long_term_match is not None
+        return member.plan.long_term_match == secured
+    if primary in _SETTLING_ROUTES:
+        return True
     wanted = {
         "adoption": ("E11", "E12"),
         "special_guardianship": ("E45", "E46", "E47", "E48"),
