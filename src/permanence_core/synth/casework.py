@@ -192,11 +192,8 @@ class FamilyCasework:
             return planned + self.dice.days(90, 270)
         return None
 
-    def _secured(self, member: Member) -> dt.date | None:
-        return self.secured[member.child_id]
-
     def _tracking_end(self) -> dt.date:
-        ends = [self._secured(m) or self.as_of for m in self.members if m.plan.plans]
+        ends = [self.secured[m.child_id] or self.as_of for m in self.members if m.plan.plans]
         left = [max((p.end or self.as_of) for p in m.periods) for m in self.members if m.plan.plans]
         return min(max(ends), max(left), self.as_of)
 
@@ -221,7 +218,7 @@ class FamilyCasework:
                 history.append(StatusChange(status=PlanStatus.AGREED, date=agreed))
             if ratified:
                 history.append(StatusChange(status=PlanStatus.RATIFIED, date=max(ratified, agreed)))
-            secured = self._secured(member)
+            secured = self.secured[member.child_id]
             if until is not None:
                 history.append(StatusChange(status=PlanStatus.ABANDONED, date=until))
             elif secured and secured <= self.as_of and _achieves(intent.primary, member, secured):

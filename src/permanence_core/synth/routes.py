@@ -156,8 +156,8 @@ class _Journey:
     def legal(self, day: dt.date, status: str) -> None:
         self.changes.append(Change(day=day, legal_status=status))
 
-    def move(self, day: dt.date, placement: Placement, reason: str, status: str | None = None) -> None:
-        self.changes.append(Change(day=day, placement=placement, reason=reason, legal_status=status))
+    def move(self, day: dt.date, placement: Placement, reason: str) -> None:
+        self.changes.append(Change(day=day, placement=placement, reason=reason))
 
     def moves(self, start: dt.date, end: dt.date, per_year: float, choose: Callable[[dt.date], str]) -> None:
         """Placement breakdowns at ``per_year`` between ``start`` and ``end``, to placements ``choose`` picks."""
@@ -241,26 +241,24 @@ class Family:
         return "K3" if self.year >= 2025 else "H5"
 
 
-def _court_entry(fam: Family, first: Placement) -> tuple[_Journey, Proceedings, dt.date]:
+def _court_entry(fam: Family, first: Placement) -> tuple[_Journey, Proceedings]:
     """How a child comes into care around proceedings: on an interim care order, after police protection,
-    or accommodated under s.20 first. Returns the journey, the proceedings and the interim order's day."""
+    or accommodated under s.20 first. Returns the journey so far and the proceedings."""
     dice, entry = fam.dice, fam.entry
     path = dice.pick({"ico": 40, "police": 15, "s20": 45})
     if path == "ico":
         issue = entry - dice.days(1, 6)
         journey = _Journey(dice, entry, "C1", first, fam.need, fam.home)
-        ico = entry
     elif path == "police":
         journey = _Journey(dice, entry, "L1", first, fam.need, fam.home)
-        ico = entry + dice.days(1, 3)
-        issue = ico - dice.days(0, 1)
-        journey.legal(ico, "C1")
+        interim_order = entry + dice.days(1, 3)
+        issue = interim_order - dice.days(0, 1)
+        journey.legal(interim_order, "C1")
     else:
         journey = _Journey(dice, entry, "V2", first, fam.need, fam.home)
         issue = entry + dice.skewed_days(45, 14, 160)
-        ico = issue + dice.days(1, 10)
-        journey.legal(ico, "C1")
-    return journey, plan_proceedings(dice, max(issue, entry - dt.timedelta(days=6))), ico
+        journey.legal(issue + dice.days(1, 10), "C1")
+    return journey, plan_proceedings(dice, max(issue, entry - dt.timedelta(days=6)))
 
 
 def _child(fam: Family, index: int, route: str, journeys: list[_Journey], **fields) -> ChildPlan:
@@ -343,7 +341,7 @@ def adoption_family(dice: Dice, entry: dt.date, year: int, size: int) -> FamilyP
     fam = Family(dice, entry, year, size, youngest=(0, 900))
     variant = dice.pick({"standard": 70, "ffa": 15, "carers_adopt": 10, "no_adopters": 5})
     refused = dice.chance(0.05)
-    template, proceedings, _ico = _court_entry(fam, place(dice, "U5" if variant == "ffa" else "U6"))
+    template, proceedings = _court_entry(fam, place(dice, "U5" if variant == "ffa" else "U6"))
     if variant != "ffa" and dice.chance(0.4):
         template.move(entry + dice.days(7, 90), place(dice, "U6"), "CARPL")
     final = proceedings.final
@@ -445,7 +443,7 @@ def special_guardianship_family(dice: Dice, entry: dt.date, year: int, size: int
     fam = Family(dice, entry, year, size, youngest=(0, 3650))
     kin = dice.choice(_KIN)
     kin_first = dice.chance(0.45)
-    template, proceedings, _ico = _court_entry(fam, place(dice, "U3" if kin_first else "U6"))
+    template, proceedings = _court_entry(fam, place(dice, "U3" if kin_first else "U6"))
     final = proceedings.final
     if not kin_first and dice.chance(0.65):
         template.move(min(entry + dice.days(14, 100), final - dt.timedelta(days=7)), place(dice, "U3"), "CARPL")
@@ -483,7 +481,7 @@ def child_arrangements_family(dice: Dice, entry: dt.date, year: int, size: int) 
     """Care proceedings ending in a child arrangements order (E41) to a parent or relative."""
     fam = Family(dice, entry, year, size, youngest=(365, 4400))
     kin = dice.choice(("father", "maternal grandmother", "paternal grandmother", "maternal aunt"))
-    template, proceedings, _ico = _court_entry(fam, place(dice, dice.pick({"U3": 50, "U6": 50})))
+    template, proceedings = _court_entry(fam, place(dice, dice.pick({"U3": 50, "U6": 50})))
     early = PlanIntent(day=None, primary="return_to_family", contingencies=("child_arrangements_order",))
     decided = PlanIntent(day=max(proceedings.irh - dice.days(0, 30), entry), primary="child_arrangements_order")
     children = []
@@ -518,7 +516,7 @@ def return_home_family(dice: Dice, entry: dt.date, year: int, size: int) -> Fami
     early = PlanIntent(day=None, primary="return_to_family", contingencies=(contingency,))
     children = []
     if dice.chance(0.4):
-        template, proceedings, _ico = _court_entry(fam, first)
+        template, proceedings = _court_entry(fam, first)
         final = proceedings.final
         outcome = dice.pick({"supervision order": 45, "no order": 15, "care order": 40})
         home = place(dice, "P1", carer="parents")
@@ -568,7 +566,7 @@ def long_term_fostering_family(dice: Dice, entry: dt.date, year: int, size: int)
     older = fam.age_at(0, entry) >= 10
     first = place(dice, dice.pick({"U6": 65, "U3": 22, "K2": 13 if older else 0}))
     if dice.chance(0.75):
-        template, proceedings, _ico = _court_entry(fam, first)
+        template, proceedings = _court_entry(fam, first)
         start = proceedings.final
         template.legal(start, "C2")
         outcome = "care order"
@@ -620,7 +618,7 @@ def teenager(dice: Dice, entry: dt.date, year: int, size: int) -> FamilyPlan:
     proceedings = outcome = None
     # Proceedings for a 16- or 17-year-old would outlast their time in care.
     if age < 16 and dice.chance(0.15):
-        journey, proceedings, _ico = _court_entry(fam, first)
+        journey, proceedings = _court_entry(fam, first)
         journey.legal(proceedings.final, "C2")
         outcome = "care order"
     else:
