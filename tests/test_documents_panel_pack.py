@@ -88,26 +88,24 @@ def test_the_previous_and_next_panel_can_be_given():
     assert [i.child_id for i in pack.due] == ["C100", "C200"]
 
 
-def test_not_assessable_obligations_are_left_off_the_pages():
+def test_a_page_shows_open_timescales_and_those_met_since_the_previous_panel():
+    def obligation(rule, state, met_on=None):
+        return Obligation(
+            child_id="C400", rule=rule, title=rule, state=state, source="s", due_date=D(2024, 4, 30), met_on=met_on
+        )
+
     obligations = [
+        obligation("open", ObligationState.OPEN),
+        obligation("met.this.month", ObligationState.MET, D(2024, 5, 2)),
+        obligation("late.this.month", ObligationState.MET_LATE, D(2024, 5, 20)),
+        obligation("met.last.year", ObligationState.MET, D(2023, 5, 2)),
+        obligation("met.after.the.panel", ObligationState.MET, D(2024, 5, 24)),
         Obligation(
-            child_id="C400",
-            rule="review.second",
-            title="Second review",
-            state=ObligationState.OPEN,
-            source="s",
-            due_date=D(2024, 4, 30),
-        ),
-        Obligation(
-            child_id="C400",
-            rule="proceedings.final",
-            title="Final order",
-            state=ObligationState.NOT_ASSESSABLE,
-            source="s",
+            child_id="C400", rule="proceedings.final", title="x", state=ObligationState.NOT_ASSESSABLE, source="s"
         ),
     ]
     pack = build_panel_pack(records(), ALERTS, PANEL, obligations=obligations)
-    assert [o.rule for o in pack.pages[2].obligations] == ["review.second"]
+    assert [o.rule for o in pack.pages[2].obligations] == ["late.this.month", "met.this.month", "open"]
 
 
 def layout_text(layout):

@@ -361,3 +361,18 @@ def test_rows_inside_word_content_controls_still_read():
     sdt.append(content)
     content.append(row._tr)
     assert read_form(user.save(), name="controls.docx").meeting == ppm()
+
+
+def test_a_box_holding_a_labels_words_is_read_as_text():
+    """Hypothesis found this: an owner typed as '28. View of IRO' must not be taken for the label."""
+    user = WordUser(_BLANK)
+    user.type(record_labels.date_label(record_labels.MeetingKind.TRACKING_PANEL), "1 June 2024")
+    user.type(record_labels.SUMMARY, record_labels.APOLOGIES)
+    user.fill_rows(user.table_with_header("No.", "Action required"), [("1", "Ask", labels.VIEWS_IRO, "", "", "")])
+    user.fill_rows(user.table_with_header(*record_labels.PRESENT_COLUMNS), [record_labels.PRESENT_COLUMNS])
+    completed = read_form(user.save(), name="words.docx")
+    assert completed.views.iro is None
+    assert completed.meeting.summary == record_labels.APOLOGIES
+    assert completed.meeting.apologies == ()
+    assert completed.meeting.actions[0].owner == labels.VIEWS_IRO
+    assert completed.meeting.present == (Attendee(name="Name", role="Role/relationship to child"),)

@@ -6,11 +6,14 @@ from urllib.parse import quote, unquote
 
 import attrs
 
+from permanence_core.errors import ModelValueError
 from permanence_core.model._validators import to_tuple
 
 #: Prefix of the marker, stored in the Word core property ``identifier`` (Word and LibreOffice keep it).
 MARKER_PREFIX = "permanence-core/form"
 MARKER_VERSION = "1"
+#: Word limits a core property to 255 characters.
+MARKER_LIMIT = 255
 
 
 @attrs.frozen(kw_only=True)
@@ -32,7 +35,14 @@ class FormMarker:
             parts.append(f"meeting={quote(self.meeting_id, safe='')}")
         if self.meeting_kind:
             parts.append(f"kind={quote(self.meeting_kind)}")
-        return " ".join(parts)
+        text = " ".join(parts)
+        if len(text) > MARKER_LIMIT:
+            raise ModelValueError(
+                "children",
+                len(self.children),
+                f"are too many children for one form's marker ({MARKER_LIMIT} characters)",
+            )
+        return text
 
     @classmethod
     def from_text(cls, text: str | None) -> FormMarker | None:

@@ -74,8 +74,9 @@ def build_panel_pack(
     - *overdue obligations*: an alert fell due before the panel date.
 
     ``alerts`` and ``obligations`` come from the rules engine (evaluated as of the panel date); a child
-    appears once per agenda list that applies, and has one page. Obligations the source cannot assess
-    are left off the pages.
+    appears once per agenda list that applies, and has one page. The page's timescales are the ones the
+    panel acts on: those still open, and those met (on time or late) since the previous panel; a child's
+    older history, and rules the source cannot assess, are left off so the page stays a page.
     """
     since = previous_panel or add_months(panel_date, -1)
     until = next_panel or add_months(panel_date, 1)
@@ -84,8 +85,8 @@ def build_panel_pack(
         by_child.setdefault(alert.child_id, []).append(alert)
     obligations_by_child: dict[str, list[Obligation]] = {}
     for obligation in obligations:
-        # A rule the source cannot assess is not a timescale that applies to the child on this page.
-        if obligation.state is not ObligationState.NOT_ASSESSABLE:
+        recent = obligation.met_on is not None and since < obligation.met_on <= panel_date
+        if obligation.state is ObligationState.OPEN or recent:
             obligations_by_child.setdefault(obligation.child_id, []).append(obligation)
     due, new, overdue, pages = [], [], [], []
     for record in sorted(records, key=lambda r: r.child_id):
@@ -158,7 +159,8 @@ def panel_pack_layout(pack: PanelPack, *, generated_on: dt.date) -> Layout:
     return Layout(
         form=FORM,
         title=f"{TITLE} – {date_text(pack.panel_date)}",
-        marker=FormMarker(form=FORM, children=[p.record.child_id for p in pack.pages]),
+        # The pack is not read back, and a council's cohort would not fit in a Word property: no child ids.
+        marker=FormMarker(form=FORM),
         intro=[
             Note(
                 text="The panel receives and approves recommendations for permanence plans, monitors their "
@@ -229,19 +231,18 @@ def _child_section(page: ChildPage, panel_date: dt.date) -> Section:
     if page.obligations:
         blocks.append(
             Grid(
-                caption="Timescales that apply",
-                columns=("Timescale", "From", "Due", "State", "Source"),
+                caption="Timescales: open, or met since the previous panel",
+                columns=("Timescale", "From", "Due", "State"),
                 rows=[
                     (
                         o.title or o.rule,
                         f"{o.anchor_event or ''} {date_text(o.anchor_date)}".strip(),
                         date_text(o.due_date),
                         _state(o),
-                        o.source,
                     )
                     for o in page.obligations
                 ],
-                widths=(5, 4, 3, 3, 4),
+                widths=(6, 5, 3, 3),
             )
         )
     blocks.append(

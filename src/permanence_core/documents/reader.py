@@ -19,6 +19,7 @@ from lxml import etree
 
 from permanence_core.documents import proforma, record
 from permanence_core.documents.completed import CompletedProForma, CompletedRecord
+from permanence_core.documents.docx_writer import LABEL_SHADE
 from permanence_core.documents.marker import MARKER_VERSION, FormMarker
 from permanence_core.documents.safety import check_docx_bytes, read_upload
 from permanence_core.documents.typed_dates import TypedDateError, parse_completed, parse_date, parse_timescale
@@ -138,17 +139,17 @@ class _Tables:
 
     def __init__(self, document: docx.document.Document, label: str) -> None:
         self.label = label
-        # Each row as (grid column, cell element) pairs: merged cells appear once, at their first column.
-        self.tables: list[list[list[tuple[int, etree._Element]]]] = []
+        # Each row as (row element, [(grid column, cell element)]): a merged cell appears once, at its first column.
+        self.tables: list[list[tuple[etree._Element, list[tuple[int, etree._Element]]]]] = []
         for tbl in document.element.body.iter(qn("w:tbl")):
             rows = []
             # Rows and cells may sit inside content controls (w:sdt) when a council's Word adds them.
             for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr"):
-                column, row = 0, []
+                column, cells = 0, []
                 for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc"):
-                    row.append((column, tc))
+                    cells.append((column, tc))
                     column += tc.grid_span
-                rows.append(row)
+                rows.append((tr, cells))
             self.tables.append(rows)
 
     def error(self, section: str, reason: str, row: int | None = None, column: str | None = None) -> FormReadError:
@@ -158,40 +159,51 @@ class _Tables:
         """The text in the box to the right of ``label``; None when the box is empty."""
         wanted = _normal(label)
         found = [
-            row[index + 1][1]
+            (tc, cells[index + 1][1])
             for table in self.tables
-            for row in table
-            for index, (_column, tc) in enumerate(row[:-1])
+            for _tr, cells in table
+            for index, (_column, tc) in enumerate(cells[:-1])
             if _normal(_first_line(tc)) == wanted
         ]
+        # Someone may type a label's words into a box: the grey label cells the generator wrote come first.
+        found = [match for match in found if _shading(match[0]) == LABEL_SHADE] or found
         if not found:
             raise self.error(label, "the box is missing (was the table row deleted or its label changed?)")
         if len(found) > 1:
             raise self.error(label, f"the label appears {len(found)} times; it must appear once")
-        return _text(found[0])
+        return _text(found[0][1])
 
     def grid(self, caption: str, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
         """The filled rows under the header row ``columns``: (row number, column → text), empty rows skipped."""
         wanted = [_normal(c) for c in columns]
         matches = []
         for table in self.tables:
-            for position, row in enumerate(table):
-                header = {_normal(_text(tc) or ""): column for column, tc in row}
+            for position, (tr, cells) in enumerate(table):
+                header = {_normal(_text(tc) or ""): column for column, tc in cells}
                 if all(w in header for w in wanted):
-                    matches.append((table, position, header))
+                    matches.append(
+                        (table, position, header, tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None)
+                    )
+        # As with labels: rows marked as the table's header row (repeated on each page) come first.
+        matches = [m for m in matches if m[3]] or matches
         if not matches:
             raise self.error(caption, "the table is missing or its header row was changed")
         if len(matches) > 1:
             raise self.error(caption, "the table appears more than once")
-        table, position, header = matches[0]
+        table, position, header, _marked = matches[0]
         at = {header[w]: name for w, name in zip(wanted, columns, strict=True)}
-        for number, row in enumerate(table[position + 1 :], start=1):
+        for number, (_tr, cells) in enumerate(table[position + 1 :], start=1):
             values = {name: "" for name in columns}
-            for column, tc in row:
+            for column, tc in cells:
                 if column in at:
                     values[at[column]] = _text(tc) or ""
             if any(values.values()):
                 yield number, values
+
+
+def _shading(tc: etree._Element) -> str | None:
+    shading = tc.find(f"{qn('w:tcPr')}/{qn('w:shd')}")
+    return shading.get(qn("w:fill")) if shading is not None else None
 
 
 def _first_line(tc: etree._Element) -> str:
