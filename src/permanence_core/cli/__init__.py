@@ -13,6 +13,7 @@ from permanence_core.cli.common import GuardedGroup
 from permanence_core.cli.forms import form_group, panel_pack_command
 from permanence_core.cli.plugins import plugins_command
 from permanence_core.cli.synth import synth_command
+from permanence_core.cli.tracker import tracker_command
 
 
 @click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,6 +37,7 @@ cli.add_command(explain_command)
 cli.add_command(form_group)
 cli.add_command(panel_pack_command)
 cli.add_command(synth_command)
+cli.add_command(tracker_command)
 
 
 def main() -> None:

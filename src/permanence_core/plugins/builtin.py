@@ -49,8 +49,9 @@ def permanence_register_profiles(register: Callable[[str, str], None]) -> None:
 
 @hookimpl
 def permanence_register_templates(register: Callable[[str, Path], None]) -> None:
-    """The built-in document templates."""
+    """The built-in document templates and the tracker page."""
     from permanence_core.documents.templates import builtin_templates
+    from permanence_core.tracker.templates import tracker_templates
 
-    for name, path in builtin_templates().items():
+    for name, path in {**builtin_templates(), **tracker_templates()}.items():
         register(name, path)

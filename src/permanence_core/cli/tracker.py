@@ -1,0 +1,106 @@
+"""``permanence tracker``: the tracker report (HTML page or Excel workbook) and the cohort's drift signals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from permanence_core import api
+from permanence_core.cli.alerts import evaluation_options, load_records, report_rejections, source_options
+from permanence_core.cli.common import emit_json
+from permanence_core.plugins.manager import Plugins
+from permanence_core.tracker.cohort import cohort_figures
+from permanence_core.tracker.drift import DriftThresholds, assess_drift
+from permanence_core.tracker.html import render_html
+from permanence_core.tracker.report import build_report
+from permanence_core.tracker.xlsx import write_xlsx
+
+_SUFFIXES = {".html": "html", ".htm": "html", ".xlsx": "xlsx"}
+
+
+@click.command("tracker")
+@source_options
+@evaluation_options
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write: FILE.html (page with timelines and charts) or FILE.xlsx (workbook).",
+)
+@click.option(
+    "--drift-weeks",
+    type=click.IntRange(min=1),
+    default=DriftThresholds().weeks_without_activity,
+    show_default=True,
+    help="Flag a child with no permanence activity for more than this many weeks.",
+)
+@click.option(
+    "--plan-changes",
+    type=click.IntRange(min=1),
+    default=DriftThresholds().plan_changes,
+    show_default=True,
+    help="Flag a child whose plan changed route this many times in its period of care.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: print the drift summary and cohort figures on stdout.",
+)
+def tracker_command(
+    adapter: str,
+    source: str,
+    config: str | None,
+    profile: str,
+    as_of: dt.date | None,
+    out: Path | None,
+    drift_weeks: int,
+    plan_changes: int,
+    fmt: str,
+) -> None:
+    """The permanence tracker for every looked-after child, and the drift signals.
+
+    Writes OUT as one self-contained HTML page (sortable table, a timeline per child, cohort charts) or an
+    Excel workbook (one sheet per view). Exit 0 when it ran; 1 when the input could not be read or OUT
+    could not be written; 2 usage error.
+    """
+    if out is None and fmt != "json":
+        raise click.UsageError("give --out FILE.html or --out FILE.xlsx, or --format json for the drift summary")
+    kind = _SUFFIXES.get(out.suffix.lower()) if out else None
+    if out is not None and kind is None:
+        raise click.BadParameter(f"{str(out)!r} must end in .html or .xlsx", param_hint="'--out'")
+    result = load_records(adapter, source, config)
+    evaluation = api.evaluate(result.records, profile=profile, as_of=as_of)
+    report = build_report(result.records, evaluation, result.rejected)
+    thresholds = DriftThresholds(weeks_without_activity=drift_weeks, plan_changes=plan_changes)
+    drift = assess_drift(report.rows, report.as_of, thresholds)
+    if out is not None:
+        try:
+            if kind == "html":
+                out.write_text(render_html(report, drift, Plugins().templates()), encoding="utf-8")
+            else:
+                write_xlsx(report, drift, out)
+        except OSError as exc:
+            raise click.ClickException(f"{out}: cannot write the tracker: {exc.strerror or exc}") from None
+    if fmt == "json":
+        emit_json(
+            {
+                "as_of": report.as_of.isoformat(),
+                "profile": report.profile,
+                "out": str(out) if out else None,
+                "drift": drift.to_dict(),
+                "cohort": cohort_figures(report).to_dict(),
+                "rejected": [r.to_dict() for r in result.rejected],
+                "summary": {"load": result.summary(), **evaluation.summary()},
+            }
+        )
+        return
+    totals = ", ".join(f"{signal.label.lower()} {count}" for signal, count in drift.totals().items())
+    click.echo(
+        f"Wrote {out}: {len(report.looked_after)} children looked after on {report.as_of.isoformat()} "
+        f"(profile {report.profile}); {drift.children_flagged} with drift ({totals})."
+    )
+    report_rejections(result)

@@ -1,0 +1,1 @@
+"""Tracking between meetings: the ledger, the panel workflow and the tracker report."""

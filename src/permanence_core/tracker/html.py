@@ -1,0 +1,54 @@
+"""The tracker as one self-contained HTML page, rendered through the replaceable ``tracker.html`` template."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import jinja2
+
+from permanence_core import codes
+from permanence_core.documents.formatting import route_text
+from permanence_core.documents.html_writer import environment
+from permanence_core.errors import ConfigError
+from permanence_core.tracker.charts import cohort_charts
+from permanence_core.tracker.cohort import cohort_figures
+from permanence_core.tracker.drift import DriftReport
+from permanence_core.tracker.report import TrackerReport
+from permanence_core.tracker.templates import TRACKER_TEMPLATE, tracker_templates
+from permanence_core.tracker.timeline_svg import legend_svg, timeline_svg
+
+
+def legal_status_text(code: str | None) -> str:
+    """The meaning of a legal-status code, for the tooltip on the code in the table."""
+    return codes.LEGAL_STATUS.meaning(code) if code in codes.LEGAL_STATUS else (code or "")
+
+
+def render_html(report: TrackerReport, drift: DriftReport, templates: Mapping[str, Path] | None = None) -> str:
+    """The page: cohort charts, the sortable table of looked-after children and one SVG timeline per child.
+
+    ``templates`` (name → file, as ``Plugins().templates()`` returns) may replace ``tracker.html``.
+    """
+    found = {**tracker_templates(), **dict(templates or {})}
+    env = environment(found)
+    env.filters["route"] = route_text
+    env.filters["legal_status"] = legal_status_text
+    figures = cohort_figures(report)
+    context = {
+        "report": report,
+        "drift": drift,
+        "flags": drift.by_child(),
+        "figures": figures,
+        "charts": cohort_charts(figures, drift),
+        "timelines": {row.child_id: timeline_svg(row.timeline, row.child_id) for row in report.looked_after},
+        "legend": legend_svg(),
+        "generated_on": report.as_of,
+    }
+    try:
+        return env.get_template(TRACKER_TEMPLATE).render(**context)
+    except jinja2.TemplateNotFound as exc:
+        raise ConfigError("templates", f"no HTML template {exc.name!r} is registered") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"{exc.filename or exc.name}, line {exc.lineno}", f"template error: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise ConfigError(TRACKER_TEMPLATE, f"template uses an unknown variable: {exc.message}") from None

@@ -1,0 +1,190 @@
+"""The tracker as an Excel workbook for business support: one sheet per view, frozen headers, filters,
+overdue cells highlighted, and no cell a spreadsheet would run as a formula."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from permanence_core.documents.formatting import route_text
+from permanence_core.tracker.cohort import cohort_figures
+from permanence_core.tracker.drift import DriftReport, Signal
+from permanence_core.tracker.report import TrackerReport, TrackerRow
+
+#: A text starting with one of these is a formula (or DDE payload) to Excel, LibreOffice and Google Sheets.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+OVERDUE_FILL = PatternFill("solid", start_color="F4C7C3", end_color="F4C7C3")
+HEADER_FILL = PatternFill("solid", start_color="DDE6F0", end_color="DDE6F0")
+HEADER_FONT = Font(bold=True)
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+@attrs.frozen
+class Overdue:
+    """A cell value highlighted as overdue."""
+
+    value: Any
+
+
+def _overdue(value: Any, overdue: bool) -> Any:
+    return Overdue(value) if overdue and value is not None else value
+
+
+def write_xlsx(report: TrackerReport, drift: DriftReport, target: Path | IO[bytes]) -> None:
+    """Write the workbook: Tracker, Drift, Overdue actions, Cohort and Rejected sheets."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    flags = drift.by_child()
+    _sheet(
+        workbook,
+        "Tracker",
+        (
+            ("Child", 12),
+            ("Looked after since", 12),
+            ("Days in care", 8),
+            ("Legal status", 8),
+            ("Plan", 26),
+            ("Contingency", 26),
+            ("Plan status", 11),
+            ("Proceedings issued", 12),
+            ("Weeks in proceedings", 9),
+            ("Proceedings concluded", 12),
+            ("Next deadline", 12),
+            ("Deadline for", 40),
+            ("Overdue actions", 8),
+            ("Last permanence activity", 12),
+            ("Days since activity", 8),
+            ("Drift", 40),
+        ),
+        [_tracker_row(row, {f.signal for f in flags.get(row.child_id, ())}) for row in report.looked_after],
+    )
+    _sheet(
+        workbook,
+        "Drift",
+        (("Child", 12), ("Signal", 30), ("Detail", 70)),
+        [[f.child_id, f.signal.label, f.detail] for f in drift.flags],
+    )
+    _sheet(
+        workbook,
+        "Overdue actions",
+        (
+            ("Child", 12),
+            ("Meeting", 26),
+            ("Meeting type", 16),
+            ("Action", 30),
+            ("Owner", 20),
+            ("Due", 12),
+            ("Days overdue", 8),
+            ("What", 60),
+        ),
+        [
+            [
+                a.child_id,
+                a.meeting_id,
+                a.meeting_kind.value.replace("_", " "),
+                a.action_id,
+                a.owner,
+                Overdue(a.due_date),
+                a.days_overdue,
+                a.description,
+            ]
+            for row in report.looked_after
+            for a in row.overdue_actions
+        ],
+    )
+    _sheet(
+        workbook,
+        "Cohort",
+        (("Measure", 30), ("Category", 32), ("Children", 9), ("Median days", 9), ("Shortest", 9), ("Longest", 9)),
+        _cohort_rows(report, drift),
+    )
+    _sheet(
+        workbook,
+        "Rejected",
+        (("Source", 30), ("Row", 7), ("Element", 24), ("Child", 12), ("Field", 16), ("Value", 20), ("Reason", 60)),
+        [[r.source, r.row, r.element, r.child_id, r.field, r.value, r.reason] for r in report.rejected],
+    )
+    workbook.save(target)
+
+
+def _tracker_row(row: TrackerRow, signals: set[Signal]) -> list[Any]:
+    bar = row.proceedings
+    deadline = row.next_deadline
+    return [
+        row.child_id,
+        row.care_start,
+        row.days_in_care,
+        row.legal_status,
+        route_text(row.plan_route) if row.plan_route else None,
+        ", ".join(route_text(r) for r in row.contingencies) or None,
+        row.plan_status.value if row.plan_status else None,
+        bar.issue_date if bar else None,
+        _overdue(row.proceedings_week, Signal.PROCEEDINGS_OVER_26_WEEKS in signals),
+        bar.concluded_on if bar else None,
+        _overdue(deadline.due_date if deadline else None, bool(deadline and deadline.overdue)),
+        deadline.title if deadline else None,
+        _overdue(len(row.overdue_actions), bool(row.overdue_actions)),
+        row.last_activity,
+        _overdue(row.days_since_activity, Signal.NO_ACTIVITY in signals),
+        "; ".join(signal.label for signal in Signal if signal in signals) or None,
+    ]
+
+
+def _cohort_rows(report: TrackerReport, drift: DriftReport) -> list[list[Any]]:
+    figures = cohort_figures(report)
+    rows = [
+        ["Time to permanence", route_text(t.route), len(t.days), t.median, min(t.days), max(t.days)]
+        for t in figures.time_to_permanence
+    ]
+    rows += [
+        ["Plan by the second review", state.value, count] for state, count in figures.plan_by_second_review.items()
+    ]
+    rows += [["Care proceedings and 26 weeks", outcome.value, count] for outcome, count in figures.proceedings.items()]
+    rows += [["Drift", signal.label, count] for signal, count in drift.totals().items()]
+    return rows
+
+
+def _sheet(
+    workbook: openpyxl.Workbook, title: str, columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[Any]]
+) -> Worksheet:
+    sheet = workbook.create_sheet(title)
+    for index, (name, width) in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index, value=name)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        sheet.column_dimensions[get_column_letter(index)].width = width + 2
+    for row_index, cells in enumerate(rows, start=2):
+        for column, item in enumerate(cells, start=1):
+            _write(sheet, row_index, column, item)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows), 1) + 1}"
+    return sheet
+
+
+def _write(sheet: Worksheet, row: int, column: int, item: Any) -> None:
+    """One cell: dates as dates, numbers as numbers, and text always as text, never as a formula."""
+    cell = sheet.cell(row=row, column=column)
+    value = item.value if isinstance(item, Overdue) else item
+    if isinstance(value, str):
+        # openpyxl refuses control characters, which a rejected record's value may hold.
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        if value.startswith(FORMULA_TRIGGERS):
+            # Stored as a string with Excel's own "typed with a leading apostrophe" flag: shown as typed,
+            # never evaluated, and still text after someone edits the cell.
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    elif value is not None:
+        cell.value = value
+        if isinstance(value, dt.date):
+            cell.number_format = DATE_FORMAT
+    if isinstance(item, Overdue):
+        cell.fill = OVERDUE_FILL
