@@ -11,6 +11,7 @@ import json
 import random
 from pathlib import Path
 
+import attrs
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -268,6 +269,14 @@ def test_same_seed_same_files_and_another_seed_differs(tmp_path):
     match, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", names, shallow=False)
     assert match == names and not mismatch and not errors
     assert (tmp_path / "a" / "episodes.csv").read_bytes() != (tmp_path / "c" / "episodes.csv").read_bytes()
+
+
+def test_return_only_cohort_has_the_same_return(cohort, tmp_path):
+    folder, _ = cohort
+    generate(attrs.evolve(COHORT, casework=False), tmp_path)
+    match, mismatch, errors = filecmp.cmpfiles(folder, tmp_path, list(TABLES), shallow=False)
+    assert match == list(TABLES) and not mismatch and not errors
+    assert not (tmp_path / "pack").exists()
 
 
 def test_identities_are_synthetic_and_valid(cohort, pack):

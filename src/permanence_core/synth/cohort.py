@@ -115,8 +115,10 @@ class CohortGenerator:
         """The family's journeys placed in time: a leaver's exit falls in the year before the as-of date,
         a child still in care is at a uniformly random point of its journey (so long stays dominate the
         stock, as they do nationally). A journey that misses the year is drawn again."""
-        for attempt in itertools.count():
+        attempt = 0
+        while True:
             rng = random.Random(f"{self.spec.seed}:{index}:{attempt}")
+            attempt += 1
             dice = Dice(rng)
             if dice.chance(SHORT_BREAK_SHARE):
                 first = self.window_start - dice.days(0, 60)
@@ -138,7 +140,6 @@ class CohortGenerator:
             family = build(dice, entry, self.year, size)
             if all(self._in_window(child) for child in family.children):
                 return family, dice
-        raise AssertionError("unreachable")
 
     def _in_window(self, child: ChildPlan) -> bool:
         return any(p.start <= self.as_of and (p.end is None or p.end >= self.window_start) for p in child.periods)
@@ -164,7 +165,10 @@ class CohortGenerator:
             )
         casework: list[Casework] = [Casework() for _ in members]
         if self.spec.casework:
-            casework = FamilyCasework(dice, family, members, self.staff.allocate(dice), self.calendar, as_of).build()
+            # Casework draws from its own stream, so a return-only cohort's return is the same as the full one's.
+            work_dice = Dice(random.Random(f"{self.spec.seed}:{index}:casework"))
+            staff = self.staff.allocate(work_dice)
+            casework = FamilyCasework(work_dice, family, members, staff, self.calendar, as_of).build()
         return [self._child(dice, member, work, index, nhs) for member, work in zip(members, casework, strict=True)]
 
     def _periods(self, plan: ChildPlan, child_id: str) -> tuple[PeriodOfCare, ...]:

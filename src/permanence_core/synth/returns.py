@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 from types import TracebackType
+from typing import Any, TextIO
 
 from permanence_core.synth.cohort import SynthChild
 
@@ -34,8 +35,8 @@ class ReturnWriter:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._files = {}
-        self._writers = {}
+        self._files: dict[str, TextIO] = {}
+        self._writers: dict[str, Any] = {}
 
     def __enter__(self) -> ReturnWriter:
         self.folder.mkdir(parents=True, exist_ok=True)

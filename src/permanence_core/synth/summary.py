@@ -78,7 +78,7 @@ class CohortSummary:
     def _late_reviews(self, record: CaseRecord) -> int:
         late = 0
         for period in record.periods_of_care:
-            held = [r.date for r in record.reviews if r.date and period.start <= r.date and period.is_open_on(r.date)]
+            held = [r.date for r in record.reviews if r.date and period.is_open_on(r.date)]
             previous = None
             for number, day in enumerate(held):
                 if number == 0:
