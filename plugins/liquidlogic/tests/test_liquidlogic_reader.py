@@ -34,7 +34,7 @@ def test_reads_children_with_periods_episodes_and_legal_statuses(warehouse: Ware
     children = _by_id(result)
     assert sorted(children) == ["201", "202"]
     first = children["201"]
-    assert first.coverage == {Facet.CARE}
+    assert first.coverage == {Facet.CARE, Facet.REVIEWS, Facet.ADOPTION, Facet.PLANS, Facet.MEETINGS, Facet.WORKERS}
     assert first.child.identifiers.upn == "B123456789012"
     assert (first.child.date_of_birth, first.child.sex) == (dt.date(2014, 7, 19), "M")
     [period] = first.periods_of_care
@@ -61,6 +61,7 @@ def test_the_unknown_row_duplicates_and_non_looked_after_people_are_skipped(ware
     assert result.notices == (
         "1 DIM_PERSON rows are marked duplicated (DUPLICATED_DTTM) and were skipped",
         "1 people in DIM_PERSON have no care episodes and are not looked after",
+        "1 cancelled permanence meetings were left out",
     )
 
 

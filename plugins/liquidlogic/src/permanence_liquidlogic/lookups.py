@@ -25,3 +25,20 @@ def legal_status_code(description: str, local: Mapping[str, str]) -> str | None:
     if leading and leading.group(1) in codes.LEGAL_STATUS:
         return leading.group(1)
     return _MEANINGS.get(text.casefold())
+
+
+_YES = frozenset({"Y", "YES", "TRUE", "1", "T"})
+_NO = frozenset({"N", "NO", "FALSE", "0", "F"})
+
+
+def flag(value: object) -> bool | None:
+    """An LCS flag column (``Y``/``N``, ``1``/``0``, ``True``/``False``) as a bool; None when empty or unreadable."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        # SQL Server BIT columns arrive as bool or int; 1.0 is a flag set too.
+        return bool(value)
+    text = str(value).strip().upper()
+    if text in _YES:
+        return True
+    return False if text in _NO else None

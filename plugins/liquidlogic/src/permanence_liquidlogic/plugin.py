@@ -1,4 +1,4 @@
-"""The Liquidlogic plugin's hooks: register the adapter, load from the warehouse, write back to the outbox."""
+"""The Liquidlogic plugin's hooks: register the adapter, load from the warehouse, write back through the gateway."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from permanence_core.adapters import AdapterInfo, Capability, LoadResult, Receipt, WriteBackItem
-from permanence_core.adapters.outbox import Outbox
 from permanence_core.plugins import hookimpl
 
 NAME = "liquidlogic"
@@ -42,7 +41,10 @@ def permanence_load_records(adapter: str, source: str, options: Mapping[str, Any
 
 @hookimpl
 def permanence_write_back(adapter: str, item: WriteBackItem, options: Mapping[str, Any]) -> Receipt | None:
-    """LCS publishes no write API: items go to the outbox for the council's upload tooling or EDRMS."""
+    """Deliver one item to the council's gateway in LCS's terms, or to the outbox (LCS publishes no write API)."""
     if adapter != NAME:
         return None
-    return Outbox.from_options(options).deliver(item)
+    from permanence_core.adapters.transports import transport_for
+    from permanence_liquidlogic.payloads import payloads_for
+
+    return transport_for(options, payloads_for(options)).deliver(item)
