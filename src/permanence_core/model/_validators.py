@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Container
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -11,11 +11,13 @@ import attrs
 from permanence_core.errors import ModelValueError
 
 
-def in_codes(codes: Container[str], what: str) -> Callable[[Any, attrs.Attribute, Any], None]:
+def in_codes(codes: Iterable[str], what: str) -> Callable[[Any, attrs.Attribute, Any], None]:
     """Validate that an optional value is one of ``codes``."""
 
+    allowed = frozenset(codes)  # a plain set: this runs for every coded field of every record loaded
+
     def check(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
-        if value is not None and value not in codes:
+        if value is not None and value not in allowed:
             raise ModelValueError(attribute.name, value, f"is not a valid {what} code")
 
     return check
@@ -29,7 +31,7 @@ def not_blank(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
 
 def optional_date(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
     """Validate an optional ``datetime.date`` (a datetime is refused: the model holds days)."""
-    if value is not None and (not isinstance(value, dt.date) or isinstance(value, dt.datetime)):
+    if value is not None and type(value) is not dt.date:  # exactly a date: a datetime is refused too
         raise ModelValueError(attribute.name, value, "must be a date")
 
 

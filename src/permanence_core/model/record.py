@@ -45,9 +45,12 @@ def _facets(value: object) -> frozenset[Facet]:
 
 
 def _sorted_by(key: str):
+    def when(item: object) -> dt.date:
+        return getattr(item, key) or dt.date.min
+
     def convert(value: object) -> tuple:
         items = to_tuple(value)
-        return tuple(sorted(items, key=lambda item: getattr(item, key) or dt.date.min))
+        return items if len(items) < 2 else tuple(sorted(items, key=when))
 
     return convert
 
