@@ -210,7 +210,7 @@ def _row(facts: Facts, obligations: list[Obligation]) -> TrackerRow:
         legal_status=record.legal_status_on(status_day),
         plan_route=plan.primary if plan else None,
         contingencies=plan.contingencies if plan else (),
-        plan_status=(plan.status_on(as_of) or plan.status) if plan else None,
+        plan_status=_status(plan, as_of) if plan else None,
         routes=tuple(p.primary for p in plans),
         proceedings=bar,
         proceedings_week=bar.week_on(bar.concluded_on or as_of) if bar else None,
@@ -218,7 +218,7 @@ def _row(facts: Facts, obligations: list[Obligation]) -> TrackerRow:
         overdue_actions=_overdue_actions(facts),
         activity_assessable=bool(record.coverage & {Facet.MEETINGS, Facet.PLANS}),
         last_activity=last_activity,
-        days_since_activity=(as_of - last_activity).days if last_activity else None,
+        days_since_activity=(last_day - last_activity).days if last_activity else None,
         secured_on=secured_on,
         secured_route=secured_route,
         plan_by_second_review=next((o for o in obligations if o.rule == PLAN_BY_SECOND_REVIEW), None),
@@ -233,6 +233,14 @@ def _plans(facts: Facts) -> list[PermanencePlan]:
         for plan in facts.record.plans
         if plan.decided_on is None or (plan.decided_on >= facts.period.start and plan.decided_on <= facts.as_of)
     ]
+
+
+def _status(plan: PermanencePlan, as_of: dt.date) -> PlanStatus:
+    """The plan's status on the report date; without a history, ratified once a review ratified it."""
+    if plan.history:
+        return plan.status_on(as_of) or PlanStatus.PROPOSED
+    ratified = plan.ratified_at_review is not None and plan.ratified_at_review <= as_of
+    return PlanStatus.RATIFIED if ratified else PlanStatus.PROPOSED
 
 
 def _proceedings(facts: Facts, obligations: list[Obligation]) -> ProceedingsBar | None:
@@ -332,11 +340,13 @@ def _timeline(
     if period.end and period.end <= as_of:
         events.append(TimelineEvent(EventKind.CARE_END, period.end))
     events += [TimelineEvent(EventKind.REVIEW_HELD, review.date) for review in facts.reviews]
-    events += [
-        TimelineEvent(EventKind.REVIEW_DUE, o.due_date, planned=True, overdue=o.due_date < as_of)
-        for o in open_obligations
-        if o.rule in REVIEW_RULES
-    ]
+    if period.end is None or period.end > as_of:
+        # A child who has left care owes no further review, whatever the open obligation says.
+        events += [
+            TimelineEvent(EventKind.REVIEW_DUE, o.due_date, planned=True, overdue=o.due_date < as_of)
+            for o in open_obligations
+            if o.rule in REVIEW_RULES
+        ]
     events += [TimelineEvent(_MEETING_EVENTS[m.kind], m.date, planned=m.date > as_of) for m in facts.meetings]
     events += [TimelineEvent(EventKind.PLAN_DECIDED, p.decided_on) for p in plans if p.decided_on]
     if facts.plan_ratified_on:
