@@ -1,0 +1,159 @@
+"""Ledger schema: Alembic migrations match the tables the code uses, old state stores upgrade in place."""
+
+import datetime as dt
+import threading
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from ledger_helpers import BACKENDS, database
+
+from permanence_core.adapters import Receipt
+from permanence_core.adapters.state import ClaimOutcome, ClaimRequest, RaisedAlert, StateStore
+from permanence_core.errors import ConfigError
+from permanence_core.tracker import ledger as ledger_module
+from permanence_core.tracker.ledger import Ledger, current_revision, downgrade, head_revision, upgrade, upgrade_sql
+from permanence_core.tracker.schema import ALL_METADATA
+
+T0 = dt.datetime(2025, 3, 3, 2, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(params=BACKENDS)
+def ledger_url(request, tmp_path):
+    with database(request.param, tmp_path) as url:
+        yield url
+
+
+def tables(url):
+    engine = sa.create_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def differences(engine):
+    with engine.connect() as conn:
+        return compare_metadata(MigrationContext.configure(conn), list(ALL_METADATA))
+
+
+def old_store_with_history(url):
+    """A write-back state store as it was before the ledger: one delivered item and one raised alert."""
+    store = StateStore(url)
+    claim = store.claim([ClaimRequest(idempotency_key="k1", child_id="C1", item_type="CaseNote")], T0)["k1"]
+    store.finish(claim, Receipt(idempotency_key="k1", status="delivered", external_id="N1"), T0)
+    store.record_raised(
+        [
+            RaisedAlert(
+                child_id="C1",
+                rule="review.first",
+                anchor_date=dt.date(2025, 1, 6),
+                status="upcoming",
+                due_date=dt.date(2025, 2, 3),
+                fingerprint="f" * 32,
+                generation=1,
+                raised_at=T0,
+            )
+        ]
+    )
+    store.close()
+
+
+def test_a_new_ledger_is_migrated_to_the_head_and_matches_the_code(ledger_url):
+    with Ledger(ledger_url) as ledger:
+        assert current_revision(ledger.engine) == head_revision() == "0002"
+        assert differences(ledger.engine) == []
+    assert {"writeback_deliveries", "writeback_raised_alerts", "tracker_syncs", "tracker_actions"} <= tables(ledger_url)
+
+
+def test_an_old_state_store_upgrades_in_place_and_keeps_its_rows(ledger_url):
+    old_store_with_history(ledger_url)
+    assert "alembic_version" not in tables(ledger_url)
+    with Ledger(ledger_url) as ledger:
+        assert current_revision(ledger.engine) == "0002"
+        assert differences(ledger.engine) == []
+        store = ledger.state_store()
+        assert store.delivery("k1").external_id == "N1"
+        [alert] = store.raised_alerts().values()
+        assert (alert.child_id, alert.status, alert.generation) == ("C1", "upcoming", 1)
+        again = store.claim([ClaimRequest(idempotency_key="k1", child_id="C1", item_type="CaseNote")], T0)["k1"]
+        assert again.outcome is ClaimOutcome.DONE
+
+
+def test_the_state_store_works_on_a_migrated_ledger(ledger_url):
+    upgrade(ledger_url)
+    store = StateStore(ledger_url)
+    try:
+        claim = store.claim([ClaimRequest(idempotency_key="k9", child_id="C9", item_type="WorkTrayAlert")], T0)["k9"]
+        assert claim.outcome is ClaimOutcome.CLAIMED
+        assert store.finish(claim, Receipt(idempotency_key="k9", status="queued", location="/out/k9.json"), T0)
+        assert store.delivery("k9").location == "/out/k9.json"
+    finally:
+        store.close()
+
+
+def test_downgrade_to_the_state_store_and_back(ledger_url):
+    old_store_with_history(ledger_url)
+    upgrade(ledger_url)
+    downgrade(ledger_url, "0001")
+    left = tables(ledger_url)
+    assert not any(name.startswith("tracker_") for name in left)
+    assert {"writeback_deliveries", "writeback_raised_alerts"} <= left
+    upgrade(ledger_url)
+    with Ledger(ledger_url, migrate=False) as ledger:
+        assert ledger.state_store().delivery("k1").status.value == "delivered"
+
+
+def test_runs_that_upgrade_at_once_take_turns(ledger_url):
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def run():
+        barrier.wait()
+        try:
+            upgrade(ledger_url)
+        except Exception as exc:  # collected: a thread's exception would otherwise be lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    engine = ledger_module.open_engine(ledger_url)
+    try:
+        assert current_revision(engine) == "0002"
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_ledger_opened_without_migrating_says_what_to_run(ledger_url):
+    old_store_with_history(ledger_url)
+    with pytest.raises(ConfigError, match=r"revision none, this version needs 0002: run `permanence ledger upgrade`"):
+        Ledger(ledger_url, migrate=False)
+
+
+def test_the_upgrade_as_sql_for_a_dba():
+    script = upgrade_sql("postgresql+psycopg://permanence@db.example/permanence")
+    assert "CREATE TABLE writeback_deliveries" in script
+    assert "CREATE TABLE tracker_actions" in script
+    assert "UPDATE alembic_version SET version_num='0002'" in script
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql+pymysql://u@db.example/x", "is not supported|cannot open"),
+        ("not a url", "cannot open the ledger at 'not a url'"),
+    ],
+)
+def test_a_database_the_ledger_cannot_use_is_a_config_error(url, message):
+    with pytest.raises(ConfigError, match=message):
+        Ledger(url)
+
+
+def test_a_password_is_never_shown():
+    assert ledger_module.shown_url("postgresql+psycopg://u:s3cret@db.example/x") == "postgresql+psycopg://u:***@db.example/x"
