@@ -170,6 +170,25 @@ def test_legal_statuses_without_episodes_are_reported_not_loaded(warehouse: Ware
     assert "no usable care episode" in rejection.reason
 
 
+def test_a_warehouse_without_the_optional_tables_loads_its_care_only(warehouse: Warehouse) -> None:
+    optional = ("FACT_CLA_PLACEMENT", "FACT_ADOPTION", "FACT_CARE_PLANS", "FACT_FORMS", "FACT_FORM_ANSWERS")
+    optional += ("FACT_MEETINGS", "FACT_MEETING_SUBJECTS", "FACT_CLA_REVIEW", "FACT_INVOLVEMENTS", "DIM_WORKER")
+
+    result = _load(warehouse(omit=optional))
+
+    assert {record.coverage for record in result.records} == {frozenset({Facet.CARE})}
+    assert result.notices[0] == f"tables not in the warehouse, so not read: {', '.join(optional)}"
+    assert not result.rejected
+
+
+def test_a_table_missing_for_one_facet_leaves_the_others_covered(warehouse: Warehouse) -> None:
+    result = _load(warehouse(omit=("DIM_WORKER",)))
+
+    record = _by_id(result)["201"]
+    assert Facet.WORKERS not in record.coverage and record.workers == ()
+    assert {Facet.REVIEWS, Facet.MEETINGS, Facet.PLANS} <= record.coverage
+
+
 def test_the_schema_name_is_configurable(warehouse: Warehouse) -> None:
     assert sorted(_by_id(_load(warehouse(schema="Social")))) == ["201", "202"]
 
@@ -189,6 +208,16 @@ def test_without_the_schema_the_warehouse_cannot_be_read(warehouse: Warehouse) -
         ('[liquidlogic]\nlegal_status_map = { "Care" = "C9" }\n', "legal_status_map.Care: 'C9' is not an SSDA903"),
         ('[liquidlogic]\nschema = ""\n', "liquidlogic.schema: '' is not a schema name"),
         ("[liquidlogic]\nsqlite_attach = [1]\n", "sqlite_attach: must be a table"),
+        ('[liquidlogic]\nppm_meeting_types = "PPM"\n', "ppm_meeting_types: must be a list of non-empty strings"),
+        ('[liquidlogic]\nmeeting_types = { PT = "panel" }\n', "meeting_types.PT: 'panel' is not a meeting kind"),
+        (
+            '[liquidlogic]\nppm_meeting_types = ["PT"]\nmeeting_types = { PT = "tracking_panel" }\n',
+            "ppm_meeting_types: 'PT' is also in meeting_types as tracking_panel",
+        ),
+        ('[liquidlogic]\nanswer_map = { CPFUP1 = "HOME" }\n', "answer_map.CPFUP1: 'HOME' is not an Annex A plan code"),
+        ('[liquidlogic]\ninvolvement_roles = { TM = "boss" }\n', "involvement_roles.TM: 'boss' is not a worker role"),
+        ('[liquidlogic]\nworker_id_field = "NAME"\n', "worker_id_field: 'NAME' is not one of DIM_WORKER_ID"),
+        ("[liquidlogic]\ncasenote_type_code = 3\n", "casenote_type_code: 3 must be a non-empty string"),
     ],
 )
 def test_config_mistakes_name_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:

@@ -172,12 +172,14 @@ def _with_agreement(plans: list[PermanencePlan], agreed: list[dt.date]) -> list[
             (d for d in agreed if start is not None and d >= start and (following is None or d < following)),
             None,
         )
-        if day is None:
+        ratified = plan.ratified_at_review
+        # A plan ratified by then is past agreement: an agreed entry would only hide the ratification.
+        if day is None or (ratified is not None and day >= ratified):
             result.append(plan)
             continue
         history = [StatusChange(status=PlanStatus.AGREED, date=day)]
-        if plan.ratified_at_review:
+        if ratified is not None:
             # The history decides the plan's status, so the ratification must be in it too.
-            history.append(StatusChange(status=PlanStatus.RATIFIED, date=plan.ratified_at_review))
+            history.append(StatusChange(status=PlanStatus.RATIFIED, date=ratified))
         result.append(attrs.evolve(plan, history=history))
     return result
