@@ -31,6 +31,8 @@ D = dt.date
 POSTGRES_URL = os.environ.get("PERMANENCE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 FACETS = ["care", "reviews", "plans", "meetings", "siblings"]
+DECIDED = D(2024, 2, 1)
+CARE_START = D(2024, 1, 8)
 
 
 @contextlib.contextmanager
@@ -52,7 +54,7 @@ def database(backend, tmp_path):
         admin.dispose()
 
 
-def plan(primary="adoption", *, decided=D(2024, 2, 1), statuses=(("proposed", D(2024, 2, 1)),), **fields):
+def plan(primary="adoption", *, decided=DECIDED, statuses=(("proposed", DECIDED),), **fields):
     """A plan with a status history given as (status, date) pairs."""
     history = [StatusChange(status=s, date=d) for s, d in statuses]
     return PermanencePlan(primary=primary, decided_on=decided, history=history, **fields)
@@ -75,7 +77,7 @@ def action(action_id, description="Synthetic task", *, due=None, done=None, owne
     )
 
 
-def case(child_id, *, start=D(2024, 1, 8), end=None, plans=(), meetings=(), siblings=(), reviews=(), **fields):
+def case(child_id, *, start=CARE_START, end=None, plans=(), meetings=(), siblings=(), reviews=(), **fields):
     """A looked-after child with the facets the ledger reads; names are made up."""
     return CaseRecord(
         child=Child(identifiers=Identifiers(case_id=child_id), first_name="Test", surname=f"Child {child_id}"),

@@ -156,4 +156,7 @@ def test_a_database_the_ledger_cannot_use_is_a_config_error(url, message):
 
 
 def test_a_password_is_never_shown():
-    assert ledger_module.shown_url("postgresql+psycopg://u:s3cret@db.example/x") == "postgresql+psycopg://u:***@db.example/x"
+    assert (
+        ledger_module.shown_url("postgresql+psycopg://u:s3cret@db.example/x")
+        == "postgresql+psycopg://u:***@db.example/x"
+    )

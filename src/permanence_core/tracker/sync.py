@@ -186,8 +186,18 @@ def _plan_state(plan: PermanencePlan) -> dict[str, Any]:
         "decided_on": plan.decided_on,
         "ratified_on": plan.ratified_at_review,
         "status": plan.status.value,
-        "status_since": max((c.date for c in plan.history), default=plan.decided_on),
+        "status_since": _status_since(plan),
     }
+
+
+def _status_since(plan: PermanencePlan) -> dt.date | None:
+    """When the plan took its current status: the first of the latest run of changes to that status."""
+    changes = sorted(plan.history, key=lambda change: change.date)
+    since = plan.decided_on
+    for index, change in enumerate(changes):
+        if index == 0 or change.status != changes[index - 1].status:
+            since = change.date
+    return since
 
 
 def _plans(conn: sa.Connection, chunk: Sequence[CaseRecord], sync_id: int, at: dt.datetime, counts: Counter) -> None:
