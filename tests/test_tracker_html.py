@@ -1,0 +1,152 @@
+"""The tracker page: self-contained, one table row and one timeline per looked-after child, replaceable by a council."""
+
+import lxml.html
+import pytest
+from rules_helpers import D, proceedings
+from tracker_helpers import adopted, bare, in_proceedings, tracker
+
+from permanence_core.adapters import Rejection
+from permanence_core.documents.templates import builtin_templates
+from permanence_core.errors import ConfigError
+from permanence_core.plugins import hookimpl
+from permanence_core.plugins.manager import Plugins, get_plugin_manager
+from permanence_core.tracker.html import render_html
+from permanence_core.tracker.templates import TRACKER_TEMPLATE
+
+
+def page(records, templates=None, **options):
+    report, drift = tracker(records, **options)
+    return render_html(report, drift, templates)
+
+
+def tree(html):
+    return lxml.html.fromstring(html)
+
+
+def cells(document, child_id):
+    return document.xpath(f"//table[@id='tracker']/tbody/tr[@id='row-{child_id}']/td")
+
+
+def test_the_page_needs_nothing_from_the_network():
+    document = tree(page([in_proceedings(), bare()]))
+    csp = document.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")
+    assert csp and "default-src 'none'" in csp[0]
+    assert document.xpath("//link | //img | //iframe | //object | //script[@src]") == []
+    for value in document.xpath("//@href | //@src"):
+        assert not value.startswith(("http:", "https:", "//")), value
+
+
+def test_one_row_and_one_timeline_per_looked_after_child():
+    document = tree(page([in_proceedings("C1"), adopted("C2"), bare("C3")]))
+    assert document.xpath("//table[@id='tracker']/tbody/tr/@id") == ["row-C1", "row-C3"]
+    sections = document.xpath("//section[@class='child']")
+    assert [s.get("id") for s in sections] == ["child-C1", "child-C3"]
+    assert all(len(s.xpath(".//*[local-name()='svg' and @class='timeline']")) == 1 for s in sections)
+    assert document.xpath("//table[@id='tracker']//a/@href") == ["#child-C1", "#child-C3"]
+    assert len(document.xpath("//figure[starts-with(@id, 'chart-')]/*[local-name()='svg']")) == 4
+    assert len(document.xpath("//figure[@id='legend']/*[local-name()='svg']")) == 1
+
+
+def test_each_column_carries_its_sort_value_and_overdue_cells_are_marked():
+    child = in_proceedings("C1", proceedings=[proceedings(D(2025, 11, 3), cmh=D(2025, 11, 12))])
+    document = tree(page([child, bare("C3")]))
+    headers = [h.text_content() for h in document.xpath("//table[@id='tracker']/thead//th")]
+    assert headers == [
+        "Child",
+        "Days in care",
+        "Legal status",
+        "Plan (contingency)",
+        "Weeks in proceedings",
+        "Next deadline",
+        "Overdue actions",
+        "Days since permanence activity",
+        "Drift",
+    ]
+    c1 = cells(document, "C1")
+    assert [td.get("data-sort") for td in c1] == [
+        "C1",
+        "147",
+        "C1",
+        "Adoption",
+        "31",
+        "2026-05-03",
+        "1",
+        "34",
+        "2",
+    ]
+    assert "overdue" in c1[4].get("class")  # beyond 26 weeks
+    assert c1[5].get("class") == "overdue"  # the 26 weeks ended on 3 May
+    assert "overdue" in c1[6].get("class")  # an action overdue
+    assert "Long-term fostering" in c1[3].text_content()
+    c3 = cells(document, "C3")
+    assert [td.get("data-sort") for td in c3][4:8] == ["", "2026-04-30", "0", ""]
+    assert c3[5].get("class") == "overdue"
+    assert "not in source" in c3[7].text_content()
+    assert c1[2].xpath("abbr/@title") == ["Interim care order"]
+
+
+def test_drift_flags_are_listed_with_their_detail_under_the_timeline():
+    document = tree(page([in_proceedings()]))
+    flags = document.xpath("//section[@id='child-C1']//ul[@class='flags']/li")
+    assert [f.text_content() for f in flags] == ["Actions overdue: 1 overdue; oldest C1-A2 due 2026-05-01"]
+
+
+def test_rejected_records_are_listed_and_the_section_is_absent_without_them():
+    rejected = [Rejection(source="episodes.csv", row=7, child_id="C9", field="DECOM", value="x", reason="not a date")]
+    document = tree(page([in_proceedings()], rejected=rejected))
+    row = document.xpath("//table[@id='rejected-records']/tbody/tr/td")
+    assert [td.text_content() for td in row] == ["episodes.csv", "7", "C9", "DECOM", "x", "not a date"]
+    assert "1 record(s) did not load" in document.xpath("//p[@class='lede']")[0].text_content()
+    assert tree(page([in_proceedings()])).xpath("//table[@id='rejected-records']") == []
+
+
+def test_values_are_escaped():
+    rejected = [Rejection(source="<script>alert(1)</script>", reason="<b>bad</b>")]
+    html = page([in_proceedings()], rejected=rejected)
+    assert "<script>alert(1)</script>" not in html
+    assert tree(html).xpath("count(//script)") == 1
+
+
+def test_the_tracker_template_is_registered_and_the_document_templates_are_unchanged():
+    assert Plugins().templates()[TRACKER_TEMPLATE].name == "tracker.html"
+    assert TRACKER_TEMPLATE not in builtin_templates()
+
+
+class CouncilTracker:
+    def __init__(self, path):
+        self.path = path
+
+    @hookimpl
+    def permanence_register_templates(self, register):
+        register("tracker.html", self.path)
+
+
+def council_templates(path):
+    pm = get_plugin_manager(load_entry_points=False)
+    pm.register(CouncilTracker(path), name="anytown-templates")
+    return Plugins(pm).templates()
+
+
+def test_a_council_replaces_the_tracker_page_through_the_templates_hook(tmp_path):
+    path = tmp_path / "tracker.html"
+    path.write_text(
+        "<h1>Anytown tracker {{ generated_on.isoformat() }}</h1>"
+        "{% for row in report.looked_after %}<p>{{ row.child_id }} {{ row.plan_route|route }}</p>"
+        "{{ timelines[row.child_id] }}{% endfor %}{{ charts.drift }}"
+    )
+    templates = council_templates(path)
+    assert templates["tracker.html"] == path
+    document = tree(page([in_proceedings()], templates=templates))
+    assert document.xpath("//h1/text()") == ["Anytown tracker 2026-06-01"]
+    assert document.xpath("//p/text()") == ["C1 Adoption"]
+    assert len(document.xpath("//*[local-name()='svg']")) == 2
+
+
+def test_a_broken_council_template_fails_naming_the_file_and_line(tmp_path):
+    path = tmp_path / "tracker.html"
+    path.write_text("<h1>ok</h1>\n{% for row in report.rows %}\n")
+    with pytest.raises(ConfigError, match=r"tracker\.html, line \d+: template error"):
+        page([in_proceedings()], templates=council_templates(path))
+    path.write_text("{{ no_such_thing }}")
+    with pytest.raises(ConfigError, match=r"tracker\.html: template uses an unknown variable"):
+        page([in_proceedings()], templates=council_templates(path))
