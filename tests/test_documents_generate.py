@@ -227,3 +227,14 @@ def test_every_kind_of_meeting_has_a_record(kind):
     assert layout.title == f"{rec.KIND_TITLES[kind]} record"
     assert rec.date_label(kind) in values(layout)
     assert "Permanence" in html_of(layout)
+
+
+def test_control_characters_from_a_case_system_do_not_break_the_word_file():
+    """Database text carries vertical tabs and Windows line ends; XML 1.0 forbids the first."""
+    child = Child(identifiers=Identifiers(case_id="C100"), first_name="Ada\x0b", surname="Example")
+    narrative = attrs.evolve(sample_record().narrative, reason_for_care="Neglect.\r\nMother\x0c unwell.")
+    record = attrs.evolve(sample_record(), child=child, narrative=narrative)
+    document = docx_document(pf.pro_forma(record, as_of=TODAY))
+    texts = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert "Ada Example" in texts
+    assert "Neglect.\nMother unwell." in texts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -36,6 +37,8 @@ _TBL_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tb
 _TC_AFTER_SHADING = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
 _TR_AFTER_CANT_SPLIT = ("w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden")
 _TR_AFTER_HEADER = ("w:tblCellSpacing", "w:jc", "w:hidden")
+# Text from case systems can hold control characters (vertical tabs, form feeds) that XML 1.0 forbids.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def write_docx(layout: Layout, *, generated_on: dt.date, base: Path | None = None) -> bytes:
@@ -134,7 +137,7 @@ def _properties(document: Document, layout: Layout, generated_on: dt.date) -> No
 
 
 def _title(document: Document, layout: Layout) -> None:
-    document.add_heading(layout.title, level=1)
+    document.add_heading(_NOT_XML.sub("", layout.title), level=1)
     for note in layout.intro:
         _note(document, note)
     footer = document.sections[-1].footer
@@ -175,7 +178,7 @@ def _section(document: Document, section: Section, width: int, headings: dict[in
     adds, so a panel pack of a thousand children built in place takes minutes; built apart, seconds.
     """
     scratch = _Body(OxmlElement("w:body"), document)
-    heading = scratch.add_paragraph(section.title)
+    heading = scratch.add_paragraph(_NOT_XML.sub("", section.title))
     heading._p.style = headings[section.level]
     if section.page_break:
         heading.paragraph_format.page_break_before = True
@@ -196,7 +199,7 @@ def _section(document: Document, section: Section, width: int, headings: dict[in
 
 def _note(container: BlockItemContainer, note: Note) -> None:
     paragraph = container.add_paragraph()
-    run = paragraph.add_run(note.text)
+    run = paragraph.add_run(_NOT_XML.sub("", note.text))
     run.bold = note.emphasis
 
 
@@ -325,7 +328,7 @@ def _run(text: str, *, bold: bool = False, italic: bool = False, half_points: in
         run.append(properties)
     node = OxmlElement("w:t")
     node.set(qn("xml:space"), "preserve")
-    node.text = text
+    node.text = _NOT_XML.sub("", text)
     run.append(node)
     return run
 
@@ -346,7 +349,7 @@ def _keep_together_tr(tr) -> None:
 def _fill(tc, text: str) -> None:
     """Write ``text`` into an empty cell element, one paragraph a line."""
     first = tc.p_lst[0]
-    for index, line in enumerate(text.split("\n")):
+    for index, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
         paragraph = first if index == 0 else copy.deepcopy(first)
         if index:
             for run in paragraph.r_lst:
