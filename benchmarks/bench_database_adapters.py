@@ -23,30 +23,42 @@ def _day(offset: int) -> str:
     return (START + dt.timedelta(days=offset)).isoformat()
 
 
-def mosaic_warehouse(path: Path, children: int, spells: int) -> int:
-    """dm_* tables: one period of care per child, ``spells`` placements and legal statuses each."""
+def mosaic_warehouse(folder: Path, children: int, spells: int) -> tuple[str, dict[str, str], int]:
+    """dm_* tables: per child one period of care, ``spells`` placements and legal statuses, three CLA reviews
+    and a PPM with plan answers, a sibling, an allocated worker and a parent; the council's config file."""
+    path = folder / "mosaic.db"
+    tables = {
+        "dm_persons": "person_id INTEGER, first_name TEXT, last_name TEXT, upn_id TEXT, nhs_id TEXT,"
+        " date_of_birth TEXT, gender TEXT",
+        "dm_periods_of_care": "period_of_care_id INTEGER, person_id INTEGER, start_date TEXT, end_date TEXT",
+        "dm_placements": "placement_id INTEGER, split_number INTEGER, person_id INTEGER, period_of_care_id INTEGER,"
+        " start_date TEXT, end_date TEXT, placement_type TEXT, reason_episode_ceased TEXT,"
+        " reason_for_placement_change TEXT",
+        "dm_legal_statuses": "legal_status_id INTEGER, person_id INTEGER, period_of_care_id INTEGER,"
+        " legal_status TEXT, start_date TEXT, end_date TEXT, is_respite_care TEXT",
+        "dm_workflow_steps": "workflow_step_id INTEGER, workflow_step_type_id INTEGER, subgroup_id INTEGER,"
+        " step_status TEXT, incoming_on TEXT, started_on TEXT, completed_on TEXT",
+        "dm_subgroup_subjects": "subgroup_id INTEGER, subject_compound_id INTEGER, subject_type_code TEXT",
+        "dm_cached_form_answers": "form_id INTEGER, workflow_step_id INTEGER, form_answer_row_id INTEGER,"
+        " question_user_code TEXT, text_answer TEXT, date_answer TEXT, subject_person_id INTEGER,"
+        " subgroup_id INTEGER, mapping_id INTEGER",
+        "dm_cached_form_questions": "mapping_id INTEGER, question_user_code TEXT",
+        "dm_workflow_steps_people_vw": "workflow_step_id INTEGER, person_id INTEGER,"
+        " adoption_best_interest_date TEXT, adoption_plan_date_ceased TEXT, adoption_plan_reason_cat_code TEXT,"
+        " adoption_match_date TEXT",
+        "dm_personal_relationships": "person_id INTEGER, other_person_id INTEGER, family_category TEXT,"
+        " start_date TEXT, end_date TEXT",
+        "dm_allocated_workers": "allocation_id INTEGER, person_id INTEGER, worker_id INTEGER, start_date TEXT,"
+        " end_date TEXT",
+        "dm_workers": "worker_id INTEGER, full_name TEXT",
+    }
+    parents = children  # person ids from here on are the children's parents
     with sqlite3.connect(path) as db:
-        db.execute(
-            "CREATE TABLE dm_persons (person_id INTEGER, first_name TEXT, last_name TEXT, upn_id TEXT,"
-            " nhs_id TEXT, date_of_birth TEXT, gender TEXT)"
-        )
-        db.execute(
-            "CREATE TABLE dm_periods_of_care (period_of_care_id INTEGER, person_id INTEGER, start_date TEXT,"
-            " end_date TEXT)"
-        )
-        db.execute(
-            "CREATE TABLE dm_placements (placement_id INTEGER, split_number INTEGER, person_id INTEGER,"
-            " period_of_care_id INTEGER, start_date TEXT, end_date TEXT, placement_type TEXT,"
-            " reason_episode_ceased TEXT, reason_for_placement_change TEXT)"
-        )
-        db.execute(
-            "CREATE TABLE dm_legal_statuses (legal_status_id INTEGER, person_id INTEGER,"
-            " period_of_care_id INTEGER, legal_status TEXT, start_date TEXT, end_date TEXT,"
-            " is_respite_care TEXT)"
-        )
+        for name, columns in tables.items():
+            db.execute(f"CREATE TABLE {name} ({columns})")
         db.executemany(
             "INSERT INTO dm_persons VALUES (?, ?, ?, NULL, NULL, ?, ?)",
-            ((n, "Synthetic", f"Child{n}", _day(n % 3000 - 3000), "MF"[n % 2]) for n in range(children)),
+            ((n, "Synthetic", f"Child{n}", _day(n % 3000 - 3000), "MF"[n % 2]) for n in range(children + parents)),
         )
         db.executemany(
             "INSERT INTO dm_periods_of_care VALUES (?, ?, ?, NULL)",
@@ -80,8 +92,59 @@ def mosaic_warehouse(path: Path, children: int, spells: int) -> int:
                 for s in range(spells)
             ),
         )
+        # Steps 4n..4n+3: first, second and subsequent review, and a PPM, in the child's own subgroup.
+        db.executemany(
+            "INSERT INTO dm_workflow_steps VALUES (?, ?, ?, 'COMPLETED', ?, ?, ?)",
+            (
+                (4 * n + k, step_type, n, _day(n % 3000 + days), _day(n % 3000 + days), _day(n % 3000 + days + 5))
+                for n in range(children)
+                for k, (step_type, days) in enumerate(((1242, 25), (1237, 110), (1234, 290), (2210, 14)))
+            ),
+        )
+        db.executemany(
+            "INSERT INTO dm_subgroup_subjects VALUES (?, ?, 'PER')",
+            ((n, person) for n in range(children) for person in (n, children + n)),
+        )
+        db.executemany(
+            "INSERT INTO dm_cached_form_questions VALUES (?, ?)",
+            ((1, "lac.perm.plan"), (2, "lac.perm.contingency"), (3, "lac.perm.decision.date")),
+        )
+        db.executemany(
+            "INSERT INTO dm_cached_form_answers VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)",
+            (
+                row
+                for n in range(children)
+                for row in (
+                    (4 * n + 3, 4 * n + 3, "lac.perm.plan", "Adoption", None, -1, n, 1),
+                    (4 * n + 3, 4 * n + 3, "lac.perm.contingency", "Long-term fostering", None, -1, n, 2),
+                    (4 * n + 3, 4 * n + 3, "lac.perm.decision.date", None, _day(n % 3000 + 10), -1, n, 3),
+                    (4 * n + 1, 4 * n + 1, "lac.perm.plan", "Adoption", None, n, n, 1),
+                )
+            ),
+        )
+        db.executemany(
+            "INSERT INTO dm_workflow_steps_people_vw VALUES (?, ?, ?, NULL, NULL, NULL)",
+            ((4 * n + 3, n, _day(n % 3000 + 40)) for n in range(0, children, 5)),
+        )
+        db.executemany(
+            "INSERT INTO dm_personal_relationships VALUES (?, ?, 'Child''s Siblings', NULL, NULL)",
+            ((n, n + 1) for n in range(0, children - 1, 2)),
+        )
+        db.executemany(
+            "INSERT INTO dm_allocated_workers VALUES (?, ?, ?, ?, NULL)",
+            ((n, n, n % 2000, _day(n % 3000)) for n in range(children)),
+        )
+        db.executemany("INSERT INTO dm_workers VALUES (?, 'Synthetic Worker')", ((w,) for w in range(2000)))
+        rows = sum(db.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0] for name in tables)
     db.close()
-    return children * (2 + 2 * spells)
+    config = folder / "mosaic.toml"
+    config.write_text(
+        "[mosaic.step_types]\ncla_review = [1242, 1237, 1234]\nppm = [2210]\n"
+        '[mosaic.questions]\nplan = "lac.perm.plan"\ncontingency_plan = "lac.perm.contingency"\n'
+        'decision_date = "lac.perm.decision.date"\n',
+        encoding="utf-8",
+    )
+    return f"sqlite:///{path}", {"config": str(config)}, rows
 
 
 def liquidlogic_warehouse(folder: Path, children: int, spells: int) -> tuple[str, dict[str, str], int]:
@@ -148,8 +211,8 @@ def main() -> None:
     plugins = Plugins()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        rows = mosaic_warehouse(folder / "mosaic.db", args.children, args.episodes_per_child)
-        timed("mosaic", rows, lambda: plugins.load("mosaic", f"sqlite:///{folder / 'mosaic.db'}"))
+        source, options, rows = mosaic_warehouse(folder, args.children, args.episodes_per_child)
+        timed("mosaic", rows, lambda: plugins.load("mosaic", source, options))
         source, options, rows = liquidlogic_warehouse(folder, args.children, args.episodes_per_child)
         timed("liquidlogic", rows, lambda: plugins.load("liquidlogic", source, options))
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.sql.expression import ColumnElement, TableClause
 
 from permanence_core.adapters.base import Rejection
 from permanence_core.errors import InputError, ModelValueError
@@ -121,11 +122,23 @@ def require_tables(connection: Connection, tables: Collection[str], schema: str 
 
 
 def fetch(
-    connection: Connection, table: str, columns: Collection[str], *, schema: str | None, order_by: Collection[str]
+    connection: Connection,
+    table: str,
+    columns: Collection[str],
+    *,
+    schema: str | None,
+    order_by: Collection[str],
+    where: Callable[[TableClause], ColumnElement[bool]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every row of ``table`` as a dict of ``columns``, in ``order_by`` order so loads are deterministic."""
+    """Every row of ``table`` as a dict of ``columns``, in ``order_by`` order so loads are deterministic.
+
+    ``where`` builds a filter from the table (e.g. only the workflow step types a council configured),
+    so a warehouse's millions of unrelated rows never leave the database.
+    """
     selectable = sqlalchemy.table(table, *(sqlalchemy.column(name) for name in columns), schema=schema)
     query = sqlalchemy.select(selectable).order_by(*(selectable.c[name] for name in order_by))
+    if where is not None:
+        query = query.where(where(selectable))
     result = connection.execute(query)
     names = tuple(result.keys())
     # zip over plain tuples: a national warehouse has millions of rows, and RowMapping costs twice as much.
@@ -170,8 +183,9 @@ def to_text(value: Any) -> str | None:
 class TableRows:
     """One table's rows in key order, and the rejections found while turning them into model objects.
 
-    ``keys`` are the columns that name a row; ``person`` is the column holding the child's id;
-    ``columns`` maps model attribute names to the table's columns so a rejection names the column.
+    ``keys`` are the columns that name a row; ``person`` is the column holding the child's id (None for a
+    table whose rows name no person, e.g. workflow steps); ``columns`` maps model attribute names to the
+    table's columns so a rejection names the column.
     """
 
     def __init__(
@@ -180,7 +194,7 @@ class TableRows:
         rows: list[dict[str, Any]],
         *,
         keys: tuple[str, ...],
-        person: str,
+        person: str | None,
         rejected: list[Rejection],
         columns: Mapping[str, str] | None = None,
     ) -> None:
@@ -192,9 +206,19 @@ class TableRows:
         self.columns = dict(columns or {})
 
     def reject(
-        self, position: int, row: dict[str, Any], reason: str, *, field: str | None = None, value: Any = None
+        self,
+        position: int,
+        row: dict[str, Any],
+        reason: str,
+        *,
+        field: str | None = None,
+        value: Any = None,
+        child_id: str | None = None,
     ) -> None:
-        """Report ``row`` (at ``position``, counted from 1) as not loaded, or loaded without ``field``."""
+        """Report ``row`` (at ``position``, counted from 1) as not loaded, or loaded without ``field``.
+
+        ``child_id`` names the child when the row's person column does not (e.g. a form answer on a subgroup).
+        """
         key = [to_key(row.get(name)) for name in self.keys]
         named = all(part is not None for part in key)
         self.rejected.append(
@@ -204,7 +228,7 @@ class TableRows:
                 else self.table,
                 # The position in the table read in key order: the only locator of a row without a key.
                 row=position,
-                child_id=to_key(row.get(self.person)),
+                child_id=child_id or (to_key(row.get(self.person)) if self.person else None),
                 field=field,
                 value=None if value is None else str(value),
                 reason=reason,
@@ -220,8 +244,8 @@ class TableRows:
             key = tuple([to_key(row.get(name)) for name in keys])
             if None in key:
                 self.reject(position, row, "is empty", field=keys[key.index(None)])
-            elif to_key(row.get(person)) is None:
-                self.reject(position, row, "is empty", field=self.person)
+            elif person is not None and to_key(row.get(person)) is None:
+                self.reject(position, row, "is empty", field=person)
             elif key in seen:
                 self.reject(position, row, "duplicate row: the first row with this key was kept", field=self.keys[0])
             else:

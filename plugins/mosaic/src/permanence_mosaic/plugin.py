@@ -1,12 +1,12 @@
-"""The Mosaic plugin's hooks: register the adapter, load from the warehouse, write back to the outbox."""
+"""The Mosaic plugin's hooks: register the adapter, load from the warehouse, write back to the gateway or outbox."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache, partial
 from typing import Any
 
-from permanence_core.adapters import AdapterInfo, Capability, LoadResult, Receipt, WriteBackItem
-from permanence_core.adapters.outbox import Outbox
+from permanence_core.adapters import AdapterInfo, Capability, LoadResult, PayloadBuilder, Receipt, WriteBackItem
 from permanence_core.plugins import hookimpl
 
 NAME = "mosaic"
@@ -37,12 +37,31 @@ def permanence_load_records(adapter: str, source: str, options: Mapping[str, Any
     from permanence_mosaic.config import load_config
     from permanence_mosaic.reader import read
 
-    return read(source, load_config(options))
+    progress = options.get("progress")
+    return read(source, load_config(options), progress if callable(progress) else None)
+
+
+@lru_cache(maxsize=8)
+def payload_builder(config: str | None, endpoint: str | None) -> PayloadBuilder:
+    """Mosaic payloads shaped by the council's settings; one per configuration, so the gateway is reused."""
+    from permanence_core.adapters.writeback_settings import WriteBackSettings
+    from permanence_mosaic.config import load_config
+    from permanence_mosaic.payloads import mosaic_payload
+
+    options = {"config": config, "endpoint": endpoint}
+    settings = load_config(options)
+    paths = WriteBackSettings.from_options(options).paths
+    return partial(
+        mosaic_payload, documents=settings.documents, case_notes=settings.case_notes, case_note_path=paths["case_note"]
+    )
 
 
 @hookimpl
 def permanence_write_back(adapter: str, item: WriteBackItem, options: Mapping[str, Any]) -> Receipt | None:
-    """Mosaic publishes no write API: items go to the outbox for the council's upload tooling."""
+    """Mosaic publishes no write API: items go to the council's gateway (Mosaic's fields) or to the outbox."""
     if adapter != NAME:
         return None
-    return Outbox.from_options(options).deliver(item)
+    from permanence_core.adapters.transports import transport_for
+
+    payloads = payload_builder(options.get("config") or None, options.get("endpoint") or None)
+    return transport_for(options, payloads).deliver(item)
