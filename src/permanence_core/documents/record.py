@@ -169,11 +169,13 @@ def meeting_record(
     meeting: Meeting | None = None,
     date: dt.date | None = None,
     generated_on: dt.date,
+    carried_actions: tuple[Action, ...] | None = None,
 ) -> Layout:
     """The record of ``meeting`` (minutes to upload), or a blank record for the child's next meeting of ``kind``.
 
     A blank record names the child and the siblings in concurrent planning, shows the current plan for
-    reference and carries over the tasks of the child's latest meeting that had any.
+    reference and carries over the tasks of the child's latest meeting that had any (or ``carried_actions``,
+    when the tracker ledger says which tasks are still open).
     """
     record = records[child_id]
     kind = MeetingKind(kind)
@@ -183,7 +185,11 @@ def meeting_record(
         carried: tuple[Action, ...] = ()
     else:
         child_ids = group_of(record)
-        carried = next((m.actions for m in reversed(record.meetings) if m.actions), ())
+        carried = (
+            tuple(carried_actions)
+            if carried_actions is not None
+            else next((m.actions for m in reversed(record.meetings) if m.actions), ())
+        )
     title = f"{KIND_TITLES[kind]} record"
     plan = record.current_plan
     context = Section(
