@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
+import json
+import re
 import sqlite3
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+import responses
 
 # The warehouse's own table and column names (research/case_systems.md section 2.2); the columns the adapter
 # does not read are created too and stay NULL, as in a sparse warehouse.
@@ -226,3 +233,92 @@ def warehouse(tmp_path: Path) -> Callable[..., tuple[str, Mapping[str, Any]]]:
         return build_warehouse(tmp_path / f"lcs-{next(counter)}", **kwargs)
 
     return build
+
+
+GATEWAY = "https://lcs-gateway.example.test/permanence"
+_PATH = re.compile(re.escape(GATEWAY) + r"/people/[^/]+/(work-tray|documents|case-notes)$")
+
+#: The [write_back] table of a council posting to the test gateway; waits are tiny so retries take no time.
+GATEWAY_SETTINGS = f"""
+[write_back]
+endpoint = "{GATEWAY}"
+token_env = "PERMANENCE_TEST_LCS_TOKEN"
+state = "sqlite:///writeback.sqlite"
+max_attempts = 3
+backoff = 0.001
+max_wait = 0.001
+
+[write_back.paths]
+work_tray_alert = "/people/{{child_id}}/work-tray"
+document = "/people/{{child_id}}/documents"
+case_note = "/people/{{child_id}}/case-notes"
+"""
+
+
+class LcsGateway:
+    """A council's integration gateway in front of LCS, as a ``responses`` callback.
+
+    It keeps every Idempotency-Key it accepted and answers a repeated key with its first answer without
+    creating anything (docs/write-back.md section 3). ``fail(person, ...)`` queues faults for a child's
+    next requests: ``timeout`` (nothing created), ``lost`` (created, the answer lost), ``500``, ``429``.
+    """
+
+    def __init__(self) -> None:
+        self.created: list[dict[str, Any]] = []
+        self.requests: list[requests.PreparedRequest] = []
+        self._answers: dict[str, str] = {}
+        self._faults: dict[str, list[str]] = defaultdict(list)
+
+    def fail(self, person_id: str, *faults: str) -> None:
+        """Queue ``faults`` for the next requests about ``person_id``."""
+        self._faults[person_id].extend(faults)
+
+    def __call__(self, request: requests.PreparedRequest) -> Any:
+        self.requests.append(request)
+        kind = _PATH.match(request.url).group(1)
+        key = request.headers["Idempotency-Key"]
+        body, content = _body(request)
+        queued = self._faults[body["personId"]]
+        fault = queued.pop(0) if queued else None
+        if fault == "timeout":
+            return requests.exceptions.ReadTimeout("synthetic timeout")
+        if fault in ("500", "429"):
+            return (int(fault), {"Retry-After": "1"} if fault == "429" else {}, "")
+        if key not in self._answers:
+            self.created.append({"kind": kind, "key": key, "body": body, "content": content})
+            self._answers[key] = f"{kind}-{len(self.created)}"
+        if fault == "lost":
+            return requests.exceptions.ConnectionError("synthetic: the answer was lost")
+        return (201, {"Content-Type": "application/json"}, json.dumps({"id": self._answers[key]}))
+
+
+def _body(request: requests.PreparedRequest) -> tuple[dict[str, Any], bytes | None]:
+    """The JSON body, or a multipart request's metadata and file."""
+    if request.headers["Content-Type"].startswith("application/json"):
+        return json.loads(request.body), None
+    head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.body)
+    parts = {part.get_param("name", header="content-disposition"): part for part in message.iter_parts()}
+    return json.loads(parts["metadata"].get_content()), parts["file"].get_payload(decode=True)
+
+
+@pytest.fixture
+def gateway_settings() -> str:
+    """The ``[write_back]`` table of a council configuration posting to the test gateway."""
+    return GATEWAY_SETTINGS
+
+
+@pytest.fixture
+def request_body() -> Callable[[requests.PreparedRequest], tuple[dict[str, Any], bytes | None]]:
+    """Reads a request as the gateway does: (JSON body or a document's metadata, the document's bytes)."""
+    return _body
+
+
+@pytest.fixture
+def lcs_gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[LcsGateway]:
+    """The test gateway, answering every POST under GATEWAY; the token comes from the environment."""
+    monkeypatch.setenv("PERMANENCE_TEST_LCS_TOKEN", "synthetic-token")
+    gateway = LcsGateway()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, _PATH, callback=gateway)
+        yield gateway
