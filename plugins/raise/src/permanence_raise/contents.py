@@ -29,9 +29,9 @@ from permanence_raise.drops import Drop, files_of
 #: What reading a header can fail with: a file gone or locked, bytes no encoding takes, a NUL in the text.
 _UNREADABLE = (OSError, UnicodeError, csv.Error)
 PACK_NAMES = {file.name: file for file in PACK_FILES}
-# Only an unambiguous year range names a collection year at the top of incoming/: "2023-24" or
-# "ssda903_2023_2024", never "2025-03-31", which is an export date.
-_YEAR_RANGE = re.compile(r"^\D*(\d{4})[-_ ](\d{2}|\d{4})\D*$")
+# Only a year range whose second year follows the first names a collection year at the top of incoming/:
+# "2023-24" or "ssda903_2023_2024", never "2025-03-31" (an export date) or "2025-03" (a month).
+_YEAR_RANGE = re.compile(r"(?<!\d)(\d{4})[-_ ](\d{2}|\d{4})(?!\d)")
 
 
 class PartKind(enum.StrEnum):
@@ -81,7 +81,7 @@ def year_folder(year: int) -> str:
 
 def range_year(name: str) -> int | None:
     """The collection year a drop folder's name gives as an explicit range (``2023-24``), else None."""
-    match = _YEAR_RANGE.match(name)
+    match = _YEAR_RANGE.search(name)
     if not match:
         return None
     first, second = int(match.group(1)), int(match.group(2))

@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 #: Snapshots kept: the current one, and the one before for a load that started before the last ingest.
 KEEP_SNAPSHOTS = 2
+#: The prefix ``write_atomic`` gives the temporary file it renames into place (what a killed run leaves).
+TEMPORARY_PREFIX = ".tmp-"
 
 
 class Outcome(enum.StrEnum):
@@ -150,7 +152,7 @@ def ingest(
     try:
         ledger = Ledger(folders.ledger)
         try:
-            _remove_stale_snapshots(folders, ledger)
+            _tidy(folders, ledger)
             drops, waiting = pending(folders.incoming, config, time.time())
             reports = []
             for done, drop in enumerate(drops, 1):
@@ -158,7 +160,7 @@ def ingest(
                 log.info("raise ingest: %s", reports[-1])
                 if progress is not None:
                     progress(done, len(drops))
-            _remove_stale_snapshots(folders, ledger)
+            _tidy(folders, ledger)
             return IngestRun(drops=tuple(reports), waiting=tuple(waiting), current=ledger.current())
         finally:
             ledger.close()
@@ -166,12 +168,15 @@ def ingest(
         lock.release()
 
 
-def _remove_stale_snapshots(folders: InboxFolders, ledger: Ledger) -> None:
-    # Folders of runs that stopped before their commit, and snapshots older than the ones kept.
+def _tidy(folders: InboxFolders, ledger: Ledger) -> None:
+    """Remove what stopped runs leave: unrecorded snapshot folders and half-written reports."""
     kept = {entry.snapshot for entry in ledger.recent(KEEP_SNAPSHOTS)}
     for folder in folders.snapshots.iterdir():
         if folder.name not in kept:
             shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
+    for folder in (folders.archive, folders.quarantine):
+        for leftover in folder.glob(f"{TEMPORARY_PREFIX}*"):
+            leftover.unlink()
 
 
 def _take(
