@@ -91,7 +91,9 @@ def test_the_route_chart_draws_a_tick_per_child_and_says_when_nobody_has_reached
     )
     texts = svg.xpath("//s:text/text()", namespaces=NS)
     assert "Adoption" in texts and "median 300 (n=3)" in texts
-    assert len(svg.xpath("//s:line", namespaces=NS)) == 2 + 4
+    assert len(svg.xpath("//s:line[@class='range']", namespaces=NS)) == 2
+    assert len(svg.xpath("//s:line[@class='child']", namespaces=NS)) == 4
+    assert svg.xpath("//s:text[@class='tick']/text()", namespaces=NS) == ["0", "250", "500 days"]
     empty = parse(route_chart("Time", []))
     assert "No child in this cohort has reached permanence yet." in empty.xpath("//s:text/text()", namespaces=NS)
 
@@ -105,6 +107,10 @@ def test_cohort_charts_are_all_drawn():
         f"Drift signals ({drift.children_flagged} of {drift.assessed} looked-after children)"
     )
     assert len(titled(drift_chart, "bar")) == 5
+    # Each signal's share is of the children assessed, not of the flags raised.
+    overdue = next(title for title, _ in titled(drift_chart, "bar") if title.startswith("Actions overdue"))
+    assert drift.assessed == 8
+    assert overdue == "Actions overdue: 5 (62%)"
 
 
 def test_the_timeline_has_a_titled_marker_for_every_event_and_the_today_line_where_today_is():
@@ -162,6 +168,10 @@ def test_an_extension_draws_its_due_date():
     svg = parse(ts.timeline_svg(row_of(report, "C1").timeline, "C1"))
     [(title, _)] = titled(svg, "due")
     assert title == "Extended by 4 weeks: due 2026-05-31"
+    [(extended, _)] = titled(svg, "proceedings-extended")
+    assert extended == "Within the extension from 2026-05-03 to 2026-05-31"
+    [(over, _)] = titled(svg, "proceedings-over")
+    assert over == "Beyond the extended due date from 2026-05-31 to 2026-06-01"
 
 
 def test_labels_are_escaped():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 from lxml import etree
@@ -21,6 +21,7 @@ ROW = 26
 TOP = 30
 GOOD = "#1b7f3b"
 LATE = "#c45f00"
+EXTENDED = "#e0a000"
 BAD = "#b3261e"
 NEUTRAL = "#5b8db8"
 GREY = "#8a8a8a"
@@ -44,7 +45,7 @@ PLAN_COLOURS = {
 }
 PROCEEDINGS_COLOURS = {
     ProceedingsOutcome.WITHIN_26: GOOD,
-    ProceedingsOutcome.WITHIN_EXTENSION: LATE,
+    ProceedingsOutcome.WITHIN_EXTENSION: EXTENDED,
     ProceedingsOutcome.LATE: BAD,
     ProceedingsOutcome.LIVE_WITHIN_26: NEUTRAL,
     ProceedingsOutcome.LIVE_BEYOND_26: BAD,
@@ -70,13 +71,14 @@ def cohort_charts(figures: CohortFigures, drift: DriftReport) -> dict[str, Marku
         "drift": bar_chart(
             f"Drift signals ({drift.children_flagged} of {drift.assessed} looked-after children)",
             [Bar(signal.label, count, BAD if count else GREY) for signal, count in drift.totals().items()],
+            of=drift.assessed,
         ),
     }
 
 
-def bar_chart(title: str, bars: Sequence[Bar]) -> Markup:
-    """Horizontal bars, each labelled with its count and its share of the total."""
-    total = sum(bar.value for bar in bars)
+def bar_chart(title: str, bars: Sequence[Bar], of: int | None = None) -> Markup:
+    """Horizontal bars, each labelled with its count and its share of ``of`` (default: the bars' total)."""
+    total = sum(bar.value for bar in bars) if of is None else of
     longest = max((bar.value for bar in bars), default=0) or 1
     parts: list[etree._Element] = [E.text(title, x="0", y="16", **{"class": "chart-title"})]
     for index, bar in enumerate(bars):
@@ -130,6 +132,7 @@ def route_chart(title: str, routes: Sequence[RouteTimes]) -> Markup:
                 x2=number(at(max(times.days))),
                 y2=number(middle),
                 stroke="#1f1f1f",
+                **{"class": "range"},
             )
         )
         for days in times.days:
@@ -140,7 +143,21 @@ def route_chart(title: str, routes: Sequence[RouteTimes]) -> Markup:
                     x2=number(at(days)),
                     y2=number(middle + 5),
                     stroke="#1f1f1f",
+                    **{"class": "child"},
                 )
             )
         parts.append(E.text(summary, x=number(BAR_LEFT + BAR_SPACE + 8), y=number(y + 14)))
-    return drawing(WIDTH, TOP + max(len(routes), 1) * ROW + 6, title, parts, "chart")
+    bottom = TOP + max(len(routes), 1) * ROW
+    if routes:
+        parts += _scale_axis(bottom, longest, at)
+    return drawing(WIDTH, bottom + (24 if routes else 6), title, parts, "chart")
+
+
+def _scale_axis(y: float, longest: int, at: Callable[[float], float]) -> list[etree._Element]:
+    """A day scale under the route chart: 0, half the longest and the longest."""
+    parts = [E.line(x1=number(at(0)), y1=number(y), x2=number(at(longest)), y2=number(y), stroke="#595959")]
+    for days in (0, longest // 2, longest):
+        parts.append(E.line(x1=number(at(days)), y1=number(y), x2=number(at(days)), y2=number(y + 4), stroke="#595959"))
+        label = f"{days} days" if days == longest else str(days)
+        parts.append(E.text(label, x=number(at(days)), y=number(y + 16), **{"text-anchor": "middle", "class": "tick"}))
+    return parts

@@ -243,6 +243,17 @@ def _status(plan: PermanencePlan, as_of: dt.date) -> PlanStatus:
     return PlanStatus.RATIFIED if ratified else PlanStatus.PROPOSED
 
 
+def _ratified(facts: Facts, plans: list[PermanencePlan]) -> list[dt.date]:
+    """When each plan was first ratified at a review in this period (a later plan is ratified again)."""
+    found = set()
+    for plan in plans:
+        dates = [c.date for c in plan.history if c.status is PlanStatus.RATIFIED] + [plan.ratified_at_review]
+        dates = [day for day in dates if day is not None and facts.in_period(day) and day <= facts.as_of]
+        if dates:
+            found.add(min(dates))
+    return sorted(found)
+
+
 def _proceedings(facts: Facts, obligations: list[Obligation]) -> ProceedingsBar | None:
     issued = [p for p in facts.proceedings if p.issue_date <= facts.as_of]
     if not issued:
@@ -349,8 +360,7 @@ def _timeline(
         ]
     events += [TimelineEvent(_MEETING_EVENTS[m.kind], m.date, planned=m.date > as_of) for m in facts.meetings]
     events += [TimelineEvent(EventKind.PLAN_DECIDED, p.decided_on) for p in plans if p.decided_on]
-    if facts.plan_ratified_on:
-        events.append(TimelineEvent(EventKind.PLAN_RATIFIED, facts.plan_ratified_on))
+    events += [TimelineEvent(EventKind.PLAN_RATIFIED, day) for day in _ratified(facts, plans)]
     if secured_on:
         events.append(TimelineEvent(EventKind.PERMANENCE_SECURED, secured_on))
     events.sort(key=lambda e: (e.date, e.kind))

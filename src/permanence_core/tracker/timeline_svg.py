@@ -22,6 +22,7 @@ LANES = ("Care", "Meetings", "Court", "Plan")
 HEIGHT = TOP + LANE * len(LANES) + 22
 RED = "#b3261e"
 GREEN = "#1b7f3b"
+AMBER = "#e0a000"
 BLUE = "#1f5fa8"
 
 
@@ -101,6 +102,8 @@ def legend_svg() -> Markup:
         words = "Review overdue" if overdue else words
         entries.append((_shape(marker, 0, 0, planned=planned, overdue=overdue), words))
     entries.append((E.rect(x="-9", y="-5", width="18", height="10", fill="#5b8db8"), "Care proceedings"))
+    entries.append((E.rect(x="-9", y="-5", width="18", height="10", fill=AMBER), "Within extension"))
+    entries.append((E.rect(x="-9", y="-5", width="18", height="10", fill=RED), "Beyond the limit"))
     entries.append(
         (E.line(x1="0", y1="-8", x2="0", y2="8", stroke="#1f1f1f", **{"stroke-dasharray": "3 2"}), "26 weeks")
     )
@@ -176,26 +179,36 @@ def _proceedings(bar: ProceedingsBar, today: dt.date, x: Callable[[dt.date], flo
             title,
         )
     ]
-    if end > bar.week_26_ends:
-        parts.append(
-            with_title(
-                E.rect(
-                    x=number(x(bar.week_26_ends)),
-                    y=number(middle - 6),
-                    width=number(max(x(end) - x(bar.week_26_ends), 2)),
-                    height="12",
-                    fill=RED,
-                    **{"class": "proceedings-over"},
-                ),
-                f"Beyond 26 weeks from {bar.week_26_ends.isoformat()} to {end.isoformat()}",
-            )
-        )
+    extended_until = min(end, bar.due_date)
+    if bar.extension_weeks and extended_until > bar.week_26_ends:
+        words = f"Within the extension from {bar.week_26_ends.isoformat()} to {extended_until.isoformat()}"
+        parts.append(_stretch(bar.week_26_ends, extended_until, AMBER, "proceedings-extended", words, x))
+    over_from = max(bar.week_26_ends, bar.due_date)
+    if end > over_from:
+        words = f"Beyond {'the extended due date' if bar.extension_weeks else '26 weeks'} from {over_from.isoformat()}"
+        parts.append(_stretch(over_from, end, RED, "proceedings-over", f"{words} to {end.isoformat()}", x))
     parts.append(_mark_line(x(bar.week_26_ends), "3 2", f"26 weeks end {bar.week_26_ends.isoformat()}", "week-26"))
     parts.append(E.text("26 wk", x=number(x(bar.week_26_ends) + 3), y=number(_lane_top(2) + 8), **{"class": "mark"}))
     if bar.extension_weeks:
         title = f"Extended by {bar.extension_weeks} weeks: due {bar.due_date.isoformat()}"
         parts.append(_mark_line(x(bar.due_date), "1 2", title, "due"))
     return parts
+
+
+def _stretch(
+    start: dt.date, end: dt.date, colour: str, css_class: str, title: str, x: Callable[[dt.date], float]
+) -> etree._Element:
+    """A coloured stretch laid over the proceedings bar."""
+    middle = _lane_middle(2)
+    rect = E.rect(
+        x=number(x(start)),
+        y=number(middle - 6),
+        width=number(max(x(end) - x(start), 2)),
+        height="12",
+        fill=colour,
+        **{"class": css_class},
+    )
+    return with_title(rect, title)
 
 
 def _mark_line(at: float, dashes: str, title: str, css_class: str) -> etree._Element:
