@@ -13,6 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from permanence_mosaic.config import load_config
+from permanence_mosaic.reader import read
+
+from permanence_core.adapters import LoadResult
 
 EXAMPLE_CONFIG = Path(__file__).parents[1] / "examples" / "council.toml"
 
@@ -193,3 +197,16 @@ def warehouse(tmp_path: Path) -> Callable[..., str]:
 def config(tmp_path: Path) -> Path:
     """The example configuration, pointed at a test gateway, written to tmp_path."""
     return council_config(tmp_path)
+
+
+@pytest.fixture
+def load(config: Path) -> Callable[[str], LoadResult]:
+    """Read a warehouse URL with the example council configuration."""
+    settings = load_config({"config": str(config)})
+    return lambda url: read(url, settings)
+
+
+@pytest.fixture
+def example_config() -> Path:
+    """plugins/mosaic/examples/council.toml as shipped."""
+    return EXAMPLE_CONFIG

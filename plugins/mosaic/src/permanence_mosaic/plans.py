@@ -96,7 +96,8 @@ class PlanReader:
                 groups[-1].append(entry)
             else:
                 groups.append([attrs.evolve(entry, contingencies=entry.contingencies or ())])
-        ends = [group[0].day for group in groups[1:]] + [None]
+        # Each plan stands until the next one starts; the last until now.
+        ends: list[dt.date | None] = [*(group[0].day for group in groups[1:]), None] if groups else []
         secured = _secured(periods, orders)
         plans = [_plan(group, end, secured) for group, end in zip(groups, ends, strict=True)]
         return plans, _decision_date(decisions, periods)
