@@ -6,6 +6,10 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from permanence_core import codes
 from permanence_core.model import Facet, PlanStatus
 from permanence_core.plugins.manager import Plugins
 
@@ -140,3 +144,29 @@ def test_without_the_form_tables_plans_are_not_covered(warehouse: Warehouse) -> 
     assert Facet.PLANS not in record.coverage
     assert record.plans == ()
     assert any("FACT_FORMS" in notice for notice in result.notices)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    answers=st.lists(
+        st.tuples(
+            st.sampled_from([701, 702, 703, None]),
+            st.sampled_from([71, 72, 79, None]),
+            st.sampled_from(["CPFUP1", "CPFUP6", "CPFUP9", "OTHER"]),
+            st.sampled_from(["Y", "n", "Primary", "contingency", "see notes", "", None]),
+            st.sampled_from(["2022-11-14", "2022-12-20 15:00:00", "14/11/2022", None]),
+            st.just("Care Plan"),
+        ),
+        max_size=8,
+    )
+)
+def test_any_mix_of_answers_loads_or_is_rejected_and_every_plan_is_coherent(warehouse: Warehouse, answers) -> None:
+    result = Plugins().load("liquidlogic", *warehouse(answers=answers))
+
+    assert sorted(record.child_id for record in result.records) == ["201", "202"]
+    assert all(r.field and r.reason and r.row for r in result.rejected)
+    assert all(r.source.startswith("FACT_FORM_ANSWERS") for r in result.rejected)
+    for plan in (plan for record in result.records for plan in record.plans):
+        assert plan.plan_id in {"71", "72"}
+        assert plan.annex_a_codes and plan.primary == codes.ANNEX_A_PLAN.attribute(plan.annex_a_codes[0], "route")
+        assert plan.primary not in plan.contingencies

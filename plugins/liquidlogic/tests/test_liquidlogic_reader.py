@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from permanence_liquidlogic.config import load_config
+from permanence_liquidlogic.config import DEFAULT_ANSWER_MAP, load_config
 from permanence_liquidlogic.lookups import legal_status_code
 
+from permanence_core.adapters import WriteBackSettings
 from permanence_core.errors import ConfigError, InputError
-from permanence_core.model import Facet
+from permanence_core.model import Facet, MeetingKind, WorkerRole
 from permanence_core.plugins.manager import Plugins
 
 Warehouse = Callable[..., tuple[str, Mapping[str, Any]]]
@@ -267,3 +268,19 @@ def test_any_mix_of_nulls_duplicates_and_bad_values_loads_without_crashing(
     rejected_episodes = {r.row for r in result.rejected if r.source.startswith("FACT_CARE_EPISODES")}
     assert loaded_episodes + len(rejected_episodes) == len(episodes)
     assert all(r.field and r.reason and r.row for r in result.rejected)
+
+
+def test_the_bolton_example_configuration_is_valid() -> None:
+    example = Path(__file__).parents[1] / "examples" / "bolton.toml"
+
+    config = load_config({"config": str(example)})
+    settings = WriteBackSettings.from_file(example)
+
+    assert (config.person_id_field, config.casenote_type_code) == ("LEGACY_ID", "PERM")
+    assert config.meeting_types == {"PPM": MeetingKind.PPM, "PERMTRACK": MeetingKind.TRACKING_PANEL}
+    assert config.answer_map == DEFAULT_ANSWER_MAP
+    assert config.involvement_roles["TM"] is WorkerRole.TEAM_MANAGER
+    assert (settings.endpoint, settings.token_env) == (
+        "https://integration.bolton.example/lcs/v1",
+        "PERMANENCE_GATEWAY_TOKEN",
+    )
