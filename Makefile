@@ -17,8 +17,21 @@ $(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 
 install: $(STAMP)
 
+# The main job on the bundled 200-child synthetic cohort (as of 2026-11-02, the monthly-panel council of seed 002):
+# alerts, the nightly write-back to an outbox (run twice: the second run sends nothing), a pro-forma and the panel pack.
+DEMO_DATA := src/permanence_core/demo_data
+DEMO_ARGS := --adapter ssda903 --source $(DEMO_DATA)
+DEMO_DATE := 2026-11-02
+
 demo: install
+	@mkdir -p $(DEMO_OUT)
 	$(BIN)/permanence plugins
+	$(BIN)/permanence alerts $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE)
+	$(BIN)/python examples/nightly.py $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE) --outbox $(DEMO_OUT)/outbox
+	$(BIN)/python examples/nightly.py $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE) --outbox $(DEMO_OUT)/outbox
+	$(BIN)/permanence form pro-forma --child 1000009 $(DEMO_ARGS) --as-of $(DEMO_DATE) --out $(DEMO_OUT)/pro-forma-1000009.docx
+	$(BIN)/permanence panel-pack --panel-date 2026-11-05 $(DEMO_ARGS) --profile panel-tor --out $(DEMO_OUT)/panel-pack.docx
+	@echo "Demo output in $(DEMO_OUT)/"
 
 test: install
 	$(BIN)/ruff check .

@@ -114,17 +114,24 @@ def print_table(evaluation: Evaluation, children: int) -> None:
     if not evaluation.alerts:
         click.echo("No alerts.")
         return
-    click.echo(f"{'CHILD':<10} {'STATUS':<8} {'DUE':<10} {'DAYS':>5}  WHAT")
+    click.echo(f"{'CHILD':<10} {'STATUS':<8} {'DUE':<10} {'WHEN':>8}  WHAT")
     for alert in overdue + upcoming:
         days = alert.days_overdue(as_of)
+        when = f"{days}d late" if days > 0 else ("today" if days == 0 else f"in {-days}d")
         what = alert.title if alert.statutory else f"{alert.title} (indicator)"
-        click.echo(
-            f"{alert.child_id[:10]:<10} {alert.status.value:<8} {alert.due_date.isoformat():<10} {days:>5}  {what[:41]}"
-        )
+        due = alert.due_date.isoformat()
+        click.echo(f"{alert.child_id[:10]:<10} {alert.status.value:<8} {due:<10} {when:>8}  {_fit(what, 38)}")
     not_assessable = evaluation.summary()["not_assessable_by_rule"]
     if not_assessable:
         rules = ", ".join(f"{rule} ({count})" for rule, count in not_assessable.items())
         click.echo(f"Not assessable from this source: {rules}")
+
+
+def _fit(text: str, width: int) -> str:
+    """Shorten ``text`` at a word boundary so a table row stays within 80 columns."""
+    if len(text) <= width:
+        return text
+    return text[: width - 1].rsplit(" ", 1)[0].rstrip(" :,(") + "…"
 
 
 @click.command("explain")
