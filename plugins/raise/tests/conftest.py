@@ -57,6 +57,34 @@ def write_drop(
     return folder
 
 
+# Seed 002's monthly panel: Thursday 24 April 2025. Referrals are due three days before (21 April) and
+# minutes three working days after (Tuesday 29 April). P4 left care in January, so no deadline applies.
+PANEL_CHILDREN = [f"P{n},1,01/0{n}/2016,WBRI,,," for n in (1, 2, 3, 4)]
+PANEL_CARE = [
+    "P1,01/06/2024,S,C2,N1,U4,PR1,,,,,,",
+    "P2,01/06/2024,S,C2,N1,U4,PR1,,,,,,",
+    "P3,01/06/2024,S,C2,N1,U4,PR1,,,,,,",
+    "P4,01/06/2024,S,C2,N1,U4,PR1,10/01/2025,E4A,,,,",
+]
+PANEL_PACK = {
+    "children.csv": "child_id,first_name,surname\nP1,Ada,Pretend\nP2,Bryn,Fictional\nP3,Cai,Madeup\nP4,Dee,Notreal\n",
+    "meetings.csv": (
+        "meeting_id,kind,date,children,chair,summary,agreed_plan,minutes_issued_on,referral_received_on\n"
+        "PAN-0424-P1,tracking_panel,2025-04-24,P1,Service Manager,,,2025-04-28,2025-04-17\n"
+        "PAN-0424-P2,tracking_panel,2025-04-24,P2,Service Manager,Plan on track,Adoption,,2025-04-23\n"
+        "PAN-0424-P3,tracking_panel,2025-04-24,P3,Service Manager,,,,\n"
+        "PAN-0424-P4,tracking_panel,2025-04-24,P4,Service Manager,,,,\n"
+        "PAN-0327-P2,tracking_panel,2025-03-27,P2,Service Manager,,,,2025-03-20\n"
+        "PAN-0522-P1,tracking_panel,2025-05-22,P1,,,,,\n"
+    ),
+    "attendees.csv": "meeting_id,name,role,attended\nPAN-0424-P2,Chair A,Service Manager,yes\n",
+    "actions.csv": (
+        "meeting_id,action_id,description,owner,due_date,completed_on,depends_on\n"
+        "PAN-0424-P2,1,Complete the matching report,Social Worker B,2025-05-15,,\n"
+    ),
+}
+
+
 class Drops:
     """The rows and writers above, for test modules (which cannot import conftest under importlib mode)."""
 
@@ -71,6 +99,15 @@ class Drops:
 def drops() -> Drops:
     """Rows and writers for synthetic drops."""
     return Drops()
+
+
+@pytest.fixture
+def panel_inbox(new_inbox: Callable[[], Path]) -> Path:
+    """An inbox whose snapshot holds seed 002's April panel (see PANEL_PACK)."""
+    root = new_inbox()
+    write_drop(root / "incoming" / "2025-04-20", children=PANEL_CHILDREN, care=PANEL_CARE, pack=PANEL_PACK)
+    ingest(root, SETTLED)
+    return root
 
 
 @pytest.fixture
