@@ -8,11 +8,18 @@ guardianship order. Names, dates and ids are invented.
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
+import json
+import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import requests
+import responses
 from permanence_mosaic.config import load_config
 from permanence_mosaic.reader import read
 
@@ -166,13 +173,23 @@ def build_warehouse(path: Path, **tables: Sequence[tuple]) -> str:
     return f"sqlite:///{path}"
 
 
-def council_config(folder: Path, extra: str = "", *, endpoint: str = "https://gateway.test/mosaic") -> Path:
-    """The example council.toml for a SQLite copy (no dbo schema), its gateway at ``endpoint``, plus ``extra``."""
+GATEWAY = "https://gateway.test/mosaic"
+
+#: Retries without waiting: the tests check what is retried, not how long it takes.
+FAST_RETRIES = "max_attempts = 3\nbackoff = 0.001\nmax_wait = 0.01\n"
+
+
+def council_config(folder: Path, *, endpoint: str = GATEWAY, write_back: str = FAST_RETRIES) -> Path:
+    """The example council.toml for a SQLite copy (no dbo schema), its gateway at ``endpoint``.
+
+    ``write_back`` adds settings to the ``[write_back]`` table; the state store sits beside the file.
+    """
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     assert 'schema = "dbo"' in text and "gateway.anytown.example/mosaic/v1" in text
     text = text.replace('schema = "dbo"', "").replace("https://gateway.anytown.example/mosaic/v1", endpoint)
+    text = re.sub(r"^\[write_back\].*$", lambda header: f"{header.group(0)}\n{write_back}", text, flags=re.MULTILINE)
     path = folder / "council.toml"
-    path.write_text(text + extra, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -210,3 +227,63 @@ def load(config: Path) -> Callable[[str], LoadResult]:
 def example_config() -> Path:
     """plugins/mosaic/examples/council.toml as shipped."""
     return EXAMPLE_CONFIG
+
+
+class FakeGateway:
+    """The council's integration gateway: it keeps the Idempotency-Keys it accepted and can be told to fail.
+
+    ``fail[path]`` is a list of outcomes (an HTTP status, or an exception to raise) the gateway gives,
+    one a request, before it accepts requests to ``path``; an accepted key answers again with its first
+    answer and creates nothing, as the IETF Idempotency-Key draft asks.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[requests.PreparedRequest] = []
+        self.created: list[tuple[str, str]] = []
+        self.fail: dict[str, list[int | Exception]] = {}
+        self.accepted: dict[str, str] = {}
+
+    def __call__(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        self.requests.append(request)
+        path = urlsplit(request.url).path.removeprefix(urlsplit(GATEWAY).path)
+        key = request.headers["Idempotency-Key"]
+        outcomes = self.fail.get(path)
+        if outcomes and key not in self.accepted:
+            outcome = outcomes.pop(0)
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome, {"Retry-After": "1"} if outcome == 429 else {}, ""
+        if key not in self.accepted:
+            self.accepted[key] = f"MOS-{len(self.accepted) + 1}"
+            self.created.append((path, key))
+        return 201, {"Content-Type": "application/json"}, json.dumps({"id": self.accepted[key]})
+
+    def paths(self) -> list[str]:
+        """The path of every request received, in order."""
+        return [urlsplit(r.url).path.removeprefix(urlsplit(GATEWAY).path) for r in self.requests]
+
+
+def multipart(request: requests.PreparedRequest) -> dict[str, tuple[str | None, bytes]]:
+    """The parts of a multipart/form-data request by name: (file name, content)."""
+    head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.body)
+    return {
+        part.get_param("name", header="content-disposition"): (part.get_filename(), part.get_payload(decode=True))
+        for part in message.iter_parts()
+    }
+
+
+@pytest.fixture
+def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGateway]:
+    """A fake gateway answering every POST under GATEWAY; the token is in the environment."""
+    monkeypatch.setenv("PERMANENCE_GATEWAY_TOKEN", "synthetic-token-0001")
+    fake = FakeGateway()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, re.compile(re.escape(GATEWAY) + "/.*"), callback=fake)
+        yield fake
+
+
+@pytest.fixture
+def read_multipart() -> Callable[[requests.PreparedRequest], dict[str, tuple[str | None, bytes]]]:
+    """Parse a multipart/form-data request into its parts."""
+    return multipart
