@@ -311,3 +311,30 @@ def test_the_ledger_records_when_and_what(new_inbox: Callable[[], Path], drops: 
         "pack/children.csv": "2025-03-31/pack/children.csv",
     }
     assert (data["children"], data["rejected"]) == (2, 0)
+
+
+def test_a_drop_the_readers_trip_over_is_set_aside_and_the_next_still_ingested(
+    new_inbox: Callable[[], Path], drops: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from permanence_raise import inbox as module
+
+    root = new_inbox()
+    drops.write_drop(root / "incoming" / "2025-02-28")
+    drops.write_drop(root / "incoming" / "2025-03-31", children=drops.children[:1], care=drops.care[:2])
+    load = module.load_ssda903
+    calls = iter([ValueError("Marisol Invented 14/05/2015"), None])
+
+    def tripping(source: str, options: dict) -> Any:
+        error = next(calls)
+        if error is not None:
+            raise error
+        return load(source, options)
+
+    monkeypatch.setattr(module, "load_ssda903", tripping)
+
+    run = ingest(root, SETTLED)
+
+    assert [r.outcome for r in run.drops] == [Outcome.QUARANTINED, Outcome.INGESTED]
+    text = _error_report(root, "2025-02-28")
+    assert "2025-02-28: could not be read (ValueError); please report this" in text
+    assert "Marisol" not in text and "14/05/2015" not in text

@@ -156,7 +156,7 @@ class _Sorter:
         """A file inside a folder drop: the root return, a year folder's return, or the pack."""
         steps = inner.split("/")
         suffix = path.suffix.lower()
-        if len(steps) == 2 and steps[0].lower() == PACK_FOLDER:
+        if (len(steps) == 2 and steps[0].lower() == PACK_FOLDER) or inner.lower() == PACK_JSON:
             self._pack(path, inner)
             return
         if len(steps) == 1:

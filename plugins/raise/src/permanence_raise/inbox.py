@@ -191,14 +191,21 @@ def _take(
         return _known(drop, digest, known, folders)
     current = ledger.current()
     archived_as = free_name(folders.archive, drop.name, digest, is_folder=drop.is_folder)
+    number = ledger.next_number()
     try:
         contents = classify(drop, config.ready_marker)
-        candidate = _candidate(drop, archived_as, contents, current, folders, ledger.next_number())
+        candidate = _candidate(drop, archived_as, contents, current, folders, number)
     except DropRefused as refused:
         return _quarantine(drop, digest, refused.problems, folders, now())
     except OSError as exc:
         return DropReport(name=drop.name, outcome=Outcome.BUSY, notices=(f"cannot be read yet: {exc.strerror}",))
-    number, manifest, result, own = candidate
+    except Exception as exc:
+        # A drop the readers trip over must not block every drop after it, run after run: it is set aside.
+        # Only the error's type is reported, as its message may quote the data.
+        log.error("raise ingest: %s could not be read: %s", drop.name, type(exc).__name__)
+        problem = Rejection(source=drop.name, reason=f"could not be read ({type(exc).__name__}); please report this")
+        return _quarantine(drop, digest, [problem], folders, now())
+    result, own = candidate.result, candidate.own
     report = None
     if result.rejected:
         report = folders.archive / f"{archived_as}{REJECTED_SUFFIX}"
@@ -207,12 +214,12 @@ def _take(
     summary = result.summary()
     ledger.record(
         Ingested(
-            number=number,
+            number=candidate.number,
             content_hash=digest,
             name=drop.name,
             archived_as=archived_as,
-            snapshot=_snapshot_name(number),
-            manifest=manifest,
+            snapshot=_snapshot_name(candidate.number),
+            manifest=candidate.manifest,
             read=summary["read"],
             rejected=summary["rejected"],
             children=summary["children"],
@@ -255,6 +262,16 @@ def _snapshot_name(number: int) -> str:
     return f"{number:06d}"
 
 
+@attrs.frozen
+class _Candidate:
+    """A snapshot built and loaded for a drop, not yet recorded: ``own`` names the drop's files by origin."""
+
+    number: int
+    manifest: dict[str, snapshot.Entry]
+    result: LoadResult
+    own: set[str]
+
+
 def _candidate(
     drop: Drop,
     archived_as: str,
@@ -262,7 +279,7 @@ def _candidate(
     current: Ingested | None,
     folders: InboxFolders,
     number: int,
-) -> tuple[int, dict[str, snapshot.Entry], LoadResult, set[str]]:
+) -> _Candidate:
     """Build and load the snapshot the drop would make; DropRefused when it cannot be read or loads no child."""
     previous = current.manifest if current is not None else {}
     problems = snapshot.conflicts(previous, contents, drop.name)
@@ -286,14 +303,13 @@ def _candidate(
     except InputError as exc:
         shutil.rmtree(folder)
         raise DropRefused([Rejection(source=drop.name, reason=f"the data cannot be read: {exc.reason}")]) from None
-    own = {target for target, entry in manifest.items() if entry.drop == archived_as}
     result = snapshot.name_by_origin(result, manifest)
-    own_origins = {manifest[target].origin for target in own}
-    problems = _fatal(result, own_origins, {manifest[p.target].origin: p for p in contents.parts})
+    own = {entry.origin for entry in manifest.values() if entry.drop == archived_as}
+    problems = _fatal(result, own, {manifest[p.target].origin: p for p in contents.parts})
     if problems:
         shutil.rmtree(folder)
         raise DropRefused(problems)
-    return number, manifest, result, own_origins
+    return _Candidate(number=number, manifest=manifest, result=result, own=own)
 
 
 def _fatal(result: LoadResult, own: set[str], parts: dict[str, Part]) -> list[Rejection]:
