@@ -9,6 +9,7 @@ from ledger_helpers import BACKENDS, D, database
 
 from permanence_core.adapters import DocumentUpload, Receipt, ReceiptStatus, WorkTrayAlert
 from permanence_core.rules import Alert, AlertStatus
+from permanence_core.tracker.entries import Produced
 from permanence_core.tracker.ledger import Ledger
 
 
@@ -116,8 +117,11 @@ def test_documents_produced_and_where_they_went(ledger_url):
     sent, kept = minutes("C1"), minutes("C2")
     now = dt.datetime(2025, 3, 14, 9, 0, tzinfo=dt.UTC)
     with Ledger(ledger_url) as ledger:
-        ledger.record_documents([(sent, "panel-2025-03-13", "/out/C1.docx"), (kept, "panel-2025-03-13", None)], now)
-        ledger.record_documents([(sent, "panel-2025-03-13", "/out/C1.docx")], now + dt.timedelta(days=1))
+        produced = Produced.from_upload(sent, meeting_id="panel-2025-03-13", path="/out/C1.docx")
+        ledger.record_documents([produced, Produced.from_upload(kept, meeting_id="panel-2025-03-13")], now)
+        ledger.record_documents([produced], now + dt.timedelta(days=1))
+        pack = Produced.panel_document("panel-pack", "pack.docx", b"pack", meeting_id="panel-2025-03-13")
+        ledger.record_documents([pack], now)
         [receipt] = ledger.publish([sent], gateway)
         assert receipt.status is ReceiptStatus.DELIVERED
         documents = {d.child_id: d for d in ledger.documents()}
@@ -126,3 +130,4 @@ def test_documents_produced_and_where_they_went(ledger_url):
     assert documents["C1"].produced_at == now
     assert (documents["C1"].path, documents["C1"].size) == ("/out/C1.docx", len(sent.content))
     assert documents["C2"].delivery_status is None
+    assert (documents[None].document_type, documents[None].size) == ("panel-pack", 4)

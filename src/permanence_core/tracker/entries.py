@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from permanence_core.adapters.items import DocumentUpload, content_key
 from permanence_core.model import Action
 from permanence_core.model._validators import to_tuple
 from permanence_core.tracker.schema import ActionStatus
@@ -139,7 +140,7 @@ class DocumentEntry(_Entry):
     """A document produced, where it was saved, and what became of its delivery (None when never sent)."""
 
     document_key: str
-    child_id: str
+    child_id: str | None
     document_type: str
     meeting_id: str | None
     filename: str
@@ -149,3 +150,44 @@ class DocumentEntry(_Entry):
     delivery_status: str | None
     location: str | None
     external_id: str | None
+
+
+@attrs.frozen(kw_only=True)
+class Produced:
+    """A document just produced, for the ledger: its key is the write-back idempotency key of its upload."""
+
+    document_key: str
+    child_id: str | None
+    document_type: str
+    filename: str
+    size: int
+    meeting_id: str | None = None
+    path: str | None = None
+
+    @classmethod
+    def from_upload(cls, upload: DocumentUpload, *, meeting_id: str | None = None, path: str | None = None) -> Produced:
+        """A child's document, keyed as its upload is, so its delivery can be found."""
+        return cls(
+            document_key=upload.idempotency_key,
+            child_id=upload.child_id,
+            document_type=upload.document_type,
+            filename=upload.filename,
+            size=len(upload.content),
+            meeting_id=meeting_id,
+            path=path,
+        )
+
+    @classmethod
+    def panel_document(
+        cls, document_type: str, filename: str, content: bytes, *, meeting_id: str, path: str | None = None
+    ) -> Produced:
+        """A document about a whole panel (the pack): no child, keyed by its content."""
+        return cls(
+            document_key=content_key("document", meeting_id, document_type, filename, content),
+            child_id=None,
+            document_type=document_type,
+            filename=filename,
+            size=len(content),
+            meeting_id=meeting_id,
+            path=path,
+        )

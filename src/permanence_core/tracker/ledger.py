@@ -24,7 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
 
-from permanence_core.adapters.items import DocumentUpload, Receipt, WriteBackItem
+from permanence_core.adapters.items import Receipt, WriteBackItem
 from permanence_core.adapters.state import DEFAULT_URL, StateStore, create_state_engine, deliveries
 from permanence_core.adapters.writeback import AlertRun, AlertToItem, Transport, WriteBack
 from permanence_core.errors import ConfigError
@@ -35,6 +35,7 @@ from permanence_core.tracker.entries import (
     DocumentEntry,
     MeetingEntry,
     PlanEntry,
+    Produced,
     SyncEntry,
 )
 from permanence_core.tracker.schema import ActionStatus
@@ -253,32 +254,12 @@ class Ledger:
                 )
         return run
 
-    def record_documents(
-        self,
-        uploads: Sequence[tuple[DocumentUpload, str | None, str | None]],
-        now: dt.datetime | None = None,
-    ) -> None:
-        """Record documents produced: each (upload, meeting id, path saved to); one row per document content."""
-        if not uploads:
-            return
-        produced_at = now or utc_now()
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert_ignoring_duplicates(conn, schema.documents),
-                [
-                    {
-                        "document_key": upload.idempotency_key,
-                        "child_id": upload.child_id,
-                        "document_type": upload.document_type,
-                        "meeting_id": meeting_id,
-                        "filename": upload.filename,
-                        "size": len(upload.content),
-                        "produced_at": produced_at,
-                        "path": path,
-                    }
-                    for upload, meeting_id, path in uploads
-                ],
-            )
+    def record_documents(self, documents: Iterable[Produced], now: dt.datetime | None = None) -> None:
+        """Record documents produced (one row per document content: producing it again keeps the first time)."""
+        rows = [{**attrs.asdict(document), "produced_at": now or utc_now()} for document in documents]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(insert_ignoring_duplicates(conn, schema.documents), rows)
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -359,7 +340,11 @@ class Ledger:
         by_meeting: dict[str, list[Any]] = defaultdict(list)
         for row in rows:
             by_meeting[row.meeting_id].append(row)
-        copies = {(row.carried_from_meeting, row.carried_from_action): row for row in rows if row.carried_from_meeting}
+        copies = {
+            (row.carried_from_meeting, row.carried_from_action, row.child_id): row
+            for row in rows
+            if row.carried_from_meeting
+        }
         latest: dict[str, tuple[dt.date, str]] = {}
         for row in rows:
             if row.date > on:
@@ -373,8 +358,8 @@ class Ledger:
             for row in by_meeting[meeting_id]:
                 if row.child_id not in (None, child):
                     continue
-                while row.status == ActionStatus.CARRIED and (row.meeting_id, row.action_id) in copies:
-                    row = copies[(row.meeting_id, row.action_id)]
+                while row.status == ActionStatus.CARRIED and (row.meeting_id, row.action_id, child) in copies:
+                    row = copies[(row.meeting_id, row.action_id, child)]
                 if row.status == ActionStatus.OPEN:
                     found.append(row)
             result[child] = [_action(row) for row in sorted(found, key=lambda r: (r.date, r.position))]

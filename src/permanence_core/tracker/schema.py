@@ -152,8 +152,11 @@ actions = sa.Table(
     sa.Column("last_sync_id", sa.Integer, sa.ForeignKey("tracker_syncs.sync_id")),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
-    # One copy per carried action: a second carry-forward (or two at once) finds the copy there and adds none.
-    sa.UniqueConstraint("carried_from_meeting", "carried_from_action", name="uq_tracker_actions_carried_from"),
+    # One copy per carried action and child (a sibling group's shared action is carried for each child), so a
+    # second carry-forward finds the copy there and adds none.
+    sa.UniqueConstraint(
+        "carried_from_meeting", "carried_from_action", "child_id", name="uq_tracker_actions_carried_from"
+    ),
 )
 
 alert_history = sa.Table(
@@ -173,7 +176,8 @@ documents = sa.Table(
     "tracker_documents",
     metadata,
     sa.Column("document_key", sa.String(64), primary_key=True),
-    sa.Column("child_id", sa.String(64), nullable=False, index=True),
+    # None for a document about the whole panel (the pack).
+    sa.Column("child_id", sa.String(64), index=True),
     sa.Column("document_type", sa.String(64), nullable=False),
     sa.Column("meeting_id", sa.String(200)),
     sa.Column("filename", sa.String(200), nullable=False),

@@ -345,6 +345,9 @@ def _actions(
                 "depends_on": ",".join(action.depends_on),
             }
             before = existing.get((meeting_id, action.action_id))
+            if before is not None and before.completed_on is not None and action.completed_on is None:
+                # Done stays done: a completion recorded at the panel is not undone by a system that lacks it.
+                row["completed_on"] = before.completed_on
             if before is None:
                 status = ActionStatus.DONE if action.completed_on else ActionStatus.OPEN
                 inserts.append(
@@ -363,7 +366,7 @@ def _actions(
                 )
             elif any(getattr(before, key) != row[key] for key in _ACTION_FIELDS):
                 # Completed in the case system is done; an open action the panel carried forward stays carried.
-                status = ActionStatus.DONE if action.completed_on else _reopened(before.status)
+                status = ActionStatus.DONE if row["completed_on"] else _reopened(before.status)
                 updates.append(
                     {
                         **row,

@@ -121,7 +121,9 @@ def upgrade() -> None:
         sa.Column("last_sync_id", sa.Integer, sa.ForeignKey(_SYNC)),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
-        sa.UniqueConstraint("carried_from_meeting", "carried_from_action", name="uq_tracker_actions_carried_from"),
+        sa.UniqueConstraint(
+            "carried_from_meeting", "carried_from_action", "child_id", name="uq_tracker_actions_carried_from"
+        ),
     )
     op.create_index("ix_tracker_actions_child_id", "tracker_actions", ["child_id"])
     op.create_table(
@@ -138,7 +140,7 @@ def upgrade() -> None:
     op.create_table(
         "tracker_documents",
         sa.Column("document_key", sa.String(64), primary_key=True),
-        sa.Column("child_id", sa.String(64), nullable=False),
+        sa.Column("child_id", sa.String(64)),
         sa.Column("document_type", sa.String(64), nullable=False),
         sa.Column("meeting_id", sa.String(200)),
         sa.Column("filename", sa.String(200), nullable=False),
