@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -15,7 +15,7 @@ from permanence_core.rules import ObligationState
 from permanence_core.tracker.report import TrackerRow
 
 
-def _at_least(minimum: int):
+def _at_least(minimum: int) -> Callable[[object, attrs.Attribute, int], None]:
     def check(_instance: object, attribute: attrs.Attribute, value: int) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise ModelValueError(attribute.name, value, f"must be a whole number, at least {minimum}")
@@ -69,10 +69,6 @@ class DriftFlag:
     child_id: str
     signal: Signal
     detail: str
-
-    def to_dict(self) -> dict[str, str]:
-        """The JSON form."""
-        return {"child_id": self.child_id, "signal": self.signal.value, "detail": self.detail}
 
 
 @attrs.frozen(kw_only=True)
