@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
-
-import attrs
 
 from permanence_core import codes
 from permanence_core.adapters.base import Rejection
@@ -34,12 +33,15 @@ _MARKS = {
 }
 
 
-@attrs.frozen
-class _Answer:
-    order: int
-    code: str
-    mark: str
-    answered: dt.date | None
+class _Form:
+    """One form's permanence answers as read: its latest answer date, its ticked plans, the questions seen."""
+
+    __slots__ = ("answered", "questions", "ticked")
+
+    def __init__(self) -> None:
+        self.answered: dt.date | None = None
+        self.ticked: list[tuple[int, str, str]] = []
+        self.questions: dict[str, dict[str, Any]] = {}
 
 
 def read_plans(
@@ -50,29 +52,35 @@ def read_plans(
     config: LiquidlogicConfig,
     rejected: list[Rejection],
 ) -> dict[str, list[PermanencePlan]]:
-    """Each child's plans (by DIM_PERSON_ID), one per form that ticks a plan."""
+    """Each child's plans (by DIM_PERSON_ID), one per form that ticks a plan, in date order."""
     forms = _answers(answers_in, people, config, rejected)
     agreed = _agreed_care_plans(care_plans_in, people, config, rejected)
-    found: dict[str, list[PermanencePlan]] = defaultdict(list)
-    for (person_id, form_id), answers in forms.items():
-        plan = _plan(form_id, answers, outcome_forms.get(form_id))
-        if plan is not None:
-            found[person_id].append(plan)
-    for person_id, plans in found.items():
-        plans.sort(key=lambda plan: (plan.decided_on or dt.date.min, plan.plan_id or ""))
-        found[person_id] = _with_agreement(plans, agreed.get(person_id, []))
+    found: dict[str, list[PermanencePlan]] = {}
+    for person_id, by_form in forms.items():
+        ticked = sorted(
+            ((form.answered or dt.date.min, form_id, form) for form_id, form in by_form.items() if form.ticked),
+            key=lambda entry: entry[:2],
+        )
+        plans = []
+        for index, (_day, form_id, form) in enumerate(ticked):
+            following = ticked[index + 1][2].answered if index + 1 < len(ticked) else None
+            agreed_on = _agreed_between(agreed.get(person_id, ()), form.answered, following)
+            plans.append(_plan(form_id, form, outcome_forms.get(form_id), agreed_on))
+        if plans:
+            found[person_id] = plans
     return found
 
 
 def _answers(
     rows_in: list[dict[str, Any]], people: People, config: LiquidlogicConfig, rejected: list[Rejection]
-) -> dict[tuple[str, str], list[_Answer]]:
+) -> dict[str, dict[str, _Form]]:
     rows = table_rows(ANSWERS, rows_in, rejected)
     # SQL Server compares codes case-insensitively and pads CHAR columns; the lookup here must agree.
     order = {code.strip().upper(): index for index, code in enumerate(config.answer_map)}
     annex = {code.strip().upper(): plan for code, plan in config.answer_map.items()}
-    forms: dict[tuple[str, str], list[_Answer]] = defaultdict(list)
-    first: dict[tuple[str, str, str], str] = {}
+    forms: dict[str, dict[str, _Form]] = defaultdict(dict)
+    # A form's answers share their timestamp: parse each distinct value once (a warehouse has millions).
+    parsed: dict[Any, dt.date | None] = {}
     for position, row in rows.unique():
         person_id = people.known(rows, position, row)
         if person_id is None:
@@ -81,20 +89,28 @@ def _answers(
         if form_id is None:
             rows.reject(position, row, "is empty: the answer belongs to no form", field="FACT_FORM_ID")
             continue
-        ok, answered = rows.date(position, row, "ANSWERED_DTTM")
-        if not ok:
-            continue
+        value = row["ANSWERED_DTTM"]
+        if value in parsed:
+            answered = parsed[value]
+        else:
+            ok, answered = rows.date(position, row, "ANSWERED_DTTM")
+            if not ok:
+                continue
+            parsed[value] = answered
         question = (to_text(row["ANSWER_NO"]) or "").upper()
         if question not in order:
             rows.reject(position, row, "is not in answer_map", field="ANSWER_NO", value=row["ANSWER_NO"])
             continue
-        answer_id = to_key(row["FACT_FORM_ANSWER_ID"]) or ""
-        earlier = first.setdefault((person_id, form_id, question), answer_id)
-        if earlier != answer_id:
+        form = forms[person_id].get(form_id)
+        if form is None:
+            form = forms[person_id][form_id] = _Form()
+        earlier = form.questions.setdefault(question, row)
+        if earlier is not row:
+            first = to_key(earlier["FACT_FORM_ANSWER_ID"])
             rows.reject(
                 position,
                 row,
-                f"answers the same question on the same form as FACT_FORM_ANSWER_ID={earlier}; the first was kept",
+                f"answers the same question on the same form as FACT_FORM_ANSWER_ID={first}; the first was kept",
                 field="ANSWER_NO",
                 value=question,
             )
@@ -103,7 +119,10 @@ def _answers(
         if mark is False:
             continue
         # A "no" still dates the form: a plan ticked elsewhere on it was decided when the form was answered.
-        forms[(person_id, form_id)].append(_Answer(order[question], annex[question], mark or "", answered))
+        if answered is not None and (form.answered is None or answered > form.answered):
+            form.answered = answered
+        if mark:
+            form.ticked.append((order[question], annex[question], mark))
     return forms
 
 
@@ -124,20 +143,25 @@ def _mark(rows: TableRows, position: int, row: dict[str, Any]) -> str | bool | N
     return False
 
 
-def _plan(form_id: str, answers: list[_Answer], ratified: dt.date | None) -> PermanencePlan | None:
-    ticked = sorted((a for a in answers if a.mark), key=lambda a: a.order)
-    if not ticked:
-        return None
-    primary = next(a for mark in (PRIMARY, TICKED, CONTINGENCY) for a in ticked if a.mark == mark)
-    ordered = [primary, *(a for a in ticked if a is not primary)]
-    routes = [codes.ANNEX_A_PLAN.attribute(a.code, "route") or "other" for a in ordered]
-    dates = [a.answered for a in answers if a.answered]
+def _plan(form_id: str, form: _Form, ratified: dt.date | None, agreed: dt.date | None) -> PermanencePlan:
+    ticked = sorted(form.ticked)
+    primary = next(entry for mark in (PRIMARY, TICKED, CONTINGENCY) for entry in ticked if entry[2] == mark)
+    ordered = [primary, *(entry for entry in ticked if entry is not primary)]
+    routes = [codes.ANNEX_A_PLAN.attribute(code, "route") or "other" for _order, code, _mark in ordered]
+    history = []
+    # A plan ratified by then is past agreement: an agreed entry would only hide the ratification.
+    if agreed is not None and (ratified is None or agreed < ratified):
+        history.append(StatusChange(status=PlanStatus.AGREED, date=agreed))
+        if ratified is not None:
+            # The history decides the plan's status, so the ratification must be in it too.
+            history.append(StatusChange(status=PlanStatus.RATIFIED, date=ratified))
     return PermanencePlan(
         primary=routes[0],
         contingencies=tuple(dict.fromkeys(route for route in routes[1:] if route != routes[0])),
-        decided_on=max(dates) if dates else None,
+        decided_on=form.answered,
         ratified_at_review=ratified,
-        annex_a_codes=tuple(dict.fromkeys(a.code for a in ordered)),
+        annex_a_codes=tuple(dict.fromkeys(code for _order, code, _mark in ordered)),
+        history=history,
         plan_id=form_id,
     )
 
@@ -162,24 +186,11 @@ def _agreed_care_plans(
     return {person_id: sorted(starts) for person_id, starts in found.items()}
 
 
-def _with_agreement(plans: list[PermanencePlan], agreed: list[dt.date]) -> list[PermanencePlan]:
-    """Each plan marked agreed on the first agreed care plan that starts between it and the next plan."""
-    result = []
-    for index, plan in enumerate(plans):
-        following = plans[index + 1].decided_on if index + 1 < len(plans) else None
-        start = plan.decided_on
-        day = next(
-            (d for d in agreed if start is not None and d >= start and (following is None or d < following)),
-            None,
-        )
-        ratified = plan.ratified_at_review
-        # A plan ratified by then is past agreement: an agreed entry would only hide the ratification.
-        if day is None or (ratified is not None and day >= ratified):
-            result.append(plan)
-            continue
-        history = [StatusChange(status=PlanStatus.AGREED, date=day)]
-        if ratified is not None:
-            # The history decides the plan's status, so the ratification must be in it too.
-            history.append(StatusChange(status=PlanStatus.RATIFIED, date=ratified))
-        result.append(attrs.evolve(plan, history=history))
-    return result
+def _agreed_between(agreed: Sequence[dt.date], start: dt.date | None, following: dt.date | None) -> dt.date | None:
+    """The first agreed care plan's start from ``start`` and before the next plan's date, if any."""
+    if start is None:
+        return None
+    for day in agreed:
+        if day >= start and (following is None or day < following):
+            return day
+    return None
