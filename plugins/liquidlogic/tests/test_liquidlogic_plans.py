@@ -40,6 +40,13 @@ def test_a_plan_on_a_review_outcome_form_is_ratified_at_that_review(warehouse: W
     assert record.current_plan.status is PlanStatus.RATIFIED
 
 
+def test_a_repeated_review_subject_row_does_not_hide_the_outcome_form(warehouse: Warehouse, rows) -> None:
+    record, result = _record(warehouse(subjects=[(92, 201, None), *rows["subjects"]]))
+
+    assert record.plans[1].ratified_at_review == dt.date(2022, 12, 20)
+    assert not result.rejected
+
+
 def test_the_first_agreed_care_plan_after_a_form_marks_it_agreed(warehouse: Warehouse) -> None:
     care_plans = [(61, 201, "2022-11-20", None, "D"), (62, 201, "2022-11-25", None, "A")]
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from permanence_core.adapters.base import Rejection
-from permanence_core.adapters.database import TableRows
+from permanence_core.adapters.database import TableRows, to_key
 from permanence_core.model import Facet
 from permanence_liquidlogic.config import LiquidlogicConfig
 
@@ -244,12 +244,13 @@ def _review_meetings(connection: Connection, db: _Schema) -> dict[str, dict[str,
             )
         )
         .where(reviews.c.FACT_MEETING_ID.is_not(None))
-        .order_by(reviews.c.FACT_CLA_REVIEW_ID, subjects.c.FACT_OUTCM_FORM_ID)
+        # Descending puts a NULL outcome form last, in SQL Server and SQLite alike.
+        .order_by(reviews.c.FACT_CLA_REVIEW_ID, subjects.c.FACT_OUTCM_FORM_ID.desc())
     )
     found: dict[str, dict[str, Any]] = {}
     for row in _rows(connection, query):
-        # A subject listed twice for one meeting would repeat the review; its first row is the review's.
-        found.setdefault(str(row["FACT_CLA_REVIEW_ID"]), row)
+        # A subject listed twice for one meeting repeats the review: the row with an outcome form is the review's.
+        found.setdefault(to_key(row["FACT_CLA_REVIEW_ID"]) or "", row)
     return found
 
 
