@@ -64,7 +64,9 @@ class Ledger:
     def __init__(self, path: Path, *, create: bool = True) -> None:
         if not create and not path.is_file():
             raise nothing_ingested(path.parent)
-        self.engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": _BUSY_SECONDS})
+        # URL.create, not a formatted string: a folder name may hold characters a URL gives meaning to.
+        url = sa.engine.URL.create("sqlite", database=str(path))
+        self.engine = sa.create_engine(url, connect_args={"timeout": _BUSY_SECONDS})
         if create:
             metadata.create_all(self.engine)
 
