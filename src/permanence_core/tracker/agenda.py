@@ -236,10 +236,13 @@ def save_agenda(ledger: Ledger, agenda: Agenda) -> bool:
 
     A held panel's agenda is its record, so it is not rewritten.
     """
-    if agenda.panel.status is not MeetingStatus.SCHEDULED:
-        return False
-    links = schema.meeting_children
+    links, meetings = schema.meeting_children, schema.meetings
     with ledger.transaction() as conn:
+        status = conn.execute(
+            sa.select(meetings.c.status).where(meetings.c.meeting_id == agenda.panel.panel_id)
+        ).scalar()
+        if status != MeetingStatus.SCHEDULED:
+            return False
         recorded = {
             row.child_id
             for row in conn.execute(

@@ -104,6 +104,7 @@ class ActionEntry(_Entry):
     carried_from: tuple[str, str] | None
     times_carried: int
     origin: str
+    meeting_date: dt.date
 
     def is_overdue_on(self, day: dt.date) -> bool:
         """Open and past its due date on ``day``."""

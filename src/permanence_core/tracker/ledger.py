@@ -305,7 +305,7 @@ class Ledger:
         """Actions in meeting date order, of one meeting or about one child (a group meeting's shared ones too)."""
         table = schema.actions
         query = (
-            sa.select(table)
+            sa.select(table, schema.meetings.c.date.label("meeting_date"))
             .join(schema.meetings, schema.meetings.c.meeting_id == table.c.meeting_id)
             .order_by(schema.meetings.c.date, table.c.meeting_id, table.c.position)
         )
@@ -332,7 +332,9 @@ class Ledger:
         table, meetings, links = schema.actions, schema.meetings, schema.meeting_children
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(table, meetings.c.date).join(meetings, meetings.c.meeting_id == table.c.meeting_id)
+                sa.select(table, meetings.c.date.label("meeting_date")).join(
+                    meetings, meetings.c.meeting_id == table.c.meeting_id
+                )
             ).all()
             members: dict[str, list[str]] = defaultdict(list)
             for link in conn.execute(sa.select(links.c.meeting_id, links.c.child_id)):
@@ -347,11 +349,12 @@ class Ledger:
         }
         latest: dict[str, tuple[dt.date, str]] = {}
         for row in rows:
-            if row.date > on:
+            if row.meeting_date > on:
                 continue
             for child in [row.child_id] if row.child_id else members.get(row.meeting_id, ()):
-                if (wanted is None or child in wanted) and (row.date, row.meeting_id) > latest.get(child, _NEVER):
-                    latest[child] = (row.date, row.meeting_id)
+                mark = (row.meeting_date, row.meeting_id)
+                if (wanted is None or child in wanted) and mark > latest.get(child, _NEVER):
+                    latest[child] = mark
         result: dict[str, list[ActionEntry]] = {}
         for child, (_date, meeting_id) in sorted(latest.items()):
             found = []
@@ -362,7 +365,7 @@ class Ledger:
                     row = copies[(row.meeting_id, row.action_id, child)]
                 if row.status == ActionStatus.OPEN:
                     found.append(row)
-            result[child] = [_action(row) for row in sorted(found, key=lambda r: (r.date, r.position))]
+            result[child] = [_action(row) for row in sorted(found, key=lambda r: (r.meeting_date, r.position))]
         return result
 
     def alert_history(self, child_id: str | None = None) -> list[AlertEntry]:
@@ -452,6 +455,7 @@ def _action(row: Any) -> ActionEntry:
         carried_from=carried,
         times_carried=row.times_carried,
         origin=row.origin,
+        meeting_date=row.meeting_date,
     )
 
 

@@ -21,7 +21,7 @@ from permanence_core.model import Action, Attendee, CaseRecord, Meeting, Meeting
 from permanence_core.model._validators import to_tuple
 from permanence_core.tracker import schema
 from permanence_core.tracker.entries import ActionEntry, MeetingEntry
-from permanence_core.tracker.ledger import Ledger, insert_ignoring_duplicates, utc_now
+from permanence_core.tracker.ledger import Ledger, utc_now
 from permanence_core.tracker.schema import ActionStatus, MeetingStatus, Origin
 
 KIND = MeetingKind.TRACKING_PANEL
@@ -173,9 +173,14 @@ def schedule(
         referral_deadline=calendar.subtract_working_days(day, REFERRAL_WORKING_DAYS),
         minutes_due=calendar.add_working_days(day, MINUTES_WORKING_DAYS),
     )
+    meetings = schema.meetings
     with ledger.transaction() as conn:
-        result = conn.execute(
-            insert_ignoring_duplicates(conn, schema.meetings).values(
+        # Under the writer lock, so two runs scheduling the same day cannot both find it free.
+        taken = conn.execute(sa.select(meetings.c.meeting_id).where(meetings.c.meeting_id == panel.panel_id)).first()
+        if taken is not None:
+            raise PanelError(Location(source="ledger", element=panel.panel_id), "a panel is already scheduled that day")
+        conn.execute(
+            meetings.insert().values(
                 meeting_id=panel.panel_id,
                 kind=KIND.value,
                 date=day,
@@ -188,8 +193,6 @@ def schedule(
                 updated_at=at,
             )
         )
-    if result.rowcount != 1:
-        raise PanelError(Location(source="ledger", element=panel.panel_id), "a panel is already scheduled that day")
     return panel
 
 
@@ -364,14 +367,13 @@ def record_outcome(ledger: Ledger, panel: Panel, outcome: Outcome, *, now: dt.da
         raise PanelError(Location(source="ledger", element=panel.panel_id), "the panel was cancelled")
     table, links = schema.actions, schema.meeting_children
     with ledger.transaction() as conn:
-        open_now = _open_for_recording(ledger, panel, child)
-        known_ids = {entry.action_id: entry for entry in open_now}
+        known_ids = {entry.action_id: entry for entry in reviewed_actions(ledger, panel, child)}
         for action_id in (*outcome.completed, *outcome.retimed):
             if action_id not in known_ids:
                 listed = ", ".join(sorted(known_ids)) or "none"
                 raise PanelError(
                     Location(source="ledger", element=panel.panel_id, field=action_id),
-                    f"is not an open action of child {child} (open: {listed})",
+                    f"is not an action of child {child} reviewed at this panel (reviewed: {listed})",
                 )
         mine = conn.execute(
             sa.select(table).where(table.c.meeting_id == panel.panel_id, table.c.child_id == child)
@@ -446,12 +448,23 @@ def record_outcome(ledger: Ledger, panel: Panel, outcome: Outcome, *, now: dt.da
     return Recorded(panel_id=panel.panel_id, child_id=child, added=tuple(added), completed=tuple(outcome.completed))
 
 
-def _open_for_recording(ledger: Ledger, panel: Panel, child: str) -> list[ActionEntry]:
-    """The child's actions a panel may mark done or re-time: open on the panel day, and those set at this panel."""
-    open_now = ledger.open_actions(panel.date, [child]).get(child, [])
-    here = [a for a in ledger.actions(meeting_id=panel.panel_id) if a.child_id == child]
-    seen = {(a.meeting_id, a.action_id) for a in open_now}
-    return open_now + [a for a in here if (a.meeting_id, a.action_id) not in seen]
+def reviewed_actions(ledger: Ledger, panel: Panel, child: str) -> list[ActionEntry]:
+    """The child's actions the panel reviews: those of its latest meeting before the panel that set any (an
+    action carried forward is shown by its copy), then those set at or carried to this panel."""
+    mine = ledger.actions(child_id=child)
+    here = [a for a in mine if a.meeting_id == panel.panel_id]
+    before = [a for a in mine if a.meeting_date < panel.date]
+    if not before:
+        return here
+    last = max((a.meeting_date, a.meeting_id) for a in before)
+    earlier = [a for a in before if (a.meeting_date, a.meeting_id) == last and a.status != ActionStatus.CARRIED]
+    return earlier + here
+
+
+def _without_missing_dependencies(actions: Sequence[Action]) -> tuple[Action, ...]:
+    """The actions with dependencies only on each other: one on a task not listed (done long ago) is met."""
+    listed = {a.action_id for a in actions}
+    return tuple(attrs.evolve(a, depends_on=[d for d in a.depends_on if d in listed]) for a in actions)
 
 
 def _new_ids(
@@ -528,7 +541,7 @@ def outcome_from_form(form: CompletedRecord | CompletedProForma, ledger: Ledger,
     if meeting.date != panel.date and meeting.meeting_id != panel.panel_id:
         raise PanelError(where, f"is dated {meeting.date.isoformat()}, but {panel.panel_id} is on {panel.date}")
     child = meeting.children[0]
-    known = {a.action_id: a for a in _open_for_recording(ledger, panel, child)}
+    known = {a.action_id: a for a in reviewed_actions(ledger, panel, child)}
     completed, retimed, new = {}, {}, []
     for action in meeting.actions:
         before = known.get(action.action_id)
@@ -601,6 +614,7 @@ def carry_forward(
             fresh: list[tuple[ActionEntry, str]] = []
             for entry in entries:
                 if entry.meeting_id == target.panel_id:
+                    already += 1
                     continue
                 copy = conn.execute(
                     sa.select(table.c.action_id).where(
@@ -685,17 +699,17 @@ def minutes(
     left out (its record would have no name or plan); the caller reports it.
     """
     wanted = set(children) if children is not None else None
-    on_panel = [c for c in panel_children(ledger, panel) if wanted is None or c.child_id in wanted]
+    everyone = panel_children(ledger, panel)
+    on_panel = [c for c in everyone if wanted is None or c.child_id in wanted]
     present, apologies = attendees(ledger, panel)
-    open_actions = ledger.open_actions(panel.date, [c.child_id for c in on_panel])
-    everything = ledger.actions(meeting_id=panel.panel_id)
     groups: dict[str, list[str]] = {}
-    for child in on_panel:
+    for child in everyone:
         groups.setdefault(child.group or child.child_id, []).append(child.child_id)
     result = []
     for child in on_panel:
         if child.child_id not in records:
             continue
+        reviewed = reviewed_actions(ledger, panel, child.child_id)
         if not child.recorded:
             layout = meeting_record(
                 KIND,
@@ -703,7 +717,9 @@ def minutes(
                 records,
                 date=panel.date,
                 generated_on=generated_on,
-                carried_actions=tuple(a.to_action() for a in open_actions.get(child.child_id, [])),
+                carried_actions=_without_missing_dependencies(
+                    [a.to_action() for a in reviewed if a.status == ActionStatus.OPEN]
+                ),
             )
             result.append(Minutes(child_id=child.child_id, layout=layout, final=False))
             continue
@@ -718,7 +734,7 @@ def minutes(
             apologies=apologies,
             summary=child.summary,
             agreed_plan=child.agreed_plan,
-            actions=[a.to_action() for a in everything if a.child_id == child.child_id],
+            actions=_without_missing_dependencies([a.to_action() for a in reviewed]),
         )
         layout = meeting_record(KIND, child.child_id, records, meeting=meeting, generated_on=generated_on)
         result.append(Minutes(child_id=child.child_id, layout=layout, final=True))
@@ -762,6 +778,7 @@ __all__ = [
     "panel_id_for",
     "panels",
     "record_outcome",
+    "reviewed_actions",
     "schedule",
     "with_panels",
 ]
