@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from pathlib import Path
 
 import attrs
+import ijson
 
 from permanence_core import serialization
 from permanence_core.adapters.base import Rejection
@@ -26,19 +26,38 @@ class JsonPack:
     count: TableCount = attrs.field(factory=lambda: TableCount(table=PACK_JSON))
 
 
+def _check_header(path: Path) -> None:
+    """Check ``schema_version`` and that ``records`` is a list, from parser events only (nothing is built)."""
+    version: object = None
+    records_kind: str | None = None
+    with path.open("rb") as handle:
+        for prefix, event, value in ijson.parse(handle):
+            if prefix == "schema_version" and event in ("string", "number"):
+                version = value
+            elif prefix == "records" and records_kind is None:
+                records_kind = event  # the first event of the value: start_array for a list
+            if version is not None and records_kind is not None:
+                break
+    serialization.check_version({"schema_version": version} if version is not None else {})
+    if records_kind != "start_array":
+        raise ValueError("'records' is not a list")
+
+
+def _records(path: Path) -> list[object]:
+    """Every record of the document, streamed: a national pack is far larger than its parsed dict would fit."""
+    with path.open("rb") as handle:
+        return list(ijson.items(handle, "records.item", use_float=True))
+
+
 def read_json(path: Path, children: Collection[str]) -> JsonPack:
     """Read the interchange document at ``path``; a record whose child is not in the return is rejected."""
     source = f"pack/{path.name}"
     try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-        serialization.check_version(document)
-        items = document["records"]
-        if not isinstance(items, list):
-            raise ValueError("'records' is not a list")
-    except (ValueError, KeyError, TypeError, serialization.InterchangeError) as exc:
-        line = getattr(exc, "lineno", None)
+        _check_header(path)
+        items = _records(path)
+    except (ijson.JSONError, ValueError, serialization.InterchangeError) as exc:
         reason = f"is not a readable interchange document ({exc}); none of its records loaded"
-        whole = rejection(source=source, row=line, child_id=None, column=None, value=None, reason=reason)
+        whole = rejection(source=source, row=None, child_id=None, column=None, value=None, reason=reason)
         return JsonPack(rejected=(whole,), count=TableCount(table=PACK_JSON, read=1, rejected=1))
     records: dict[str, CaseRecord] = {}
     rejected: list[Rejection] = []
