@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 import requests
 from permanence_mosaic.plugin import payload_builder
 
@@ -49,8 +50,9 @@ def test_documents_and_notes_reach_their_paths_with_mosaics_fields(config: Path,
     assert posted.headers["Idempotency-Key"] == note("101").idempotency_key
 
 
-def test_a_timeout_is_retried_with_the_same_key(config: Path, gateway) -> None:
-    gateway.fail["/people/101/case-notes"] = [requests.exceptions.ConnectTimeout("synthetic timeout")]
+@pytest.mark.parametrize("timeout", [requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout])
+def test_a_timeout_is_retried_with_the_same_key(config: Path, gateway, timeout: type[Exception]) -> None:
+    gateway.fail["/people/101/case-notes"] = [timeout("synthetic timeout")]
 
     with api.writer("mosaic", {"config": str(config)}) as writer:
         [receipt] = writer.deliver([note("101")])

@@ -56,6 +56,12 @@ def test_other_types_take_the_default_category_and_an_items_own_category_wins() 
     assert (own["category"], own["sub_category"]) == ("Court", "Tracking meeting pro-forma")
 
 
+def test_a_document_without_a_title_is_named_after_its_file() -> None:
+    metadata = json.loads(mosaic_payload(document(title="  "), documents=SETTINGS).fields["metadata"])
+
+    assert metadata["display_name"] == "101-pro-forma"
+
+
 def test_long_names_are_cut_to_80_characters() -> None:
     title = "Permanence Tracker Meeting pro-forma for the sibling group, with the chair's directions " * 2
     name = "x" * 120 + ".docx"

@@ -143,6 +143,15 @@ def test_messy_answers_are_reported(warehouse: Warehouse, load, rows) -> None:
     assert [p.primary for p in _by_id(result)["101"].plans] == ["adoption"]
 
 
+def test_answers_about_the_parent_are_counted_not_read(warehouse: Warehouse, load, rows) -> None:
+    answers = [*rows["answers"], (412, 3003, 1, "lac.perm.plan", "Adoption", None, 900, 60, 1)]
+
+    result = load(warehouse(answers=answers))
+
+    assert not result.rejected
+    assert "1 answers in dm_cached_form_answers are about no looked-after child of their step" in result.notices
+
+
 def test_a_plan_on_a_step_not_held_yet_is_counted_not_read(warehouse: Warehouse, load, rows) -> None:
     answers = [*rows["answers"], (411, 3005, 1, "lac.perm.plan", "Long term foster care", None, -1, 60, 1)]
 

@@ -30,15 +30,6 @@ class CareHistory:
     legal_statuses: dict[str, list[LegalStatusSpell]]
     not_in_care: int
 
-    @property
-    def children(self) -> list[str]:
-        """The looked-after children's ids, in dm_persons key order."""
-        return list(self.periods)
-
-    def latest_period(self, child_id: str) -> PeriodOfCare:
-        """The child's latest period (short breaks included: the warehouse decides what a period is)."""
-        return max(self.periods[child_id], key=lambda period: period.start)
-
 
 def read_care(tables: dict[str, list[dict[str, Any]]], people: People, rejected: list[Rejection]) -> CareHistory:
     """Children with their care history; people with care records but no usable period are reported."""

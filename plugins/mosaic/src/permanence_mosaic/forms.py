@@ -111,7 +111,9 @@ def read_answers(
     by_child: dict[str, dict[str, dict[str, list[Answer]]]] = defaultdict(lambda: defaultdict(dict))
     for (child, step_id, name), (_order, answers) in latest.items():
         by_child[child][step_id][name] = answers
-    notices = [f"{about_others} answers in {ANSWERS} are about no looked-after child"] if about_others else []
+    notices = (
+        [f"{about_others} answers in {ANSWERS} are about no looked-after child of their step"] if about_others else []
+    )
     return FormAnswers(rows=rows, by_child=by_child), notices
 
 

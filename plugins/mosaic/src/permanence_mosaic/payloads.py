@@ -108,7 +108,7 @@ def _document(item: DocumentUpload, documents: DocumentSettings) -> Payload:
         "person_id": item.child_id,
         "category": item.category or filed.category,
         "sub_category": filed.sub_category,
-        "display_name": display_name(item.title or PurePath(name).stem),
+        "display_name": display_name(item.title or "") or display_name(PurePath(name).stem),
         "file_name": name,
         "document_type": item.document_type,
     }

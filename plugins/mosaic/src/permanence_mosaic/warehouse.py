@@ -73,7 +73,7 @@ TABLES = {
         ),
         Table(
             STEPS,
-            "workflow_step_id workflow_step_type_id subgroup_id step_status incoming_on started_on completed_on",
+            "workflow_step_id workflow_step_type_id subgroup_id step_status started_on",
             "workflow_step_id",
             person=None,
         ),

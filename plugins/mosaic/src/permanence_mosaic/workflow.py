@@ -34,7 +34,6 @@ class Step:
     status: str | None
     subgroup_id: str
     started_on: dt.date | None
-    completed_on: dt.date | None
 
     @property
     def cancelled(self) -> bool:
@@ -73,8 +72,7 @@ def read_steps(
             rows.reject(position, row, "is empty: the step is about nobody", field="subgroup_id")
             continue
         started_ok, started = rows.date(position, row, "started_on")
-        completed_ok, completed = rows.date(position, row, "completed_on")
-        if not (started_ok and completed_ok):
+        if not started_ok:
             continue
         status = to_text(row["step_status"])
         step_id = to_key(row["workflow_step_id"])
@@ -84,7 +82,6 @@ def read_steps(
             status=status.upper() if status else None,
             subgroup_id=subgroup,
             started_on=started,
-            completed_on=completed,
         )
     subjects: dict[str, list[str]] = defaultdict(list)
     for _position, row in table_rows(SUBJECTS, tables[SUBJECTS], rejected).unique():
