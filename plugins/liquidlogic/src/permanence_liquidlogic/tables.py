@@ -9,7 +9,7 @@ filtered in the database by the council's configured codes rather than fetched w
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import attrs
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from permanence_core.adapters.base import Rejection
-from permanence_core.adapters.database import TableRows, to_key
+from permanence_core.adapters.database import TableRows, fetch, to_key
 from permanence_core.model import Facet
 from permanence_liquidlogic.config import LiquidlogicConfig
 
@@ -117,7 +117,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     MEETINGS: ("FACT_MEETING_ID", PERSON_ID),
     REVIEWS: ("FACT_CLA_REVIEW_ID",),
     INVOLVEMENTS: ("FACT_INVOLVEMENTS_ID",),
+    WORKERS: ("DIM_WORKER_ID",),
 }
+
+Rows = list[dict[str, Any]]
 
 #: The warehouse's placeholder key for "none" (the unknown person, no placement, no worker).
 UNKNOWN = -1
@@ -162,14 +165,11 @@ def table_rows(
 
 
 def _rows(connection: Connection, query: sa.Select) -> list[dict[str, Any]]:
+    """The rows of a joined query as dicts (single tables go through the shared ``fetch``)."""
     result = connection.execute(query)
     names = tuple(result.keys())
     # zip over plain tuples: a national warehouse has millions of rows, and RowMapping costs twice as much.
     return [dict(zip(names, row, strict=True)) for row in result]
-
-
-def _ordered(table: sa.TableClause, keys: Iterable[str]) -> list[sa.ColumnClause]:
-    return [table.c[key] for key in keys]
 
 
 def fetch_all(connection: Connection, config: LiquidlogicConfig) -> Fetched:
@@ -177,23 +177,30 @@ def fetch_all(connection: Connection, config: LiquidlogicConfig) -> Fetched:
     inspector = sa.inspect(connection)
     present = frozenset(name for name in OPTIONAL if inspector.has_table(name, schema=config.schema))
     db = _Schema(config.schema)
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for name in (*REQUIRED, ADOPTION, CARE_PLANS, REVIEWS):
-        if name in REQUIRED or name in present:
-            table = db[name]
-            rows[name] = _rows(connection, sa.select(table).order_by(*_ordered(table, KEYS[name])))
+
+    def whole(name: str, where: Callable[[sa.TableClause], sa.ColumnElement[bool]] | None = None) -> Rows:
+        return fetch(connection, name, COLUMNS[name], schema=config.schema, order_by=KEYS[name], where=where)
+
+    rows = {name: whole(name) for name in REQUIRED}
+    rows.update({name: whole(name) for name in (ADOPTION, CARE_PLANS, REVIEWS) if name in present})
     if PLACEMENTS in present:
-        table = db[PLACEMENTS]
         # The placeholder row (-1) stands for "no placement"; the SSD extract leaves it out the same way.
-        query = sa.select(table).where(table.c.FACT_CLA_PLACEMENT_ID != UNKNOWN)
-        rows[PLACEMENTS] = _rows(connection, query.order_by(*_ordered(table, KEYS[PLACEMENTS])))
+        rows[PLACEMENTS] = whole(PLACEMENTS, lambda table: table.c.FACT_CLA_PLACEMENT_ID != UNKNOWN)
     if {FORMS, ANSWERS} <= present and config.answer_map:
         rows[ANSWERS] = _rows(connection, _answers(db, config))
     if {MEETINGS, SUBJECTS} <= present and config.meeting_types:
         rows[MEETINGS] = _rows(connection, _meetings(db, config.meeting_types))
     review_meetings = _review_meetings(connection, db) if {REVIEWS, MEETINGS, SUBJECTS} <= present else {}
     if {INVOLVEMENTS, WORKERS} <= present and config.involvement_roles:
-        rows[INVOLVEMENTS], rows[WORKERS] = _involvements(connection, db, config.involvement_roles)
+        types = sorted(config.involvement_roles)
+
+        def wanted(table: sa.TableClause) -> sa.ColumnElement[bool]:
+            # -1 is "no worker": an involvement nobody holds allocates no one.
+            return sa.and_(table.c.DIM_LOOKUP_INVOLVEMENT_TYPE_CODE.in_(types), table.c.DIM_WORKER_ID != UNKNOWN)
+
+        rows[INVOLVEMENTS] = whole(INVOLVEMENTS, wanted)
+        allocated = sa.select(db[INVOLVEMENTS].c.DIM_WORKER_ID).where(wanted(db[INVOLVEMENTS]))
+        rows[WORKERS] = whole(WORKERS, lambda table: table.c.DIM_WORKER_ID.in_(allocated))
     return Fetched(rows=rows, present=present, review_meetings=review_meetings)
 
 
@@ -252,22 +259,3 @@ def _review_meetings(connection: Connection, db: _Schema) -> dict[str, dict[str,
         # A subject listed twice for one meeting repeats the review: the row with an outcome form is the review's.
         found.setdefault(to_key(row["FACT_CLA_REVIEW_ID"]) or "", row)
     return found
-
-
-def _involvements(
-    connection: Connection, db: _Schema, roles: Collection[str]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Involvements of the configured types with a worker, and those workers' DIM_WORKER rows."""
-    involvements, workers = db[INVOLVEMENTS], db[WORKERS]
-    wanted = sa.and_(
-        involvements.c.DIM_LOOKUP_INVOLVEMENT_TYPE_CODE.in_(sorted(roles)),
-        # -1 is "no worker": an involvement nobody holds allocates no one.
-        involvements.c.DIM_WORKER_ID != UNKNOWN,
-    )
-    rows = _rows(connection, sa.select(involvements).where(wanted).order_by(involvements.c.FACT_INVOLVEMENTS_ID))
-    allocated = sa.select(involvements.c.DIM_WORKER_ID).where(wanted)
-    worker_rows = _rows(
-        connection,
-        sa.select(workers).where(workers.c.DIM_WORKER_ID.in_(allocated)).order_by(workers.c.DIM_WORKER_ID),
-    )
-    return rows, worker_rows
