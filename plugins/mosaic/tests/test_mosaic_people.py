@@ -61,6 +61,22 @@ def test_adopted_children_have_their_order_date(warehouse: Warehouse, load, rows
     adoption = _by_id(load(warehouse(periods=periods, placements=placements)))["102"].adoption
 
     assert (adoption.placed, adoption.order) == (D(2021, 6, 10), D(2023, 1, 20))
+    # Adopted from an A4 placement: not by the child's foster carers.
+    assert adoption.foster_carer_adoption is False
+
+
+def test_adopted_by_foster_carers_when_placed_with_them(warehouse: Warehouse, load, rows) -> None:
+    placements = [row for row in rows["placements"] if row[2] != 102]
+    placements.append((7003, 1, 102, 5002, "2021-06-10", "2022-05-01", "U4", "N2", None, None, "N"))
+    placements.append((7008, 1, 102, 5002, "2022-05-01", "2023-01-20", "A5", "N2", "E12", None, "Y"))
+
+    adoption = _by_id(load(warehouse(placements=placements)))["102"].adoption
+
+    assert (adoption.placed, adoption.order, adoption.foster_carer_adoption) == (
+        D(2022, 5, 1),
+        D(2023, 1, 20),
+        True,
+    )
 
 
 def test_siblings_either_way_round_with_names_and_whether_in_planning(warehouse: Warehouse, load, rows) -> None:

@@ -5,7 +5,9 @@ The view's adoption columns are those the Standard Safeguarding Dataset reads fo
 ``adoption_match_date`` and ``adoption_plan_date_ceased`` with ``adoption_plan_reason_cat_code`` (the
 decision reversed). The journey read is the latest decision's; its match and reversal are the first
 after it. The placement order is the first E1 legal status, placed for adoption the first A3-A6
-placement (from the decision on, when there is one), and the order the end of care by adoption.
+placement (from the decision on, when there is one), and the order the end of care by adoption; the child
+was adopted by their foster carers when the placement they were adopted from was with them (A3, A5), as the
+Standard Safeguarding Dataset reads it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from permanence_mosaic.warehouse import STEP_PEOPLE, table_rows
 
 PLACEMENT_ORDER = "E1"
 ADOPTED = frozenset({"E11", "E12"})
+#: Placed for adoption with the child's current foster carers.
+WITH_FOSTER_CARERS = frozenset({"A3", "A5"})
 
 
 @attrs.frozen
@@ -89,6 +93,11 @@ def milestones(
         if spell.placement_type in codes.PLACED_FOR_ADOPTION and spell.start >= since
     )
     adopted = sorted(period.end for period in periods if period.end and period.reason_ceased in ADOPTED)
+    adopted_from = [
+        spell.placement_type
+        for spell in placements
+        if adopted and spell.end == adopted[-1] and spell.placement_type in codes.PLACED_FOR_ADOPTION
+    ]
     found = AdoptionMilestones(
         decision=decision,
         placement_order=orders[0] if orders else None,
@@ -97,5 +106,6 @@ def milestones(
         order=adopted[-1] if adopted else None,
         reversal=reversals[0][0] if reversals else None,
         reversal_reason=reversals[0][1] if reversals else None,
+        foster_carer_adoption=adopted_from[-1] in WITH_FOSTER_CARERS if adopted_from else None,
     )
     return found if found != AdoptionMilestones() else None
