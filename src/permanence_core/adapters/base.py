@@ -55,9 +55,15 @@ class Rejection:
     def __str__(self) -> str:
         where = self.source + (f", row {self.row}" if self.row is not None else "")
         where += f", {self.element}" if self.element else ""
-        who = f" child {self.child_id}" if self.child_id else ""
-        what = f" {self.field}={self.value!r}" if self.field else ""
-        return f"{where}:{who}{what}: {self.reason}"
+        about = " ".join(
+            part
+            for part in (
+                f"child {self.child_id}" if self.child_id else "",
+                f"{self.field}={self.value!r}" if self.field else "",
+            )
+            if part
+        )
+        return f"{where}: {about}: {self.reason}" if about else f"{where}: {self.reason}"
 
 
 @attrs.frozen(kw_only=True)
