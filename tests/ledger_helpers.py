@@ -97,7 +97,8 @@ def loaded(*records, rejected=()):
 
 
 class InMemoryAdapter:
-    """An adapter named ``memory`` that loads whatever ``records`` holds, standing in for a case system."""
+    """An adapter named ``memory`` that loads whatever ``records`` holds and writes back as the SSDA903 one does
+    (to the gateway or outbox its options name), standing in for a case system."""
 
     def __init__(self, records=(), rejected=()):
         self.records = list(records)
@@ -112,6 +113,14 @@ class InMemoryAdapter:
         if adapter != "memory":
             return None
         return LoadResult(records=self.records, rejected=self.rejected, read=len(self.records) + len(self.rejected))
+
+    @hookimpl
+    def permanence_write_back(self, adapter, item, options):
+        if adapter != "memory":
+            return None
+        from permanence_core.adapters.transports import transport_for
+
+        return transport_for(options).deliver(item)
 
 
 def use_adapter(monkeypatch, adapter):

@@ -38,7 +38,7 @@ from permanence_core.tracker.entries import (
     Produced,
     SyncEntry,
 )
-from permanence_core.tracker.schema import ActionStatus
+from permanence_core.tracker.schema import ActionStatus, Origin
 
 logger = logging.getLogger(__name__)
 
@@ -321,51 +321,73 @@ class Ledger:
         with self.engine.connect() as conn:
             return [_action(row) for row in conn.execute(query)]
 
-    def open_actions(self, on: dt.date, child_ids: Iterable[str] | None = None) -> dict[str, list[ActionEntry]]:
-        """Each child's open actions on ``on``: those of its latest meeting (on or before that day) that set any,
-        with a carried action replaced by its copy at the meeting it was carried to.
+    def current_actions(
+        self, on: dt.date, child_ids: Iterable[str] | None = None
+    ) -> dict[str, tuple[dt.date, list[ActionEntry]]]:
+        """Each child's current actions on ``on``, with the date of the latest meeting they come from.
 
-        A later meeting that sets actions supersedes the earlier ones (the case system lists what continues),
-        which is how the panel pack reads a record too.
+        A case-system meeting that sets actions supersedes the earlier ones (the system re-lists what
+        continues), so the walk back from ``on`` stops at the latest such meeting; a panel held in the ledger
+        adds its actions to the ones before it. Statuses are as the ledger holds them now.
         """
         wanted = set(child_ids) if child_ids is not None else None
         table, meetings, links = schema.actions, schema.meetings, schema.meeting_children
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(table, meetings.c.date.label("meeting_date")).join(
-                    meetings, meetings.c.meeting_id == table.c.meeting_id
-                )
+                sa.select(table, meetings.c.date.label("meeting_date"), meetings.c.origin.label("meeting_origin"))
+                .join(meetings, meetings.c.meeting_id == table.c.meeting_id)
+                .where(meetings.c.date <= on)
+                .order_by(meetings.c.date, table.c.meeting_id, table.c.position)
             ).all()
             members: dict[str, list[str]] = defaultdict(list)
             for link in conn.execute(sa.select(links.c.meeting_id, links.c.child_id)):
                 members[link.meeting_id].append(link.child_id)
-        by_meeting: dict[str, list[Any]] = defaultdict(list)
+        by_child: dict[str, dict[tuple[dt.date, str, str], list[Any]]] = defaultdict(lambda: defaultdict(list))
         for row in rows:
-            by_meeting[row.meeting_id].append(row)
-        copies = {
-            (row.carried_from_meeting, row.carried_from_action, row.child_id): row
-            for row in rows
-            if row.carried_from_meeting
-        }
-        latest: dict[str, tuple[dt.date, str]] = {}
-        for row in rows:
-            if row.meeting_date > on:
-                continue
             for child in [row.child_id] if row.child_id else members.get(row.meeting_id, ()):
-                mark = (row.meeting_date, row.meeting_id)
-                if (wanted is None or child in wanted) and mark > latest.get(child, _NEVER):
-                    latest[child] = mark
+                if wanted is None or child in wanted:
+                    by_child[child][(row.meeting_date, row.meeting_id, row.meeting_origin)].append(row)
+        result = {}
+        for child in sorted(by_child):
+            found: list[Any] = []
+            for key in sorted(by_child[child], reverse=True):
+                found = by_child[child][key] + found
+                if key[2] != Origin.LEDGER:
+                    break
+            latest = max(by_child[child])[0]
+            result[child] = (latest, [_action(row) for row in found])
+        return result
+
+    def open_actions(self, on: dt.date, child_ids: Iterable[str] | None = None) -> dict[str, list[ActionEntry]]:
+        """Each child's open actions on ``on`` (see :meth:`current_actions`); an action carried forward to a
+        meeting on or before ``on`` is its copy there, and one carried to a later meeting was still open."""
+        current = self.current_actions(on, child_ids)
+        table, meetings = schema.actions, schema.meetings
+        with self.engine.connect() as conn:
+            carried = conn.execute(
+                sa.select(table, meetings.c.date.label("meeting_date"))
+                .join(meetings, meetings.c.meeting_id == table.c.meeting_id)
+                .where(table.c.carried_from_meeting.is_not(None), meetings.c.date <= on)
+            ).all()
+        copies = {((row.carried_from_meeting, row.carried_from_action), row.child_id): _action(row) for row in carried}
         result: dict[str, list[ActionEntry]] = {}
-        for child, (_date, meeting_id) in sorted(latest.items()):
+        for child, (_latest, actions) in current.items():
+            seen: set[tuple[str, str]] = set()
             found = []
-            for row in by_meeting[meeting_id]:
-                if row.child_id not in (None, child):
-                    continue
-                while row.status == ActionStatus.CARRIED and (row.meeting_id, row.action_id, child) in copies:
-                    row = copies[(row.meeting_id, row.action_id, child)]
-                if row.status == ActionStatus.OPEN:
-                    found.append(row)
-            result[child] = [_action(row) for row in sorted(found, key=lambda r: (r.meeting_date, r.position))]
+            for action in actions:
+                while (
+                    action.status == ActionStatus.CARRIED and ((action.meeting_id, action.action_id), child) in copies
+                ):
+                    action = copies[((action.meeting_id, action.action_id), child)]
+                if action.status == ActionStatus.CARRIED:
+                    # Carried to a meeting after ``on``: on that day it was still open.
+                    action = attrs.evolve(action, status=ActionStatus.OPEN.value)
+                key = (action.meeting_id, action.action_id)
+                if action.status == ActionStatus.OPEN and key not in seen:
+                    seen.add(key)
+                    found.append(action)
+            if found:
+                result[child] = found
         return result
 
     def alert_history(self, child_id: str | None = None) -> list[AlertEntry]:
@@ -395,9 +417,6 @@ class Ledger:
                 )
                 for row in conn.execute(query)
             ]
-
-
-_NEVER = (dt.date.min, "")
 
 
 def split(text: str | None) -> tuple[str, ...]:

@@ -449,15 +449,17 @@ def record_outcome(ledger: Ledger, panel: Panel, outcome: Outcome, *, now: dt.da
 
 
 def reviewed_actions(ledger: Ledger, panel: Panel, child: str) -> list[ActionEntry]:
-    """The child's actions the panel reviews: those of its latest meeting before the panel that set any (an
-    action carried forward is shown by its copy), then those set at or carried to this panel."""
-    mine = ledger.actions(child_id=child)
-    here = [a for a in mine if a.meeting_id == panel.panel_id]
-    before = [a for a in mine if a.meeting_date < panel.date]
-    if not before:
-        return here
-    last = max((a.meeting_date, a.meeting_id) for a in before)
-    earlier = [a for a in before if (a.meeting_date, a.meeting_id) == last and a.status != ActionStatus.CARRIED]
+    """The child's actions the panel reviews: those current the day before it (open, or done since the meeting
+    that set them; one carried to this panel is shown by its copy), then those set at or carried to this panel."""
+    here = [a for a in ledger.actions(meeting_id=panel.panel_id) if a.child_id == child]
+    copied = {a.carried_from for a in here if a.carried_from}
+    latest, before = ledger.current_actions(panel.date - dt.timedelta(days=1), [child]).get(child, (panel.date, []))
+    earlier = [
+        a
+        for a in before
+        if (a.meeting_id, a.action_id) not in copied
+        and (a.status != ActionStatus.DONE or (a.completed_on is not None and a.completed_on >= latest))
+    ]
     return earlier + here
 
 
