@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 import sys
 
 import click
@@ -12,6 +13,8 @@ from permanence_core import api
 from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import emit_json, parse_date, progress_callback
 from permanence_core.rules import AlertStatus, Evaluation, ObligationState
+
+log = logging.getLogger(__name__)
 
 ALERT_FIELDS = ("child_id", "rule", "status", "due_date", "anchor_event", "anchor_date", "message", "source")
 
@@ -58,7 +61,13 @@ def load_records(adapter: str, source: str, config: str | None) -> LoadResult:
 
 
 def report_rejections(result: LoadResult, limit: int = 10) -> None:
-    """Tell the reader on stderr that records were rejected, with the first few."""
+    """Tell the reader on stderr what was loaded and which records were rejected (the first few)."""
+    counts = result.summary()
+    click.echo(
+        f"Loaded {counts['children']} children: {counts['read']} records read, {counts['rejected']} rejected.", err=True
+    )
+    for notice in result.notices:
+        log.info("%s", notice)
     if not result.rejected:
         return
     click.echo(f"{len(result.rejected)} record(s) rejected (all are listed with --format json):", err=True)

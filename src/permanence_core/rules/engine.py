@@ -226,10 +226,10 @@ def _alert(obligation: Obligation, rule: Rule, as_of: dt.date) -> Alert:
     due = obligation.due_date
     if due < as_of:
         status = AlertStatus.OVERDUE
-        when = f"overdue by {(as_of - due).days} days"
+        when = f"overdue by {_days(as_of - due)}"
     else:
         status = AlertStatus.UPCOMING
-        when = f"due in {(due - as_of).days} days"
+        when = f"due in {_days(due - as_of)}" if due > as_of else "due today"
     direction = "before" if _is_before(rule.offset) else "after"
     offset = rule.offset.describe().removesuffix(" before")
     kind = "" if rule.statutory else " (indicator, not a statutory deadline)"
@@ -249,6 +249,10 @@ def _alert(obligation: Obligation, rule: Rule, as_of: dt.date) -> Alert:
         title=rule.title,
         statutory=rule.statutory,
     )
+
+
+def _days(span: dt.timedelta) -> str:
+    return "1 day" if span.days == 1 else f"{span.days} days"
 
 
 def _is_before(offset: Offset) -> bool:
