@@ -3,7 +3,8 @@
     python examples/nightly.py --adapter ssda903 --source /data/903 --profile bolton --outbox /srv/permanence/outbox
 
 Load every child through the adapter, evaluate the council's profile, and raise each alert that is new or
-changed since last night (a work-tray alert to the team manager; a resolved one is recorded, not sent).
+changed since last night the way the adapter's system takes it (Mosaic: a case note alerting the allocated
+workers; Liquidlogic: a task in the Team Manager's work tray; otherwise a work-tray alert for the team manager).
 Re-running the same night sends nothing twice. Prints a JSON summary (ids and counts only) on stdout;
 exits 1 when the source cannot be read, 3 when some items failed to deliver (they are retried next run).
 """
@@ -16,22 +17,8 @@ import json
 import sys
 
 from permanence_core import api
-from permanence_core.adapters import AlertChange, ReceiptStatus, WorkTrayAlert
+from permanence_core.adapters import ReceiptStatus
 from permanence_core.errors import PermanenceError
-
-
-def to_work_tray(change: AlertChange) -> WorkTrayAlert | None:
-    """New and changed alerts go to the allocated team manager's work tray; resolutions are only recorded."""
-    if change.alert is None:
-        return None
-    alert = change.alert
-    return WorkTrayAlert(
-        child_id=alert.child_id,
-        recipient_role="team_manager",
-        title=f"{alert.title} ({alert.status.value})",
-        body=f"{alert.message}\nSource: {alert.source}",
-        due_date=alert.due_date,
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,9 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         loaded = api.load(args.adapter, args.source, {"config": args.config} if args.config else {})
         evaluation = api.evaluate(loaded.records, profile=args.profile, as_of=args.as_of)
+        # The adapter says how its system takes an alert: a Mosaic case note, a Liquidlogic work-tray task…
+        to_item = api.alert_items(args.adapter, loaded.records, args.as_of, options)
         with api.writer(args.adapter, options) as writer:
             run = writer.raise_alerts(
-                evaluation.alerts, to_work_tray, resolved_in=[record.child_id for record in loaded.records]
+                evaluation.alerts, to_item, resolved_in=[record.child_id for record in loaded.records]
             )
     except PermanenceError as exc:
         print(f"nightly: error: {exc}", file=sys.stderr)

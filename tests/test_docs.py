@@ -10,7 +10,7 @@ HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("permanence_")
 
 
 def test_there_are_hooks():
-    assert len(HOOKS) == 5
+    assert len(HOOKS) == 6
 
 
 def test_every_hook_is_documented_with_its_signature():

@@ -40,6 +40,17 @@ class ExamplePlugin:
         return LoadResult(records=[CaseRecord(child=Child(identifiers=Identifiers(case_id=source)))], read=1)
 
     @hookimpl
+    def permanence_alert_items(self, adapter, records, as_of):
+        if adapter != "example":
+            return None
+        known = {record.child_id for record in records}
+        return lambda change: (
+            None
+            if change.child_id not in known
+            else CaseNote(child_id=change.child_id, note_type="ALERT", title=change.rule, contact_date=as_of, body="…")
+        )
+
+    @hookimpl
     def permanence_write_back(self, adapter, item):
         if adapter != "example":
             return None
@@ -84,6 +95,38 @@ def test_write_back_dispatches_by_adapter_name(plugins, plugin):
     receipt = plugins.write_back("example", note)
     assert receipt.status is ReceiptStatus.DELIVERED
     assert plugin.written == [note]
+
+
+def test_alert_items_come_from_the_adapter_with_a_default(plugins):
+    from permanence_core.adapters import AlertChange, ChangeKind
+    from permanence_core.rules import Alert, AlertStatus
+
+    day = dt.date(2026, 2, 1)
+    alert = Alert(
+        child_id="C42",
+        rule="review.first",
+        status=AlertStatus.OVERDUE,
+        due_date=day,
+        anchor_event="became looked after",
+        anchor_date=day,
+        message="First review overdue",
+        source="reg 33",
+    )
+    change = AlertChange(
+        kind=ChangeKind.NEW,
+        child_id="C42",
+        rule="review.first",
+        anchor_date=day,
+        status="overdue",
+        due_date=day,
+        alert=alert,
+    )
+    records = [CaseRecord(child=Child(identifiers=Identifiers(case_id="C42")))]
+    note = plugins.alert_items("example", records, day)(change)
+    assert (type(note).__name__, note.title, note.contact_date) == ("CaseNote", "review.first", day)
+    tray = plugins.alert_items("ssda903", records, day)(change)
+    assert (type(tray).__name__, tray.recipient_role, tray.due_date) == ("WorkTrayAlert", "team_manager", day)
+    assert "First review overdue" in tray.body
 
 
 def test_unknown_adapter_lists_the_installed_ones(plugins):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from permanence_core.adapters import LoadResult, Receipt, WriteBackItem
@@ -22,7 +22,7 @@ from permanence_core.rules import Evaluation, Profile, load_profile
 from permanence_core.rules import evaluate as _evaluate
 
 if TYPE_CHECKING:
-    from permanence_core.adapters.writeback import WriteBack
+    from permanence_core.adapters.writeback import AlertChange, WriteBack
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,17 @@ def evaluate(
     if isinstance(profile, str):
         profile = load_profile(profile, plugins)
     return _evaluate(records, profile, as_of or dt.date.today(), calendar)
+
+
+def alert_items(
+    adapter: str,
+    records: Sequence[CaseRecord],
+    as_of: dt.date,
+    options: Mapping[str, Any] | None = None,
+    plugins: Plugins | None = None,
+) -> Callable[[AlertChange], WriteBackItem | None]:
+    """How ``adapter`` raises an alert in its system (Mosaic: a case note; Liquidlogic: a Team Manager task)."""
+    return (plugins or Plugins()).alert_items(adapter, records, as_of, options)
 
 
 class AdapterTransport:

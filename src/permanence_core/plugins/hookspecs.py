@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING, Any
 from permanence_core.plugins import hookspec
 
 if TYPE_CHECKING:
-    from permanence_core.adapters import AdapterInfo, LoadResult, Receipt, WriteBackItem
+    import datetime as dt
+    from collections.abc import Sequence
+
+    from permanence_core.adapters import AdapterInfo, AlertChange, LoadResult, Receipt, WriteBackItem
+    from permanence_core.model import CaseRecord
 
 
 # -------------------------------------------------------------------------
@@ -96,4 +100,25 @@ def permanence_write_back(adapter: str, item: WriteBackItem, options: Mapping[st
     :param item: a :class:`~permanence_core.adapters.DocumentUpload`, ``CaseNote`` or ``WorkTrayAlert``.
     :param options: write-back options (``outbox`` folder, ``endpoint`` URL, ``config`` path); secrets never come here.
     :returns: the receipt, or ``None`` when the adapter is not this plugin's.
+    """
+
+
+@hookspec(firstresult=True)
+def permanence_alert_items(
+    adapter: str, records: Sequence[CaseRecord], as_of: dt.date, options: Mapping[str, Any]
+) -> Callable[[AlertChange], WriteBackItem | None] | None:
+    """Say how an alert is raised in this adapter's system: a work-tray task, a case note alerting workers…
+
+    Return a function turning each new, changed or resolved alert into the item to write back (or ``None`` to
+    record the change without sending anything), e.g. a Liquidlogic work-tray task to the child's allocated Team
+    Manager on ``as_of``. Return ``None`` when ``adapter`` is not this plugin's: the core then raises a work-tray
+    alert for the team manager with no recipient id (an outbox or a gateway routes it).
+
+    Stops at first non-None result.
+
+    :param adapter: the adapter name.
+    :param records: the children just loaded, to find each child's allocated workers.
+    :param as_of: the evaluation date (who is allocated on that day).
+    :param options: write-back options (``config`` path …).
+    :returns: the function for ``WriteBack.raise_alerts``, or ``None``.
     """

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
 
-from permanence_core.adapters import AdapterInfo, LoadResult, Receipt, WriteBackItem
+if TYPE_CHECKING:
+    from permanence_core.adapters.writeback import AlertChange
+
+from permanence_core.adapters import AdapterInfo, LoadResult, Receipt, WorkTrayAlert, WriteBackItem
 from permanence_core.errors import ConfigError, PermanenceError
+from permanence_core.model import CaseRecord
 from permanence_core.plugins import DISABLE_ENV, ENTRY_POINT_GROUP, PROJECT_NAME, builtin, hookspecs
 
 
@@ -109,6 +114,16 @@ class Plugins:
             raise UnknownAdapterError(f"adapter {adapter!r} cannot write back")
         return receipt
 
+    def alert_items(
+        self, adapter: str, records: Sequence[CaseRecord], as_of: dt.date, options: Mapping[str, Any] | None = None
+    ) -> Callable[[AlertChange], WriteBackItem | None]:
+        """How ``adapter`` raises an alert in its system; a team-manager work-tray alert when it does not say."""
+        self._require(adapter)
+        to_item = self.pm.hook.permanence_alert_items(
+            adapter=adapter, records=records, as_of=as_of, options=dict(options or {})
+        )
+        return to_item if to_item is not None else team_manager_work_tray
+
     def _require(self, adapter: str) -> None:
         known = self.adapters()
         if adapter not in known:
@@ -134,6 +149,20 @@ class Plugins:
                 )
             )
         return sorted(result, key=lambda info: info.name)
+
+
+def team_manager_work_tray(change: AlertChange) -> WriteBackItem | None:
+    """The default alert item: a work-tray alert for the team manager; a resolution is only recorded."""
+    alert = change.alert
+    if alert is None:
+        return None
+    return WorkTrayAlert(
+        child_id=alert.child_id,
+        recipient_role="team_manager",
+        title=f"{alert.title or alert.rule} ({alert.status.value})",
+        body=f"{alert.message}\nSource: {alert.source}",
+        due_date=alert.due_date,
+    )
 
 
 def _core_version() -> str:

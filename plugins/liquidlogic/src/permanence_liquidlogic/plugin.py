@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from permanence_core.adapters import AdapterInfo, Capability, LoadResult, Receipt, WriteBackItem
 from permanence_core.plugins import hookimpl
+
+if TYPE_CHECKING:
+    from permanence_core.adapters import AlertChange
+    from permanence_core.model import CaseRecord
 
 NAME = "liquidlogic"
 
@@ -48,3 +53,15 @@ def permanence_write_back(adapter: str, item: WriteBackItem, options: Mapping[st
     from permanence_liquidlogic.payloads import payloads_for
 
     return transport_for(options, payloads_for(options)).deliver(item)
+
+
+@hookimpl
+def permanence_alert_items(
+    adapter: str, records: Sequence[CaseRecord], as_of: dt.date, options: Mapping[str, Any]
+) -> Callable[[AlertChange], WriteBackItem | None] | None:
+    """Liquidlogic raises an alert as a work-tray task for the child's allocated Team Manager."""
+    if adapter != NAME:
+        return None
+    from permanence_liquidlogic.alerts import work_tray_tasks
+
+    return work_tray_tasks(records, as_of)

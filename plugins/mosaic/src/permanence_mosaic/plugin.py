@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from permanence_core.adapters import AdapterInfo, Capability, LoadResult, PayloadBuilder, Receipt, WriteBackItem
 from permanence_core.plugins import hookimpl
+
+if TYPE_CHECKING:
+    from permanence_core.adapters import AlertChange
+    from permanence_core.model import CaseRecord
 
 NAME = "mosaic"
 
@@ -65,3 +70,16 @@ def permanence_write_back(adapter: str, item: WriteBackItem, options: Mapping[st
 
     payloads = payload_builder(options.get("config") or None, options.get("endpoint") or None)
     return transport_for(options, payloads).deliver(item)
+
+
+@hookimpl
+def permanence_alert_items(
+    adapter: str, records: Sequence[CaseRecord], as_of: dt.date, options: Mapping[str, Any]
+) -> Callable[[AlertChange], WriteBackItem | None] | None:
+    """Mosaic raises an alert as a case note alerting the child's allocated workers."""
+    if adapter != NAME:
+        return None
+    from permanence_mosaic.alerts import AlertNotes
+    from permanence_mosaic.config import load_config
+
+    return AlertNotes(records, as_of=as_of, settings=load_config(options).case_notes)
