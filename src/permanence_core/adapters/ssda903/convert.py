@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -17,6 +18,9 @@ from permanence_core.adapters.ssda903.csvsource import CsvTable
 from permanence_core.adapters.ssda903.report import Unreadable, rejection
 from permanence_core.adapters.ssda903.xmlsource import FLATTENED, TAG_OF_COLUMN, TAG_OF_TABLE, XmlReturn, element_of
 from permanence_core.errors import InputError
+
+#: Characters XML 1.0 forbids (lxml refuses them): a CSV value holding one cannot be written as an element.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @attrs.frozen(kw_only=True)
@@ -44,12 +48,31 @@ def csv_to_xml(folder: str | Path, target: str | Path) -> Conversion:
     children: dict[str, dict[str, list[tuple[str, ...]]]] = {}
     not_converted: list[Rejection] = []
     notices: list[str] = []
-    read = [CsvTable.inspect(p) for p in sorted(source.iterdir()) if p.is_file() and p.suffix.lower() == ".csv"]
+    read = []
+    for path in sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() == ".csv"):
+        try:
+            read.append(CsvTable.inspect(path))
+        except Unreadable as exc:
+            not_converted.append(_not_converted(path.name, exc.line, None, exc.reason))
     order = {table: i for i, table in enumerate(tables.TABLES)}
     for table in sorted((t for t in read if t.recognised), key=lambda t: order[t.recognised.table]):
         what = table.recognised.table
         try:
             for line, values, problem in table.rows():
+                column = _unwritable(what, values)
+                if column is not None:
+                    # Checked first: a child id XML cannot hold must not become a CHILD element at all.
+                    not_converted.append(
+                        rejection(
+                            source=table.path.name,
+                            row=line,
+                            child_id=values[0],
+                            column=column,
+                            value=values[what.index(column)],
+                            reason="holds a control character that XML cannot carry",
+                        )
+                    )
+                    continue
                 rows = children.setdefault(values[0], {}).setdefault(what.name, []) if values[0] else []
                 if problem is not None:
                     reason = problem[2]
@@ -171,6 +194,14 @@ def xml_to_csv(source: str | Path, folder: str | Path) -> Conversion:
 def _unknown(name: str, unknown: set[str]) -> Iterator[str]:
     if unknown:
         yield f"{name}: elements that are no part of the return not converted: {', '.join(sorted(unknown))}"
+
+
+def _unwritable(table: tables.Table, values: tuple[str, ...]) -> str | None:
+    """The first column whose value XML 1.0 cannot hold (NUL and other control characters), or None."""
+    for column, value in zip(table.columns, values, strict=True):
+        if _NOT_XML.search(value):
+            return column
+    return None
 
 
 def _not_converted(source: str, line: int | None, child_id: str | None, reason: str) -> Rejection:

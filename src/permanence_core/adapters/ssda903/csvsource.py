@@ -7,6 +7,7 @@ import csv
 from collections.abc import Callable, Iterator
 from operator import itemgetter
 from pathlib import Path
+from typing import TextIO
 
 import attrs
 
@@ -17,6 +18,33 @@ from permanence_core.adapters.ssda903.tables import Recognised, recognise
 #: ``(column, value, reason)`` that rejects it (a row of the wrong width), or None.
 CsvRow = tuple[int, tuple[str, ...], tuple[None, None, str] | None]
 _PROGRESS_EVERY = 16384
+#: The longest line read, in characters. A 903 row is under 200; a far longer "line" is a binary file or a
+#: runaway quote, and reading it whole would hold all of it in memory (a 1 GB file of NULs is one line).
+MAX_LINE = 1 << 20
+
+
+def bounded_lines(handle: TextIO) -> Iterator[str]:
+    """The lines of ``handle`` for ``csv.reader``; Unreadable names the line that is longer than MAX_LINE.
+
+    A file that cannot be decoded in its encoding (a stray byte Windows-1252 leaves undefined, a cut
+    UTF-16 file) is Unreadable from the line where decoding failed.
+    """
+    number = 0
+    while True:
+        try:
+            line = handle.readline(MAX_LINE + 1)
+        except UnicodeDecodeError as exc:
+            # The decoder works a block at a time, so the fault is at or soon after this line.
+            reason = f"the file is not valid {handle.encoding} text from about this line ({exc.reason})"
+            raise Unreadable(number + 1, f"{reason}, so the rest was not read") from None
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE:
+            raise Unreadable(
+                number, f"the line is longer than {MAX_LINE} characters (not a CSV row), so the rest was not read"
+            )
+        yield line
 
 
 def encoding_of(path: Path) -> str:
@@ -50,10 +78,13 @@ class CsvTable:
 
     @classmethod
     def inspect(cls, path: Path) -> CsvTable:
-        """Read only the header line and recognise the table."""
+        """Read only the header line and recognise the table; Unreadable when the header cannot be read."""
         encoding = encoding_of(path)
         with path.open(encoding=encoding, newline="") as handle:
-            header = tuple(next(csv.reader(handle), ()))
+            try:
+                header = tuple(next(csv.reader(bounded_lines(handle)), ()))
+            except csv.Error as exc:
+                raise Unreadable(1, f"the header line cannot be read: {exc}") from None
         return cls(path, header, encoding, recognise(header) if header else None)
 
     def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[CsvRow]:
@@ -68,7 +99,7 @@ class CsvTable:
         pad = width in positions
         pick = itemgetter(*positions)
         with self.path.open(encoding=self.encoding, newline="") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(bounded_lines(handle))
             try:
                 next(reader, None)
                 for count, row in enumerate(reader, 1):

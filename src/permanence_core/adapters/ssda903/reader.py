@@ -64,7 +64,7 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
     assembler = Assembler()
     notices = list(layout.ignored)
     plan = [
-        (rank, _recognised(layout, collection.csv_files, notices), collection.xml_files)
+        (rank, _recognised(layout, collection.csv_files, notices, assembler), collection.xml_files)
         for rank, collection in enumerate(layout.collections)
     ]
     total = sum(t.path.stat().st_size for _, found, _ in plan for t in found)
@@ -111,12 +111,19 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
     return ReturnLoad(records=records, rejected=tuple(assembler.rejected), tables=counts, notices=tuple(notices))
 
 
-def _recognised(layout: Layout, paths: tuple[Path, ...], notices: list[str]) -> list[CsvTable]:
-    """The collection's CSV files that are 903 tables, in table order (so records keep the Header's order)."""
+def _recognised(layout: Layout, paths: tuple[Path, ...], notices: list[str], assembler: Assembler) -> list[CsvTable]:
+    """The collection's CSV files that are 903 tables, in table order (so records keep the Header's order).
+
+    A file whose header line cannot be read is reported as unreadable; the other files still load.
+    """
     found = []
     for path in paths:
-        table = CsvTable.inspect(path)
         name = layout.name(path)
+        try:
+            table = CsvTable.inspect(path)
+        except Unreadable as exc:
+            assembler.reject_unreadable(UNREADABLE, name, exc.line, exc.reason)
+            continue
         if table.recognised is None:
             notices.append(f"{name}: not an SSDA903 table (columns: {', '.join(table.header) or 'none'}); ignored")
             continue
