@@ -15,7 +15,7 @@ from permanence_core.calendar import add_months
 from permanence_core.documents import AgendaItem, ChildPage, PanelPack, build_panel_pack
 from permanence_core.model import CaseRecord
 from permanence_core.model._validators import to_tuple
-from permanence_core.rules import Evaluation, ObligationState
+from permanence_core.rules import Alert, Evaluation, Obligation, ObligationState
 from permanence_core.tracker import schema
 from permanence_core.tracker.drift import DriftThresholds, Signal, assess_drift
 from permanence_core.tracker.ledger import Ledger
@@ -278,9 +278,18 @@ def agenda_pack(ledger: Ledger, agenda: Agenda, records: Sequence[CaseRecord], e
     built = {page.record.child_id: page for page in base.pages}
     on_agenda = [e for e in agenda.entries if e.child_id in by_id]
     open_actions = ledger.open_actions(panel_date, [e.child_id for e in on_agenda])
+    obligations: dict[str, list[Obligation]] = defaultdict(list)
+    alerts: dict[str, list[Alert]] = defaultdict(list)
+    if any(entry.child_id not in built for entry in on_agenda):
+        # Grouped once: scanning the evaluation per child would be quadratic over a cohort.
+        for obligation in evaluation.obligations:
+            obligations[obligation.child_id].append(obligation)
+        for alert in evaluation.alerts:
+            alerts[alert.child_id].append(alert)
     pages = []
     for entry in on_agenda:
-        page = built.get(entry.child_id) or _page(by_id[entry.child_id], evaluation)
+        child = entry.child_id
+        page = built.get(child) or _page(by_id[child], obligations[child], alerts[child])
         actions = tuple(a.to_action() for a in open_actions.get(entry.child_id, []))
         pages.append(attrs.evolve(page, open_actions=actions))
     # The builder's own reasons are already in its lists; only what the agenda adds goes in.
@@ -292,20 +301,15 @@ def agenda_pack(ledger: Ledger, agenda: Agenda, records: Sequence[CaseRecord], e
     return attrs.evolve(base, due=due, overdue=overdue, pages=pages)
 
 
-def _page(record: CaseRecord, evaluation: Evaluation) -> ChildPage:
+def _page(record: CaseRecord, obligations: Sequence[Obligation], alerts: Sequence[Alert]) -> ChildPage:
     """A page for a child the builder did not list (as it builds them: timescales that apply, alerts by date)."""
-    child = record.child_id
     return ChildPage(
         record=record,
         obligations=sorted(
-            (
-                o
-                for o in evaluation.obligations
-                if o.child_id == child and o.state is not ObligationState.NOT_ASSESSABLE
-            ),
+            (o for o in obligations if o.state is not ObligationState.NOT_ASSESSABLE),
             key=lambda o: (o.due_date or dt.date.max, o.rule),
         ),
-        alerts=sorted((a for a in evaluation.alerts if a.child_id == child), key=lambda a: (a.due_date, a.rule)),
+        alerts=sorted(alerts, key=lambda a: (a.due_date, a.rule)),
     )
 
 

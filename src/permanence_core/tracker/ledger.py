@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 SCRIPT_LOCATION = "permanence_core.tracker:migrations"
 SUPPORTED = ("sqlite", "postgresql")
+# Up to this many children, a query names them; beyond, reading every row and filtering is quicker.
+_FEW = 500
 # PostgreSQL advisory locks take one 64-bit key; any fixed number will do, as long as it is always the same one.
 _LOCK_KEY = int.from_bytes(hashlib.sha256(b"permanence-ledger").digest()[:8], "big", signed=True)
 
@@ -278,12 +280,16 @@ class Ledger:
         with self.engine.connect() as conn:
             return [_plan(row) for row in conn.execute(query)]
 
-    def meetings(self, *, kind: str | None = None, child_id: str | None = None) -> list[MeetingEntry]:
-        """Meetings in date order, optionally of one kind or about one child."""
+    def meetings(
+        self, *, kind: str | None = None, child_id: str | None = None, origin: str | None = None
+    ) -> list[MeetingEntry]:
+        """Meetings in date order, optionally of one kind, about one child, or from one origin."""
         table, links = schema.meetings, schema.meeting_children
         query = sa.select(table).order_by(table.c.date, table.c.meeting_id)
         if kind is not None:
             query = query.where(table.c.kind == kind)
+        if origin is not None:
+            query = query.where(table.c.origin == origin)
         if child_id is not None:
             query = query.where(
                 table.c.meeting_id.in_(sa.select(links.c.meeting_id).where(links.c.child_id == child_id))
@@ -332,15 +338,27 @@ class Ledger:
         """
         wanted = set(child_ids) if child_ids is not None else None
         table, meetings, links = schema.actions, schema.meetings, schema.meeting_children
+        query = (
+            sa.select(table, meetings.c.date.label("meeting_date"), meetings.c.origin.label("meeting_origin"))
+            .join(meetings, meetings.c.meeting_id == table.c.meeting_id)
+            .where(meetings.c.date <= on)
+            .order_by(meetings.c.date, table.c.meeting_id, table.c.position)
+        )
+        link_query = sa.select(links.c.meeting_id, links.c.child_id)
+        if wanted is not None and len(wanted) <= _FEW:
+            # A few children (one panel's, one child's history): let the database pick their rows.
+            theirs = sa.select(links.c.meeting_id).where(links.c.child_id.in_(sorted(wanted)))
+            query = query.where(
+                sa.or_(
+                    table.c.child_id.in_(sorted(wanted)),
+                    sa.and_(table.c.child_id.is_(None), table.c.meeting_id.in_(theirs)),
+                )
+            )
+            link_query = link_query.where(links.c.child_id.in_(sorted(wanted)))
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(table, meetings.c.date.label("meeting_date"), meetings.c.origin.label("meeting_origin"))
-                .join(meetings, meetings.c.meeting_id == table.c.meeting_id)
-                .where(meetings.c.date <= on)
-                .order_by(meetings.c.date, table.c.meeting_id, table.c.position)
-            ).all()
+            rows = conn.execute(query).all()
             members: dict[str, list[str]] = defaultdict(list)
-            for link in conn.execute(sa.select(links.c.meeting_id, links.c.child_id)):
+            for link in conn.execute(link_query):
                 members[link.meeting_id].append(link.child_id)
         by_child: dict[str, dict[tuple[dt.date, str, str], list[Any]]] = defaultdict(lambda: defaultdict(list))
         for row in rows:

@@ -200,8 +200,8 @@ def panels(ledger: Ledger) -> list[Panel]:
     """Every panel held in the ledger, in date order (tracking meetings read from a case system are not panels)."""
     return [
         Panel.from_entry(entry)
-        for entry in ledger.meetings(kind=KIND.value)
-        if entry.origin == Origin.LEDGER and entry.meeting_id.startswith("panel-")
+        for entry in ledger.meetings(kind=KIND.value, origin=Origin.LEDGER.value)
+        if entry.meeting_id.startswith("panel-")
     ]
 
 

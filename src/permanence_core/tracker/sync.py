@@ -32,6 +32,16 @@ _PLAN_FIELDS = {
     "status_since": "status",
 }
 _ACTION_FIELDS = ("child_id", "position", "description", "owner", "due_date", "completed_on", "depends_on")
+_MEETING_FIELDS = (
+    "meeting_id",
+    "kind",
+    "date",
+    "status",
+    "origin",
+    "chair",
+    "minutes_issued_on",
+    "referral_received_on",
+)
 
 
 def plan_key(plan: PermanencePlan) -> str:
@@ -260,7 +270,9 @@ def _meetings(
     if not wanted:
         return
     table, links = schema.meetings, schema.meeting_children
-    existing = {row.meeting_id: row for row in _select_in(conn, sa.select(table), table.c.meeting_id, wanted)}
+    # Only the compared columns: the timestamps would each cost a conversion, for nothing.
+    compared = [table.c[name] for name in _MEETING_FIELDS]
+    existing = {row.meeting_id: row for row in _select_in(conn, sa.select(*compared), table.c.meeting_id, wanted)}
     linked: dict[str, tuple[str, ...]] = defaultdict(tuple)
     link_query = sa.select(links.c.meeting_id, links.c.child_id).order_by(links.c.position)
     for row in _select_in(conn, link_query, links.c.meeting_id, wanted):
@@ -328,8 +340,10 @@ def _actions(
     counts: Counter[str],
 ) -> None:
     table = schema.actions
+    compared = [table.c.meeting_id, table.c.action_id, table.c.status, *(table.c[name] for name in _ACTION_FIELDS)]
     existing = {
-        (row.meeting_id, row.action_id): row for row in _select_in(conn, sa.select(table), table.c.meeting_id, meetings)
+        (row.meeting_id, row.action_id): row
+        for row in _select_in(conn, sa.select(*compared), table.c.meeting_id, meetings)
     }
     inserts, updates = [], []
     for meeting_id, meeting in meetings.items():
