@@ -51,11 +51,16 @@ def record_from_dict(data: dict[str, Any]) -> CaseRecord:
         return _converter.structure(data, CaseRecord)
     except cattrs.BaseValidationError as exc:
         messages = cattrs.transform_error(exc, path="record", format_exception=_describe)
-        raise InterchangeError(
-            "record", data.get("child", {}).get("identifiers", {}).get("case_id"), "; ".join(messages)
-        ) from None
+        raise InterchangeError("record", _case_id(data), "; ".join(messages)) from None
     except ModelValueError as exc:
         raise InterchangeError(exc.field, exc.value, exc.reason) from None
+
+
+def _case_id(data: Any) -> Any:
+    """The record's child id for an error message, when the record is well enough formed to have one."""
+    child = data.get("child") if isinstance(data, dict) else None
+    identifiers = child.get("identifiers") if isinstance(child, dict) else None
+    return identifiers.get("case_id") if isinstance(identifiers, dict) else None
 
 
 def _describe(exc: BaseException, type_: Any) -> str:

@@ -12,13 +12,21 @@ import attrs
 from permanence_core.adapters.base import Rejection
 from permanence_core.adapters.pack import files
 from permanence_core.adapters.pack.files import EVERY_CHILD, PackFile, Row
-from permanence_core.adapters.ssda903.csvsource import encoding_of
-from permanence_core.adapters.ssda903.report import TableCount, rejection
+from permanence_core.adapters.ssda903.csvsource import bounded_lines, encoding_of
+from permanence_core.adapters.ssda903.report import TableCount, Unreadable, rejection
 from permanence_core.adapters.ssda903.values import RowError
 from permanence_core.errors import ModelValueError
 from permanence_core.model import CaseRecord, Child, Facet, Identifiers, Meeting
 
 NOT_IN_RETURN = "is not a child in the SSDA903 return"
+#: The facet completed by the files that name no child themselves (their rows hang off a plan, meeting or case).
+_PARENT_FACET = {
+    files.PLAN_STATUS.name: Facet.PLANS,
+    files.ATTENDEES.name: Facet.MEETINGS,
+    files.ACTIONS.name: Facet.MEETINGS,
+    files.HEARINGS.name: Facet.PROCEEDINGS,
+    files.EXTENSIONS.name: Facet.PROCEEDINGS,
+}
 
 
 @attrs.define
@@ -86,31 +94,54 @@ class CsvPack:
 
     def _read_file(self, file: PackFile, path: Path, handle: Any) -> None:
         source = f"pack/{path.name}"
-        read = rejected = 0
+        counts = [0, 0]
         with path.open(encoding=encoding_of(path), newline="") as stream:
-            reader = csv.reader(stream)
-            header = [name.strip().lower() for name in next(reader, [])]
-            absent = [column for column in file.columns if column not in header]
-            extra = [name for name in header if name not in file.columns]
-            if absent:
-                self.notices.append(f"{source}: no column {', '.join(absent)}; read as blank")
-            if extra:
-                self.notices.append(f"{source}: extra columns ignored: {', '.join(extra)}")
-            for values in reader:
-                if not any(value.strip() for value in values):
-                    continue
-                read += 1
-                row = {column: "" for column in file.columns}
-                row.update(zip(header, (value.strip() for value in values), strict=False))
-                try:
-                    if len(values) != len(header):
-                        raise RowError(None, None, f"has {len(values)} fields where the header has {len(header)}")
-                    files.check_required(file, row)
-                    handle(row)
-                except RowError as error:
-                    rejected += 1
-                    self._reject(file, source, reader.line_num, row, error)
-        self.counts.append(TableCount(table=file.name, read=read, rejected=rejected))
+            reader = csv.reader(bounded_lines(stream))
+            try:
+                self._read_rows(file, source, reader, handle, counts)
+            except Unreadable as exc:
+                self._unreadable(file, source, exc.line, exc.reason, counts)
+            except csv.Error as exc:
+                reason = f"the CSV cannot be read past this line: {exc}"
+                self._unreadable(file, source, reader.line_num, reason, counts)
+        self.counts.append(TableCount(table=file.name, read=counts[0], rejected=counts[1]))
+
+    def _unreadable(self, file: PackFile, source: str, line: int | None, reason: str, counts: list[int]) -> None:
+        """The rest of a file that cannot be read is one rejected record; the rows before it stay loaded.
+
+        Which children the unread rows were about is unknown, so the file's facet is withheld from every child.
+        """
+        counts[0] += 1
+        counts[1] += 1
+        facet = file.facet or _PARENT_FACET.get(file.name)
+        if facet is not None:
+            for child_id in self.children:
+                self.withheld.setdefault(child_id, set()).add(facet)
+        self.rejected.append(rejection(source=source, row=line, child_id=None, column=None, value=None, reason=reason))
+
+    def _read_rows(self, file: PackFile, source: str, reader: Any, handle: Any, counts: list[int]) -> None:
+        """Read the header and rows of one file; ``counts`` is [read, rejected], kept up to date row by row."""
+        header = [name.strip().lower() for name in next(reader, [])]
+        absent = [column for column in file.columns if column not in header]
+        extra = [name for name in header if name not in file.columns]
+        if absent:
+            self.notices.append(f"{source}: no column {', '.join(absent)}; read as blank")
+        if extra:
+            self.notices.append(f"{source}: extra columns ignored: {', '.join(extra)}")
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue
+            counts[0] += 1
+            row = {column: "" for column in file.columns}
+            row.update(zip(header, (value.strip() for value in values), strict=False))
+            try:
+                if len(values) != len(header):
+                    raise RowError(None, None, f"has {len(values)} fields where the header has {len(header)}")
+                files.check_required(file, row)
+                handle(row)
+            except RowError as error:
+                counts[1] += 1
+                self._reject(file, source, reader.line_num, row, error)
 
     def _reject(self, file: PackFile, source: str, line: int, row: Row, error: RowError) -> None:
         affected = list(self._affected(file, row))

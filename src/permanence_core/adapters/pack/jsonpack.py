@@ -49,6 +49,17 @@ def _records(path: Path) -> list[object]:
         return list(ijson.items(handle, "records.item", use_float=True))
 
 
+def _problem(exc: Exception) -> str:
+    """What is wrong with the document, never quoting it: the JSON parser's message after its first line
+    (sometimes as bytes) quotes the text around the fault, and a pack's text is names and case notes."""
+    if not isinstance(exc, ijson.JSONError):
+        return str(exc)
+    message = exc.args[0] if exc.args else ""
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    return str(message).strip().split("\n", 1)[0]
+
+
 def read_json(path: Path, children: Collection[str]) -> JsonPack:
     """Read the interchange document at ``path``; a record whose child is not in the return is rejected."""
     source = f"pack/{path.name}"
@@ -56,7 +67,7 @@ def read_json(path: Path, children: Collection[str]) -> JsonPack:
         _check_header(path)
         items = _records(path)
     except (ijson.JSONError, ValueError, serialization.InterchangeError) as exc:
-        reason = f"is not a readable interchange document ({exc}); none of its records loaded"
+        reason = f"is not a readable interchange document ({_problem(exc)}); none of its records loaded"
         whole = rejection(source=source, row=None, child_id=None, column=None, value=None, reason=reason)
         return JsonPack(rejected=(whole,), count=TableCount(table=PACK_JSON, read=1, rejected=1))
     records: dict[str, CaseRecord] = {}
