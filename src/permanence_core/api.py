@@ -72,16 +72,28 @@ class AdapterTransport:
         """One item, once: exactly-once bookkeeping is the WriteBack's, around this."""
         return self.plugins.write_back(self.adapter, item, self.options)
 
+    def destination(self, item: WriteBackItem) -> str | None:
+        """Where ``item`` goes under these options, for the audit log: the outbox file or the gateway path."""
+        from permanence_core.adapters.audit import options_destination
+
+        return options_destination(self.options)(item)
+
 
 def writer(adapter: str, options: Mapping[str, Any], plugins: Plugins | None = None) -> WriteBack:
     """A WriteBack delivering through ``adapter`` with the state store the options name (exactly once per item).
 
     ``options``: ``config`` (a TOML file with a ``[write_back]`` table), or ``outbox`` / ``endpoint``,
-    and ``state`` (database URL of the state store; SQLite beside the config file by default).
+    and ``state`` (database URL of the state store; SQLite beside the config file by default). Every
+    attempt is appended to the audit log (``[write_back] audit_log``, by default beside the store).
     """
+    from permanence_core.adapters.audit import AuditLog, audit_path
     from permanence_core.adapters.state import StateStore
     from permanence_core.adapters.writeback import WriteBack
     from permanence_core.adapters.writeback_settings import WriteBackSettings
 
     settings = WriteBackSettings.from_options(options)
-    return WriteBack(AdapterTransport(adapter, options, plugins), StateStore(settings.state_url()))
+    return WriteBack(
+        AdapterTransport(adapter, options, plugins),
+        StateStore(settings.state_url()),
+        audit=AuditLog(audit_path(settings)),
+    )

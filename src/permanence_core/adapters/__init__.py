@@ -16,6 +16,7 @@ from permanence_core.adapters.items import (
 )
 
 if TYPE_CHECKING:
+    from permanence_core.adapters.audit import AuditEntry, AuditLog
     from permanence_core.adapters.http import HttpGateway, Payload, PayloadBuilder, default_payload
     from permanence_core.adapters.outbox import Outbox
     from permanence_core.adapters.state import DeliveryRecord, DeliveryStatus, RaisedAlert, StateStore
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 # The write-back names load on first use: requests and SQLAlchemy would otherwise slow every command's start.
 _LAZY = {
+    "AuditEntry": "audit",
+    "AuditLog": "audit",
     "HttpGateway": "http",
     "Payload": "http",
     "PayloadBuilder": "http",
@@ -52,6 +55,8 @@ __all__ = [
     "AdapterInfo",
     "AlertChange",
     "AlertRun",
+    "AuditEntry",
+    "AuditLog",
     "Capability",
     "CaseNote",
     "ChangeKind",

@@ -8,9 +8,7 @@ sidecar last, so a sidecar on disk means the item is complete; a retry finds it 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,41 +17,13 @@ import attrs
 
 from permanence_core.adapters.items import CaseNote, DocumentUpload, Receipt, ReceiptStatus, WriteBackItem
 from permanence_core.errors import ConfigError
+from permanence_core.private_files import write_private as write_atomic
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _safe(part: str) -> str:
     return _UNSAFE.sub("-", part).strip("-") or "x"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename, readable by the owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _sync_directory(path.parent)
-
-
-def _sync_directory(folder: Path) -> None:
-    # The rename is only durable once the directory entry is on disk; without this a power cut could
-    # lose a sidecar the state store already counts as queued. Windows cannot open a directory.
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _kind(item: WriteBackItem) -> str:

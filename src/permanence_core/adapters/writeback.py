@@ -13,6 +13,14 @@ import attrs
 import requests
 import sqlalchemy as sa
 
+from permanence_core.adapters.audit import (
+    AuditEntry,
+    AuditLog,
+    audit_path,
+    beside_store,
+    destination_of,
+    transport_name,
+)
 from permanence_core.adapters.http import HttpGateway, PayloadBuilder, default_payload
 from permanence_core.adapters.items import Receipt, ReceiptStatus, WriteBackItem, content_key
 from permanence_core.adapters.outbox import Outbox
@@ -106,6 +114,15 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class AuditDefault(enum.Enum):
+    """``WriteBack(audit=BESIDE_STORE)``: the audit log beside a SQLite state store file (none for other stores)."""
+
+    BESIDE_STORE = "beside-store"
+
+
+BESIDE_STORE = AuditDefault.BESIDE_STORE
+
+
 class WriteBack:
     """Delivers write-back items exactly once per idempotency key, recording every attempt in the state store."""
 
@@ -117,12 +134,20 @@ class WriteBack:
         lease: dt.timedelta = DEFAULT_LEASE,
         chunk_size: int = 50,
         now: Callable[[], dt.datetime] = _utc_now,
+        audit: AuditLog | AuditDefault | None = BESIDE_STORE,
     ) -> None:
+        """``audit``: where every attempt is logged; by default beside the store's SQLite file; None for no log."""
         self.transport = transport
         self.store = store
         self.lease = lease
         self.chunk_size = chunk_size
         self.now = now
+        if audit is BESIDE_STORE:
+            path = beside_store(store.engine.url)
+            audit = AuditLog(path) if path is not None else None
+        self.audit = audit
+        self._transport_name = transport_name(transport)
+        self._destination = destination_of(transport)
 
     @classmethod
     def from_settings(
@@ -144,7 +169,12 @@ class WriteBack:
         else:
             raise ConfigError("write-back settings", "set endpoint (HTTP gateway) or outbox (folder)")
         store = StateStore(settings.state_url())
-        return cls(transport, store, lease=dt.timedelta(minutes=settings.lease_minutes))
+        return cls(
+            transport,
+            store,
+            lease=dt.timedelta(minutes=settings.lease_minutes),
+            audit=AuditLog(audit_path(settings)),
+        )
 
     @classmethod
     def from_options(
@@ -239,6 +269,9 @@ class WriteBack:
                 "write-back %s of child %s failed: %s", item.idempotency_key, item.child_id, type(exc).__name__
             )
             receipt = _failed(item.idempotency_key, f"{type(exc).__name__} while delivering")
+        # Audited before the store records it: a run killed in between leaves the line, and the rerun's
+        # line (a duplicate, or the gateway's answer to the repeated key) follows it.
+        self._audit(item, receipt)
         try:
             recorded = self.store.finish(claim, receipt, self.now())
         except sa.exc.SQLAlchemyError as exc:
@@ -249,6 +282,29 @@ class WriteBack:
             # Idempotency-Key (or the outbox's sidecar check) absorbs.
             logger.warning("write-back %s: outcome %s not recorded", item.idempotency_key, receipt.status.value)
         return receipt
+
+    def _audit(self, item: WriteBackItem, receipt: Receipt) -> None:
+        if self.audit is None:
+            return
+        try:
+            destination = self._destination(item)
+        except Exception as exc:
+            # Naming the destination is for the record only; a payload that cannot be built already failed.
+            logger.debug("write-back %s: no destination for the audit (%s)", item.idempotency_key, type(exc).__name__)
+            destination = None
+        entry = AuditEntry.of(item, receipt, transport=self._transport_name, destination=destination, at=self.now())
+        try:
+            self.audit.append(entry)
+        except OSError as exc:
+            # The item went (or failed) whatever the log says; the state store still records it, so the run
+            # carries on and says loudly that the audit trail has a gap.
+            logger.error(
+                "write-back %s of child %s not written to the audit log %s: %s",
+                item.idempotency_key,
+                item.child_id,
+                self.audit.path,
+                type(exc).__name__,
+            )
 
     def failed(self) -> list[DeliveryRecord]:
         """Items whose last attempt failed: they are sent again when a run produces them again."""
@@ -377,9 +433,11 @@ def _already(record: DeliveryRecord) -> Receipt:
 
 
 __all__ = [
+    "BESIDE_STORE",
     "AlertChange",
     "AlertRun",
     "AlertToItem",
+    "AuditDefault",
     "ChangeKind",
     "Transport",
     "WriteBack",

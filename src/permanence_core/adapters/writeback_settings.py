@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from permanence_core.adapters.state import DEFAULT_URL
+from permanence_core.config_secrets import refuse_secrets
 from permanence_core.errors import ConfigError, Location
 
 SECTION = "write_back"
@@ -27,8 +28,6 @@ DEFAULT_PATHS: Mapping[str, str] = {
     "work_tray_alert": "/alerts",
 }
 
-# A key that names a credential may only say which environment variable holds it (``*_env``).
-_SECRET_KEY = re.compile(r"token|passw|secret|api_?key|credential|private_?key|auth", re.IGNORECASE)
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -85,6 +84,7 @@ class WriteBackSettings:
     state: str = DEFAULT_URL
     state_password_env: str | None = None
     lease_minutes: float = 60.0
+    audit_log: Path | None = None
 
     @classmethod
     def from_file(cls, path: str | Path, section: str = SECTION) -> WriteBackSettings:
@@ -96,6 +96,8 @@ class WriteBackSettings:
             raise ConfigError(str(path), f"cannot read: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+        # A secret anywhere in the council's file is refused, not only in the table read here.
+        refuse_secrets(data, str(path))
         table = data.get(section, {})
         if not isinstance(table, dict):
             raise ConfigError(Location(source=str(path), field=section), "must be a table")
@@ -111,7 +113,7 @@ class WriteBackSettings:
         section: str = SECTION,
     ) -> WriteBackSettings:
         """Validate a mapping of settings; a secret, an unknown key or a bad value is a ConfigError naming it."""
-        _refuse_secrets(data, source, section)
+        refuse_secrets(data, source, section)
         known = {a.name for a in attrs.fields(cls)}
         values: dict[str, Any] = {}
         for key, value in data.items():
@@ -159,19 +161,6 @@ class WriteBackSettings:
         return url.set(password=password)
 
 
-def _refuse_secrets(data: Mapping[str, Any], source: str, prefix: str) -> None:
-    for key, value in data.items():
-        where = Location(source=source, field=f"{prefix}.{key}")
-        if isinstance(value, Mapping):
-            _refuse_secrets(value, source, f"{prefix}.{key}")
-        elif _SECRET_KEY.search(key) and not key.endswith("_env") and value not in (None, ""):
-            raise ConfigError(
-                where,
-                "secrets must not be written in a configuration file: put the value in an environment "
-                f"variable and give its name as {key}_env",
-            )
-
-
 def _convert(key: str, value: Any, where: Location, base_dir: Path | None) -> Any:
     if key in ("connect_timeout", "read_timeout", "backoff", "max_wait", "lease_minutes"):
         return float(_positive(value, where))
@@ -193,7 +182,7 @@ def _convert(key: str, value: Any, where: Location, base_dir: Path | None) -> An
         raise ConfigError(where, f"{value!r} must be a non-empty string")
     if key == "endpoint":
         return check_endpoint(value, where)
-    if key in ("outbox", "ca_bundle"):
+    if key in ("outbox", "ca_bundle", "audit_log"):
         path = Path(value).expanduser()
         return path if path.is_absolute() or base_dir is None else base_dir / path
     if key == "state":

@@ -9,6 +9,7 @@ import click
 
 from permanence_core import __version__
 from permanence_core.cli.alerts import alerts_command, explain_command
+from permanence_core.cli.audit import audit_command
 from permanence_core.cli.common import GuardedGroup
 from permanence_core.cli.forms import form_group, panel_pack_command
 from permanence_core.cli.ledger import ledger_group
@@ -42,6 +43,7 @@ cli.add_command(synth_command)
 cli.add_command(tracker_command)
 cli.add_command(ledger_group)
 cli.add_command(panel_group)
+cli.add_command(audit_command)
 
 
 def main() -> None:

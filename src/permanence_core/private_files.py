@@ -1,0 +1,51 @@
+"""Files that may hold personal data: written whole (temporary file, fsync, rename) and readable by the owner only."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+#: The mode of every file permanence writes that may hold a child's details (documents, trackers, outbox, audit).
+OWNER_ONLY = 0o600
+
+#: The prefix of the temporary file a write renames into place: what a killed run can leave behind.
+TEMPORARY_PREFIX = ".tmp-"
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename, readable by the owner only.
+
+    A reader (an upload job, a browser, another run) sees the old file or the whole new one, never half
+    of it; the folder is created when missing.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates the file 0600 whatever the umask, so the data is never readable by others, even briefly.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, OWNER_ONLY)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _sync_directory(path.parent)
+
+
+def _sync_directory(folder: Path) -> None:
+    # The rename is only durable once the directory entry is on disk; without this a power cut could
+    # lose a sidecar the state store already counts as queued. Windows cannot open a directory.
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+__all__ = ["OWNER_ONLY", "TEMPORARY_PREFIX", "write_private"]
