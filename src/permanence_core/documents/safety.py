@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from pathlib import Path
+from typing import IO
+
+from lxml import etree
 
 from permanence_core.errors import InputError, Location
 
@@ -16,7 +21,7 @@ MAX_MEMBERS = 2000
 #: Word XML packs 5-30 times; a zip bomb packs a thousand times or more.
 MAX_RATIO = 200
 _RATIO_FLOOR = 1024 * 1024
-_XML_HEAD = 4096
+_CHUNK = 1 << 16
 
 
 class UnsafeDocumentError(InputError):
@@ -36,35 +41,64 @@ def read_upload(path: Path, name: str) -> bytes:
 
 
 def check_docx_bytes(data: bytes, name: str) -> None:
-    """Refuse ``data`` unless it is a reasonably sized .docx archive whose XML parts declare no DTD.
+    """Refuse ``data`` unless it is a reasonably sized, undamaged .docx archive whose XML parts declare no DTD.
 
     Sizes are taken from the zip directory: ``zipfile`` stops each member at its declared size and
-    checks its CRC, so a member cannot unpack to more than the directory says.
+    checks its CRC, so a member cannot unpack to more than the directory says. Every member is unpacked
+    once here, so a damaged, encrypted or oddly compressed one is refused before any part is parsed.
     """
     where = Location(source=name)
     if len(data) > MAX_FILE_BYTES:
         raise UnsafeDocumentError(where, f"is {len(data)} bytes; the limit is {MAX_FILE_BYTES}")
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise UnsafeDocumentError(where, "is not a Word .docx file (not a zip archive)")
+    try:
+        _check_archive(data, name)
+    except NotImplementedError:
+        raise UnsafeDocumentError(where, "uses a zip compression method Word never uses") from None
+    except RuntimeError:
+        # zipfile's refusal to unpack an encrypted member without a password (NotImplementedError is a kind of it).
+        raise UnsafeDocumentError(where, "has an encrypted part; Word forms are never encrypted") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, struct.error) as exc:
+        raise UnsafeDocumentError(where, f"is a damaged zip archive ({type(exc).__name__}: {exc})") from None
+
+
+def _check_archive(data: bytes, name: str) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
-            raise UnsafeDocumentError(where, f"holds {len(members)} parts; the limit is {MAX_MEMBERS}")
+            raise UnsafeDocumentError(Location(source=name), f"holds {len(members)} parts; the limit is {MAX_MEMBERS}")
         total = sum(m.file_size for m in members)
         if total > MAX_UNPACKED_BYTES:
-            raise UnsafeDocumentError(where, f"unpacks to {total} bytes; the limit is {MAX_UNPACKED_BYTES}")
+            raise UnsafeDocumentError(
+                Location(source=name), f"unpacks to {total} bytes; the limit is {MAX_UNPACKED_BYTES}"
+            )
         for member in members:
+            where = Location(source=name, element=member.filename)
             ratio = member.file_size / max(member.compress_size, 1)
             if member.file_size > _RATIO_FLOOR and ratio > MAX_RATIO:
                 raise UnsafeDocumentError(
-                    Location(source=name, element=member.filename),
-                    f"unpacks {ratio:.0f} times its packed size (a zip bomb?); the limit is {MAX_RATIO}",
+                    where, f"unpacks {ratio:.0f} times its packed size (a zip bomb?); the limit is {MAX_RATIO}"
                 )
-            if member.filename.endswith((".xml", ".rels")):
-                with archive.open(member) as part:
-                    head = part.read(_XML_HEAD)
+            with archive.open(member) as part:
                 # Office XML never declares a DTD; one here can only be an entity attack.
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise UnsafeDocumentError(
-                        Location(source=name, element=member.filename), "declares a DTD, which Word files never do"
-                    )
+                if member.filename.endswith((".xml", ".rels")) and _declares_dtd(part):
+                    raise UnsafeDocumentError(where, "declares a DTD, which Word files never do")
+                # Read to the end: zipfile checks the CRC there, and stops at the size the directory declares.
+                while part.read(_CHUNK):
+                    pass
+
+
+def _declares_dtd(part: IO[bytes]) -> bool:
+    """Whether an XML part has a document type declaration, read up to its root element and no further.
+
+    Comments may come before the declaration, so looking for it in the first few bytes is not enough. The
+    parser expands and fetches nothing; a part it cannot read is left for the Word reader to refuse.
+    """
+    events = etree.iterparse(part, events=("start",), resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        for _event, root in events:
+            return bool(root.getroottree().docinfo.doctype)
+    except etree.XMLSyntaxError:
+        return False
+    return False
