@@ -1,0 +1,357 @@
+"""Fault injection for write-back: a gateway and a disk that fail on a seeded plan, and what reached the other side.
+
+Used by tests/test_faults_*.py and benchmarks/faults.py. The receiving side keeps the score: the gateway counts
+the records it created per Idempotency-Key (and every key sent again after its answer had reached the client);
+the outbox side counts each sidecar renamed into place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import json
+import os
+import random
+import stat
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import attrs
+import requests
+import responses
+
+from permanence_core import private_files
+from permanence_core.adapters import (
+    CaseNote,
+    DocumentUpload,
+    HttpGateway,
+    Outbox,
+    ReceiptStatus,
+    StateStore,
+    WorkTrayAlert,
+    WriteBack,
+    WriteBackItem,
+)
+
+BASE = "https://gateway.council.test/permanence"
+
+# Faults the gateway answers with before it has created anything, and those that lose the answer after it has.
+HTTP_BEFORE = ("connect-timeout", "500", "502", "503", "429", "reset")
+HTTP_AFTER = ("lost-answer", "reset-after-accept")
+HTTP_KINDS = HTTP_BEFORE + HTTP_AFTER
+DISK_KINDS = ("disk-full", "write-error", "fsync-error", "rename-error", "dir-sync-error")
+
+
+def make_items(count: int) -> list[WriteBackItem]:
+    """``count`` synthetic items, documents, case notes and work-tray alerts in turn, one child each."""
+    made: list[WriteBackItem] = []
+    for n in range(count):
+        child = f"F{n:05d}"
+        if n % 3 == 0:
+            made.append(
+                DocumentUpload(
+                    child_id=child,
+                    document_type="ppm-minutes",
+                    filename="ppm-minutes.docx",
+                    content=f"synthetic minutes {n}".encode() * 20,
+                    title="PPM minutes",
+                )
+            )
+        elif n % 3 == 1:
+            made.append(
+                CaseNote(
+                    child_id=child,
+                    note_type="PERM",
+                    title="Tracking panel outcome",
+                    contact_date=dt.date(2025, 3, 1),
+                    body=f"Synthetic note {n}.",
+                )
+            )
+        else:
+            made.append(
+                WorkTrayAlert(
+                    child_id=child,
+                    recipient_role="team_manager",
+                    title="review.second overdue",
+                    body=f"Synthetic alert {n}.",
+                    due_date=dt.date(2025, 5, 3),
+                )
+            )
+    return made
+
+
+class FaultPlan:
+    """Decides, operation by operation, whether to fail and how: the same seed gives the same faults."""
+
+    def __init__(self, kinds: Sequence[str], rate: float, seed: int) -> None:
+        self.kinds = tuple(kinds)
+        self.rate = rate
+        self.random = random.Random(seed)
+        self.injected: Counter[str] = Counter()
+        self.enabled = True
+
+    def draw(self, allowed: Sequence[str] | None = None) -> str | None:
+        """A fault for this operation (one of ``allowed`` when given), or None."""
+        if not self.enabled:
+            return None
+        roll, pick = self.random.random(), self.random.choice(self.kinds)
+        if roll >= self.rate or (allowed is not None and pick not in allowed):
+            return None
+        self.injected[pick] += 1
+        return pick
+
+    @property
+    def total(self) -> int:
+        """Faults injected so far."""
+        return sum(self.injected.values())
+
+
+class Gateway:
+    """A council gateway honouring Idempotency-Key: a replayed key gets the first answer and creates nothing new."""
+
+    def __init__(self, plan: FaultPlan | None = None) -> None:
+        self.plan = plan
+        self.created: Counter[str] = Counter()
+        self.answered: set[str] = set()
+        self.replayed: Counter[str] = Counter()
+        self.resent_after_answer: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def accept(self, key: str) -> str:
+        """Record a request for ``key`` reaching the gateway; the id of its one record."""
+        with self.lock:
+            if self.created[key]:
+                self.replayed[key] += 1
+                if key in self.answered:
+                    self.resent_after_answer[key] += 1
+            else:
+                self.created[key] += 1
+        return f"R-{key[:8]}"
+
+    def answer(self, key: str) -> None:
+        """The client got the 2xx answer for ``key``."""
+        with self.lock:
+            self.answered.add(key)
+
+    def __call__(self, request: requests.PreparedRequest) -> object:
+        """The ``responses`` callback: a fault from the plan, or the record's id."""
+        key = request.headers["Idempotency-Key"]
+        fault = self.plan.draw() if self.plan is not None else None
+        if fault in HTTP_BEFORE:
+            return _before(fault)
+        record = self.accept(key)
+        if fault == "lost-answer":
+            return requests.exceptions.ReadTimeout("the answer was lost")
+        if fault == "reset-after-accept":
+            return requests.ConnectionError(ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"))
+        self.answer(key)
+        return (201, {"Content-Type": "application/json"}, json.dumps({"id": record}))
+
+    def duplicated(self) -> int:
+        """Records created more than once, plus keys sent again after the client had its answer."""
+        return sum(n - 1 for n in self.created.values()) + sum(self.resent_after_answer.values())
+
+    def lost(self, items: Sequence[WriteBackItem]) -> int:
+        """Items the gateway never received."""
+        return sum(1 for item in items if not self.created[item.idempotency_key])
+
+
+def _before(fault: str) -> object:
+    if fault == "connect-timeout":
+        return requests.exceptions.ConnectTimeout("no connection within the timeout")
+    if fault == "reset":
+        return requests.ConnectionError(ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"))
+    if fault == "429":
+        return (429, {"Retry-After": "7"}, "")
+    return (int(fault), {}, "")
+
+
+@contextmanager
+def mocked_gateway(gateway: Gateway, base: str = BASE) -> Iterator[responses.RequestsMock]:
+    """``responses`` routing every write-back path under ``base`` to ``gateway``."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        for path in ("/documents", "/case-notes", "/alerts"):
+            mock.add_callback(responses.POST, base + path, callback=gateway)
+        yield mock
+
+
+def deliver_until_done(
+    items: Sequence[WriteBackItem], writeback: Callable[[], WriteBack], max_runs: int = 30
+) -> tuple[int, list[Counter[str]]]:
+    """Run ``writeback().deliver(items)`` until nothing fails, as the nightly job would; runs and their outcomes."""
+    outcomes: list[Counter[str]] = []
+    for _run in range(max_runs):
+        with writeback() as wb:
+            receipts = wb.deliver(items)
+        outcomes.append(Counter(r.status.value for r in receipts))
+        if not any(r.status is ReceiptStatus.FAILED for r in receipts):
+            return len(outcomes), outcomes
+    raise AssertionError(f"still failing after {max_runs} runs: {outcomes[-1]}")
+
+
+def gateway_writeback(state_url: str, max_attempts: int = 3) -> Callable[[], WriteBack]:
+    """A fresh run against the mocked gateway each call (retries without sleeping)."""
+    return lambda: WriteBack(
+        HttpGateway(BASE, max_attempts=max_attempts, sleep=lambda _s: None), StateStore(state_url), chunk_size=16
+    )
+
+
+# -- the disk -------------------------------------------------------------------------------------------------
+
+
+class FaultyDisk:
+    """Stands in for ``os`` and ``tempfile`` inside the private-file writer the outbox uses, failing on the plan.
+
+    Only the outbox's writer sees it: the state store and the audit log keep the real disk, as they would when
+    the outbox sits on a share that fills up.
+    """
+
+    def __init__(self, plan: FaultPlan) -> None:
+        self.plan = plan
+        self.renamed: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+    # tempfile.mkstemp
+    def mkstemp(self, *args: object, **kwargs: object) -> tuple[int, str]:
+        if self.plan.draw(("disk-full",)):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return tempfile.mkstemp(*args, **kwargs)
+
+    def fdopen(self, fd: int, mode: str) -> object:
+        handle = os.fdopen(fd, mode)
+        return _FailingWrites(handle) if self.plan.draw(("write-error",)) else handle
+
+    def fsync(self, fd: int) -> None:
+        kind = "dir-sync-error" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync-error"
+        if self.plan.draw((kind,)):
+            raise OSError(errno.EIO, "Input/output error")
+        os.fsync(fd)
+
+    def replace(self, src: str, dst: str | Path) -> None:
+        if self.plan.draw(("rename-error",)):
+            raise OSError(errno.EIO, "Input/output error")
+        os.replace(src, dst)
+        if str(dst).endswith(".json"):
+            self.renamed[Path(dst).name] += 1
+
+    def duplicated(self) -> int:
+        """Sidecars renamed into place more than once."""
+        return sum(n - 1 for n in self.renamed.values())
+
+
+class _FailingWrites:
+    """A file whose write puts half the data down, then finds the disk full."""
+
+    def __init__(self, handle: object) -> None:
+        self.handle = handle
+
+    def __enter__(self) -> _FailingWrites:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+    def write(self, data: bytes) -> int:
+        self.handle.write(data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.handle, name)
+
+
+@contextmanager
+def faulty_disk(plan: FaultPlan) -> Iterator[FaultyDisk]:
+    """Swap the private-file writer's ``os`` and ``tempfile`` for a :class:`FaultyDisk` while the block runs."""
+    disk = FaultyDisk(plan)
+    saved = private_files.os, private_files.tempfile
+    private_files.os, private_files.tempfile = disk, disk
+    try:
+        yield disk
+    finally:
+        private_files.os, private_files.tempfile = saved
+
+
+def outbox_lost(folder: Path, items: Sequence[WriteBackItem]) -> int:
+    """Items with no sidecar in the outbox."""
+    outbox = Outbox(folder)
+    return sum(1 for item in items if not (folder / f"{outbox.stem(item)}.json").is_file())
+
+
+# -- a real gateway, for runs that are really killed ----------------------------------------------------------
+
+
+@attrs.define
+class KillSwitch:
+    """Kill ``pid`` when the gateway accepts its ``at``-th new item, before answering it."""
+
+    at: int
+    pid: int | None = None
+    accepted: int = 0
+    fired: bool = False
+
+
+class LocalGateway:
+    """An HTTP gateway on 127.0.0.1 with :class:`Gateway`'s bookkeeping, that can kill its client mid-request."""
+
+    def __init__(self, kill: KillSwitch | None = None) -> None:
+        self.ledger = Gateway()
+        self.kill = kill
+        handler = _handler(self)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The endpoint to give HttpGateway."""
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> LocalGateway:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def handle(self, key: str) -> tuple[int, str] | None:
+        """Accept ``key``; None when the client was killed instead of answered."""
+        new = not self.ledger.created[key]
+        record = self.ledger.accept(key)
+        kill = self.kill
+        if new and kill is not None and not kill.fired:
+            kill.accepted += 1
+            if kill.accepted == kill.at and kill.pid is not None:
+                kill.fired = True
+                os.kill(kill.pid, 9)
+                return None
+        self.ledger.answer(key)
+        return 201, json.dumps({"id": record})
+
+
+def _handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            answer = gateway.handle(self.headers["Idempotency-Key"])
+            if answer is None:
+                self.close_connection = True
+                return
+            status, body = answer
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *_args: object) -> None:
+            """Quiet: the test reads the bookkeeping, not the access log."""
+
+    return Handler

@@ -1,0 +1,216 @@
+"""A delivery run SIGKILLed between the other side taking an item and the store recording it: the rerun delivers
+every item exactly once, counted where it arrives (the gateway's records per Idempotency-Key, the outbox's sidecars).
+"""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from faults_helpers import KillSwitch, LocalGateway, make_items
+
+from permanence_core.adapters import AuditLog, HttpGateway, Outbox, ReceiptStatus, StateStore, WriteBack
+from permanence_core.adapters.audit import AUDIT_FILE
+from permanence_core.adapters.state import DeliveryStatus
+
+TESTS = str(Path(__file__).parent)
+COUNT = 30
+CHUNK = 8
+
+# The run that gets killed, in its own process. It waits for "go" so the parent knows its pid before it sends.
+# Modes that stop themselves print "ready" at the chosen point and wait there to be killed.
+CHILD = r"""
+import os, sys, time
+sys.path.insert(0, sys.argv[6])
+from faults_helpers import make_items
+from permanence_core.adapters import HttpGateway, Outbox, StateStore, WriteBack
+
+mode, target, state_url, count, stop_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+calls = 0
+
+
+def stop_here():
+    global calls
+    calls += 1
+    if calls == stop_at:
+        print("ready", flush=True)
+        time.sleep(600)
+
+
+class Answered(HttpGateway):
+    def deliver(self, item):
+        receipt = super().deliver(item)
+        stop_here()
+        return receipt
+
+
+class Queued(Outbox):
+    def deliver(self, item):
+        receipt = super().deliver(item)
+        stop_here()
+        return receipt
+
+
+if mode == "outbox-torn":
+    real_replace = os.replace
+
+    def replace(src, dst):
+        stop_here()
+        real_replace(src, dst)
+
+    os.replace = replace
+
+transport = {
+    "http": lambda: HttpGateway(target, max_attempts=1, sleep=lambda s: None),
+    "http-answered": lambda: Answered(target, max_attempts=1, sleep=lambda s: None),
+    "outbox": lambda: Queued(target),
+    "outbox-torn": lambda: Outbox(target),
+}[mode]()
+sys.stdin.readline()
+with WriteBack(transport, StateStore(state_url), chunk_size=int(os.environ["CHUNK"])) as wb:
+    wb.deliver(make_items(count))
+print("finished", flush=True)
+"""
+
+
+def start(mode, target, state_url, stop_at=0):
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, mode, str(target), state_url, str(COUNT), str(stop_at), TESTS],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CHUNK": str(CHUNK)},
+    )
+
+
+def go(process):
+    process.stdin.write("go\n")
+    process.stdin.flush()
+
+
+def kill_when_ready(process):
+    go(process)
+    assert process.stdout.readline() == "ready\n"
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=60) == -signal.SIGKILL
+
+
+def after_the_lease():
+    # The next night's run: the killed run's claims are older than the lease, so they are taken over.
+    return dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+
+
+@pytest.fixture
+def state_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'state.sqlite'}"
+
+
+def audit_by_key(tmp_path):
+    lines = AuditLog(tmp_path / AUDIT_FILE).read().entries
+    return Counter(e.idempotency_key for e in lines), {e.idempotency_key: e.status for e in lines}
+
+
+@pytest.mark.parametrize("kill_at", [1, 11, COUNT])
+def test_killed_after_the_gateway_took_the_item_before_it_answered(tmp_path, state_url, kill_at):
+    items = make_items(COUNT)
+    switch = KillSwitch(at=kill_at)
+    with LocalGateway(switch) as gateway:
+        process = start("http", gateway.url, state_url)
+        switch.pid = process.pid
+        go(process)
+        assert process.wait(timeout=60) == -signal.SIGKILL
+        killed = items[kill_at - 1].idempotency_key
+        store = StateStore(state_url)
+        in_flight = {r.idempotency_key for r in store.deliveries(DeliveryStatus.SENDING)}
+        assert killed in in_flight
+        assert {r.idempotency_key for r in store.deliveries(DeliveryStatus.DELIVERED)} == {
+            i.idempotency_key for i in items[: kill_at - 1]
+        }
+
+        # Rerun the same night: what the dead run had claimed waits for its lease, and is not sent twice.
+        with WriteBack(HttpGateway(gateway.url, sleep=lambda _s: None), StateStore(state_url)) as wb:
+            receipts = wb.deliver(items)
+        assert {r.idempotency_key for r in receipts if r.detail == "another run is delivering this item"} == in_flight
+        assert gateway.ledger.replayed == Counter()
+
+        with WriteBack(
+            HttpGateway(gateway.url, sleep=lambda _s: None), StateStore(state_url), now=after_the_lease
+        ) as wb:
+            receipts = wb.deliver(items)
+        assert ReceiptStatus.FAILED not in {r.status for r in receipts}
+
+    assert gateway.ledger.created == Counter({item.idempotency_key: 1 for item in items})
+    # The one item the gateway took without answering came again, and its key made it a no-op.
+    assert gateway.ledger.replayed == Counter({killed: 1})
+    assert gateway.ledger.resent_after_answer == Counter()
+    assert {r.status for r in StateStore(state_url).deliveries()} == {DeliveryStatus.DELIVERED}
+    lines, last = audit_by_key(tmp_path)
+    assert lines == Counter({item.idempotency_key: 1 for item in items})
+    assert set(last.values()) == {"delivered"}
+
+
+def test_killed_after_the_answer_arrived_before_the_store_recorded_it(tmp_path, state_url):
+    items = make_items(COUNT)
+    with LocalGateway() as gateway:
+        process = start("http-answered", gateway.url, state_url, stop_at=5)
+        kill_when_ready(process)
+        answered_not_recorded = items[4].idempotency_key
+        assert StateStore(state_url).delivery(answered_not_recorded).status is DeliveryStatus.SENDING
+        with WriteBack(
+            HttpGateway(gateway.url, sleep=lambda _s: None), StateStore(state_url), now=after_the_lease
+        ) as wb:
+            assert ReceiptStatus.FAILED not in {r.status for r in wb.deliver(items)}
+    assert gateway.ledger.created == Counter({item.idempotency_key: 1 for item in items})
+    # Sent again because the dead run never recorded its answer; the gateway answered it as already done.
+    assert gateway.ledger.resent_after_answer == Counter({answered_not_recorded: 1})
+    # Killed before its audit line too: the rerun's line is the one record of that item.
+    lines, last = audit_by_key(tmp_path)
+    assert lines == Counter({item.idempotency_key: 1 for item in items})
+    assert set(last.values()) == {"delivered"}
+
+
+def sidecars(folder):
+    return Counter(p.name for p in folder.glob("*.json"))
+
+
+def test_killed_after_the_sidecar_was_written_before_the_store_recorded_it(tmp_path, state_url):
+    items = make_items(COUNT)
+    folder = tmp_path / "out"
+    process = start("outbox", folder, state_url, stop_at=7)
+    kill_when_ready(process)
+    queued_not_recorded = items[6]
+    assert StateStore(state_url).delivery(queued_not_recorded.idempotency_key).status is DeliveryStatus.SENDING
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+    with WriteBack(Outbox(folder), StateStore(state_url), now=after_the_lease) as wb:
+        receipts = {r.idempotency_key: r for r in wb.deliver(items)}
+    assert receipts[queued_not_recorded.idempotency_key].status is ReceiptStatus.DUPLICATE
+    outbox = Outbox(folder)
+    assert sidecars(folder) == Counter({f"{outbox.stem(i)}.json": 1 for i in items})
+    # What the killed run wrote was found, not written again.
+    assert all(folder.joinpath(name).stat().st_mtime_ns == mtime for name, mtime in before.items())
+    assert {r.status for r in StateStore(state_url).deliveries()} <= {DeliveryStatus.QUEUED, DeliveryStatus.DUPLICATE}
+
+
+def test_killed_in_the_middle_of_writing_a_file(tmp_path, state_url):
+    items = make_items(COUNT)
+    folder = tmp_path / "out"
+    # Renames go document, its sidecar, note, alert, document...: the 9th is the third document's content.
+    process = start("outbox-torn", folder, state_url, stop_at=9)
+    kill_when_ready(process)
+    left = sorted(p.name for p in folder.iterdir() if p.name.startswith(".tmp-"))
+    assert len(left) == 1
+
+    with WriteBack(Outbox(folder), StateStore(state_url), now=after_the_lease) as wb:
+        assert ReceiptStatus.FAILED not in {r.status for r in wb.deliver(items)}
+    outbox = Outbox(folder)
+    assert sidecars(folder) == Counter({f"{outbox.stem(i)}.json": 1 for i in items})
+    documents = [i for i in items if hasattr(i, "content")]
+    for document in documents:
+        assert (folder / f"{outbox.stem(document)}.docx").read_bytes() == document.content
+    # The dead run's half-written temporary file is all that is left over; upload tooling skips ".tmp-" names.
+    assert sorted(p.name for p in folder.iterdir() if not p.name.endswith((".json", ".docx"))) == left
