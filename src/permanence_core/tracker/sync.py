@@ -317,7 +317,8 @@ def _meetings(
         conn.execute(table.insert(), inserts)
     if updates:
         conn.execute(table.update().where(table.c.meeting_id == sa.bindparam("key")), updates)
-    for ids in _in_chunks(relink):
+    # A new meeting has no links yet; only a changed one's are replaced.
+    for ids in _in_chunks([meeting_id for meeting_id in relink if meeting_id in existing]):
         conn.execute(links.delete().where(links.c.meeting_id.in_(ids)))
     link_rows = [
         {"meeting_id": meeting_id, "child_id": child, "position": position}
