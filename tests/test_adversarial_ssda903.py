@@ -18,7 +18,7 @@ from lxml import etree
 from permanence_core import api, serialization
 from permanence_core.adapters import ssda903
 from permanence_core.adapters.base import LoadResult
-from permanence_core.adapters.ssda903 import tables
+from permanence_core.adapters.ssda903 import tables, xmlsource
 from permanence_core.adapters.ssda903.convert import csv_to_xml, xml_to_csv
 from permanence_core.adapters.ssda903.csvsource import MAX_LINE
 from permanence_core.adapters.ssda903.report import WITHHELD
@@ -480,6 +480,19 @@ def test_parameter_entities_are_neither_fetched_nor_expanded(tmp_path, secret_fi
             assert SECRET not in everything(outcome(path))
     assert not watched.opened
     assert listener.connections == 0
+
+
+def test_a_child_that_never_ends_is_reported_and_the_children_before_it_load(tmp_path, monkeypatch):
+    monkeypatch.setattr(xmlsource, "MAX_CHILD_BYTES", 100_000)
+    endless = "<CHILD><HEADER><CHILDID>E3</CHILDID><ETHNIC>" + "x" * 300_000 + "</ETHNIC></HEADER></CHILD>"
+    (tmp_path / "return.xml").write_text(xml_return().replace("</EXPSSDA903>", endless + "</EXPSSDA903>"))
+    result = outcome(tmp_path / "return.xml")
+    assert [record.child_id for record in result.records] == ["E1", "E2"]
+    [unreadable] = result.rejected
+    assert (unreadable.source, unreadable.row) == ("return.xml", 6)
+    assert unreadable.reason == (
+        "no CHILD element ends within 100000 bytes of the one before, so the rest was not read"
+    )
 
 
 def test_xinclude_is_not_followed(tmp_path, secret_file):

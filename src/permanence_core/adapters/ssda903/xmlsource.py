@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import attrs
 from lxml import etree
@@ -36,6 +37,11 @@ FLATTENED = {
 _EPISODE_FIELDS = frozenset(tables.EPISODES.columns)
 _HEADER_FIELDS = frozenset(tables.HEADER.columns) | {field for fields in FLATTENED.values() for field in fields}
 
+#: The most a return may hold from the end of one CHILD to the end of the next. A CHILD is a few kilobytes;
+#: libxml2 holds text in memory while it looks for the next tag, so a gigabyte of text after a valid start
+#: would otherwise be held whole.
+MAX_CHILD_BYTES = 16 << 20
+
 #: One row: its table, the XML line, the element path, its values in table column order, and a problem
 #: ``(column, value, reason)`` that rejects it (an unexpanded entity), or None.
 XmlRow = tuple[Table, int, str, tuple[str, ...], tuple[str, str, str] | None]
@@ -46,6 +52,28 @@ def element_of(path: str, column: str) -> str:
     if column == "CHILD":
         return path.split("/", 1)[0] + "/HEADER/CHILDID"
     return f"{path}/{TAG_OF_COLUMN.get(column, column)}"
+
+
+class _Bounded:
+    """The return as the XML parser reads it: Unreadable once MAX_CHILD_BYTES pass without a CHILD ending.
+
+    ``mark`` is where the last CHILD ended; ``line`` counts the lines handed to the parser, to say where it stopped.
+    """
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.mark = 0
+        self.line = 1
+
+    def read(self, size: int = -1) -> bytes:
+        if self.handle.tell() - self.mark > MAX_CHILD_BYTES:
+            raise Unreadable(
+                self.line,
+                f"no CHILD element ends within {MAX_CHILD_BYTES} bytes of the one before, so the rest was not read",
+            )
+        data = self.handle.read(size if 0 <= size <= MAX_CHILD_BYTES else MAX_CHILD_BYTES)
+        self.line += data.count(b"\n")
+        return data
 
 
 @attrs.define
@@ -61,10 +89,11 @@ class XmlReturn:
         ``progress`` is called after each child with the number of bytes read so far.
         """
         with self.path.open("rb") as handle:
+            bounded = _Bounded(handle)
             # Entities stay unexpanded nodes, no DTD is loaded and nothing is fetched: a return is
             # untrusted input (XXE, billion laughs).
             parsed = etree.iterparse(
-                handle,
+                bounded,
                 events=("end",),
                 tag="CHILD",
                 resolve_entities=False,
@@ -82,6 +111,7 @@ class XmlReturn:
                     parent = child.getparent()
                     while child.getprevious() is not None:
                         del parent[0]
+                    bounded.mark = handle.tell()
                     if progress is not None:
                         progress(handle.tell())
             except etree.XMLSyntaxError as exc:
