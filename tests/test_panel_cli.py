@@ -177,11 +177,28 @@ def test_an_unreadable_record_is_reported_and_the_others_recorded(ledger_url, tm
     run(ledger_url, "panel", "minutes", "--panel", "2025-03-13", *SOURCE, "--out-dir", str(drafts))
     junk = tmp_path / "junk.docx"
     junk.write_bytes(b"not a word document")
-    good = drafts / "C4-panel-2025-03-13-draft.docx"
-    result = run(ledger_url, "panel", "record", "--panel", "2025-03-13", "--docx", str(junk), "--docx", str(good))
+    user = WordUser((drafts / "C4-panel-2025-03-13-draft.docx").read_bytes())
+    user.type("5. Agreed Permanence Plan", "Adoption")
+    good = tmp_path / "C4-completed.docx"
+    good.write_bytes(user.save())
+    blank = drafts / "C1-panel-2025-03-13-draft.docx"
+    result = run(
+        ledger_url,
+        "panel",
+        "record",
+        "--panel",
+        "2025-03-13",
+        "--docx",
+        str(junk),
+        "--docx",
+        str(good),
+        "--docx",
+        str(blank),
+    )
     assert result.exit_code == 1
     assert "Recorded child C4" in result.output
     assert f"Not recorded: {junk}" in result.stderr
+    assert f"Not recorded: {blank}: is not completed" in result.stderr
 
 
 def test_panel_errors_are_exit_1_with_the_reason(ledger_url):

@@ -260,10 +260,11 @@ def record_command(
         emit_json({"panel": panel.panel_id, "recorded": recorded, "failed": failed})
     else:
         for item in recorded:
+            added = f" {', '.join(item['added'])}" if item["added"] else ""
+            done = f" {', '.join(item['completed'])}" if item["completed"] else ""
             click.echo(
                 f"Recorded child {item['child_id']} at {panel.panel_id} from {item['source']}: "
-                f"{len(item['added'])} new action(s) {', '.join(item['added'])}; "
-                f"{len(item['completed'])} done {', '.join(item['completed'])}".rstrip()
+                f"{len(item['added'])} new action(s){added}; {len(item['completed'])} done{done}"
             )
     for item in failed:
         click.echo(f"Not recorded: {item['reason']}", err=True)

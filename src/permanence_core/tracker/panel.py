@@ -554,6 +554,13 @@ def outcome_from_form(form: CompletedRecord | CompletedProForma, ledger: Ledger,
             completed[action.action_id] = action.completed_on
         if action.due_date and action.due_date != before.due_date:
             retimed[action.action_id] = action.due_date
+    if not (
+        meeting.summary or meeting.agreed_plan or meeting.present or meeting.apologies or completed or retimed or new
+    ):
+        raise PanelError(
+            Location(source=form.source),
+            "is not completed: no summary, agreed plan, attendance or change to the actions",
+        )
     return Outcome(
         child_id=child,
         summary=meeting.summary,
