@@ -213,3 +213,5 @@ def test_panel_errors_are_exit_1_with_the_reason(ledger_url):
     assert no_such.exit_code == 1
     assert "panel-2025-06-12: no such panel" in no_such.stderr
     assert run(ledger_url, "panel", "schedule", "13/03/2025").exit_code == 2
+    assert run(ledger_url, "panel", "cancel", "2025-03-13").output == "Cancelled panel-2025-03-13\n"
+    assert "panel-2025-03-13 cancelled: 0 children" in run(ledger_url, "panel", "list").output

@@ -200,6 +200,26 @@ def test_open_actions_are_carried_forward_once_and_drift_after_two_panels(ledger
     assert (Reason.DRIFT, "Drift: action C3.1 carried through 2 panels") in c3.reasons
 
 
+def test_a_cancelled_panel_is_skipped_and_a_held_one_cannot_be_cancelled(ledger):
+    synced(ledger)
+    march, april, may = (panels.schedule(ledger, day) for day in (MARCH, APRIL, MAY))
+    assert panels.cancel(ledger, april).status.value == "cancelled"
+    assert panels.neighbours(ledger, march) == (None, may)
+    assert panels.find_panel(ledger, today=D(2025, 3, 20)) == may
+    panels.record_outcome(ledger, march, Outcome(child_id="C5", summary="Synthetic"))
+    with pytest.raises(PanelError, match="panel-2025-03-13: was held"):
+        panels.cancel(ledger, march)
+
+
+def test_an_outcome_without_a_decision_keeps_the_one_recorded(ledger):
+    synced(ledger)
+    march = panels.schedule(ledger, MARCH)
+    panels.record_outcome(ledger, march, Outcome(child_id="C5", decision="approved"))
+    panels.record_outcome(ledger, march, Outcome(child_id="C5", summary="Synthetic"))
+    [c5] = panels.panel_children(ledger, march)
+    assert (c5.decision, c5.summary) == (Decision.APPROVED, "Synthetic")
+
+
 def test_carry_forward_needs_a_later_panel(ledger):
     synced(ledger)
     march = panels.schedule(ledger, MARCH)

@@ -50,7 +50,7 @@ def _find(ledger: Ledger, panel_ref: str | None, *, upcoming: bool) -> Panel:
 
 @click.group("panel")
 def panel_group() -> None:
-    """The monthly tracking panel in the ledger: schedule, agenda, record, carry-forward, pack, minutes.
+    """The monthly tracking panel in the ledger: schedule, agenda, pack, record, minutes, carry-forward.
 
     A panel is named by its date (YYYY-MM-DD) or id (panel-YYYY-MM-DD).
     """
@@ -84,6 +84,19 @@ def schedule_command(
         f"Scheduled {panel.panel_id}: referrals to business support by {panel.referral_deadline}, "
         f"minutes due by {panel.minutes_due}"
     )
+
+
+@panel_group.command("cancel")
+@click.argument("panel_ref", metavar="PANEL")
+@ledger_option
+@_config_option
+def cancel_command(panel_ref: str, ledger_url: str | None, config: str | None) -> None:
+    """Call off PANEL (its date or id): agendas and carry-forward skip it. A held panel cannot be cancelled."""
+    from permanence_core.tracker.panel import cancel, find_panel
+
+    with open_ledger(ledger_url, config) as ledger:
+        panel = cancel(ledger, find_panel(ledger, panel_ref))
+    click.echo(f"Cancelled {panel.panel_id}")
 
 
 @panel_group.command("list")

@@ -196,6 +196,21 @@ def schedule(
     return panel
 
 
+def cancel(ledger: Ledger, panel: Panel, *, now: dt.datetime | None = None) -> Panel:
+    """Call the panel off: it leaves the schedule (agendas and carry-forward skip it); a held panel cannot be."""
+    meetings = schema.meetings
+    with ledger.transaction() as conn:
+        status = conn.execute(sa.select(meetings.c.status).where(meetings.c.meeting_id == panel.panel_id)).scalar()
+        if status == MeetingStatus.HELD:
+            raise PanelError(Location(source="ledger", element=panel.panel_id), "was held: its outcomes are recorded")
+        conn.execute(
+            meetings.update()
+            .where(meetings.c.meeting_id == panel.panel_id)
+            .values(status=MeetingStatus.CANCELLED.value, updated_at=now or utc_now())
+        )
+    return attrs.evolve(panel, status=MeetingStatus.CANCELLED)
+
+
 def panels(ledger: Ledger) -> list[Panel]:
     """Every panel held in the ledger, in date order (tracking meetings read from a case system are not panels)."""
     return [
@@ -357,8 +372,9 @@ def with_panels(ledger: Ledger, records: Iterable[CaseRecord]) -> list[CaseRecor
 def record_outcome(ledger: Ledger, panel: Panel, outcome: Outcome, *, now: dt.datetime | None = None) -> Recorded:
     """Record a child's outcome at ``panel``: decision, summary, agreed plan, attendance, actions done and new.
 
-    Recording again replaces the child's decision and text, and adds only the actions not recorded before
-    (an action is known by its description and due date), so reading the same completed form twice is safe.
+    Recording again replaces the decision and text it gives (leaving those it does not give), and adds only
+    the actions not recorded before (an action is known by its description and due date), so reading the
+    same completed form twice is safe.
     A child not on the agenda is added to it (discussed at the panel).
     """
     at = now or utc_now()
@@ -416,12 +432,13 @@ def record_outcome(ledger: Ledger, panel: Panel, outcome: Outcome, *, now: dt.da
                 .where(table.c.meeting_id == entry.meeting_id, table.c.action_id == entry.action_id)
                 .values(due_date=day, updated_at=at)
             )
-        values = {
+        given = {
             "decision": outcome.decision.value if outcome.decision else None,
             "summary": outcome.summary,
             "agreed_plan": outcome.agreed_plan,
-            "recorded_at": at,
         }
+        # What this outcome leaves out (a decision given on the command line, not on the form) stays as recorded.
+        values = {key: value for key, value in given.items() if value is not None} | {"recorded_at": at}
         changed = conn.execute(
             links.update().where(links.c.meeting_id == panel.panel_id, links.c.child_id == child).values(**values)
         )
@@ -759,7 +776,10 @@ def minutes_issued(ledger: Ledger, panel: Panel, day: dt.date, *, now: dt.dateti
             .where(meetings.c.meeting_id == panel.panel_id, meetings.c.minutes_issued_on.is_(None))
             .values(minutes_issued_on=day, updated_at=now or utc_now())
         )
-    return find_panel(ledger, panel.panel_id)
+    entry = ledger.meeting(panel.panel_id)
+    if entry is None:
+        raise PanelError(Location(source="ledger", element=panel.panel_id), "no such panel")
+    return Panel.from_entry(entry)
 
 
 __all__ = [
@@ -776,6 +796,7 @@ __all__ = [
     "PanelError",
     "Recorded",
     "attendees",
+    "cancel",
     "carry_forward",
     "find_panel",
     "latest_decisions",
