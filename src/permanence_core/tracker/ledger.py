@@ -13,7 +13,7 @@ import io
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
@@ -39,6 +39,9 @@ from permanence_core.tracker.entries import (
     SyncEntry,
 )
 from permanence_core.tracker.schema import ActionStatus, Origin
+
+if TYPE_CHECKING:
+    from permanence_core.rules import Alert
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +229,7 @@ class Ledger:
 
     def raise_alerts(
         self,
-        alerts: Iterable[Any],
+        alerts: Iterable[Alert],
         to_item: AlertToItem,
         transport: Transport,
         *,
