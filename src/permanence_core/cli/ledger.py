@@ -11,14 +11,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from permanence_core import api
-from permanence_core.adapters import WorkTrayAlert
 from permanence_core.cli.alerts import evaluation_options, load_records, report_rejections, source_options
 from permanence_core.cli.common import emit_json, progress_callback
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
-    from permanence_core.adapters import AlertChange
     from permanence_core.tracker.ledger import Ledger
 
 #: The ledger's URL may come from the environment; its password only ever does.
@@ -113,7 +111,7 @@ def upgrade_command(ledger_url: str | None, config: str | None, sql: bool) -> No
 @click.option(
     "--raise-alerts",
     is_flag=True,
-    help="Also raise each new or changed alert once (a task for the team manager) through write-back.",
+    help="Also raise each new or changed alert once through write-back (as the adapter's system takes alerts).",
 )
 @click.option("--outbox", type=click.Path(file_okay=False), help="Write-back to this folder instead of --config's.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -131,7 +129,8 @@ def sync_command(
     """Load the case records and record the sync in the ledger: counts, plan history, meetings and actions.
 
     With --raise-alerts the records are evaluated under --profile and each alert that is new or changed
-    since the last run is raised once (write-back settings from --config, or --outbox).
+    since the last run is raised once, as the adapter raises alerts in its system (write-back settings from
+    --config, or --outbox).
     """
     from permanence_core.tracker.sync import record_sync
 
@@ -153,8 +152,10 @@ def sync_command(
             evaluation = api.evaluate(with_panels(ledger, result.records), profile=profile, as_of=as_of)
             options = {key: value for key, value in (("config", config), ("outbox", outbox)) if value}
             transport = api.AdapterTransport(adapter, options)
+            # The adapter says how its system takes an alert (a case note, a work-tray task).
+            to_item = api.alert_items(adapter, result.records, evaluation.as_of, options)
             run = ledger.raise_alerts(
-                evaluation.alerts, to_team_manager, transport, resolved_in=[r.child_id for r in result.records]
+                evaluation.alerts, to_item, transport, resolved_in=[r.child_id for r in result.records]
             )
             summary["alerts"] = run.summary()
     summary["rejected"] = [r.to_dict() for r in result.rejected]
@@ -174,20 +175,6 @@ def sync_command(
             f"{counts['unchanged']} unchanged; sent {counts['sent']}, failed {counts['failed']}"
         )
     report_rejections(result)
-
-
-def to_team_manager(change: AlertChange) -> WorkTrayAlert | None:
-    """A new or changed alert becomes a task for the child's team manager; a resolution is only recorded."""
-    if change.alert is None:
-        return None
-    alert = change.alert
-    return WorkTrayAlert(
-        child_id=alert.child_id,
-        recipient_role="team_manager",
-        title=f"{alert.title or alert.rule} ({alert.status.value})",
-        body=f"{alert.message}\nSource: {alert.source}",
-        due_date=alert.due_date,
-    )
 
 
 @ledger_group.command("status")
