@@ -12,7 +12,10 @@ import errno
 import json
 import os
 import random
+import signal
 import stat
+import subprocess
+import sys
 import tempfile
 import threading
 from collections import Counter
@@ -91,7 +94,8 @@ class FaultPlan:
     def __init__(self, kinds: Sequence[str], rate: float, seed: int) -> None:
         self.kinds = tuple(kinds)
         self.rate = rate
-        self.random = random.Random(seed)
+        # Seeded with the kinds too, so two kinds under one seed do not fail on the very same operations.
+        self.random = random.Random(f"{seed}:{','.join(self.kinds)}")
         self.injected: Counter[str] = Counter()
         self.enabled = True
 
@@ -355,3 +359,106 @@ def _handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]:
             """Quiet: the test reads the bookkeeping, not the access log."""
 
     return Handler
+
+
+# -- a run in its own process, to be killed -------------------------------------------------------------------
+
+#: Items each killable run claims at once (small, so a kill leaves claims in several states).
+RUN_CHUNK = 8
+
+# The run that gets killed. It waits for "go" on stdin so the parent knows its pid before anything is sent.
+# Modes that stop themselves print "ready" at the chosen call and wait there to be killed:
+#   http           the gateway kills it (see KillSwitch); nothing stops on its own
+#   http-answered  after the stop_at-th gateway answer arrived, before the store records it
+#   outbox         after the stop_at-th item's sidecar is on disk, before the store records it
+#   outbox-torn    at the stop_at-th rename, with a temporary file written and not yet renamed
+_RUN = r"""
+import os, sys, time
+sys.path.insert(0, sys.argv[6])
+from faults_helpers import RUN_CHUNK, make_items
+from permanence_core.adapters import HttpGateway, Outbox, StateStore, WriteBack
+
+mode, target, state_url, count, stop_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+calls = 0
+
+
+def stop_here():
+    global calls
+    calls += 1
+    if calls == stop_at:
+        print("ready", flush=True)
+        time.sleep(600)
+
+
+class Answered(HttpGateway):
+    def deliver(self, item):
+        receipt = super().deliver(item)
+        stop_here()
+        return receipt
+
+
+class Queued(Outbox):
+    def deliver(self, item):
+        receipt = super().deliver(item)
+        stop_here()
+        return receipt
+
+
+if mode == "outbox-torn":
+    real_replace = os.replace
+
+    def replace(src, dst):
+        stop_here()
+        real_replace(src, dst)
+
+    os.replace = replace
+
+transport = {
+    "http": lambda: HttpGateway(target, max_attempts=1, sleep=lambda s: None),
+    "http-answered": lambda: Answered(target, max_attempts=1, sleep=lambda s: None),
+    "outbox": lambda: Queued(target),
+    "outbox-torn": lambda: Outbox(target),
+}[mode]()
+sys.stdin.readline()
+with WriteBack(transport, StateStore(state_url), chunk_size=RUN_CHUNK) as wb:
+    wb.deliver(make_items(count))
+print("finished", flush=True)
+"""
+
+
+def start_run(mode: str, target: str | Path, state_url: str, count: int, stop_at: int = 0) -> subprocess.Popen[str]:
+    """Start a delivery run of ``make_items(count)`` in a new process; it waits for :func:`go`."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _RUN,
+            mode,
+            str(target),
+            state_url,
+            str(count),
+            str(stop_at),
+            str(Path(__file__).parent),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def go(process: subprocess.Popen[str]) -> None:
+    """Let a started run begin sending."""
+    assert process.stdin is not None
+    process.stdin.write("go\n")
+    process.stdin.flush()
+
+
+def kill_when_ready(process: subprocess.Popen[str]) -> None:
+    """Let the run go, wait until it reports it has reached its stopping point, and SIGKILL it there."""
+    go(process)
+    assert process.stdout is not None
+    if process.stdout.readline() != "ready\n":
+        raise AssertionError(f"the run finished before its stopping point (exit {process.wait()})")
+    process.send_signal(signal.SIGKILL)
+    if process.wait(timeout=60) != -signal.SIGKILL:
+        raise AssertionError("the run was not killed")

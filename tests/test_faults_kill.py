@@ -3,100 +3,17 @@ every item exactly once, counted where it arrives (the gateway's records per Ide
 """
 
 import datetime as dt
-import os
 import signal
-import subprocess
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from faults_helpers import KillSwitch, LocalGateway, make_items
+from faults_helpers import KillSwitch, LocalGateway, go, kill_when_ready, make_items, start_run
 
 from permanence_core.adapters import AuditLog, HttpGateway, Outbox, ReceiptStatus, StateStore, WriteBack
 from permanence_core.adapters.audit import AUDIT_FILE
 from permanence_core.adapters.state import DeliveryStatus
 
-TESTS = str(Path(__file__).parent)
 COUNT = 30
-CHUNK = 8
-
-# The run that gets killed, in its own process. It waits for "go" so the parent knows its pid before it sends.
-# Modes that stop themselves print "ready" at the chosen point and wait there to be killed.
-CHILD = r"""
-import os, sys, time
-sys.path.insert(0, sys.argv[6])
-from faults_helpers import make_items
-from permanence_core.adapters import HttpGateway, Outbox, StateStore, WriteBack
-
-mode, target, state_url, count, stop_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-calls = 0
-
-
-def stop_here():
-    global calls
-    calls += 1
-    if calls == stop_at:
-        print("ready", flush=True)
-        time.sleep(600)
-
-
-class Answered(HttpGateway):
-    def deliver(self, item):
-        receipt = super().deliver(item)
-        stop_here()
-        return receipt
-
-
-class Queued(Outbox):
-    def deliver(self, item):
-        receipt = super().deliver(item)
-        stop_here()
-        return receipt
-
-
-if mode == "outbox-torn":
-    real_replace = os.replace
-
-    def replace(src, dst):
-        stop_here()
-        real_replace(src, dst)
-
-    os.replace = replace
-
-transport = {
-    "http": lambda: HttpGateway(target, max_attempts=1, sleep=lambda s: None),
-    "http-answered": lambda: Answered(target, max_attempts=1, sleep=lambda s: None),
-    "outbox": lambda: Queued(target),
-    "outbox-torn": lambda: Outbox(target),
-}[mode]()
-sys.stdin.readline()
-with WriteBack(transport, StateStore(state_url), chunk_size=int(os.environ["CHUNK"])) as wb:
-    wb.deliver(make_items(count))
-print("finished", flush=True)
-"""
-
-
-def start(mode, target, state_url, stop_at=0):
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, mode, str(target), state_url, str(COUNT), str(stop_at), TESTS],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "CHUNK": str(CHUNK)},
-    )
-
-
-def go(process):
-    process.stdin.write("go\n")
-    process.stdin.flush()
-
-
-def kill_when_ready(process):
-    go(process)
-    assert process.stdout.readline() == "ready\n"
-    process.send_signal(signal.SIGKILL)
-    assert process.wait(timeout=60) == -signal.SIGKILL
 
 
 def after_the_lease():
@@ -119,7 +36,7 @@ def test_killed_after_the_gateway_took_the_item_before_it_answered(tmp_path, sta
     items = make_items(COUNT)
     switch = KillSwitch(at=kill_at)
     with LocalGateway(switch) as gateway:
-        process = start("http", gateway.url, state_url)
+        process = start_run("http", gateway.url, state_url, COUNT)
         switch.pid = process.pid
         go(process)
         assert process.wait(timeout=60) == -signal.SIGKILL
@@ -156,7 +73,7 @@ def test_killed_after_the_gateway_took_the_item_before_it_answered(tmp_path, sta
 def test_killed_after_the_answer_arrived_before_the_store_recorded_it(tmp_path, state_url):
     items = make_items(COUNT)
     with LocalGateway() as gateway:
-        process = start("http-answered", gateway.url, state_url, stop_at=5)
+        process = start_run("http-answered", gateway.url, state_url, COUNT, stop_at=5)
         kill_when_ready(process)
         answered_not_recorded = items[4].idempotency_key
         assert StateStore(state_url).delivery(answered_not_recorded).status is DeliveryStatus.SENDING
@@ -180,7 +97,7 @@ def sidecars(folder):
 def test_killed_after_the_sidecar_was_written_before_the_store_recorded_it(tmp_path, state_url):
     items = make_items(COUNT)
     folder = tmp_path / "out"
-    process = start("outbox", folder, state_url, stop_at=7)
+    process = start_run("outbox", folder, state_url, COUNT, stop_at=7)
     kill_when_ready(process)
     queued_not_recorded = items[6]
     assert StateStore(state_url).delivery(queued_not_recorded.idempotency_key).status is DeliveryStatus.SENDING
@@ -200,7 +117,7 @@ def test_killed_in_the_middle_of_writing_a_file(tmp_path, state_url):
     items = make_items(COUNT)
     folder = tmp_path / "out"
     # Renames go document, its sidecar, note, alert, document...: the 9th is the third document's content.
-    process = start("outbox-torn", folder, state_url, stop_at=9)
+    process = start_run("outbox-torn", folder, state_url, COUNT, stop_at=9)
     kill_when_ready(process)
     left = sorted(p.name for p in folder.iterdir() if p.name.startswith(".tmp-"))
     assert len(left) == 1
