@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import string
@@ -34,8 +35,12 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 def check_endpoint(endpoint: str, where: Location | str) -> str:
     """Refuse an endpoint that is not HTTPS (plain HTTP only to this machine) or carries credentials."""
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urlsplit(endpoint)
+        parts.port  # noqa: B018 - reading the port is what checks it (a port over 65535, or letters)
+    except ValueError as exc:
+        raise ConfigError(where, f"{endpoint!r} is not a valid URL ({exc})") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname or any(c.isspace() for c in endpoint):
         raise ConfigError(where, f"{endpoint!r} is not an http(s) URL")
     if parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS:
         raise ConfigError(where, "the gateway must be reached over HTTPS (plain HTTP only to localhost)")
@@ -45,7 +50,17 @@ def check_endpoint(endpoint: str, where: Location | str) -> str:
 
 
 def _check_path(template: str, where: Location) -> str:
-    fields = {name for _text, name, _spec, _conv in string.Formatter().parse(template) if name is not None}
+    try:
+        # A format spec or conversion ({child_id!r}, {child_id:{x}}) would change the id or fail when used.
+        fields = {
+            name if not (spec or conversion) else "{" + name + "}"
+            for _text, name, spec, conversion in string.Formatter().parse(template)
+            if name is not None
+        }
+    except ValueError as exc:
+        raise ConfigError(
+            where, f"{template!r} is not a path template ({exc}); write {{child_id}} for the id"
+        ) from None
     if fields - {"child_id"}:
         raise ConfigError(where, f"{template!r}: only the {{child_id}} placeholder is allowed")
     if not template.startswith("/"):
@@ -55,7 +70,7 @@ def _check_path(template: str, where: Location) -> str:
 
 def _positive(value: Any, where: Location, *, integer: bool = False) -> Any:
     kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, kinds) or not 0 < value < math.inf:
         raise ConfigError(where, f"{value!r} must be a positive {'whole ' if integer else ''}number")
     return value
 
@@ -91,9 +106,12 @@ class WriteBackSettings:
         """Read the ``[write_back]`` section of a TOML file; relative paths are relative to the file."""
         path = Path(path)
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            # utf-8-sig: Notepad may save the file with a byte-order mark.
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except OSError as exc:
             raise ConfigError(str(path), f"cannot read: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(str(path), f"is not UTF-8 text (at byte {exc.start}); save it as UTF-8") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(path), f"not valid TOML: {exc}") from None
         # A secret anywhere in the council's file is refused, not only in the table read here.
@@ -183,7 +201,7 @@ def _convert(key: str, value: Any, where: Location, base_dir: Path | None) -> An
     if key == "endpoint":
         return check_endpoint(value, where)
     if key in ("outbox", "ca_bundle", "audit_log"):
-        path = Path(value).expanduser()
+        path = _expanded(value, where)
         return path if path.is_absolute() or base_dir is None else base_dir / path
     if key == "state":
         return _state_url(value, where, base_dir)
@@ -193,17 +211,25 @@ def _convert(key: str, value: Any, where: Location, base_dir: Path | None) -> An
 def _state_url(value: str, where: Location, base_dir: Path | None) -> str:
     try:
         url = make_url(value)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise ConfigError(where, f"{value!r} is not a database URL (e.g. sqlite:///writeback.sqlite)") from None
     if url.password:
         raise ConfigError(
             where, "the database password must not be in the URL; name its variable in state_password_env"
         )
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        database = Path(url.database).expanduser()
+        database = _expanded(url.database, where)
         if not database.is_absolute() and base_dir is not None:
             return url.set(database=str(base_dir / database)).render_as_string(hide_password=False)
     return value
+
+
+def _expanded(value: str, where: Location) -> Path:
+    """A path with ``~`` or ``~user`` expanded; a user with no home here is a ConfigError, not a RuntimeError."""
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:
+        raise ConfigError(where, f"{value!r}: the home folder it names is unknown on this machine") from None
 
 
 __all__ = ["DEFAULT_PATHS", "SECTION", "WriteBackSettings", "check_endpoint"]

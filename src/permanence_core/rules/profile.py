@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import tomllib
 from pathlib import Path
@@ -9,8 +10,10 @@ from typing import Any
 
 import attrs
 import cattrs
+import holidays
 from cattrs.v import format_exception
 
+from permanence_core.config_secrets import refuse_secrets
 from permanence_core.errors import ConfigError
 from permanence_core.rules.events import ANCHORS, MET_BY, STAGES, STOPS
 
@@ -21,6 +24,36 @@ class Counting(enum.StrEnum):
 
     EXCLUSIVE = "exclusive"
     INCLUSIVE = "inclusive"
+
+
+#: The longest span a profile may set, per unit: a hundred years. That is far beyond any timescale in care
+#: planning, and keeps every due date inside the calendar's range (a larger number overflows date arithmetic).
+CENTURY = {"days": 36_525, "working_days": 26_100, "weeks": 5_218, "months": 1_200}
+#: The parts of the United Kingdom with their own bank holidays.
+SUBDIVISIONS = tuple(holidays.list_supported_countries()["GB"])
+
+
+def _between(low: int, high: int) -> Any:
+    """A validator of an optional whole number from ``low`` to ``high``."""
+
+    def check(_instance: Any, attribute: attrs.Attribute, value: int | None) -> None:
+        if value is not None and not low <= value <= high:
+            raise ValueError(f"{attribute.name} = {value} is not from {low} to {high}")
+
+    return check
+
+
+def _iso_dates(_instance: Any, _attribute: attrs.Attribute, value: tuple[str, ...]) -> None:
+    for day in value:
+        try:
+            dt.date.fromisoformat(day)
+        except ValueError:
+            raise ValueError(f"extra_closures has {day!r}, which is not a YYYY-MM-DD date") from None
+
+
+def _subdivision(_instance: Any, _attribute: attrs.Attribute, value: str) -> None:
+    if value not in SUBDIVISIONS:
+        raise ValueError(f"holidays_subdiv = {value!r} is not one of {', '.join(SUBDIVISIONS)}")
 
 
 @attrs.frozen(kw_only=True)
@@ -36,6 +69,8 @@ class Offset:
         given = [name for name, value in attrs.asdict(self).items() if value is not None]
         if len(given) != 1:
             raise ValueError(f"exactly one of days, working_days, weeks, months must be set (got {given or 'none'})")
+        [unit] = given
+        _between(-CENTURY[unit], CENTURY[unit])(self, attrs.fields_dict(Offset)[unit], getattr(self, unit))
 
     def describe(self) -> str:
         """Human words for explanations: '20 working days', '3 months'."""
@@ -60,7 +95,7 @@ class Recurrence:
     """``chain``: once met, the rule anchors again on the event that met it (reviews, fortnightly tracking)."""
 
     chain: bool = True
-    limit: int = 60
+    limit: int = attrs.field(default=60, validator=_between(1, 10_000))
 
 
 @attrs.frozen(kw_only=True)
@@ -74,7 +109,7 @@ class Rule:
     met_by: str
     source: str
     counting: Counting = Counting.EXCLUSIVE
-    warning_days: int | None = None
+    warning_days: int | None = attrs.field(default=None, validator=_between(0, CENTURY["days"]))
     applies: Applies = Applies()
     stops: tuple[str, ...] = ()
     recurrence: Recurrence | None = None
@@ -88,9 +123,9 @@ class Rule:
 class Settings:
     """Profile-wide settings."""
 
-    warning_days: int = 14
-    holidays_subdiv: str = "ENG"
-    extra_closures: tuple[str, ...] = ()
+    warning_days: int = attrs.field(default=14, validator=_between(0, CENTURY["days"]))
+    holidays_subdiv: str = attrs.field(default="ENG", validator=_subdivision)
+    extra_closures: tuple[str, ...] = attrs.field(default=(), validator=_iso_dates)
 
 
 @attrs.frozen(kw_only=True)
@@ -124,18 +159,39 @@ def _describe(exc: BaseException, type_: object) -> str:
 def _vocabulary(rule_id: str, data: dict[str, Any], where: str) -> None:
     checks = [("anchor", ANCHORS), ("met_by", MET_BY)]
     for key, allowed in checks:
-        if key in data and data[key] not in allowed:
+        if key in data and not _one_of(data[key], allowed):
             raise ConfigError(
                 where, f'rule "{rule_id}": {key} = {data[key]!r} is not one of {", ".join(sorted(allowed))}'
             )
-    for stop in data.get("stops", ()):
-        if stop not in STOPS:
-            raise ConfigError(where, f'rule "{rule_id}": stops has {stop!r}, not one of {", ".join(sorted(STOPS))}')
-    for stage in data.get("applies", {}).get("stage", ()):
-        if stage not in STAGES:
-            raise ConfigError(
-                where, f'rule "{rule_id}": applies.stage has {stage!r}, not one of {", ".join(sorted(STAGES))}'
-            )
+    applies = data.get("applies", {})
+    if not isinstance(applies, dict):
+        raise ConfigError(where, f'rule "{rule_id}": applies must be a table of keys')
+    for key, values, allowed in (
+        ("stops", data.get("stops", ()), STOPS),
+        ("applies.stage", applies.get("stage", ()), STAGES),
+    ):
+        if not isinstance(values, list | tuple):
+            raise ConfigError(where, f'rule "{rule_id}": {key} must be a list')
+        for value in values:
+            if not _one_of(value, allowed):
+                raise ConfigError(
+                    where, f'rule "{rule_id}": {key} has {value!r}, not one of {", ".join(sorted(allowed))}'
+                )
+
+
+def _one_of(value: Any, allowed: dict[str, Any]) -> bool:
+    # Only a string can be a key of the vocabulary; a list or table in its place would not even hash.
+    return isinstance(value, str) and value in allowed
+
+
+#: The type each top-level key must have, checked before anything is looked up by them.
+_TOP_LEVEL = {
+    "name": (str, "a string"),
+    "title": (str, "a string"),
+    "extends": (str, "a string"),
+    "settings": (dict, "a table of keys"),
+    "rules": (dict, "a table of rules"),
+}
 
 
 def parse_profile_text(text: str, where: str) -> dict[str, Any]:
@@ -144,9 +200,14 @@ def parse_profile_text(text: str, where: str) -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(where, f"not valid TOML: {exc}") from None
-    unknown = set(data) - {"name", "title", "extends", "settings", "rules"}
+    # Before any value is checked: an error about a value must never repeat a secret written in the file.
+    refuse_secrets(data, where)
+    unknown = set(data) - set(_TOP_LEVEL)
     if unknown:
         raise ConfigError(where, f"unknown top-level key(s): {', '.join(sorted(unknown))}")
+    for key, (kind, what) in _TOP_LEVEL.items():
+        if key in data and not isinstance(data[key], kind):
+            raise ConfigError(where, f"{key} must be {what}, not a {type(data[key]).__name__}")
     return data
 
 
@@ -193,7 +254,8 @@ def resolve(name: str, texts: dict[str, str], where: dict[str, str] | None = Non
     try:
         settings = _converter.structure(merged_settings, Settings)
     except cattrs.BaseValidationError as exc:
-        raise ConfigError(where.get(name, name), "; ".join(cattrs.transform_error(exc, path="settings"))) from None
+        messages = cattrs.transform_error(exc, path="settings", format_exception=_describe)
+        raise ConfigError(where.get(name, name), "; ".join(messages)) from None
     return Profile(name=name, title=title, settings=settings, rules=tuple(rules), chain=tuple(chain))
 
 
@@ -206,9 +268,12 @@ def load_profile(name_or_path: str, plugins: Any = None) -> Profile:
     path = Path(name_or_path)
     if path.suffix == ".toml":
         try:
-            text = path.read_text(encoding="utf-8")
+            # utf-8-sig: Notepad may save the file with a byte-order mark.
+            text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise ConfigError(str(path), f"cannot read profile: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(str(path), f"is not UTF-8 text (at byte {exc.start}); save it as UTF-8") from None
         name = parse_profile_text(text, str(path)).get("name", path.stem)
         texts[name] = text
         where[name] = str(path)

@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from permanence_core import codes
+from permanence_core.config_secrets import refuse_secrets
 from permanence_core.errors import ConfigError, Location
 from permanence_core.model import MeetingKind, WorkerRole
 
@@ -160,11 +161,16 @@ def load_config(options: Mapping[str, Any]) -> LiquidlogicConfig:
         return LiquidlogicConfig()
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Notepad may save the file with a byte-order mark.
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise ConfigError(str(path), f"cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), f"is not UTF-8 text (at byte {exc.start}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"is not valid TOML: {exc}") from None
+    # Checked before any value is: an error about a value must never repeat a secret written in the file.
+    refuse_secrets(data, str(path))
     raw = data.get(SECTION, {})
     if not isinstance(raw, dict):
         raise ConfigError(Location(source=str(path), field=SECTION), "must be a table")

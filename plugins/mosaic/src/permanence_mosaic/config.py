@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from permanence_core import codes
+from permanence_core.config_secrets import refuse_secrets
 from permanence_core.errors import ConfigError, Location
 from permanence_core.model import MeetingKind, WorkerRole
 
@@ -228,11 +229,16 @@ def load_config(options: Mapping[str, Any]) -> MosaicConfig:
         return MosaicConfig()
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Notepad may save the file with a byte-order mark.
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise ConfigError(str(path), f"cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), f"is not UTF-8 text (at byte {exc.start}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"is not valid TOML: {exc}") from None
+    # Checked before any value is: an error about a value must never repeat a secret written in the file.
+    refuse_secrets(data, str(path))
     return parse(path, data.get(SECTION, {}))
 
 
@@ -277,7 +283,9 @@ def _category(section: _Section, default: DocumentCategory | None) -> DocumentCa
 def _documents(parent: _Section, path: Path) -> DocumentSettings:
     section = parent.table("documents", ("category", "sub_category", "types", "allowed_extensions", "completed_forms"))
     default = _category(section, DocumentSettings().default)
-    types_section = section.table("types", tuple(section.data.get("types", {})))
+    types = section.data.get("types", {})
+    # Any document type may be named; a "types" that is not a table is refused by _Section itself.
+    types_section = section.table("types", tuple(types) if isinstance(types, dict) else ())
     types = {
         name: _category(types_section.table(name, ("category", "sub_category")), default) for name in types_section.data
     }

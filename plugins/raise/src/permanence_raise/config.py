@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from permanence_core.config_secrets import refuse_secrets
 from permanence_core.errors import ConfigError, Location
 
 SECTION = "raise"
@@ -38,11 +40,16 @@ def load_config(options: Mapping[str, Any]) -> RaiseConfig:
         return RaiseConfig()
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Notepad may save the file with a byte-order mark.
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise ConfigError(str(path), f"cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), f"is not UTF-8 text (at byte {exc.start}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"is not valid TOML: {exc}") from None
+    # Checked before any value is: an error about a value must never repeat a secret written in the file.
+    refuse_secrets(data, str(path))
     section = data.get(SECTION, {})
     if not isinstance(section, dict):
         raise ConfigError(Location(source=str(path), field=SECTION), "must be a table")
@@ -50,10 +57,12 @@ def load_config(options: Mapping[str, Any]) -> RaiseConfig:
     if unknown:
         raise ConfigError(Location(source=str(path), field=f"{SECTION}.{unknown[0]}"), "is not a RAISE setting")
     marker = section.get("ready_marker")
-    if marker is not None and (not isinstance(marker, str) or not marker.strip() or "/" in marker):
+    if marker is not None and (
+        not isinstance(marker, str) or not marker.strip() or marker in (".", "..") or any(c in marker for c in "/\\\0")
+    ):
         raise ConfigError(Location(source=str(path), field=f"{SECTION}.ready_marker"), f"{marker!r} is not a file name")
     settle = section.get("settle_seconds", DEFAULT_SETTLE_SECONDS)
-    if isinstance(settle, bool) or not isinstance(settle, int | float) or settle < 0:
+    if isinstance(settle, bool) or not isinstance(settle, int | float) or not 0 <= settle < math.inf:
         raise ConfigError(
             Location(source=str(path), field=f"{SECTION}.settle_seconds"), f"{settle!r} must be a number of seconds"
         )
