@@ -13,14 +13,15 @@ OWNER_ONLY = 0o600
 TEMPORARY_PREFIX = ".tmp-"
 
 
-def write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes, *, create_folder: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename, readable by the owner only.
 
     A reader (an upload job, a browser, another run) sees the old file or the whole new one, never half
-    of it; the folder is created when missing.
+    of it. The folder is created when missing, unless ``create_folder`` is False (then FileNotFoundError).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if create_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     # mkstemp creates the file 0600 whatever the umask, so the data is never readable by others, even briefly.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
     try:

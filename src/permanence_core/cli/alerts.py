@@ -6,13 +6,18 @@ import csv
 import datetime as dt
 import logging
 import sys
+from typing import TYPE_CHECKING
 
+import attrs
 import click
 
 from permanence_core import api
 from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import emit_json, parse_date, progress_callback
 from permanence_core.rules import AlertStatus, Evaluation, ObligationState
+
+if TYPE_CHECKING:
+    from permanence_core.pseudonymise import Pseudonymiser
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,34 @@ def evaluation_options(command):
     return command
 
 
+def pseudonymise_option(command):
+    """``--pseudonymise``: an export with child ids as keyed hashes, names and free text dropped."""
+    return click.option(
+        "--pseudonymise",
+        is_flag=True,
+        help=(
+            "Replace child ids by keyed hashes (the key from $PERMANENCE_PSEUDONYM_KEY), drop names and free "
+            "text, keep dates of birth to the month."
+        ),
+    )(command)
+
+
+def pseudonymiser(wanted: bool) -> Pseudonymiser | None:
+    """The pseudonymiser when ``--pseudonymise`` was given: read before loading, so a missing key fails at once."""
+    if not wanted:
+        return None
+    from permanence_core.pseudonymise import Pseudonymiser
+
+    return Pseudonymiser.from_environment()
+
+
+def pseudonymised(pseudonyms: Pseudonymiser, result: LoadResult) -> tuple[Pseudonymiser, LoadResult]:
+    """The pseudonymiser knowing the source's child ids (to find them inside other ids), and the rejections hashed."""
+    ids = {r.child_id for r in result.records} | {r.child_id for r in result.rejected if r.child_id}
+    pseudonyms = pseudonyms.with_ids(ids)
+    return pseudonyms, attrs.evolve(result, rejected=tuple(pseudonyms.rejection(r) for r in result.rejected))
+
+
 def load_records(adapter: str, source: str, config: str | None) -> LoadResult:
     """Load through the adapter with a progress bar on a terminal."""
     update, close = progress_callback(f"Loading {adapter}")
@@ -80,16 +113,28 @@ def report_rejections(result: LoadResult, limit: int = 10) -> None:
 @evaluation_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--child", "child_id", help="Only this child's alerts.")
+@pseudonymise_option
 def alerts_command(
-    adapter: str, source: str, config: str | None, profile: str, as_of: dt.date | None, fmt: str, child_id: str | None
+    adapter: str,
+    source: str,
+    config: str | None,
+    profile: str,
+    as_of: dt.date | None,
+    fmt: str,
+    child_id: str | None,
+    pseudonymise: bool,
 ) -> None:
     """Alerts for every child: obligations upcoming within their warning window, or overdue.
 
-    Exit 0 when it ran (alerts or not); 1 when the input could not be read at all.
+    Exit 0 when it ran (alerts or not); 1 when the input could not be read at all (or --pseudonymise has no key).
     """
+    pseudonyms = pseudonymiser(pseudonymise)
     result = load_records(adapter, source, config)
     records = [r for r in result.records if child_id is None or r.child_id == child_id]
     evaluation = api.evaluate(records, profile=profile, as_of=as_of)
+    if pseudonyms is not None:
+        pseudonyms, result = pseudonymised(pseudonyms, result)
+        evaluation = pseudonyms.evaluation(evaluation)
     if fmt == "json":
         emit_json(
             {

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from permanence_core.documents import (
 )
 from permanence_core.model import CaseRecord, MeetingKind
 from permanence_core.plugins.manager import Plugins
+from permanence_core.private_files import write_private
 
 
 def _output(_ctx: click.Context, param: click.Parameter, value: Path) -> Path:
@@ -268,19 +267,12 @@ def _write(
 
 
 def _save(layout: Layout, out: Path, day: dt.date, context: dict[str, Any]) -> int:
-    """Render and write atomically, so a half-written file is never left for an upload job to pick up."""
+    """Render and write atomically and readable by the owner only: a half-written file is never left for an
+    upload job to pick up, and a child's form is never readable by other users of the machine."""
     data = render(
         layout, OutputFormat.from_path(out), generated_on=day, templates=Plugins().templates(), context=context
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_private(out, data)
     return len(data)
 
 

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import click
 
 from permanence_core import api
-from permanence_core.cli.alerts import evaluation_options, load_records, report_rejections, source_options
+from permanence_core.cli.alerts import (
+    evaluation_options,
+    load_records,
+    pseudonymise_option,
+    pseudonymised,
+    pseudonymiser,
+    report_rejections,
+    source_options,
+)
 from permanence_core.cli.common import emit_json
 from permanence_core.plugins.manager import Plugins
+from permanence_core.private_files import write_private
 from permanence_core.tracker.cohort import cohort_figures
 from permanence_core.tracker.drift import DriftThresholds, assess_drift
 from permanence_core.tracker.html import render_html
@@ -50,6 +60,7 @@ _SUFFIXES = {".html": "html", ".htm": "html", ".xlsx": "xlsx"}
     show_default=True,
     help="json: print the drift summary and cohort figures on stdout.",
 )
+@pseudonymise_option
 def tracker_command(
     adapter: str,
     source: str,
@@ -60,29 +71,38 @@ def tracker_command(
     drift_weeks: int,
     plan_changes: int,
     fmt: str,
+    pseudonymise: bool,
 ) -> None:
     """The permanence tracker for every looked-after child, and the drift signals.
 
     Writes OUT as one self-contained HTML page (sortable table, a timeline per child, cohort charts) or an
-    Excel workbook (one sheet per view). Exit 0 when it ran; 1 when the input could not be read or OUT
-    could not be written; 2 usage error.
+    Excel workbook (one sheet per view), readable by its owner only. Exit 0 when it ran; 1 when the input
+    could not be read or OUT could not be written; 2 usage error.
     """
     if out is None and fmt != "json":
         raise click.UsageError("give --out FILE.html or --out FILE.xlsx, or --format json for the drift summary")
     kind = _SUFFIXES.get(out.suffix.lower()) if out else None
     if out is not None and kind is None:
         raise click.BadParameter(f"{str(out)!r} must end in .html or .xlsx", param_hint="'--out'")
+    pseudonyms = pseudonymiser(pseudonymise)
     result = load_records(adapter, source, config)
     evaluation = api.evaluate(result.records, profile=profile, as_of=as_of)
     report = build_report(result.records, evaluation, result.rejected)
+    if pseudonyms is not None:
+        pseudonyms, result = pseudonymised(pseudonyms, result)
+        report = pseudonyms.report(report)
     thresholds = DriftThresholds(weeks_without_activity=drift_weeks, plan_changes=plan_changes)
     drift = assess_drift(report.rows, report.as_of, thresholds)
     if out is not None:
         try:
             if kind == "html":
-                out.write_text(render_html(report, drift, Plugins().templates()), encoding="utf-8")
+                data = render_html(report, drift, Plugins().templates()).encode("utf-8")
             else:
-                write_xlsx(report, drift, out)
+                buffer = io.BytesIO()
+                write_xlsx(report, drift, buffer)
+                data = buffer.getvalue()
+            # A missing folder is more likely a typo than a wish for a new one: it is an error, as before.
+            write_private(out, data, create_folder=False)
         except OSError as exc:
             raise click.ClickException(f"{out}: cannot write the tracker: {exc.strerror or exc}") from None
     if fmt == "json":

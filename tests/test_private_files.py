@@ -1,0 +1,94 @@
+"""Every file permanence writes that may hold a child's details is readable by its owner only, whatever the umask."""
+
+import datetime as dt
+import os
+import stat
+
+import pytest
+from click.testing import CliRunner
+
+from permanence_core.adapters import AuditLog, CaseNote, DocumentUpload, Outbox, StateStore, WriteBack
+from permanence_core.cli import cli
+from permanence_core.private_files import write_private
+from permanence_core.synth import demo_folder
+
+DEMO = ["--adapter", "ssda903", "--source", str(demo_folder())]
+CHILD = "1000009"
+
+
+@pytest.fixture(autouse=True)
+def open_umask():
+    # With a umask of 0 a file written the ordinary way would be readable and writable by everyone.
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+def mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def run(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_write_private_replaces_a_readable_file_with_a_private_one(tmp_path):
+    path = tmp_path / "new" / "report.html"
+    write_private(path, b"one")
+    assert mode(path) == 0o600
+    path.chmod(0o644)
+    write_private(path, b"two")
+    assert (path.read_bytes(), mode(path)) == (b"two", 0o600)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["report.html"]
+
+
+def test_write_private_can_refuse_to_create_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        write_private(tmp_path / "missing" / "t.xlsx", b"x", create_folder=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [
+        (["form", "pro-forma", "--child", CHILD], "pro-forma.docx"),
+        (["form", "referral", "--child", CHILD], "referral.html"),
+        (["form", "record", "--child", CHILD], "record.docx"),
+        (["panel-pack", "--panel-date", "2026-11-05"], "panel-pack.docx"),
+        (["tracker"], "tracker.html"),
+        (["tracker"], "tracker.xlsx"),
+    ],
+)
+def test_documents_and_trackers_are_private(tmp_path, command, name):
+    out = tmp_path / name
+    as_of = [] if command[0] == "panel-pack" else ["--as-of", "2026-11-02"]
+    run(*command, *DEMO, *as_of, "--out", out)
+    assert mode(out) == 0o600
+
+
+def test_the_panels_pack_and_minutes_are_private(tmp_path):
+    ledger = tmp_path / "ledger.sqlite"
+    run("ledger", "sync", *DEMO, "--ledger", ledger)
+    run("panel", "schedule", "2026-11-05", "--ledger", ledger)
+    pack = tmp_path / "pack.docx"
+    run("panel", "pack", "--panel", "2026-11-05", *DEMO, "--out", pack, "--ledger", ledger)
+    drafts = tmp_path / "drafts"
+    run("panel", "minutes", "--panel", "2026-11-05", *DEMO, "--out-dir", drafts, "--ledger", ledger)
+    written = [pack, *drafts.iterdir()]
+    assert len(written) > 1
+    assert {p.name: mode(p) for p in written} == {p.name: 0o600 for p in written}
+
+
+def test_the_outbox_and_the_audit_log_are_private(tmp_path):
+    items = [
+        DocumentUpload(child_id=CHILD, document_type="ppm-minutes", filename="m.docx", content=b"x"),
+        CaseNote(child_id=CHILD, note_type="N", title="t", contact_date=dt.date(2026, 11, 2), body="b"),
+    ]
+    with WriteBack(Outbox(tmp_path / "out"), StateStore(f"sqlite:///{tmp_path / 'state.sqlite'}")) as wb:
+        wb.deliver(items)
+        audit = wb.audit
+    written = [*(tmp_path / "out").iterdir(), audit.path]
+    assert isinstance(audit, AuditLog) and len(written) == 4
+    assert {p.name: mode(p) for p in written} == {p.name: 0o600 for p in written}
