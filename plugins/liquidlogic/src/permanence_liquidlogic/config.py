@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import attrs
 
 from permanence_core import codes
-from permanence_core.config_secrets import refuse_secrets
+from permanence_core.config_file import config_section
 from permanence_core.errors import ConfigError, Location
 from permanence_core.model import MeetingKind, WorkerRole
 
@@ -156,24 +155,9 @@ def _meeting_types(section: _Section) -> dict[str, MeetingKind]:
 
 def load_config(options: Mapping[str, Any]) -> LiquidlogicConfig:
     """Read the ``[liquidlogic]`` table of the file named by the ``config`` option; defaults when there is none."""
-    path = options.get("config")
-    if not path:
+    path, raw = config_section(options, SECTION)
+    if path is None:
         return LiquidlogicConfig()
-    path = Path(path)
-    try:
-        # utf-8-sig: Notepad may save the file with a byte-order mark.
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise ConfigError(str(path), f"cannot be read: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), f"is not UTF-8 text (at byte {exc.start}); save it as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), f"is not valid TOML: {exc}") from None
-    # Checked before any value is: an error about a value must never repeat a secret written in the file.
-    refuse_secrets(data, str(path))
-    raw = data.get(SECTION, {})
-    if not isinstance(raw, dict):
-        raise ConfigError(Location(source=str(path), field=SECTION), "must be a table")
     section = _Section(path, raw)
     unknown = sorted(set(raw) - set(_KEYS))
     if unknown:

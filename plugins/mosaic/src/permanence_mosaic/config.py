@@ -8,7 +8,6 @@ complete example.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import attrs
 
 from permanence_core import codes
-from permanence_core.config_secrets import refuse_secrets
+from permanence_core.config_file import config_section
 from permanence_core.errors import ConfigError, Location
 from permanence_core.model import MeetingKind, WorkerRole
 
@@ -224,22 +223,8 @@ class _Section:
 
 def load_config(options: Mapping[str, Any]) -> MosaicConfig:
     """Read the ``[mosaic]`` table of the file named by the ``config`` option; defaults when there is none."""
-    path = options.get("config")
-    if not path:
-        return MosaicConfig()
-    path = Path(path)
-    try:
-        # utf-8-sig: Notepad may save the file with a byte-order mark.
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise ConfigError(str(path), f"cannot be read: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), f"is not UTF-8 text (at byte {exc.start}); save it as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), f"is not valid TOML: {exc}") from None
-    # Checked before any value is: an error about a value must never repeat a secret written in the file.
-    refuse_secrets(data, str(path))
-    return parse(path, data.get(SECTION, {}))
+    path, table = config_section(options, SECTION)
+    return parse(path, table) if path else MosaicConfig()
 
 
 def parse(path: Path, data: Any) -> MosaicConfig:

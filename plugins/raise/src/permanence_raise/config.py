@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import attrs
 
-from permanence_core.config_secrets import refuse_secrets
+from permanence_core.config_file import config_section
 from permanence_core.errors import ConfigError, Location
 
 SECTION = "raise"
@@ -35,24 +33,9 @@ class RaiseConfig:
 
 def load_config(options: Mapping[str, Any]) -> RaiseConfig:
     """Read the ``[raise]`` table of the file named by the ``config`` option; defaults when there is none."""
-    path = options.get("config")
-    if not path:
+    path, section = config_section(options, SECTION)
+    if path is None:
         return RaiseConfig()
-    path = Path(path)
-    try:
-        # utf-8-sig: Notepad may save the file with a byte-order mark.
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise ConfigError(str(path), f"cannot be read: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), f"is not UTF-8 text (at byte {exc.start}); save it as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), f"is not valid TOML: {exc}") from None
-    # Checked before any value is: an error about a value must never repeat a secret written in the file.
-    refuse_secrets(data, str(path))
-    section = data.get(SECTION, {})
-    if not isinstance(section, dict):
-        raise ConfigError(Location(source=str(path), field=SECTION), "must be a table")
     unknown = sorted(set(section) - {"ready_marker", "settle_seconds"})
     if unknown:
         raise ConfigError(Location(source=str(path), field=f"{SECTION}.{unknown[0]}"), "is not a RAISE setting")
