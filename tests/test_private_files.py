@@ -92,3 +92,12 @@ def test_the_outbox_and_the_audit_log_are_private(tmp_path):
     written = [*(tmp_path / "out").iterdir(), audit.path]
     assert isinstance(audit, AuditLog) and len(written) == 4
     assert {p.name: mode(p) for p in written} == {p.name: 0o600 for p in written}
+
+
+def test_state_store_and_ledger_databases_are_private(tmp_path):
+    from permanence_core.tracker.ledger import open_engine
+
+    StateStore(f"sqlite:///{tmp_path / 'state' / 'writeback.sqlite'}").close()
+    open_engine(f"sqlite:///{tmp_path / 'ledger.sqlite'}").dispose()
+    assert mode(tmp_path / "state" / "writeback.sqlite") == 0o600
+    assert mode(tmp_path / "ledger.sqlite") == 0o600

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -35,6 +36,16 @@ def write_private(path: Path, data: bytes, *, create_folder: bool = True) -> Non
         Path(tmp).unlink(missing_ok=True)
         raise
     _sync_directory(path.parent)
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty and owner-only if it does not exist (a SQLite database is then opened inside it).
+
+    SQLite would create the file with the process umask (often world-readable); its journal files take the
+    database file's mode, so creating the file first keeps the whole store private.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY))
 
 
 def _sync_directory(folder: Path) -> None:

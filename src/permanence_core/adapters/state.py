@@ -17,6 +17,7 @@ from sqlalchemy.pool import StaticPool
 
 from permanence_core.adapters.items import Receipt
 from permanence_core.errors import ConfigError
+from permanence_core.private_files import create_private_file
 
 DEFAULT_URL = "sqlite:///permanence-writeback.sqlite"
 
@@ -184,6 +185,7 @@ def create_state_engine(url: str | URL) -> Engine:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError("write-back state", f"cannot create folder {folder}: {exc.strerror}") from None
+        create_private_file(Path(database).expanduser())
         return sa.create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
     return sa.create_engine(parsed)
 

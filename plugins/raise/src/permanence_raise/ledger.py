@@ -13,6 +13,7 @@ import attrs
 import sqlalchemy as sa
 
 from permanence_core.errors import InputError
+from permanence_core.private_files import create_private_file
 from permanence_raise.snapshot import Entry, manifest_from_json, manifest_to_json
 
 _BUSY_SECONDS = 30
@@ -65,6 +66,8 @@ class Ledger:
         if not create and not path.is_file():
             raise nothing_ingested(path.parent)
         # URL.create, not a formatted string: a folder name may hold characters a URL gives meaning to.
+        if create:
+            create_private_file(path)
         url = sa.engine.URL.create("sqlite", database=str(path))
         self.engine = sa.create_engine(url, connect_args={"timeout": _BUSY_SECONDS})
         if create:
