@@ -124,7 +124,10 @@ def test_unreadable_input_exits_1_with_the_error_on_stderr():
 
 
 def test_unknown_adapter_and_bad_dates_are_errors():
-    assert run("alerts", "--adapter", "nope", "--source", "x").exit_code == 1
+    unknown = run("alerts", "--adapter", "nope", "--source", "x")
+    assert unknown.exit_code == 2
+    assert "unknown adapter 'nope'" in unknown.stderr
+    assert run("alerts", *BASE, "--profile", "nowhere").exit_code == 2
     result = run("alerts", "--adapter", "fake", "--source", "ok", "--as-of", "10/02/2026")
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.stderr

@@ -221,3 +221,16 @@ def test_alerts_are_sorted_by_due_date_then_child_id():
 def test_meetings_do_not_count_for_reviews():
     rec = record(D(2026, 1, 5), meetings=[meeting("ppm", D(2026, 1, 20))])
     assert only(rec, D(2026, 2, 10), "review.first").state is ObligationState.OPEN
+
+
+def test_a_deadline_met_before_leaving_care_stays_on_the_timeline():
+    # Proceedings issued 5 Jan, concluded 30 Jun (inside 26 weeks); the child left care that day with an SGO.
+    concluded = proceedings(D(2026, 1, 5), concluded_on=D(2026, 6, 30))
+    rec = record(D(2026, 1, 5), end=D(2026, 6, 30), reason_ceased="E45", proceedings=[concluded])
+    obligation = only(rec, D(2026, 8, 1), "proceedings.final")
+    assert (obligation.due_date, obligation.state, obligation.met_on) == (
+        D(2026, 7, 5),
+        ObligationState.MET,
+        D(2026, 6, 30),
+    )
+    assert evaluate([rec], ENGLAND, D(2026, 8, 1)).alerts == ()

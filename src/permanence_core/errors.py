@@ -50,3 +50,11 @@ class InputError(PermanenceError):
 
 class ConfigError(InputError):
     """A configuration or profile file is malformed; the message names the file and the key."""
+
+
+class UsageError(PermanenceError):
+    """The user asked for something that does not exist (an adapter, a profile): the command line is wrong."""
+
+
+class UnknownProfileError(UsageError, ConfigError):
+    """No registered profile has this name (and it is not a path to a .toml file)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -338,3 +340,17 @@ def test_a_drop_the_readers_trip_over_is_set_aside_and_the_next_still_ingested(
     text = _error_report(root, "2025-02-28")
     assert "2025-02-28: could not be read (ValueError); please report this" in text
     assert "Marisol" not in text and "14/05/2015" not in text
+
+
+def test_snapshot_files_are_readable_by_their_owner_only(new_inbox: Callable[[], Path], drops: Any) -> None:
+    # The snapshot holds names, dates of birth and pack notes: private whatever the umask.
+    previous = os.umask(0)
+    try:
+        root = new_inbox()
+        drops.write_drop(root / "incoming" / "2025-03-31")
+        ingest(root, SETTLED)
+    finally:
+        os.umask(previous)
+    files = [path for path in (root / "snapshots").rglob("*") if path.is_file()]
+    assert files
+    assert {stat.S_IMODE(path.stat().st_mode) for path in files} == {0o600}

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from permanence_core.errors import PermanenceError
+from permanence_core.errors import PermanenceError, UsageError
 
 
 class GuardedGroup(click.Group):
@@ -19,6 +19,9 @@ class GuardedGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except UsageError as exc:
+            # A mistyped adapter or profile name is a usage error (exit 2), like a mistyped option.
+            raise click.UsageError(str(exc), ctx) from None
         except PermanenceError as exc:
             raise click.ClickException(str(exc)) from None
 

@@ -15,12 +15,12 @@ if TYPE_CHECKING:
     from permanence_core.adapters.writeback import AlertChange
 
 from permanence_core.adapters import AdapterInfo, LoadResult, Receipt, WorkTrayAlert, WriteBackItem
-from permanence_core.errors import ConfigError, PermanenceError
+from permanence_core.errors import ConfigError, UsageError
 from permanence_core.model import CaseRecord
 from permanence_core.plugins import DISABLE_ENV, ENTRY_POINT_GROUP, PROJECT_NAME, builtin, hookspecs
 
 
-class UnknownAdapterError(PermanenceError):
+class UnknownAdapterError(UsageError):
     """No installed plugin provides the adapter asked for."""
 
 

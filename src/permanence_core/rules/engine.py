@@ -194,10 +194,12 @@ def _evaluate_rule(
             due = due_date(anchor.date, rule.offset, rule.counting, facts.calendar)
             if rule.add_extensions and anchor.ref is not None:
                 due += dt.timedelta(weeks=anchor.ref.extension_weeks)
-            if stop is not None and stop <= due:
-                break
             since = anchor if compiled.from_anchor else facts.start_anchor
             met = compiled.find_met(facts, since)
+            # Not owed when the rule stopped (left care, plan ratified…) before it fell due, unless it was met
+            # by then: a deadline kept before leaving care stays on the child's timeline.
+            if stop is not None and stop <= due and (met is None or met[0] > stop):
+                break
             if met is None:
                 state = ObligationState.OPEN
             else:

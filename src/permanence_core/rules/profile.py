@@ -14,7 +14,7 @@ import holidays
 from cattrs.v import format_exception
 
 from permanence_core.config_secrets import refuse_secrets
-from permanence_core.errors import ConfigError
+from permanence_core.errors import ConfigError, UnknownProfileError
 from permanence_core.rules.events import ANCHORS, MET_BY, STAGES, STOPS
 
 
@@ -279,5 +279,6 @@ def load_profile(name_or_path: str, plugins: Any = None) -> Profile:
         where[name] = str(path)
         return resolve(name, texts, where)
     if name_or_path not in texts:
-        raise ConfigError("--profile", f"unknown profile {name_or_path!r}; available: {', '.join(sorted(texts))}")
+        available = ", ".join(sorted(texts))
+        raise UnknownProfileError("--profile", f"unknown profile {name_or_path!r}; available: {available}")
     return resolve(name_or_path, texts, {n: f"profile {n}" for n in texts})

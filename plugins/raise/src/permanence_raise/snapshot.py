@@ -16,6 +16,7 @@ from pathlib import Path
 import attrs
 
 from permanence_core.adapters.base import LoadResult, Rejection
+from permanence_core.private_files import OWNER_ONLY
 from permanence_raise.contents import DropContents, Part, PartKind
 
 
@@ -138,7 +139,9 @@ def build(
 
 
 def _copy(source: Path, destination: Path) -> None:
-    with source.open("rb") as reader, destination.open("wb") as writer:
+    # Owner-only whatever the umask: the snapshot holds the return's names, dates of birth and pack notes.
+    descriptor = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY)
+    with source.open("rb") as reader, os.fdopen(descriptor, "wb") as writer:
         shutil.copyfileobj(reader, writer, 1 << 20)
         writer.flush()
         # On disk before the ledger names the snapshot: a power cut must not leave it half written.
