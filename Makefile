@@ -29,7 +29,7 @@ demo: install
 	$(BIN)/permanence alerts $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE)
 	$(BIN)/python examples/nightly.py $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE) --outbox $(DEMO_OUT)/outbox
 	$(BIN)/python examples/nightly.py $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE) --outbox $(DEMO_OUT)/outbox
-	$(BIN)/permanence form pro-forma --child 1000009 $(DEMO_ARGS) --as-of $(DEMO_DATE) --out $(DEMO_OUT)/pro-forma-1000009.docx
+	$(BIN)/permanence form pro-forma --child 1000040 $(DEMO_ARGS) --as-of $(DEMO_DATE) --out $(DEMO_OUT)/pro-forma-1000040.docx
 	$(BIN)/permanence panel-pack --panel-date 2026-11-05 $(DEMO_ARGS) --profile panel-tor --out $(DEMO_OUT)/panel-pack.docx
 	@echo "Demo output in $(DEMO_OUT)/"
 
