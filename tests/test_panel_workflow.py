@@ -178,6 +178,14 @@ def test_marking_an_action_that_is_not_open_is_refused_by_name(ledger):
         panels.record_outcome(ledger, march, Outcome(child_id="C3", completed={"9": MARCH}))
 
 
+def test_an_outcome_for_a_child_the_ledger_never_synced_is_refused(ledger):
+    synced(ledger)
+    march = panels.schedule(ledger, MARCH)
+    with pytest.raises(PanelError, match=r"panel-2025-03-13, C99: is not a child the ledger knows"):
+        panels.record_outcome(ledger, march, Outcome(child_id="C99", decision="progressing"))
+    assert "C99" not in [child.child_id for child in panels.panel_children(ledger, march)]
+
+
 def test_open_actions_are_carried_forward_once_and_drift_after_two_panels(ledger):
     records = synced(ledger)
     march, april, may = (panels.schedule(ledger, day) for day in (MARCH, APRIL, MAY))

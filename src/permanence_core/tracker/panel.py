@@ -383,6 +383,15 @@ def record_outcome(ledger: Ledger, panel: Panel, outcome: Outcome, *, now: dt.da
         raise PanelError(Location(source="ledger", element=panel.panel_id), "the panel was cancelled")
     table, links = schema.actions, schema.meeting_children
     with ledger.transaction() as conn:
+        # A mistyped id must not put an unknown child on the agenda: only children a sync has seen.
+        if (
+            conn.execute(sa.select(schema.children.c.child_id).where(schema.children.c.child_id == child)).first()
+            is None
+        ):
+            raise PanelError(
+                Location(source="ledger", element=panel.panel_id, field=child),
+                "is not a child the ledger knows: run `permanence ledger sync` first, or check the id",
+            )
         known_ids = {entry.action_id: entry for entry in reviewed_actions(ledger, panel, child)}
         for action_id in (*outcome.completed, *outcome.retimed):
             if action_id not in known_ids:
