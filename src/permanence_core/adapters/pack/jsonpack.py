@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import attrs
@@ -43,13 +43,21 @@ def _check_header(path: Path) -> None:
         raise ValueError("'records' is not a list")
 
 
-def _records(path: Path) -> list[object]:
-    """Every record of the document, streamed: a national pack is far larger than its parsed dict would fit."""
+class _Unreadable(Exception):
+    """The document broke off or went wrong part-way through its records (the parser's error is the cause)."""
+
+
+def _records(path: Path) -> Iterator[object]:
+    """Every record of the document, one at a time: a national pack's parsed records would fill the memory
+    many times over (9 GB for 85,000 children), so each is built into a CaseRecord before the next is read."""
     with path.open("rb") as handle:
-        return list(ijson.items(handle, "records.item", use_float=True))
+        try:
+            yield from ijson.items(handle, "records.item", use_float=True)
+        except (ijson.JSONError, ValueError) as exc:
+            raise _Unreadable() from exc
 
 
-def _problem(exc: Exception) -> str:
+def _problem(exc: BaseException) -> str:
     """What is wrong with the document, never quoting it: the JSON parser's message after its first line
     (sometimes as bytes) quotes the text around the fault, and a pack's text is names and case notes."""
     if not isinstance(exc, ijson.JSONError):
@@ -60,19 +68,39 @@ def _problem(exc: Exception) -> str:
     return str(message).strip().split("\n", 1)[0]
 
 
+def _unreadable(source: str, exc: BaseException) -> JsonPack:
+    reason = f"is not a readable interchange document ({_problem(exc)}); none of its records loaded"
+    whole = rejection(source=source, row=None, child_id=None, column=None, value=None, reason=reason)
+    return JsonPack(rejected=(whole,), count=TableCount(table=PACK_JSON, read=1, rejected=1))
+
+
 def read_json(path: Path, children: Collection[str]) -> JsonPack:
     """Read the interchange document at ``path``; a record whose child is not in the return is rejected."""
     source = f"pack/{path.name}"
     try:
         _check_header(path)
-        items = _records(path)
     except (ijson.JSONError, ValueError, serialization.InterchangeError) as exc:
-        reason = f"is not a readable interchange document ({_problem(exc)}); none of its records loaded"
-        whole = rejection(source=source, row=None, child_id=None, column=None, value=None, reason=reason)
-        return JsonPack(rejected=(whole,), count=TableCount(table=PACK_JSON, read=1, rejected=1))
+        return _unreadable(source, exc)
+    try:
+        records, rejected, read = _read_records(path, source, children)
+    except _Unreadable as exc:
+        # A fault part-way through rejects the whole document, the records built before it included.
+        return _unreadable(source, exc.__cause__)
+    return JsonPack(
+        records=records,
+        rejected=tuple(rejected),
+        count=TableCount(table=PACK_JSON, read=read, rejected=len(rejected)),
+    )
+
+
+def _read_records(
+    path: Path, source: str, children: Collection[str]
+) -> tuple[dict[str, CaseRecord], list[Rejection], int]:
+    """The document's records by child id, the rejected ones, and how many were read."""
     records: dict[str, CaseRecord] = {}
     rejected: list[Rejection] = []
-    for number, item in enumerate(items, 1):
+    number = 0
+    for number, item in enumerate(_records(path), 1):
         raw = item if isinstance(item, dict) else {}
         identifiers = raw.get("child", {}).get("identifiers", {}) if isinstance(raw.get("child"), dict) else {}
         where = {"source": source, "row": number, "element": f"records[{number - 1}]"}
@@ -97,8 +125,4 @@ def read_json(path: Path, children: Collection[str]) -> JsonPack:
         rejected.append(
             rejection(**where, child_id=record.child_id, column="case_id", value=record.child_id, reason=reason)
         )
-    return JsonPack(
-        records=records,
-        rejected=tuple(rejected),
-        count=TableCount(table=PACK_JSON, read=len(items), rejected=len(rejected)),
-    )
+    return records, rejected, number

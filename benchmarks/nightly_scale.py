@@ -1,0 +1,461 @@
+"""The nightly job at national scale in one process: load → evaluate → ledger → write-back → tracker, measured.
+
+Run: .venv/bin/python benchmarks/nightly_scale.py [--children 85000] [--profile panel-tor] [--html]
+     (or `make nightly-scale`)
+
+Generates a synthetic cohort with its permanence pack once (cached by size, seed and date; the generation is not
+a stage, its time is printed), then runs the whole nightly job twice in this one process against one SQLite
+ledger and one outbox, as two runs of the same night would: load (ssda903 with the pack), evaluate the profile,
+record the sync in the ledger, raise each new or changed alert to the outbox exactly once (the second run sends
+nothing), and write the tracker workbook (and the HTML page with --html). After each stage it prints the wall
+and CPU time, the stage's own peak RSS, the RSS it left behind and the process peak so far; then each run's
+totals against the targets (10 minutes, 3 GB), and what reached the outbox: sent, lost, duplicated.
+A missed target is printed as MISSED and does not change the exit status: 1 when a stage crashed or an alert
+was lost or duplicated, 2 on a usage error, 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import datetime as dt
+import gc
+import io
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+
+from permanence_core import api
+from permanence_core.adapters import LoadResult, ReceiptStatus
+from permanence_core.adapters.audit import AUDIT_FILE, AuditLog
+from permanence_core.adapters.writeback import AlertRun
+from permanence_core.cli.common import progress_callback
+from permanence_core.plugins.manager import Plugins
+from permanence_core.private_files import write_private
+from permanence_core.rules import Evaluation
+from permanence_core.synth import CohortSpec, generate
+from permanence_core.tracker.drift import assess_drift
+from permanence_core.tracker.html import render_html
+from permanence_core.tracker.ledger import Ledger
+from permanence_core.tracker.report import build_report
+from permanence_core.tracker.sync import record_sync
+from permanence_core.tracker.xlsx import write_xlsx
+
+ADAPTER = "ssda903"
+TARGET_SECONDS = 600
+TARGET_MB = 3072
+#: Marks a fully written cohort; holds the seconds its generation took.
+COMPLETE = ".complete"
+#: Linux lets a process reset its peak RSS (VmHWM) by writing this to /proc/self/clear_refs (since 4.0).
+_RESET_PEAK = "5"
+_SENT = (ReceiptStatus.QUEUED.value, ReceiptStatus.DELIVERED.value)
+
+T = TypeVar("T")
+
+
+class StageCrashed(Exception):
+    """A stage raised: the run stops there and the script exits 1."""
+
+
+@attrs.frozen(kw_only=True)
+class StageFigures:
+    """What one stage cost: wall and CPU seconds, its own peak RSS, the RSS it left behind, the process peak."""
+
+    run: int
+    stage: str
+    wall_s: float
+    cpu_s: float
+    peak_mb: float
+    rss_delta_mb: float | None
+    process_peak_mb: float
+    detail: str
+    crashed: bool = False
+
+
+def _status_mb(field: str) -> float | None:
+    """A memory figure of this process from /proc/self/status (VmRSS, VmHWM), in MB; None off Linux."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text(_RESET_PEAK)
+    except OSError:
+        return False
+    return True
+
+
+def _maxrss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+class Meter:
+    """Runs stages and keeps their figures; the process peak is kept here because resetting the stage's peak
+    (VmHWM) resets ``ru_maxrss`` with it: the process peak is the largest stage peak seen so far."""
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        self.echo = echo
+        self.figures: list[StageFigures] = []
+        self.process_peak = _maxrss_mb()
+
+    def stage(self, run: int, name: str, action: Callable[[], T], detail: Callable[[T], str] = lambda _r: "") -> T:
+        """Run ``action`` as stage ``name`` of ``run``, print its figures, and return its result."""
+        before = _status_mb("VmRSS")
+        own_peak = _reset_peak()
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            result = action()
+        except Exception as exc:
+            self._record(run, name, wall, cpu, before, own_peak, "CRASHED", crashed=True)
+            traceback.print_exc(file=sys.stderr)
+            raise StageCrashed(f"run {run}, stage {name}: {type(exc).__name__}") from exc
+        self._record(run, name, wall, cpu, before, own_peak, detail(result))
+        return result
+
+    def _record(
+        self,
+        run: int,
+        name: str,
+        wall: float,
+        cpu: float,
+        before: float | None,
+        own_peak: bool,
+        detail: str,
+        crashed: bool = False,
+    ) -> None:
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        peak = (_status_mb("VmHWM") if own_peak else None) or _maxrss_mb()
+        self.process_peak = max(self.process_peak, peak)
+        after = _status_mb("VmRSS")
+        figures = StageFigures(
+            run=run,
+            stage=name,
+            wall_s=wall,
+            cpu_s=cpu,
+            peak_mb=peak,
+            rss_delta_mb=None if before is None or after is None else after - before,
+            process_peak_mb=self.process_peak,
+            detail=detail,
+            crashed=crashed,
+        )
+        self.figures.append(figures)
+        self.echo(_stage_line(figures))
+
+
+HEADER = (
+    f"{'run':>3}  {'stage':<14} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'+RSS MB':>8} {'process MB':>10}  detail"
+)
+
+
+def _stage_line(f: StageFigures) -> str:
+    delta = "" if f.rss_delta_mb is None else f"{f.rss_delta_mb:+.0f}"
+    return (
+        f"{f.run:>3}  {f.stage:<14} {f.wall_s:>8.1f} {f.cpu_s:>8.1f} {f.peak_mb:>8.0f} {delta:>8} "
+        f"{f.process_peak_mb:>10.0f}  {f.detail}"
+    )
+
+
+# -- the cohort -------------------------------------------------------------------------------------
+
+
+def cohort(children: int, seed: int, as_of: dt.date, cache: Path, echo: Callable[[str], None]) -> Path:
+    """The cached cohort (return and pack) of ``children`` children, generated on first use."""
+    folder = cache / f"nightly-{children}-seed{seed}-{as_of.isoformat()}"
+    marker = folder / COMPLETE
+    if marker.exists():
+        seconds = _generation_seconds(marker)
+        took = f"generated in {seconds:.0f} s" if seconds is not None else "generation time not recorded"
+        echo(f"cohort: {folder} (cached; {took})")
+        return folder
+    echo(f"cohort: generating {children:,} children with their pack into {folder} ...")
+    update, close = progress_callback("Generating the cohort")
+    started = time.perf_counter()
+    try:
+        generate(CohortSpec(children=children, seed=seed, as_of=as_of), folder, progress=update)
+    finally:
+        close()
+    seconds = time.perf_counter() - started
+    marker.write_text(json.dumps({"seconds": round(seconds, 1)}))
+    echo(f"cohort: generated in {seconds:.0f} s (not a stage of the nightly job)")
+    return folder
+
+
+def _generation_seconds(marker: Path) -> float | None:
+    try:
+        return float(json.loads(marker.read_text())["seconds"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+# -- one run of the nightly job ---------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class RunOutcome:
+    """What one run raised: alert changes by kind and receipts by status (from ``AlertRun.summary``)."""
+
+    run: int
+    alerts: int
+    write_back: dict[str, int]
+
+
+def nightly_run(
+    run: int, meter: Meter, source: Path, work: Path, profile: str, as_of: dt.date, html: bool, plugins: Plugins
+) -> RunOutcome:
+    """The nightly job once, stage by stage."""
+    built, alerts, summary = _case_stages(run, meter, source, work, profile, as_of, plugins)
+    # The records and the obligations went with _case_stages: the report holds what the tracker shows.
+    gc.unfreeze()
+    gc.collect()
+    meter.stage(run, "tracker xlsx", lambda: _write_xlsx(built, work / f"tracker-run{run}.xlsx"), _file_detail)
+    if html:
+        meter.stage(run, "tracker html", lambda: _write_html(built, work / f"tracker-run{run}.html"), _file_detail)
+    return RunOutcome(run=run, alerts=alerts, write_back=summary)
+
+
+def _case_stages(
+    run: int, meter: Meter, source: Path, work: Path, profile: str, as_of: dt.date, plugins: Plugins
+) -> tuple[tuple[Any, Any], int, dict[str, int]]:
+    """Load, evaluate, ledger sync, write-back and the tracker's rows: the stages that need the records."""
+    loaded = meter.stage(run, "load", lambda: api.load(ADAPTER, str(source), plugins=plugins), _load_detail)
+    # The records live until the report is built: keep the cyclic collector from re-walking them.
+    gc.freeze()
+    evaluation = meter.stage(
+        run, "evaluate", lambda: api.evaluate(loaded.records, profile, as_of, plugins=plugins), _evaluation_detail
+    )
+    gc.freeze()
+    with Ledger(f"sqlite:///{work / 'ledger.sqlite'}") as ledger:
+        meter.stage(
+            run,
+            "ledger sync",
+            lambda: record_sync(ledger, loaded, adapter=ADAPTER, source=str(source)),
+            lambda entry: (
+                f"{entry.children_new:,} children new, {entry.meetings_added:,} meetings and "
+                f"{entry.actions_added:,} actions added, {entry.plans_changed:,} plan changes"
+            ),
+        )
+        summary = meter.stage(
+            run,
+            "write-back",
+            lambda: _raise_alerts(ledger, loaded, evaluation, work / "outbox", plugins).summary(),
+            lambda counts: (
+                f"{counts['new']:,} new, {counts['changed']:,} changed, {counts['resolved']:,} resolved, "
+                f"{counts['unchanged']:,} unchanged; sent {counts['sent']:,}, failed {counts['failed']:,}"
+            ),
+        )
+    built = meter.stage(
+        run,
+        "tracker rows",
+        lambda: _report(loaded, evaluation),
+        lambda report: f"{len(report[0].looked_after):,} looked after, {report[1].children_flagged:,} with drift",
+    )
+    return built, len(evaluation.alerts), summary
+
+
+def _load_detail(loaded: LoadResult) -> str:
+    meetings = sum(len(record.meetings) for record in loaded.records)
+    return (
+        f"{len(loaded.records):,} children, {meetings:,} meetings, {loaded.read:,} read, "
+        f"{len(loaded.rejected):,} rejected"
+    )
+
+
+def _evaluation_detail(evaluation: Evaluation) -> str:
+    counts = collections.Counter(alert.status.value for alert in evaluation.alerts)
+    alerts = ", ".join(f"{count:,} {status}" for status, count in sorted(counts.items()))
+    return f"{len(evaluation.obligations):,} obligations, alerts: {alerts or 'none'}"
+
+
+def _raise_alerts(
+    ledger: Ledger, loaded: LoadResult, evaluation: Evaluation, outbox: Path, plugins: Plugins
+) -> AlertRun:
+    """As ``permanence ledger sync --raise-alerts --outbox`` does: through the adapter, claimed in the ledger."""
+    options = {"outbox": str(outbox)}
+    transport = api.AdapterTransport(ADAPTER, options, plugins)
+    to_item = api.alert_items(ADAPTER, loaded.records, evaluation.as_of, options, plugins)
+    return ledger.raise_alerts(
+        evaluation.alerts, to_item, transport, resolved_in=[record.child_id for record in loaded.records]
+    )
+
+
+def _report(loaded: LoadResult, evaluation: Evaluation) -> tuple[Any, Any]:
+    report = build_report(loaded.records, evaluation, loaded.rejected)
+    return report, assess_drift(report.rows, report.as_of)
+
+
+def _write_xlsx(built: tuple[Any, Any], path: Path) -> Path:
+    buffer = io.BytesIO()
+    write_xlsx(*built, buffer)
+    write_private(path, buffer.getvalue())
+    return path
+
+
+def _write_html(built: tuple[Any, Any], path: Path) -> Path:
+    write_private(path, render_html(*built).encode("utf-8"))
+    return path
+
+
+def _file_detail(path: Path) -> str:
+    return f"{path.name}, {path.stat().st_size / 2**20:.1f} MB"
+
+
+# -- what reached the outbox ------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Delivered:
+    """Counted at the receiving side: sidecars in the outbox against the audit log's accepted attempts."""
+
+    sidecars: int
+    sent: int
+    lost: int
+    duplicated: int
+
+
+def count_delivered(work: Path) -> Delivered:
+    """Each item the audit log says was accepted must have exactly one sidecar in the outbox, and no more."""
+    accepted: collections.Counter[str] = collections.Counter(
+        entry.idempotency_key for entry in AuditLog(work / AUDIT_FILE).read().entries if entry.status in _SENT
+    )
+    present: collections.Counter[str] = collections.Counter()
+    for sidecar in (work / "outbox").glob("*.json"):
+        present[json.loads(sidecar.read_bytes())["idempotency_key"]] += 1
+    lost = sum(1 for key in accepted if key not in present)
+    duplicated = sum(count - 1 for count in accepted.values()) + sum(
+        count if key not in accepted else count - 1 for key, count in present.items()
+    )
+    return Delivered(sidecars=sum(present.values()), sent=len(accepted), lost=lost, duplicated=duplicated)
+
+
+# -- the command ------------------------------------------------------------------------------------
+
+
+def _verdict(value: float, target: float) -> str:
+    return "met" if value <= target else "MISSED"
+
+
+@contextlib.contextmanager
+def _work_folder(given: Path | None) -> Iterator[Path]:
+    if given is not None:
+        given.mkdir(parents=True, exist_ok=True)
+        yield given
+        return
+    with tempfile.TemporaryDirectory(prefix="permanence-nightly-") as scratch:
+        yield Path(scratch)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=85_000)
+    parser.add_argument("--seed", type=int, default=903)
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 2))
+    parser.add_argument("--profile", default="panel-tor")
+    parser.add_argument("--runs", type=int, default=2, help="runs of the same night (the second sends nothing)")
+    parser.add_argument("--html", action="store_true", help="also render the tracker's HTML page in each run")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "permanence-bench")
+    parser.add_argument("--work", type=Path, help="keep the ledger, outbox and trackers here (an empty folder)")
+    parser.add_argument("--target-seconds", type=float, default=TARGET_SECONDS, help="per run (default 600)")
+    parser.add_argument("--target-mb", type=float, default=TARGET_MB, help="process peak (default 3072)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="json: figures on stdout")
+    args = parser.parse_args(argv)
+    if args.children < 1 or args.runs < 1:
+        parser.error("--children and --runs must be at least 1")
+    if args.work is not None and args.work.exists() and any(args.work.iterdir()):
+        parser.error(f"--work {args.work} is not empty: the first run must find no ledger and no outbox")
+
+    # In JSON mode the lines are progress on stderr and stdout carries the figures only.
+    stream = sys.stderr if args.format == "json" else sys.stdout
+
+    def echo(line: str) -> None:
+        print(line, file=stream, flush=True)
+
+    source = cohort(args.children, args.seed, args.as_of, args.cache, echo)
+    meter = Meter(echo)
+    outcomes: list[RunOutcome] = []
+    crashed = None
+    echo(f"profile {args.profile}, as of {args.as_of.isoformat()}, {args.runs} runs in process {os.getpid()}")
+    echo(HEADER)
+    with _work_folder(args.work) as work:
+        plugins = Plugins()
+        try:
+            for run in range(1, args.runs + 1):
+                outcomes.append(nightly_run(run, meter, source, work, args.profile, args.as_of, args.html, plugins))
+        except StageCrashed as exc:
+            crashed = str(exc)
+        delivered = count_delivered(work)
+    totals = _totals(meter.figures, args.target_seconds, args.target_mb)
+    for line in totals["lines"]:
+        echo(line)
+    echo(
+        f"outbox: {delivered.sidecars:,} alerts in the outbox, {delivered.sent:,} accepted by it over "
+        f"{len(outcomes)} runs; lost {delivered.lost}, duplicated {delivered.duplicated}"
+    )
+    if crashed:
+        echo(f"CRASHED: {crashed}")
+    if args.format == "json":
+        print(
+            json.dumps(
+                {
+                    "children": args.children,
+                    "seed": args.seed,
+                    "as_of": args.as_of.isoformat(),
+                    "profile": args.profile,
+                    "cohort": str(source),
+                    "stages": [attrs.asdict(f) for f in meter.figures],
+                    "runs": [attrs.asdict(o) for o in outcomes],
+                    "totals": totals["runs"],
+                    "process_peak_mb": meter.process_peak,
+                    "delivered": attrs.asdict(delivered),
+                    "crashed": crashed,
+                },
+                indent=2,
+            )
+        )
+    return 1 if crashed or delivered.lost or delivered.duplicated else 0
+
+
+def _totals(figures: list[StageFigures], target_seconds: float, target_mb: float) -> dict[str, Any]:
+    runs, lines = [], []
+    for run in sorted({f.run for f in figures}):
+        mine = [f for f in figures if f.run == run]
+        wall = sum(f.wall_s for f in mine)
+        cpu = sum(f.cpu_s for f in mine)
+        peak = max(f.peak_mb for f in mine)
+        runs.append(
+            {
+                "run": run,
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "peak_mb": peak,
+                "time_target": _verdict(wall, target_seconds),
+                "memory_target": _verdict(peak, target_mb),
+            }
+        )
+        lines.append(
+            f"run {run}: {wall:.0f} s wall, {cpu:.0f} s CPU (target {target_seconds:.0f} s: "
+            f"{_verdict(wall, target_seconds)}); peak {peak:,.0f} MB (target {target_mb:,.0f} MB: "
+            f"{_verdict(peak, target_mb)})"
+        )
+    return {"runs": runs, "lines": lines}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
