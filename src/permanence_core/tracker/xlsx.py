@@ -10,10 +10,11 @@ from typing import IO, Any
 
 import attrs
 import openpyxl
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from permanence_core.documents.formatting import route_text
 from permanence_core.tracker.cohort import cohort_figures
@@ -41,8 +42,7 @@ def _overdue(value: Any, overdue: bool) -> Any:
 
 def write_xlsx(report: TrackerReport, drift: DriftReport, target: Path | IO[bytes]) -> None:
     """Write the workbook: Tracker, Drift, Overdue actions, Cohort and Rejected sheets."""
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
+    workbook = openpyxl.Workbook(write_only=True)
     flags = drift.by_child()
     _sheet(
         workbook,
@@ -155,24 +155,30 @@ def _cohort_rows(report: TrackerReport, drift: DriftReport) -> list[list[Any]]:
 
 def _sheet(
     workbook: openpyxl.Workbook, title: str, columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[Any]]
-) -> Worksheet:
+) -> WriteOnlyWorksheet:
+    # A write-only sheet streams each row to disk as it is appended: a national cohort's tracker (62,000 rows)
+    # held as ordinary cells took some 400 MB. Its widths, frozen header and filter must be set before any row.
     sheet = workbook.create_sheet(title)
-    for index, (name, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=name)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
+    for index, (_name, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width + 2
-    for row_index, cells in enumerate(rows, start=2):
-        for column, item in enumerate(cells, start=1):
-            _write(sheet, row_index, column, item)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows), 1) + 1}"
+    sheet.append([_header(sheet, name) for name, _width in columns])
+    for cells in rows:
+        sheet.append([_cell(sheet, item) for item in cells])
     return sheet
 
 
-def _write(sheet: Worksheet, row: int, column: int, item: Any) -> None:
+def _header(sheet: WriteOnlyWorksheet, name: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=name)
+    cell.font = HEADER_FONT
+    cell.fill = HEADER_FILL
+    return cell
+
+
+def _cell(sheet: WriteOnlyWorksheet, item: Any) -> WriteOnlyCell:
     """One cell: dates as dates, numbers as numbers, and text always as text, never as a formula."""
-    cell = sheet.cell(row=row, column=column)
+    cell = WriteOnlyCell(sheet)
     value = item.value if isinstance(item, Overdue) else item
     if isinstance(value, str):
         # openpyxl refuses control characters, which a rejected record's value may hold.
@@ -188,3 +194,4 @@ def _write(sheet: Worksheet, row: int, column: int, item: Any) -> None:
             cell.number_format = DATE_FORMAT
     if isinstance(item, Overdue):
         cell.fill = OVERDUE_FILL
+    return cell
