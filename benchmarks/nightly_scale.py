@@ -41,11 +41,11 @@ from permanence_core.adapters.audit import AUDIT_FILE, AuditLog
 from permanence_core.adapters.writeback import AlertRun
 from permanence_core.cli.common import progress_callback
 from permanence_core.plugins.manager import Plugins
-from permanence_core.private_files import write_private
+from permanence_core.private_files import open_private, write_private
 from permanence_core.rules import Evaluation
 from permanence_core.synth import CohortSpec, generate
 from permanence_core.tracker.drift import assess_drift
-from permanence_core.tracker.html import render_html
+from permanence_core.tracker.html import html_chunks
 from permanence_core.tracker.ledger import Ledger
 from permanence_core.tracker.report import build_report
 from permanence_core.tracker.sync import record_sync
@@ -309,7 +309,10 @@ def _write_xlsx(built: tuple[Any, Any], path: Path) -> Path:
 
 
 def _write_html(built: tuple[Any, Any], path: Path) -> Path:
-    write_private(path, render_html(*built).encode("utf-8"))
+    # Streamed to the file piece by piece: the national page is about 480 MB, several times that as one string.
+    with open_private(path) as handle:
+        for chunk in html_chunks(*built):
+            handle.write(chunk.encode("utf-8"))
     return path
 
 

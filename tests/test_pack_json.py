@@ -126,3 +126,14 @@ def test_an_unreadable_pack_json_is_one_rejection_and_the_csv_files_still_load(t
     [rejected] = pack.rejected
     assert rejected.source == "pack/pack.json" and rejected.reason.startswith(reason)
     assert pack.records["C001"].child.first_name == "Amy"
+
+
+def test_a_document_broken_after_good_records_loads_none_of_them(tmp_path):
+    # Records are built while the document streams in; a fault further on still withholds every one of them.
+    write_pack(tmp_path, [AMY])
+    text = (tmp_path / "pack.json").read_text(encoding="utf-8")
+    (tmp_path / "pack.json").write_text(text[: text.rindex("]")] + ', {"child": ', encoding="utf-8")
+    pack = read_pack(tmp_path, ["C001"])
+    [rejected] = pack.rejected
+    assert rejected.reason.startswith("is not a readable interchange document")
+    assert pack.records == {}

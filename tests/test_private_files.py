@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from permanence_core.adapters import AuditLog, CaseNote, DocumentUpload, Outbox, StateStore, WriteBack
 from permanence_core.cli import cli
-from permanence_core.private_files import write_private
+from permanence_core.private_files import open_private, write_private
 from permanence_core.synth import demo_folder
 
 DEMO = ["--adapter", "ssda903", "--source", str(demo_folder())]
@@ -101,3 +101,18 @@ def test_state_store_and_ledger_databases_are_private(tmp_path):
     open_engine(f"sqlite:///{tmp_path / 'ledger.sqlite'}").dispose()
     assert mode(tmp_path / "state" / "writeback.sqlite") == 0o600
     assert mode(tmp_path / "ledger.sqlite") == 0o600
+
+
+def test_open_private_replaces_the_file_only_when_the_block_completes(tmp_path):
+    path = tmp_path / "tracker.html"
+    write_private(path, b"old")
+    with pytest.raises(RuntimeError), open_private(path) as handle:
+        handle.write(b"half a page")
+        raise RuntimeError("the page failed")
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["tracker.html"]
+    with open_private(path) as handle:
+        for piece in (b"<html>", b"</html>"):
+            handle.write(piece)
+    assert path.read_bytes() == b"<html></html>"
+    assert mode(path) == 0o600

@@ -186,3 +186,21 @@ def records(draw):
 @given(record=records())
 def test_round_trip_property(record):
     assert serialization.record_from_dict(record_as_json(record)) == record
+
+
+def test_repeated_texts_dates_and_attendees_are_one_object_each():
+    # A national pack repeats roles, names, dates and whole attendees millions of times: memory depends on sharing.
+    first, second = (serialization.record_from_dict(record_as_json(full_record())) for _ in range(2))
+    attendee, again = first.meetings[0].present[0], second.meetings[0].present[0]
+    assert attendee == Attendee(name=attendee.name, role=attendee.role)
+    assert attendee is again
+    assert first.meetings[0].meeting_id is second.meetings[0].meeting_id
+    assert first.meetings[0].date is second.meetings[0].date
+    assert first == second == full_record()
+
+
+def test_a_shared_attendee_keeps_the_validation_errors():
+    data = record_as_json(full_record())
+    data["meetings"][0]["present"][0]["name"] = " "
+    with pytest.raises(serialization.InterchangeError, match="name"):
+        serialization.record_from_dict(data)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 #: The mode of every file permanence writes that may hold a child's details (documents, trackers, outbox, audit).
 OWNER_ONLY = 0o600
@@ -20,6 +22,14 @@ def write_private(path: Path, data: bytes, *, create_folder: bool = True) -> Non
     A reader (an upload job, a browser, another run) sees the old file or the whole new one, never half
     of it. The folder is created when missing, unless ``create_folder`` is False (then FileNotFoundError).
     """
+    with open_private(path, create_folder=create_folder) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def open_private(path: Path, *, create_folder: bool = True) -> Iterator[BinaryIO]:
+    """A binary file whose content replaces ``path`` whole when the block ends, as :func:`write_private` does;
+    if the block raises, ``path`` is left as it was. For output too large to hold in memory at once."""
     path = Path(path)
     if create_folder:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -27,7 +37,7 @@ def write_private(path: Path, data: bytes, *, create_folder: bool = True) -> Non
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, OWNER_ONLY)
@@ -60,4 +70,4 @@ def _sync_directory(folder: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["OWNER_ONLY", "TEMPORARY_PREFIX", "write_private"]
+__all__ = ["OWNER_ONLY", "TEMPORARY_PREFIX", "open_private", "write_private"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import jinja2
@@ -24,11 +24,37 @@ def legal_status_text(code: str | None) -> str:
     return codes.LEGAL_STATUS.meaning(code) if code in codes.LEGAL_STATUS else (code or "")
 
 
+class _Timelines(Mapping[str, str]):
+    """Each looked-after child's timeline, drawn when the page reaches it: a national cohort's 62,000
+    timelines are some 450 MB of SVG, which need never be held at once."""
+
+    def __init__(self, report: TrackerReport) -> None:
+        self._rows = {row.child_id: row for row in report.looked_after}
+
+    def __getitem__(self, child_id: str) -> str:
+        row = self._rows[child_id]
+        return timeline_svg(row.timeline, row.child_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 def render_html(report: TrackerReport, drift: DriftReport, templates: Mapping[str, Path] | None = None) -> str:
     """The page: cohort charts, the sortable table of looked-after children and one SVG timeline per child.
 
     ``templates`` (name → file, as ``Plugins().templates()`` returns) may replace ``tracker.html``.
     """
+    return "".join(html_chunks(report, drift, templates))
+
+
+def html_chunks(
+    report: TrackerReport, drift: DriftReport, templates: Mapping[str, Path] | None = None
+) -> Iterator[str]:
+    """The page of :func:`render_html` piece by piece, to write to a file as it is made (a national cohort's
+    page is about 480 MB); a template error is raised when the piece that has it is reached."""
     found = {**tracker_templates(), **dict(templates or {})}
     env = environment(found)
     env.filters["route"] = route_text
@@ -40,12 +66,12 @@ def render_html(report: TrackerReport, drift: DriftReport, templates: Mapping[st
         "flags": drift.by_child(),
         "figures": figures,
         "charts": cohort_charts(figures, drift),
-        "timelines": {row.child_id: timeline_svg(row.timeline, row.child_id) for row in report.looked_after},
+        "timelines": _Timelines(report),
         "legend": legend_svg(),
         "generated_on": report.as_of,
     }
     try:
-        return env.get_template(TRACKER_TEMPLATE).render(**context)
+        yield from env.get_template(TRACKER_TEMPLATE).generate(**context)
     except jinja2.TemplateNotFound as exc:
         raise ConfigError("templates", f"no HTML template {exc.name!r} is registered") from None
     except jinja2.TemplateSyntaxError as exc:
