@@ -1,17 +1,17 @@
 """The nightly job at national scale in one process: load → evaluate → ledger → write-back → tracker, measured.
 
-Run: .venv/bin/python benchmarks/nightly_scale.py [--children 85000] [--profile panel-tor] [--html]
+Run: .venv/bin/python benchmarks/nightly_scale.py [--children 85000] [--profile panel-tor] [--no-html]
      (or `make nightly-scale`)
 
 Generates a synthetic cohort with its permanence pack once (cached by size, seed and date; the generation is not
 a stage, its time is printed), then runs the whole nightly job twice in this one process against one SQLite
 ledger and one outbox, as two runs of the same night would: load (ssda903 with the pack), evaluate the profile,
 record the sync in the ledger, raise each new or changed alert to the outbox exactly once (the second run sends
-nothing), and write the tracker workbook (and the HTML page with --html). After each stage it prints the wall
-and CPU time, the stage's own peak RSS, the RSS it left behind and the process peak so far; then each run's
-totals against the targets (10 minutes, 3 GB), and what reached the outbox: sent, lost, duplicated.
-A missed target is printed as MISSED and does not change the exit status: 1 when a stage crashed or an alert
-was lost or duplicated, 2 on a usage error, 0 otherwise.
+nothing), and write the tracker: the workbook, then the HTML page (--no-html skips it). After each stage it
+prints the wall and CPU time, the stage's own peak RSS, the RSS it left behind and the process peak so far;
+then each run's totals against the targets (10 minutes, 3 GB), and what reached the outbox: sent, lost,
+duplicated. A missed target is printed as MISSED and does not change the exit status: 1 when a stage crashed or
+an alert was lost or duplicated, 2 on a usage error, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -372,7 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 2))
     parser.add_argument("--profile", default="panel-tor")
     parser.add_argument("--runs", type=int, default=2, help="runs of the same night (the second sends nothing)")
-    parser.add_argument("--html", action="store_true", help="also render the tracker's HTML page in each run")
+    parser.add_argument(
+        "--html", action=argparse.BooleanOptionalAction, default=True, help="write the tracker's HTML page too"
+    )
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "permanence-bench")
     parser.add_argument("--work", type=Path, help="keep the ledger, outbox and trackers here (an empty folder)")
     parser.add_argument("--target-seconds", type=float, default=TARGET_SECONDS, help="per run (default 600)")
