@@ -109,8 +109,10 @@ class CaseRecord:
 
     def latest_period(self, as_of: dt.date) -> PeriodOfCare | None:
         """The latest period of care (short breaks excluded) that started on or before ``as_of``."""
-        started = [p for p in self.periods_of_care if not p.short_break and p.start <= as_of]
-        return started[-1] if started else None
+        for period in reversed(self.periods_of_care):
+            if not period.short_break and period.start <= as_of:
+                return period
+        return None
 
     def legal_status_on(self, day: dt.date) -> str | None:
         """The legal status in force on ``day``."""

@@ -95,6 +95,7 @@ class _Compiled:
     window: dt.timedelta
     checks_applies: bool
     from_anchor: bool
+    dues: dict[dt.date, dt.date] = attrs.field(factory=dict)  # anchor date -> due date, for this run
 
 
 def _compile(rule: Rule, profile: Profile) -> _Compiled:
@@ -181,17 +182,22 @@ def _stop_date(rule: Rule, facts: Facts) -> dt.date | None:
 def _evaluate_rule(
     compiled: _Compiled, facts: Facts, in_care: bool, obligations: list[Obligation], alerts: list[Alert]
 ) -> None:
+    anchors = compiled.anchors(facts)
+    if not anchors:
+        return
     rule = compiled.rule
-    stop = _stop_date(rule, facts)
+    stop = _stop_date(rule, facts) if rule.stops else facts.period.end
     # Alerts only for children still in care, and only while the rule has not been stopped.
     may_alert = in_care and (stop is None or stop > facts.as_of)
-    child_id = facts.record.child_id
-    for first in compiled.anchors(facts):
+    child_id = facts.child_id
+    for first in anchors:
         anchor: Anchor | None = first
         for _ in range(compiled.repeats):
             if anchor is None or (compiled.checks_applies and not _applies(rule, facts, anchor)):
                 break
-            due = due_date(anchor.date, rule.offset, rule.counting, facts.calendar)
+            due = compiled.dues.get(anchor.date)
+            if due is None:
+                due = compiled.dues[anchor.date] = due_date(anchor.date, rule.offset, rule.counting, facts.calendar)
             if rule.add_extensions and anchor.ref is not None:
                 due += dt.timedelta(weeks=anchor.ref.extension_weeks)
             since = anchor if compiled.from_anchor else facts.start_anchor

@@ -33,6 +33,7 @@ class Facts:
 
     def __init__(self, record: CaseRecord, period: PeriodOfCare, as_of: dt.date, calendar: WorkingCalendar) -> None:
         self.record = record
+        self.child_id = record.child_id
         self.period = period
         self.as_of = as_of
         self.calendar = calendar
