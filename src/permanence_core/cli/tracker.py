@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
 import click
@@ -20,10 +19,10 @@ from permanence_core.cli.alerts import (
 )
 from permanence_core.cli.common import emit_json
 from permanence_core.plugins.manager import Plugins
-from permanence_core.private_files import write_private
+from permanence_core.private_files import open_private
 from permanence_core.tracker.cohort import cohort_figures
 from permanence_core.tracker.drift import DriftThresholds, assess_drift
-from permanence_core.tracker.html import render_html
+from permanence_core.tracker.html import html_chunks
 from permanence_core.tracker.report import build_report
 from permanence_core.tracker.xlsx import write_xlsx
 
@@ -95,14 +94,14 @@ def tracker_command(
     drift = assess_drift(report.rows, report.as_of, thresholds)
     if out is not None:
         try:
-            if kind == "html":
-                data = render_html(report, drift, Plugins().templates()).encode("utf-8")
-            else:
-                buffer = io.BytesIO()
-                write_xlsx(report, drift, buffer)
-                data = buffer.getvalue()
-            # A missing folder is more likely a typo than a wish for a new one: it is an error, as before.
-            write_private(out, data, create_folder=False)
+            # Streamed to a private file that replaces ``out`` whole; a missing folder is more likely a typo
+            # than a wish for a new one, so it is an error.
+            with open_private(out, create_folder=False) as handle:
+                if kind == "html":
+                    for chunk in html_chunks(report, drift, Plugins().templates()):
+                        handle.write(chunk.encode("utf-8"))
+                else:
+                    write_xlsx(report, drift, handle)
         except OSError as exc:
             raise click.ClickException(f"{out}: cannot write the tracker: {exc.strerror or exc}") from None
     if fmt == "json":
