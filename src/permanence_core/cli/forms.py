@@ -13,8 +13,8 @@ import click
 
 from permanence_core import api
 from permanence_core.adapters import LoadResult
-from permanence_core.cli.alerts import load_records, report_rejections, source_options
 from permanence_core.cli.common import emit_json, parse_date
+from permanence_core.cli.sources import load_records, report_rejections, source_options
 from permanence_core.documents import (
     CompletedProForma,
     Layout,
@@ -38,7 +38,7 @@ def _output(_ctx: click.Context, param: click.Parameter, value: Path) -> Path:
     return value
 
 
-_out_option = click.option(
+out_option = click.option(
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
@@ -52,7 +52,7 @@ def _document_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for decorator in reversed(
         (
             click.option("--child", "child_id", required=True, help="The child's case-system id."),
-            _out_option,
+            out_option,
             click.option("--as-of", callback=parse_date, help="Date the form describes, YYYY-MM-DD (default: today)."),
             click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
         )
@@ -169,7 +169,7 @@ def read_command(document: Path, fmt: str) -> None:
 @click.option("--panel-date", required=True, callback=parse_date, help="Date of the panel, YYYY-MM-DD.")
 @source_options
 @click.option("--profile", default="england", show_default=True, help="Profile name or path to a .toml file.")
-@_out_option
+@out_option
 @click.option("--previous-panel", callback=parse_date, help="Date of the previous panel (default: a month before).")
 @click.option("--next-panel", callback=parse_date, help="Date of the next panel (default: a month after).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -199,7 +199,7 @@ def panel_pack_command(
         next_panel=next_panel,
     )
     layout = panel_pack_layout(pack, generated_on=panel_date)
-    size = _save(layout, out, panel_date, {"pack": pack})
+    size = save_document(layout, out, panel_date, {"pack": pack})
     summary = {
         "form": layout.form,
         "out": str(out),
@@ -245,7 +245,7 @@ def _write(
     child_id: str,
     fmt: str,
 ) -> None:
-    size = _save(layout, out, day, context)
+    size = save_document(layout, out, day, context)
     rejected = [r for r in result.rejected if r.child_id == child_id]
     if fmt == "json":
         emit_json(
@@ -266,7 +266,7 @@ def _write(
             click.echo(f"  {rejection}", err=True)
 
 
-def _save(layout: Layout, out: Path, day: dt.date, context: dict[str, Any]) -> int:
+def save_document(layout: Layout, out: Path, day: dt.date, context: dict[str, Any]) -> int:
     """Render and write atomically and readable by the owner only: a half-written file is never left for an
     upload job to pick up, and a child's form is never readable by other users of the machine."""
     data = render(

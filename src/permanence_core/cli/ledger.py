@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from permanence_core import api
-from permanence_core.cli.alerts import evaluation_options, load_records, report_rejections, source_options
 from permanence_core.cli.common import emit_json, progress_callback
+from permanence_core.cli.sources import evaluation_options, load_records, report_rejections, source_options
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL

@@ -13,10 +13,10 @@ import click
 
 from permanence_core import api
 from permanence_core.adapters import DocumentUpload, LoadResult, ReceiptStatus
-from permanence_core.cli.alerts import load_records, report_rejections, source_options
 from permanence_core.cli.common import emit_json, parse_date
-from permanence_core.cli.forms import _out_option, _save
+from permanence_core.cli.forms import out_option, save_document
 from permanence_core.cli.ledger import ledger_option, open_ledger
+from permanence_core.cli.sources import load_records, report_rejections, source_options
 from permanence_core.errors import PermanenceError
 
 if TYPE_CHECKING:
@@ -377,7 +377,7 @@ def carry_forward_command(
 @_panel_option("the next panel from today")
 @source_options
 @_profile_option
-@_out_option
+@out_option
 @ledger_option
 @_format_option
 def pack_command(
@@ -402,7 +402,7 @@ def pack_command(
         agenda, records, evaluation, _saved = _agenda(ledger, panel, result, profile)
         pack = agenda_pack(ledger, agenda, records, evaluation)
         layout = panel_pack_layout(pack, generated_on=panel.date)
-        size = _save(layout, out, panel.date, {"pack": pack})
+        size = save_document(layout, out, panel.date, {"pack": pack})
         ledger.record_documents(
             [
                 Produced.panel_document(
@@ -486,7 +486,7 @@ def minutes_command(
         for item in minutes(ledger, panel, records, generated_on=day, children=wanted):
             kind = "minutes" if item.final else "draft"
             out = out_dir / f"{item.child_id}-{panel.panel_id}-{kind}{suffix}"
-            _save(item.layout, out, day, {"record": records[item.child_id]})
+            save_document(item.layout, out, day, {"record": records[item.child_id]})
             content = out.read_bytes()
             upload = DocumentUpload(
                 child_id=item.child_id,

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from permanence_core import api
-from permanence_core.cli.alerts import (
+from permanence_core.cli.common import emit_json
+from permanence_core.cli.sources import (
     evaluation_options,
     load_records,
     pseudonymise_option,
@@ -17,7 +18,6 @@ from permanence_core.cli.alerts import (
     report_rejections,
     source_options,
 )
-from permanence_core.cli.common import emit_json
 from permanence_core.plugins.manager import Plugins
 from permanence_core.private_files import open_private
 from permanence_core.tracker.cohort import cohort_figures

@@ -11,8 +11,8 @@ import click
 
 from permanence_core import api
 from permanence_core.adapters import LoadResult, ReceiptStatus, WriteBackSettings
-from permanence_core.cli.alerts import report_rejections
 from permanence_core.cli.common import emit_json, parse_date, progress_callback
+from permanence_core.cli.sources import report_rejections
 from permanence_core.documents import OutputFormat
 from permanence_core.plugins.manager import Plugins
 from permanence_core.rules import Evaluation

@@ -1,0 +1,103 @@
+"""What every command that reads case records shares: source and evaluation options, loading with a progress
+bar and a load summary on stderr, and the ``--pseudonymise`` option."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import attrs
+import click
+
+from permanence_core import api
+from permanence_core.adapters import LoadResult
+from permanence_core.cli.common import parse_date, progress_callback
+
+if TYPE_CHECKING:
+    from permanence_core.pseudonymise import Pseudonymiser
+
+log = logging.getLogger(__name__)
+
+
+def source_options(command):
+    """The options every command that reads case records shares."""
+    for decorator in reversed(
+        (
+            click.option("--adapter", required=True, help="Adapter to read with (see `permanence plugins`)."),
+            click.option("--source", required=True, help="Folder, file or database URL the adapter reads."),
+            click.option(
+                "--config", type=click.Path(dir_okay=False), help="The council's adapter configuration (TOML)."
+            ),
+        )
+    ):
+        command = decorator(command)
+    return command
+
+
+def evaluation_options(command):
+    """Profile and date options."""
+    for decorator in reversed(
+        (
+            click.option(
+                "--profile", default="england", show_default=True, help="Profile name or path to a .toml file."
+            ),
+            click.option("--as-of", callback=parse_date, help="Date to evaluate on, YYYY-MM-DD (default: today)."),
+        )
+    ):
+        command = decorator(command)
+    return command
+
+
+def pseudonymise_option(command):
+    """``--pseudonymise``: an export with child ids as keyed hashes, names and free text dropped."""
+    return click.option(
+        "--pseudonymise",
+        is_flag=True,
+        help=(
+            "Replace child ids by keyed hashes (the key from $PERMANENCE_PSEUDONYM_KEY), drop names and free "
+            "text, keep dates of birth to the month."
+        ),
+    )(command)
+
+
+def pseudonymiser(wanted: bool) -> Pseudonymiser | None:
+    """The pseudonymiser when ``--pseudonymise`` was given: read before loading, so a missing key fails at once."""
+    if not wanted:
+        return None
+    from permanence_core.pseudonymise import Pseudonymiser
+
+    return Pseudonymiser.from_environment()
+
+
+def pseudonymised(pseudonyms: Pseudonymiser, result: LoadResult) -> tuple[Pseudonymiser, LoadResult]:
+    """The pseudonymiser knowing the source's child ids (to find them inside other ids), and the rejections hashed."""
+    ids = {r.child_id for r in result.records} | {r.child_id for r in result.rejected if r.child_id}
+    pseudonyms = pseudonyms.with_ids(ids)
+    return pseudonyms, attrs.evolve(result, rejected=tuple(pseudonyms.rejection(r) for r in result.rejected))
+
+
+def load_records(adapter: str, source: str, config: str | None) -> LoadResult:
+    """Load through the adapter with a progress bar on a terminal."""
+    update, close = progress_callback(f"Loading {adapter}")
+    options = {"progress": update}
+    if config:
+        options["config"] = config
+    try:
+        return api.load(adapter, source, options)
+    finally:
+        close()
+
+
+def report_rejections(result: LoadResult, limit: int = 10) -> None:
+    """Tell the reader on stderr what was loaded and which records were rejected (the first few)."""
+    counts = result.summary()
+    click.echo(
+        f"Loaded {counts['children']} children: {counts['read']} records read, {counts['rejected']} rejected.", err=True
+    )
+    for notice in result.notices:
+        log.info("%s", notice)
+    if not result.rejected:
+        return
+    click.echo(f"{len(result.rejected)} record(s) rejected (all are listed with --format json):", err=True)
+    for rejection in result.rejected[:limit]:
+        click.echo(f"  {rejection}", err=True)
