@@ -12,12 +12,13 @@ import attrs
 import click
 
 from permanence_core import api
-from permanence_core.adapters import DocumentUpload, LoadResult, ReceiptStatus
+from permanence_core.adapters import LoadResult, ReceiptStatus
 from permanence_core.cli.common import emit_json, parse_date
 from permanence_core.cli.forms import out_option, save_document
 from permanence_core.cli.ledger import ledger_option, open_ledger
 from permanence_core.cli.sources import load_records, report_rejections, source_options
 from permanence_core.errors import PermanenceError
+from permanence_core.plugins.manager import Plugins
 
 if TYPE_CHECKING:
     from permanence_core.model import CaseRecord
@@ -74,9 +75,9 @@ def schedule_command(
     from permanence_core.rules.engine import calendar_for
     from permanence_core.tracker.panel import schedule
 
-    calendar = calendar_for(load_profile(profile))
+    rules = load_profile(profile)
     with open_ledger(ledger_url, config) as ledger:
-        panel = schedule(ledger, date, chair=chair, calendar=calendar)
+        panel = schedule(ledger, date, chair=chair, calendar=calendar_for(rules), settings=rules.panel)
     if fmt == "json":
         emit_json(panel.to_dict())
         return
@@ -465,48 +466,36 @@ def minutes_command(
     to complete and `permanence panel record --docx` to read back. When every child's outcome is recorded
     the minutes are issued (seed 002: within three working days); --publish sends them to each child's file.
     """
-    from permanence_core.tracker.entries import Produced
-    from permanence_core.tracker.panel import minutes, minutes_issued, panel_children
+    from permanence_core.documents import OutputFormat
+    from permanence_core.tracker.panel import write_minutes
 
     if publish and not (config or outbox):
         raise click.UsageError("--publish needs write-back settings: --config with [write_back], or --outbox")
     result = load_records(adapter, source, config)
     records = {r.child_id: r for r in result.records}
-    day = issued_on or dt.date.today()
-    suffix = ".html" if as_html else ".docx"
-    written, uploads = [], []
+    transport = None
+    if publish:
+        options = {key: value for key, value in (("config", config), ("outbox", outbox)) if value}
+        transport = api.AdapterTransport(adapter, options)
     with open_ledger(ledger_url, config) as ledger:
         panel = _find(ledger, panel_ref, upcoming=False)
-        on_panel = panel_children(ledger, panel)
-        wanted = set(children) if children else {c.child_id for c in on_panel}
-        missing = sorted(wanted - records.keys())
-        unknown = sorted(wanted - {c.child_id for c in on_panel})
-        if unknown:
-            raise click.ClickException(f"not on {panel.panel_id}: {', '.join(unknown)}")
-        for item in minutes(ledger, panel, records, generated_on=day, children=wanted):
-            kind = "minutes" if item.final else "draft"
-            out = out_dir / f"{item.child_id}-{panel.panel_id}-{kind}{suffix}"
-            save_document(item.layout, out, day, {"record": records[item.child_id]})
-            content = out.read_bytes()
-            upload = DocumentUpload(
-                child_id=item.child_id,
-                document_type="panel-minutes" if item.final else "panel-record-draft",
-                filename=out.name,
-                content=content,
-                title=f"Permanence Planning Tracking Panel {panel.date.isoformat()}",
-            )
-            written.append({"child_id": item.child_id, "final": item.final, "out": str(out), "bytes": len(content)})
-            ledger.record_documents([Produced.from_upload(upload, meeting_id=panel.panel_id, path=str(out))])
-            if item.final:
-                uploads.append(upload)
-        receipts = []
-        if publish and uploads:
-            options = {key: value for key, value in (("config", config), ("outbox", outbox)) if value}
-            receipts = ledger.publish(uploads, api.AdapterTransport(adapter, options))
-        complete = bool(on_panel) and all(c.recorded for c in on_panel) and not missing and not children
-        if complete:
-            panel = minutes_issued(ledger, panel, day)
-    late = bool(panel.minutes_issued_on and panel.minutes_due and panel.minutes_issued_on > panel.minutes_due)
+        done = write_minutes(
+            ledger,
+            panel,
+            records,
+            out_dir,
+            day=issued_on or dt.date.today(),
+            fmt=OutputFormat.HTML if as_html else OutputFormat.DOCX,
+            children=children,
+            transport=transport,
+            templates=Plugins().templates(),
+        )
+    panel, receipts, missing = done.panel, done.receipts, list(done.not_in_source)
+    written = [
+        {"child_id": item.child_id, "final": item.final, "out": str(out), "bytes": size}
+        for item, out, size in done.written
+    ]
+    late = done.late
     summary = {
         "panel": panel.panel_id,
         "written": written,

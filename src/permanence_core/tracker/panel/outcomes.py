@@ -1,12 +1,8 @@
-"""The tracking panel in the ledger: schedule it, record each child's outcome and actions, carry open actions on.
-
-Seed 002: the panel meets monthly, referrals reach business support three days before it and minutes are
-due within three working days; business support keeps the panel's records. Seed 000: one record per child.
-"""
+"""A panel's outcomes: each child's decision, discussion, attendance and actions, recorded in the ledger or read
+from a completed record; the children on a panel and the panels as tracking meetings the rules see."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping, Sequence
@@ -14,25 +10,15 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 import sqlalchemy as sa
 
-from permanence_core.calendar import WorkingCalendar
-from permanence_core.documents import CompletedProForma, CompletedRecord, Layout, meeting_record
-from permanence_core.errors import InputError, Location
-from permanence_core.model import Action, Attendee, CaseRecord, Meeting, MeetingKind
+from permanence_core.documents import CompletedProForma, CompletedRecord
+from permanence_core.errors import Location
+from permanence_core.model import Action, Attendee, CaseRecord, Meeting
 from permanence_core.model._validators import to_tuple
 from permanence_core.tracker import schema
-from permanence_core.tracker.entries import ActionEntry, MeetingEntry
+from permanence_core.tracker.entries import ActionEntry
 from permanence_core.tracker.ledger import Ledger, utc_now
+from permanence_core.tracker.panel.schedule import KIND, Panel, PanelError, panels
 from permanence_core.tracker.schema import ActionStatus, MeetingStatus, Origin
-
-KIND = MeetingKind.TRACKING_PANEL
-#: Seed 000: the pro-forma reaches business support at least 3 working days before the meeting.
-REFERRAL_WORKING_DAYS = 3
-#: Seed 002: the minutes are available within three working days.
-MINUTES_WORKING_DAYS = 3
-
-
-class PanelError(InputError):
-    """A panel operation that cannot be done; the message names the panel, child or action and why."""
 
 
 class Decision(enum.StrEnum):
@@ -43,44 +29,6 @@ class Decision(enum.StrEnum):
     PROGRESSING = "progressing"
     DEFERRED = "deferred"
     SECURED = "secured"
-
-
-@attrs.frozen(kw_only=True)
-class Panel:
-    """A tracking panel held in the ledger, with the dates business support works to."""
-
-    panel_id: str
-    date: dt.date
-    status: MeetingStatus = attrs.field(converter=MeetingStatus)
-    chair: str | None = None
-    referral_deadline: dt.date | None = None
-    minutes_due: dt.date | None = None
-    minutes_issued_on: dt.date | None = None
-
-    @classmethod
-    def from_entry(cls, entry: MeetingEntry) -> Panel:
-        """The panel a ledger meeting row describes."""
-        return cls(
-            panel_id=entry.meeting_id,
-            date=entry.date,
-            status=entry.status,
-            chair=entry.chair,
-            referral_deadline=entry.referral_deadline,
-            minutes_due=entry.minutes_due,
-            minutes_issued_on=entry.minutes_issued_on,
-        )
-
-    def to_dict(self) -> dict[str, str | None]:
-        """The JSON form."""
-        return {
-            "panel_id": self.panel_id,
-            "date": self.date.isoformat(),
-            "status": self.status.value,
-            "chair": self.chair,
-            "referral_deadline": _iso(self.referral_deadline),
-            "minutes_due": _iso(self.minutes_due),
-            "minutes_issued_on": _iso(self.minutes_issued_on),
-        }
 
 
 @attrs.frozen(kw_only=True)
@@ -111,154 +59,6 @@ class Recorded:
     child_id: str
     added: tuple[str, ...]
     completed: tuple[str, ...]
-
-
-@attrs.frozen(kw_only=True)
-class CarriedAction:
-    """An open action copied to the next panel: where it was, its id there, how many panels it has been through."""
-
-    child_id: str
-    from_meeting: str
-    from_action: str
-    action_id: str
-    times_carried: int
-
-
-@attrs.frozen(kw_only=True)
-class CarryForward:
-    """What ``carry_forward`` did: the panel carried to, each action copied, and those copied by an earlier run."""
-
-    to_panel: Panel
-    carried: tuple[CarriedAction, ...]
-    already: int
-
-
-@attrs.frozen(kw_only=True)
-class Minutes:
-    """One child's record of the panel: ``final`` once the outcome is recorded, else a draft for the chair."""
-
-    child_id: str
-    layout: Layout
-    final: bool
-
-
-def panel_id_for(day: dt.date) -> str:
-    """The ledger id of the panel on ``day`` (one panel a day)."""
-    return f"panel-{day.isoformat()}"
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-# -- scheduling -------------------------------------------------------------------------------------
-
-
-def schedule(
-    ledger: Ledger,
-    day: dt.date,
-    *,
-    chair: str | None = None,
-    calendar: WorkingCalendar | None = None,
-    now: dt.datetime | None = None,
-) -> Panel:
-    """Schedule the panel on ``day``: referrals due 3 working days before, minutes 3 working days after."""
-    calendar = calendar or WorkingCalendar()
-    at = now or utc_now()
-    panel = Panel(
-        panel_id=panel_id_for(day),
-        date=day,
-        status=MeetingStatus.SCHEDULED,
-        chair=chair,
-        referral_deadline=calendar.subtract_working_days(day, REFERRAL_WORKING_DAYS),
-        minutes_due=calendar.add_working_days(day, MINUTES_WORKING_DAYS),
-    )
-    meetings = schema.meetings
-    with ledger.transaction() as conn:
-        # Under the writer lock, so two runs scheduling the same day cannot both find it free.
-        taken = conn.execute(sa.select(meetings.c.meeting_id).where(meetings.c.meeting_id == panel.panel_id)).first()
-        if taken is not None:
-            raise PanelError(Location(source="ledger", element=panel.panel_id), "a panel is already scheduled that day")
-        conn.execute(
-            meetings.insert().values(
-                meeting_id=panel.panel_id,
-                kind=KIND.value,
-                date=day,
-                status=panel.status.value,
-                origin=Origin.LEDGER.value,
-                chair=chair,
-                referral_deadline=panel.referral_deadline,
-                minutes_due=panel.minutes_due,
-                created_at=at,
-                updated_at=at,
-            )
-        )
-    return panel
-
-
-def cancel(ledger: Ledger, panel: Panel, *, now: dt.datetime | None = None) -> Panel:
-    """Call the panel off: it leaves the schedule (agendas and carry-forward skip it); a held panel cannot be."""
-    meetings = schema.meetings
-    with ledger.transaction() as conn:
-        status = conn.execute(sa.select(meetings.c.status).where(meetings.c.meeting_id == panel.panel_id)).scalar()
-        if status == MeetingStatus.HELD:
-            raise PanelError(Location(source="ledger", element=panel.panel_id), "was held: its outcomes are recorded")
-        conn.execute(
-            meetings.update()
-            .where(meetings.c.meeting_id == panel.panel_id)
-            .values(status=MeetingStatus.CANCELLED.value, updated_at=now or utc_now())
-        )
-    return attrs.evolve(panel, status=MeetingStatus.CANCELLED)
-
-
-def panels(ledger: Ledger) -> list[Panel]:
-    """Every panel held in the ledger, in date order (tracking meetings read from a case system are not panels)."""
-    return [
-        Panel.from_entry(entry)
-        for entry in ledger.meetings(kind=KIND.value, origin=Origin.LEDGER.value)
-        if entry.meeting_id.startswith("panel-")
-    ]
-
-
-def find_panel(
-    ledger: Ledger,
-    reference: str | dt.date | None = None,
-    *,
-    today: dt.date | None = None,
-    upcoming: bool = True,
-) -> Panel:
-    """A panel by id or date; without one, the next panel on or after ``today`` (``upcoming``) or the latest
-    on or before it (for recording outcomes and writing minutes after the panel)."""
-    known = panels(ledger)
-    if reference is None:
-        day = today or dt.date.today()
-        live = [p for p in known if p.status is not MeetingStatus.CANCELLED]
-        found = [p for p in live if p.date >= day] if upcoming else [p for p in reversed(live) if p.date <= day]
-        if not found:
-            side = "on or after" if upcoming else "on or before"
-            raise PanelError(Location(source="ledger"), f"no panel is scheduled {side} {day.isoformat()}")
-        return found[0]
-    if isinstance(reference, str):
-        # A panel is named by its id or by its date: "panel-2025-03-13" or "2025-03-13".
-        with contextlib.suppress(ValueError):
-            reference = dt.date.fromisoformat(reference)
-    wanted = panel_id_for(reference) if isinstance(reference, dt.date) else reference
-    for panel in known:
-        if panel.panel_id == wanted:
-            return panel
-    listed = ", ".join(p.panel_id for p in known[-5:]) or "none scheduled"
-    raise PanelError(Location(source="ledger", element=wanted), f"no such panel (latest: {listed})")
-
-
-def neighbours(ledger: Ledger, panel: Panel) -> tuple[Panel | None, Panel | None]:
-    """The panels before and after ``panel`` (cancelled ones skipped)."""
-    known = [p for p in panels(ledger) if p.status is not MeetingStatus.CANCELLED]
-    before = [p for p in known if p.date < panel.date]
-    after = [p for p in known if p.date > panel.date]
-    return (before[-1] if before else None, after[0] if after else None)
-
-
-# -- the panel's children ---------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)
@@ -364,9 +164,6 @@ def with_panels(ledger: Ledger, records: Iterable[CaseRecord]) -> list[CaseRecor
         else record
         for record in records
     ]
-
-
-# -- outcomes ---------------------------------------------------------------------------------------
 
 
 def record_outcome(ledger: Ledger, panel: Panel, outcome: Outcome, *, now: dt.datetime | None = None) -> Recorded:
@@ -489,7 +286,7 @@ def reviewed_actions(ledger: Ledger, panel: Panel, child: str) -> list[ActionEnt
     return earlier + here
 
 
-def _without_missing_dependencies(actions: Sequence[Action]) -> tuple[Action, ...]:
+def without_missing_dependencies(actions: Sequence[Action]) -> tuple[Action, ...]:
     """The actions with dependencies only on each other: one on a task not listed (done long ago) is met."""
     listed = {a.action_id for a in actions}
     return tuple(attrs.evolve(a, depends_on=[d for d in a.depends_on if d in listed]) for a in actions)
@@ -598,226 +395,3 @@ def outcome_from_form(form: CompletedRecord | CompletedProForma, ledger: Ledger,
         retimed=retimed,
         actions=new,
     )
-
-
-# -- carrying forward -------------------------------------------------------------------------------
-
-
-def carry_forward(
-    ledger: Ledger, panel: Panel, to: Panel | None = None, *, now: dt.datetime | None = None
-) -> CarryForward:
-    """Copy each open action of the panel's children to the next panel (or ``to``), and mark it carried.
-
-    The copy keeps the owner, due date and dependencies, and counts the panels it has been carried
-    through. Running it again copies nothing twice: each action has at most one copy.
-    """
-    at = now or utc_now()
-    target = to or neighbours(ledger, panel)[1]
-    if target is None:
-        raise PanelError(
-            Location(source="ledger", element=panel.panel_id),
-            "no later panel is scheduled: schedule the next panel first",
-        )
-    if target.date <= panel.date:
-        raise PanelError(Location(source="ledger", element=target.panel_id), f"is not after {panel.panel_id}")
-    table, links = schema.actions, schema.meeting_children
-    children = [c.child_id for c in panel_children(ledger, panel)]
-    carried: list[CarriedAction] = []
-    already = 0
-    with ledger.transaction() as conn:
-        open_actions = ledger.open_actions(panel.date, children)
-        taken = {
-            row.action_id
-            for row in conn.execute(sa.select(table.c.action_id).where(table.c.meeting_id == target.panel_id))
-        }
-        on_target = {
-            row.child_id
-            for row in conn.execute(sa.select(links.c.child_id).where(links.c.meeting_id == target.panel_id))
-        }
-        last = max(
-            (
-                row.position
-                for row in conn.execute(sa.select(links.c.position).where(links.c.meeting_id == target.panel_id))
-            ),
-            default=0,
-        )
-        for child in children:
-            entries = open_actions.get(child, [])
-            if not entries:
-                continue
-            renamed: dict[str, str] = {}
-            fresh: list[tuple[ActionEntry, str]] = []
-            for entry in entries:
-                if entry.meeting_id == target.panel_id:
-                    already += 1
-                    continue
-                copy = conn.execute(
-                    sa.select(table.c.action_id).where(
-                        table.c.carried_from_meeting == entry.meeting_id,
-                        table.c.carried_from_action == entry.action_id,
-                        table.c.child_id == child,
-                    )
-                ).scalar()
-                if copy is not None:
-                    already += 1
-                    renamed[entry.action_id] = copy
-                    continue
-                number = 1
-                while f"{child}.{number}" in taken:
-                    number += 1
-                renamed[entry.action_id] = f"{child}.{number}"
-                taken.add(renamed[entry.action_id])
-                fresh.append((entry, renamed[entry.action_id]))
-            for position, (entry, new_id) in enumerate(fresh, start=1):
-                conn.execute(
-                    table.insert().values(
-                        meeting_id=target.panel_id,
-                        action_id=new_id,
-                        child_id=child,
-                        position=position,
-                        description=entry.description,
-                        owner=entry.owner,
-                        due_date=entry.due_date,
-                        depends_on=",".join(renamed.get(d, d) for d in entry.depends_on),
-                        status=ActionStatus.OPEN.value,
-                        carried_from_meeting=entry.meeting_id,
-                        carried_from_action=entry.action_id,
-                        times_carried=entry.times_carried + 1,
-                        origin=Origin.LEDGER.value,
-                        created_at=at,
-                        updated_at=at,
-                    )
-                )
-                conn.execute(
-                    table.update()
-                    .where(table.c.meeting_id == entry.meeting_id, table.c.action_id == entry.action_id)
-                    .values(status=ActionStatus.CARRIED.value, updated_at=at)
-                )
-                carried.append(
-                    CarriedAction(
-                        child_id=child,
-                        from_meeting=entry.meeting_id,
-                        from_action=entry.action_id,
-                        action_id=new_id,
-                        times_carried=entry.times_carried + 1,
-                    )
-                )
-            if fresh and child not in on_target:
-                last += 1
-                on_target.add(child)
-                conn.execute(
-                    links.insert().values(
-                        meeting_id=target.panel_id,
-                        child_id=child,
-                        position=last,
-                        reasons=f"Actions carried forward from {panel.panel_id}",
-                    )
-                )
-    return CarryForward(to_panel=target, carried=tuple(carried), already=already)
-
-
-# -- minutes ----------------------------------------------------------------------------------------
-
-
-def minutes(
-    ledger: Ledger,
-    panel: Panel,
-    records: Mapping[str, CaseRecord],
-    *,
-    generated_on: dt.date,
-    children: Iterable[str] | None = None,
-) -> list[Minutes]:
-    """One record per child on the panel: the minutes once its outcome is recorded, else a draft for the chair.
-
-    A draft is a blank tracking-meeting record dated for the panel, carrying the child's open actions, to
-    be completed in Word and read back with ``outcome_from_form``. A child the source does not hold is
-    left out (its record would have no name or plan); the caller reports it.
-    """
-    wanted = set(children) if children is not None else None
-    everyone = panel_children(ledger, panel)
-    on_panel = [c for c in everyone if wanted is None or c.child_id in wanted]
-    present, apologies = attendees(ledger, panel)
-    groups: dict[str, list[str]] = {}
-    for child in everyone:
-        groups.setdefault(child.group or child.child_id, []).append(child.child_id)
-    result = []
-    for child in on_panel:
-        if child.child_id not in records:
-            continue
-        reviewed = reviewed_actions(ledger, panel, child.child_id)
-        if not child.recorded:
-            layout = meeting_record(
-                KIND,
-                child.child_id,
-                records,
-                date=panel.date,
-                generated_on=generated_on,
-                carried_actions=_without_missing_dependencies(
-                    [a.to_action() for a in reviewed if a.status == ActionStatus.OPEN]
-                ),
-            )
-            result.append(Minutes(child_id=child.child_id, layout=layout, final=False))
-            continue
-        together = groups[child.group or child.child_id]
-        meeting = Meeting(
-            meeting_id=panel.panel_id,
-            kind=KIND,
-            date=panel.date,
-            chair=panel.chair,
-            children=(child.child_id, *(c for c in together if c != child.child_id)),
-            present=present,
-            apologies=apologies,
-            summary=child.summary,
-            agreed_plan=child.agreed_plan,
-            actions=_without_missing_dependencies([a.to_action() for a in reviewed]),
-        )
-        layout = meeting_record(KIND, child.child_id, records, meeting=meeting, generated_on=generated_on)
-        result.append(Minutes(child_id=child.child_id, layout=layout, final=True))
-    return result
-
-
-def minutes_issued(ledger: Ledger, panel: Panel, day: dt.date, *, now: dt.datetime | None = None) -> Panel:
-    """Record that the panel's minutes were issued on ``day`` (the first issue stands)."""
-    meetings = schema.meetings
-    with ledger.transaction() as conn:
-        conn.execute(
-            meetings.update()
-            .where(meetings.c.meeting_id == panel.panel_id, meetings.c.minutes_issued_on.is_(None))
-            .values(minutes_issued_on=day, updated_at=now or utc_now())
-        )
-    entry = ledger.meeting(panel.panel_id)
-    if entry is None:
-        raise PanelError(Location(source="ledger", element=panel.panel_id), "no such panel")
-    return Panel.from_entry(entry)
-
-
-__all__ = [
-    "KIND",
-    "MINUTES_WORKING_DAYS",
-    "REFERRAL_WORKING_DAYS",
-    "CarriedAction",
-    "CarryForward",
-    "Decision",
-    "Minutes",
-    "Outcome",
-    "Panel",
-    "PanelChild",
-    "PanelError",
-    "Recorded",
-    "attendees",
-    "cancel",
-    "carry_forward",
-    "find_panel",
-    "latest_decisions",
-    "minutes",
-    "minutes_issued",
-    "neighbours",
-    "outcome_from_form",
-    "panel_children",
-    "panel_id_for",
-    "panels",
-    "record_outcome",
-    "reviewed_actions",
-    "schedule",
-    "with_panels",
-]
