@@ -391,8 +391,13 @@ def pack_command(
     ledger_url: str | None,
     fmt: str,
 ) -> None:
-    """The panel pack for the members: the agenda, then a page per child (sibling groups together) with the
-    plan, timescales, alerts and the open actions the ledger holds. The agenda is kept in the ledger."""
+    """The panel pack for the members: the agenda (one row a child, every reason), then a page per child in
+    agenda order with the plan, timescales, alerts and every open action from every earlier meeting.
+
+    The panel must be scheduled (`permanence panel schedule DATE`) and the ledger synced from the source
+    (`permanence ledger sync`); the agenda is kept in the ledger. What is panel business, and the day the
+    panel meets, come from --profile's [panel] table.
+    """
     from permanence_core.documents import panel_pack_layout
     from permanence_core.tracker.agenda import agenda_pack
     from permanence_core.tracker.entries import Produced
@@ -402,8 +407,9 @@ def pack_command(
         panel = _find(ledger, panel_ref, upcoming=True)
         agenda, records, evaluation, _saved = _agenda(ledger, panel, result, profile)
         pack = agenda_pack(ledger, agenda, records, evaluation)
-        layout = panel_pack_layout(pack, generated_on=panel.date)
-        size = save_document(layout, out, panel.date, {"pack": pack})
+        today = dt.date.today()
+        layout = panel_pack_layout(pack, generated_on=today)
+        size = save_document(layout, out, today, {"pack": pack})
         ledger.record_documents(
             [
                 Produced.panel_document(

@@ -29,6 +29,8 @@ MARKING = "OFFICIAL-SENSITIVE"
 #: The grey of label cells; the reader prefers cells of this shade when it looks for a label.
 LABEL_SHADE = "E7E6E6"
 _HEADER_SHADE = "D0CECE"
+#: The amber of a highlighted cell (days overdue).
+_HIGHLIGHT = "FFE699"
 _LINE = Mm(5.5)
 _HEADINGS = ("Heading 1", "Heading 2", "Heading 3")
 # Word refuses a file whose property elements are out of schema order: these are the elements that must
@@ -182,7 +184,13 @@ def _section(document: Document, section: Section, width: int, headings: dict[in
     heading._p.style = headings[section.level]
     if section.page_break:
         heading.paragraph_format.page_break_before = True
-    for block in section.blocks:
+    tables = [n for n, block in enumerate(section.blocks, start=1) if not isinstance(block, Note)]
+    # The last box is kept with the table before it (and any note between them).
+    keep_from = tables[-2] if len(tables) > 1 else len(section.blocks)
+    tail = len(scratch._element)
+    for number, block in enumerate(section.blocks, start=1):
+        if number == keep_from:
+            tail = len(scratch._element)
         if isinstance(block, Note):
             _note(scratch, block)
             continue
@@ -190,8 +198,16 @@ def _section(document: Document, section: Section, width: int, headings: dict[in
             _field_table(scratch, block, width)
         else:
             _grid(scratch, block, width)
-        # A paragraph between tables, or Word joins consecutive tables into one when the file is edited.
-        scratch.add_paragraph().paragraph_format.space_after = Pt(2)
+        if number < len(section.blocks):
+            # A paragraph between tables, or Word joins consecutive tables into one when the file is edited;
+            # none after the last, where it could spill alone onto a page of its own.
+            scratch.add_paragraph().paragraph_format.space_after = Pt(2)
+    if section.keep_together:
+        # The last box stays with the block before it: a page never holds a box alone. (Chaining the whole
+        # section instead makes LibreOffice move each table to a page of its own once the section is too long.)
+        paragraphs = [p for element in list(scratch._element)[tail:] for p in element.iter(qn("w:p"))]
+        for p in paragraphs[:-1]:
+            p.get_or_add_pPr().keepNext_val = True
     end = document.element.body.sectPr
     for child in list(scratch._element):
         end.addprevious(child)
@@ -274,8 +290,14 @@ def _grid(container: BlockItemContainer, grid: Grid, width: int) -> None:
     for values in grid.rows:
         tr = copy.deepcopy(plain)
         _keep_together_tr(tr)
-        for tc, value in zip(tr.tc_lst, values, strict=True):
-            _fill(tc, value)
+        for index, (tc, value) in enumerate(zip(tr.tc_lst, values, strict=True)):
+            if index == grid.highlight_column and value:
+                _fill(tc, value, bold=True)
+                tc.get_or_add_tcPr().insert_element_before(
+                    _element("w:shd", val="clear", color="auto", fill=_HIGHLIGHT), *_TC_AFTER_SHADING
+                )
+            else:
+                _fill(tc, value)
         table._tbl.append(tr)
     for _ in range(grid.blank_rows):
         tr = copy.deepcopy(plain)
@@ -346,7 +368,7 @@ def _keep_together_tr(tr) -> None:
     tr.get_or_add_trPr().insert_element_before(_element("w:cantSplit", val="true"), *_TR_AFTER_CANT_SPLIT)
 
 
-def _fill(tc, text: str) -> None:
+def _fill(tc, text: str, *, bold: bool = False) -> None:
     """Write ``text`` into an empty cell element, one paragraph a line."""
     first = tc.p_lst[0]
     for index, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
@@ -356,7 +378,7 @@ def _fill(tc, text: str) -> None:
                 paragraph.remove(run)
             tc.append(paragraph)
         if line:
-            paragraph.append(_run(line))
+            paragraph.append(_run(line, bold=bold))
 
 
 def _shade(cell: _Cell, fill: str) -> None:

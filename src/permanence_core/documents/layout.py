@@ -73,6 +73,8 @@ class Grid:
     widths: tuple[int, ...] = attrs.field(default=(), converter=to_tuple)
     note: str | None = None
     writer: Writer = Writer.RECORD
+    #: A column whose filled cells are highlighted (days overdue).
+    highlight_column: int | None = None
 
     def __attrs_post_init__(self) -> None:
         for row in self.rows:
@@ -98,12 +100,14 @@ Block = FieldTable | Grid | Note
 
 @attrs.frozen(kw_only=True)
 class Section:
-    """A headed part of a document; ``page_break`` starts it on a new page (a child's page in the panel pack)."""
+    """A headed part of a document; ``page_break`` starts it on a new page (a child's page in the panel pack),
+    ``keep_together`` keeps its last block with the one before (no box left alone on a page)."""
 
     title: str
     blocks: tuple[Block, ...] = attrs.field(default=(), converter=to_tuple)
     level: int = 2
     page_break: bool = False
+    keep_together: bool = False
 
 
 @attrs.frozen(kw_only=True)

@@ -38,7 +38,7 @@ from permanence_core.tracker.entries import (
     Produced,
     SyncEntry,
 )
-from permanence_core.tracker.schema import ActionStatus, Origin
+from permanence_core.tracker.schema import ActionStatus
 
 if TYPE_CHECKING:
     from permanence_core.rules import Alert
