@@ -177,10 +177,20 @@ def pro_forma(
             ),
             FieldTable(
                 rows=[
-                    [Field(label=STEPS_TAKEN, value=_steps(record, done=True), writer=Writer.SOCIAL_WORKER, lines=5)],
                     [
                         Field(
-                            label=STEPS_PLANNED, value=_steps(record, done=False), writer=Writer.SOCIAL_WORKER, lines=5
+                            label=STEPS_TAKEN,
+                            value=_steps(record, as_of, done=True),
+                            writer=Writer.SOCIAL_WORKER,
+                            lines=5,
+                        )
+                    ],
+                    [
+                        Field(
+                            label=STEPS_PLANNED,
+                            value=_steps(record, as_of, done=False),
+                            writer=Writer.SOCIAL_WORKER,
+                            lines=5,
                         )
                     ],
                 ]
@@ -412,13 +422,14 @@ def _second_review(record: CaseRecord, as_of: dt.date) -> str:
     return "Second review not yet held" if Facet.REVIEWS in record.coverage else ""
 
 
-def _steps(record: CaseRecord, *, done: bool) -> str | None:
+def _steps(record: CaseRecord, as_of: dt.date, *, done: bool) -> str | None:
     narrative = record.narrative
     if narrative and (written := narrative.steps_taken if done else narrative.steps_planned):
         return written
-    # Without the social worker's own text, the latest meeting's tasks are what the record knows.
-    actions = next((m.actions for m in reversed(record.meetings) if m.actions), ())
-    return lines(action_line(a) for a in actions if (a.completed_on is not None) is done) or None
+    # Without the social worker's own text, every meeting's tasks are what the record knows: those done are
+    # the steps taken, those still open (from any meeting) the steps planned.
+    actions = record.done_actions(as_of) if done else record.open_actions(as_of)
+    return lines(action_line(a.action) for a in actions) or None
 
 
 def _aims(record: CaseRecord) -> tuple[Field, Field, Field]:

@@ -177,9 +177,9 @@ def _from_rules(
             continue
         title = o.title or o.rule
         if o.due_date < panel_date:
-            reasons[o.child_id].append((Reason.OVERDUE_OBLIGATION, f"Overdue: {title}, due {date_text(o.due_date)}"))
+            reasons[o.child_id].append((Reason.OVERDUE_OBLIGATION, f"Overdue since {date_text(o.due_date)}: {title}"))
         elif o.due_date < until:
-            reasons[o.child_id].append((Reason.DUE, f"Due: {title} by {date_text(o.due_date)}"))
+            reasons[o.child_id].append((Reason.DUE, f"Due {date_text(o.due_date)}: {title}"))
 
 
 def _from_ledger(ledger: Ledger, panel: Panel, ids: set[str], reasons: dict[str, list[tuple[Reason, str]]]) -> None:
