@@ -97,6 +97,12 @@ def _house_style(document: Document) -> None:
         style.paragraph_format.space_before = Pt(10)
         style.paragraph_format.space_after = Pt(4)
         style.paragraph_format.keep_with_next = True
+    for fonts in document.styles.element.iter(qn("w:rFonts")):
+        # The default template's theme font attributes win over a named font in Word: one font, Arial.
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(theme), None)
+        for slot in ("w:ascii", "w:hAnsi"):
+            fonts.set(qn(slot), "Arial")
     section = document.sections[0]
     header = section.header.paragraphs[0]
     header.text = MARKING
@@ -225,7 +231,8 @@ def _usable_width(document: Document) -> int:
 
 
 def _field_table(container: BlockItemContainer, block: FieldTable, width: int) -> None:
-    shares = (24, 26, 24, 26) if block.paired else (35, 65)
+    # The label column is the same width in every table, so the boxes line up down the form.
+    shares = (30, 20, 24, 26) if block.paired else (30, 70)
     widths = [width * s // 100 for s in shares]
     table = _new_table(container, widths)
     # Two prototype rows, shaded and sized once: two fields side by side, or one field whose box spans.

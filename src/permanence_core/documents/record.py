@@ -110,6 +110,9 @@ def meeting_sections(
     actions = meeting.actions if meeting else carried_actions
     chair = meeting.chair if meeting else None
     held_on = meeting.date if meeting else date
+    if chair and not any(name.casefold() == chair.casefold() for name, _role in present_rows):
+        # The chair was there: seed 000 lists everyone present, the chair first.
+        present_rows.insert(0, (chair, "Chair"))
     details = FieldTable(
         rows=[
             [Field(label=date_label(kind), value=date_text(held_on) or None, writer=Writer.CHAIR)],
@@ -149,7 +152,7 @@ def meeting_sections(
         rows=[
             [
                 Field(label=chair_label(kind), value=chair, writer=Writer.CHAIR),
-                Field(label=DATE, writer=Writer.CHAIR),
+                Field(label=DATE, value=date_text(held_on) if meeting else None, writer=Writer.CHAIR),
             ],
             [Field(label=SIGNATURE, writer=Writer.CHAIR, lines=2)],
         ],
@@ -185,11 +188,7 @@ def meeting_record(
         carried: tuple[Action, ...] = ()
     else:
         child_ids = group_of(record)
-        carried = (
-            tuple(carried_actions)
-            if carried_actions is not None
-            else tuple(a.action for a in record.open_actions(date or generated_on))
-        )
+        carried = tuple(carried_actions) if carried_actions is not None else _to_review(record, date or generated_on)
     title = f"{KIND_TITLES[kind]} record"
     plan = plan_as_at(record, meeting.date if meeting else (date or generated_on))
     context = Section(
@@ -211,6 +210,18 @@ def meeting_record(
             *meeting_sections(kind, child_ids, records, meeting=meeting, carried_actions=carried, date=date),
         ),
         footer=f"{title} · child ID {child_id} · generated {date_text(generated_on)}",
+    )
+
+
+def _to_review(record: CaseRecord, day: dt.date) -> tuple[Action, ...]:
+    """The tasks the next meeting reviews: every one still open from every earlier meeting, and those done since
+    the latest meeting (to be noted as completed), oldest meeting first."""
+    held = [m.date for m in record.meetings if m.date <= day]
+    since = held[-1] if held else day
+    return tuple(
+        a.action
+        for a in record.actions_set(day)
+        if a.action.completed_on is None or a.action.completed_on >= since or a.action.completed_on > day
     )
 
 
