@@ -219,7 +219,9 @@ def _drift(
 ) -> None:
     """The tracker report's drift signals; overdue actions are left to the ledger, which also holds the panel's."""
     report = build_report(tracked, evaluation)
-    for flag in assess_drift(report.rows, panel_date, thresholds).flags:
+    profile = evaluation.profile
+    thresholds = thresholds or DriftThresholds(action_working_days=profile.panel.drift_working_days)
+    for flag in assess_drift(report.rows, panel_date, thresholds, calendar_for(profile)).flags:
         if flag.signal is not Signal.ACTIONS_OVERDUE:
             reasons[flag.child_id].append((Reason.DRIFT, f"Drift: {flag.signal.label} ({dates_in_words(flag.detail)})"))
 
