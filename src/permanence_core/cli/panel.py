@@ -12,18 +12,15 @@ import attrs
 import click
 
 from permanence_core import api
-from permanence_core.adapters import LoadResult, ReceiptStatus
+from permanence_core.adapters import ReceiptStatus
 from permanence_core.cli.common import emit_json, parse_date
-from permanence_core.cli.forms import out_option, save_document
+from permanence_core.cli.forms import out_option
 from permanence_core.cli.ledger import ledger_option, open_ledger
 from permanence_core.cli.sources import load_records, report_rejections, source_options
 from permanence_core.errors import PermanenceError
 from permanence_core.plugins.manager import Plugins
 
 if TYPE_CHECKING:
-    from permanence_core.model import CaseRecord
-    from permanence_core.rules import Evaluation
-    from permanence_core.tracker.agenda import Agenda
     from permanence_core.tracker.ledger import Ledger
     from permanence_core.tracker.panel import Outcome, Panel
 
@@ -128,19 +125,6 @@ def list_command(ledger_url: str | None, config: str | None, fmt: str) -> None:
         )
 
 
-def _agenda(
-    ledger: Ledger, panel: Panel, result: LoadResult, profile: str
-) -> tuple[Agenda, list[CaseRecord], Evaluation, bool]:
-    from permanence_core.tracker.agenda import build_agenda, save_agenda
-    from permanence_core.tracker.panel import with_panels
-
-    # The panels held in the ledger are tracking meetings the rules should see, as the case system's are.
-    records = with_panels(ledger, result.records)
-    evaluation = api.evaluate(records, profile=profile, as_of=panel.date)
-    agenda = build_agenda(ledger, panel, records, evaluation)
-    return agenda, records, evaluation, save_agenda(ledger, agenda)
-
-
 @panel_group.command("agenda")
 @_panel_option("the next panel from today")
 @source_options
@@ -156,10 +140,15 @@ def agenda_command(
     children with overdue obligations or actions or drift, actions carried forward; sibling groups together.
     Timescales are evaluated as of the panel date under --profile.
     """
+    from permanence_core.rules import load_profile
+    from permanence_core.tracker.pack import panel_agenda
+
+    rules = load_profile(profile)
     result = load_records(adapter, source, config)
     with open_ledger(ledger_url, config) as ledger:
         panel = _find(ledger, panel_ref, upcoming=True)
-        agenda, _records, _evaluation, saved = _agenda(ledger, panel, result, profile)
+        built = panel_agenda(ledger, panel, result.records, rules)
+    agenda, saved = built.agenda, built.saved
     if fmt == "json":
         emit_json({**agenda.to_dict(), "saved": saved, "rejected": [r.to_dict() for r in result.rejected]})
         return
@@ -398,25 +387,15 @@ def pack_command(
     (`permanence ledger sync`); the agenda is kept in the ledger. What is panel business, and the day the
     panel meets, come from --profile's [panel] table.
     """
-    from permanence_core.documents import panel_pack_layout
-    from permanence_core.tracker.agenda import agenda_pack
-    from permanence_core.tracker.entries import Produced
+    from permanence_core.rules import load_profile
+    from permanence_core.tracker.pack import write_pack
 
+    rules = load_profile(profile)
     result = load_records(adapter, source, config)
     with open_ledger(ledger_url, config) as ledger:
         panel = _find(ledger, panel_ref, upcoming=True)
-        agenda, records, evaluation, _saved = _agenda(ledger, panel, result, profile)
-        pack = agenda_pack(ledger, agenda, records, evaluation)
-        today = dt.date.today()
-        layout = panel_pack_layout(pack, generated_on=today)
-        size = save_document(layout, out, today, {"pack": pack})
-        ledger.record_documents(
-            [
-                Produced.panel_document(
-                    "panel-pack", out.name, out.read_bytes(), meeting_id=panel.panel_id, path=str(out)
-                )
-            ]
-        )
+        written = write_pack(ledger, panel, result.records, out, profile=rules, templates=Plugins().templates())
+    agenda, pack, size = written.agenda.agenda, written.pack, written.size
     summary = {
         "panel": panel.panel_id,
         "out": str(out),
@@ -428,7 +407,10 @@ def pack_command(
     if fmt == "json":
         emit_json(summary)
         return
-    click.echo(f"Wrote the pack for {panel.panel_id} to {out}: {len(agenda.entries)} children, {len(pack.pages)} pages")
+    click.echo(
+        f"Wrote the pack for {panel.panel_id} to {out}: {len(agenda.entries)} children on the agenda, "
+        f"{len(pack.pages)} child pages"
+    )
     report_rejections(result)
 
 
