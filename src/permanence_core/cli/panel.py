@@ -12,13 +12,13 @@ import attrs
 import click
 
 from permanence_core import api
-from permanence_core.adapters import ReceiptStatus
 from permanence_core.cli.common import emit_json, parse_date
 from permanence_core.cli.forms import out_option
 from permanence_core.cli.ledger import ledger_option, open_ledger
 from permanence_core.cli.sources import load_records, report_rejections, source_options
 from permanence_core.errors import PermanenceError
 from permanence_core.plugins.manager import Plugins
+from permanence_core.writeback import ReceiptStatus
 
 if TYPE_CHECKING:
     from permanence_core.tracker.ledger import Ledger

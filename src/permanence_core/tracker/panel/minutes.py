@@ -8,8 +8,7 @@ from pathlib import Path
 
 import attrs
 
-from permanence_core.adapters import DocumentUpload, Receipt
-from permanence_core.adapters.writeback import Transport
+from permanence_core.writeback import DocumentUpload, Receipt, Transport
 from permanence_core.documents import Layout, OutputFormat, meeting_record, render
 from permanence_core.errors import Location
 from permanence_core.model import CaseRecord, Meeting
