@@ -8,7 +8,6 @@ from pathlib import Path
 
 import attrs
 
-from permanence_core.writeback import DocumentUpload, Receipt, Transport
 from permanence_core.documents import Layout, OutputFormat, meeting_record, render
 from permanence_core.errors import Location
 from permanence_core.model import CaseRecord, Meeting
@@ -24,6 +23,7 @@ from permanence_core.tracker.panel.outcomes import (
 )
 from permanence_core.tracker.panel.schedule import KIND, Panel, PanelError
 from permanence_core.tracker.schema import ActionStatus
+from permanence_core.writeback import DocumentUpload, Receipt, Transport
 
 
 @attrs.frozen(kw_only=True)
