@@ -56,7 +56,7 @@ def write_docx(layout: Layout, *, generated_on: dt.date, base: Path | None = Non
         _clear_body(document)
         _ensure_styles(document)
     else:
-        _house_style(document)
+        _house_style(document, layout.body_points)
     _properties(document, layout, generated_on)
     _title(document, layout)
     width = _usable_width(document)
@@ -76,7 +76,7 @@ def _open_base(base: Path) -> Document:
         raise ConfigError(str(base), f"the Word template cannot be used: {exc}") from None
 
 
-def _house_style(document: Document) -> None:
+def _house_style(document: Document, body_points: float) -> None:
     for section in document.sections:
         section.orientation = WD_ORIENT.PORTRAIT
         section.page_width, section.page_height = Mm(210), Mm(297)
@@ -85,7 +85,7 @@ def _house_style(document: Document) -> None:
         section.header_distance = section.footer_distance = Mm(8)
     normal = document.styles["Normal"]
     normal.font.name = "Arial"
-    normal.font.size = Pt(10.5)
+    normal.font.size = Pt(body_points)
     normal.paragraph_format.space_after = Pt(3)
     # East-Asian font slot too, or Word falls back to the theme font for some characters.
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "Arial")
@@ -298,7 +298,7 @@ def _grid(container: BlockItemContainer, grid: Grid, width: int) -> None:
         tr = copy.deepcopy(plain)
         _keep_together_tr(tr)
         for index, (tc, value) in enumerate(zip(tr.tc_lst, values, strict=True)):
-            if index == grid.highlight_column and value:
+            if grid.highlighted(index, value):
                 _fill(tc, value, bold=True)
                 tc.get_or_add_tcPr().insert_element_before(
                     _element("w:shd", val="clear", color="auto", fill=_HIGHLIGHT), *_TC_AFTER_SHADING

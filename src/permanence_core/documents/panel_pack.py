@@ -14,7 +14,7 @@ from permanence_core.documents.marker import FormMarker
 from permanence_core.documents.record import KIND_TITLES
 from permanence_core.model import CaseRecord, MeetingAction, MeetingKind, WorkerRole
 from permanence_core.model._validators import to_tuple
-from permanence_core.rules.obligations import Alert, AlertStatus, Obligation, ObligationState
+from permanence_core.rules.obligations import Alert, AlertStatus, Obligation
 
 FORM = "panel-pack"
 TITLE = "Permanence Planning Tracking Panel"
@@ -107,6 +107,7 @@ def panel_pack_layout(pack: PanelPack, *, generated_on: dt.date) -> Layout:
         ],
         sections=(agenda, *pages),
         footer=f"{TITLE} · panel {date_text(pack.panel_date)} · generated {date_text(generated_on)}",
+        body_points=9.5,
     )
 
 
@@ -165,45 +166,7 @@ def _child_section(number: int, page: ChildPage, panel_date: dt.date, procedure:
     if page.reasons:
         blocks.append(Note(text="On the agenda: " + "; ".join(page.reasons) + "."))
     blocks.append(facts)
-    alerted = {(a.rule, a.anchor_date) for a in page.alerts}
-    quiet = [o for o in page.obligations if (o.rule, o.anchor_date) not in alerted]
-    if quiet:
-        blocks.append(
-            Grid(
-                caption="Other timescales still open",
-                columns=("Timescale", "From", "Due", "State"),
-                rows=[
-                    (
-                        o.title or o.rule,
-                        f"{o.anchor_event or ''} {date_text(o.anchor_date)}".strip(),
-                        date_text(o.due_date),
-                        _state(o),
-                    )
-                    for o in quiet
-                ],
-                widths=(6, 5, 3, 3),
-            )
-        )
-    blocks.append(
-        Grid(
-            caption="Alerts",
-            columns=("Status", "Timescale", "Due", "Days overdue", "Why"),
-            rows=[
-                (
-                    "Overdue" if a.status is AlertStatus.OVERDUE else "Upcoming",
-                    a.title or a.rule,
-                    date_text(a.due_date),
-                    str(a.days_overdue(panel_date)) if a.status is AlertStatus.OVERDUE else "",
-                    f"{dates_in_words(_basis(a.message))} ({cited(a.source, procedure)})",
-                )
-                for a in page.alerts
-            ],
-            widths=(3, 4, 3, 3, 8),
-            highlight_column=3,
-        )
-        if page.alerts
-        else Note(text="Alerts: none open.")
-    )
+    blocks.append(_timescales(page, panel_date, procedure))
     blocks.append(
         Grid(
             caption="Open actions from every meeting, oldest first (carried forward until done)",
@@ -243,6 +206,41 @@ _SHORT_KINDS = {
 }
 
 
+def _timescales(page: ChildPage, panel_date: dt.date, procedure: str | None) -> Grid | Note:
+    """One table of the timescales still open: the alerted ones first (overdue, then upcoming), each with why it
+    is due and where the rule comes from."""
+    rows = [
+        (
+            a.title or a.rule,
+            date_text(a.due_date),
+            f"Overdue {a.days_overdue(panel_date)} days" if a.status is AlertStatus.OVERDUE else "Upcoming",
+            f"{dates_in_words(_basis(a.message))} ({cited(a.source, procedure)})",
+        )
+        for a in sorted(page.alerts, key=lambda a: (a.status is not AlertStatus.OVERDUE, a.due_date, a.rule))
+    ]
+    alerted = {(a.rule, a.anchor_date) for a in page.alerts}
+    rows += [
+        (
+            o.title or o.rule,
+            date_text(o.due_date),
+            "Open",
+            f"{o.anchor_event or ''} {date_text(o.anchor_date)}".strip() + f" ({cited(o.source, procedure)})",
+        )
+        for o in page.obligations
+        if (o.rule, o.anchor_date) not in alerted
+    ]
+    if not rows:
+        return Note(text="Timescales: none open.")
+    return Grid(
+        caption="Timescales still open",
+        columns=("Timescale", "Due", "Status", "Why"),
+        rows=rows,
+        widths=(5, 3, 3, 9),
+        highlight_column=2,
+        highlight_prefix="Overdue",
+    )
+
+
 def _basis(message: str) -> str:
     """What an alert's due date counts from: the engine's message after the title, due date and days left."""
     return message.partition("; ")[2] or message
@@ -251,14 +249,3 @@ def _basis(message: str) -> str:
 def _set_at(item: MeetingAction) -> str:
     kind = _SHORT_KINDS[item.meeting_kind] if item.meeting_kind else "Meeting"
     return f"{kind} {date_text(item.meeting_date)}"
-
-
-def _state(obligation: Obligation) -> str:
-    labels = {
-        ObligationState.MET: "met",
-        ObligationState.MET_LATE: "met late",
-        ObligationState.OPEN: "open",
-        ObligationState.NOT_ASSESSABLE: "not assessable",
-    }
-    text = labels[obligation.state]
-    return f"{text} {date_text(obligation.met_on)}".strip() if obligation.met_on else text
