@@ -8,6 +8,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import cast
 
 import docx
 from docx.blkcntnr import BlockItemContainer
@@ -18,8 +19,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Tc
+from docx.oxml.text.paragraph import CT_P
 from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Cell, _Row
+from docx.text.paragraph import Paragraph
 
 from permanence_core.documents.layout import Field, FieldTable, Grid, Layout, Note, Section, Writer
 from permanence_core.errors import ConfigError
@@ -213,7 +217,7 @@ def _section(document: Document, section: Section, width: int, headings: dict[in
         # section instead makes LibreOffice move each table to a page of its own once the section is too long.)
         paragraphs = [p for element in list(scratch._element)[tail:] for p in element.iter(qn("w:p"))]
         for p in paragraphs[:-1]:
-            p.get_or_add_pPr().keepNext_val = True
+            Paragraph(cast(CT_P, p), scratch).paragraph_format.keep_with_next = True
     end = document.element.body.sectPr
     for child in list(scratch._element):
         end.addprevious(child)
@@ -375,7 +379,7 @@ def _keep_together_tr(tr) -> None:
     tr.get_or_add_trPr().insert_element_before(_element("w:cantSplit", val="true"), *_TR_AFTER_CANT_SPLIT)
 
 
-def _fill(tc, text: str, *, bold: bool = False) -> None:
+def _fill(tc: CT_Tc, text: str, *, bold: bool = False) -> None:
     """Write ``text`` into an empty cell element, one paragraph a line."""
     first = tc.p_lst[0]
     for index, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):

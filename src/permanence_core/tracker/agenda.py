@@ -133,9 +133,9 @@ def build_agenda(
         for sibling in together:
             if sibling not in reasons or all(kind is Reason.SIBLING for kind, _text in reasons[sibling]):
                 reasons[sibling].append((Reason.SIBLING, f"Sibling of {child}, planned together"))
-    for child in panel_children(ledger, panel):
-        if child.recorded and child.child_id not in reasons:
-            reasons[child.child_id].append((Reason.DISCUSSED, "Discussed at the panel"))
+    for on_panel in panel_children(ledger, panel):
+        if on_panel.recorded and on_panel.child_id not in reasons:
+            reasons[on_panel.child_id].append((Reason.DISCUSSED, "Discussed at the panel"))
     entries = [
         AgendaEntry(child_id=child, group=min(groups.get(child, (child,))), reasons=items)
         for child, items in reasons.items()
@@ -186,14 +186,14 @@ def _from_ledger(ledger: Ledger, panel: Panel, ids: set[str], reasons: dict[str,
     """Overdue actions, actions carried through panels, and actions carried forward to this panel."""
     for child, actions in ledger.open_actions(panel.date, ids).items():
         overdue = sorted((a for a in actions if a.is_overdue_on(panel.date)), key=lambda a: a.due_date or dt.date.max)
-        if overdue and overdue[0].due_date is not None:
-            oldest = overdue[0]
-            late = (panel.date - oldest.due_date).days
+        oldest_due = overdue[0].due_date if overdue else None
+        if oldest_due is not None:
+            late = (panel.date - oldest_due).days
             reasons[child].append(
                 (
                     Reason.OVERDUE_ACTIONS,
                     f"{len(overdue)} overdue action{'s' if len(overdue) > 1 else ''}, "
-                    f"the oldest {late} days late (due {date_text(oldest.due_date)})",
+                    f"the oldest {late} days late (due {date_text(oldest_due)})",
                 )
             )
         for action in actions:

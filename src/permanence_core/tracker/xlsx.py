@@ -15,7 +15,6 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.worksheet import Worksheet
 
 from permanence_core.documents.formatting import route_text
 from permanence_core.tracker.cohort import cohort_figures
@@ -31,6 +30,8 @@ HEADER_FONT = Font(bold=True)
 DATE_FORMAT = "dd/mm/yyyy"
 #: What an empty cell means, as the HTML page says it.
 NONE = "none"
+#: The spreadsheet paper-size code of A4.
+PAPER_A4 = 9
 NOT_IN_SOURCE = "not in source"
 
 
@@ -178,7 +179,7 @@ def _sheet(
     sheet.freeze_panes = "A2"
     # Printed by business support: landscape, every column on the page, the header row on each page.
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = PAPER_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -31,6 +32,11 @@ class Decision(enum.StrEnum):
     SECURED = "secured"
 
 
+def optional_decision(value: str | None) -> Decision | None:
+    """A decision from its name (None stays None)."""
+    return None if value is None else Decision(value)
+
+
 @attrs.frozen(kw_only=True)
 class Outcome:
     """What the panel recorded for one child: decision, discussion, plan, who was there, and the actions.
@@ -40,7 +46,7 @@ class Outcome:
     """
 
     child_id: str
-    decision: Decision | None = attrs.field(default=None, converter=lambda v: None if v is None else Decision(v))
+    decision: Decision | None = attrs.field(default=None, converter=optional_decision)
     summary: str | None = None
     agreed_plan: str | None = None
     chair: str | None = None
@@ -69,7 +75,7 @@ class PanelChild:
     position: int
     group: str | None
     reasons: tuple[str, ...] = attrs.field(converter=to_tuple)
-    decision: Decision | None = attrs.field(converter=lambda v: None if v is None else Decision(v))
+    decision: Decision | None = attrs.field(converter=optional_decision)
     summary: str | None = attrs.field(repr=False)
     agreed_plan: str | None = attrs.field(repr=False)
     recorded_at: dt.datetime | None
@@ -297,7 +303,7 @@ def _new_ids(
     taken: Sequence[str],
     actions: Sequence[Action],
     known: Mapping[str, ActionEntry],
-    mine: Sequence[sa.Row],
+    mine: Sequence[sa.Row[Any]],
 ) -> dict[str, str]:
     """Ledger ids for the form's new actions: ``<child>.<n>``; one already recorded keeps its id."""
     recorded = {(row.description, row.due_date): row.action_id for row in mine}
