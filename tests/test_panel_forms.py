@@ -1,6 +1,7 @@
 """Issue 16's forms points: one font, sign-offs, item 23, label widths, sibling rows, the closing instruction,
 items 19/21, the referral's history, siblings and decisions, and the meeting record's chair and plan."""
 
+import datetime as dt
 import io
 import zipfile
 
@@ -132,3 +133,28 @@ def test_the_meeting_record_shows_the_plan_as_at_the_meeting():
     layout = meeting_record("ppm", "C100", {"C100": record}, meeting=ppm(), generated_on=AS_OF)
     plan_box = layout.sections[0].blocks[0].rows[0][0].value
     assert "Return to family" in plan_box and "Adoption" not in plan_box
+
+
+def test_the_demo_childs_forms(tmp_path):
+    """Child 1000040 of the bundled demo, as issue 16 read its forms."""
+    from permanence_core import api
+    from permanence_core.synth import demo_folder
+
+    records = {r.child_id: r for r in api.load("ssda903", str(demo_folder())).records}
+    record = records["1000040"]
+    box = boxes(pro_forma(record, as_of=D(2026, 11, 2), records=records))
+    assert (box["Service Manager – print name"], box["Service Manager – date"]) == ("Tomasz Demoley", "17 May 2026")
+    assert len(box[pf.STEPS_TAKEN].splitlines()) >= 10
+    assert box[pf.STEPS_PLANNED].count("•") == 6
+    assert box[pf.AIMS_SHORT].startswith("Not applicable")
+    assert box[pf.PLAN_DETAILS] is None  # item 19 already says "Permanence through adoption."
+    referral = referral_form(record, as_of=D(2026, 11, 2), records=records)
+    assert boxes(referral)[rf.HISTORY]
+    assert [r[0] for r in grids(referral)[rf.FURTHER_SIBLINGS].rows] == ["Amelia Dummymore", "Freya Fictiomore"]
+    decisions = boxes(referral)[rf.DECISIONS].splitlines()
+    dated = [line.split(":")[0] for line in decisions if not line.startswith(" ")]
+    assert dated == sorted(dated, key=lambda text: dt.datetime.strptime(text, "%d %B %Y"))
+    held = next(m for m in record.meetings if m.kind.value == "tracking_panel")
+    layout = meeting_record("tracking_panel", "1000040", records, meeting=held, generated_on=D(2026, 11, 2))
+    present = next(g for c, g in grids(layout).items() if c.startswith("3."))
+    assert present.rows[0] == (held.chair, "Chair")
