@@ -319,9 +319,7 @@ def _meeting(
         name, role = values[record.PRESENT_COLUMNS[0]], values[record.PRESENT_COLUMNS[1]]
         if not name:
             raise tables.error(record.PRESENT, "a role is given without a name", row=number, column="Name")
-        attendees.append(
-            _guard(tables, record.PRESENT, partial(Attendee, name=name, role=role or None), number)
-        )
+        attendees.append(_guard(tables, record.PRESENT, partial(Attendee, name=name, role=role or None), number))
     meeting = _guard(
         tables,
         date_label,
