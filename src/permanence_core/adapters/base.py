@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -20,6 +21,10 @@ class Capability(enum.StrEnum):
     WORK_TRAY_ALERT = "work_tray_alert"
 
 
+def _capabilities(values: Iterable[str]) -> frozenset[Capability]:
+    return frozenset(Capability(value) for value in values)
+
+
 @attrs.frozen(kw_only=True)
 class AdapterInfo:
     """An adapter a plugin registers: its name (``--adapter NAME``), what it reads and what it can write."""
@@ -27,9 +32,7 @@ class AdapterInfo:
     name: str
     description: str
     source_help: str
-    capabilities: frozenset[Capability] = attrs.field(
-        default=frozenset({Capability.READ}), converter=lambda v: frozenset(Capability(c) for c in v)
-    )
+    capabilities: frozenset[Capability] = attrs.field(default=frozenset({Capability.READ}), converter=_capabilities)
 
 
 @attrs.frozen(kw_only=True)

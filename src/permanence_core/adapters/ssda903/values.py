@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from typing import Literal, overload
 
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -38,6 +39,14 @@ def _parse_date(text: str) -> dt.date:
         return dt.date(int(year), int(month), int(day))
     except ValueError:
         raise ValueError("is not a real calendar date") from None
+
+
+@overload
+def date(text: str, column: str, *, required: Literal[True]) -> dt.date: ...
+
+
+@overload
+def date(text: str, column: str, *, required: bool = False) -> dt.date | None: ...
 
 
 def date(text: str, column: str, *, required: bool = False) -> dt.date | None:
