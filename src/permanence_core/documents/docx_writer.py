@@ -169,13 +169,15 @@ def _page_field(paragraph: Paragraph, instruction: str) -> None:
     for tag, value in parts:
         run = paragraph.add_run()
         run.font.size = Pt(8)
+        # Plain lxml elements from here on: types-lxml would have a w:r take only w:r children.
+        r: etree._Element = run._r
         if tag == "fldChar":
-            run._r.append(_element("w:fldChar", fldCharType=value))
+            r.append(_element("w:fldChar", fldCharType=value))
         else:
             node = OxmlElement(f"w:{tag}")
             node.set(qn("xml:space"), "preserve")
             node.text = value
-            run._r.append(node)
+            r.append(node)
 
 
 def _section(document: Document, section: Section, width: int, headings: dict[int, str]) -> None:
@@ -320,11 +322,14 @@ def _cell_widths(table: Table, widths: list[int]) -> None:
 
 def _fill_label(tc: CT_Tc, field: Field) -> None:
     """The label in bold, and under it the hint (who fills the box) in small italics."""
-    tc.p_lst[0].append(_run(field.label, bold=True))
+    # Plain lxml elements: types-lxml would have a w:tc take only w:tc children.
+    cell: etree._Element = tc
+    label: etree._Element = tc.p_lst[0]
+    label.append(_run(field.label, bold=True))
     if field.hint_text:
         hint = OxmlElement("w:p")
         hint.append(_run(field.hint_text, italic=True, half_points=16))
-        tc.append(hint)
+        cell.append(hint)
 
 
 def _run(text: str, *, bold: bool = False, italic: bool = False, half_points: int | None = None) -> etree._Element:
@@ -362,13 +367,15 @@ def _keep_together_tr(tr: CT_Row) -> None:
 
 def _fill(tc: CT_Tc, text: str) -> None:
     """Write ``text`` into an empty cell element, one paragraph a line."""
-    first = tc.p_lst[0]
+    # Plain lxml elements: types-lxml would have a w:tc take only w:tc children.
+    cell: etree._Element = tc
+    first: etree._Element = tc.p_lst[0]
     for index, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
         paragraph = first if index == 0 else copy.deepcopy(first)
         if index:
-            for run in paragraph.r_lst:
+            for run in paragraph.findall(qn("w:r")):
                 paragraph.remove(run)
-            tc.append(paragraph)
+            cell.append(paragraph)
         if line:
             paragraph.append(_run(line))
 

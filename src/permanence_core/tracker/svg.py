@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from lxml import etree
-from lxml.builder import ElementMaker  # type: ignore[import-not-found]  # lxml-stubs has no lxml.builder
+from lxml.builder import ElementMaker
 from markupsafe import Markup
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -16,12 +16,6 @@ def number(value: float) -> str:
     """A coordinate with at most one decimal: enough for the screen, and it keeps the file small."""
     text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
-
-
-def element(tag: str, *children: etree._Element | str, **attributes: str) -> etree._Element:
-    """An SVG element ``tag`` (the untyped ElementMaker's result, given its type)."""
-    made: etree._Element = getattr(E, tag)(*children, **attributes)
-    return made
 
 
 def with_title(element: etree._Element, title: str) -> etree._Element:

@@ -10,7 +10,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from permanence_core.tracker.report import EventKind, ProceedingsBar, Timeline, TimelineEvent
-from permanence_core.tracker.svg import E, drawing, element, number, with_title
+from permanence_core.tracker.svg import E, drawing, number, with_title
 
 WIDTH = 1000
 LABEL_WIDTH = 78
@@ -253,13 +253,13 @@ def _shape(marker: _Marker, cx: float, cy: float, *, planned: bool, overdue: boo
     colour = RED if overdue else marker.colour
     style = {"fill": "#ffffff" if planned else colour, "stroke": colour, "stroke-width": "1.5"}
     if marker.shape == "bar":
-        return element("rect", x=number(cx - 1.5), y=number(cy - 10), width="3", height="20", fill=colour)
+        return E.rect(x=number(cx - 1.5), y=number(cy - 10), width="3", height="20", fill=colour)
     if marker.shape == "circle":
-        return element("circle", cx=number(cx), cy=number(cy), r="5", **style)
+        return E.circle(cx=number(cx), cy=number(cy), r="5", **style)
     if marker.shape == "dot":
-        return element("circle", cx=number(cx), cy=number(cy), r="3.5", **style)
+        return E.circle(cx=number(cx), cy=number(cy), r="3.5", **style)
     if marker.shape == "square":
-        return element("rect", x=number(cx - 4.5), y=number(cy - 4.5), width="9", height="9", **style)
+        return E.rect(x=number(cx - 4.5), y=number(cy - 4.5), width="9", height="9", **style)
     points = {
         "diamond": ((0, -6), (6, 0), (0, 6), (-6, 0)),
         "triangle": ((0, -6), (6, 5), (-6, 5)),
@@ -268,4 +268,4 @@ def _shape(marker: _Marker, cx: float, cy: float, *, planned: bool, overdue: boo
         "star": ((0, -7), (2, -2), (7, -2), (3, 1.5), (4.5, 7), (0, 3.5), (-4.5, 7), (-3, 1.5), (-7, -2), (-2, -2)),
     }[marker.shape]
     text = " ".join(f"{number(cx + dx)},{number(cy + dy)}" for dx, dy in points)
-    return element("polygon", points=text, **style)
+    return E.polygon(points=text, **style)

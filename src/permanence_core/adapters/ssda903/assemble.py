@@ -27,7 +27,12 @@ WITHHELD_BY = {
     tables.PLACED_ADOPTION.name: frozenset({Facet.ADOPTION}),
 }
 
+
 #: How rows of a kept table are keyed within a child; the same key twice is the same fact (see stitching).
+def _no_key(_fact: object) -> None:
+    return None
+
+
 _KEYS: dict[str, tuple[Callable[[Any], Any], str]] = {
     tables.HEADER.name: (lambda _child: None, "CHILD"),
     tables.EPISODES.name: (lambda episode: episode.start, "DECOM"),
@@ -100,7 +105,7 @@ class Assembler:
         """
         counter = self.count(table.name)
         parse = PARSERS[table.name]
-        key_of, key_column = _KEYS.get(table.name, (None, ""))
+        key_of, key_column = _KEYS.get(table.name, (_no_key, ""))
         kept = table.kept
         name = table.name
         children = self.children
@@ -123,7 +128,7 @@ class Assembler:
             except RowError as error:
                 self._reject(table, counter, facts, source, line, element, child_id, error)
                 return
-            if not kept or fact is None:
+            if not kept or fact is None or facts is None:
                 return
             key = key_of(fact)
             store = facts.stores.get(name)
@@ -133,8 +138,8 @@ class Assembler:
             if held is not None:
                 if held[0] == rank:
                     reason = repeat if key is None else f"{repeat} with the same {key_column}"
-                    error = RowError(key_column, values[table.index(key_column)], reason)
-                    self._reject(table, counter, facts, source, line, element, child_id, error)
+                    repeated = RowError(key_column, values[table.index(key_column)], reason)
+                    self._reject(table, counter, facts, source, line, element, child_id, repeated)
                     return
                 self.replaced[name] = self.replaced.get(name, 0) + 1
             store[key] = (rank, fact)
@@ -231,17 +236,15 @@ def _adoption(adopted: Adopted | None, decisions: list[Decision], history: CareH
     """Decision: AD1 DATE_INT, else the latest PlacedAdoption DATE_PLACED (the validator's rule 523 makes them
     equal); reversal: that latest decision's DATE_PLACED_CEASED; the rest from the episodes."""
     latest = max(decisions, key=lambda d: d.placed) if decisions else None
-    decision = adopted.decision if adopted is not None and adopted.decision else (latest and latest.placed)
-    facts = {
-        "decision": decision,
-        "placement_order": history.placement_order,
-        "match": adopted.match if adopted else None,
-        "placed": history.placed_for_adoption,
-        "order": history.adoption_order,
-        "reversal": latest.ceased if latest else None,
-        "reversal_reason": latest.reason if latest else None,
-        "foster_carer_adoption": adopted.foster_carer if adopted else None,
-    }
-    if all(value is None for value in facts.values()):
-        return None
-    return AdoptionMilestones(**facts)
+    decision = adopted.decision if adopted is not None and adopted.decision else (latest.placed if latest else None)
+    milestones = AdoptionMilestones(
+        decision=decision,
+        placement_order=history.placement_order,
+        match=adopted.match if adopted else None,
+        placed=history.placed_for_adoption,
+        order=history.adoption_order,
+        reversal=latest.ceased if latest else None,
+        reversal_reason=latest.reason if latest else None,
+        foster_carer_adoption=adopted.foster_carer if adopted else None,
+    )
+    return None if milestones == AdoptionMilestones() else milestones

@@ -13,10 +13,11 @@ import attrs
 
 from permanence_core.adapters.ssda903.report import Unreadable
 from permanence_core.adapters.ssda903.tables import Recognised, recognise
+from permanence_core.adapters.ssda903.values import Problem
 
 #: One data row: its line in the file, its values in table column order, and a problem
 #: ``(column, value, reason)`` that rejects it (a row of the wrong width), or None.
-CsvRow = tuple[int, tuple[str, ...], tuple[None, None, str] | None]
+CsvRow = tuple[int, tuple[str, ...], Problem | None]
 _PROGRESS_EVERY = 16384
 #: The longest line read, in characters. A 903 row is under 200; a far longer "line" is a binary file or a
 #: runaway quote, and reading it whole would hold all of it in memory (a 1 GB file of NULs is one line).

@@ -13,6 +13,10 @@ _TRUE = frozenset({"1", "Y", "YES", "TRUE", "T"})
 _FALSE = frozenset({"0", "N", "NO", "FALSE", "F"})
 
 
+#: Why a row is rejected before it is parsed: ``(column, value, reason)``, the arguments of a RowError.
+Problem = tuple[str | None, str | None, str]
+
+
 class RowError(Exception):
     """A value that stops its row from loading: the column, the value as given and why."""
 
