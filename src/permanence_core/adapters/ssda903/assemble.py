@@ -12,7 +12,7 @@ from permanence_core.adapters.episodes import STARTED, CareHistory, derive, sequ
 from permanence_core.adapters.ssda903 import tables
 from permanence_core.adapters.ssda903.report import TableCount, rejection
 from permanence_core.adapters.ssda903.rows import PARSERS, Adopted, Decision
-from permanence_core.adapters.ssda903.values import RowError
+from permanence_core.adapters.ssda903.values import Problem, RowError
 from permanence_core.adapters.ssda903.xmlsource import element_of
 from permanence_core.model import AdoptionMilestones, CaseRecord, Child, Facet, Identifiers
 
@@ -45,6 +45,8 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], str]] = {
 }
 _NO_HISTORY = CareHistory()
 Row = tuple[str, ...]
+#: Takes one row of a table: ``(line, element, values, problem)``.
+Sink = Callable[[int | None, str | None, Row, Problem | None], None]
 
 
 @attrs.define(slots=True)
@@ -96,7 +98,7 @@ class Assembler:
             counter = self.counts[table] = [0, 0]
         return counter
 
-    def sink(self, table: tables.Table, rank: int, source: str) -> Callable[[int | None, str | None, Row, Any], None]:
+    def sink(self, table: tables.Table, rank: int, source: str) -> Sink:
         """A function taking the rows of ``table`` from one file of the collection ranked ``rank``.
 
         It is called as ``take(line, element, values, problem)`` for each row; later collections rank higher.
@@ -111,7 +113,7 @@ class Assembler:
         children = self.children
         repeat = f"repeats an earlier {name} row of this child"
 
-        def take(line: int | None, element: str | None, values: Row, problem: Any) -> None:
+        def take(line: int | None, element: str | None, values: Row, problem: Problem | None) -> None:
             counter[0] += 1
             child_id = values[0]
             facts = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 from collections.abc import Callable, Iterator
 from operator import itemgetter
 from pathlib import Path
@@ -99,7 +100,8 @@ class CsvTable:
         positions = [width if at is None else at for at in self.recognised.positions]
         pad = width in positions
         pick = itemgetter(*positions)
-        with self.path.open(encoding=self.encoding, newline="") as handle:
+        # Progress is counted in bytes, from the binary file under the text.
+        with self.path.open("rb") as raw, io.TextIOWrapper(raw, encoding=self.encoding, newline="") as handle:
             reader = csv.reader(bounded_lines(handle))
             try:
                 next(reader, None)
@@ -115,6 +117,6 @@ class CsvTable:
                         row.append("")
                     yield reader.line_num, tuple(map(str.strip, pick(row))), problem
                     if progress is not None and count % _PROGRESS_EVERY == 0:
-                        progress(handle.buffer.tell())
+                        progress(raw.tell())
             except csv.Error as exc:
                 raise Unreadable(reader.line_num, f"the CSV cannot be read past this line: {exc}") from None

@@ -48,8 +48,11 @@ MAX_CHILD_BYTES = 16 << 20
 XmlRow = tuple[Table, int | None, str, tuple[str, ...], Problem | None]
 
 
-def element_of(path: str, column: str) -> str:
-    """The element path of ``column`` in the row at ``path`` (the child id always sits in HEADER)."""
+def element_of(path: str, column: str | None) -> str:
+    """The element path of ``column`` in the row at ``path`` (the child id always sits in HEADER); without a
+    column, the row's own."""
+    if column is None:
+        return path
     if column == "CHILD":
         return path.split("/", 1)[0] + "/HEADER/CHILDID"
     return f"{path}/{TAG_OF_COLUMN.get(column, column)}"
