@@ -75,7 +75,7 @@ class Evaluation:
             )
         )
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> dict[str, dict[str, int]]:
         """Counts by obligation state and alert status, and not-assessable counts per rule."""
         states = Counter(o.state.value for o in self.obligations)
         not_assessable = Counter(o.rule for o in self.obligations if o.state is ObligationState.NOT_ASSESSABLE)
