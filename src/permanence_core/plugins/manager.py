@@ -124,7 +124,8 @@ class Plugins:
         adapters: dict[str, Adapter] = {}
         owners: dict[str, tuple[str, ...]] = {}
         for plugin, caller in self._each_plugin("permanence_register_adapters"):
-            collected: list[Adapter] = []
+            # Whatever a plugin registers is checked: it may not be an Adapter at all.
+            collected: list[object] = []
             caller(register=collected.append)
             for adapter in collected:
                 name = getattr(adapter, "name", None)
