@@ -127,6 +127,7 @@ class Plugins:
             # Whatever a plugin registers is checked: it may not be an Adapter at all.
             collected: list[object] = []
             caller(register=collected.append)
+            names: list[str] = []
             for adapter in collected:
                 name = getattr(adapter, "name", None)
                 if not isinstance(adapter, Adapter) or not isinstance(name, str):
@@ -136,7 +137,8 @@ class Plugins:
                 if name in adapters:
                     raise ConfigError("plugins", f"adapter {name!r} is registered twice")
                 adapters[name] = adapter
-            owners[plugin] = tuple(getattr(a, "name", "?") for a in collected)
+                names.append(name)
+            owners[plugin] = tuple(names)
 
         profiles: dict[str, str] = {}
 
