@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from permanence_core import codes
 from permanence_core.documents.formatting import (
@@ -405,7 +405,7 @@ def _siblings(record: CaseRecord) -> tuple[Grid, Grid]:
     )
 
 
-def _spare(rows: list[tuple[str, ...]], covered: bool) -> int:
+def _spare(rows: Sequence[object], covered: bool) -> int:
     """Seed 000's rows (items 9/10 to 15/16) are always offered; past them, one spare row when the source
     covers siblings."""
     return max(1 if covered else 0, SIBLING_ROW_NUMBERS - len(rows))
@@ -435,9 +435,13 @@ def _second_review(record: CaseRecord, as_of: dt.date) -> str:
     if plan and plan.ratified_at_review:
         return date_text(plan.ratified_at_review)
     period = record.latest_period(as_of)
-    held = [r for r in record.reviews if r.held and r.date <= as_of and (period is None or r.date >= period.start)]
+    held = [
+        r.date
+        for r in record.reviews
+        if r.held and r.date is not None and r.date <= as_of and (period is None or r.date >= period.start)
+    ]
     if len(held) >= 2:
-        return f"{date_text(held[1].date)} (second review held; plan not recorded as ratified)"
+        return f"{date_text(held[1])} (second review held; plan not recorded as ratified)"
     return "Second review not yet held" if Facet.REVIEWS in record.coverage else ""
 
 
