@@ -3,12 +3,14 @@
 import datetime as dt
 import threading
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_helpers import BACKENDS, D, action, case, database, loaded, meeting, plan
 
 from permanence_core.adapters import Rejection
+from permanence_core.model import PeriodOfCare
 from permanence_core.tracker.ledger import Ledger
 from permanence_core.tracker.sync import record_sync
 
@@ -170,6 +172,21 @@ def test_open_actions_come_from_every_earlier_meeting(ledger):
     assert ledger.open_actions(D(2024, 1, 1)) == {}
     _first, overdue = ledger.open_actions(D(2024, 5, 1))["C1"]
     assert overdue.is_overdue_on(D(2024, 3, 11)) and not overdue.is_overdue_on(D(2024, 3, 10))
+
+
+def test_open_actions_come_only_from_meetings_of_the_current_period_of_care(ledger):
+    """Issue 16: seeds 000-002 track the current time in care; an earlier period's plan is not brought back."""
+    earlier = meeting("M0", D(2020, 5, 1), ("C1",), action("1", due=D(2020, 5, 20)))
+    current = meeting("M1", D(2024, 2, 1), ("C1",), action("1", due=D(2024, 2, 10)))
+    sync(ledger, case("C1", start=D(2024, 1, 2), meetings=[earlier, current]))
+    assert [(a.meeting_id, a.action_id) for a in ledger.open_actions(D(2024, 5, 1))["C1"]] == [("M1", "1")]
+    record = case("C1", start=D(2024, 1, 2), meetings=[earlier, current])
+    assert [a.meeting_id for a in record.open_actions(D(2024, 5, 1))] == ["M1"]
+    # During the earlier period, its own actions were the open ones.
+    earlier_period = PeriodOfCare(start=D(2020, 1, 2), end=D(2021, 1, 2), reason_ceased="E13")
+    both = attrs.evolve(record, periods_of_care=[earlier_period, *record.periods_of_care])
+    assert [a.meeting_id for a in both.open_actions(D(2020, 6, 1))] == ["M0"]
+    assert [a.meeting_id for a in both.open_actions(D(2024, 5, 1))] == ["M1"]
 
 
 def test_a_child_is_new_only_on_its_first_sync(ledger):

@@ -146,11 +146,18 @@ class CaseRecord:
         return None
 
     def actions_set(self, on: dt.date) -> tuple[MeetingAction, ...]:
-        """Every action set at the child's meetings up to ``on``, oldest meeting first, each with its meeting."""
+        """Every action set at the child's meetings in the current period of care up to ``on``, oldest meeting
+        first, each with its meeting.
+
+        Seeds 000-002 track the plan of the child's current time in care: a meeting held before the latest period
+        began belongs to an earlier plan, and its actions are not brought back.
+        """
+        period = self.latest_period(on)
+        since = period.start if period else dt.date.min
         return tuple(
             MeetingAction(action=action, meeting_id=m.meeting_id, meeting_kind=m.kind, meeting_date=m.date)
             for m in self.meetings
-            if m.date <= on
+            if since <= m.date <= on
             for action in m.actions
         )
 

@@ -344,11 +344,20 @@ class Ledger:
         """Each child's current actions on ``on``, with the date of the latest meeting they come from.
 
         Every meeting's actions count, oldest meeting first: an action is brought back at each meeting until it
-        is done (seed 000 "actions carried forward", seed 001 monitoring group). Statuses are as the ledger
-        holds them now.
+        is done (seed 000 "actions carried forward", seed 001 monitoring group). Only meetings held since the
+        child's current period of care began count (see :meth:`CaseRecord.actions_set`). Statuses are as the
+        ledger holds them now.
         """
         wanted = set(child_ids) if child_ids is not None else None
         table, meetings, links = schema.actions, schema.meetings, schema.meeting_children
+        children = schema.children
+        since_query = sa.select(children.c.child_id, children.c.looked_after_since).where(
+            children.c.looked_after_since.is_not(None)
+        )
+        if wanted is not None and len(wanted) <= _FEW:
+            since_query = since_query.where(children.c.child_id.in_(sorted(wanted)))
+        with self.engine.connect() as conn:
+            since = {row.child_id: row.looked_after_since for row in conn.execute(since_query)}
         query = (
             sa.select(table, meetings.c.date.label("meeting_date"), meetings.c.origin.label("meeting_origin"))
             .join(meetings, meetings.c.meeting_id == table.c.meeting_id)
@@ -374,7 +383,7 @@ class Ledger:
         by_child: dict[str, dict[tuple[dt.date, str, str], list[Any]]] = defaultdict(lambda: defaultdict(list))
         for row in rows:
             for child in [row.child_id] if row.child_id else members.get(row.meeting_id, ()):
-                if wanted is None or child in wanted:
+                if (wanted is None or child in wanted) and row.meeting_date >= since.get(child, dt.date.min):
                     by_child[child][(row.meeting_date, row.meeting_id, row.meeting_origin)].append(row)
         result = {}
         for child in sorted(by_child):
