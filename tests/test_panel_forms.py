@@ -10,7 +10,7 @@ import docx
 from documents_helpers import D, ppm, sample_record
 from docx.oxml.ns import qn
 
-from permanence_core.documents import OutputFormat, meeting_record, pro_forma, referral_form, render
+from permanence_core.documents import OutputFormat, meeting_record, pro_forma, read_form, referral_form, render
 from permanence_core.documents import proforma as pf
 from permanence_core.documents import referral as rf
 from permanence_core.documents.layout import Grid, Note
@@ -158,3 +158,39 @@ def test_the_demo_childs_forms(tmp_path):
     layout = meeting_record("tracking_panel", "1000040", records, meeting=held, generated_on=D(2026, 11, 2))
     present = next(g for c, g in grids(layout).items() if c.startswith("3."))
     assert present.rows[0] == (held.chair, "Chair")
+
+
+def test_the_task_table_numbers_tasks_and_keeps_their_ids_for_reading_back():
+    """Issue 16: tasks are numbered 1, 2, 3 as a person reads them; each id rides hidden in its row for the reader."""
+    tasks = (
+        Action(action_id="PPM-C100-7-A1", description="Viability assessment", due_date=D(2024, 3, 18)),
+        Action(action_id="PPM-C100-7-A2", description="Later statement", depends_on=("PPM-C100-7-A1",)),
+    )
+    meeting = attrs.evolve(ppm(), date=D(2024, 4, 1), actions=())
+    record = sample_record(meetings=[attrs.evolve(ppm(), actions=tasks), meeting])
+    layout = meeting_record("ppm", "C100", {"C100": record}, date=D(2024, 4, 8), generated_on=D(2024, 4, 8))
+    data = render(layout, OutputFormat.DOCX, generated_on=D(2024, 4, 8))
+    document = docx.Document(io.BytesIO(data))
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "No.")
+    rows = table.rows[1:3]
+
+    def shown(cell):
+        runs = [r for r in cell._tc.iter(qn("w:r")) if r.find(f"{qn('w:rPr')}/{qn('w:vanish')}") is None]
+        return "".join(t.text for r in runs for t in r.iter(qn("w:t")))
+
+    assert [shown(r.cells[0]) for r in rows] == ["1", "2"]
+    assert shown(rows[1].cells[5]) == "1"
+    assert "PPM-C100" not in "".join(shown(c) for row in table.rows for c in row.cells)
+    # The chair marks task 1 done and adds a task depending on task 2, as in Word.
+    rows[0].cells[4].paragraphs[0].add_run("05/04/2024")
+    blank = table.rows[3].cells
+    for cell, text in zip(blank, ("", "New task", "Sam Worker", "2 weeks", "", "2"), strict=True):
+        cell.paragraphs[0].add_run(text)
+    out = io.BytesIO()
+    document.save(out)
+    read = read_form(out.getvalue(), name="record.docx").meeting
+    assert [(a.action_id, a.completed_on, a.depends_on) for a in read.actions] == [
+        ("PPM-C100-7-A1", D(2024, 4, 5), ()),
+        ("PPM-C100-7-A2", None, ("PPM-C100-7-A1",)),
+        ("3", None, ("PPM-C100-7-A2",)),
+    ]

@@ -319,8 +319,10 @@ def completed_draft(ledger, panel, records, child_id, *, done=(), new=(), date_t
     user.fill_rows(user.table_with_header("Name", "Role/relationship to child"), [("Sam Worker", "Social worker")])
     tasks = user.table_with_header("No.", "Action required")
     for row in tasks.rows[1:]:
-        if row.cells[0].text in done:
-            row.cells[4].paragraphs[0].add_run(done[row.cells[0].text])
+        # The number a person reads: the first run (the task's id follows it as hidden text).
+        shown = row.cells[0].paragraphs[0].runs[0].text if row.cells[0].paragraphs[0].runs else ""
+        if shown in done:
+            row.cells[4].paragraphs[0].add_run(done[shown])
     user.fill_rows(tasks, new)
     return user.save()
 

@@ -312,7 +312,7 @@ def _grid(container: BlockItemContainer, grid: Grid, width: int) -> None:
     _cell_widths(table, widths)
     plain = prototype._tr
     plain.getparent().remove(plain)
-    for values in grid.rows:
+    for row_number, values in enumerate(grid.rows):
         tr = copy.deepcopy(plain)
         _keep_together_tr(tr)
         for index, (tc, value) in enumerate(zip(tr.tc_lst, values, strict=True)):
@@ -325,6 +325,9 @@ def _grid(container: BlockItemContainer, grid: Grid, width: int) -> None:
                 )
             else:
                 _fill(tc, value)
+        if grid.keys:
+            first: etree._Element = tr.tc_lst[0].p_lst[0]
+            first.append(_run(grid.keys[row_number], hidden=True, half_points=12))
         table._tbl.append(tr)
     for _ in range(grid.blank_rows):
         tr = copy.deepcopy(plain)
@@ -365,16 +368,20 @@ def _fill_label(tc: CT_Tc, field: Field) -> None:
         cell.append(hint)
 
 
-def _run(text: str, *, bold: bool = False, italic: bool = False, half_points: int | None = None) -> etree._Element:
+def _run(
+    text: str, *, bold: bool = False, italic: bool = False, hidden: bool = False, half_points: int | None = None
+) -> etree._Element:
     """A run element made directly: python-docx's property setters dominate the time of a large pack."""
     run = OxmlElement("w:r")
-    if bold or italic or half_points:
+    if bold or italic or hidden or half_points:
         properties = OxmlElement("w:rPr")
-        # Schema order within w:rPr: b, i, sz.
+        # Schema order within w:rPr: b, i, vanish, sz.
         if bold:
             properties.append(OxmlElement("w:b"))
         if italic:
             properties.append(OxmlElement("w:i"))
+        if hidden:
+            properties.append(OxmlElement("w:vanish"))
         if half_points:
             properties.append(_element("w:sz", val=str(half_points)))
         run.append(properties)

@@ -86,11 +86,16 @@ class Grid:
     #: start with it.
     highlight_column: int | None = None
     highlight_prefix: str = ""
+    #: One key a filled row (a task's case-system id), written as hidden text in the row's first cell: the reader
+    #: finds it there, a person reads only the number beside it, and it moves with the row when rows are moved.
+    keys: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
 
     def __attrs_post_init__(self) -> None:
         for row in self.rows:
             if len(row) != len(self.columns):
                 raise ValueError(f"grid {self.caption!r}: a row has {len(row)} cells for {len(self.columns)} columns")
+        if self.keys and len(self.keys) != len(self.rows):
+            raise ValueError(f"grid {self.caption!r}: {len(self.keys)} keys for {len(self.rows)} rows")
 
     def highlighted(self, column: int, value: str) -> bool:
         """True when the cell in ``column`` holding ``value`` is highlighted."""

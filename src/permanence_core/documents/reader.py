@@ -187,8 +187,9 @@ class _Tables:
             raise self.error(label, f"the label appears {len(found)} times; it must appear once")
         return _text(found[0][1])
 
-    def grid(self, caption: str, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-        """The filled rows under the header row ``columns``: (row number, column → text), empty rows skipped."""
+    def grid(self, caption: str, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str], str]]:
+        """The filled rows under the header row ``columns``: (row number, column → text, the key hidden in the
+        row's first cell or ""), empty rows skipped."""
         wanted = [_normal(c) for c in columns]
         matches = []
         for table in self.tables:
@@ -212,7 +213,7 @@ class _Tables:
                 if column in at:
                     values[at[column]] = _text(tc) or ""
             if any(values.values()):
-                yield number, values
+                yield number, values, _hidden(cells[0][1]) if cells else ""
 
 
 def _shading(tc: etree._Element) -> str | None:
@@ -235,9 +236,22 @@ def _text(tc: etree._Element) -> str | None:
     return text or None
 
 
+def _hidden(tc: etree._Element) -> str:
+    """The hidden text of a cell (a grid row's key), trimmed."""
+    return "".join(t.text or "" for t in tc.iter(qn("w:t")) if _is_hidden(t)).strip()
+
+
+def _is_hidden(node: etree._Element) -> bool:
+    run = node.getparent()
+    return run is not None and run.find(f"{qn('w:rPr')}/{qn('w:vanish')}") is not None
+
+
 def _paragraph_text(p: etree._Element) -> str:
+    """The text a person reads: hidden runs (a grid row's key) are left out."""
     parts = []
     for node in p.iter(qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:delText")):
+        if _is_hidden(node):
+            continue
         if node.tag == qn("w:t"):
             parts.append(node.text or "")
         elif node.tag == qn("w:tab"):
@@ -327,7 +341,7 @@ def _meeting(
     held_on = _parsed(tables, date_label, when, parse_date)
     meeting_id = marker.meeting_id or f"{kind.value}-{marker.children[0]}-{held_on.isoformat()}"
     attendees = []
-    for number, values in present:
+    for number, values, _key in present:
         name, role = values[record.PRESENT_COLUMNS[0]], values[record.PRESENT_COLUMNS[1]]
         if not name:
             raise tables.error(record.PRESENT, "a role is given without a name", row=number, column="Name")
@@ -363,21 +377,34 @@ def _names(text: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in re.split(r"[\n;]", text or "") if part.strip())
 
 
-def _actions(tables: _Tables, rows: list[tuple[int, dict[str, str]]], held_on: dt.date) -> tuple[Action, ...]:
+def _actions(tables: _Tables, rows: list[tuple[int, dict[str, str], str]], held_on: dt.date) -> tuple[Action, ...]:
     section = record.ACTIONS
-    typed = [values[record.ACTION_NO] for _number, values in rows if values[record.ACTION_NO]]
-    for number, values in rows:
+    typed = [values[record.ACTION_NO] for _number, values, _key in rows if values[record.ACTION_NO]]
+    for number, values, _key in rows:
         if typed.count(values[record.ACTION_NO]) > 1:
             raise tables.error(section, "the task number is used twice", row=number, column=record.ACTION_NO)
     # A row added without a number gets the lowest whole number not already used, in row order.
     free = (str(n) for n in range(1, len(rows) + len(typed) + 2) if str(n) not in typed)
-    ids = [values[record.ACTION_NO] or next(free) for _number, values in rows]
+    numbers = [values[record.ACTION_NO] or next(free) for _number, values, _key in rows]
+    # A task the generator wrote keeps its case-system id (hidden in its row); one added by hand is its number,
+    # or the next whole number that no task's id holds.
+    keys = {key for _number, _values, key in rows if key}
+    ids: list[str] = []
+    for shown, (_number, _values, key) in zip(numbers, rows, strict=True):
+        new_id, n = key or shown, len(rows)
+        while not key and new_id in keys:
+            n += 1
+            new_id = str(n)
+        keys.add(new_id)
+        ids.append(new_id)
+    by_number = dict(zip(numbers, ids, strict=True))
     actions = []
-    for action_id, (number, values) in zip(ids, rows, strict=True):
+    for action_id, (number, values, _key) in zip(ids, rows, strict=True):
         if not values[record.ACTION_TEXT]:
             raise tables.error(section, "a task needs a description", row=number, column=record.ACTION_TEXT)
-        depends = tuple(d for d in re.split(r"[\s,;]+", values[record.ACTION_DEPENDS]) if d)
-        unknown = [d for d in depends if d not in ids]
+        shown_depends = [d for d in re.split(r"[\s,;]+", values[record.ACTION_DEPENDS]) if d]
+        unknown = [d for d in shown_depends if d not in by_number]
+        depends = tuple(by_number.get(d, d) for d in shown_depends)
         if unknown:
             raise tables.error(
                 section,
@@ -418,7 +445,7 @@ def _pro_forma(tables: _Tables, marker: FormMarker, label: str) -> CompletedProF
         barriers_to_permanence=f(proforma.BARRIERS),
     )
     offers = []
-    for number, values in tables.grid(proforma.OFFERS, proforma.OFFER_COLUMNS):
+    for number, values, _key in tables.grid(proforma.OFFERS, proforma.OFFER_COLUMNS):
         name, relationship, detail = (values[c] for c in proforma.OFFER_COLUMNS)
         if not name:
             raise tables.error(proforma.OFFERS, "an offer to care needs the person's name", row=number, column="Name")

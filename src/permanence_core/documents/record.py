@@ -80,16 +80,21 @@ def children_text(child_ids: Iterable[str], records: Mapping[str, CaseRecord]) -
     return "\n".join(out)
 
 
-def action_row(action: Action) -> tuple[str, ...]:
-    """One row of the task table."""
-    return (
-        action.action_id,
-        action.description,
-        action.owner or "",
-        date_text(action.due_date),
-        date_text(action.completed_on),
-        ", ".join(action.depends_on),
-    )
+def action_rows(actions: Iterable[Action]) -> list[tuple[str, ...]]:
+    """The task table's rows, numbered 1, 2, 3 (dependencies by those numbers); the ids go in the grid's keys."""
+    actions = list(actions)
+    numbers = {a.action_id: str(n) for n, a in enumerate(actions, start=1)}
+    return [
+        (
+            numbers[action.action_id],
+            action.description,
+            action.owner or "",
+            date_text(action.due_date),
+            date_text(action.completed_on),
+            ", ".join(numbers.get(d, d) for d in action.depends_on),
+        )
+        for action in actions
+    ]
 
 
 def meeting_sections(
@@ -138,7 +143,8 @@ def meeting_sections(
     tasks = Grid(
         caption=ACTIONS,
         columns=ACTION_COLUMNS,
-        rows=[action_row(a) for a in actions],
+        rows=action_rows(actions),
+        keys=[a.action_id for a in actions],
         blank_rows=0 if meeting else BLANK_ACTION_ROWS,
         widths=(2, 7, 4, 5, 5, 4),
         note=(
