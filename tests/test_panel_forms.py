@@ -194,3 +194,14 @@ def test_the_task_table_numbers_tasks_and_keeps_their_ids_for_reading_back():
         ("PPM-C100-7-A2", None, ("PPM-C100-7-A1",)),
         ("3", None, ("PPM-C100-7-A2",)),
     ]
+
+
+def test_the_referrals_closing_boxes_stay_with_the_placement_record():
+    """Issue 16: the referral's last page held only a few boxes; the last section's closing blocks keep together."""
+    record = sample_record()
+    data = render(referral_form(record, as_of=AS_OF, records={"C100": record}), OutputFormat.DOCX, generated_on=AS_OF)
+    document = docx.Document(io.BytesIO(data))
+    placements = next(t for t in document.tables if t.rows[0].cells[0].text == rf.PLACEMENT_COLUMNS[0])
+    closing = document.tables[-1]
+    paragraphs = [p for table in (placements, closing) for row in table.rows for c in row.cells for p in c.paragraphs]
+    assert all(p.paragraph_format.keep_with_next for p in paragraphs[:-1])

@@ -175,6 +175,8 @@ def referral_form(record: CaseRecord, *, as_of: dt.date, records: Mapping[str, C
                 ]
             ),
         ],
+        # The closing boxes go to the last page with the placement record, not alone on a near-empty page.
+        keep_together=True,
     )
     return Layout(
         form=FORM,
