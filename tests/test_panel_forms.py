@@ -205,3 +205,11 @@ def test_the_referrals_closing_boxes_stay_with_the_placement_record():
     closing = document.tables[-1]
     paragraphs = [p for table in (placements, closing) for row in table.rows for c in row.cells for p in c.paragraphs]
     assert all(p.paragraph_format.keep_with_next for p in paragraphs[:-1])
+
+
+def test_a_note_stays_with_the_boxes_it_introduces():
+    """Issue 16: the pro-forma's item 22 question was left at the foot of a page, its boxes on the next."""
+    record = sample_record()
+    data = render(pro_forma(record, as_of=AS_OF, records={"C100": record}), OutputFormat.DOCX, generated_on=AS_OF)
+    [question] = [p for p in docx.Document(io.BytesIO(data)).paragraphs if p.text.startswith("22. What key tasks")]
+    assert question.paragraph_format.keep_with_next

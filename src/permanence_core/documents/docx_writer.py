@@ -212,7 +212,8 @@ def _section(document: Document, section: Section, width: int, headings: dict[in
         if number == keep_from:
             tail = len(scratch._element)
         if isinstance(block, Note):
-            _note(scratch, block)
+            # A note introduces what follows it (item 22's question above its boxes): never alone at a page's foot.
+            _note(scratch, block).paragraph_format.keep_with_next = number < len(section.blocks)
             continue
         if isinstance(block, FieldTable):
             _field_table(scratch, block, width)
@@ -233,10 +234,11 @@ def _section(document: Document, section: Section, width: int, headings: dict[in
         end.addprevious(child)
 
 
-def _note(container: Document | BlockItemContainer, note: Note) -> None:
+def _note(container: Document | BlockItemContainer, note: Note) -> Paragraph:
     paragraph = container.add_paragraph()
     run = paragraph.add_run(_NOT_XML.sub("", note.text))
     run.bold = note.emphasis
+    return paragraph
 
 
 def _usable_width(document: Document) -> int:
