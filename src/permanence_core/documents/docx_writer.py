@@ -39,6 +39,8 @@ _HEADER_SHADE = "D0CECE"
 #: The amber of a highlighted cell (days overdue).
 _HIGHLIGHT = "FFE699"
 _LINE = Mm(5.5)
+#: A grid of at most this many rows is kept on one page.
+_SHORT_GRID = 10
 _PAGE_WIDTH = Mm(210)
 _MARGIN = Mm(18)
 _HEADINGS = ("Heading 1", "Heading 2", "Heading 3")
@@ -337,6 +339,12 @@ def _grid(container: BlockItemContainer, grid: Grid, width: int) -> None:
         row = _Row(tr, table)
         row.height = Length(_LINE * 2) if grid.writer is not Writer.RECORD else _LINE
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    if len(grid.rows) + grid.blank_rows <= _SHORT_GRID:
+        # A short table moves whole to the next page rather than leave a row or two behind its header.
+        for tr in table._tbl.tr_lst[:-1]:
+            paragraphs: list[etree._Element] = list(tr.iter(qn("w:p")))
+            for p in paragraphs:
+                Paragraph(cast(CT_P, p), container).paragraph_format.keep_with_next = True
 
 
 def _new_table(container: BlockItemContainer, widths: list[int]) -> Table:
