@@ -213,3 +213,12 @@ def test_a_note_stays_with_the_boxes_it_introduces():
     data = render(pro_forma(record, as_of=AS_OF, records={"C100": record}), OutputFormat.DOCX, generated_on=AS_OF)
     [question] = [p for p in docx.Document(io.BytesIO(data)).paragraphs if p.text.startswith("22. What key tasks")]
     assert question.paragraph_format.keep_with_next
+
+
+def test_a_short_table_is_kept_on_one_page():
+    """Issue 16: the referral's family table left one row and two blank ones on the next page."""
+    record = sample_record()
+    data = render(referral_form(record, as_of=AS_OF, records={"C100": record}), OutputFormat.DOCX, generated_on=AS_OF)
+    document = docx.Document(io.BytesIO(data))
+    family = next(t for t in document.tables if t.rows[0].cells[0].text == "Name" and len(t.columns) == 4)
+    assert all(p.paragraph_format.keep_with_next for row in family.rows[:-1] for c in row.cells for p in c.paragraphs)
