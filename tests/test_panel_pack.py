@@ -200,6 +200,10 @@ def test_demo_child_page_lists_all_six_open_actions(demo):
     assert len(rows) == 6
     assert [c.text for c in rows[0].cells][::5] == ["1", "115"]
     assert [row.cells[0].text for row in rows] == ["1", "2", "3", "4", "5", "6"]
+    # A second page holding the actions says whose they are.
+    texts = ["".join(e.itertext()) for e in elements if e.tag.endswith("}p")]
+    [caption] = [text for text in texts if "Open actions" in text]
+    assert caption.startswith("Open actions for Oscar Synthwell ")
 
 
 def test_demo_agenda_lists_each_child_once_with_panel_business_only(demo):

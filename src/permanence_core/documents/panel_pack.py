@@ -169,7 +169,9 @@ def _child_section(number: int, page: ChildPage, panel_date: dt.date, procedure:
     blocks.append(_timescales(page, panel_date, procedure))
     blocks.append(
         Grid(
-            caption="Open actions from every meeting, oldest first (carried forward until done)",
+            # The child is named: when the block moves to a second page, that page says whose actions they are.
+            caption=f"Open actions for {child.display_name} from every meeting, oldest first (carried forward until "
+            "done)",
             columns=("No.", "Action", "Set at", "Owner", "Due", "Days overdue"),
             rows=[
                 (
