@@ -220,7 +220,9 @@ class Warehouse:
             *(raw.c[actual].label(column) if actual else sa.null().label(column) for column, actual in columns.items())
         ).subquery(name)
 
-    def select(self, name: str, *, where: Where | None = None, order_by: Collection[str] | None = None) -> sa.Select[Any]:
+    def select(
+        self, name: str, *, where: Where | None = None, order_by: Collection[str] | None = None
+    ) -> sa.Select[Any]:
         """Every column of ``name`` in key order (or ``order_by``), filtered by ``where`` built on the table."""
         table = self.table(name)
         spec = self.survey.layout.tables[name]
