@@ -140,4 +140,4 @@ def assemble(fetched: Fetched, config: LiquidlogicConfig) -> LoadResult:
         notices.append(f"{meetings.cancelled} cancelled permanence meetings were left out")
     if superseded:
         notices.append(f"{superseded} children have several {ADOPTION} rows; the latest (START_DTTM) was used")
-    return LoadResult(records=records, rejected=rejected, read=fetched.read, notices=notices)
+    return LoadResult(records=records, rejected=[people.named(r) for r in rejected], read=fetched.read, notices=notices)
