@@ -1,4 +1,4 @@
-"""Legal-status descriptions matched tolerantly, unmatched ones explained, and rejections naming the child as alerts do."""
+"""Legal-status descriptions matched tolerantly, misses explained, rejections naming the child as alerts do."""
 
 from __future__ import annotations
 

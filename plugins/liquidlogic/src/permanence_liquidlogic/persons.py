@@ -32,9 +32,10 @@ class People:
         #: The configured person id of each DIM_PERSON_ID, so a rejection names the child as alerts do.
         self.case_ids: dict[str, str] = {}
         for position, row in rows.unique():
-            person_id = to_key(row[PERSON_ID])
+            # unique() keeps only rows with a key, so the person id is never empty here.
+            person_id = to_key(row[PERSON_ID]) or _UNKNOWN
             case_id = to_key(row.get(person_id_field))
-            if person_id is not None and case_id is not None:
+            if case_id is not None:
                 self.case_ids[person_id] = case_id
             if person_id == _UNKNOWN:
                 continue
