@@ -12,15 +12,20 @@ from permanence_core.plugins import hookimpl
 
 @hookimpl
 def permanence_register_adapters(register: Callable[[AdapterInfo], None]) -> None:
-    """The built-in SSDA903 adapter."""
-    from permanence_core.adapters.ssda903 import ADAPTER
+    """The built-in SSDA903 and Standard Safeguarding Dataset adapters."""
+    from permanence_core.adapters import ssd, ssda903
 
-    register(ADAPTER)
+    register(ssda903.ADAPTER)
+    register(ssd.ADAPTER)
 
 
 @hookimpl
 def permanence_load_records(adapter: str, source: str, options: Mapping[str, Any]) -> LoadResult | None:
-    """Load an SSDA903 return (CSV folder or XML file) plus the optional permanence pack."""
+    """Load an SSDA903 return (CSV folder or XML file) plus the optional permanence pack, or an SSD database."""
+    if adapter == "ssd":
+        from permanence_core.adapters import ssd
+
+        return ssd.load(source, options)
     if adapter != "ssda903":
         return None
     from permanence_core.adapters.ssda903 import load
@@ -30,8 +35,8 @@ def permanence_load_records(adapter: str, source: str, options: Mapping[str, Any
 
 @hookimpl
 def permanence_write_back(adapter: str, item: WriteBackItem, options: Mapping[str, Any]) -> Receipt | None:
-    """The SSDA903 adapter has no system of its own: items go to the council's gateway or an outbox folder."""
-    if adapter != "ssda903":
+    """The SSDA903 and SSD adapters have no system of their own: items go to the council's gateway or an outbox."""
+    if adapter not in ("ssda903", "ssd"):
         return None
     from permanence_core.adapters.transports import transport_for
 
