@@ -290,6 +290,11 @@ def _review_meetings(warehouse: Warehouse) -> sa.Select[Any]:
             )
         )
         .where(reviews.c.FACT_MEETING_ID.is_not(None))
-        # Descending puts a NULL outcome form last, in SQL Server and SQLite alike.
-        .order_by(reviews.c.FACT_CLA_REVIEW_ID, subjects.c.FACT_OUTCM_FORM_ID.desc())
+        # A NULL outcome form last: DESC alone does that in SQL Server and SQLite but not in PostgreSQL,
+        # and SQL Server has no NULLS LAST.
+        .order_by(
+            reviews.c.FACT_CLA_REVIEW_ID,
+            sa.case((subjects.c.FACT_OUTCM_FORM_ID.is_(None), 1), else_=0),
+            subjects.c.FACT_OUTCM_FORM_ID.desc(),
+        )
     )
