@@ -1,4 +1,4 @@
-"""The ``permanence-raise`` command: ingest, status, and the panel's referrals and minutes, with exit codes."""
+"""The ``permanence raise`` command: ingest, status, and the panel's referrals and minutes, with exit codes."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from typing import Any
 import pytest
 import responses
 from click.testing import CliRunner, Result
-from permanence_raise.cli import cli
 
 from permanence_core.cli import cli as core_cli
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return CliRunner().invoke(core_cli, ["raise", *args], env=env, catch_exceptions=False)
 
 
 @pytest.fixture
