@@ -164,6 +164,11 @@ def run_everything(run, tmp):
     run("plugins")
     run("plugins", "--format", "json")
     run("synth", "--children", 3, "--seed", 1, "--as-of", AS_OF, "--out", tmp / "synth")
+    run("synth", "--demo", "--out", tmp / "demo-ssd", "--ssd-out", tmp / "demo.sqlite")
+    ssd = ["--adapter", "ssd", "--source", f"sqlite:///{tmp / 'demo.sqlite'}"]
+    run("source", "check", *DEMO, "--profile", "tracker-meeting")
+    run("source", "check", *ssd, "--format", "json")
+    run("alerts", *ssd, "--as-of", AS_OF)
 
     run("form", "pro-forma", "--child", CHILD, *DEMO, "--as-of", AS_OF, "--out", tmp / "pro-forma.docx")
     run("form", "referral", "--child", CHILD, *DEMO, "--as-of", AS_OF, "--out", tmp / "referral.html")
