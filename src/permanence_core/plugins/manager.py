@@ -136,7 +136,7 @@ class Plugins:
                 if name in adapters:
                     raise ConfigError("plugins", f"adapter {name!r} is registered twice")
                 adapters[name] = adapter
-            owners[plugin] = tuple(getattr(a, "name", "?") for a in collected)
+            owners[plugin] = tuple(adapter.name for adapter in collected)
 
         profiles: dict[str, str] = {}
 

@@ -177,7 +177,7 @@ def beside_store(url: str | URL) -> Path | None:
 
 
 def transport_name(transport: object) -> str:
-    """How the audit names a transport: ``http``, ``outbox`` or ``adapter:<name>`` (an adapter's own hook)."""
+    """How the audit names a transport: ``http``, ``outbox`` or ``adapter:<name>`` (an adapter's own ``write_back``)."""
     if isinstance(transport, HttpGateway):
         return "http"
     if isinstance(transport, Outbox):
