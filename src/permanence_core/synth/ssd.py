@@ -77,8 +77,16 @@ DDL: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
-#: The SSD's involvement role code of each worker role (``CW`` is the only one the public SSD names).
-ROLE_CODES = {WorkerRole.SOCIAL_WORKER: "CW"}
+#: The SSD's involvement role code of each worker role. ``CW`` is the only one the public SSD names; the others
+#: are local codes, as a council's would be (the adapter reads ``CW`` unless ``worker_roles`` says more).
+ROLE_CODES = {
+    WorkerRole.SOCIAL_WORKER: "CW",
+    WorkerRole.TEAM_MANAGER: "TM",
+    WorkerRole.SERVICE_MANAGER: "SM",
+    WorkerRole.IRO: "IRO",
+    WorkerRole.FAMILY_FINDER: "FF",
+    WorkerRole.OTHER: "OTH",
+}
 
 #: Children written between two inserts: rows wait in memory only this long.
 _BATCH = 500
@@ -263,7 +271,7 @@ class SsdWriter:
                 "ssd_involvements",
                 invo_involvements_id=f"{cid}-I{w}",
                 invo_professional_id=worker.worker_id,
-                invo_professional_role_id=ROLE_CODES.get(worker.role, worker.role.value.upper()),
+                invo_professional_role_id=ROLE_CODES[worker.role],
                 invo_professional_team=worker.team,
                 invo_person_id=cid,
                 invo_involvement_start_date=_day(worker.start),
