@@ -10,6 +10,7 @@ from permanence_core.documents.formatting import (
     action_line,
     date_text,
     known_or_none,
+    not_in_source,
     lines,
     meaning,
     plan_text,
@@ -323,7 +324,13 @@ def _details(record: CaseRecord, as_of: dt.date) -> FieldTable:
             [Field(label=NAME, value=child.display_name)],
             [Field(label=DOB, value=date_text(child.date_of_birth) or None)],
             [Field(label=CASE_ID, value=record.child_id)],
-            [Field(label=SOCIAL_WORKER, value=known_or_none(record, Facet.WORKERS, worker) or None)],
+            [
+                Field(
+                    label=SOCIAL_WORKER,
+                    value=known_or_none(record, Facet.WORKERS, worker) or None,
+                    hint=not_in_source(record, Facet.WORKERS),
+                )
+            ],
             [
                 Field(label=LEGAL_STATUS, value=known_or_none(record, Facet.CARE, legal) or None),
                 Field(label=LOOKED_AFTER_SINCE, value=date_text(period.start) if period else None),
@@ -334,6 +341,7 @@ def _details(record: CaseRecord, as_of: dt.date) -> FieldTable:
                     value=(proceedings.court_reference if proceedings else None)
                     or known_or_none(record, Facet.PROCEEDINGS, "")
                     or None,
+                    hint=not_in_source(record, Facet.PROCEEDINGS),
                 ),
                 Field(
                     label=ISSUE_DATE,
