@@ -17,7 +17,7 @@ import attrs
 
 from permanence_core import codes
 from permanence_core.adapters.base import Rejection
-from permanence_core.adapters.database import TableRows, to_date, to_key, to_text
+from permanence_core.adapters.database import TableRows, to_key, to_text
 from permanence_core.adapters.descriptions import DescriptionMap
 from permanence_core.adapters.episodes import CareHistory, derive, sequence
 from permanence_core.adapters.ssd.config import SsdConfig
@@ -255,4 +255,4 @@ def proceedings_stand_in(spells: list[LegalStatusSpell]) -> list[CareProceedings
     return found
 
 
-__all__ = ["Care", "People", "proceedings_stand_in", "read_care", "ssd_date", "table_rows", "to_date"]
+__all__ = ["Care", "Coded", "People", "proceedings_stand_in", "read_care", "ssd_date", "table_rows"]

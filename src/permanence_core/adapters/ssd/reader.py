@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from permanence_core.adapters.base import LoadResult, Rejection
 from permanence_core.adapters.database import collector_paused, connect, source_of
+from permanence_core.adapters.episodes import CareHistory
 from permanence_core.adapters.ssd.care import People, proceedings_stand_in, read_care, table_rows
 from permanence_core.adapters.ssd.casework import read_adoption, read_plans, read_reviews, read_siblings, read_workers
 from permanence_core.adapters.ssd.config import PASSWORD_ENV, SsdConfig
@@ -35,7 +36,7 @@ from permanence_core.adapters.ssd.tables import (
     layout,
 )
 from permanence_core.adapters.warehouse import Survey, Warehouse, survey
-from permanence_core.model import CaseRecord, Facet
+from permanence_core.model import AdoptionMilestones, CaseRecord, Facet
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +142,8 @@ def build(tables: dict[str, list[dict[str, Any]]], config: SsdConfig, found: Sur
     return LoadResult(records=records, rejected=rejected, read=read_rows, notices=notices)
 
 
-def _from_episodes(history: Any) -> Any:
+def _from_episodes(history: CareHistory) -> AdoptionMilestones | None:
     """Adoption dates the episodes alone show (placement order, placed, adopted), or None."""
-    from permanence_core.model import AdoptionMilestones
-
     facts = (history.placement_order, history.placed_for_adoption, history.adoption_order)
     if all(day is None for day in facts):
         return None
