@@ -54,10 +54,6 @@ class Layout:
     tables: Mapping[str, TableSpec]
     needs: Mapping[str, Mapping[str, tuple[str, ...]]]
 
-    def needed(self, table: str) -> frozenset[str]:
-        """Columns of ``table`` some facet needs."""
-        return frozenset(column for need in self.needs.values() for column in need.get(table, ()))
-
     def facets_needing(self, table: str, column: str | None = None) -> list[str]:
         """Facets that need ``table`` (or its ``column``), in report order."""
         return [
