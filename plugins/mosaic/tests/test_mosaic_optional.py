@@ -194,3 +194,15 @@ def test_a_columns_map_naming_an_unknown_column_is_a_config_error(tmp_path: Path
 
     with pytest.raises(ConfigError, match=r"mosaic\.columns\.dm_persons\.forename: is not a column this adapter reads"):
         load_config({"config": str(path)})
+
+
+def test_a_mapped_column_the_warehouse_lacks_is_named_with_its_mapping(warehouse: Warehouse, config: Path) -> None:
+    text = config.read_text(encoding="utf-8")
+    mapped = config.with_name("mapped.toml")
+    maps = '[mosaic.columns.dm_workers]\nfull_name = "worker_name"\n\n'
+    mapped.write_text(text.replace("[mosaic.step_types]", maps + "[mosaic.step_types]"), encoding="utf-8")
+
+    result = read(documented(warehouse), load_config({"config": str(mapped)}))
+
+    assert "dm_workers.full_name (mapped to worker_name) is not in the warehouse: read as empty" in result.notices
+    assert {w.name for r in result.records for w in r.workers} == {None}

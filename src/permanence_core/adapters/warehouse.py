@@ -122,6 +122,7 @@ class Survey:
     layout: Layout
     schema: str | None
     tables: Mapping[str, TableSurvey]
+    renames: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
 
     def missing_for(self, facet: str) -> list[str]:
         """``table`` or ``table.column`` entries ``facet`` needs and the warehouse lacks."""
@@ -162,7 +163,9 @@ class Survey:
             for column in table.missing:
                 facets = self.layout.facets_needing(name, column)
                 cost = f"{', '.join(facets)} not in source" if facets else "read as empty"
-                found.append(f"{name}.{column} is not in the warehouse: {cost}")
+                mapped = self.renames.get(name, {}).get(column)
+                named = f"{name}.{column}" + (f" (mapped to {mapped})" if mapped else "")
+                found.append(f"{named} is not in the warehouse: {cost}")
         return found
 
 
@@ -181,7 +184,7 @@ def survey(
         tables[name] = TableSurvey(
             name, True, {column: actual.get(local.get(column, column).casefold()) for column in spec.columns}
         )
-    return Survey(layout=layout, schema=schema, tables=tables)
+    return Survey(layout=layout, schema=schema, tables=tables, renames=renames)
 
 
 Where = Callable[[FromClause], ColumnElement[bool]]
