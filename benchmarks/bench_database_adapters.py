@@ -299,16 +299,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=85_000)
     parser.add_argument("--episodes-per-child", type=int, default=4)
+    parser.add_argument(
+        "--adapter",
+        action="append",
+        choices=["mosaic", "liquidlogic", "ssd"],
+        help="Load only this adapter (repeatable); peak RSS is the process's, so one adapter a run isolates it.",
+    )
     args = parser.parse_args()
+    wanted = set(args.adapter or ["mosaic", "liquidlogic", "ssd"])
     plugins = Plugins()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        source, options, rows = mosaic_warehouse(folder, args.children, args.episodes_per_child)
-        timed("mosaic", rows, lambda: plugins.load("mosaic", source, options))
-        source, options, rows = liquidlogic_warehouse(folder, args.children, args.episodes_per_child)
-        timed("liquidlogic", rows, lambda: plugins.load("liquidlogic", source, options))
-        source, options, rows = ssd_warehouse(folder, args.children, args.episodes_per_child)
-        timed("ssd", rows, lambda: plugins.load("ssd", source, options))
+        builders = {"mosaic": mosaic_warehouse, "liquidlogic": liquidlogic_warehouse, "ssd": ssd_warehouse}
+        for name, build in builders.items():
+            if name in wanted:
+                source, options, rows = build(folder, args.children, args.episodes_per_child)
+                timed(name, rows, lambda name=name, source=source, options=options: plugins.load(name, source, options))
 
 
 if __name__ == "__main__":
