@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 
 from permanence_core.adapters.base import Rejection
-from permanence_core.adapters.database import TableRows, to_key, to_text
+from permanence_core.adapters.database import TableRows, key_of, to_key, to_text
 from permanence_core.model import Child, Identifiers
 from permanence_liquidlogic.tables import PERSON, PERSON_ID, UNKNOWN
 
@@ -32,8 +32,7 @@ class People:
         #: The configured person id of each DIM_PERSON_ID, so a rejection names the child as alerts do.
         self.case_ids: dict[str, str] = {}
         for position, row in rows.unique():
-            # unique() keeps only rows with a key, so the person id is never empty here.
-            person_id = to_key(row[PERSON_ID]) or _UNKNOWN
+            person_id = key_of(row, PERSON_ID)
             case_id = to_key(row.get(person_id_field))
             if case_id is not None:
                 self.case_ids[person_id] = case_id

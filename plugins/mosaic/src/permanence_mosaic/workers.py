@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from permanence_core.adapters import Rejection
-from permanence_core.adapters.database import to_key, to_text
+from permanence_core.adapters.database import key_of, to_key, to_text
 from permanence_core.model import AllocatedWorker, WorkerRole
 from permanence_mosaic.warehouse import ALLOCATIONS, WORKERS, table_rows
 
@@ -27,11 +27,11 @@ def read_workers(
     rows = table_rows(ALLOCATIONS, tables[ALLOCATIONS], rejected)
     found: dict[str, list[AllocatedWorker]] = defaultdict(list)
     for position, row in rows.unique():
-        child = to_key(row["person_id"])
-        if child is None or child not in children:
+        child = key_of(row, "person_id")
+        if child not in children:
             continue
-        # A row without a worker never gets here: the worker is part of an allocation's key.
-        worker = to_key(row["worker_id"]) or ""
+        # The worker is part of an allocation's key, so unique() has checked it is not empty.
+        worker = key_of(row, "worker_id")
         start_ok, start = rows.date(position, row, "start_date")
         end_ok, end = rows.date(position, row, "end_date")
         if not (start_ok and end_ok):
