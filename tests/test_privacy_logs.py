@@ -81,8 +81,8 @@ def personal_data(folder):
     free_text += [row["description"] for row in pack_rows(pack, "plans.csv")]
     free_text += [row[column] for row in pack_rows(pack, "meetings.csv") for column in ("summary", "agreed_plan")]
     free_text += [row["description"] for row in pack_rows(pack, "actions.csv")]
-    # What the tables cannot hold (family, views, narrative) is in the compact pack.json.
-    for record in json.loads((pack / "pack.json").read_text())["records"]:
+    # What the tables cannot hold (family, views, narrative) is in the compact documents.json.
+    for record in json.loads((pack / "documents.json").read_text())["records"]:
         for person in record.get("family", []):
             names |= set((person.get("name") or "").split())
             if person.get("date_of_birth"):
@@ -214,7 +214,7 @@ def run_everything(run, tmp):
     children = [c["child_id"] for c in agenda["children"]]
     first, *others = children
     # What a chair types is free text about the child: it goes into the ledger, never into a log.
-    records = json.loads((demo_folder() / "pack" / "pack.json").read_text())["records"]
+    records = json.loads((demo_folder() / "pack" / "documents.json").read_text())["records"]
     views = next(r["views"] for r in records if {"child", "parents", "iro"} <= r.get("views", {}).keys())
     chair = WordUser(next(drafts.glob(f"{first}-*")).read_bytes())
     chair.type("4. Summary of discussion", views["parents"])

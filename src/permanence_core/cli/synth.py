@@ -44,7 +44,7 @@ def synth_command(
 
     OUT gets the SSDA903 tables (header.csv, episodes.csv, reviews.csv, uasc.csv, ad1.csv,
     placed_for_adoption.csv, previous_permanence.csv) and the permanence pack in pack/: its CSV tables
-    (plans.csv, meetings.csv, ...; docs/permanence-pack.md) and a compact pack.json of what the tables cannot
+    (plans.csv, meetings.csv, ...; docs/permanence-pack.md) and a compact documents.json of what the tables cannot
     hold (family, views, narrative, sign-offs); --pack-json writes the whole pack as one compact pack.json.
     Every name, NHS number and postcode is invented. Exit 0 when written; 1 when OUT cannot be written;
     2 usage error.

@@ -34,7 +34,7 @@ def generate(
 ) -> CohortSummary:
     """Write the cohort ``spec`` describes to ``folder`` (created if needed) and return its figures.
 
-    The pack goes to ``folder/pack`` as its CSV tables (plus a compact ``pack.json`` of family, views,
+    The pack goes to ``folder/pack`` as its CSV tables (plus a compact ``documents.json`` of family, views,
     narrative and sign-offs), or with ``pack_json`` as one compact ``pack.json``. Children are written as
     they are generated, so memory stays flat however large the cohort. An earlier run's pack files are
     removed first, so the folder never mixes two cohorts.

@@ -12,15 +12,15 @@ from typing import Any, TextIO
 
 import attrs
 
-from permanence_core.adapters.pack import files
+from permanence_core.adapters.pack import DOCUMENTS_JSON, PACK_JSON, documents_only, files
 from permanence_core.model import CaseRecord, Child, Identifiers
 from permanence_core.serialization import INTERCHANGE_VERSION, record_to_dict
 from permanence_core.synth.cohort import PACK_FACETS
 
 PACK_FOLDER = Path("pack")
-PACK_FILE = PACK_FOLDER / "pack.json"
+PACK_FILE = PACK_FOLDER / PACK_JSON
 #: Every file a pack folder may hold: cleared before a cohort is written, so a folder never mixes two cohorts.
-PACK_FILES = (PACK_FILE.name, *(file.name for file in files.FILES))
+PACK_FILES = (PACK_JSON, DOCUMENTS_JSON, *(file.name for file in files.FILES))
 
 
 def pack_record(record: CaseRecord) -> CaseRecord:
@@ -41,17 +41,11 @@ def pack_record(record: CaseRecord) -> CaseRecord:
     )
 
 
-def extras_record(record: CaseRecord) -> CaseRecord | None:
+def documents_record(record: CaseRecord) -> CaseRecord | None:
     """What the pack's CSV tables cannot hold (family, views, narrative, sign-offs), or None when there is none."""
     if not (record.family or record.views or record.narrative or record.signoffs):
         return None
-    return CaseRecord(
-        child=Child(identifiers=Identifiers(case_id=record.child_id)),
-        family=record.family,
-        views=record.views,
-        narrative=record.narrative,
-        signoffs=record.signoffs,
-    )
+    return documents_only(record)
 
 
 def clear_pack(folder: Path) -> None:
@@ -225,9 +219,9 @@ class CsvPackWriter:
 
 
 class PackWriter:
-    """Writes a cohort's pack into ``folder/pack``: by default the CSV tables, plus a compact ``pack.json`` of
-    what they cannot hold (family, views, narrative, sign-offs); with ``as_json`` the whole pack as one
-    compact ``pack.json`` instead."""
+    """Writes a cohort's pack into ``folder/pack``: by default the CSV tables, plus a compact
+    ``documents.json`` of what they cannot hold (family, views, narrative, sign-offs); with ``as_json`` the
+    whole pack as one compact ``pack.json`` instead."""
 
     def __init__(self, folder: Path, *, as_json: bool = False) -> None:
         self.folder = folder / PACK_FOLDER
@@ -238,7 +232,8 @@ class PackWriter:
 
     def __enter__(self) -> PackWriter:
         clear_pack(self.folder.parent)
-        self._json = self._stack.enter_context(JsonPackWriter(self.folder / PACK_FILE.name))
+        name = PACK_JSON if self.as_json else DOCUMENTS_JSON
+        self._json = self._stack.enter_context(JsonPackWriter(self.folder / name))
         if not self.as_json:
             self._csv = self._stack.enter_context(CsvPackWriter(self.folder))
         return self
@@ -255,6 +250,6 @@ class PackWriter:
             self._json.write(pack_record(record))
             return
         self._csv.write(record)
-        extras = extras_record(record)
-        if extras is not None:
-            self._json.write(extras)
+        documents = documents_record(record)
+        if documents is not None:
+            self._json.write(documents)
