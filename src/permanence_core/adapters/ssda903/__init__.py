@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from permanence_core.adapters.base import Adapter, Capability, LoadResult
 from permanence_core.adapters.ssda903.layout import discover
-from permanence_core.adapters.ssda903.reader import ReturnLoad, read_layout, read_return
+from permanence_core.adapters.ssda903.reader import ReturnLoad, collector_paused, read_layout, read_return
 from permanence_core.model import Facet
 
 if TYPE_CHECKING:
@@ -58,9 +58,11 @@ def load(source: str, options: Mapping[str, Any]) -> LoadResult:
 
     facets = options.get("facets")
     wanted = None if facets is None else frozenset(Facet(facet) for facet in facets)
-    pack = read_pack(layout.pack, [record.child_id for record in returned.records], wanted)
+    with collector_paused():
+        pack = read_pack(layout.pack, [record.child_id for record in returned.records], wanted)
+        records = merge_all(returned.records, pack)
     return LoadResult(
-        records=merge_all(returned.records, pack),
+        records=records,
         rejected=returned.rejected + pack.rejected,
         read=returned.read + pack.read,
         notices=returned.notices + pack.notices,
