@@ -60,11 +60,13 @@ def test_pack_files_at_a_drop_root_are_taken_by_their_names(new_inbox: Callable[
     drop = drops.write_drop(root / "incoming" / "2025-03-31", pack={})
     (drop / "meetings.csv").write_text(MEETINGS, encoding="utf-8")
     (drop / "Pack.json").write_text('{"schema_version": "1.0", "records": []}', encoding="utf-8")
+    (drop / "documents.json").write_text('{"schema_version": "1.0", "records": []}', encoding="utf-8")
 
     run = ingest(root, SETTLED)
 
     assert _files(run)["pack/meetings.csv"] == "2025-03-31/meetings.csv"
     assert _files(run)["pack/pack.json"] == "2025-03-31/Pack.json"
+    assert _files(run)["pack/documents.json"] == "2025-03-31/documents.json"
 
 
 def test_a_loose_table_replaces_only_that_table(inbox: Callable[..., Path], drops: Any) -> None:
