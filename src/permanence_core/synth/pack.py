@@ -66,21 +66,24 @@ class JsonPackWriter:
     def __enter__(self) -> JsonPackWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._handle = self.path.open("w", encoding="utf-8")
-        self._handle.write('{"schema_version":' + json.dumps(INTERCHANGE_VERSION) + ',"records":[')
+        self._file().write('{"schema_version":' + json.dumps(INTERCHANGE_VERSION) + ',"records":[')
         return self
 
     def __exit__(
         self, _type: type[BaseException] | None, _value: BaseException | None, _tb: TracebackType | None
     ) -> None:
-        assert self._handle is not None
-        self._handle.write("]}\n")
-        self._handle.close()
+        self._file().write("]}\n")
+        self._file().close()
+
+    def _file(self) -> TextIO:
+        if self._handle is None:
+            raise RuntimeError("a pack writer writes only inside its with block")
+        return self._handle
 
     def write(self, record: CaseRecord) -> None:
         """Append ``record`` as it is."""
-        assert self._handle is not None
         text = json.dumps(record_to_dict(record), ensure_ascii=False, separators=(",", ":"))
-        self._handle.write(("," if self._count else "") + text)
+        self._file().write(("," if self._count else "") + text)
         self._count += 1
 
 
@@ -245,7 +248,8 @@ class PackWriter:
 
     def write(self, record: CaseRecord) -> None:
         """Append the pack part of ``record``."""
-        assert self._json is not None
+        if self._json is None:
+            raise RuntimeError("a PackWriter writes only inside its with block")
         if self._csv is None:
             self._json.write(pack_record(record))
             return
