@@ -142,7 +142,7 @@ class CsvPack:
         """
         counts[0] += 1
         counts[1] += 1
-        facet = file.facet or _PARENT_FACET.get(file.name)
+        facet = file_facet(file)
         if facet is not None:
             for child_id in self.children:
                 self.withheld.setdefault(child_id, set()).add(facet)
