@@ -31,7 +31,7 @@ def test_extra_and_absent_columns_are_noticed_and_absent_ones_read_as_blank(tmp_
     (tmp_path / "h.csv").write_text("CHILD,SEX,DOB,ETHNIC,LA,YEAR\nK1,F,01/01/2015,WBRI,Barset,2025\n")
     result = read_return(tmp_path)
     assert result.records[0].child.sex == "F"
-    assert "h.csv (Header): extra columns ignored: LA, YEAR" in result.notices
+    assert "h.csv (Header): extra columns ignored: columns 5, 6" in result.notices
     assert "h.csv (Header): no column UPN, MOTHER, MC_DOB; read as blank" in result.notices
 
 

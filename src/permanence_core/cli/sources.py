@@ -12,6 +12,7 @@ import click
 from permanence_core import api
 from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import parse_date, progress_callback
+from permanence_core.errors import InputError
 
 if TYPE_CHECKING:
     from permanence_core.pseudonymise import Pseudonymiser
@@ -83,9 +84,14 @@ def load_records(adapter: str, source: str, config: str | None) -> LoadResult:
     if config:
         options["config"] = config
     try:
-        return api.load(adapter, source, options)
+        result = api.load(adapter, source, options)
     finally:
         close()
+    if result.nothing_loaded:
+        # Every record was rejected or unreadable: going on would report "no alerts" for a caseload.
+        report_rejections(result)
+        raise InputError(source, "no child could be loaded (see the rejections above)")
+    return result
 
 
 def report_rejections(result: LoadResult, limit: int = 10) -> None:

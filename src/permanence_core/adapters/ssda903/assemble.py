@@ -67,6 +67,12 @@ class Stitching:
     started_before: int = 0
     withheld: int = 0
     without_header: int = 0
+    lost: frozenset[str] = frozenset()
+
+    @property
+    def not_in_source(self) -> frozenset[Facet]:
+        """The facets no child has because a table that gives them could not be read."""
+        return frozenset(facet for table in self.lost for facet in WITHHELD_BY.get(table, frozenset()))
 
 
 @attrs.define
@@ -83,6 +89,8 @@ class Assembler:
     rejected: list[Rejection] = attrs.field(factory=list)
     counts: dict[str, list[int]] = attrs.field(factory=dict)
     replaced: dict[str, int] = attrs.field(factory=dict)
+    #: Tables a file of which could not be read (wholly or past some line): their facets are withheld from all.
+    lost: set[str] = attrs.field(factory=set)
 
     def count(self, table: str) -> list[int]:
         """The [read, rejected] counter of ``table``."""
@@ -148,6 +156,12 @@ class Assembler:
         counter[1] += 1
         self.rejected.append(rejection(source=source, row=line, child_id=None, column=None, value=None, reason=reason))
 
+    def reject_table(self, table: tables.Table | None, source: str, reason: str) -> None:
+        """Reject a whole file meant as ``table`` (None: no table); the facets it gives are withheld from all."""
+        self.reject_unreadable(table.name if table else "Unreadable", source, 1, reason)
+        if table is not None:
+            self.lost.add(table.name)
+
     def _reject(
         self,
         table: tables.Table,
@@ -189,9 +203,10 @@ class Assembler:
         """Build every child's CaseRecord, in the order children first appeared."""
         stats = {"closed": 0, "truncated": 0, "started_before": 0, "withheld": 0, "without_header": 0}
         built = tuple(self._records(stats))
-        return built, Stitching(replaced=dict(self.replaced), **stats)
+        return built, Stitching(replaced=dict(self.replaced), lost=frozenset(self.lost), **stats)
 
     def _records(self, stats: dict[str, int]) -> Iterator[CaseRecord]:
+        available = RETURN_FACETS - frozenset(f for t in self.lost for f in WITHHELD_BY.get(t, frozenset()))
         for child_id, facts in self.children.items():
             child = facts.one(tables.HEADER.name)
             if child is None:
@@ -209,7 +224,7 @@ class Assembler:
                 history = derive(ordered.episodes)
                 if ordered.episodes[0].reason_new_episode != STARTED:
                     stats["started_before"] += 1
-            coverage = RETURN_FACETS
+            coverage = available
             if facts.rejected:
                 stats["withheld"] += 1
                 for table in facts.rejected:

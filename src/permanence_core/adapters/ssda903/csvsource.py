@@ -12,7 +12,7 @@ from typing import TextIO
 import attrs
 
 from permanence_core.adapters.ssda903.report import Unreadable
-from permanence_core.adapters.ssda903.tables import Recognised, recognise
+from permanence_core.adapters.ssda903.tables import Recognised, Table, recognise
 
 #: One data row: its line in the file, its values in table column order, and a problem
 #: ``(column, value, reason)`` that rejects it (a row of the wrong width), or None.
@@ -67,14 +67,23 @@ def encoding_of(path: Path) -> str:
     return "utf-8-sig"
 
 
+#: Separators other than the comma that spreadsheets save "CSV" with (a European locale's Excel uses ";").
+OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
 @attrs.frozen
 class CsvTable:
-    """A CSV file and what its header says it is (``recognised`` is None for a file that is no 903 table)."""
+    """A CSV file and what its header says it is (``recognised`` is None for a file that is no 903 table).
+
+    ``delimiter`` is the comma unless the header line is one field holding another separator and splitting
+    on that separator makes it a 903 table: then that separator is used, and the reader says so.
+    """
 
     path: Path
     header: tuple[str, ...]
     encoding: str
     recognised: Recognised | None
+    delimiter: str = ","
 
     @classmethod
     def inspect(cls, path: Path) -> CsvTable:
@@ -82,10 +91,25 @@ class CsvTable:
         encoding = encoding_of(path)
         with path.open(encoding=encoding, newline="") as handle:
             try:
-                header = tuple(next(csv.reader(bounded_lines(handle)), ()))
+                line = next(bounded_lines(handle), "")
+                header = tuple(next(csv.reader([line]), ()))
             except csv.Error as exc:
                 raise Unreadable(1, f"the header line cannot be read: {exc}") from None
-        return cls(path, header, encoding, recognise(header) if header else None)
+        delimiter = ","
+        if len(header) == 1:
+            for other in OTHER_DELIMITERS:
+                split = tuple(next(csv.reader([line], delimiter=other), ()))
+                if len(split) > 1 and recognise(split) is not None:
+                    header, delimiter = split, other
+                    break
+        return cls(path, header, encoding, recognise(header) if header else None, delimiter)
+
+    @property
+    def table(self) -> Table:
+        """The 903 table the header was recognised as; only for a recognised file."""
+        if self.recognised is None:
+            raise ValueError(f"{self.path.name} is not a recognised SSDA903 table")
+        return self.recognised.table
 
     def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[CsvRow]:
         """Yield each data row; blank lines and rows of empty fields are skipped; a wrong-width row carries a problem.
@@ -99,7 +123,7 @@ class CsvTable:
         pad = width in positions
         pick = itemgetter(*positions)
         with self.path.open(encoding=self.encoding, newline="") as handle:
-            reader = csv.reader(bounded_lines(handle))
+            reader = csv.reader(bounded_lines(handle), delimiter=self.delimiter)
             try:
                 next(reader, None)
                 for count, row in enumerate(reader, 1):

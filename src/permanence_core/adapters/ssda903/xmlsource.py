@@ -118,6 +118,8 @@ class XmlReturn:
                 raise Unreadable(
                     exc.lineno, f"the XML is not well formed, so the rest was not read: {exc.msg}"
                 ) from None
+            if number == 0:
+                raise Unreadable(1, _why_no_child(parsed.root))
 
     def _child_rows(self, child: etree._Element, path: str) -> Iterator[XmlRow]:
         child_id = (child.findtext("HEADER/CHILDID") or "").strip()
@@ -180,6 +182,20 @@ class XmlReturn:
                 problems.setdefault(column, (entity.text, "is an XML entity reference; entities are not expanded"))
             fields[column] = (leaf.text or "").strip()
         return fields, problems
+
+
+def _why_no_child(root: etree._Element | None) -> str:
+    """Why a well-formed XML file gave no CHILD: a namespace the return does not use, or another document."""
+    if root is None:
+        return "the file holds no XML element, so nothing was read"
+    namespace = etree.QName(root).namespace
+    if namespace:
+        # A default namespace makes every element {namespace}CHILD: reading it as a return would be a guess.
+        return (
+            f"its elements are in the XML namespace {namespace!r}, which an EXPSSDA903 return does not use; "
+            "remove the xmlns declaration to read it, so nothing was read"
+        )
+    return f"holds no CHILD element (its root is {etree.QName(root).localname!r}): not an EXPSSDA903 return"
 
 
 def _row(
