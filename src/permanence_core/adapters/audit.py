@@ -32,6 +32,8 @@ except ImportError:  # Windows has no flock: concurrent appends there rely on O_
 
 #: The audit log's file name when the settings do not give one: beside the state store's SQLite file.
 AUDIT_FILE = "permanence-audit.jsonl"
+#: The longest line read as an entry; an entry is a few hundred bytes.
+MAX_LINE = 1 << 16
 
 Destination = Callable[[WriteBackItem], str | None]
 
@@ -127,7 +129,7 @@ class AuditLog:
         for number, text in self._lines():
             try:
                 entry = AuditEntry.from_dict(json.loads(text))
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 unreadable.append(number)
                 continue
             if child_id is None or entry.child_id == child_id:
@@ -140,7 +142,15 @@ class AuditLog:
         except FileNotFoundError:
             return
         with handle:
-            for number, raw in enumerate(handle, start=1):
+            number = 0
+            while raw := handle.readline(MAX_LINE + 1):
+                number += 1
+                if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+                    # An entry is a few hundred bytes: a longer line is damage, skipped without holding it.
+                    while (rest := handle.readline(MAX_LINE + 1)) and not rest.endswith(b"\n"):
+                        pass
+                    yield number, ""
+                    continue
                 text = raw.decode("utf-8", errors="replace").strip()
                 if text:
                     yield number, text

@@ -6,7 +6,6 @@ import math
 import os
 import re
 import string
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from permanence_core.adapters.state import DEFAULT_URL
+from permanence_core.config_file import read_toml
 from permanence_core.config_secrets import refuse_secrets
 from permanence_core.errors import ConfigError, Location
 
@@ -105,15 +105,7 @@ class WriteBackSettings:
     def from_file(cls, path: str | Path, section: str = SECTION) -> WriteBackSettings:
         """Read the ``[write_back]`` section of a TOML file; relative paths are relative to the file."""
         path = Path(path)
-        try:
-            # utf-8-sig: Notepad may save the file with a byte-order mark.
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except OSError as exc:
-            raise ConfigError(str(path), f"cannot read: {exc.strerror}") from None
-        except UnicodeDecodeError as exc:
-            raise ConfigError(str(path), f"is not UTF-8 text (at byte {exc.start}); save it as UTF-8") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+        data = read_toml(path, "cannot read")
         # A secret anywhere in the council's file is refused, not only in the table read here.
         refuse_secrets(data, str(path))
         table = data.get(section, {})
