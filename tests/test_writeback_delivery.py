@@ -8,12 +8,12 @@ from collections import Counter
 import pytest
 import requests
 import responses
-import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from permanence_core.adapters import CaseNote, HttpGateway, Receipt, ReceiptStatus, StateStore, WriteBack
 from permanence_core.adapters.state import DeliveryStatus
+from permanence_core.errors import StoreError
 
 BASE = "https://gateway.council.test/permanence"
 
@@ -187,13 +187,16 @@ def test_nothing_is_sent_without_a_claim_when_the_store_is_unavailable(state_url
     store = StateStore(state_url)
 
     def locked(*_args, **_kwargs):
-        raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+        raise StoreError("write-back state store sqlite:///state.sqlite: database is locked")
 
     monkeypatch.setattr(store, "claim", locked)
     with WriteBack(transport, store) as wb:
         receipts = wb.deliver(notes(3))
     assert statuses(receipts) == ["failed"] * 3
-    assert receipts[0].detail == "state store unavailable (OperationalError)"
+    assert (
+        receipts[0].detail
+        == "state store unavailable (write-back state store sqlite:///state.sqlite: database is locked)"
+    )
     assert transport.sent == Counter()
 
 

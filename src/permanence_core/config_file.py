@@ -9,6 +9,7 @@ from typing import Any
 
 from permanence_core.config_secrets import refuse_secrets
 from permanence_core.errors import ConfigError, Location
+from permanence_core.regular_files import check_regular
 
 #: A council's configuration or profile is a few kilobytes; a bigger file is refused before it is parsed.
 MAX_TOML_BYTES = 1 << 20
@@ -22,6 +23,7 @@ def read_toml(path: str | Path, what: str = "cannot be read") -> dict[str, Any]:
 def read_toml_text(path: str | Path, what: str = "cannot be read") -> str:
     """The text of a TOML file, refused beyond MAX_TOML_BYTES before anything is parsed."""
     path = Path(path)
+    check_regular(path)
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_TOML_BYTES + 1)

@@ -55,6 +55,10 @@ class ConfigError(InputError):
     """A configuration or profile file is malformed; the message names the file and the key."""
 
 
+class StoreError(PermanenceError):
+    """A database the library keeps (write-back state, ledger) cannot be read or written: read-only, locked, damaged."""
+
+
 class UsageError(PermanenceError):
     """The user asked for something that does not exist (an adapter, a profile): the command line is wrong."""
 

@@ -24,6 +24,7 @@ from permanence_core.adapters.items import Receipt, ReceiptStatus, WriteBackItem
 from permanence_core.adapters.outbox import Outbox
 from permanence_core.adapters.writeback_settings import WriteBackSettings
 from permanence_core.private_files import OWNER_ONLY
+from permanence_core.regular_files import check_regular
 
 try:
     import fcntl
@@ -137,6 +138,7 @@ class AuditLog:
         return AuditReading(tuple(entries), tuple(unreadable))
 
     def _lines(self) -> Iterator[tuple[int, str]]:
+        check_regular(self.path)
         try:
             handle = self.path.open("rb")
         except FileNotFoundError:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 from permanence_core.adapters.items import Receipt
-from permanence_core.errors import ConfigError
+from permanence_core.errors import ConfigError, StoreError
 from permanence_core.private_files import create_private_file
 
 DEFAULT_URL = "sqlite:///permanence-writeback.sqlite"
@@ -177,6 +178,9 @@ def create_state_engine(url: str | URL) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
+        if parsed.query.get("uri") == "true" or database.startswith("file:"):
+            # A SQLite URI names its own file and mode (mode=ro): nothing is created for it.
+            return sa.create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
         if database in ("", ":memory:"):
             # One shared connection, or every connection would see its own empty in-memory database.
             return sa.create_engine(parsed, poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -190,8 +194,31 @@ def create_state_engine(url: str | URL) -> Engine:
     return sa.create_engine(parsed)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _store_errors(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Turn the database's failures (read-only, locked, damaged) into StoreError, naming the store, not the SQL."""
+
+    @functools.wraps(method)
+    def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except sa.exc.DBAPIError as exc:
+            store = args[0]
+            url = store.engine.url.render_as_string(hide_password=True) if isinstance(store, StateStore) else "?"
+            # The driver's message only: the statement's parameters may hold ids and dates.
+            raise StoreError(f"write-back state store {url}: {exc.orig}") from None
+
+    return guarded
+
+
 class StateStore:
-    """Deliveries and raised alerts in a database; safe for several runs at once (claim before send)."""
+    """Deliveries and raised alerts in a database; safe for several runs at once (claim before send).
+
+    Every failure of the database is a :class:`~permanence_core.errors.StoreError`.
+    """
 
     def __init__(self, url: str | URL = DEFAULT_URL, *, engine: Engine | None = None) -> None:
         try:
@@ -220,6 +247,7 @@ class StateStore:
 
     # -- deliveries ---------------------------------------------------------------------------------
 
+    @_store_errors
     def claim(
         self, items: Sequence[ClaimRequest], now: dt.datetime, lease: dt.timedelta = DEFAULT_LEASE
     ) -> dict[str, Claim]:
@@ -276,6 +304,7 @@ class StateStore:
                 claims[record.idempotency_key] = Claim(ClaimOutcome.BUSY, record)
         return claims
 
+    @_store_errors
     def finish(self, claim: Claim, receipt: Receipt, now: dt.datetime) -> bool:
         """Record what happened to a claimed item; False when the claim was lost to another run meanwhile."""
         failed = receipt.status.value == DeliveryStatus.FAILED.value
@@ -297,12 +326,14 @@ class StateStore:
             )
         return result.rowcount == 1
 
+    @_store_errors
     def delivery(self, idempotency_key: str) -> DeliveryRecord | None:
         """The record of one item, or None when it was never attempted."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(deliveries).where(deliveries.c.idempotency_key == idempotency_key)).first()
         return None if row is None else _delivery(row)
 
+    @_store_errors
     def deliveries(self, status: DeliveryStatus | None = None) -> list[DeliveryRecord]:
         """Every delivery record (optionally of one status), oldest attempt first."""
         query = sa.select(deliveries).order_by(deliveries.c.first_attempt_at, deliveries.c.idempotency_key)
@@ -317,12 +348,14 @@ class StateStore:
 
     # -- raised alerts ------------------------------------------------------------------------------
 
+    @_store_errors
     def raised_alerts(self) -> dict[tuple[str, str, dt.date], RaisedAlert]:
         """The last raised state of every obligation, by (child, rule, anchor date)."""
         with self.engine.connect() as conn:
             found = [RaisedAlert(**row._asdict()) for row in conn.execute(sa.select(raised_alerts))]
         return {alert.key: alert for alert in found}
 
+    @_store_errors
     def record_raised(self, states: Iterable[RaisedAlert]) -> int:
         """Store newly raised states; each replaces the previous generation only, so two runs cannot both win.
 

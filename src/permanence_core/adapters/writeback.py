@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 import requests
-import sqlalchemy as sa
 
 from permanence_core.adapters.audit import (
     AuditEntry,
@@ -34,7 +33,7 @@ from permanence_core.adapters.state import (
     StateStore,
 )
 from permanence_core.adapters.writeback_settings import WriteBackSettings
-from permanence_core.errors import ConfigError
+from permanence_core.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
     from permanence_core.rules.obligations import Alert
@@ -240,11 +239,11 @@ class WriteBack:
         ]
         try:
             claims = self.store.claim(wanted, self.now(), self.lease)
-        except sa.exc.SQLAlchemyError as exc:
+        except StoreError as exc:
             # Without a claim nothing may be sent; the items stay undelivered and the next run tries again.
-            logger.error("write-back state store unavailable: %s", type(exc).__name__)
+            logger.error("write-back state store unavailable: %s", exc)
             for item in chunk:
-                yield _failed(item.idempotency_key, f"state store unavailable ({type(exc).__name__})")
+                yield _failed(item.idempotency_key, f"state store unavailable ({exc})")
             return
         for item in chunk:
             claim = claims[item.idempotency_key]
@@ -274,9 +273,9 @@ class WriteBack:
         self._audit(item, receipt)
         try:
             recorded = self.store.finish(claim, receipt, self.now())
-        except sa.exc.SQLAlchemyError as exc:
+        except StoreError as exc:
             recorded = False
-            logger.error("write-back state store unavailable: %s", type(exc).__name__)
+            logger.error("write-back state store unavailable: %s", exc)
         if not recorded:
             # The claim lapsed or the store failed: the next run may send it again, which the gateway's
             # Idempotency-Key (or the outbox's sidecar check) absorbs.

@@ -12,6 +12,7 @@ from typing import IO
 from lxml import etree
 
 from permanence_core.errors import InputError, Location
+from permanence_core.regular_files import check_regular
 
 #: A completed form with a few pasted signatures is well under a megabyte; 20 MB leaves room for photos.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -30,6 +31,7 @@ class UnsafeDocumentError(InputError):
 
 def read_upload(path: Path, name: str) -> bytes:
     """The file's bytes, reading no more than the size limit allows (a huge file is refused, not loaded)."""
+    check_regular(path, name)
     try:
         with path.open("rb") as file:
             data = file.read(MAX_FILE_BYTES + 1)
