@@ -51,7 +51,7 @@ def test_killed_after_the_gateway_took_the_item_before_it_answered(tmp_path, sta
         # Rerun the same night: what the dead run had claimed waits for its lease, and is not sent twice.
         with WriteBack(HttpGateway(gateway.url, sleep=lambda _s: None), StateStore(state_url)) as wb:
             receipts = wb.deliver(items)
-        assert {r.idempotency_key for r in receipts if r.detail == "another run is delivering this item"} == in_flight
+        assert {r.idempotency_key for r in receipts if r.status is ReceiptStatus.HELD} == in_flight
         assert gateway.ledger.replayed == Counter()
 
         with WriteBack(

@@ -215,8 +215,9 @@ def test_a_second_run_started_while_the_first_is_sending_does_not_send_again(sta
     finally:
         first.close()
         second.close()
-    assert statuses(second_receipts) == ["duplicate"] * 3
-    assert {r.detail for r in second_receipts} == {"another run is delivering this item"}
+    # Held, not "duplicate": the first run's claim says nothing yet about the items arriving.
+    assert statuses(second_receipts) == ["held"] * 3
+    assert all(r.detail.startswith("another run holds this item until") for r in second_receipts)
     assert second.transport.sent == Counter()
 
 
@@ -237,7 +238,8 @@ def test_two_writebacks_on_one_sqlite_store_in_parallel_send_each_item_once(stat
 
     assert transport.sent == Counter({item.idempotency_key: 1 for item in items})
     for a, b in zip(results["a"], results["b"], strict=True):
-        assert sorted([a.status.value, b.status.value]) == ["delivered", "duplicate"]
+        # The loser finds it delivered (duplicate) or still held by the winner's claim (held).
+        assert sorted([a.status.value, b.status.value]) in (["delivered", "duplicate"], ["delivered", "held"])
     store = StateStore(state_url)
     assert {r.status for r in store.deliveries()} == {DeliveryStatus.DELIVERED}
     store.close()

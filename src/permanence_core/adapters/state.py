@@ -117,11 +117,41 @@ class DeliveryRecord:
 
 
 class ClaimOutcome(enum.StrEnum):
-    """This run may send the item, it was delivered before, or another run is sending it now."""
+    """This run may send the item, it was delivered before, or another run holds a live claim on it."""
 
     CLAIMED = "claimed"
     DONE = "done"
-    BUSY = "busy"
+    HELD = "held"
+
+
+class Lease(enum.StrEnum):
+    """Whether a ``sending`` row's claim is still within its lease (its run may be sending) or has expired."""
+
+    LIVE = "live"
+    EXPIRED = "expired"
+
+
+#: The delivery state machine, the one description of it (``docs/write-back.md`` draws it): for an item's row as
+#: a claim finds it (None: no row), what the claim answers and the row it leaves. ``finish`` then moves a row this
+#: run claimed from ``sending`` to the receipt's status; a run that dies leaves it ``sending`` until the lease
+#: expires. ``claim`` implements this table in SQL, in one transaction, so exactly one run wins each claim.
+TRANSITIONS: dict[tuple[DeliveryStatus | None, Lease | None], tuple[ClaimOutcome, DeliveryStatus | None]] = {
+    (None, None): (ClaimOutcome.CLAIMED, DeliveryStatus.SENDING),
+    (DeliveryStatus.FAILED, None): (ClaimOutcome.CLAIMED, DeliveryStatus.SENDING),
+    (DeliveryStatus.SENDING, Lease.EXPIRED): (ClaimOutcome.CLAIMED, DeliveryStatus.SENDING),
+    (DeliveryStatus.SENDING, Lease.LIVE): (ClaimOutcome.HELD, DeliveryStatus.SENDING),
+    **{(status, None): (ClaimOutcome.DONE, status) for status in DONE},
+}
+
+
+def claim_transition(
+    status: DeliveryStatus | None, last_attempt_at: dt.datetime | None, now: dt.datetime, lease: dt.timedelta
+) -> tuple[ClaimOutcome, DeliveryStatus | None]:
+    """What :data:`TRANSITIONS` says a claim at ``now`` does to a row in ``status`` last attempted then."""
+    live = None
+    if status is DeliveryStatus.SENDING and last_attempt_at is not None:
+        live = Lease.LIVE if last_attempt_at >= now - lease else Lease.EXPIRED
+    return TRANSITIONS[(status, live)]
 
 
 @attrs.frozen
@@ -301,7 +331,8 @@ class StateStore:
             elif record.status in DONE:
                 claims[record.idempotency_key] = Claim(ClaimOutcome.DONE, record)
             else:
-                claims[record.idempotency_key] = Claim(ClaimOutcome.BUSY, record)
+                # Another run's live claim: an expired one (or a failure) would have been taken just above.
+                claims[record.idempotency_key] = Claim(ClaimOutcome.HELD, record)
         return claims
 
     @_store_errors
@@ -391,12 +422,15 @@ def _delivery(row: sa.Row) -> DeliveryRecord:
 __all__ = [
     "DEFAULT_LEASE",
     "DEFAULT_URL",
+    "TRANSITIONS",
     "Claim",
     "ClaimOutcome",
     "ClaimRequest",
     "DeliveryRecord",
     "DeliveryStatus",
+    "Lease",
     "RaisedAlert",
     "StateStore",
+    "claim_transition",
     "create_state_engine",
 ]
