@@ -9,7 +9,7 @@ import string
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 from sqlalchemy.engine import URL, make_url
@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError
 
 from permanence_core.adapters.state import DEFAULT_URL
 from permanence_core.config_file import read_toml
-from permanence_core.config_secrets import refuse_secrets
+from permanence_core.config_secrets import looks_secret, refuse_secrets
 from permanence_core.errors import ConfigError, Location
 
 SECTION = "write_back"
@@ -46,6 +46,14 @@ def check_endpoint(endpoint: str, where: Location | str) -> str:
         raise ConfigError(where, "the gateway must be reached over HTTPS (plain HTTP only to localhost)")
     if parts.username or parts.password:
         raise ConfigError(where, "credentials must not be in the URL; name an environment variable in token_env")
+    secret = [name for name, _value in parse_qsl(parts.query, keep_blank_values=True) if looks_secret(name)]
+    if secret or looks_secret(parts.fragment.split("=", 1)[0]):
+        # The value is never repeated: it is the secret.
+        raise ConfigError(
+            where,
+            f"a credential must not be in the URL's query ({', '.join(secret) or 'fragment'}): "
+            "name an environment variable in token_env",
+        )
     return endpoint.rstrip("/")
 
 
@@ -133,6 +141,12 @@ class WriteBackSettings:
             if value is None:
                 continue
             values[key] = _convert(key, value, where, base_dir)
+        if values.get("endpoint") and values.get("outbox"):
+            # Which one a run would use is a guess: the file says both, the docs say one.
+            raise ConfigError(
+                Location(source=source, field=f"{section}.endpoint"),
+                "set either endpoint (HTTP gateway) or outbox (folder), not both",
+            )
         if "state" not in values and base_dir is not None:
             # The default store sits beside the configuration file, not wherever a scheduled job happens to start.
             values["state"] = _state_url(DEFAULT_URL, Location(source=source, field=f"{section}.state"), base_dir)

@@ -68,6 +68,14 @@ def check_docx_bytes(data: bytes, name: str) -> None:
 def _check_archive(data: bytes, name: str) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members = archive.infolist()
+        names = [member.filename for member in members]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            # Which copy a reader takes is the zip library's choice: Word never writes a part twice.
+            raise UnsafeDocumentError(
+                Location(source=name, element=repeated[0]),
+                f"holds the part {repeated[0]} {names.count(repeated[0])} times",
+            )
         if len(members) > MAX_MEMBERS:
             raise UnsafeDocumentError(Location(source=name), f"holds {len(members)} parts; the limit is {MAX_MEMBERS}")
         total = sum(m.file_size for m in members)

@@ -35,6 +35,13 @@ MAX_RECORD_BYTES = 16 << 20
 _CHUNK = 1 << 16
 
 
+@attrs.frozen
+class RepeatedKey:
+    """A record with an object that names ``key`` twice: which value is meant is a guess, so it is rejected."""
+
+    key: str
+
+
 class _Unreadable(Exception):
     """The document broke off or went wrong part-way through its records (the parser's error is the cause)."""
 
@@ -76,12 +83,16 @@ def _check_header(path: Path) -> None:
     version: object = None
     records_kind: str | None = None
     key = None
+    top: set[str] = set()
     with path.open("rb") as handle:
         budget = _Budget(handle)
         for depth, event, value in _events(budget):
             if depth <= 2:
                 budget.mark = handle.tell()
             if depth == 1 and event == "map_key":
+                if value in ("schema_version", "records") and value in top:
+                    raise ValueError(f"the document names {value!r} twice")
+                top.add(value)
                 key = value
                 continue
             if key == "schema_version" and event in ("string", "number"):
@@ -104,6 +115,10 @@ def _records(path: Path) -> Iterator[object]:
         key = None
         in_records = False
         builder: Any = None
+        # The keys met so far in each object open inside the record, and the first key met twice.
+        keys: list[set[str]] = []
+        repeated: str | None = None
+        key_seen = False
         try:
             for depth, event, value in _events(budget):
                 if depth <= 2:
@@ -111,10 +126,21 @@ def _records(path: Path) -> Iterator[object]:
                     budget.mark = handle.tell()
                 if builder is not None:
                     builder.event(event, value)
+                    if event == "start_map":
+                        keys.append(set())
+                    elif event == "end_map":
+                        keys.pop()
+                    elif event == "map_key":
+                        if value in keys[-1] and repeated is None:
+                            repeated = value
+                        keys[-1].add(value)
                     if depth == 2:
-                        yield builder.value
-                        builder = None
+                        yield builder.value if repeated is None else RepeatedKey(repeated)
+                        builder, repeated = None, None
                 elif depth == 1 and event == "map_key":
+                    if value == "records" and key_seen:
+                        raise ValueError("the document names 'records' twice")
+                    key_seen = key_seen or value == "records"
                     key = value
                 elif key is not None:
                     in_records, key = key == "records" and event == "start_array", None
@@ -125,6 +151,7 @@ def _records(path: Path) -> Iterator[object]:
                 elif in_records:
                     builder = ijson.ObjectBuilder()
                     builder.event(event, value)
+                    keys = [set()] if event == "start_map" else []
         except (ijson.JSONError, ValueError) as exc:
             raise _Unreadable() from exc
 
@@ -176,6 +203,10 @@ def _read_records(
         raw = item if isinstance(item, dict) else {}
         identifiers = raw.get("child", {}).get("identifiers", {}) if isinstance(raw.get("child"), dict) else {}
         where = {"source": source, "row": number, "element": f"records[{number - 1}]"}
+        if isinstance(item, RepeatedKey):
+            reason = "names this key twice in one object: which value is meant cannot be told, so the record is refused"
+            rejected.append(rejection(**where, child_id=None, column=item.key, value=None, reason=reason))
+            continue
         try:
             record = serialization.record_from_dict(raw)
         except serialization.InterchangeError as exc:

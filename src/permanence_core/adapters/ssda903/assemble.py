@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -38,7 +40,15 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], str]] = {
     tables.PREV_PERM.name: (lambda _previous: None, "CHILD"),
     tables.SW_EPISODES.name: (lambda worker: (worker.worker_id, worker.start), "SW_DECOM"),
 }
+#: Facts that cannot be dated before the child's birth: the column and how to read the date from the fact.
+#: Checked as the row arrives, against the Header read before it (a collection reads its Header first).
+_NOT_BEFORE_BIRTH: dict[str, tuple[str, Callable[[Any], dt.date | None]]] = {
+    tables.EPISODES.name: ("DECOM", lambda episode: episode.start),
+    tables.REVIEWS.name: ("REVIEW", lambda review: review.date),
+}
 _NO_HISTORY = CareHistory()
+#: Control characters, which no id holds: they break file names, logs and the systems written back to.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 Row = tuple[str, ...]
 
 
@@ -113,12 +123,13 @@ class Assembler:
         name = table.name
         children = self.children
         repeat = f"repeats an earlier {name} row of this child"
+        dated = _NOT_BEFORE_BIRTH.get(name)
 
         def take(line: int | None, element: str | None, values: Row, problem: Any) -> None:
             counter[0] += 1
             child_id = values[0]
             facts = None
-            if child_id:
+            if child_id and not _CONTROL.search(child_id):
                 facts = children.get(child_id)
                 if facts is None:
                     facts = children[child_id] = _Facts()
@@ -127,7 +138,11 @@ class Assembler:
                     raise RowError(*problem)
                 if not child_id:
                     raise RowError("CHILD", child_id, "is required")
+                if facts is None:
+                    raise RowError("CHILD", child_id, "holds a control character: not an id")
                 fact = parse(values)
+                if dated is not None and fact is not None and facts is not None:
+                    _check_after_birth(facts, table, values, fact, *dated)
             except RowError as error:
                 self._reject(table, counter, facts, source, line, element, child_id, error)
                 return
@@ -240,6 +255,17 @@ class Assembler:
                 adoption=_adoption(facts.one(tables.AD1.name), facts.all(tables.PLACED_ADOPTION.name), history),
                 workers=facts.all(tables.SW_EPISODES.name),
             )
+
+
+def _check_after_birth(
+    facts: _Facts, table: tables.Table, values: Row, fact: Any, column: str, date_of: Callable[[Any], dt.date | None]
+) -> None:
+    """RowError when ``fact`` is dated before the child's date of birth in its Header."""
+    child = facts.one(tables.HEADER.name)
+    born = child.date_of_birth if child is not None else None
+    when = date_of(fact)
+    if born is not None and when is not None and when < born:
+        raise RowError(column, values[table.index(column)], "is before the child's date of birth (DOB in the Header)")
 
 
 def _adoption(adopted: Adopted | None, decisions: list[Decision], history: CareHistory) -> AdoptionMilestones | None:
