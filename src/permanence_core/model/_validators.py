@@ -29,7 +29,7 @@ def not_blank(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
         raise ModelValueError(attribute.name, value, "must be a non-empty string")
 
 
-def printable(_instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+def printable(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Validate that an id holds no control characters: they break file names, logs and the systems written to."""
     if isinstance(value, str) and any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
         at = next(i for i, c in enumerate(value) if ord(c) < 32 or 127 <= ord(c) < 160)
