@@ -43,7 +43,7 @@ from faults_helpers import (
     outbox_lost,
 )
 
-from permanence_core.adapters import Outbox, StateStore, WriteBack
+from permanence_core.writeback import Outbox, StateStore, WriteBack
 
 
 def row(path: str, fault: str, seed: int, writes: int, faults: int, runs: int, lost: int, dup: int, note: str) -> bool:

@@ -29,7 +29,8 @@ import requests
 import responses
 
 from permanence_core import private_files
-from permanence_core.adapters import (
+from permanence_core.rules.obligations import Alert, AlertStatus
+from permanence_core.writeback import (
     AlertChange,
     CaseNote,
     DocumentUpload,
@@ -41,10 +42,9 @@ from permanence_core.adapters import (
     WriteBack,
     WriteBackItem,
 )
-from permanence_core.adapters.items import content_key
-from permanence_core.adapters.state import DONE, DeliveryStatus
-from permanence_core.adapters.writeback import alert_fingerprint
-from permanence_core.rules.obligations import Alert, AlertStatus
+from permanence_core.writeback.items import content_key
+from permanence_core.writeback.service import alert_fingerprint
+from permanence_core.writeback.state import DONE, DeliveryStatus
 
 BASE = "https://gateway.council.test/permanence"
 
@@ -385,7 +385,7 @@ _RUN = r"""
 import os, sys, time
 sys.path.insert(0, sys.argv[6])
 from faults_helpers import RUN_CHUNK, make_items
-from permanence_core.adapters import HttpGateway, Outbox, StateStore, WriteBack
+from permanence_core.writeback import HttpGateway, Outbox, StateStore, WriteBack
 
 mode, target, state_url, count, stop_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 calls = 0
@@ -557,7 +557,7 @@ _NIGHT = r"""
 import datetime as dt, os, sys, time
 sys.path.insert(0, sys.argv[8])
 from faults_helpers import NIGHT_CHUNK, alert_item, make_alerts
-from permanence_core.adapters import HttpGateway, Outbox, StateStore, WriteBack
+from permanence_core.writeback import HttpGateway, Outbox, StateStore, WriteBack
 
 path, step, target, state_url = sys.argv[1:5]
 count, stop_at, hours = int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])

@@ -31,9 +31,9 @@ RUN = textwrap.dedent(
     import json, resource, sys
     from pathlib import Path
     from permanence_core.adapters import ssda903
-    from permanence_core.adapters.audit import AuditLog
+    from permanence_core.writeback.audit import AuditLog
     from permanence_core.adapters.pack import read_pack
-    from permanence_core.adapters.writeback_settings import WriteBackSettings
+    from permanence_core.writeback.settings import WriteBackSettings
     from permanence_core.config_file import read_config
     from permanence_core.documents import read_form
     from permanence_core.errors import PermanenceError

@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from permanence_core import serialization
-from permanence_core.adapters import CaseNote, Outbox
 from permanence_core.adapters.pack import read_pack
 from permanence_core.adapters.ssda903 import read_return
-from permanence_core.adapters.writeback_settings import WriteBackSettings
 from permanence_core.documents import OutputFormat, UnsafeDocumentError, meeting_record, read_form, render
 from permanence_core.errors import ConfigError
 from permanence_core.model import CaseRecord, Child, Identifiers, MeetingKind
+from permanence_core.writeback import CaseNote, Outbox
+from permanence_core.writeback.settings import WriteBackSettings
 
 BASIC = Path(__file__).parent / "data" / "ssda903" / "basic"
 SOME = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -14,9 +14,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from permanence_core.adapters import state
 from permanence_core.cli import cli
 from permanence_core.synth import CohortSpec, demo_folder, generate
+from permanence_core.writeback import state
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-02"
@@ -25,6 +25,7 @@ FILLERS = {
     "--child": "1000009",
     "--out": "OUT/x.docx",
     "--out-dir": "OUT/minutes",
+    "--inbox": "OUT/inbox",
     "--panel-date": "2026-11-05",
     "date": "2026-11-05",
     "panel_ref": "2026-11-05",
@@ -79,15 +80,16 @@ def invoke(args):
 def test_every_command_refuses_special_files_with_exit_1(tmp_path, specials, ledger, monkeypatch):
     """Each file-taking option (--source, --config, --docx, --log, a document) given a device, a FIFO or a folder."""
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "out" / "inbox").mkdir(parents=True)
     fed = 0
     for name, command in commands():
         params = options(command)
-        for option in ("--source", "--config", "--docx", "--log", "document"):
+        for option in ("--source", "--config", "--docx", "--log", "--inbox", "document"):
             if option not in params:
                 continue
             for kind, special in specials.items():
-                if option == "--source" and kind == "folder":
-                    continue  # a folder is a valid source
+                if option in ("--source", "--inbox") and kind == "folder":
+                    continue  # a folder is a valid source or inbox
                 given = {option: special}
                 if option != "--docx":
                     given.update(EITHER.get(name, {}))
@@ -101,8 +103,10 @@ def test_every_command_refuses_special_files_with_exit_1(tmp_path, specials, led
                 fed += 1
                 if kind == "folder" and result.exit_code == 2 and "is a directory" in result.output:
                     continue  # click refuses it as a usage error before the command runs
-                if option == "--config" and result.exit_code == 0:
-                    continue  # an adapter that takes no configuration may not open it (issue #17 checks it always)
+                if option == "--config" and result.exit_code in (0, 1) and special not in result.output:
+                    # Not every command opens its configuration before failing for its own reason (issue #17
+                    # checks --config always); none may hang on it or end in a traceback.
+                    continue
                 assert result.exit_code == 1, (args, result.output)
                 assert special in result.output or Path(special).name in result.output, (args, result.output)
     assert fed > 40

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from test_writeback_alerts import alert, to_task
 
-from permanence_core.adapters import Receipt, ReceiptStatus, StateStore, WriteBack
-from permanence_core.adapters.state import (
+from permanence_core.writeback import Receipt, ReceiptStatus, StateStore, WriteBack
+from permanence_core.writeback.state import (
     DONE,
     TRANSITIONS,
     ClaimOutcome,

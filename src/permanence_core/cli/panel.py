@@ -12,12 +12,13 @@ import attrs
 import click
 
 from permanence_core import api
-from permanence_core.adapters import DocumentUpload, LoadResult, ReceiptStatus
+from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import emit_json, parse_date
 from permanence_core.cli.forms import out_option, save_document
 from permanence_core.cli.ledger import ledger_option, open_ledger
 from permanence_core.cli.sources import load_records, report_rejections, source_options
 from permanence_core.errors import PermanenceError
+from permanence_core.writeback import DocumentUpload, ReceiptStatus
 
 if TYPE_CHECKING:
     from permanence_core.model import CaseRecord
@@ -245,7 +246,7 @@ def record_command(
     recorded, failed = [], []
     with open_ledger(ledger_url, config) as ledger:
         panel = _find(ledger, panel_ref, upcoming=False)
-        outcomes: list[tuple[str, Outcome | None]] = []
+        outcomes: list[tuple[str, Outcome]] = []
         if child_id:
             outcomes.append(
                 (
@@ -274,10 +275,10 @@ def record_command(
     else:
         for item in recorded:
             added = f" {', '.join(item['added'])}" if item["added"] else ""
-            done = f" {', '.join(item['completed'])}" if item["completed"] else ""
+            completed = f" {', '.join(item['completed'])}" if item["completed"] else ""
             click.echo(
                 f"Recorded child {item['child_id']} at {panel.panel_id} from {item['source']}: "
-                f"{len(item['added'])} new action(s){added}; {len(item['completed'])} done{done}"
+                f"{len(item['added'])} new action(s){added}; {len(item['completed'])} done{completed}"
             )
     for item in failed:
         click.echo(f"Not recorded: {item['reason']}", err=True)
@@ -520,7 +521,7 @@ def minutes_command(
     if fmt == "json":
         emit_json(summary)
     else:
-        finals = sum(w["final"] for w in written)
+        finals = sum(1 for w in written if w["final"])
         click.echo(
             f"Wrote {finals} minutes and {len(written) - finals} drafts for {panel.panel_id} to {out_dir}"
             + (f"; minutes issued {panel.minutes_issued_on}" if panel.minutes_issued_on else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 from collections.abc import Callable, Iterator
 from operator import itemgetter
 from pathlib import Path
@@ -12,11 +13,12 @@ from typing import TextIO
 import attrs
 
 from permanence_core.adapters.ssda903.report import Unreadable
-from permanence_core.adapters.ssda903.tables import Recognised, Table, recognise
+from permanence_core.adapters.ssda903.tables import Recognised, recognise
+from permanence_core.adapters.ssda903.values import Problem
 
 #: One data row: its line in the file, its values in table column order, and a problem
 #: ``(column, value, reason)`` that rejects it (a row of the wrong width), or None.
-CsvRow = tuple[int, tuple[str, ...], tuple[None, None, str] | None]
+CsvRow = tuple[int, tuple[str, ...], Problem | None]
 _PROGRESS_EVERY = 16384
 #: The longest line read, in characters. A 903 row is under 200; a far longer "line" is a binary file or a
 #: runaway quote, and reading it whole would hold all of it in memory (a 1 GB file of NULs is one line).
@@ -104,13 +106,6 @@ class CsvTable:
                     break
         return cls(path, header, encoding, recognise(header) if header else None, delimiter)
 
-    @property
-    def table(self) -> Table:
-        """The 903 table the header was recognised as; only for a recognised file."""
-        if self.recognised is None:
-            raise ValueError(f"{self.path.name} is not a recognised SSDA903 table")
-        return self.recognised.table
-
     def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[CsvRow]:
         """Yield each data row; blank lines and rows of empty fields are skipped; a wrong-width row carries a problem.
 
@@ -122,7 +117,8 @@ class CsvTable:
         positions = [width if at is None else at for at in self.recognised.positions]
         pad = width in positions
         pick = itemgetter(*positions)
-        with self.path.open(encoding=self.encoding, newline="") as handle:
+        # Progress is counted in bytes, from the binary file under the text.
+        with self.path.open("rb") as raw, io.TextIOWrapper(raw, encoding=self.encoding, newline="") as handle:
             reader = csv.reader(bounded_lines(handle), delimiter=self.delimiter)
             try:
                 next(reader, None)
@@ -138,6 +134,6 @@ class CsvTable:
                         row.append("")
                     yield reader.line_num, tuple(map(str.strip, pick(row))), problem
                     if progress is not None and count % _PROGRESS_EVERY == 0:
-                        progress(handle.buffer.tell())
+                        progress(raw.tell())
             except csv.Error as exc:
                 raise Unreadable(reader.line_num, f"the CSV cannot be read past this line: {exc}") from None

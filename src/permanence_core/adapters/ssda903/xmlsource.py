@@ -12,6 +12,7 @@ from lxml import etree
 from permanence_core.adapters.ssda903 import tables
 from permanence_core.adapters.ssda903.report import Unreadable
 from permanence_core.adapters.ssda903.tables import Table
+from permanence_core.adapters.ssda903.values import Problem
 
 #: Element names that differ from the CSV column names.
 TAG_OF_COLUMN = {"CHILD": "CHILDID", "PLACE": "PL"}
@@ -44,11 +45,58 @@ MAX_CHILD_BYTES = 16 << 20
 
 #: One row: its table, the XML line, the element path, its values in table column order, and a problem
 #: ``(column, value, reason)`` that rejects it (an unexpanded entity), or None.
-XmlRow = tuple[Table, int, str, tuple[str, ...], tuple[str, str, str] | None]
+XmlRow = tuple[Table, int | None, str, tuple[str, ...], Problem | None]
 
 
-def element_of(path: str, column: str) -> str:
-    """The element path of ``column`` in the row at ``path`` (the child id always sits in HEADER)."""
+#: How much of the return is handed to the parser at a time.
+CHUNK_BYTES = 64 << 10
+
+
+def _children(bounded: _Bounded) -> Iterator[etree._Element]:
+    """Each CHILD element as the parser finishes it; a syntax error ends the return after the CHILDs before it.
+
+    A pull parser is fed chunk by chunk because it hands over the elements completed before a syntax error in the
+    same chunk (lxml 6's iterparse raises first and loses them).
+    """
+    # Entities stay unexpanded nodes, no DTD is loaded and nothing is fetched: a return is untrusted input
+    # (XXE, billion laughs).
+    parser = etree.XMLPullParser(
+        events=("end",),
+        tag="CHILD",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    found = 0
+    while True:
+        data = bounded.read(CHUNK_BYTES)
+        error: etree.XMLSyntaxError | None = None
+        root: etree._Element | None = None
+        try:
+            if data:
+                parser.feed(data)
+            else:
+                root = parser.close()
+        except etree.XMLSyntaxError as exc:
+            error = exc
+        for _event, child in parser.read_events():
+            found += 1
+            yield child
+        if error is not None:
+            raise Unreadable(error.lineno, f"the XML is not well formed, so the rest was not read: {error.msg}")
+        if not data:
+            if not found:
+                raise Unreadable(1, _why_no_child(root))
+            return
+
+
+def element_of(path: str, column: str | None) -> str:
+    """The element path of ``column`` in the row at ``path`` (the child id always sits in HEADER); without a
+    column, the row's own."""
+    if column is None:
+        return path
     if column == "CHILD":
         return path.split("/", 1)[0] + "/HEADER/CHILDID"
     return f"{path}/{TAG_OF_COLUMN.get(column, column)}"
@@ -90,36 +138,15 @@ class XmlReturn:
         """
         with self.path.open("rb") as handle:
             bounded = _Bounded(handle)
-            # Entities stay unexpanded nodes, no DTD is loaded and nothing is fetched: a return is
-            # untrusted input (XXE, billion laughs).
-            parsed = etree.iterparse(
-                bounded,
-                events=("end",),
-                tag="CHILD",
-                resolve_entities=False,
-                no_network=True,
-                load_dtd=False,
-                remove_comments=True,
-                remove_pis=True,
-            )
-            number = 0
-            try:
-                for _event, child in parsed:
-                    number += 1
-                    yield from self._child_rows(child, f"CHILD[{number}]")
-                    child.clear(keep_tail=False)
-                    parent = child.getparent()
-                    while child.getprevious() is not None:
-                        del parent[0]
-                    bounded.mark = handle.tell()
-                    if progress is not None:
-                        progress(handle.tell())
-            except etree.XMLSyntaxError as exc:
-                raise Unreadable(
-                    exc.lineno, f"the XML is not well formed, so the rest was not read: {exc.msg}"
-                ) from None
-            if number == 0:
-                raise Unreadable(1, _why_no_child(parsed.root))
+            for number, child in enumerate(_children(bounded), start=1):
+                yield from self._child_rows(child, f"CHILD[{number}]")
+                child.clear(keep_tail=False)
+                parent = child.getparent()
+                while parent is not None and child.getprevious() is not None:
+                    del parent[0]
+                bounded.mark = handle.tell()
+                if progress is not None:
+                    progress(handle.tell())
 
     def _child_rows(self, child: etree._Element, path: str) -> Iterator[XmlRow]:
         child_id = (child.findtext("HEADER/CHILDID") or "").strip()
@@ -138,7 +165,7 @@ class XmlReturn:
                     self.unknown.add(f"EPISODE/{name}")
                 yield _row(tables.EPISODES, element, f"{path}/EPISODE[{episodes}]", fields, problems)
             else:
-                self.unknown.add(f"CHILD/{element.tag}")
+                self.unknown.add(f"CHILD/{_name(element)}")
 
     def _header_rows(self, header: etree._Element, child_id: str, path: str) -> Iterator[XmlRow]:
         fields, problems = self._fields(header, nested=NESTED)
@@ -153,31 +180,33 @@ class XmlReturn:
                 yield _row(table, header, path, fields, problems)
         counts: dict[str, int] = {}
         for element in header:
-            table = NESTED.get(element.tag)
-            if table is None:
+            tag = _name(element)
+            nested = NESTED.get(tag)
+            if nested is None:
                 continue
-            counts[element.tag] = counts.get(element.tag, 0) + 1
+            counts[tag] = counts.get(tag, 0) + 1
             row_fields, row_problems = self._fields(element)
             row_fields["CHILD"] = child_id
             row_fields["DOB"] = fields.get("DOB", "")
-            yield _row(table, element, f"{path}/{element.tag}[{counts[element.tag]}]", row_fields, row_problems)
+            yield _row(nested, element, f"{path}/{tag}[{counts[tag]}]", row_fields, row_problems)
 
     def _fields(
         self, element: etree._Element, nested: dict[str, Table] | None = None
-    ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    ) -> tuple[dict[str, str], dict[str, tuple[str | None, str]]]:
         """The leaf fields of ``element`` by column name, and problems by column (an entity reference)."""
         fields: dict[str, str] = {}
-        problems: dict[str, tuple[str, str]] = {}
+        problems: dict[str, tuple[str | None, str]] = {}
         for leaf in element:
             if not isinstance(leaf.tag, str):
+                self.unknown.add(f"{_name(element)}/{_name(leaf)}")
                 continue
             if nested is not None and leaf.tag in nested:
                 continue
             column = COLUMN_OF_TAG.get(leaf.tag, leaf.tag)
             if len(leaf):
-                entity = next((node for node in leaf if node.tag is etree.Entity), None)
+                entity = next((node for node in leaf if isinstance(node, etree._Entity)), None)
                 if entity is None:
-                    self.unknown.add(f"{element.tag}/{leaf.tag}/*")
+                    self.unknown.add(f"{_name(element)}/{leaf.tag}/*")
                     continue
                 problems.setdefault(column, (entity.text, "is an XML entity reference; entities are not expanded"))
             fields[column] = (leaf.text or "").strip()
@@ -198,9 +227,18 @@ def _why_no_child(root: etree._Element | None) -> str:
     return f"holds no CHILD element (its root is {etree.QName(root).localname!r}): not an EXPSSDA903 return"
 
 
+def _name(element: etree._Element) -> str:
+    """The element's tag; an unexpanded entity reference, whose tag is lxml's Entity factory, is ``&name;``."""
+    return element.tag if isinstance(element.tag, str) else str(element.text)
+
+
 def _row(
-    table: Table, element: etree._Element, path: str, fields: dict[str, str], problems: dict[str, tuple[str, str]]
+    table: Table,
+    element: etree._Element,
+    path: str,
+    fields: dict[str, str],
+    problems: dict[str, tuple[str | None, str]],
 ) -> XmlRow:
     values = tuple(fields.get(column, "") for column in table.columns)
-    problem = next(((c, *problems[c]) for c in table.columns if c in problems), None)
+    problem: Problem | None = next(((c, *problems[c]) for c in table.columns if c in problems), None)
     return table, element.sourceline, path, values, problem

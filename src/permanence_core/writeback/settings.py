@@ -15,10 +15,10 @@ import attrs
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from permanence_core.adapters.state import DEFAULT_URL
 from permanence_core.config_file import read_toml
 from permanence_core.config_secrets import looks_secret, refuse_secrets
 from permanence_core.errors import ConfigError, Location
+from permanence_core.writeback.state import DEFAULT_URL
 
 SECTION = "write_back"
 

@@ -16,9 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
-from permanence_core.adapters.items import Receipt
 from permanence_core.errors import ConfigError, StoreError
 from permanence_core.private_files import create_private_file
+from permanence_core.writeback.items import Receipt
 
 DEFAULT_URL = "sqlite:///permanence-writeback.sqlite"
 
@@ -29,7 +29,7 @@ DEFAULT_LEASE = dt.timedelta(hours=1)
 _SQLITE_BUSY_SECONDS = 30
 
 
-class UtcDateTime(sa.types.TypeDecorator):
+class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
     """Timestamps stored as naive UTC (portable and comparable in SQL), returned timezone-aware."""
 
     impl = sa.DateTime
@@ -413,7 +413,7 @@ class StateStore:
         return stored
 
 
-def _delivery(row: sa.Row) -> DeliveryRecord:
+def _delivery(row: sa.Row[Any]) -> DeliveryRecord:
     data = row._asdict()
     data.pop("claim_token", None)
     return DeliveryRecord(**data)

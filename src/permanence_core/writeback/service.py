@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 import requests
 
-from permanence_core.adapters.audit import (
+from permanence_core.errors import ConfigError, StoreError
+from permanence_core.writeback.audit import (
     AuditEntry,
     AuditLog,
     audit_path,
@@ -20,10 +21,11 @@ from permanence_core.adapters.audit import (
     destination_of,
     transport_name,
 )
-from permanence_core.adapters.http import HttpGateway, PayloadBuilder, default_payload
-from permanence_core.adapters.items import ARRIVED, Receipt, ReceiptStatus, WriteBackItem, content_key
-from permanence_core.adapters.outbox import Outbox
-from permanence_core.adapters.state import (
+from permanence_core.writeback.http import HttpGateway, PayloadBuilder, default_payload
+from permanence_core.writeback.items import ARRIVED, Receipt, ReceiptStatus, WriteBackItem, content_key
+from permanence_core.writeback.outbox import Outbox
+from permanence_core.writeback.settings import WriteBackSettings
+from permanence_core.writeback.state import (
     DEFAULT_LEASE,
     Claim,
     ClaimOutcome,
@@ -32,8 +34,6 @@ from permanence_core.adapters.state import (
     RaisedAlert,
     StateStore,
 )
-from permanence_core.adapters.writeback_settings import WriteBackSettings
-from permanence_core.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
     from permanence_core.rules.obligations import Alert
@@ -216,7 +216,7 @@ class WriteBack:
         An item already delivered (by this or another run) is a DUPLICATE and is not sent; one whose claim
         another run holds is HELD and is not sent either (the first run after that claim's lease sends it).
         A failed item is recorded and sent again by the next run that passes it in. The same key twice in
-        ``items`` is sent once. The states are those of :data:`~permanence_core.adapters.state.TRANSITIONS`.
+        ``items`` is sent once. The states are those of :data:`~permanence_core.writeback.state.TRANSITIONS`.
         """
         items = list(items)
         first: dict[str, WriteBackItem] = {}
