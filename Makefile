@@ -30,7 +30,10 @@ demo: install
 	$(BIN)/python examples/nightly.py $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE) --outbox $(DEMO_OUT)/outbox
 	$(BIN)/python examples/nightly.py $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE) --outbox $(DEMO_OUT)/outbox
 	$(BIN)/permanence form pro-forma --child 1000040 $(DEMO_ARGS) --as-of $(DEMO_DATE) --out $(DEMO_OUT)/pro-forma-1000040.docx
-	$(BIN)/permanence panel-pack --panel-date 2026-11-05 $(DEMO_ARGS) --profile panel-tor --out $(DEMO_OUT)/panel-pack.docx
+	rm -f $(DEMO_OUT)/ledger.sqlite
+	$(BIN)/permanence ledger sync $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE) --ledger $(DEMO_OUT)/ledger.sqlite
+	$(BIN)/permanence panel schedule 2026-11-05 --profile panel-tor --ledger $(DEMO_OUT)/ledger.sqlite
+	$(BIN)/permanence panel pack --panel 2026-11-05 $(DEMO_ARGS) --profile panel-tor --ledger $(DEMO_OUT)/ledger.sqlite --out $(DEMO_OUT)/panel-pack.docx
 	@echo "Demo output in $(DEMO_OUT)/"
 
 test: install

@@ -21,7 +21,7 @@ from permanence_core.cli.sources import (
     report_rejections,
     source_options,
 )
-from permanence_core.rules import AlertStatus, Evaluation, ObligationState
+from permanence_core.rules import AlertStatus, Evaluation, ObligationState, load_profile, profile_facets
 
 if TYPE_CHECKING:
     pass
@@ -52,9 +52,11 @@ def alerts_command(
     Exit 0 when it ran (alerts or not); 1 when the input could not be read at all (or --pseudonymise has no key).
     """
     pseudonyms = pseudonymiser(pseudonymise)
-    result = load_records(adapter, source, config)
+    rules = load_profile(profile)
+    # Alerts need only the facets the profile's rules read: meetings, say, are not loaded for england.
+    result = load_records(adapter, source, config, profile_facets(rules))
     records = [r for r in result.records if child_id is None or r.child_id == child_id]
-    evaluation = api.evaluate(records, profile=profile, as_of=as_of)
+    evaluation = api.evaluate(records, profile=rules, as_of=as_of)
     if pseudonyms is not None:
         pseudonyms, result = pseudonymised(pseudonyms, result)
         evaluation = pseudonyms.evaluation(evaluation)
