@@ -103,8 +103,8 @@ def identifiers(folder):
     found = set()
     with (folder / "header.csv").open(newline="") as handle:
         found |= {row["UPN"] for row in csv.DictReader(handle) if len(row["UPN"]) > 4}
-    for record in json.loads((folder / "pack" / "pack.json").read_text())["records"]:
-        found |= {v for k, v in record["child"]["identifiers"].items() if k != "case_id" and v}
+    for row in pack_rows(folder / "pack", "children.csv"):
+        found |= {row[column] for column in ("nhs_number", "upn", "former_upn") if row[column]}
     return found
 
 
@@ -174,17 +174,20 @@ def hostile_copy(folder):
     # The Reviews table with its header line lost: its first line is a child's row (id, date of birth, review).
     reviews = (folder / "reviews.csv").read_text().splitlines()
     (folder / "reviews.csv").write_text("\n".join(reviews[1:]) + "\n")
-    pack = json.loads((folder / "pack" / "pack.json").read_text())
-    first = pack["records"][0]["child"]
+    children = folder / "pack" / "children.csv"
+    rows = pack_rows(folder / "pack", "children.csv")
+    first = rows[0]
     # An extra column named after a child, as a hand-made export might be.
     episodes = (folder / "episodes.csv").read_text().splitlines()
     episodes = [episodes[0] + f",{first['first_name']} {first['surname']}"] + [line + ",x" for line in episodes[1:]]
     (folder / "episodes.csv").write_text("\n".join(episodes) + "\n")
-    for record in pack["records"][1:4]:
-        number = record["child"]["identifiers"].get("nhs_number")
-        if number:
-            record["child"]["identifiers"]["nhs_number"] = number[:-1] + str((int(number[-1]) + 1) % 10)
-    (folder / "pack" / "pack.json").write_text(json.dumps(pack))
+    for row in rows[1:4]:
+        if row["nhs_number"]:
+            row["nhs_number"] = row["nhs_number"][:-1] + str((int(row["nhs_number"][-1]) + 1) % 10)
+    with children.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
     return folder
 
 
@@ -307,7 +310,7 @@ def run_damaged(run, tmp, intact):
         result = run(*again, expect=(0, 1))
         assert result.exception is None or isinstance(result.exception, SystemExit), (again, result.exception)
     # Stores and files that are not what they claim: random bytes, a child's details in place of the content.
-    names = json.loads((demo_folder() / "pack" / "pack.json").read_text())["records"][0]["child"]
+    names = pack_rows(demo_folder() / "pack", "children.csv")[0]
     garbage = f"{names['first_name']} {names['surname']},22/02/2015\n".encode() * 50
     for name in ("ledger.sqlite", AUDIT_FILE, "form.docx"):
         (tmp / name).write_bytes(garbage)
