@@ -135,6 +135,78 @@ def test_003_ppm_around_week_two_and_fortnightly_tracking_until_the_plan_is_rati
     assert alerts == []
 
 
+def test_003_a_child_who_went_home_gets_no_further_fortnightly_tracking():
+    meetings = [meeting("ppm", D(2026, 1, 16)), meeting("tracking_panel", D(2026, 1, 30))]
+    # Went home on 5 February, before the second fortnight fell due on the 13th; no plan was ever ratified.
+    home = record(D(2026, 1, 5), meetings=meetings, end=D(2026, 2, 5), reason_ceased="E4A")
+    found, alerts = run("north-east-lincolnshire", home, D(2026, 3, 2), "tracking.fortnightly")
+    assert [(o.due_date, o.state) for o in found] == [(D(2026, 1, 30), ObligationState.MET)]
+    assert alerts == []
+
+
+SECOND_REVIEW_HELD = [D(2026, 2, 2), D(2026, 4, 30)]
+
+
+@pytest.mark.parametrize("profile", ["north-east-lincolnshire", "tracker-meeting"])
+def test_000_and_003_plan_by_the_second_review_is_met_only_by_a_plan_ratified_at_a_review(profile):
+    proposed = record(D(2026, 1, 5), reviews=SECOND_REVIEW_HELD, plans=[plan(D(2026, 1, 20))])
+    # England is content with a plan on the record; these councils want it approved at a review.
+    [recorded], _ = run("england", proposed, D(2026, 5, 4), "plan.by_second_review")
+    assert (recorded.state, recorded.met_event) == (ObligationState.MET, "permanence plan recorded")
+    [open_], alerts = run(profile, proposed, D(2026, 5, 4), "plan.by_second_review")
+    assert (open_.anchor_event, open_.due_date, open_.state) == (
+        "second review held",
+        D(2026, 4, 30),
+        ObligationState.OPEN,
+    )
+    assert open_.met_by == "plan_ratified"
+    assert [a.status for a in alerts] == [AlertStatus.OVERDUE]
+    at_second = record(
+        D(2026, 1, 5), reviews=SECOND_REVIEW_HELD, plans=[plan(D(2026, 1, 20), ratified_at_review=D(2026, 4, 30))]
+    )
+    [met], alerts = run(profile, at_second, D(2026, 5, 4), "plan.by_second_review")
+    assert (met.state, met.met_on, met.met_event) == (ObligationState.MET, D(2026, 4, 30), "plan ratified at a review")
+    assert alerts == []
+    at_third = record(
+        D(2026, 1, 5),
+        reviews=[*SECOND_REVIEW_HELD, D(2026, 10, 29)],
+        plans=[plan(D(2026, 1, 20), ratified_at_review=D(2026, 10, 29))],
+    )
+    [late], _ = run(profile, at_third, D(2026, 11, 2), "plan.by_second_review")
+    assert (late.due_date, late.state) == (D(2026, 4, 30), ObligationState.MET_LATE)
+
+
+FIRST_PPM = meeting("ppm", D(2026, 1, 31))  # the plan review falls due on 31 July; its window opens on 3 July
+
+
+@pytest.mark.parametrize(
+    ("plan_review", "review", "state", "event"),
+    [
+        (D(2026, 7, 20), None, ObligationState.MET, "plan review held"),
+        (None, D(2026, 7, 15), ObligationState.MET, "looked-after review held"),
+        (None, D(2026, 7, 3), ObligationState.MET, "looked-after review held"),
+        (D(2026, 7, 24), D(2026, 7, 10), ObligationState.MET, "looked-after review held"),  # the first to be held
+        (None, D(2026, 8, 10), ObligationState.MET_LATE, "looked-after review held"),
+        (None, D(2026, 7, 2), ObligationState.OPEN, None),  # before the window: not the review "after six months"
+        (D(2026, 3, 2), None, ObligationState.OPEN, None),
+    ],
+)
+def test_001_plan_review_is_met_by_a_plan_review_or_a_looked_after_review_held_in_its_window(
+    plan_review, review, state, event
+):
+    meetings = [FIRST_PPM, *([meeting("plan_review", plan_review)] if plan_review else [])]
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 26), *([review] if review else [])], meetings=meetings)
+    [obligation], _ = run("ppm-process", rec, D(2026, 8, 14), "plan_review.six_months")
+    assert (obligation.due_date, obligation.state, obligation.met_event) == (D(2026, 7, 31), state, event)
+
+
+def test_001_plan_review_alert_opens_four_weeks_before_it_falls_due():
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 26)], meetings=[FIRST_PPM])
+    assert run("ppm-process", rec, D(2026, 7, 2), "plan_review.six_months")[1] == []
+    [alert] = run("ppm-process", rec, D(2026, 7, 3), "plan_review.six_months")[1]
+    assert alert.status is AlertStatus.UPCOMING
+
+
 def test_004_team_manager_prompt_at_four_weeks():
     rec = record(D(2026, 1, 5))
     assert run("bolton", rec, D(2026, 2, 1), "ppm.convene_prompt")[1] == []  # not before the 4-week point

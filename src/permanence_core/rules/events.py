@@ -186,7 +186,7 @@ ANCHORS: dict[str, tuple[Callable[[Facts], list[Anchor]], frozenset[Facet]]] = {
 
 
 # ---------------------------------------------------------------------------------------------
-# Met by: name -> (function(facts, anchor) -> (date met, the event as a new anchor) or None, facets)
+# Met by: name -> (function(facts, anchor) -> (date met, the event as a new anchor) or None, facets, words)
 # ---------------------------------------------------------------------------------------------
 
 Met = tuple[dt.date, Anchor] | None
@@ -204,7 +204,7 @@ def _review_held(facts: Facts, anchor: Anchor) -> Met:
     index = (bisect_right if same else bisect_left)(dates, anchor.date)
     if index < len(dates):
         review = facts.reviews[index]
-        return review.date, Anchor("review held", review.date, review)
+        return review.date, Anchor("looked-after review held", review.date, review)
     return None
 
 
@@ -219,6 +219,12 @@ def _meeting_held(*kinds: MeetingKind) -> Callable[[Facts, Anchor], Met]:
     return met
 
 
+def _plan_review_or_review_held(facts: Facts, anchor: Anchor) -> Met:
+    # Seed 001: the six-month plan review "can also be linked into a LAC review": whichever comes first.
+    held = [met for met in (_meeting_held(MeetingKind.PLAN_REVIEW)(facts, anchor), _review_held(facts, anchor)) if met]
+    return min(held, key=lambda met: met[0]) if held else None
+
+
 def _plan_recorded(facts: Facts, _anchor: Anchor) -> Met:
     dates = [p.decided_on or p.ratified_at_review for p in facts.record.plans]
     dates = [d for d in dates if d and d >= facts.period.start and d <= facts.as_of]
@@ -227,7 +233,7 @@ def _plan_recorded(facts: Facts, _anchor: Anchor) -> Met:
 
 def _plan_ratified(facts: Facts, _anchor: Anchor) -> Met:
     day = facts.plan_ratified_on
-    return (day, Anchor("plan ratified", day)) if day else None
+    return (day, Anchor("plan ratified at a review", day)) if day else None
 
 
 def _from_ref(attribute: str, label: str) -> Callable[[Facts, Anchor], Met]:
@@ -262,23 +268,65 @@ _PERMANENCE_MEETINGS = (
     MeetingKind.PLAN_REVIEW,
 )
 
-MET_BY: dict[str, tuple[Callable[[Facts, Anchor], Met], frozenset[Facet]]] = {
-    "review_held": (_review_held, frozenset({Facet.REVIEWS})),
-    "plan_recorded": (_plan_recorded, frozenset({Facet.PLANS})),
-    "plan_ratified": (_plan_ratified, frozenset({Facet.PLANS})),
-    "proceedings_concluded": (_from_ref("concluded_on", "proceedings concluded"), frozenset({Facet.PROCEEDINGS})),
-    "cmh_held": (_from_ref("first_cmh", "case management hearing held"), frozenset({Facet.PROCEEDINGS})),
-    "ppm_held": (_meeting_held(MeetingKind.PPM), frozenset({Facet.MEETINGS})),
-    "ppm_arranged": (_ppm_arranged, frozenset({Facet.MEETINGS})),
-    "monitoring_held": (_meeting_held(MeetingKind.MONITORING_GROUP), frozenset({Facet.MEETINGS})),
-    "plan_review_held": (_meeting_held(MeetingKind.PLAN_REVIEW), frozenset({Facet.MEETINGS})),
-    "tracking_panel_held": (_meeting_held(MeetingKind.TRACKING_PANEL), frozenset({Facet.MEETINGS})),
-    "permanence_meeting_held": (_meeting_held(*_PERMANENCE_MEETINGS), frozenset({Facet.MEETINGS})),
-    "referral_received": (_from_ref("referral_received_on", "referral received"), frozenset({Facet.MEETINGS})),
-    "minutes_issued": (_from_ref("minutes_issued_on", "minutes issued"), frozenset({Facet.MEETINGS})),
-    "placed_for_adoption": (_adoption("placed", "placed for adoption"), frozenset({Facet.ADOPTION})),
-    "matched": (_adoption("match", "matched with adopters"), frozenset({Facet.ADOPTION})),
+MET_BY: dict[str, tuple[Callable[[Facts, Anchor], Met], frozenset[Facet], str]] = {
+    "review_held": (_review_held, frozenset({Facet.REVIEWS}), "a looked-after review held"),
+    "plan_recorded": (_plan_recorded, frozenset({Facet.PLANS}), "a permanence plan recorded"),
+    "plan_ratified": (_plan_ratified, frozenset({Facet.PLANS}), "a permanence plan ratified at a looked-after review"),
+    "proceedings_concluded": (
+        _from_ref("concluded_on", "proceedings concluded"),
+        frozenset({Facet.PROCEEDINGS}),
+        "the care proceedings concluded",
+    ),
+    "cmh_held": (
+        _from_ref("first_cmh", "case management hearing held"),
+        frozenset({Facet.PROCEEDINGS}),
+        "the case management hearing held",
+    ),
+    "ppm_held": (_meeting_held(MeetingKind.PPM), frozenset({Facet.MEETINGS}), "a PPM held"),
+    "ppm_arranged": (_ppm_arranged, frozenset({Facet.MEETINGS}), "a PPM on the record, held or scheduled"),
+    "monitoring_held": (
+        _meeting_held(MeetingKind.MONITORING_GROUP),
+        frozenset({Facet.MEETINGS}),
+        "a monitoring group meeting held",
+    ),
+    "plan_review_held": (_meeting_held(MeetingKind.PLAN_REVIEW), frozenset({Facet.MEETINGS}), "a plan review held"),
+    "plan_review_or_review_held": (
+        _plan_review_or_review_held,
+        frozenset({Facet.MEETINGS, Facet.REVIEWS}),
+        "a plan review or a looked-after review held",
+    ),
+    "tracking_panel_held": (
+        _meeting_held(MeetingKind.TRACKING_PANEL),
+        frozenset({Facet.MEETINGS}),
+        "a tracking panel held",
+    ),
+    "permanence_meeting_held": (
+        _meeting_held(*_PERMANENCE_MEETINGS),
+        frozenset({Facet.MEETINGS}),
+        "a PPM, tracking panel, monitoring group or plan review held",
+    ),
+    "referral_received": (
+        _from_ref("referral_received_on", "referral received"),
+        frozenset({Facet.MEETINGS}),
+        "the referral received",
+    ),
+    "minutes_issued": (
+        _from_ref("minutes_issued_on", "minutes issued"),
+        frozenset({Facet.MEETINGS}),
+        "the minutes issued",
+    ),
+    "placed_for_adoption": (
+        _adoption("placed", "placed for adoption"),
+        frozenset({Facet.ADOPTION}),
+        "the child placed for adoption",
+    ),
+    "matched": (_adoption("match", "matched with adopters"), frozenset({Facet.ADOPTION}), "a match with adopters"),
 }
+
+
+def met_by_words(term: str | None) -> str:
+    """The event a ``met_by`` term asks for, in words: what `permanence explain` shows beside each obligation."""
+    return MET_BY[term][2] if term is not None and term in MET_BY else "an event the rule does not name"
 
 
 # ---------------------------------------------------------------------------------------------
