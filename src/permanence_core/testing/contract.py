@@ -72,6 +72,19 @@ def _personal_strings(records: tuple[CaseRecord, ...]) -> set[str]:
     return found
 
 
+def _facets_held(record: CaseRecord) -> dict[Facet, bool]:
+    """Whether ``record`` holds any data of each facet besides the care history."""
+    return {
+        Facet.REVIEWS: bool(record.reviews),
+        Facet.ADOPTION: record.adoption is not None,
+        Facet.PLANS: bool(record.plans),
+        Facet.MEETINGS: bool(record.meetings),
+        Facet.PROCEEDINGS: bool(record.proceedings),
+        Facet.SIBLINGS: bool(record.siblings),
+        Facet.WORKERS: bool(record.workers),
+    }
+
+
 def _call(impl: Any, **kwargs: Any) -> Any:
     # pluggy lets an implementation take fewer arguments than the spec; call it the same way pluggy does.
     return impl.function(**{name: value for name, value in kwargs.items() if name in impl.argnames})
@@ -210,9 +223,14 @@ class AdapterContract:
         assert len(set(ids)) == len(ids), "each child must be one CaseRecord"
 
     def test_records_declare_their_coverage(self, loaded: LoadResult) -> None:
+        # The rules trust coverage: a facet the record holds data for but does not declare is reported as
+        # "not assessable" instead of being checked, and the care history is what every rule counts from.
         for record in loaded.records:
-            assert record.coverage, f"child {record.child_id} declares no coverage"
             assert all(isinstance(facet, Facet) for facet in record.coverage)
+            assert Facet.CARE in record.coverage and record.periods_of_care, f"child {record.child_id}: no care"
+            held = {facet for facet, has in _facets_held(record).items() if has}
+            undeclared = sorted(facet.value for facet in held - record.coverage)
+            assert not undeclared, f"child {record.child_id} holds {', '.join(undeclared)} but does not declare it"
 
     def test_valid_source_loads_without_rejections(self, loaded: LoadResult) -> None:
         assert not loaded.rejected, [str(rejection) for rejection in loaded.rejected]
