@@ -1,5 +1,7 @@
 """Each seed council's local profile: its rules, layered on england, citing its seed document."""
 
+from pathlib import Path
+
 import pytest
 from rules_helpers import D, meeting, plan, proceedings, record
 
@@ -7,6 +9,8 @@ from permanence_core.model import PlanStatus, StatusChange
 from permanence_core.rules import AlertStatus, ObligationState, evaluate, load_profile
 from permanence_core.rules.profiles import builtin_profiles
 
+PROFILES = Path(__file__).parents[1] / "src" / "permanence_core" / "rules" / "profiles"
+DOCS = Path(__file__).parents[1] / "docs"
 LOCAL = ["tracker-meeting", "ppm-process", "panel-tor", "north-east-lincolnshire", "bolton"]
 SEEDS = {
     "tracker-meeting": "000_",
@@ -31,6 +35,18 @@ def test_local_profiles_extend_england_and_cite_their_seed(name):
     assert local_rules
     for rule in local_rules:
         assert rule.source.startswith(f"seeds/{SEEDS[name]}"), rule.id
+
+
+@pytest.mark.parametrize("name", LOCAL)
+def test_each_local_rule_quotes_its_seed_and_says_how_it_was_read(name):
+    text = (PROFILES / f"{name}.toml").read_text(encoding="utf-8")
+    readings = (DOCS / "seeds.md").read_text(encoding="utf-8").split("## How each seed was read")[1]
+    for rule in load_profile(name).rules:
+        header = f'[rules."{rule.id}"]'
+        if rule.source.startswith("seeds/") and header in text:
+            comment = text.split(header)[0].rstrip().rsplit("\n\n", 1)[-1]
+            assert "# Seed:" in comment and "# Read:" in comment, rule.id
+            assert f"| {SEEDS[name][:3]} | `{rule.id}` |" in readings, rule.id
 
 
 def test_every_shipped_profile_is_registered():
