@@ -407,13 +407,17 @@ def _second_review(record: CaseRecord, as_of: dt.date) -> str:
     plan = record.current_plan
     ratified = plan.ratified_at_review if plan else None
     period = record.latest_period(as_of)
-    held = [r for r in record.reviews if r.held and r.date <= as_of and (period is None or r.date >= period.start)]
+    held = [
+        r.date
+        for r in record.reviews
+        if r.held and r.date is not None and r.date <= as_of and (period is None or r.date >= period.start)
+    ]
     if len(held) < 2:
         if Facet.REVIEWS not in record.coverage:
             return date_text(ratified) if ratified else ""
         elsewhere = f" (plan ratified at the review of {date_text(ratified)})" if ratified else ""
         return f"Second review not yet held{elsewhere}"
-    second = held[1].date
+    second = held[1]
     if ratified == second:
         return date_text(second)
     if ratified:
