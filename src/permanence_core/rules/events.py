@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import attrs
@@ -118,15 +118,14 @@ def _care_start(facts: Facts) -> list[Anchor]:
     return [Anchor("became looked after", facts.period.start)]
 
 
-def _review(index: int) -> Callable[[Facts], list[Anchor]]:
-    ordinal = {0: "first", 1: "second"}[index]
+# The parametrised anchors and met-bys below are plain functions bound with functools.partial, not closures,
+# so that each is looked up when it is called (which is also what lets mutation testing reach their bodies).
 
-    def anchors(facts: Facts) -> list[Anchor]:
-        if len(facts.reviews) > index:
-            return [Anchor(f"{ordinal} review held", facts.reviews[index].date, facts.reviews[index])]
-        return []
 
-    return anchors
+def _review(index: int, ordinal: str, facts: Facts) -> list[Anchor]:
+    if len(facts.reviews) > index:
+        return [Anchor(f"{ordinal} review held", facts.reviews[index].date, facts.reviews[index])]
+    return []
 
 
 def _proceedings_issued(facts: Facts) -> list[Anchor]:
@@ -142,22 +141,16 @@ def _permanence_decision(facts: Facts) -> list[Anchor]:
     return [Anchor("decision to pursue permanence", day)] if facts.in_period(day) else []
 
 
-def _first_held(kind: MeetingKind, label: str) -> Callable[[Facts], list[Anchor]]:
-    def anchors(facts: Facts) -> list[Anchor]:
-        held = facts.held(kind)
-        return [Anchor(label, held[0].date, held[0])] if held else []
-
-    return anchors
+def _first_held(kind: MeetingKind, label: str, facts: Facts) -> list[Anchor]:
+    held = facts.held(kind)
+    return [Anchor(label, held[0].date, held[0])] if held else []
 
 
-def _each_panel(only_held: bool) -> Callable[[Facts], list[Anchor]]:
-    def anchors(facts: Facts) -> list[Anchor]:
-        panels = [m for m in facts.meetings if m.kind is MeetingKind.TRACKING_PANEL]
-        if only_held:
-            return [Anchor("tracking panel held", m.date, m) for m in panels if m.date <= facts.as_of]
-        return [Anchor("tracking panel date", m.date, m) for m in panels]
-
-    return anchors
+def _each_panel(only_held: bool, facts: Facts) -> list[Anchor]:
+    panels = [m for m in facts.meetings if m.kind is MeetingKind.TRACKING_PANEL]
+    if only_held:
+        return [Anchor("tracking panel held", m.date, m) for m in panels if m.date <= facts.as_of]
+    return [Anchor("tracking panel date", m.date, m) for m in panels]
 
 
 def _placement_order(facts: Facts) -> list[Anchor]:
@@ -168,19 +161,19 @@ def _placement_order(facts: Facts) -> list[Anchor]:
 
 ANCHORS: dict[str, tuple[Callable[[Facts], list[Anchor]], frozenset[Facet]]] = {
     "care_start": (_care_start, frozenset({Facet.CARE})),
-    "review_1": (_review(0), frozenset({Facet.CARE, Facet.REVIEWS})),
-    "review_2": (_review(1), frozenset({Facet.CARE, Facet.REVIEWS})),
+    "review_1": (partial(_review, 0, "first"), frozenset({Facet.CARE, Facet.REVIEWS})),
+    "review_2": (partial(_review, 1, "second"), frozenset({Facet.CARE, Facet.REVIEWS})),
     "review_2_or_due": (lambda facts: [facts.second_review_anchor], frozenset({Facet.CARE, Facet.REVIEWS})),
     "proceedings_issued": (_proceedings_issued, frozenset({Facet.PROCEEDINGS})),
     "first_cmh": (_first_cmh, frozenset({Facet.PROCEEDINGS})),
     "permanence_decision": (_permanence_decision, frozenset({Facet.PLANS})),
-    "first_ppm": (_first_held(MeetingKind.PPM, "first PPM held"), frozenset({Facet.MEETINGS})),
+    "first_ppm": (partial(_first_held, MeetingKind.PPM, "first PPM held"), frozenset({Facet.MEETINGS})),
     "first_tracking_panel": (
-        _first_held(MeetingKind.TRACKING_PANEL, "first tracking panel held"),
+        partial(_first_held, MeetingKind.TRACKING_PANEL, "first tracking panel held"),
         frozenset({Facet.MEETINGS}),
     ),
-    "tracking_panel": (_each_panel(only_held=False), frozenset({Facet.MEETINGS})),
-    "tracking_panel_held": (_each_panel(only_held=True), frozenset({Facet.MEETINGS})),
+    "tracking_panel": (partial(_each_panel, False), frozenset({Facet.MEETINGS})),
+    "tracking_panel_held": (partial(_each_panel, True), frozenset({Facet.MEETINGS})),
     "placement_order": (_placement_order, frozenset({Facet.ADOPTION})),
 }
 
@@ -208,20 +201,18 @@ def _review_held(facts: Facts, anchor: Anchor) -> Met:
     return None
 
 
-def _meeting_held(*kinds: MeetingKind) -> Callable[[Facts, Anchor], Met]:
-    def met(facts: Facts, anchor: Anchor) -> Met:
-        same = isinstance(anchor.ref, Meeting)
-        for meeting in facts.held(*kinds):
-            if _after(anchor, meeting.date, same) and meeting is not anchor.ref:
-                return meeting.date, Anchor(f"{meeting.kind.value.replace('_', ' ')} held", meeting.date, meeting)
-        return None
-
-    return met
+def _meeting_held(kinds: tuple[MeetingKind, ...], facts: Facts, anchor: Anchor) -> Met:
+    same = isinstance(anchor.ref, Meeting)
+    for meeting in facts.held(*kinds):
+        if _after(anchor, meeting.date, same) and meeting is not anchor.ref:
+            return meeting.date, Anchor(f"{meeting.kind.value.replace('_', ' ')} held", meeting.date, meeting)
+    return None
 
 
 def _plan_review_or_review_held(facts: Facts, anchor: Anchor) -> Met:
     # Seed 001: the six-month plan review "can also be linked into a LAC review": whichever comes first.
-    held = [met for met in (_meeting_held(MeetingKind.PLAN_REVIEW)(facts, anchor), _review_held(facts, anchor)) if met]
+    plan_review = _meeting_held((MeetingKind.PLAN_REVIEW,), facts, anchor)
+    held = [met for met in (plan_review, _review_held(facts, anchor)) if met]
     return min(held, key=lambda met: met[0]) if held else None
 
 
@@ -236,20 +227,14 @@ def _plan_ratified(facts: Facts, _anchor: Anchor) -> Met:
     return (day, Anchor("plan ratified at a review", day)) if day else None
 
 
-def _from_ref(attribute: str, label: str) -> Callable[[Facts, Anchor], Met]:
-    def met(facts: Facts, anchor: Anchor) -> Met:
-        day = getattr(anchor.ref, attribute, None) if anchor.ref is not None else None
-        return (day, Anchor(label, day, anchor.ref)) if day and day <= facts.as_of else None
-
-    return met
+def _from_ref(attribute: str, label: str, facts: Facts, anchor: Anchor) -> Met:
+    day = getattr(anchor.ref, attribute, None) if anchor.ref is not None else None
+    return (day, Anchor(label, day, anchor.ref)) if day and day <= facts.as_of else None
 
 
-def _adoption(attribute: str, label: str) -> Callable[[Facts, Anchor], Met]:
-    def met(facts: Facts, anchor: Anchor) -> Met:
-        day = getattr(facts.record.adoption, attribute, None) if facts.record.adoption else None
-        return (day, Anchor(label, day)) if day and anchor.date <= day <= facts.as_of else None
-
-    return met
+def _adoption(attribute: str, label: str, facts: Facts, anchor: Anchor) -> Met:
+    day = getattr(facts.record.adoption, attribute, None) if facts.record.adoption else None
+    return (day, Anchor(label, day)) if day and anchor.date <= day <= facts.as_of else None
 
 
 def _ppm_arranged(facts: Facts, anchor: Anchor) -> Met:
@@ -273,54 +258,62 @@ MET_BY: dict[str, tuple[Callable[[Facts, Anchor], Met], frozenset[Facet], str]] 
     "plan_recorded": (_plan_recorded, frozenset({Facet.PLANS}), "a permanence plan recorded"),
     "plan_ratified": (_plan_ratified, frozenset({Facet.PLANS}), "a permanence plan ratified at a looked-after review"),
     "proceedings_concluded": (
-        _from_ref("concluded_on", "proceedings concluded"),
+        partial(_from_ref, "concluded_on", "proceedings concluded"),
         frozenset({Facet.PROCEEDINGS}),
         "the care proceedings concluded",
     ),
     "cmh_held": (
-        _from_ref("first_cmh", "case management hearing held"),
+        partial(_from_ref, "first_cmh", "case management hearing held"),
         frozenset({Facet.PROCEEDINGS}),
         "the case management hearing held",
     ),
-    "ppm_held": (_meeting_held(MeetingKind.PPM), frozenset({Facet.MEETINGS}), "a PPM held"),
+    "ppm_held": (partial(_meeting_held, (MeetingKind.PPM,)), frozenset({Facet.MEETINGS}), "a PPM held"),
     "ppm_arranged": (_ppm_arranged, frozenset({Facet.MEETINGS}), "a PPM on the record, held or scheduled"),
     "monitoring_held": (
-        _meeting_held(MeetingKind.MONITORING_GROUP),
+        partial(_meeting_held, (MeetingKind.MONITORING_GROUP,)),
         frozenset({Facet.MEETINGS}),
         "a monitoring group meeting held",
     ),
-    "plan_review_held": (_meeting_held(MeetingKind.PLAN_REVIEW), frozenset({Facet.MEETINGS}), "a plan review held"),
+    "plan_review_held": (
+        partial(_meeting_held, (MeetingKind.PLAN_REVIEW,)),
+        frozenset({Facet.MEETINGS}),
+        "a plan review held",
+    ),
     "plan_review_or_review_held": (
         _plan_review_or_review_held,
         frozenset({Facet.MEETINGS, Facet.REVIEWS}),
         "a plan review or a looked-after review held",
     ),
     "tracking_panel_held": (
-        _meeting_held(MeetingKind.TRACKING_PANEL),
+        partial(_meeting_held, (MeetingKind.TRACKING_PANEL,)),
         frozenset({Facet.MEETINGS}),
         "a tracking panel held",
     ),
     "permanence_meeting_held": (
-        _meeting_held(*_PERMANENCE_MEETINGS),
+        partial(_meeting_held, _PERMANENCE_MEETINGS),
         frozenset({Facet.MEETINGS}),
         "a PPM, tracking panel, monitoring group or plan review held",
     ),
     "referral_received": (
-        _from_ref("referral_received_on", "referral received"),
+        partial(_from_ref, "referral_received_on", "referral received"),
         frozenset({Facet.MEETINGS}),
         "the referral received",
     ),
     "minutes_issued": (
-        _from_ref("minutes_issued_on", "minutes issued"),
+        partial(_from_ref, "minutes_issued_on", "minutes issued"),
         frozenset({Facet.MEETINGS}),
         "the minutes issued",
     ),
     "placed_for_adoption": (
-        _adoption("placed", "placed for adoption"),
+        partial(_adoption, "placed", "placed for adoption"),
         frozenset({Facet.ADOPTION}),
         "the child placed for adoption",
     ),
-    "matched": (_adoption("match", "matched with adopters"), frozenset({Facet.ADOPTION}), "a match with adopters"),
+    "matched": (
+        partial(_adoption, "match", "matched with adopters"),
+        frozenset({Facet.ADOPTION}),
+        "a match with adopters",
+    ),
 }
 
 
