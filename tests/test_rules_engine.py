@@ -5,8 +5,9 @@ no test held. Each test names the behaviour; `make mutation` shows the faults th
 import pytest
 from rules_helpers import D, meeting, plan, proceedings, record
 
-from permanence_core.model import AdoptionMilestones, LegalStatusSpell, PeriodOfCare, PlanStatus, StatusChange
+from permanence_core.model import AdoptionMilestones, Facet, LegalStatusSpell, PeriodOfCare, PlanStatus, StatusChange
 from permanence_core.rules import Alert, AlertStatus, Obligation, ObligationState, evaluate, load_profile
+from permanence_core.rules.engine import calendar_for, needed_facets
 from permanence_core.rules.profile import Offset
 
 ENGLAND = load_profile("england")
@@ -249,3 +250,96 @@ def test_a_rule_for_one_legal_status_applies_to_each_anchor_by_the_status_on_its
     rec = record(D(2026, 1, 5), legal_statuses=statuses, meetings=panels)
     obligations, _ = found(load_profile(str(path)), rec, D(2026, 3, 20), "panel.care_orders")
     assert [(o.anchor_date, o.due_date) for o in obligations] == [(D(2026, 3, 12), D(2026, 3, 9))]
+
+
+def test_a_second_rule_for_one_plan_route_applies_only_to_children_with_that_plan(tmp_path):
+    path = tmp_path / "adoption-route.toml"
+    path.write_text(
+        'name = "adoption-route"\nextends = "england"\n'
+        '[rules."adoption.ppm"]\ntitle = "PPM within 4 weeks, adoption plans only"\n'
+        'anchor = "care_start"\noffset = { weeks = 4 }\nmet_by = "ppm_held"\n'
+        'applies = { plan_route = ["adoption"] }\nsource = "test"\n'
+    )
+    profile = load_profile(str(path))
+    adoption = record(D(2026, 1, 5), plans=[plan(D(2026, 1, 20), primary="adoption")])
+    home = record(D(2026, 1, 5), plans=[plan(D(2026, 1, 20), primary="return_to_family")])
+    assert [o.due_date for o in found(profile, adoption, D(2026, 2, 10), "adoption.ppm")[0]] == [D(2026, 2, 2)]
+    assert found(profile, home, D(2026, 2, 10), "adoption.ppm")[0] == []
+
+
+def test_the_adoption_indicator_applies_only_once_adoption_is_the_plan():
+    assert found(ENGLAND, record(D(2024, 11, 4)), D(2025, 12, 1), "adoption.a1")[0] == []
+    rec = record(D(2024, 11, 4), adoption=AdoptionMilestones(decision=D(2025, 3, 1)))
+    assert [o.due_date for o in found(ENGLAND, rec, D(2025, 12, 1), "adoption.a1")[0]] == [D(2026, 1, 4)]
+
+
+@pytest.mark.parametrize(
+    ("profile", "rule", "facets"),
+    [
+        ("england", "review.first", {"care", "reviews"}),
+        ("england", "adoption.a1", {"care", "adoption"}),  # the stage adds adoption to the anchor's care
+        ("north-east-lincolnshire", "tracking.fortnightly", {"meetings", "plans"}),  # the stop adds plans
+        ("ppm-process", "plan_review.six_months", {"meetings", "reviews", "care"}),
+    ],
+)
+def test_a_rule_needs_the_facts_of_its_anchor_met_by_stops_and_stages(profile, rule, facets):
+    assert needed_facets(load_profile(profile).rule(rule)) == {Facet(f) for f in facets}
+
+
+def test_a_source_covering_exactly_what_a_rule_needs_can_assess_it():
+    [obligation], _ = found(
+        ENGLAND, record(D(2026, 1, 5), coverage=["care", "reviews"]), D(2026, 1, 20), "review.first"
+    )
+    assert obligation.state is ObligationState.OPEN
+
+
+def test_a_child_not_yet_looked_after_is_skipped_and_the_next_child_evaluated():
+    later = record(D(2026, 3, 2), child_id="LATER")
+    now = record(D(2026, 1, 5), child_id="NOW")
+    evaluation = evaluate([later, now], ENGLAND, D(2026, 2, 10))
+    assert {o.child_id for o in evaluation.obligations} == {"NOW"}
+    assert (evaluation.as_of, evaluation.profile) == (D(2026, 2, 10), ENGLAND)
+
+
+def test_a_profiles_closures_and_bank_holidays_move_working_day_due_dates(tmp_path):
+    path = tmp_path / "scotland.toml"
+    path.write_text('name = "closures"\nextends = "england"\n[settings]\nextra_closures = ["2026-01-30"]\n')
+    [closed], _ = found(load_profile(str(path)), record(D(2026, 1, 5)), D(2026, 1, 20), "review.first")
+    assert closed.due_date == D(2026, 2, 3)  # 30 January is closed: a day later than 2 February
+    path.write_text('name = "scotland"\nextends = "england"\n[settings]\nholidays_subdiv = "SCT"\n')
+    [scottish], _ = found(load_profile(str(path)), record(D(2025, 12, 19)), D(2026, 1, 5), "review.first")
+    assert scottish.due_date == D(2026, 1, 22)  # 2 January is a bank holiday in Scotland
+    assert repr(calendar_for(load_profile(str(path)))) == "WorkingCalendar(subdiv='SCT', extra_closures=0)"
+
+
+def test_each_panel_anchors_its_own_referral_and_minutes():
+    panels = [
+        meeting("tracking_panel", D(2026, 3, 19), minutes_issued_on=D(2026, 3, 23)),
+        meeting("tracking_panel", D(2026, 4, 16)),
+    ]
+    rec = record(D(2026, 1, 5), meetings=panels)
+    minutes, _ = found("panel-tor", rec, D(2026, 4, 16), "panel.minutes")  # the second panel is held today
+    assert [(o.anchor_event, o.anchor_date, o.state) for o in minutes] == [
+        ("tracking panel held", D(2026, 3, 19), ObligationState.MET),
+        ("tracking panel held", D(2026, 4, 16), ObligationState.OPEN),
+    ]
+    issued, _ = found(
+        "england", record(D(2026, 1, 5), proceedings=[proceedings(D(2026, 1, 5))]), D(2026, 1, 6), "proceedings.cmh"
+    )
+    assert [o.anchor_event for o in issued] == ["care proceedings issued"]
+
+
+def test_the_first_and_second_reviews_anchor_the_next_ones():
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 30), D(2026, 4, 28)])
+    [second], _ = found(ENGLAND, rec, D(2026, 5, 1), "review.second")
+    [subsequent], _ = found(ENGLAND, rec, D(2026, 5, 1), "review.subsequent")
+    assert (second.anchor_event, second.anchor_date, second.due_date) == (
+        "first review held",
+        D(2026, 1, 30),
+        D(2026, 4, 30),
+    )
+    assert (subsequent.anchor_event, subsequent.anchor_date, subsequent.due_date) == (
+        "second review held",
+        D(2026, 4, 28),
+        D(2026, 10, 28),
+    )
