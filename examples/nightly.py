@@ -17,8 +17,8 @@ import json
 import sys
 
 from permanence_core import api
-from permanence_core.adapters import ReceiptStatus
 from permanence_core.errors import PermanenceError
+from permanence_core.writeback import ReceiptStatus
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,8 +34,8 @@ def audit_command(
 
     Exit 0 when it ran (entries or not); 1 when there is no log at that path or it cannot be read.
     """
-    from permanence_core.adapters.audit import AuditLog, audit_path
-    from permanence_core.adapters.writeback_settings import WriteBackSettings
+    from permanence_core.writeback.audit import AuditLog, audit_path
+    from permanence_core.writeback.settings import WriteBackSettings
 
     path = log_path or audit_path(WriteBackSettings.from_file(config) if config else WriteBackSettings())
     if not path.is_file():

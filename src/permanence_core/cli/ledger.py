@@ -47,8 +47,8 @@ def resolve_ledger_url(value: str | None, config: str | None) -> str | URL:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    from permanence_core.adapters.state import DEFAULT_URL
-    from permanence_core.adapters.writeback_settings import WriteBackSettings
+    from permanence_core.writeback.settings import WriteBackSettings
+    from permanence_core.writeback.state import DEFAULT_URL
 
     if not value:
         return WriteBackSettings.from_file(config).state_url() if config else DEFAULT_URL

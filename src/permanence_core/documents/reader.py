@@ -83,9 +83,21 @@ def read_form(source: str | Path | bytes, *, name: str | None = None) -> Complet
         raise NotAFormError(Location(source=label), "its form marker names no child")
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+    # AttributeError: a part whose namespace is mangled parses as a plain element lacking python-docx's accessors.
+    except (
+        PackageNotFoundError,
+        KeyError,
+        ValueError,
+        AttributeError,
+        zipfile.BadZipFile,
+        etree.XMLSyntaxError,
+    ) as exc:
         raise FormReadError(Location(source=label), f"is not a readable Word document ({type(exc).__name__})") from None
-    cells = _Tables(document, label)
+    # A mangled namespace leaves python-docx a root it does not know, without the body it expects.
+    body = document.element.find(qn("w:body"))
+    if body is None:
+        raise FormReadError(Location(source=label), "is not a readable Word document (it has no document body)")
+    cells = _Tables(body, label)
     if marker.form == record.FORM:
         kind = _kind(marker, label)
         meeting, chair = _meeting(cells, marker, kind, required=True)
@@ -137,11 +149,11 @@ def _normal(text: str) -> str:
 class _Tables:
     """The document's table cells, found by the labels and header rows the generator wrote."""
 
-    def __init__(self, document: docx.document.Document, label: str) -> None:
+    def __init__(self, body: etree._Element, label: str) -> None:
         self.label = label
         # Each row as (row element, [(grid column, cell element)]): a merged cell appears once, at its first column.
         self.tables: list[list[tuple[etree._Element, list[tuple[int, etree._Element]]]]] = []
-        for tbl in document.element.body.iter(qn("w:tbl")):
+        for tbl in body.iter(qn("w:tbl")):
             rows = []
             # Rows and cells may sit inside content controls (w:sdt) when a council's Word adds them.
             for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr"):

@@ -1,4 +1,4 @@
-"""The options every ``permanence-raise`` command shares."""
+"""The options every ``permanence raise`` command shares."""
 
 from __future__ import annotations
 
