@@ -60,7 +60,7 @@ source = "Our procedures manual, section 4"
         ),
         (
             '[rules."x.y"]\ntitle="t"\nanchor="moon_landing"\noffset={ days = 3 }\nmet_by="ppm_held"\nsource="s"',
-            r'council\.toml: rule "x\.y": anchor = \'moon_landing\' is not one of',
+            r'council\.toml: rule "x\.y": anchor = \'moon_landing\' is not one of care_start, first_cmh, first_ppm,',
         ),
         ('[rules."x.y"]\ntitle="t"\nanchor="care_start"\nmet_by="ppm_held"\nsource="s"', r'rule "x\.y": .*offset'),
         (
@@ -71,6 +71,18 @@ source = "Our procedures manual, section 4"
         ('extends = "england"\n[rules."review.first"]\nmet_by = "coffee"', r'rule "review\.first": met_by'),
         ('extends = "england"\n[rules."review.first"]\nstops = ["never"]', r'rule "review\.first": stops'),
         ('[rules]\n"x.y" = 3', r'rule "x\.y": must be a table'),
+        (
+            'extends = "england"\n[rules."review.first"]\napplies = { stage = ["asleep"] }',
+            r'rule "review\.first": applies\.stage has \'asleep\', not one of adoption_plan, in_proceedings',
+        ),
+        (
+            'extends = "england"\n[rules."review.first"]\napplies = "always"',
+            r'"review\.first": applies must be a table',
+        ),
+        (
+            'extends = "england"\n[rules."review.first"]\nstops = "plan_ratified"',
+            r'"review\.first": stops must be a list',
+        ),
     ],
 )
 def test_malformed_profiles_name_the_file_rule_and_key(tmp_path, text, expected):
