@@ -343,3 +343,95 @@ def test_the_first_and_second_reviews_anchor_the_next_ones():
         D(2026, 4, 28),
         D(2026, 10, 28),
     )
+
+
+def test_each_anchor_and_event_is_named_in_the_obligation():
+    adoption = AdoptionMilestones(
+        decision=D(2025, 3, 3), placement_order=D(2025, 6, 2), match=D(2025, 9, 1), placed=D(2025, 10, 1)
+    )
+    rec = record(
+        D(2024, 11, 4),
+        permanence_decision_date=D(2024, 11, 4),  # decided the day care began: still in the period
+        adoption=adoption,
+        meetings=[meeting("ppm", D(2024, 11, 20))],
+    )
+    a1, a2 = (found(ENGLAND, rec, D(2025, 12, 1), rule)[0][0] for rule in ("adoption.a1", "adoption.a2"))
+    assert (a1.state, a1.met_on, a1.met_event) == (ObligationState.MET, D(2025, 10, 1), "placed for adoption")
+    assert (a2.anchor_event, a2.state, a2.met_on, a2.met_event) == (
+        "placement order granted",
+        ObligationState.MET,
+        D(2025, 9, 1),
+        "matched with adopters",
+    )
+    assert a1.statutory is False
+    [decision], _ = found("ppm-process", rec, D(2025, 12, 1), "ppm.after_permanence_decision")
+    assert (decision.anchor_event, decision.anchor_date) == ("decision to pursue permanence", D(2024, 11, 4))
+    [monitoring], _ = found("ppm-process", rec, D(2024, 12, 1), "monitoring.every_4_to_6_weeks")
+    assert (monitoring.anchor_event, monitoring.anchor_date) == ("first PPM held", D(2024, 11, 20))
+
+
+def test_an_indicator_the_source_cannot_assess_is_still_marked_as_an_indicator():
+    [a1], _ = found(ENGLAND, record(D(2024, 11, 4), coverage=["care", "reviews"]), D(2025, 12, 1), "adoption.a1")
+    assert (a1.state, a1.statutory) == (ObligationState.NOT_ASSESSABLE, False)
+
+
+def test_minutes_and_referrals_count_on_the_day_they_are_recorded():
+    panel = meeting(
+        "tracking_panel", D(2026, 3, 19), minutes_issued_on=D(2026, 3, 23), referral_received_on=D(2026, 3, 16)
+    )
+    rec = record(D(2026, 1, 5), meetings=[panel])
+    [minutes], _ = found("panel-tor", rec, D(2026, 3, 23), "panel.minutes")
+    assert (minutes.state, minutes.met_on, minutes.met_event) == (ObligationState.MET, D(2026, 3, 23), "minutes issued")
+    [referral], _ = found("panel-tor", rec, D(2026, 3, 23), "panel.referral")
+    assert (referral.state, referral.met_event) == (ObligationState.MET, "referral received")
+
+
+def test_a_rule_counting_from_the_first_hearing_can_be_met_by_the_proceedings_ending(tmp_path):
+    path = tmp_path / "after-cmh.toml"
+    path.write_text(
+        'name = "after-cmh"\nextends = "england"\n'
+        '[rules."proceedings.after_cmh"]\ntitle = "Proceedings concluded within 20 weeks of the first hearing"\n'
+        'anchor = "first_cmh"\noffset = { weeks = 20 }\nmet_by = "proceedings_concluded"\nsource = "test"\n'
+        # A rule pairing a review with panel minutes makes no sense, but must not break the run.
+        '[rules."odd.pairing"]\ntitle = "Minutes after the first review"\n'
+        'anchor = "review_1"\noffset = { days = 3 }\nmet_by = "minutes_issued"\nsource = "test"\n'
+    )
+    profile = load_profile(str(path))
+    rec = record(
+        D(2026, 1, 5),
+        reviews=[D(2026, 1, 30)],
+        proceedings=[proceedings(D(2026, 1, 5), cmh=D(2026, 1, 16), concluded_on=D(2026, 5, 1))],
+    )
+    [concluded], _ = found(profile, rec, D(2026, 6, 1), "proceedings.after_cmh")
+    assert (concluded.state, concluded.met_on, concluded.met_event) == (
+        ObligationState.MET,
+        D(2026, 5, 1),
+        "proceedings concluded",
+    )
+    [odd], _ = found(profile, rec, D(2026, 6, 1), "odd.pairing")
+    assert odd.state is ObligationState.OPEN
+
+
+def test_a_rule_for_one_plan_route_does_not_apply_to_a_child_with_no_plan(tmp_path):
+    path = tmp_path / "adoption-route.toml"
+    path.write_text(
+        'name = "adoption-route"\nextends = "england"\n'
+        '[rules."adoption.ppm"]\ntitle = "PPM within 4 weeks, adoption plans only"\n'
+        'anchor = "care_start"\noffset = { weeks = 4 }\nmet_by = "ppm_held"\n'
+        'applies = { plan_route = ["adoption"] }\nsource = "test"\n'
+    )
+    assert found(load_profile(str(path)), record(D(2026, 1, 5)), D(2026, 2, 10), "adoption.ppm")[0] == []
+
+
+def test_an_event_on_the_last_day_in_care_is_in_the_period():
+    # Decided and met on the day the child went home: kept on the timeline as met.
+    rec = record(
+        D(2026, 1, 5),
+        end=D(2026, 3, 2),
+        reason_ceased="E4B",
+        permanence_decision_date=D(2026, 3, 2),
+        meetings=[meeting("ppm", D(2026, 3, 2))],
+    )
+    [obligation], alerts = found("ppm-process", rec, D(2026, 4, 1), "ppm.after_permanence_decision")
+    assert (obligation.anchor_date, obligation.state) == (D(2026, 3, 2), ObligationState.MET)
+    assert alerts == []
