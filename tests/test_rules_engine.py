@@ -435,3 +435,18 @@ def test_an_event_on_the_last_day_in_care_is_in_the_period():
     [obligation], alerts = found("ppm-process", rec, D(2026, 4, 1), "ppm.after_permanence_decision")
     assert (obligation.anchor_date, obligation.state) == (D(2026, 3, 2), ObligationState.MET)
     assert alerts == []
+
+
+@pytest.mark.parametrize(
+    ("plans", "adoption", "applies"),
+    [
+        ([plan(D(2025, 1, 6), primary="adoption")], None, True),
+        ([plan(D(2025, 1, 6), primary="long_term_fostering", contingencies=["adoption"])], None, True),
+        ([plan(D(2025, 1, 6), primary="return_to_family")], None, False),
+        ([], AdoptionMilestones(decision=D(2025, 3, 3)), True),
+        ([], AdoptionMilestones(decision=D(2025, 3, 3), reversal=D(2025, 5, 1)), False),
+    ],
+)
+def test_the_adoption_indicator_follows_the_plan_or_the_decision(plans, adoption, applies):
+    rec = record(D(2024, 11, 4), plans=plans, adoption=adoption)
+    assert len(found(ENGLAND, rec, D(2025, 12, 1), "adoption.a1")[0]) == int(applies)

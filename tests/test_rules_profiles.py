@@ -52,7 +52,7 @@ source = "Our procedures manual, section 4"
     ("text", "expected"),
     [
         ("name = [", r"council\.toml: not valid TOML"),
-        ('extends = "nowhere"', r"unknown profile 'nowhere'"),
+        ('extends = "nowhere"', r"council\.toml: unknown profile 'nowhere'"),
         ('colour = "red"', r"council\.toml: unknown top-level key\(s\): colour"),
         (
             '[rules."x.y"]\ntitle="t"\nanchor="care_start"\noffset={ wrking_days = 3 }\nmet_by="ppm_held"\nsource="s"',
@@ -70,18 +70,23 @@ source = "Our procedures manual, section 4"
         ),
         ('extends = "england"\n[rules."review.first"]\nmet_by = "coffee"', r'rule "review\.first": met_by'),
         ('extends = "england"\n[rules."review.first"]\nstops = ["never"]', r'rule "review\.first": stops'),
-        ('[rules]\n"x.y" = 3', r'rule "x\.y": must be a table'),
+        ('[rules]\n"x.y" = 3', r'council\.toml: rule "x\.y": must be a table'),
+        ('[settings]\nholidays_subdiv = "XYZ"', r"holidays_subdiv = 'XYZ' is not one of ENG, NIR, SCT, WLS"),
+        (
+            '[settings]\nextra_closures = ["2026-13-01"]',
+            r"extra_closures has '2026-13-01', which is not a YYYY-MM-DD date",
+        ),
         (
             'extends = "england"\n[rules."review.first"]\napplies = { stage = ["asleep"] }',
-            r'rule "review\.first": applies\.stage has \'asleep\', not one of adoption_plan, in_proceedings',
+            r'council\.toml: rule "review\.first": applies\.stage has \'asleep\', not one of adoption_plan, in_pro',
         ),
         (
             'extends = "england"\n[rules."review.first"]\napplies = "always"',
-            r'"review\.first": applies must be a table',
+            r'council\.toml: rule "review\.first": applies must be a table',
         ),
         (
             'extends = "england"\n[rules."review.first"]\nstops = "plan_ratified"',
-            r'"review\.first": stops must be a list',
+            r'council\.toml: rule "review\.first": stops must be a list',
         ),
     ],
 )
@@ -93,8 +98,22 @@ def test_malformed_profiles_name_the_file_rule_and_key(tmp_path, text, expected)
 def test_extends_loops_are_refused(tmp_path):
     from permanence_core.rules.profile import resolve
 
-    with pytest.raises(ConfigError, match="extends loops: a -> b -> a"):
+    with pytest.raises(ConfigError, match=r"^a: extends loops: a -> b -> a"):
         resolve("a", {"a": 'extends = "b"', "b": 'extends = "a"'})
+
+
+def test_an_error_in_a_profile_text_names_the_layer_it_is_in():
+    from permanence_core.rules.profile import resolve
+
+    with pytest.raises(ConfigError, match=r"^base: unknown top-level key"):
+        resolve("child", {"child": 'extends = "base"', "base": 'colour = "red"'})
+    with pytest.raises(ConfigError, match=r'^base: rule "x\.y": must be a table of keys'):
+        resolve("child", {"child": 'extends = "base"', "base": '[rules]\n"x.y" = 3'})
+    with pytest.raises(ConfigError, match=r"^child: unknown profile 'base'"):
+        resolve("child", {"child": 'extends = "base"'})
+    assert resolve("plain", {"plain": 'name = "plain"'}).title == "plain"  # no title: the name stands in
+    with pytest.raises(KeyError, match=r"profile 'plain' has no rule 'review\.first'"):
+        resolve("plain", {"plain": 'name = "plain"'}).rule("review.first")
 
 
 def test_unknown_profile_names_the_available_ones():
