@@ -28,6 +28,11 @@ def test_counting_the_start_day_gives_one_working_day_earlier():
     assert CAL.add_working_days(D(2026, 1, 5), 20, count_start=True) == D(2026, 1, 30)
 
 
+def test_counting_the_start_day_of_two_working_days_ends_the_next_working_day():
+    assert CAL.add_working_days(D(2026, 1, 5), 2, count_start=True) == D(2026, 1, 6)
+    assert CAL.add_working_days(D(2026, 1, 5), 1, count_start=True) == D(2026, 1, 5)
+
+
 def test_start_on_a_non_working_day_counts_from_the_next_working_day():
     # Saturday 3 Jan 2026: the first counted day is Monday 5 Jan, so 20 working days end on Fri 30 Jan.
     assert CAL.add_working_days(D(2026, 1, 3), 20) == D(2026, 1, 30)

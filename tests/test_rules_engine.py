@@ -450,3 +450,27 @@ def test_an_event_on_the_last_day_in_care_is_in_the_period():
 def test_the_adoption_indicator_follows_the_plan_or_the_decision(plans, adoption, applies):
     rec = record(D(2024, 11, 4), plans=plans, adoption=adoption)
     assert len(found(ENGLAND, rec, D(2025, 12, 1), "adoption.a1")[0]) == int(applies)
+
+
+def test_offsets_up_to_a_century_either_way_are_allowed_and_no_further():
+    assert Offset(days=36_525).days == 36_525
+    assert Offset(days=-36_525).days == -36_525
+    with pytest.raises(ValueError, match=r"^days = 36526 is not from -36525 to 36525$"):
+        Offset(days=36_526)
+    with pytest.raises(ValueError, match=r"^weeks = -5219 is not from -5218 to 5218$"):
+        Offset(weeks=-5_219)
+    with pytest.raises(ValueError, match=r"must be set \(got none\)$"):
+        Offset()
+    with pytest.raises(ValueError, match=r"must be set \(got \['days', 'weeks'\]\)$"):
+        Offset(days=1, weeks=1)
+
+
+def test_a_match_on_the_order_day_and_a_placement_today_count():
+    adoption = AdoptionMilestones(
+        decision=D(2025, 3, 3), placement_order=D(2025, 6, 2), match=D(2025, 6, 2), placed=D(2025, 12, 1)
+    )
+    rec = record(D(2024, 11, 4), adoption=adoption)
+    [a1], _ = found(ENGLAND, rec, D(2025, 12, 1), "adoption.a1")
+    [a2], _ = found(ENGLAND, rec, D(2025, 12, 1), "adoption.a2")
+    assert (a1.state, a1.met_on) == (ObligationState.MET, D(2025, 12, 1))
+    assert (a2.state, a2.met_on) == (ObligationState.MET, D(2025, 6, 2))
