@@ -117,8 +117,28 @@ def test_an_error_in_a_profile_text_names_the_layer_it_is_in():
 
 
 def test_unknown_profile_names_the_available_ones():
-    with pytest.raises(ConfigError, match=r"unknown profile 'nope'; available: .*bolton.*england"):
+    with pytest.raises(ConfigError, match=r"unknown profile 'nope'; available: .*bolton.*england") as caught:
         load_profile("nope")
+    assert str(caught.value).startswith("--profile: unknown profile 'nope'; available: bolton, england, ")
+
+
+def test_a_profile_file_that_cannot_be_read_names_the_file(tmp_path):
+    with pytest.raises(ConfigError, match=r"missing\.toml: cannot read profile: No such file or directory"):
+        load_profile(str(tmp_path / "missing.toml"))
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('title = "Séance"'.encode("cp1252"))
+    with pytest.raises(ConfigError, match=r"latin\.toml: is not UTF-8 text \(at byte 10\); save it as UTF-8"):
+        load_profile(str(latin))
+    notepad = write(tmp_path, '\ufeffname = "notepad"\nextends = "england"\ntitle = "Saved by Notepad"')
+    assert load_profile(notepad).title == "Saved by Notepad"  # a byte-order mark is not an error
+    with pytest.raises(ConfigError, match=r"council\.toml: warning_days = -1 is not from 0 to 36525 @ settings$"):
+        load_profile(write(tmp_path, "[settings]\nwarning_days = -1"))
+    with pytest.raises(ConfigError, match=r"council\.toml: rules must be a table of rules, not a str"):
+        load_profile(write(tmp_path, 'rules = "none"'))
+
+
+def test_a_builtin_profile_has_its_title():
+    assert load_profile("bolton").title == "Bolton Permanence Planning Meetings (seed 004)"
 
 
 CAL = WorkingCalendar()
