@@ -30,12 +30,16 @@ demo: install
 	$(BIN)/python examples/nightly.py $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE) --outbox $(DEMO_OUT)/outbox
 	$(BIN)/python examples/nightly.py $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE) --outbox $(DEMO_OUT)/outbox
 	$(BIN)/permanence form pro-forma --child 1000040 $(DEMO_ARGS) --as-of $(DEMO_DATE) --out $(DEMO_OUT)/pro-forma-1000040.docx
-	$(BIN)/permanence panel-pack --panel-date 2026-11-05 $(DEMO_ARGS) --profile panel-tor --out $(DEMO_OUT)/panel-pack.docx
+	rm -f $(DEMO_OUT)/ledger.sqlite
+	$(BIN)/permanence ledger sync $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE) --ledger $(DEMO_OUT)/ledger.sqlite
+	$(BIN)/permanence panel schedule 2026-11-05 --profile panel-tor --ledger $(DEMO_OUT)/ledger.sqlite
+	$(BIN)/permanence panel pack --panel 2026-11-05 $(DEMO_ARGS) --profile panel-tor --ledger $(DEMO_OUT)/ledger.sqlite --out $(DEMO_OUT)/panel-pack.docx
 	@echo "Demo output in $(DEMO_OUT)/"
 
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 lint: install
@@ -53,7 +57,7 @@ nightly-scale: install
 
 # Mutation testing (not part of `make test`): mutmut's mutants of calendar.py, rules/, the SSDA903 reader and the
 # write-back, each run against those parts' tests ([tool.mutmut] in pyproject.toml); about 30-40 minutes on two cores.
-# Survivors are listed at the end; `$(BIN)/mutmut show NAME` prints one as a diff. docs/mutation.md lists the last run.
+# Survivors are listed at the end; `$(BIN)/mutmut show NAME` prints one as a diff. docs/mutation-testing.md lists the last run.
 MUTMUT := mutmut==3.8.1
 MUTATION_JOBS ?= 2
 
@@ -63,4 +67,4 @@ mutation: install
 	$(BIN)/mutmut results
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache mutants
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .mypy_cache mutants

@@ -22,7 +22,7 @@ from permanence_core.documents import (
 from permanence_core.documents import proforma as pf
 from permanence_core.documents import record as rec
 from permanence_core.documents import referral as rf
-from permanence_core.documents.formatting import NONE_RECORDED
+from permanence_core.documents.formatting import NONE_RECORDED, NOT_IN_SOURCE
 from permanence_core.model import Child, Identifiers, MeetingKind, Review
 
 TODAY = D(2024, 5, 10)
@@ -192,11 +192,12 @@ def test_the_referral_carries_children_family_placements_legal_status_and_procee
         "Care proceedings issued 19 January 2024, court reference ZW24C00123",
         "• Case management hearing: 30 January 2024",
     ]
+    # Issue 16: chronological, each decision under the meeting held that day.
     assert box[rf.DECISIONS].splitlines() == [
-        "• Decision to pursue permanence: 26 February 2024",
-        "• Permanence Planning Meeting held 4 March 2024",
-        "• Plan Return to family (contingency: Adoption) agreed 4 March 2024",
-        "• Plan Return to family (contingency: Adoption) ratified at review 29 April 2024",
+        "26 February 2024: Decision to pursue permanence",
+        "4 March 2024: Permanence Planning Meeting",
+        "   – Plan Return to family (contingency: Adoption) agreed",
+        "29 April 2024: Plan Return to family (contingency: Adoption) ratified at review",
     ]
     assert box[rf.REFERRAL_DATE] == "27 February 2024"
     assert box[rf.PROFILE] is None
@@ -296,3 +297,17 @@ def test_control_characters_from_a_case_system_do_not_break_the_word_file():
     texts = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     assert "Ada Example" in texts
     assert "Neglect.\nMother unwell." in texts
+
+
+def test_an_empty_box_whose_facts_are_not_in_source_says_so():
+    def fields(record):
+        return {field.label: field for field in pf.pro_forma(record, as_of=TODAY).fields()}
+
+    bare = fields(bare_record())
+    # A bare return holds no workers or proceedings: the box stays empty to write in, and says why.
+    for label in (pf.SOCIAL_WORKER, pf.COURT_REFERENCE):
+        assert bare[label].value is None
+        assert bare[label].hint_text.startswith(NOT_IN_SOURCE)
+    covered = fields(attrs.evolve(bare_record(), coverage=ALL_FACETS))
+    assert NOT_IN_SOURCE not in covered[pf.SOCIAL_WORKER].hint_text
+    assert NOT_IN_SOURCE not in covered[pf.COURT_REFERENCE].hint_text

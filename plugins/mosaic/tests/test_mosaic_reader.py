@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from permanence_mosaic.config import MosaicConfig, load_config
 from permanence_mosaic.reader import read
-from permanence_mosaic.warehouse import tables_for
+from permanence_mosaic.warehouse import TABLES
 
 from permanence_core.errors import InputError
 from permanence_core.model import Facet
@@ -211,18 +211,21 @@ def test_a_missing_table_is_an_input_error_naming_it(tmp_path: Path) -> None:
         connection.execute("CREATE TABLE dm_persons (person_id INTEGER)")
     connection.close()
 
-    with pytest.raises(InputError, match="dm_periods_of_care, dm_placements, dm_legal_statuses"):
+    with pytest.raises(InputError, match="dm_periods_of_care, dm_placements, dm_legal_statuses") as raised:
         read(f"sqlite:///{path}", MosaicConfig())
+    # The message names the source as the user gave it, not the read-only URI it was opened through.
+    assert str(raised.value).startswith(f"sqlite:///{path}: ")
+    assert "mode" not in str(raised.value)
 
 
-def test_a_missing_column_is_an_input_error(tmp_path: Path) -> None:
+def test_a_missing_care_column_is_an_input_error_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as connection:
-        for table in tables_for(MosaicConfig()):
+        for table in TABLES:
             connection.execute(f"CREATE TABLE {table} (person_id INTEGER)")
     connection.close()
 
-    with pytest.raises(InputError, match="no such column"):
+    with pytest.raises(InputError, match=r"dm_periods_of_care\.period_of_care_id, dm_periods_of_care\.start_date"):
         read(f"sqlite:///{path}", MosaicConfig())
 
 
@@ -293,3 +296,31 @@ def test_any_mix_of_nulls_duplicates_and_bad_values_loads_without_crashing(
     assert loaded_periods + len(rejected_periods) == len(periods)
     for rejection in result.rejected:
         assert rejection.field and rejection.reason and rejection.row
+
+
+def test_a_legal_status_row_without_its_status_is_rejected_not_loaded_as_no_status(warehouse: Warehouse, rows) -> None:
+    # The model's code check lets an empty code through: the row became a spell with no legal status.
+    legal = [*rows["legal_statuses"], (8010, 103, 5003, None, "2023-06-01", None, "N")]
+
+    result = read(warehouse(legal_statuses=legal), MosaicConfig())
+
+    [rejected] = result.rejected
+    assert (rejected.source, rejected.field, rejected.reason) == (
+        "dm_legal_statuses legal_status_id=8010",
+        "legal_status",
+        "is required",
+    )
+    assert [spell.code for spell in _by_id(result)["103"].legal_statuses] == ["C1"]
+
+
+def test_a_placement_row_without_its_start_is_rejected_naming_the_column(warehouse: Warehouse, rows) -> None:
+    placements = [*rows["placements"], (7010, 1, 103, 5003, None, None, "U6", "N1", None, None, "N")]
+
+    result = read(warehouse(placements=placements), MosaicConfig())
+
+    [rejected] = result.rejected
+    assert (rejected.source, rejected.field, rejected.reason) == (
+        "dm_placements placement_id=7010, split_number=1",
+        "start_date",
+        "is required",
+    )

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy
 from sqlalchemy.engine import URL, Connection, make_url
@@ -20,6 +20,11 @@ from sqlalchemy.sql.expression import ColumnElement, TableClause
 
 from permanence_core.adapters.base import Rejection
 from permanence_core.errors import InputError, ModelValueError
+
+T = TypeVar("T")
+
+#: Where :func:`connect` keeps the user's own source text in ``Connection.info``.
+SOURCE_KEY = "permanence_source"
 
 
 def redacted(url: URL) -> str:
@@ -92,24 +97,32 @@ def connect(source: str, *, password_env: str, attach: Mapping[str, Path] | None
     files (a SQLite copy of a warehouse keeps its schema names, e.g. ``Child_Social``).
     """
     url = database_url(source, password_env)
+    # Messages name the source the user gave, never the read-only URI it is opened through.
+    label = redacted(url)
     if url.get_backend_name() == "sqlite":
         url = _sqlite_read_only(url)
     elif attach:
-        raise InputError(redacted(url), "sqlite_attach applies to SQLite databases only")
+        raise InputError(label, "sqlite_attach applies to SQLite databases only")
     try:
         engine = sqlalchemy.create_engine(url)
     except (sqlalchemy.exc.ArgumentError, ImportError) as exc:
-        raise InputError(redacted(url), f"cannot use this database driver: {exc}") from None
+        raise InputError(label, f"cannot use this database driver: {exc}") from None
     if attach:
         _attach_on_connect(engine, attach)
     try:
         with engine.connect() as connection:
+            connection.info[SOURCE_KEY] = label
             yield connection
     except sqlalchemy.exc.DBAPIError as exc:
         # The driver's own message names the table, column or host; it carries no row data.
-        raise InputError(redacted(url), f"database error: {exc.orig}") from None
+        raise InputError(label, f"database error: {exc.orig}") from None
     finally:
         engine.dispose()
+
+
+def source_of(connection: Connection) -> str:
+    """The source the user named for ``connection`` (password hidden), for messages."""
+    return str(connection.info.get(SOURCE_KEY) or redacted(connection.engine.url))
 
 
 def require_tables(connection: Connection, tables: Collection[str], schema: str | None) -> None:
@@ -118,7 +131,7 @@ def require_tables(connection: Connection, tables: Collection[str], schema: str 
     missing = [name for name in tables if not inspector.has_table(name, schema=schema)]
     if missing:
         where = f" in schema {schema}" if schema else ""
-        raise InputError(redacted(connection.engine.url), f"missing table(s){where}: {', '.join(missing)}")
+        raise InputError(source_of(connection), f"missing table(s){where}: {', '.join(missing)}")
 
 
 def fetch(
@@ -155,6 +168,14 @@ def to_key(value: Any) -> str | None:
         value = int(value)
     text = str(value).strip()
     return text or None
+
+
+def key_of(row: Mapping[str, Any], column: str) -> str:
+    """The id in ``column`` of a row :meth:`TableRows.unique` has passed, so it is known not to be empty."""
+    key = to_key(row.get(column))
+    if key is None:
+        raise ValueError(f"{column} is empty: only rows TableRows.unique passed have their key taken")
+    return key
 
 
 def to_date(value: Any) -> dt.date | None:
@@ -261,7 +282,7 @@ class TableRows:
             self.reject(position, row, f"is not a date{suffix}", field=column, value=row.get(column))
             return False, None
 
-    def build(self, position: int, row: dict[str, Any], make: Callable[[], Any], *, suffix: str = "") -> Any:
+    def build(self, position: int, row: dict[str, Any], make: Callable[[], T], *, suffix: str = "") -> T | None:
         """Build a model object; a value the model refuses is rejected (reason + ``suffix``) and None returned."""
         try:
             return make()
@@ -277,8 +298,10 @@ __all__ = [
     "connect",
     "database_url",
     "fetch",
+    "key_of",
     "redacted",
     "require_tables",
+    "source_of",
     "to_date",
     "to_key",
     "to_text",

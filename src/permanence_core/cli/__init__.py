@@ -11,10 +11,11 @@ from permanence_core import __version__
 from permanence_core.cli.alerts import alerts_command, explain_command
 from permanence_core.cli.audit import audit_command
 from permanence_core.cli.common import GuardedGroup
-from permanence_core.cli.forms import form_group, panel_pack_command
+from permanence_core.cli.forms import form_group
 from permanence_core.cli.ledger import ledger_group
 from permanence_core.cli.panel import panel_group
 from permanence_core.cli.plugins import plugins_command
+from permanence_core.cli.source import source_group
 from permanence_core.cli.synth import synth_command
 from permanence_core.cli.tracker import tracker_command
 from permanence_core.errors import PermanenceError
@@ -65,12 +66,12 @@ cli.add_command(plugins_command)
 cli.add_command(alerts_command)
 cli.add_command(explain_command)
 cli.add_command(form_group)
-cli.add_command(panel_pack_command)
 cli.add_command(synth_command)
 cli.add_command(tracker_command)
 cli.add_command(ledger_group)
 cli.add_command(panel_group)
 cli.add_command(audit_command)
+cli.add_command(source_group)
 
 #: The core's own commands; a plugin's command may not take one of these names.
 CORE_COMMANDS = frozenset(cli.commands)

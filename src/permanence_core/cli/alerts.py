@@ -21,7 +21,7 @@ from permanence_core.cli.sources import (
     report_rejections,
     source_options,
 )
-from permanence_core.rules import AlertStatus, Evaluation, ObligationState
+from permanence_core.rules import AlertStatus, Evaluation, ObligationState, load_profile, profile_facets
 from permanence_core.rules.events import met_by_words
 
 if TYPE_CHECKING:
@@ -53,9 +53,11 @@ def alerts_command(
     Exit 0 when it ran (alerts or not); 1 when the input could not be read at all (or --pseudonymise has no key).
     """
     pseudonyms = pseudonymiser(pseudonymise)
-    result = load_records(adapter, source, config)
+    rules = load_profile(profile)
+    # Alerts need only the facets the profile's rules read: meetings, say, are not loaded for england.
+    result = load_records(adapter, source, config, profile_facets(rules))
     records = [r for r in result.records if child_id is None or r.child_id == child_id]
-    evaluation = api.evaluate(records, profile=profile, as_of=as_of)
+    evaluation = api.evaluate(records, profile=rules, as_of=as_of)
     if pseudonyms is not None:
         pseudonyms, result = pseudonymised(pseudonyms, result)
         evaluation = pseudonyms.evaluation(evaluation)
@@ -162,6 +164,6 @@ def explain_command(
             click.echo(f"  {o.rule:<30} not assessable: {o.note}")
             continue
         met = f" on {o.met_on.isoformat()} ({o.met_event})" if o.met_on else ""
-        click.echo(f"  {o.rule:<30} due {o.due_date.isoformat()}  {o.state.value}{met}")
-        click.echo(f"  {'':<30} {o.anchor_event} {o.anchor_date.isoformat()}; {o.source}")
+        click.echo(f"  {o.rule:<30} due {o.due_date}  {o.state.value}{met}")
+        click.echo(f"  {'':<30} {o.anchor_event} {o.anchor_date}; {o.source}")
         click.echo(f"  {'':<30} met by {met_by_words(o.met_by)}")

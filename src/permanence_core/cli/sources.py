@@ -4,7 +4,8 @@ bar and a load summary on stderr, and the ``--pseudonymise`` option."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import click
@@ -12,14 +13,17 @@ import click
 from permanence_core import api
 from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import parse_date, progress_callback
+from permanence_core.model import Facet
 
 if TYPE_CHECKING:
     from permanence_core.pseudonymise import Pseudonymiser
 
 log = logging.getLogger(__name__)
+#: A click command, or the function that becomes one, that options are added to.
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def source_options(command):
+def source_options(command: F) -> F:
     """The options every command that reads case records shares."""
     for decorator in reversed(
         (
@@ -34,7 +38,7 @@ def source_options(command):
     return command
 
 
-def evaluation_options(command):
+def evaluation_options(command: F) -> F:
     """Profile and date options."""
     for decorator in reversed(
         (
@@ -48,7 +52,7 @@ def evaluation_options(command):
     return command
 
 
-def pseudonymise_option(command):
+def pseudonymise_option(command: F) -> F:
     """``--pseudonymise``: an export with child ids as keyed hashes, names and free text dropped."""
     return click.option(
         "--pseudonymise",
@@ -76,12 +80,15 @@ def pseudonymised(pseudonyms: Pseudonymiser, result: LoadResult) -> tuple[Pseudo
     return pseudonyms, attrs.evolve(result, rejected=tuple(pseudonyms.rejection(r) for r in result.rejected))
 
 
-def load_records(adapter: str, source: str, config: str | None) -> LoadResult:
-    """Load through the adapter with a progress bar on a terminal."""
+def load_records(adapter: str, source: str, config: str | None, facets: Collection[Facet] | None = None) -> LoadResult:
+    """Load through the adapter with a progress bar on a terminal; ``facets``: only what the caller needs
+    (the adapter may read less; None: everything, as documents need)."""
     update, close = progress_callback(f"Loading {adapter}")
-    options = {"progress": update}
+    options: dict[str, object] = {"progress": update}
     if config:
         options["config"] = config
+    if facets is not None:
+        options["facets"] = sorted(facet.value for facet in facets)
     try:
         return api.load(adapter, source, options)
     finally:

@@ -19,6 +19,7 @@ from permanence_core.plugins import DISABLE_ENV, ENTRY_POINT_GROUP, PROJECT_NAME
 if TYPE_CHECKING:
     import click
 
+    from permanence_core.adapters.sourcecheck import SourceReport
     from permanence_core.writeback import AlertChange, Receipt, WriteBackItem
 
 #: Hooks of plugin API 0.1 that adapter objects replaced in 0.2, and what replaces each.
@@ -124,8 +125,10 @@ class Plugins:
         adapters: dict[str, Adapter] = {}
         owners: dict[str, tuple[str, ...]] = {}
         for plugin, caller in self._each_plugin("permanence_register_adapters"):
-            collected: list[Adapter] = []
+            # Whatever a plugin registers is checked: it may not be an Adapter at all.
+            collected: list[object] = []
             caller(register=collected.append)
+            names: list[str] = []
             for adapter in collected:
                 name = getattr(adapter, "name", None)
                 if not isinstance(adapter, Adapter) or not isinstance(name, str):
@@ -135,7 +138,8 @@ class Plugins:
                 if name in adapters:
                     raise ConfigError("plugins", f"adapter {name!r} is registered twice")
                 adapters[name] = adapter
-            owners[plugin] = tuple(adapter.name for adapter in collected)
+                names.append(name)
+            owners[plugin] = tuple(names)
 
         profiles: dict[str, str] = {}
 
@@ -185,6 +189,10 @@ class Plugins:
     def load(self, adapter: str, source: str, options: Mapping[str, Any] | None = None) -> LoadResult:
         """Load records through ``adapter``."""
         return self.adapter(adapter).load(source, dict(options or {}))
+
+    def check(self, adapter: str, source: str, options: Mapping[str, Any] | None = None) -> SourceReport:
+        """What ``source`` holds for ``adapter`` (``permanence source check``)."""
+        return self.adapter(adapter).check(source, dict(options or {}))
 
     def write_back(self, adapter: str, item: WriteBackItem, options: Mapping[str, Any] | None = None) -> Receipt:
         """Write one item back through ``adapter``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +41,14 @@ SUBDIVISIONS = tuple(holidays.list_supported_countries()["GB"])
 def _between(low: int, high: int) -> Any:
     """A validator of an optional whole number from ``low`` to ``high``."""
 
-    def check(_instance: Any, attribute: attrs.Attribute, value: int | None) -> None:
+    def check(_instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
         if value is not None and not low <= value <= high:
             raise ValueError(f"{attribute.name} = {value} is not from {low} to {high}")
 
     return check
 
 
-def _iso_dates(_instance: Any, _attribute: attrs.Attribute, value: tuple[str, ...]) -> None:
+def _iso_dates(_instance: Any, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
     for day in value:
         try:
             dt.date.fromisoformat(day)
@@ -55,7 +56,7 @@ def _iso_dates(_instance: Any, _attribute: attrs.Attribute, value: tuple[str, ..
             raise ValueError(f"extra_closures has {day!r}, which is not a YYYY-MM-DD date") from None
 
 
-def _subdivision(_instance: Any, _attribute: attrs.Attribute, value: str) -> None:
+def _subdivision(_instance: Any, _attribute: attrs.Attribute[Any], value: str) -> None:
     if value not in SUBDIVISIONS:
         raise ValueError(f"holidays_subdiv = {value!r} is not one of {', '.join(SUBDIVISIONS)}")
 
@@ -132,6 +133,32 @@ class Settings:
     extra_closures: tuple[str, ...] = attrs.field(default=(), validator=_iso_dates)
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+
+
+@attrs.frozen(kw_only=True)
+class PanelSettings:
+    """How the council runs its tracking panel (seed 002): the procedure's title, what is panel business, when
+    it meets, and the working days business support works to.
+
+    ``business`` lists the rules whose due dates put a child on the panel's agenda (None: every rule);
+    ``weekday`` and ``week`` say when it meets (``week`` 1 is the first such day of the month, -1 the last);
+    an action more than ``drift_working_days`` working days overdue is drift.
+    """
+
+    procedure: str | None = None
+    business: tuple[str, ...] | None = None
+    weekday: str | None = attrs.field(default=None, validator=attrs.validators.optional(attrs.validators.in_(WEEKDAYS)))
+    week: int = attrs.field(default=1, validator=attrs.validators.in_((1, 2, 3, 4, -1)))
+    referral_working_days: int = attrs.field(default=3, validator=_between(0, 60))
+    minutes_working_days: int = attrs.field(default=3, validator=_between(0, 60))
+    drift_working_days: int = attrs.field(default=10, validator=_between(0, 260))
+
+    def is_business(self, rule_id: str) -> bool:
+        """True when the rule's due dates are the panel's business."""
+        return self.business is None or rule_id in self.business
+
+
 @attrs.frozen(kw_only=True)
 class Profile:
     """A named, fully resolved set of rules (``extends`` already applied; switched-off rules removed)."""
@@ -141,6 +168,7 @@ class Profile:
     settings: Settings
     rules: tuple[Rule, ...]
     chain: tuple[str, ...] = ()
+    panel: PanelSettings = PanelSettings()
 
     def rule(self, rule_id: str) -> Rule:
         """Return the rule called ``rule_id``."""
@@ -153,7 +181,7 @@ class Profile:
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
 
-def _describe(exc: BaseException, type_: object) -> str:
+def _describe(exc: BaseException, type_: type | None) -> str:
     # Our own ValueErrors (e.g. an offset with two units) say what is wrong; keep their words.
     if type(exc) is ValueError:
         return str(exc)
@@ -161,7 +189,7 @@ def _describe(exc: BaseException, type_: object) -> str:
 
 
 def _vocabulary(rule_id: str, data: dict[str, Any], where: str) -> None:
-    checks = [("anchor", ANCHORS), ("met_by", MET_BY)]
+    checks: list[tuple[str, Mapping[str, object]]] = [("anchor", ANCHORS), ("met_by", MET_BY)]
     for key, allowed in checks:
         if key in data and not _one_of(data[key], allowed):
             raise ConfigError(
@@ -170,10 +198,11 @@ def _vocabulary(rule_id: str, data: dict[str, Any], where: str) -> None:
     applies = data.get("applies", {})
     if not isinstance(applies, dict):
         raise ConfigError(where, f'rule "{rule_id}": applies must be a table of keys')
-    for key, values, allowed in (
+    lists: list[tuple[str, object, Mapping[str, object]]] = [
         ("stops", data.get("stops", ()), STOPS),
         ("applies.stage", applies.get("stage", ()), STAGES),
-    ):
+    ]
+    for key, values, allowed in lists:
         if not isinstance(values, list | tuple):
             raise ConfigError(where, f'rule "{rule_id}": {key} must be a list')
         for value in values:
@@ -183,7 +212,7 @@ def _vocabulary(rule_id: str, data: dict[str, Any], where: str) -> None:
                 )
 
 
-def _one_of(value: Any, allowed: dict[str, Any]) -> bool:
+def _one_of(value: object, allowed: Mapping[str, object]) -> bool:
     # Only a string can be a key of the vocabulary; a list or table in its place would not even hash.
     return isinstance(value, str) and value in allowed
 
@@ -194,6 +223,7 @@ _TOP_LEVEL = {
     "title": (str, "a string"),
     "extends": (str, "a string"),
     "settings": (dict, "a table of keys"),
+    "panel": (dict, "a table of keys"),
     "rules": (dict, "a table of rules"),
 }
 
@@ -220,6 +250,7 @@ def resolve(name: str, texts: dict[str, str], where: dict[str, str] | None = Non
     where = where or {}
     chain: list[str] = []
     merged_settings: dict[str, Any] = {}
+    merged_panel: dict[str, Any] = {}
     merged_rules: dict[str, dict[str, Any]] = {}
     title = name
     current: str | None = name
@@ -236,6 +267,7 @@ def resolve(name: str, texts: dict[str, str], where: dict[str, str] | None = Non
     for layer_name, data in reversed(layers):
         source = where.get(layer_name, layer_name)
         merged_settings.update(data.get("settings", {}))
+        merged_panel.update(data.get("panel", {}))
         for rule_id, rule_data in data.get("rules", {}).items():
             if not isinstance(rule_data, dict):
                 raise ConfigError(source, f'rule "{rule_id}": must be a table of keys')
@@ -260,7 +292,21 @@ def resolve(name: str, texts: dict[str, str], where: dict[str, str] | None = Non
     except cattrs.BaseValidationError as exc:
         messages = cattrs.transform_error(exc, path="settings", format_exception=_describe)
         raise ConfigError(where.get(name, name), "; ".join(messages)) from None
-    return Profile(name=name, title=title, settings=settings, rules=tuple(rules), chain=tuple(chain))
+    try:
+        panel = _converter.structure(merged_panel, PanelSettings)
+    except (cattrs.BaseValidationError, ValueError) as exc:
+        messages = (
+            cattrs.transform_error(exc, path="panel", format_exception=_describe)
+            if isinstance(exc, cattrs.BaseValidationError)
+            else [str(exc)]
+        )
+        raise ConfigError(where.get(name, name), "; ".join(messages)) from None
+    unknown = sorted(set(panel.business or ()) - {rule.id for rule in rules})
+    if unknown:
+        raise ConfigError(
+            where.get(name, name), f"panel.business names rules the profile has not: {', '.join(unknown)}"
+        )
+    return Profile(name=name, title=title, settings=settings, rules=tuple(rules), chain=tuple(chain), panel=panel)
 
 
 def load_profile(name_or_path: str, plugins: Any = None) -> Profile:

@@ -35,7 +35,7 @@ from permanence_core.tracker.entries import (
     Produced,
     SyncEntry,
 )
-from permanence_core.tracker.schema import ActionStatus, Origin
+from permanence_core.tracker.schema import ActionStatus
 from permanence_core.writeback.items import Receipt, WriteBackItem
 from permanence_core.writeback.service import AlertRun, AlertToItem, Transport, WriteBack
 from permanence_core.writeback.state import DEFAULT_URL, StateStore, create_state_engine, deliveries
@@ -67,9 +67,10 @@ def shown_url(url: str | URL) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
-def alembic_config() -> Config:
-    """The Alembic configuration of the ledger's migrations (no ini file: the scripts ship in the package)."""
-    config = Config(output_buffer=io.StringIO())
+def alembic_config(output: io.StringIO | None = None) -> Config:
+    """The Alembic configuration of the ledger's migrations (no ini file: the scripts ship in the package);
+    offline SQL goes to ``output``."""
+    config = Config(output_buffer=output or io.StringIO())
     config.set_main_option("script_location", SCRIPT_LOCATION)
     return config
 
@@ -168,10 +169,11 @@ def downgrade(target: str | URL | Engine, revision: str) -> None:
 
 def upgrade_sql(url: str | URL, revision: str = "head") -> str:
     """The SQL that upgrades an empty database of ``url``'s kind to ``revision``, for a DBA to review and apply."""
-    config = alembic_config()
+    output = io.StringIO()
+    config = alembic_config(output)
     config.attributes["url"] = url
     command.upgrade(config, revision, sql=True)
-    return config.output_buffer.getvalue()
+    return output.getvalue()
 
 
 class Ledger:
@@ -341,9 +343,9 @@ class Ledger:
     ) -> dict[str, tuple[dt.date, list[ActionEntry]]]:
         """Each child's current actions on ``on``, with the date of the latest meeting they come from.
 
-        A case-system meeting that sets actions supersedes the earlier ones (the system re-lists what
-        continues), so the walk back from ``on`` stops at the latest such meeting; a panel held in the ledger
-        adds its actions to the ones before it. Statuses are as the ledger holds them now.
+        Every meeting's actions count, oldest meeting first: an action is brought back at each meeting until it
+        is done (seed 000 "actions carried forward", seed 001 monitoring group). Statuses are as the ledger
+        holds them now.
         """
         wanted = set(child_ids) if child_ids is not None else None
         table, meetings, links = schema.actions, schema.meetings, schema.meeting_children
@@ -376,11 +378,7 @@ class Ledger:
                     by_child[child][(row.meeting_date, row.meeting_id, row.meeting_origin)].append(row)
         result = {}
         for child in sorted(by_child):
-            found: list[Any] = []
-            for key in sorted(by_child[child], reverse=True):
-                found = by_child[child][key] + found
-                if key[2] != Origin.LEDGER:
-                    break
+            found = [row for key in sorted(by_child[child]) for row in by_child[child][key]]
             latest = max(by_child[child])[0]
             result[child] = (latest, [_action(row) for row in found])
         return result
@@ -466,13 +464,13 @@ def _children_of(conn: sa.Connection, meeting_ids: Sequence[str]) -> dict[str, t
     return {key: tuple(value) for key, value in found.items()}
 
 
-def _sync(row: sa.Row) -> SyncEntry:
+def _sync(row: sa.Row[Any]) -> SyncEntry:
     data = row._asdict()
     data["coverage"] = split(data["coverage"])
     return SyncEntry(**data)
 
 
-def _plan(row: sa.Row) -> PlanEntry:
+def _plan(row: sa.Row[Any]) -> PlanEntry:
     data = row._asdict()
     del data["entry_id"]
     data["contingencies"] = split(data["contingencies"])
@@ -480,7 +478,7 @@ def _plan(row: sa.Row) -> PlanEntry:
     return PlanEntry(**data)
 
 
-def _meeting(row: sa.Row, children: tuple[str, ...]) -> MeetingEntry:
+def _meeting(row: sa.Row[Any], children: tuple[str, ...]) -> MeetingEntry:
     wanted = attrs.fields_dict(MeetingEntry)
     return MeetingEntry(**{key: value for key, value in row._asdict().items() if key in wanted}, children=children)
 

@@ -16,9 +16,25 @@ from permanence_core.adapters.ssda903.csvsource import bounded_lines, encoding_o
 from permanence_core.adapters.ssda903.report import TableCount, Unreadable, rejection
 from permanence_core.adapters.ssda903.values import RowError
 from permanence_core.errors import ModelValueError
-from permanence_core.model import CaseRecord, Child, Facet, Identifiers, Meeting
+from permanence_core.model import (
+    Action,
+    Attendee,
+    CaseRecord,
+    Child,
+    Extension,
+    Facet,
+    Hearing,
+    Identifiers,
+    Meeting,
+    PermanencePlan,
+    StatusChange,
+)
 
 NOT_IN_RETURN = "is not a child in the SSDA903 return"
+# What the pack holds of a plan, a meeting and proceedings until their own files have been read.
+_HeldPlan = tuple[str, PermanencePlan, list[StatusChange]]
+_HeldMeeting = tuple[Meeting, list[str], list[Attendee], list[str], list[Action]]
+_HeldProceedings = tuple[list[str], list[Hearing], list[Extension]]
 #: The facet completed by the files that name no child themselves (their rows hang off a plan, meeting or case).
 _PARENT_FACET = {
     files.PLAN_STATUS.name: Facet.PLANS,
@@ -44,21 +60,31 @@ class _Child:
     facets: set[Facet] = attrs.field(factory=set)
 
 
+def file_facet(file: PackFile) -> Facet | None:
+    """The facet a pack file feeds (its own, or the facet of the file its rows hang off); None for coverage.csv."""
+    return file.facet or _PARENT_FACET.get(file.name)
+
+
 @attrs.define
 class CsvPack:
-    """Reads every pack CSV file in ``folder``; ``children`` are the child ids of the return."""
+    """Reads the pack CSV files in ``folder``; ``children`` are the child ids of the return.
+
+    ``facets``: only the files feeding these facets are read, and coverage.csv declares only these (None:
+    every file). A facet not read is not in any child's coverage: not loaded, never "none".
+    """
 
     folder: Path
     children: Collection[str]
+    facets: frozenset[Facet] | None = None
     rejected: list[Rejection] = attrs.field(factory=list)
     counts: list[TableCount] = attrs.field(factory=list)
     notices: list[str] = attrs.field(factory=list)
     declared: set[Facet] = attrs.field(factory=set)
     withheld: dict[str, set[Facet]] = attrs.field(factory=dict)
     _facts: dict[str, _Child] = attrs.field(factory=dict)
-    _plans: dict[str, tuple[str, Any, list]] = attrs.field(factory=dict)
-    _meetings: dict[str, tuple[Meeting, list[str], list, list, list]] = attrs.field(factory=dict)
-    _proceedings: dict[str, tuple[list[str], list, list]] = attrs.field(factory=dict)
+    _plans: dict[str, _HeldPlan] = attrs.field(factory=dict)
+    _meetings: dict[str, _HeldMeeting] = attrs.field(factory=dict)
+    _proceedings: dict[str, _HeldProceedings] = attrs.field(factory=dict)
 
     def read(self) -> dict[str, CaseRecord]:
         """Read the files in dependency order and return the pack's record of each child it mentions."""
@@ -77,14 +103,17 @@ class CsvPack:
             files.COVERAGE.name: self._coverage,
         }
         known = {file.name for file in files.FILES}
-        for path in sorted(self.folder.glob("*.csv")):
-            if path.name.lower() not in known:
-                self.notices.append(f"pack/{path.name}: not a permanence pack file; ignored")
+        for found in sorted(self.folder.glob("*.csv")):
+            if found.name.lower() not in known:
+                self.notices.append(f"pack/{found.name}: not a permanence pack file; ignored")
         for file in files.FILES:
             path = self._path(file.name)
-            if path is not None:
+            if path is not None and self._wanted(file_facet(file)):
                 self._read_file(file, path, handlers[file.name])
         return {child_id: self._record(child_id, facts) for child_id, facts in self._facts.items()}
+
+    def _wanted(self, facet: Facet | None) -> bool:
+        return facet is None or self.facets is None or facet in self.facets
 
     def _path(self, name: str) -> Path | None:
         for path in self.folder.glob("*"):
@@ -113,7 +142,7 @@ class CsvPack:
         """
         counts[0] += 1
         counts[1] += 1
-        facet = file.facet or _PARENT_FACET.get(file.name)
+        facet = file_facet(file)
         if facet is not None:
             for child_id in self.children:
                 self.withheld.setdefault(child_id, set()).add(facet)
@@ -149,7 +178,7 @@ class CsvPack:
             self.withheld.setdefault(child, set()).add(facet)
         # Rows of meetings, attendees, actions, plan statuses, hearings and extensions name no child column:
         # the rejection names the children the row is about.
-        child_id = row.get("child_id", "")
+        child_id: str | None = row.get("child_id", "")
         if not child_id or child_id == EVERY_CHILD:
             child_id = ";".join(dict.fromkeys(child for child, _facet in affected)) or row.get("children") or None
         self.rejected.append(
@@ -224,7 +253,7 @@ class CsvPack:
             facts.meetings.append(meeting.meeting_id)
             facts.facets.add(Facet.MEETINGS)
 
-    def _held_meeting(self, row: Row) -> tuple[Meeting, list[str], list, list, list]:
+    def _held_meeting(self, row: Row) -> _HeldMeeting:
         held = self._meetings.get(row["meeting_id"])
         if held is None:
             raise RowError(
@@ -254,7 +283,7 @@ class CsvPack:
         self._proceedings.setdefault(row["proceedings_id"], ([], [], []))[0].append(row["child_id"])
         facts.facets.add(Facet.PROCEEDINGS)
 
-    def _held_proceedings(self, row: Row) -> tuple[list[str], list, list]:
+    def _held_proceedings(self, row: Row) -> _HeldProceedings:
         held = self._proceedings.get(row["proceedings_id"])
         if held is None:
             raise RowError(
@@ -280,6 +309,8 @@ class CsvPack:
 
     def _coverage(self, row: Row) -> None:
         facet = files.coverage_facet(row)
+        if not self._wanted(facet):
+            return
         if row["child_id"] == EVERY_CHILD:
             self.declared.add(facet)
         else:

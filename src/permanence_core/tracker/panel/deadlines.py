@@ -1,8 +1,10 @@
-"""The monthly panel workflow of seed 002: referrals due before a panel, minutes due after it.
+"""The panel's deadlines (seed 002): referrals due before a panel, minutes due after it, for panels a case system
+records (RAISE's file drops among them) as well as those held in the ledger.
 
 The deadlines are the rules engine's (profile ``panel-tor``: ``panel.referral`` three days before the
 panel, ``panel.minutes`` three working days after it); this module only pairs each obligation with the
-child's tracking-panel meeting, writes the minutes, and words the overdue ones as work-tray alerts.
+child's tracking-panel meeting, writes the minutes, and words the overdue ones as work-tray alerts. A
+plugin contributes only its transport (RAISE: the file drop).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from permanence_core.model import CaseRecord, Meeting, MeetingKind
 from permanence_core.rules import Alert, AlertStatus, Evaluation, Obligation, ObligationState
 from permanence_core.writeback import AlertChange, DocumentUpload, Receipt, WorkTrayAlert
 
+#: The built-in profile with the panel rules.
 PROFILE = "panel-tor"
 REFERRAL_RULE = "panel.referral"
 MINUTES_RULE = "panel.minutes"
@@ -131,7 +134,7 @@ def referrals(records: Sequence[CaseRecord], evaluation: Evaluation, panel_date:
             state = ReferralState.RECEIVED
         elif obligation.state is ObligationState.MET_LATE:
             state = ReferralState.RECEIVED_LATE
-        elif obligation.due_date < evaluation.as_of:
+        elif obligation.due_date is not None and obligation.due_date < evaluation.as_of:
             state = ReferralState.MISSING
         else:
             state = ReferralState.AWAITED
@@ -162,14 +165,17 @@ def minutes(records: Sequence[CaseRecord], evaluation: Evaluation, panel_date: d
         elif obligation.state is ObligationState.MET_LATE:
             state = MinutesState.ON_RECORD_LATE
         else:
-            state = MinutesState.OVERDUE if obligation.due_date < evaluation.as_of else MinutesState.DUE
+            overdue = obligation.due_date is not None and obligation.due_date < evaluation.as_of
+            state = MinutesState.OVERDUE if overdue else MinutesState.DUE
         if panel_date is None and state not in (MinutesState.DUE, MinutesState.OVERDUE):
             continue
         items.append(_item(record, meeting, obligation, state))
     return sorted(items, key=lambda item: (item.panel_date, item.child_id, item.meeting_id))
 
 
-def _item(record: CaseRecord, meeting: Meeting, obligation: Obligation, state: enum.StrEnum) -> PanelItem:
+def _item(
+    record: CaseRecord, meeting: Meeting, obligation: Obligation, state: ReferralState | MinutesState
+) -> PanelItem:
     return PanelItem(
         child_id=record.child_id,
         meeting_id=meeting.meeting_id,
@@ -180,7 +186,7 @@ def _item(record: CaseRecord, meeting: Meeting, obligation: Obligation, state: e
     )
 
 
-def _unknown(record: CaseRecord, meeting: Meeting, state: enum.StrEnum, note: str) -> PanelItem:
+def _unknown(record: CaseRecord, meeting: Meeting, state: ReferralState | MinutesState, note: str) -> PanelItem:
     return PanelItem(
         child_id=record.child_id,
         meeting_id=meeting.meeting_id,
