@@ -17,7 +17,7 @@ import json
 import sys
 
 from permanence_core import api
-from permanence_core.errors import PermanenceError
+from permanence_core.errors import InputError, PermanenceError
 from permanence_core.writeback import ReceiptStatus
 
 
@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         options["state"] = f"sqlite:///{args.outbox.rstrip('/')}/../permanence-state.sqlite"
     try:
         loaded = api.load(args.adapter, args.source, {"config": args.config} if args.config else {})
+        if loaded.nothing_loaded:
+            raise InputError(args.source, f"no child could be loaded: {len(loaded.rejected)} records rejected")
         evaluation = api.evaluate(loaded.records, profile=args.profile, as_of=args.as_of)
         # The adapter says how its system takes an alert: a Mosaic case note, a Liquidlogic work-tray task…
         to_item = api.alert_items(args.adapter, loaded.records, args.as_of, options)
