@@ -137,3 +137,16 @@ def test_a_document_broken_after_good_records_loads_none_of_them(tmp_path):
     [rejected] = pack.rejected
     assert rejected.reason.startswith("is not a readable interchange document")
     assert pack.records == {}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("referral_date", "1899-12-31"), ("permanence_decision_date", "0001-01-01")]
+)
+def test_a_date_before_1900_rejects_its_record_naming_the_field(tmp_path, field, value):
+    old = serialization.record_to_dict(pack_record("C002"))
+    old[field] = value
+    pack = read_pack(write_pack(tmp_path, [AMY], extra=[old]), ["C001", "C002"])
+    assert list(pack.records) == ["C001"]
+    (rejection,) = pack.rejected
+    assert (rejection.child_id, rejection.element) == ("C002", "records[1]")
+    assert rejection.reason.endswith(f"@ record.{field}")

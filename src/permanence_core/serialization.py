@@ -31,9 +31,20 @@ _date = functools.lru_cache(maxsize=1 << 16)(dt.date.fromisoformat)
 
 _converter = make_converter(forbid_extra_keys=True, omit_if_default=True)
 _converter.register_unstructure_hook(dt.date, lambda value: value.isoformat())
-_converter.register_structure_hook(
-    dt.date, lambda value, _type: _date(value) if isinstance(value, str) else dt.date.fromisoformat(value)
-)
+#: No date in a child's record is older than this: an earlier one is a typing or conversion fault.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
+def _structure_date(value: object, _type: object) -> dt.date:
+    if not isinstance(value, str):
+        raise ValueError("is not a date written YYYY-MM-DD")
+    day = _date(value)
+    if day < EARLIEST_DATE:
+        raise ValueError(f"is before {EARLIEST_DATE.year}: not a date in a child's record")
+    return day
+
+
+_converter.register_structure_hook(dt.date, _structure_date)
 # Roles, names, owners, codes and stock phrases recur in every meeting: one string object per distinct text
 # instead of one per occurrence (a synthetic pack of 8,500 children: 2.7 million strings, 0.3 million distinct,
 # 185 MB down to 35 MB). Interned strings are freed with the last record that holds them.

@@ -7,6 +7,8 @@ import functools
 import re
 from typing import Literal, overload
 
+from permanence_core.serialization import EARLIEST_DATE
+
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TRUE = frozenset({"1", "Y", "YES", "TRUE", "T"})
@@ -46,7 +48,7 @@ def _parse_date(text: str) -> dt.date:
 
 
 #: No child in care today was born, nor any event of theirs happened, before this.
-EARLIEST = dt.date(1900, 1, 1)
+EARLIEST = EARLIEST_DATE
 #: Columns recording something that has happened (a birth, a start, a review held): never far in the future.
 #: Others may be (DUC, the day a UASC child turns 18, is years ahead).
 HAPPENED = frozenset(
