@@ -3,24 +3,86 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any
 
 import click
 
+from permanence_core.calendar import parse_iso_date
 from permanence_core.errors import PermanenceError, UsageError
+
+DEBUG_HELP = "Log debug messages to stderr (ids only, never personal data)."
+
+
+def configure_logging(debug: bool) -> None:
+    """Log warnings (or, with ``--debug``, debug messages) to stderr."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if debug:
+        logging.getLogger().setLevel(logging.DEBUG)
+
+
+def _debug_after_command(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        configure_logging(True)
+
+
+def _guarded(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """The command's callback, with the library's errors turned into click's while the command's context is current.
+
+    Raised here rather than in the group, a usage error shows the command's own usage line, not the group's.
+    """
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except UsageError as exc:
+            # A mistyped adapter or profile name is a usage error (exit 2), like a mistyped option.
+            raise click.UsageError(str(exc), click.get_current_context()) from None
+        except PermanenceError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    run._permanence_guarded = True  # type: ignore[attr-defined]
+    return run
+
+
+def guard(command: click.Command) -> click.Command:
+    """Make ``command`` (and, for a group, every command in it) follow the CLI's conventions.
+
+    The library's errors become exit 1 (input) or 2 (usage) with a message on stderr, and ``--debug`` is
+    accepted after the command as well as before it.
+    """
+    if command.callback is not None and not getattr(command.callback, "_permanence_guarded", False):
+        command.callback = _guarded(command.callback)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            guard(sub)
+    elif not any(param.name == "debug" for param in command.params):
+        command.params.append(
+            click.Option(["--debug"], is_flag=True, expose_value=False, callback=_debug_after_command, help=DEBUG_HELP)
+        )
+    return command
 
 
 class GuardedGroup(click.Group):
-    """A click group that turns the library's own errors into a message on stderr and exit code 1."""
+    """The ``permanence`` group: every command added to it, a plugin's included, follows the conventions of
+    :func:`guard`."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(guard(cmd), name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except UsageError as exc:
-            # A mistyped adapter or profile name is a usage error (exit 2), like a mistyped option.
             raise click.UsageError(str(exc), ctx) from None
         except PermanenceError as exc:
             raise click.ClickException(str(exc)) from None
@@ -42,9 +104,9 @@ def parse_date(_ctx: click.Context, param: click.Parameter, value: str | None) -
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form", param=param) from None
+        return parse_iso_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
 
 
 def progress_callback(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
