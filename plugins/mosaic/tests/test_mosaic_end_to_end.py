@@ -57,6 +57,7 @@ def test_warehouse_to_uploaded_pro_forma_and_case_notes(
         "sent": 5,
         "duplicate": 0,
         "failed": 0,
+        "recorded": 0,
     }
     document, *notes = gateway.requests
     # The pro-forma, multipart: Mosaic's filing metadata and the Word file itself.

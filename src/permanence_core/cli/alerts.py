@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from permanence_core import api
-from permanence_core.cli.common import emit_json
+from permanence_core.cli.common import counted, emit_json
 from permanence_core.cli.sources import (
     evaluation_options,
     load_records,
@@ -20,6 +20,7 @@ from permanence_core.cli.sources import (
     pseudonymiser,
     report_rejections,
     source_options,
+    the_child,
 )
 from permanence_core.rules import AlertStatus, Evaluation, ObligationState
 
@@ -49,11 +50,12 @@ def alerts_command(
 ) -> None:
     """Alerts for every child: obligations upcoming within their warning window, or overdue.
 
-    Exit 0 when it ran (alerts or not); 1 when the input could not be read at all (or --pseudonymise has no key).
+    Exit 0 when it ran (alerts or not); 1 when the input could not be read at all, --child is not in it, or
+    --pseudonymise has no key.
     """
     pseudonyms = pseudonymiser(pseudonymise)
     result = load_records(adapter, source, config)
-    records = [r for r in result.records if child_id is None or r.child_id == child_id]
+    records = result.records if child_id is None else [the_child(result, child_id, source)]
     evaluation = api.evaluate(records, profile=profile, as_of=as_of)
     if pseudonyms is not None:
         pseudonyms, result = pseudonymised(pseudonyms, result)
@@ -85,7 +87,7 @@ def print_table(evaluation: Evaluation, children: int) -> None:
     overdue = [a for a in evaluation.alerts if a.status is AlertStatus.OVERDUE]
     upcoming = [a for a in evaluation.alerts if a.status is AlertStatus.UPCOMING]
     click.echo(
-        f"Alerts on {as_of.isoformat()} (profile {evaluation.profile.name}): {children} children, "
+        f"Alerts on {as_of.isoformat()} (profile {evaluation.profile.name}): {counted(children, 'child')}, "
         f"{len(overdue)} overdue, {len(upcoming)} upcoming"
     )
     if not evaluation.alerts:
@@ -121,12 +123,7 @@ def explain_command(
 ) -> None:
     """One child's whole obligation timeline: every rule, its anchor, due date, and met / met late / open."""
     result = load_records(adapter, source, config)
-    records = [r for r in result.records if r.child_id == child_id]
-    if not records:
-        rejected = [r for r in result.rejected if r.child_id == child_id]
-        detail = f"; {len(rejected)} of its records were rejected" if rejected else ""
-        raise click.ClickException(f"child {child_id!r} is not in {source}{detail}")
-    evaluation = api.evaluate(records, profile=profile, as_of=as_of)
+    evaluation = api.evaluate([the_child(result, child_id, source)], profile=profile, as_of=as_of)
     timeline = evaluation.obligations_for(child_id)
     if fmt == "json":
         emit_json(

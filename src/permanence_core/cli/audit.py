@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from permanence_core.cli.common import emit_json
+from permanence_core.cli.common import counted, emit_json
 
 
 @click.command("audit")
@@ -48,7 +48,8 @@ def audit_command(
     shown = entries[-tail:] if tail else entries
     if reading.unreadable:
         lines = ", ".join(str(n) for n in reading.unreadable[:10])
-        click.echo(f"{path}: {len(reading.unreadable)} line(s) could not be read (line {lines})", err=True)
+        unreadable = counted(len(reading.unreadable), "line")
+        click.echo(f"{path}: {unreadable} could not be read (line {lines})", err=True)
     if fmt == "json":
         emit_json(
             {
@@ -59,7 +60,7 @@ def audit_command(
             }
         )
         return
-    click.echo(f"{path}: {len(entries)} matching entr{'y' if len(entries) == 1 else 'ies'}, showing {len(shown)}")
+    click.echo(f"{path}: {counted(len(entries), 'matching entry')}, showing {len(shown)}")
     for e in shown:
         outcome = e.error or e.external_id or ""
         click.echo(

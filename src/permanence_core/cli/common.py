@@ -88,6 +88,18 @@ class GuardedGroup(click.Group):
             raise click.ClickException(str(exc)) from None
 
 
+_PLURALS = {"child": "children", "entry": "entries", "apology": "apologies", "was": "were"}
+
+
+def counted(number: int, singular: str) -> str:
+    """``number`` and the words agreeing with it: "1 child", "2 children", "0 new actions"."""
+    if number == 1:
+        return f"{number} {singular}"
+    before, _, noun = singular.rpartition(" ")
+    plural = _PLURALS.get(noun, noun + "s")
+    return f"{number} {before} {plural}" if before else f"{number} {plural}"
+
+
 def emit_json(data: Any) -> None:
     """Print ``data`` as JSON on stdout (dates as ISO strings)."""
     click.echo(json.dumps(data, indent=2, default=_default, ensure_ascii=False))

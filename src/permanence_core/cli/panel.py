@@ -13,7 +13,7 @@ import click
 
 from permanence_core import api
 from permanence_core.adapters import DocumentUpload, LoadResult, ReceiptStatus
-from permanence_core.cli.common import emit_json, parse_date
+from permanence_core.cli.common import counted, emit_json, parse_date
 from permanence_core.cli.forms import out_option, save_document
 from permanence_core.cli.ledger import ledger_option, open_ledger
 from permanence_core.cli.sources import load_records, report_rejections, source_options
@@ -107,7 +107,7 @@ def list_command(ledger_url: str | None, config: str | None, fmt: str) -> None:
     """Every panel in the ledger with its status, children and dates."""
     from permanence_core.tracker.panel import panel_children, panels
 
-    with open_ledger(ledger_url, config) as ledger:
+    with open_ledger(ledger_url, config, create=False) as ledger:
         rows = [(panel, panel_children(ledger, panel)) for panel in panels(ledger)]
     if fmt == "json":
         emit_json(
@@ -122,7 +122,8 @@ def list_command(ledger_url: str | None, config: str | None, fmt: str) -> None:
     for panel, kids in rows:
         issued = f", minutes issued {panel.minutes_issued_on}" if panel.minutes_issued_on else ""
         click.echo(
-            f"{panel.panel_id} {panel.status.value}: {len(kids)} children, {sum(k.recorded for k in kids)} recorded; "
+            f"{panel.panel_id} {panel.status.value}: {counted(len(kids), 'child')}, "
+            f"{sum(k.recorded for k in kids)} recorded; "
             f"referrals by {panel.referral_deadline}, minutes due {panel.minutes_due}{issued}"
         )
 
@@ -163,7 +164,7 @@ def agenda_command(
         emit_json({**agenda.to_dict(), "saved": saved, "rejected": [r.to_dict() for r in result.rejected]})
         return
     click.echo(
-        f"Agenda of {panel.panel_id} ({len(agenda.entries)} children; previous panel {agenda.since}, "
+        f"Agenda of {panel.panel_id} ({counted(len(agenda.entries), 'child')}; previous panel {agenda.since}, "
         f"next {agenda.until}){'' if saved else ' - the panel is held, so the stored agenda was kept'}"
     )
     sizes = Counter(entry.group for entry in agenda.entries)
@@ -277,7 +278,7 @@ def record_command(
             done = f" {', '.join(item['completed'])}" if item["completed"] else ""
             click.echo(
                 f"Recorded child {item['child_id']} at {panel.panel_id} from {item['source']}: "
-                f"{len(item['added'])} new action(s){added}; {len(item['completed'])} done{done}"
+                f"{counted(len(item['added']), 'new action')}{added}; {len(item['completed'])} done{done}"
             )
     for item in failed:
         click.echo(f"Not recorded: {item['reason']}", err=True)
@@ -365,7 +366,7 @@ def carry_forward_command(
         return
     children = len({c.child_id for c in result.carried})
     click.echo(
-        f"Carried {len(result.carried)} action(s) of {children} children from {panel.panel_id} to "
+        f"Carried {counted(len(result.carried), 'action')} of {counted(children, 'child')} from {panel.panel_id} to "
         f"{result.to_panel.panel_id} ({result.already} carried before)"
     )
     for c in result.carried:
@@ -421,7 +422,10 @@ def pack_command(
     if fmt == "json":
         emit_json(summary)
         return
-    click.echo(f"Wrote the pack for {panel.panel_id} to {out}: {len(agenda.entries)} children, {len(pack.pages)} pages")
+    click.echo(
+        f"Wrote the pack for {panel.panel_id} to {out}: "
+        f"{counted(len(agenda.entries), 'child')}, {counted(len(pack.pages), 'page')}"
+    )
     report_rejections(result)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from permanence_core.cli.common import emit_json, parse_date, progress_callback
+from permanence_core.cli.common import counted, emit_json, parse_date, progress_callback
 from permanence_core.synth import DEMO, CohortSpec, generate
 
 _PINNED_BY_DEMO = ("children", "seed", "as_of", "no_pack")
@@ -59,7 +59,7 @@ def synth_command(
     if fmt == "json":
         emit_json({"out": str(out), "seed": spec.seed, **figures})
         return
-    click.echo(f"Wrote {figures['children']} children to {out} (seed {spec.seed}, as of {figures['as_of']})")
+    click.echo(f"Wrote {counted(figures['children'], 'child')} to {out} (seed {spec.seed}, as of {figures['as_of']})")
     for key, value in figures.items():
         if key in ("as_of", "children"):
             continue

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from permanence_core import api
-from permanence_core.cli.common import emit_json
+from permanence_core.cli.common import counted, emit_json
 from permanence_core.cli.sources import (
     evaluation_options,
     load_records,
@@ -119,7 +119,7 @@ def tracker_command(
         return
     totals = ", ".join(f"{signal.label.lower()} {count}" for signal, count in drift.totals().items())
     click.echo(
-        f"Wrote {out}: {len(report.looked_after)} children looked after on {report.as_of.isoformat()} "
+        f"Wrote {out}: {counted(len(report.looked_after), 'child')} looked after on {report.as_of.isoformat()} "
         f"(profile {report.profile}); {drift.children_flagged} with drift ({totals})."
     )
     report_rejections(result)
