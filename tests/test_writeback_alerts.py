@@ -195,6 +195,7 @@ def test_two_services_that_both_see_an_alert_as_new_raise_it_once(tray, tmp_path
 def test_every_change_ends_in_exactly_one_count(wb, tray):
     """sent + duplicate + failed + recorded accounts for every new, changed and resolved alert."""
     wb.raise_alerts([alert(), alert(child="C2")], to_task)
+
     # C2's alert is resolved (gone); nothing is sent for a resolution here, so it is only recorded.
     def open_only(change):
         return to_task(change) if change.alert else None

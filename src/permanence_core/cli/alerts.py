@@ -6,12 +6,11 @@ import csv
 import datetime as dt
 import logging
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
 from permanence_core import api
-from permanence_core.cli.common import counted, emit_json
+from permanence_core.cli.common import counted, echo_table, emit_json
 from permanence_core.cli.sources import (
     evaluation_options,
     load_records,
@@ -23,9 +22,6 @@ from permanence_core.cli.sources import (
     the_child,
 )
 from permanence_core.rules import AlertStatus, Evaluation, ObligationState
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +78,7 @@ def alerts_command(
 
 
 def print_table(evaluation: Evaluation, children: int) -> None:
-    """An 80-column table for a team manager: overdue first (longest overdue at the top), then upcoming."""
+    """A table as wide as the terminal for a team manager: overdue first (longest overdue at the top), then upcoming."""
     as_of = evaluation.as_of
     overdue = [a for a in evaluation.alerts if a.status is AlertStatus.OVERDUE]
     upcoming = [a for a in evaluation.alerts if a.status is AlertStatus.UPCOMING]
@@ -93,24 +89,17 @@ def print_table(evaluation: Evaluation, children: int) -> None:
     if not evaluation.alerts:
         click.echo("No alerts.")
         return
-    click.echo(f"{'CHILD':<10} {'STATUS':<8} {'DUE':<10} {'WHEN':>8}  WHAT")
+    rows = []
     for alert in overdue + upcoming:
         days = alert.days_overdue(as_of)
         when = f"{days}d late" if days > 0 else ("today" if days == 0 else f"in {-days}d")
         what = alert.title if alert.statutory else f"{alert.title} (indicator)"
-        due = alert.due_date.isoformat()
-        click.echo(f"{alert.child_id[:10]:<10} {alert.status.value:<8} {due:<10} {when:>8}  {_fit(what, 38)}")
+        rows.append((alert.child_id, alert.status.value, alert.due_date.isoformat(), when, what))
+    echo_table(("CHILD", "STATUS", "DUE", "WHEN", "WHAT"), rows, right=("WHEN",))
     not_assessable = evaluation.summary()["not_assessable_by_rule"]
     if not_assessable:
         rules = ", ".join(f"{rule} ({count})" for rule, count in not_assessable.items())
         click.echo(f"Not assessable from this source: {rules}")
-
-
-def _fit(text: str, width: int) -> str:
-    """Shorten ``text`` at a word boundary so a table row stays within 80 columns."""
-    if len(text) <= width:
-        return text
-    return text[: width - 1].rsplit(" ", 1)[0].rstrip(" :,(") + "…"
 
 
 @click.command("explain")

@@ -6,8 +6,10 @@ import datetime as dt
 import functools
 import json
 import logging
+import shutil
 import sys
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -98,6 +100,29 @@ def counted(number: int, singular: str) -> str:
     before, _, noun = singular.rpartition(" ")
     plural = _PLURALS.get(noun, noun + "s")
     return f"{number} {before} {plural}" if before else f"{number} {plural}"
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns ($COLUMNS when set); 80 when stdout is not a terminal."""
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def echo_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[str] = ()) -> None:
+    """A plain table as wide as the terminal: every column but the last as wide as its widest value (nothing is
+    cut), the last wrapped at word boundaries in the room left (at least 24 columns). ``right``: the headers of
+    columns aligned right."""
+    widths = [max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(header[:-1])]
+    indent = sum(widths) + 2 * len(widths)
+    room = max(terminal_width() - indent, 24)
+    for cells in (header, *rows):
+        fixed = "  ".join(
+            cell.rjust(width) if name in right else cell.ljust(width)
+            for cell, width, name in zip(cells, widths, header, strict=False)
+        )
+        lines = textwrap.wrap(cells[-1], room) or [""]
+        click.echo(f"{fixed}  {lines[0]}".rstrip())
+        for line in lines[1:]:
+            click.echo(" " * indent + line)
 
 
 def emit_json(data: Any) -> None:

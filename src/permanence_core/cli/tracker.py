@@ -35,7 +35,8 @@ _SUFFIXES = {".html": "html", ".htm": "html", ".xlsx": "xlsx"}
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write: FILE.html (page with timelines and charts) or FILE.xlsx (workbook).",
+    help="File to write: FILE.html (page with timelines and charts) or FILE.xlsx (workbook). Without it, only "
+    "the summary is printed.",
 )
 @click.option(
     "--drift-weeks",
@@ -74,12 +75,11 @@ def tracker_command(
 ) -> None:
     """The permanence tracker for every looked-after child, and the drift signals.
 
-    Writes OUT as one self-contained HTML page (sortable table, a timeline per child, cohort charts) or an
-    Excel workbook (one sheet per view), readable by its owner only. Exit 0 when it ran; 1 when the input
-    could not be read or OUT could not be written; 2 usage error.
+    Prints a summary: children looked after, and how many show each drift signal. With --out, writes OUT as
+    one self-contained HTML page (sortable table, a timeline per child, cohort charts) or an Excel workbook
+    (one sheet per view), readable by its owner only. Exit 0 when it ran; 1 when the input could not be read
+    or OUT could not be written; 2 usage error.
     """
-    if out is None and fmt != "json":
-        raise click.UsageError("give --out FILE.html or --out FILE.xlsx, or --format json for the drift summary")
     kind = _SUFFIXES.get(out.suffix.lower()) if out else None
     if out is not None and kind is None:
         raise click.BadParameter(f"{str(out)!r} must end in .html or .xlsx", param_hint="'--out'")
@@ -118,8 +118,11 @@ def tracker_command(
         )
         return
     totals = ", ".join(f"{signal.label.lower()} {count}" for signal, count in drift.totals().items())
+    wrote = f"Wrote {out}: " if out is not None else ""
     click.echo(
-        f"Wrote {out}: {counted(len(report.looked_after), 'child')} looked after on {report.as_of.isoformat()} "
+        f"{wrote}{counted(len(report.looked_after), 'child')} looked after on {report.as_of.isoformat()} "
         f"(profile {report.profile}); {drift.children_flagged} with drift ({totals})."
     )
+    if out is None:
+        click.echo("Give --out FILE.html for the tracker page, or --out FILE.xlsx for the workbook.")
     report_rejections(result)
