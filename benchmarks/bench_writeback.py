@@ -14,8 +14,8 @@ from pathlib import Path
 
 import responses
 
-from permanence_core.adapters import CaseNote, HttpGateway, Outbox, StateStore, WorkTrayAlert, WriteBack
 from permanence_core.rules.obligations import Alert, AlertStatus
+from permanence_core.writeback import CaseNote, HttpGateway, Outbox, StateStore, WorkTrayAlert, WriteBack
 
 
 def notes(count: int) -> list[CaseNote]:

@@ -42,7 +42,7 @@ from faults_helpers import (
     start_run,
 )
 
-from permanence_core.adapters import HttpGateway, Outbox, StateStore, WriteBack
+from permanence_core.writeback import HttpGateway, Outbox, StateStore, WriteBack
 
 
 def row(path: str, fault: str, seed: int, writes: int, faults: int, runs: int, lost: int, dup: int, note: str) -> bool:

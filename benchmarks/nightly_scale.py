@@ -36,9 +36,7 @@ from typing import Any, TypeVar
 import attrs
 
 from permanence_core import api
-from permanence_core.adapters import LoadResult, ReceiptStatus
-from permanence_core.adapters.audit import AUDIT_FILE, AuditLog
-from permanence_core.adapters.writeback import AlertRun
+from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import progress_callback
 from permanence_core.plugins.manager import Plugins
 from permanence_core.private_files import open_private, write_private
@@ -50,6 +48,9 @@ from permanence_core.tracker.ledger import Ledger
 from permanence_core.tracker.report import build_report
 from permanence_core.tracker.sync import record_sync
 from permanence_core.tracker.xlsx import write_xlsx
+from permanence_core.writeback import ReceiptStatus
+from permanence_core.writeback.audit import AUDIT_FILE, AuditLog
+from permanence_core.writeback.service import AlertRun
 
 ADAPTER = "ssda903"
 TARGET_SECONDS = 600

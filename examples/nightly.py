@@ -20,9 +20,9 @@ import json
 import sys
 
 from permanence_core import api
-from permanence_core.adapters import ReceiptStatus
 from permanence_core.calendar import parse_iso_date
 from permanence_core.errors import PermanenceError, UsageError
+from permanence_core.writeback import ReceiptStatus
 
 
 def iso_date(text: str) -> dt.date:

@@ -29,7 +29,7 @@ import requests
 import responses
 
 from permanence_core import private_files
-from permanence_core.adapters import (
+from permanence_core.writeback import (
     CaseNote,
     DocumentUpload,
     HttpGateway,
@@ -376,7 +376,7 @@ _RUN = r"""
 import os, sys, time
 sys.path.insert(0, sys.argv[6])
 from faults_helpers import RUN_CHUNK, make_items
-from permanence_core.adapters import HttpGateway, Outbox, StateStore, WriteBack
+from permanence_core.writeback import HttpGateway, Outbox, StateStore, WriteBack
 
 mode, target, state_url, count, stop_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 calls = 0

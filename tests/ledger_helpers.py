@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from permanence_core.adapters import AdapterInfo, LoadResult
+from permanence_core.adapters import Adapter, LoadResult
 from permanence_core.model import (
     Action,
     CaseRecord,
@@ -96,9 +96,13 @@ def loaded(*records, rejected=()):
     return LoadResult(records=records, rejected=rejected, read=len(records) + len(rejected))
 
 
-class InMemoryAdapter:
+class InMemoryAdapter(Adapter):
     """An adapter named ``memory`` that loads whatever ``records`` holds and writes back as the SSDA903 one does
-    (to the gateway or outbox its options name), standing in for a case system."""
+    (to the gateway or outbox its options name), standing in for a case system; it is its own plugin."""
+
+    name = "memory"
+    description = "records held in memory"
+    source_help = "any text"
 
     def __init__(self, records=(), rejected=()):
         self.records = list(records)
@@ -106,19 +110,13 @@ class InMemoryAdapter:
 
     @hookimpl
     def permanence_register_adapters(self, register):
-        register(AdapterInfo(name="memory", description="records held in memory", source_help="any text"))
+        register(self)
 
-    @hookimpl
-    def permanence_load_records(self, adapter, source, options):
-        if adapter != "memory":
-            return None
+    def load(self, source, options):
         return LoadResult(records=self.records, rejected=self.rejected, read=len(self.records) + len(self.rejected))
 
-    @hookimpl
-    def permanence_write_back(self, adapter, item, options):
-        if adapter != "memory":
-            return None
-        from permanence_core.adapters.transports import transport_for
+    def write_back(self, item, options):
+        from permanence_core.writeback.transports import transport_for
 
         return transport_for(options).deliver(item)
 

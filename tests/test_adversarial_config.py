@@ -20,9 +20,9 @@ from permanence_raise.config import load_config as raise_config
 from test_adversarial_ssda903 import mangled
 
 from permanence_core import api
-from permanence_core.adapters.writeback_settings import WriteBackSettings
 from permanence_core.errors import ConfigError, PermanenceError
 from permanence_core.rules.profile import Profile, load_profile
+from permanence_core.writeback.settings import WriteBackSettings
 
 ROOT = Path(__file__).parent.parent
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

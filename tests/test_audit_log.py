@@ -13,7 +13,8 @@ import responses
 from click.testing import CliRunner
 
 from permanence_core import api
-from permanence_core.adapters import (
+from permanence_core.cli import cli
+from permanence_core.writeback import (
     AuditEntry,
     AuditLog,
     CaseNote,
@@ -26,8 +27,7 @@ from permanence_core.adapters import (
     WriteBack,
     WriteBackSettings,
 )
-from permanence_core.adapters.audit import AUDIT_FILE, audit_path
-from permanence_core.cli import cli
+from permanence_core.writeback.audit import AUDIT_FILE, audit_path
 
 BASE = "https://gateway.council.test/permanence/v1"
 WHEN = dt.datetime(2025, 3, 1, 2, 30, tzinfo=dt.UTC)
@@ -201,7 +201,7 @@ def test_the_log_is_readable_by_its_owner_only_and_a_wider_one_is_narrowed(tmp_p
 # Run in separate processes (not threads): each writer opens the file itself, as separate nightly runs do.
 WRITER = """
 import datetime as dt, sys
-from permanence_core.adapters import AuditEntry, AuditLog, CaseNote, Receipt
+from permanence_core.writeback import AuditEntry, AuditLog, CaseNote, Receipt
 path, writer, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 # A line longer than a pipe buffer (4 KiB), so only the lock keeps two writers' lines apart.
 padding = "x" * 6000

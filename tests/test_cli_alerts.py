@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from rules_helpers import D, plan, record
 
-from permanence_core.adapters import AdapterInfo, LoadResult, Rejection
+from permanence_core.adapters import Adapter, LoadResult, Rejection
 from permanence_core.cli import cli
 from permanence_core.errors import InputError
 from permanence_core.plugins import hookimpl, manager
@@ -21,15 +21,16 @@ RECORDS = [
 REJECTED = [Rejection(source="episodes.csv", row=7, child_id="Z9", field="LS", value="Q1", reason="not a legal status")]
 
 
-class FakeSystem:
-    @hookimpl
-    def permanence_register_adapters(self, register):
-        register(AdapterInfo(name="fake", description="records built in the test", source_help="ok or missing"))
+class FakeSystem(Adapter):
+    name = "fake"
+    description = "records built in the test"
+    source_help = "ok or missing"
 
     @hookimpl
-    def permanence_load_records(self, adapter, source, options):
-        if adapter != "fake":
-            return None
+    def permanence_register_adapters(self, register):
+        register(self)
+
+    def load(self, source, options):
         if source == "missing":
             raise InputError(source, "no such folder")
         return LoadResult(records=RECORDS, rejected=REJECTED, read=4)

@@ -27,6 +27,8 @@ def run(*args, env=None):
 
 
 def commands(group=cli, prefix=()):
+    # The plugins' commands (permanence raise …) join the group when it is first listed.
+    group.list_commands(click.Context(group))
     for name, command in sorted(group.commands.items()):
         if isinstance(command, click.Group):
             yield from commands(command, (*prefix, name))
@@ -49,6 +51,7 @@ def required_args(command, tmp_path):
         "panel_date": PANEL,
         "date": PANEL,
         "panel_ref": PANEL,
+        "inbox": str(tmp_path / "inbox"),
     }
     args = []
     for param in command.params:

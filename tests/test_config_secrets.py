@@ -10,10 +10,10 @@ from permanence_liquidlogic.config import load_config as liquidlogic_config
 from permanence_mosaic.config import load_config as mosaic_config
 from permanence_raise.config import load_config as raise_config
 
-from permanence_core.adapters.writeback_settings import WriteBackSettings
 from permanence_core.config_secrets import looks_secret, refuse_secrets
 from permanence_core.errors import ConfigError
 from permanence_core.rules.profile import load_profile
+from permanence_core.writeback.settings import WriteBackSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 VALUE = "s3cr3t-Synthetic-9"

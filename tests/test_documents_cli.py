@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from documents_helpers import D, bare_record, sample_record, sibling_record
 
 from permanence_core import serialization
-from permanence_core.adapters import AdapterInfo, LoadResult, Rejection
+from permanence_core.adapters import Adapter, LoadResult, Rejection
 from permanence_core.cli import cli
 from permanence_core.errors import InputError
 from permanence_core.plugins import hookimpl, manager
@@ -17,17 +17,18 @@ from permanence_core.plugins import hookimpl, manager
 REJECTED = Rejection(source="children.json", row=4, child_id="C100", field="dob", value="x", reason="not a date")
 
 
-class Interchange:
-    """An adapter reading the JSON interchange format, standing in for a council's case system."""
+class Interchange(Adapter):
+    """An adapter reading the JSON interchange format, standing in for a council's case system (its own plugin)."""
+
+    name = "interchange"
+    description = "JSON interchange file"
+    source_help = "a .json file"
 
     @hookimpl
     def permanence_register_adapters(self, register):
-        register(AdapterInfo(name="interchange", description="JSON interchange file", source_help="a .json file"))
+        register(self)
 
-    @hookimpl
-    def permanence_load_records(self, adapter, source, options):
-        if adapter != "interchange":
-            return None
+    def load(self, source, options):
         try:
             with open(source, encoding="utf-8") as file:
                 records = serialization.loads(file.read())

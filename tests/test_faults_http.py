@@ -21,9 +21,9 @@ from faults_helpers import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from permanence_core.adapters import AuditLog, HttpGateway, StateStore, WriteBack
-from permanence_core.adapters.audit import AUDIT_FILE
-from permanence_core.adapters.state import DeliveryStatus
+from permanence_core.writeback import AuditLog, HttpGateway, StateStore, WriteBack
+from permanence_core.writeback.audit import AUDIT_FILE
+from permanence_core.writeback.state import DeliveryStatus
 
 
 @pytest.fixture

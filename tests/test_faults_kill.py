@@ -9,9 +9,9 @@ from collections import Counter
 import pytest
 from faults_helpers import KillSwitch, LocalGateway, go, kill_when_ready, make_items, start_run
 
-from permanence_core.adapters import AuditLog, HttpGateway, Outbox, ReceiptStatus, StateStore, WriteBack
-from permanence_core.adapters.audit import AUDIT_FILE
-from permanence_core.adapters.state import DeliveryStatus
+from permanence_core.writeback import AuditLog, HttpGateway, Outbox, ReceiptStatus, StateStore, WriteBack
+from permanence_core.writeback.audit import AUDIT_FILE
+from permanence_core.writeback.state import DeliveryStatus
 
 COUNT = 30
 

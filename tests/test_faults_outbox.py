@@ -19,9 +19,9 @@ from faults_helpers import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from permanence_core.adapters import AuditLog, DocumentUpload, Outbox, StateStore, WriteBack
-from permanence_core.adapters.audit import AUDIT_FILE
-from permanence_core.adapters.outbox import sidecar
+from permanence_core.writeback import AuditLog, DocumentUpload, Outbox, StateStore, WriteBack
+from permanence_core.writeback.audit import AUDIT_FILE
+from permanence_core.writeback.outbox import sidecar
 
 
 def outbox_writeback(folder, state_url):

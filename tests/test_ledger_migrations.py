@@ -9,12 +9,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from ledger_helpers import BACKENDS, database
 
-from permanence_core.adapters import Receipt
-from permanence_core.adapters.state import ClaimOutcome, ClaimRequest, RaisedAlert, StateStore
 from permanence_core.errors import ConfigError
 from permanence_core.tracker import ledger as ledger_module
 from permanence_core.tracker.ledger import Ledger, current_revision, downgrade, head_revision, upgrade, upgrade_sql
 from permanence_core.tracker.schema import ALL_METADATA
+from permanence_core.writeback import Receipt
+from permanence_core.writeback.state import ClaimOutcome, ClaimRequest, RaisedAlert, StateStore
 
 T0 = dt.datetime(2025, 3, 3, 2, 0, tzinfo=dt.UTC)
 

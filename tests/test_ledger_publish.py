@@ -7,10 +7,10 @@ import time
 import pytest
 from ledger_helpers import BACKENDS, D, database
 
-from permanence_core.adapters import DocumentUpload, Receipt, ReceiptStatus, WorkTrayAlert
 from permanence_core.rules import Alert, AlertStatus
 from permanence_core.tracker.entries import Produced
 from permanence_core.tracker.ledger import Ledger
+from permanence_core.writeback import DocumentUpload, Receipt, ReceiptStatus, WorkTrayAlert
 
 
 @pytest.fixture(params=BACKENDS)

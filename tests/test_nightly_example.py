@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from permanence_core import api
-from permanence_core.adapters import ReceiptStatus, WorkTrayAlert
 from permanence_core.synth import CohortSpec, generate
+from permanence_core.writeback import ReceiptStatus, WorkTrayAlert
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 23)

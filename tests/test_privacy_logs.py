@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 from documents_helpers import WordUser
 
-from permanence_core.adapters.audit import AUDIT_FILE
-from permanence_core.cli import cli
+from permanence_core.cli import CORE_COMMANDS, cli
 from permanence_core.pseudonymise import KEY_ENV
 from permanence_core.synth import demo_folder
+from permanence_core.writeback.audit import AUDIT_FILE
 
 AS_OF = "2026-11-02"
 PANEL = "2026-11-05"
@@ -31,7 +31,10 @@ LONGEST_BOILERPLATE = 24
 
 
 def commands(group=cli, prefix=()):
+    # The core's commands: a plugin's (``permanence raise …``) are run by the plugin's own tests.
     for name, command in sorted(group.commands.items()):
+        if not prefix and name not in CORE_COMMANDS:
+            continue
         if isinstance(command, click.Group):
             yield from commands(command, (*prefix, name))
         else:

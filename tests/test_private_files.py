@@ -7,10 +7,10 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from permanence_core.adapters import AuditLog, CaseNote, DocumentUpload, Outbox, StateStore, WriteBack
 from permanence_core.cli import cli
 from permanence_core.private_files import open_private, write_private
 from permanence_core.synth import demo_folder
+from permanence_core.writeback import AuditLog, CaseNote, DocumentUpload, Outbox, StateStore, WriteBack
 
 DEMO = ["--adapter", "ssda903", "--source", str(demo_folder())]
 CHILD = "1000009"

@@ -27,7 +27,7 @@ def rename(folder: Path, old: str, new: str) -> None:
 
 def test_a_renamed_copy_of_the_template_installs_and_passes_the_contract_suite(tmp_path: Path) -> None:
     copy = tmp_path / "permanence-acme"
-    shutil.copytree(TEMPLATE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".pytest_cache"))
+    shutil.copytree(TEMPLATE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".*_cache"))
     rename(copy, "example", "acme")
     assert not [p for p in copy.rglob("*") if "example" in p.name.lower()]
     site = tmp_path / "site"
@@ -44,6 +44,7 @@ def test_a_renamed_copy_of_the_template_installs_and_passes_the_contract_suite(t
         if ep.group == ENTRY_POINT_GROUP
     ]
     assert (entry_point.name, entry_point.value) == ("acme", "permanence_acme.plugin")
+    assert (site / "permanence_acme" / "py.typed").is_file(), "the package must ship its py.typed marker"
 
     env = {**os.environ, "PYTHONPATH": str(site)}
     env.pop("PERMANENCE_DISABLE_PLUGINS", None)

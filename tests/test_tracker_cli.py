@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from tracker_helpers import adopted, bare, in_proceedings
 
-from permanence_core.adapters import AdapterInfo, LoadResult, Rejection
+from permanence_core.adapters import Adapter, LoadResult, Rejection
 from permanence_core.cli import cli
 from permanence_core.errors import InputError
 from permanence_core.plugins import hookimpl, manager
@@ -19,15 +19,16 @@ REJECTED = [Rejection(source="episodes.csv", row=7, child_id="Z9", field="LS", v
 BASE = ["tracker", "--adapter", "fake", "--source", "ok", "--as-of", "2026-06-01"]
 
 
-class FakeSystem:
-    @hookimpl
-    def permanence_register_adapters(self, register):
-        register(AdapterInfo(name="fake", description="records built in the test", source_help="ok or missing"))
+class FakeSystem(Adapter):
+    name = "fake"
+    description = "records built in the test"
+    source_help = "ok or missing"
 
     @hookimpl
-    def permanence_load_records(self, adapter, source, options):
-        if adapter != "fake":
-            return None
+    def permanence_register_adapters(self, register):
+        register(self)
+
+    def load(self, source, options):
         if source == "missing":
             raise InputError(source, "no such folder")
         return LoadResult(records=RECORDS, rejected=REJECTED, read=4)

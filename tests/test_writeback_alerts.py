@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-from permanence_core.adapters import ChangeKind, Receipt, ReceiptStatus, StateStore, WorkTrayAlert, WriteBack
 from permanence_core.rules.obligations import Alert, AlertStatus
+from permanence_core.writeback import ChangeKind, Receipt, ReceiptStatus, StateStore, WorkTrayAlert, WriteBack
 
 ANCHOR = dt.date(2025, 2, 3)
 DUE = dt.date(2025, 3, 3)

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from permanence_core.adapters import CaseNote, HttpGateway, Receipt, ReceiptStatus, StateStore, WriteBack
-from permanence_core.adapters.state import DeliveryStatus
+from permanence_core.writeback import CaseNote, HttpGateway, Receipt, ReceiptStatus, StateStore, WriteBack
+from permanence_core.writeback.state import DeliveryStatus
 
 BASE = "https://gateway.council.test/permanence"
 

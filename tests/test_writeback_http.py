@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from responses import matchers
 
-from permanence_core.adapters import CaseNote, DocumentUpload, ReceiptStatus, WorkTrayAlert
-from permanence_core.adapters.http import HttpGateway, Payload, default_payload, retry_after
 from permanence_core.errors import ConfigError
+from permanence_core.writeback import CaseNote, DocumentUpload, ReceiptStatus, WorkTrayAlert
+from permanence_core.writeback.http import HttpGateway, Payload, default_payload, retry_after
 
 BASE = "https://gateway.council.test/permanence"
 NOW = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)

@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from permanence_core.adapters import CaseNote, DocumentUpload, Outbox, ReceiptStatus, StateStore, WriteBack
 from permanence_core.errors import ConfigError
+from permanence_core.writeback import CaseNote, DocumentUpload, Outbox, ReceiptStatus, StateStore, WriteBack
 
 
 def document(child_id="C001", content=b"%PDF-1.7 synthetic"):

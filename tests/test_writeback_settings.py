@@ -7,10 +7,10 @@ import attrs
 import pytest
 import responses
 
-from permanence_core.adapters import HttpGateway, Outbox, ReceiptStatus, WriteBack, WriteBackSettings
-from permanence_core.adapters.http import Payload
-from permanence_core.adapters.items import CaseNote
 from permanence_core.errors import ConfigError
+from permanence_core.writeback import HttpGateway, Outbox, ReceiptStatus, WriteBack, WriteBackSettings
+from permanence_core.writeback.http import Payload
+from permanence_core.writeback.items import CaseNote
 
 GATEWAY_CONFIG = """
 [mosaic]

@@ -6,8 +6,9 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from permanence_core.adapters import Receipt, ReceiptStatus
-from permanence_core.adapters.state import (
+from permanence_core.errors import ConfigError
+from permanence_core.writeback import Receipt, ReceiptStatus
+from permanence_core.writeback.state import (
     ClaimOutcome,
     ClaimRequest,
     DeliveryStatus,
@@ -15,7 +16,6 @@ from permanence_core.adapters.state import (
     StateStore,
     deliveries,
 )
-from permanence_core.errors import ConfigError
 
 T0 = dt.datetime(2025, 3, 3, 2, 0, tzinfo=dt.UTC)
 LEASE = dt.timedelta(hours=1)

@@ -14,17 +14,18 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from permanence_core.adapters import LoadResult, Receipt, WriteBackItem
+from permanence_core.adapters import LoadResult
 from permanence_core.calendar import WorkingCalendar
 from permanence_core.config_file import read_config
 from permanence_core.model import CaseRecord
 from permanence_core.plugins.manager import Plugins
 from permanence_core.rules import Evaluation, Profile, load_profile
 from permanence_core.rules import evaluate as _evaluate
+from permanence_core.writeback import Receipt, WriteBackItem
 
 if TYPE_CHECKING:
-    from permanence_core.adapters.writeback import AlertChange, WriteBack
-    from permanence_core.adapters.writeback_settings import WriteBackSettings
+    from permanence_core.writeback.service import AlertChange, WriteBack
+    from permanence_core.writeback.settings import WriteBackSettings
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def alert_items(
 
 
 class AdapterTransport:
-    """Delivers each item through the adapter's ``permanence_write_back`` hook (its system's own payloads)."""
+    """Delivers each item through the adapter's ``write_back`` method (its system's own payloads)."""
 
     def __init__(self, adapter: str, options: Mapping[str, Any], plugins: Plugins | None = None) -> None:
         self.adapter = adapter
@@ -82,7 +83,7 @@ class AdapterTransport:
 
     def destination(self, item: WriteBackItem) -> str | None:
         """Where ``item`` goes under these options, for the audit log: the outbox file or the gateway path."""
-        from permanence_core.adapters.audit import options_destination
+        from permanence_core.writeback.audit import options_destination
 
         return options_destination(self.options)(item)
 
@@ -90,7 +91,7 @@ class AdapterTransport:
 def write_back_settings(options: Mapping[str, Any]) -> WriteBackSettings:
     """The write-back settings ``options`` give, checked before any work is done: the file is read, and a run with
     no gateway or outbox to deliver to is a NoDestinationError (a usage error)."""
-    from permanence_core.adapters.writeback_settings import WriteBackSettings
+    from permanence_core.writeback.settings import WriteBackSettings
 
     return WriteBackSettings.from_options(options).require_destination()
 
@@ -102,9 +103,9 @@ def writer(adapter: str, options: Mapping[str, Any], plugins: Plugins | None = N
     and ``state`` (database URL of the state store; SQLite beside the config file by default). Every
     attempt is appended to the audit log (``[write_back] audit_log``, by default beside the store).
     """
-    from permanence_core.adapters.audit import AuditLog, audit_path
-    from permanence_core.adapters.state import StateStore
-    from permanence_core.adapters.writeback import WriteBack
+    from permanence_core.writeback.audit import AuditLog, audit_path
+    from permanence_core.writeback.service import WriteBack
+    from permanence_core.writeback.state import StateStore
 
     settings = write_back_settings(options)
     return WriteBack(

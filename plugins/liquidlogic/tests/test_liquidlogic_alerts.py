@@ -6,9 +6,9 @@ import datetime as dt
 
 from permanence_liquidlogic.alerts import allocated, work_tray_tasks
 
-from permanence_core.adapters import AlertChange, ChangeKind
 from permanence_core.model import AllocatedWorker, CaseRecord, Child, Identifiers, WorkerRole
 from permanence_core.rules.obligations import Alert, AlertStatus
+from permanence_core.writeback import AlertChange, ChangeKind
 
 DAY = dt.date(2025, 3, 31)
 

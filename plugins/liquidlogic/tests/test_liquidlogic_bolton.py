@@ -17,9 +17,9 @@ from typing import Any
 from permanence_liquidlogic.alerts import work_tray_tasks
 
 from permanence_core import api
-from permanence_core.adapters import CaseNote, DocumentUpload, ReceiptStatus
 from permanence_core.documents import CompletedRecord, OutputFormat, meeting_record, read_form, render
 from permanence_core.model import MeetingKind
+from permanence_core.writeback import CaseNote, DocumentUpload, ReceiptStatus
 
 Warehouse = Callable[..., tuple[str, Mapping[str, Any]]]
 

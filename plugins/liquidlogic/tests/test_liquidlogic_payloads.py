@@ -13,7 +13,7 @@ import responses
 from permanence_liquidlogic.config import LiquidlogicConfig
 from permanence_liquidlogic.payloads import LiquidlogicPayloads
 
-from permanence_core.adapters import CaseNote, DocumentUpload, HttpGateway, ReceiptStatus, WorkTrayAlert
+from permanence_core.writeback import CaseNote, DocumentUpload, HttpGateway, ReceiptStatus, WorkTrayAlert
 
 GATEWAY = "https://lcs-gateway.example.test/permanence"
 CONFIG = LiquidlogicConfig(

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from permanence_liquidlogic.config import DEFAULT_ANSWER_MAP, load_config
 from permanence_liquidlogic.lookups import legal_status_code
 
-from permanence_core.adapters import WriteBackSettings
 from permanence_core.errors import ConfigError, InputError
 from permanence_core.model import Facet, MeetingKind, WorkerRole
 from permanence_core.plugins.manager import Plugins
+from permanence_core.writeback import WriteBackSettings
 
 Warehouse = Callable[..., tuple[str, Mapping[str, Any]]]
 

@@ -8,9 +8,9 @@ import attrs
 from permanence_mosaic.alerts import AlertNotes, alert_recipients, to_case_note
 from permanence_mosaic.config import CaseNoteSettings
 
-from permanence_core.adapters import AlertChange, ChangeKind
 from permanence_core.model import AllocatedWorker, CaseRecord, Child, Identifiers, WorkerRole
 from permanence_core.rules.obligations import Alert, AlertStatus
+from permanence_core.writeback import AlertChange, ChangeKind
 
 D = dt.date
 AS_OF = D(2024, 2, 6)

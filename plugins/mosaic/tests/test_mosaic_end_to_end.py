@@ -11,8 +11,8 @@ from permanence_mosaic.alerts import AlertNotes
 from permanence_mosaic.config import load_config
 
 from permanence_core import api
-from permanence_core.adapters import DocumentUpload, ReceiptStatus
 from permanence_core.documents import OutputFormat, pro_forma, render
+from permanence_core.writeback import DocumentUpload, ReceiptStatus
 
 AS_OF = dt.date(2024, 2, 6)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

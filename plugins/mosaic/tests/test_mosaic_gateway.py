@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from permanence_mosaic.plugin import payload_builder
+from permanence_mosaic.adapter import payload_builder
 
 from permanence_core import api
-from permanence_core.adapters import CaseNote, DocumentUpload, HttpGateway, ReceiptStatus, WriteBackSettings
+from permanence_core.writeback import CaseNote, DocumentUpload, HttpGateway, ReceiptStatus, WriteBackSettings
 
 D = dt.date
 

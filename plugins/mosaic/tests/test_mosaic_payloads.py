@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from permanence_mosaic.config import DocumentCategory, DocumentSettings
 from permanence_mosaic.payloads import MAX_NAME, display_name, file_name, mosaic_payload
 
-from permanence_core.adapters import CaseNote, DocumentUpload, HttpGateway, ReceiptStatus, WorkTrayAlert
+from permanence_core.writeback import CaseNote, DocumentUpload, HttpGateway, ReceiptStatus, WorkTrayAlert
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SETTINGS = DocumentSettings(

@@ -1,7 +1,8 @@
-"""The ``permanence-raise`` command: ingest, status, and the panel's referrals and minutes, with exit codes."""
+"""The ``permanence raise`` command: ingest, status, and the panel's referrals and minutes, with exit codes."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 from collections.abc import Callable
@@ -11,13 +12,12 @@ from typing import Any
 import pytest
 import responses
 from click.testing import CliRunner, Result
-from permanence_raise.cli import cli
 
 from permanence_core.cli import cli as core_cli
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return CliRunner().invoke(core_cli, ["raise", *args], env=env, catch_exceptions=False)
 
 
 @pytest.fixture
@@ -217,3 +217,10 @@ def test_the_core_commands_read_the_inbox_through_the_adapter(panel_inbox: Path)
     assert result.exit_code == 0, result.output
     overdue = {(a["child_id"], a["rule"]) for a in json.loads(result.stdout)["alerts"] if a["status"] == "overdue"}
     assert {("P2", "panel.minutes"), ("P3", "panel.minutes"), ("P3", "panel.referral")} <= overdue
+
+
+def test_the_commands_live_under_permanence_and_no_second_script_is_installed() -> None:
+    scripts = [ep.name for ep in importlib.metadata.distribution("permanence-raise").entry_points]
+    assert "permanence-raise" not in scripts
+    shown = CliRunner().invoke(core_cli, ["--help"])
+    assert "raise " in shown.stdout and "RAISE file-drop inbox" in shown.stdout

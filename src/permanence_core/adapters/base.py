@@ -1,14 +1,21 @@
-"""What every adapter reports: who it is, and what it loaded and rejected."""
+"""The adapter base class a plugin subclasses, and what every adapter reports: what it loaded and rejected."""
 
 from __future__ import annotations
 
+import abc
+import datetime as dt
 import enum
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from permanence_core.errors import UsageError
 from permanence_core.model import CaseRecord
 from permanence_core.model._validators import to_tuple
+
+if TYPE_CHECKING:
+    from permanence_core.writeback import AlertChange, Receipt, WriteBackItem
 
 
 class Capability(enum.StrEnum):
@@ -20,16 +27,62 @@ class Capability(enum.StrEnum):
     WORK_TRAY_ALERT = "work_tray_alert"
 
 
-@attrs.frozen(kw_only=True)
-class AdapterInfo:
-    """An adapter a plugin registers: its name (``--adapter NAME``), what it reads and what it can write."""
+class Adapter(abc.ABC):
+    """One case system's adapter: subclass it, set the class attributes and override what the system can do.
 
+    A plugin registers an instance once, ``register(MyAdapter())``, from ``permanence_register_adapters``; the core
+    then calls its methods by the adapter's ``name`` (``--adapter NAME``). Only :meth:`load` must be written:
+
+    - :meth:`alert_items` defaults to the core's work-tray alert for the child's team manager;
+    - :meth:`write_back` defaults to an error saying the adapter cannot write back.
+
+    Keep imports of heavy readers inside the methods: every installed adapter is built when ``permanence`` starts.
+    """
+
+    #: What users type after ``--adapter``; keep it equal to the plugin's entry-point name.
     name: str
+    #: One line for ``permanence plugins``: the system and how it is read.
     description: str
+    #: What to give as ``--source``: a folder, a file or a database URL.
     source_help: str
-    capabilities: frozenset[Capability] = attrs.field(
-        default=frozenset({Capability.READ}), converter=lambda v: frozenset(Capability(c) for c in v)
-    )
+    #: What the adapter does with its system; the write capabilities say which items ``write_back`` accepts.
+    capabilities: frozenset[Capability] = frozenset({Capability.READ})
+
+    @abc.abstractmethod
+    def load(self, source: str, options: Mapping[str, Any]) -> LoadResult:
+        """Load the case records of every child in ``source``.
+
+        Bad records must not stop the load: return them in ``LoadResult.rejected``, each naming the file, row (or
+        element), child id, field, value and reason. Raise :class:`~permanence_core.errors.InputError` only when the
+        source cannot be read at all. ``options`` holds adapter options (``config`` path, ``progress`` callback …);
+        ignore keys you do not know.
+        """
+
+    def alert_items(
+        self, records: Sequence[CaseRecord], as_of: dt.date, options: Mapping[str, Any]
+    ) -> Callable[[AlertChange], WriteBackItem | None]:
+        """How an alert is raised in this system: a function turning each alert change into the item to send.
+
+        The function returns ``None`` to record a change without sending anything. ``records`` are the children
+        just loaded (to find each one's allocated workers on ``as_of``). By default: a work-tray alert for the
+        team manager with no recipient id, which an outbox or the council's gateway routes.
+        """
+        from permanence_core.writeback.alert_items import team_manager_work_tray
+
+        return team_manager_work_tray
+
+    def write_back(self, item: WriteBackItem, options: Mapping[str, Any]) -> Receipt:
+        """Deliver one item (document upload, case note or work-tray alert) to the system.
+
+        Delivery must be idempotent: an item whose ``idempotency_key`` was delivered before returns a ``duplicate``
+        receipt and is not sent again. A failed delivery returns a ``failed`` receipt (retried on the next run)
+        rather than raising. ``options`` holds write-back options (``outbox``, ``endpoint``, ``config``); secrets
+        never come here. By default the adapter cannot write back.
+        """
+        raise UsageError(f"adapter {self.name!r} cannot write back")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {getattr(self, 'name', '?')!r}>"
 
 
 @attrs.frozen(kw_only=True)

@@ -1,4 +1,4 @@
-"""The ``permanence`` command: one click group, one module per command family."""
+"""The ``permanence`` command: one click group, one module per command family, plus the plugins' commands."""
 
 from __future__ import annotations
 
@@ -14,9 +14,36 @@ from permanence_core.cli.panel import panel_group
 from permanence_core.cli.plugins import plugins_command
 from permanence_core.cli.synth import synth_command
 from permanence_core.cli.tracker import tracker_command
+from permanence_core.errors import PermanenceError
 
 
-@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class PermanenceGroup(GuardedGroup):
+    """The top-level group: the plugins' commands join the core's on first use, not at import."""
+
+    plugin_commands_added = False
+
+    def _add_plugin_commands(self) -> None:
+        if self.plugin_commands_added:
+            return
+        self.plugin_commands_added = True
+        from permanence_core.plugins.manager import Plugins
+
+        try:
+            Plugins().register_commands(self)
+        except PermanenceError as exc:
+            # Also reached from --help, outside invoke(), so the group's own error handling would not apply.
+            raise click.ClickException(str(exc)) from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._add_plugin_commands()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=PermanenceGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="permanence")
 @click.option("--debug", is_flag=True, help=DEBUG_HELP)
 def cli(debug: bool) -> None:
@@ -37,6 +64,9 @@ cli.add_command(tracker_command)
 cli.add_command(ledger_group)
 cli.add_command(panel_group)
 cli.add_command(audit_command)
+
+#: The core's own commands; a plugin's command may not take one of these names.
+CORE_COMMANDS = frozenset(cli.commands)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from permanence_core.cli.common import counted, emit_json
+from permanence_core.cli.common import check_config, counted, emit_json
 
 
 @click.command("audit")
@@ -16,7 +16,12 @@ from permanence_core.cli.common import counted, emit_json
     type=click.Path(dir_okay=False, path_type=Path),
     help="The audit log file (default: [write_back] audit_log of --config, else beside its state store).",
 )
-@click.option("--config", type=click.Path(dir_okay=False), help="The council's configuration ([write_back] table).")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    callback=check_config,
+    help="The council's configuration ([write_back] table).",
+)
 @click.option("--child", "child_id", help="Only this child's entries.")
 @click.option(
     "--status",
@@ -34,8 +39,8 @@ def audit_command(
 
     Exit 0 when it ran (entries or not); 1 when there is no log at that path or it cannot be read.
     """
-    from permanence_core.adapters.audit import AuditLog, audit_path
-    from permanence_core.adapters.writeback_settings import WriteBackSettings
+    from permanence_core.writeback.audit import AuditLog, audit_path
+    from permanence_core.writeback.settings import WriteBackSettings
 
     path = log_path or audit_path(WriteBackSettings.from_file(config) if config else WriteBackSettings())
     if not path.is_file():

@@ -136,6 +136,16 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+def check_config(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Click callback for ``--config``: the file is read and checked (there, TOML, no secret in it) before the
+    command does anything, whatever the command or adapter goes on to read from it (exit 1 naming the file)."""
+    if value:
+        from permanence_core.config_file import read_config
+
+        read_config(value)
+    return value
+
+
 def parse_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
     """Click callback for YYYY-MM-DD options."""
     if value is None:

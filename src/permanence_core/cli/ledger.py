@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from permanence_core import api
-from permanence_core.cli.common import counted, emit_json, progress_callback
+from permanence_core.cli.common import check_config, counted, emit_json, progress_callback
 from permanence_core.cli.sources import evaluation_options, load_records, report_rejections, source_options
 
 if TYPE_CHECKING:
@@ -50,8 +50,8 @@ def resolve_ledger_url(value: str | None, config: str | None) -> str | URL:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    from permanence_core.adapters.state import DEFAULT_URL
-    from permanence_core.adapters.writeback_settings import WriteBackSettings
+    from permanence_core.writeback.settings import WriteBackSettings
+    from permanence_core.writeback.state import DEFAULT_URL
 
     if not value:
         return WriteBackSettings.from_file(config).state_url() if config else DEFAULT_URL
@@ -120,7 +120,12 @@ def ledger_group() -> None:
 
 @ledger_group.command("upgrade")
 @ledger_option
-@click.option("--config", type=click.Path(dir_okay=False), help="The council's configuration ([write_back] state).")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    callback=check_config,
+    help="The council's configuration ([write_back] state).",
+)
 @click.option("--sql", is_flag=True, help="Print the SQL that creates the ledger instead of running it (for a DBA).")
 def upgrade_command(ledger_url: str | None, config: str | None, sql: bool) -> None:
     """Create the ledger, or bring it to this version's schema (a write-back state store upgrades in place).
@@ -215,7 +220,12 @@ def sync_command(
 
 @ledger_group.command("status")
 @ledger_option
-@click.option("--config", type=click.Path(dir_okay=False), help="The council's configuration ([write_back] state).")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    callback=check_config,
+    help="The council's configuration ([write_back] state).",
+)
 @click.option("--limit", default=5, show_default=True, help="How many recent syncs to list.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def status_command(ledger_url: str | None, config: str | None, limit: int, fmt: str) -> None:
@@ -244,7 +254,12 @@ def status_command(ledger_url: str | None, config: str | None, limit: int, fmt: 
 @ledger_group.command("history")
 @click.option("--child", "child_id", required=True, help="The child's case-system id.")
 @ledger_option
-@click.option("--config", type=click.Path(dir_okay=False), help="The council's configuration ([write_back] state).")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    callback=check_config,
+    help="The council's configuration ([write_back] state).",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def history_command(child_id: str, ledger_url: str | None, config: str | None, fmt: str) -> None:
     """One child's history in the ledger: plans, meetings, actions, alerts raised and documents produced."""

@@ -12,12 +12,13 @@ import attrs
 import click
 
 from permanence_core import api
-from permanence_core.adapters import DocumentUpload, LoadResult, ReceiptStatus
-from permanence_core.cli.common import counted, emit_json, parse_date
+from permanence_core.adapters import LoadResult
+from permanence_core.cli.common import check_config, counted, emit_json, parse_date
 from permanence_core.cli.forms import out_option, save_document
 from permanence_core.cli.ledger import ledger_option, open_ledger
 from permanence_core.cli.sources import load_records, report_rejections, source_options
 from permanence_core.errors import PermanenceError
+from permanence_core.writeback import DocumentUpload, ReceiptStatus
 
 if TYPE_CHECKING:
     from permanence_core.model import CaseRecord
@@ -38,7 +39,10 @@ def _panel_option(default_help: str) -> Callable[[Callable[..., Any]], Callable[
 
 def _config_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--config", type=click.Path(dir_okay=False), help="The council's configuration (TOML; [write_back] state)."
+        "--config",
+        type=click.Path(dir_okay=False),
+        callback=check_config,
+        help="The council's configuration (TOML; [write_back] state).",
     )(command)
 
 

@@ -11,7 +11,7 @@ import click
 
 from permanence_core import api
 from permanence_core.adapters import LoadResult
-from permanence_core.cli.common import counted, parse_date, progress_callback
+from permanence_core.cli.common import check_config, counted, parse_date, progress_callback
 
 if TYPE_CHECKING:
     from permanence_core.model import CaseRecord
@@ -27,7 +27,10 @@ def source_options(command):
             click.option("--adapter", required=True, help="Adapter to read with (see `permanence plugins`)."),
             click.option("--source", required=True, help="Folder, file or database URL the adapter reads."),
             click.option(
-                "--config", type=click.Path(dir_okay=False), help="The council's adapter configuration (TOML)."
+                "--config",
+                type=click.Path(dir_okay=False),
+                callback=check_config,
+                help="The council's adapter configuration (TOML).",
             ),
         )
     ):

@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from permanence_core.adapters import AdapterInfo, LoadResult, Receipt, WriteBackItem
+from permanence_core.adapters import Adapter
 from permanence_core.plugins import hookimpl
 
 
 @hookimpl
-def permanence_register_adapters(register: Callable[[AdapterInfo], None]) -> None:
+def permanence_register_adapters(register: Callable[[Adapter], None]) -> None:
     """The built-in SSDA903 adapter."""
-    from permanence_core.adapters.ssda903 import ADAPTER
+    from permanence_core.adapters.ssda903 import Ssda903Adapter
 
-    register(ADAPTER)
-
-
-@hookimpl
-def permanence_load_records(adapter: str, source: str, options: Mapping[str, Any]) -> LoadResult | None:
-    """Load an SSDA903 return (CSV folder or XML file) plus the optional permanence pack."""
-    if adapter != "ssda903":
-        return None
-    from permanence_core.adapters.ssda903 import load
-
-    return load(source, options)
-
-
-@hookimpl
-def permanence_write_back(adapter: str, item: WriteBackItem, options: Mapping[str, Any]) -> Receipt | None:
-    """The SSDA903 adapter has no system of its own: items go to the council's gateway or an outbox folder."""
-    if adapter != "ssda903":
-        return None
-    from permanence_core.adapters.transports import transport_for
-
-    return transport_for(options).deliver(item)
+    register(Ssda903Adapter())
 
 
 @hookimpl

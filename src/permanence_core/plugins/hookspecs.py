@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from permanence_core.plugins import hookspec
 
 if TYPE_CHECKING:
-    import datetime as dt
-    from collections.abc import Sequence
+    import click
 
-    from permanence_core.adapters import AdapterInfo, AlertChange, LoadResult, Receipt, WriteBackItem
-    from permanence_core.model import CaseRecord
+    from permanence_core.adapters import Adapter
 
 
 # -------------------------------------------------------------------------
-# Registration hooks: called once when the plugin manager is built
+# Registration hooks: called once per plugin manager
 # -------------------------------------------------------------------------
 
 
 @hookspec
-def permanence_register_adapters(register: Callable[[AdapterInfo], None]) -> None:
+def permanence_register_adapters(register: Callable[[Adapter], None]) -> None:
     """Register the adapters this plugin provides.
 
-    Call ``register(AdapterInfo(...))`` once per adapter. The adapter's ``name`` is what users pass
-    as ``--adapter NAME``; two plugins registering the same name is an error.
+    Call ``register(MyAdapter())`` once per adapter: an instance of a subclass of
+    :class:`~permanence_core.adapters.Adapter`. The adapter's ``name`` is what users pass as ``--adapter NAME``;
+    the core calls its ``load``, ``alert_items`` and ``write_back`` methods. Two plugins registering the same name
+    is an error.
 
-    :param register: callback taking one :class:`~permanence_core.adapters.AdapterInfo`.
+    :param register: callback taking one :class:`~permanence_core.adapters.Adapter`.
     :returns: nothing; results go through ``register``.
     """
 
@@ -58,67 +58,14 @@ def permanence_register_templates(register: Callable[[str, Path], None]) -> None
     """
 
 
-# -------------------------------------------------------------------------
-# Reading: called when a command loads case records
-# -------------------------------------------------------------------------
+@hookspec
+def permanence_register_commands(group: click.Group) -> None:
+    """Add this plugin's click commands or command groups to the ``permanence`` command.
 
+    Call ``group.add_command(my_group)`` (or decorate with ``@group.command()``): a group called ``raise`` becomes
+    ``permanence raise …``. A command may not take the name of a core command or of another plugin's command.
+    Import the command's module inside the hook, so that loading plugins stays fast.
 
-@hookspec(firstresult=True)
-def permanence_load_records(adapter: str, source: str, options: Mapping[str, Any]) -> LoadResult | None:
-    """Load the case records of every child in ``source`` through the adapter called ``adapter``.
-
-    Return ``None`` when ``adapter`` is not one of this plugin's adapters, so the next plugin is asked.
-    Bad records must not stop the load: return them in ``LoadResult.rejected``, each naming the file,
-    row (or element), child id, field, value and reason. Raise
-    :class:`~permanence_core.errors.InputError` only when the source cannot be read at all.
-
-    Stops at first non-None result.
-
-    :param adapter: the adapter name the user chose (``--adapter``).
-    :param source: the source the user named (``--source``): a folder, a file or a database URL.
-    :param options: adapter options (e.g. ``config`` path, ``progress`` callback); ignore unknown keys.
-    :returns: the load result, or ``None`` when the adapter is not this plugin's.
-    """
-
-
-# -------------------------------------------------------------------------
-# Writing back: called for each document, case note or work-tray alert
-# -------------------------------------------------------------------------
-
-
-@hookspec(firstresult=True)
-def permanence_write_back(adapter: str, item: WriteBackItem, options: Mapping[str, Any]) -> Receipt | None:
-    """Deliver one item (document upload, case note or work-tray alert) to the case system.
-
-    Return ``None`` when ``adapter`` is not this plugin's. Delivery must be idempotent: an item whose
-    ``idempotency_key`` was delivered before returns a ``duplicate`` receipt and is not sent again.
-    A delivery that fails returns a ``failed`` receipt (it is retried on the next run) rather than raising.
-
-    Stops at first non-None result.
-
-    :param adapter: the adapter name.
-    :param item: a :class:`~permanence_core.adapters.DocumentUpload`, ``CaseNote`` or ``WorkTrayAlert``.
-    :param options: write-back options (``outbox`` folder, ``endpoint`` URL, ``config`` path); secrets never come here.
-    :returns: the receipt, or ``None`` when the adapter is not this plugin's.
-    """
-
-
-@hookspec(firstresult=True)
-def permanence_alert_items(
-    adapter: str, records: Sequence[CaseRecord], as_of: dt.date, options: Mapping[str, Any]
-) -> Callable[[AlertChange], WriteBackItem | None] | None:
-    """Say how an alert is raised in this adapter's system: a work-tray task, a case note alerting workers…
-
-    Return a function turning each new, changed or resolved alert into the item to write back (or ``None`` to
-    record the change without sending anything), e.g. a Liquidlogic work-tray task to the child's allocated Team
-    Manager on ``as_of``. Return ``None`` when ``adapter`` is not this plugin's: the core then raises a work-tray
-    alert for the team manager with no recipient id (an outbox or a gateway routes it).
-
-    Stops at first non-None result.
-
-    :param adapter: the adapter name.
-    :param records: the children just loaded, to find each child's allocated workers.
-    :param as_of: the evaluation date (who is allocated on that day).
-    :param options: write-back options (``config`` path …).
-    :returns: the function for ``WriteBack.raise_alerts``, or ``None``.
+    :param group: the click group to add commands to.
+    :returns: nothing; commands go into ``group``.
     """

@@ -8,10 +8,10 @@ from typing import Any
 
 import attrs
 
-from permanence_core.adapters.items import DocumentUpload, content_key
 from permanence_core.model import Action
 from permanence_core.model._validators import to_tuple
 from permanence_core.tracker.schema import ActionStatus
+from permanence_core.writeback.items import DocumentUpload, content_key
 
 
 def _plain(_instance: Any, _attribute: Any, value: Any) -> Any:

@@ -24,9 +24,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
 
-from permanence_core.adapters.items import Receipt, WriteBackItem
-from permanence_core.adapters.state import DEFAULT_URL, StateStore, create_state_engine, deliveries
-from permanence_core.adapters.writeback import AlertRun, AlertToItem, Transport, WriteBack
 from permanence_core.errors import ConfigError
 from permanence_core.tracker import schema
 from permanence_core.tracker.entries import (
@@ -39,6 +36,9 @@ from permanence_core.tracker.entries import (
     SyncEntry,
 )
 from permanence_core.tracker.schema import ActionStatus, Origin
+from permanence_core.writeback.items import Receipt, WriteBackItem
+from permanence_core.writeback.service import AlertRun, AlertToItem, Transport, WriteBack
+from permanence_core.writeback.state import DEFAULT_URL, StateStore, create_state_engine, deliveries
 
 if TYPE_CHECKING:
     from permanence_core.rules import Alert

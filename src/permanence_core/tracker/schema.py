@@ -6,8 +6,8 @@ import enum
 
 import sqlalchemy as sa
 
-from permanence_core.adapters.state import UtcDateTime
-from permanence_core.adapters.state import metadata as state_metadata
+from permanence_core.writeback.state import UtcDateTime
+from permanence_core.writeback.state import metadata as state_metadata
 
 metadata = sa.MetaData()
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from permanence_core.adapters import AlertChange, WorkTrayAlert
 from permanence_core.model import AllocatedWorker, CaseRecord, WorkerRole
+from permanence_core.writeback import AlertChange, WorkTrayAlert
 
 
 def allocated(record: CaseRecord, role: WorkerRole, on: dt.date) -> AllocatedWorker | None:

@@ -5,7 +5,7 @@ contract with the council's gateway (docs in plugins/liquidlogic/README.md). Eac
 id the council configured (``personIdType``: ``DIM_PERSON_ID`` or ``LEGACY_ID``), a work-tray task its
 recipient by the configured DIM_WORKER id, and a case note carries the council's case-note type code.
 Retries, timeouts, the Idempotency-Key header and the outbox are the shared write-back's
-(``permanence_core.adapters.transports``); only the shape of the body is Liquidlogic's.
+(``permanence_core.writeback.transports``); only the shape of the body is Liquidlogic's.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from permanence_core.adapters import CaseNote, DocumentUpload, Payload, WorkTrayAlert, WriteBackItem
+from permanence_core.writeback import CaseNote, DocumentUpload, Payload, WorkTrayAlert, WriteBackItem
 from permanence_liquidlogic.config import LiquidlogicConfig, load_config
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from permanence_core.adapters import AlertChange, CaseNote
 from permanence_core.model import CaseRecord, WorkerRole
+from permanence_core.writeback import AlertChange, CaseNote
 from permanence_mosaic.config import DEFAULT_CASE_NOTES, CaseNoteSettings
 from permanence_mosaic.payloads import html_paragraphs
 

@@ -15,7 +15,7 @@ import json
 import mimetypes
 from pathlib import PurePath
 
-from permanence_core.adapters import CaseNote, DocumentUpload, Payload, WorkTrayAlert, WriteBackItem
+from permanence_core.writeback import CaseNote, DocumentUpload, Payload, WorkTrayAlert, WriteBackItem
 from permanence_mosaic.config import DEFAULT_CASE_NOTES, DEFAULT_DOCUMENTS, CaseNoteSettings, DocumentSettings
 
 #: Mosaic cuts document names to 80 characters; cutting them here keeps the cut where we choose.

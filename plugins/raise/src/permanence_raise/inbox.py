@@ -83,7 +83,7 @@ class DropReport:
     same_as: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form for ``permanence-raise ingest --format json``."""
+        """The JSON form for ``permanence raise ingest --format json``."""
         data = attrs.asdict(self, recurse=False)
         data["outcome"] = self.outcome.value
         data["problems"] = [problem.to_dict() for problem in self.problems]
@@ -117,7 +117,7 @@ class IngestRun:
         return sum(report.outcome is outcome for report in self.drops)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form for ``permanence-raise ingest --format json``."""
+        """The JSON form for ``permanence raise ingest --format json``."""
         return {
             "drops": [report.to_dict() for report in self.drops],
             "waiting": [attrs.asdict(waiting) for waiting in self.waiting],

@@ -114,7 +114,7 @@ def nothing_ingested(inbox: Path) -> InputError:
     """The error for an inbox whose data cannot be read because no drop has been ingested into it."""
     return InputError(
         str(inbox),
-        f"no drop has been ingested into this RAISE inbox yet: run `permanence-raise ingest --inbox {inbox}` first",
+        f"no drop has been ingested into this RAISE inbox yet: run `permanence raise ingest --inbox {inbox}` first",
     )
 
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import attrs
 
-from permanence_core.adapters import AlertChange, DocumentUpload, Receipt, WorkTrayAlert
 from permanence_core.documents import OutputFormat, meeting_record, render
 from permanence_core.errors import ConfigError
 from permanence_core.model import CaseRecord, Meeting, MeetingKind
 from permanence_core.rules import Alert, AlertStatus, Evaluation, Obligation, ObligationState
+from permanence_core.writeback import AlertChange, DocumentUpload, Receipt, WorkTrayAlert
 
 PROFILE = "panel-tor"
 REFERRAL_RULE = "panel.referral"

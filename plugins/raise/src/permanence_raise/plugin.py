@@ -1,45 +1,27 @@
-"""The RAISE plugin's hooks: register the adapter, load the inbox's current snapshot, write back."""
+"""The RAISE plugin: registers the RAISE adapter and the ``permanence raise`` commands with permanence_core."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from permanence_core.adapters import AdapterInfo, Capability, LoadResult, Receipt, WriteBackItem
+from permanence_core.adapters import Adapter
 from permanence_core.plugins import hookimpl
+from permanence_raise.adapter import RaiseAdapter
 
-NAME = "raise"
-
-ADAPTER = AdapterInfo(
-    name=NAME,
-    description="Northgate/NEC RAISE file drops: SSDA903 return and permanence pack, ingested by permanence-raise",
-    source_help="the RAISE inbox folder (its incoming/ drops ingested with `permanence-raise ingest --inbox DIR`)",
-    capabilities={Capability.READ, Capability.UPLOAD_DOCUMENT, Capability.CASE_NOTE, Capability.WORK_TRAY_ALERT},
-)
+if TYPE_CHECKING:
+    import click
 
 
 @hookimpl
-def permanence_register_adapters(register: Callable[[AdapterInfo], None]) -> None:
+def permanence_register_adapters(register: Callable[[Adapter], None]) -> None:
     """The RAISE adapter."""
-    register(ADAPTER)
+    register(RaiseAdapter())
 
 
 @hookimpl
-def permanence_load_records(adapter: str, source: str, options: Mapping[str, Any]) -> LoadResult | None:
-    """Load every child in the current snapshot of the inbox folder ``source``."""
-    if adapter != NAME:
-        return None
-    # Imported here so that listing plugins does not pay for the reader's imports.
-    from permanence_raise.reader import read
+def permanence_register_commands(group: click.Group) -> None:
+    """``permanence raise ingest|status|panel``: the inbox and the monthly panel."""
+    from permanence_raise.cli import raise_group
 
-    return read(source, options)
-
-
-@hookimpl
-def permanence_write_back(adapter: str, item: WriteBackItem, options: Mapping[str, Any]) -> Receipt | None:
-    """RAISE has no write API: items go to the council's HTTP gateway when one is configured, else the outbox."""
-    if adapter != NAME:
-        return None
-    from permanence_core.adapters.transports import transport_for
-
-    return transport_for(options).deliver(item)
+    group.add_command(raise_group)

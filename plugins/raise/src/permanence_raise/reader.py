@@ -2,7 +2,7 @@
 
 RAISE publishes no schema and no API (research/case_systems.md section 3), so the council's report
 writer exports the national SSDA903 return (CSV tables or XML) and the permanence pack into the
-inbox's ``incoming/`` folder, and ``permanence-raise ingest`` merges each drop into a snapshot. Loading
+inbox's ``incoming/`` folder, and ``permanence raise ingest`` merges each drop into a snapshot. Loading
 never changes the inbox: a drop not yet ingested is not read.
 """
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from permanence_core.adapters.base import Rejection
-from permanence_core.adapters.outbox import write_atomic
+from permanence_core.writeback.outbox import write_atomic
 
 ERROR_SUFFIX = ".error.txt"
 REJECTED_SUFFIX = ".rejected.csv"

@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from permanence_core.adapters.base import AdapterInfo, Capability, LoadResult
+from permanence_core.adapters.base import Adapter, Capability, LoadResult
 from permanence_core.adapters.ssda903.layout import discover
 from permanence_core.adapters.ssda903.reader import ReturnLoad, read_layout, read_return
 
-__all__ = ["ADAPTER", "ReturnLoad", "load", "read_return"]
+if TYPE_CHECKING:
+    from permanence_core.writeback import Receipt, WriteBackItem
 
-ADAPTER = AdapterInfo(
-    name="ssda903",
-    description="SSDA903 Children Looked After return (CSV folder or XML), with the optional permanence pack",
-    source_help="a folder of SSDA903 CSV tables and/or an EXPSSDA903 XML file, with an optional pack/ folder",
-    capabilities={Capability.READ, Capability.UPLOAD_DOCUMENT, Capability.CASE_NOTE, Capability.WORK_TRAY_ALERT},
-)
+__all__ = ["ReturnLoad", "Ssda903Adapter", "load", "read_return"]
+
+
+class Ssda903Adapter(Adapter):
+    """The national return every English council can export; items go to the council's gateway or an outbox."""
+
+    name = "ssda903"
+    description = "SSDA903 Children Looked After return (CSV folder or XML), with the optional permanence pack"
+    source_help = "a folder of SSDA903 CSV tables and/or an EXPSSDA903 XML file, with an optional pack/ folder"
+    capabilities = frozenset(
+        {Capability.READ, Capability.UPLOAD_DOCUMENT, Capability.CASE_NOTE, Capability.WORK_TRAY_ALERT}
+    )
+
+    def load(self, source: str, options: Mapping[str, Any]) -> LoadResult:
+        """Load an SSDA903 return (CSV folder or XML file) plus the optional permanence pack."""
+        return load(source, options)
+
+    def write_back(self, item: WriteBackItem, options: Mapping[str, Any]) -> Receipt:
+        """The return has no system of its own to write to: the council's HTTP gateway, else the outbox folder."""
+        from permanence_core.writeback.transports import transport_for
+
+        return transport_for(options).deliver(item)
 
 
 def load(source: str, options: Mapping[str, Any]) -> LoadResult:

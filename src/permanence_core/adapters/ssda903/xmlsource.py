@@ -47,6 +47,45 @@ MAX_CHILD_BYTES = 16 << 20
 XmlRow = tuple[Table, int, str, tuple[str, ...], tuple[str, str, str] | None]
 
 
+#: How much of the return is handed to the parser at a time.
+CHUNK_BYTES = 64 << 10
+
+
+def _children(bounded: _Bounded) -> Iterator[etree._Element]:
+    """Each CHILD element as the parser finishes it; a syntax error ends the return after the CHILDs before it.
+
+    A pull parser is fed chunk by chunk because it hands over the elements completed before a syntax error in the
+    same chunk (lxml 6's iterparse raises first and loses them).
+    """
+    # Entities stay unexpanded nodes, no DTD is loaded and nothing is fetched: a return is untrusted input
+    # (XXE, billion laughs).
+    parser = etree.XMLPullParser(
+        events=("end",),
+        tag="CHILD",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    while True:
+        data = bounded.read(CHUNK_BYTES)
+        error: etree.XMLSyntaxError | None = None
+        try:
+            if data:
+                parser.feed(data)
+            else:
+                parser.close()
+        except etree.XMLSyntaxError as exc:
+            error = exc
+        for _event, child in parser.read_events():
+            yield child
+        if error is not None:
+            raise Unreadable(error.lineno, f"the XML is not well formed, so the rest was not read: {error.msg}")
+        if not data:
+            return
+
+
 def element_of(path: str, column: str) -> str:
     """The element path of ``column`` in the row at ``path`` (the child id always sits in HEADER)."""
     if column == "CHILD":
@@ -90,34 +129,15 @@ class XmlReturn:
         """
         with self.path.open("rb") as handle:
             bounded = _Bounded(handle)
-            # Entities stay unexpanded nodes, no DTD is loaded and nothing is fetched: a return is
-            # untrusted input (XXE, billion laughs).
-            parsed = etree.iterparse(
-                bounded,
-                events=("end",),
-                tag="CHILD",
-                resolve_entities=False,
-                no_network=True,
-                load_dtd=False,
-                remove_comments=True,
-                remove_pis=True,
-            )
-            number = 0
-            try:
-                for _event, child in parsed:
-                    number += 1
-                    yield from self._child_rows(child, f"CHILD[{number}]")
-                    child.clear(keep_tail=False)
-                    parent = child.getparent()
-                    while child.getprevious() is not None:
-                        del parent[0]
-                    bounded.mark = handle.tell()
-                    if progress is not None:
-                        progress(handle.tell())
-            except etree.XMLSyntaxError as exc:
-                raise Unreadable(
-                    exc.lineno, f"the XML is not well formed, so the rest was not read: {exc.msg}"
-                ) from None
+            for number, child in enumerate(_children(bounded), start=1):
+                yield from self._child_rows(child, f"CHILD[{number}]")
+                child.clear(keep_tail=False)
+                parent = child.getparent()
+                while child.getprevious() is not None:
+                    del parent[0]
+                bounded.mark = handle.tell()
+                if progress is not None:
+                    progress(handle.tell())
 
     def _child_rows(self, child: etree._Element, path: str) -> Iterator[XmlRow]:
         child_id = (child.findtext("HEADER/CHILDID") or "").strip()

@@ -1,4 +1,4 @@
-"""``permanence-raise ingest`` and ``permanence-raise status``: the inbox's drops, archive, quarantine and snapshot."""
+"""``permanence raise ingest`` and ``permanence raise status``: the inbox's drops, archive, quarantine and snapshot."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``permanence-raise panel referrals`` and ``panel minutes``: the monthly tracking panel's deadlines (seed 002)."""
+"""``permanence raise panel referrals`` and ``panel minutes``: the monthly tracking panel's deadlines (seed 002)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ from typing import Any
 import click
 
 from permanence_core import api
-from permanence_core.adapters import LoadResult, ReceiptStatus, WriteBackSettings
+from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import echo_table, emit_json, parse_date, progress_callback
 from permanence_core.cli.sources import report_rejections
 from permanence_core.documents import OutputFormat
 from permanence_core.plugins.manager import Plugins
 from permanence_core.rules import Evaluation
+from permanence_core.writeback import ReceiptStatus, WriteBackSettings
 from permanence_raise import panel
+from permanence_raise.adapter import NAME
 from permanence_raise.cli.options import inbox_options
 from permanence_raise.folders import InboxFolders
-from permanence_raise.plugin import NAME
 
 
 def _panel_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -13,7 +13,8 @@ import attrs
 import requests
 import sqlalchemy as sa
 
-from permanence_core.adapters.audit import (
+from permanence_core.errors import ConfigError
+from permanence_core.writeback.audit import (
     AuditEntry,
     AuditLog,
     audit_path,
@@ -21,10 +22,11 @@ from permanence_core.adapters.audit import (
     destination_of,
     transport_name,
 )
-from permanence_core.adapters.http import HttpGateway, PayloadBuilder, default_payload
-from permanence_core.adapters.items import Receipt, ReceiptStatus, WriteBackItem, content_key
-from permanence_core.adapters.outbox import Outbox
-from permanence_core.adapters.state import (
+from permanence_core.writeback.http import HttpGateway, PayloadBuilder, default_payload
+from permanence_core.writeback.items import Receipt, ReceiptStatus, WriteBackItem, content_key
+from permanence_core.writeback.outbox import Outbox
+from permanence_core.writeback.settings import WriteBackSettings
+from permanence_core.writeback.state import (
     DEFAULT_LEASE,
     Claim,
     ClaimOutcome,
@@ -33,8 +35,6 @@ from permanence_core.adapters.state import (
     RaisedAlert,
     StateStore,
 )
-from permanence_core.adapters.writeback_settings import WriteBackSettings
-from permanence_core.errors import ConfigError
 
 if TYPE_CHECKING:
     from permanence_core.rules.obligations import Alert

@@ -15,9 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
-from permanence_core.adapters.items import Receipt
 from permanence_core.errors import ConfigError
 from permanence_core.private_files import create_private_file
+from permanence_core.writeback.items import Receipt
 
 DEFAULT_URL = "sqlite:///permanence-writeback.sqlite"
 

@@ -19,11 +19,11 @@ from urllib.parse import quote, urlsplit
 import attrs
 from sqlalchemy.engine import URL, make_url
 
-from permanence_core.adapters.http import HttpGateway, item_kind
-from permanence_core.adapters.items import Receipt, ReceiptStatus, WriteBackItem
-from permanence_core.adapters.outbox import Outbox
-from permanence_core.adapters.writeback_settings import WriteBackSettings
 from permanence_core.private_files import OWNER_ONLY
+from permanence_core.writeback.http import HttpGateway, item_kind
+from permanence_core.writeback.items import Receipt, ReceiptStatus, WriteBackItem
+from permanence_core.writeback.outbox import Outbox
+from permanence_core.writeback.settings import WriteBackSettings
 
 try:
     import fcntl
@@ -177,7 +177,7 @@ def beside_store(url: str | URL) -> Path | None:
 
 
 def transport_name(transport: object) -> str:
-    """How the audit names a transport: ``http``, ``outbox`` or ``adapter:<name>`` (an adapter's own hook)."""
+    """How the audit names a transport: ``http``, ``outbox`` or ``adapter:<name>`` (an adapter's own ``write_back``)."""
     if isinstance(transport, HttpGateway):
         return "http"
     if isinstance(transport, Outbox):

@@ -15,9 +15,9 @@ from typing import Any
 
 import attrs
 
-from permanence_core.adapters.items import CaseNote, DocumentUpload, Receipt, ReceiptStatus, WriteBackItem
 from permanence_core.errors import ConfigError
 from permanence_core.private_files import write_private as write_atomic
+from permanence_core.writeback.items import CaseNote, DocumentUpload, Receipt, ReceiptStatus, WriteBackItem
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

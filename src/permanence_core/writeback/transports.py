@@ -1,6 +1,6 @@
-"""The transport an adapter's write-back hook delivers through: the council's HTTP gateway or an outbox folder.
+"""The transport an adapter's write_back method delivers through: the council's HTTP gateway or an outbox folder.
 
-A plugin's ``permanence_write_back`` hook calls :func:`transport_for` with its own payload builder, so
+An adapter's ``write_back`` method calls :func:`transport_for` with its own payload builder, so
 Mosaic and Liquidlogic shape their own request bodies while sharing retries, timeouts and the outbox.
 Exactly-once delivery and alert-change tracking sit one level up, in the ``WriteBack`` service
 (see :func:`permanence_core.api.writer`).
@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from permanence_core.adapters.http import HttpGateway, PayloadBuilder, default_payload
-from permanence_core.adapters.outbox import Outbox
-from permanence_core.adapters.writeback import Transport
-from permanence_core.adapters.writeback_settings import WriteBackSettings
 from permanence_core.errors import ConfigError
+from permanence_core.writeback.http import HttpGateway, PayloadBuilder, default_payload
+from permanence_core.writeback.outbox import Outbox
+from permanence_core.writeback.service import Transport
+from permanence_core.writeback.settings import WriteBackSettings
 
 _KEYS = ("config", "endpoint", "outbox", "token_env")
 

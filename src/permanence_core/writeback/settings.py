@@ -16,9 +16,9 @@ import attrs
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from permanence_core.adapters.state import DEFAULT_URL
 from permanence_core.config_secrets import refuse_secrets
 from permanence_core.errors import ConfigError, Location, UsageError
+from permanence_core.writeback.state import DEFAULT_URL
 
 SECTION = "write_back"
 

@@ -18,10 +18,10 @@ import attrs
 import requests
 
 from permanence_core import __version__
-from permanence_core.adapters.items import CaseNote, DocumentUpload, Receipt, ReceiptStatus, WriteBackItem
-from permanence_core.adapters.outbox import sidecar
-from permanence_core.adapters.writeback_settings import DEFAULT_PATHS, WriteBackSettings, check_endpoint
 from permanence_core.errors import ConfigError, Location
+from permanence_core.writeback.items import CaseNote, DocumentUpload, Receipt, ReceiptStatus, WriteBackItem
+from permanence_core.writeback.outbox import sidecar
+from permanence_core.writeback.settings import DEFAULT_PATHS, WriteBackSettings, check_endpoint
 
 logger = logging.getLogger(__name__)
 
