@@ -11,6 +11,7 @@ Each page's fenced ``sh`` blocks (and the README's ``python`` blocks) run in ord
 - ``<!-- docs-test: exit N -->``: the block demonstrates an error and must end with exit code N.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -79,11 +80,14 @@ def test_a_block_that_installs_software_is_not_run():
 
 def test_no_shell_command_hides_in_an_unmarked_block():
     """A command shown with a ``$`` prompt or in a ``text`` block would escape the test: it must be in ``sh``."""
+    commands = re.compile(r"^\$? ?(?:permanence|make|python) .*$", re.M)
+    # A synopsis (`permanence tracker --adapter NAME --source PATH …`) names its values in capitals: not a command.
+    synopsis = re.compile(r"\b[A-Z]{2,}\b")
     hidden = [
         block
         for page in PAGES
         for block in blocks(page)
-        if block.language in ("", "text") and re.search(r"^\$? ?(permanence|make|python) ", block.text, re.M)
+        if block.language in ("", "text") and any(not synopsis.search(line) for line in commands.findall(block.text))
     ]
     assert hidden == []
 
@@ -118,3 +122,21 @@ def test_every_command_of_the_page_runs(page, tmp_path):
         shown = f"{block} exited {done.returncode}:\n{block.text}\n--- stdout\n{done.stdout[-3000:]}\n--- stderr\n"
         assert done.returncode == block.exit, shown + done.stderr[-3000:]
         assert "Traceback" not in done.stderr, shown + done.stderr[-3000:]
+    if page.name == "README.md":
+        # The files the README says the demo writes are the files it wrote.
+        described = set(re.findall(r"^\| `out/demo/([^`]+?)/?` \|", page.read_text(), re.M))
+        written = {path.name for path in (folder / "out" / "demo").iterdir()}
+        assert described == written
+
+
+def test_the_json_the_readme_documents_is_the_json_alerts_prints():
+    from click.testing import CliRunner
+
+    from permanence_core.cli import cli
+
+    documented = re.search(r"`--format json` prints\s+`(\{[^`]*\})`", (ROOT / "README.md").read_text())
+    assert documented is not None
+    keys = re.findall(r'"(\w+)"', documented.group(1))
+    demo = ["--adapter", "ssda903", "--source", str(ROOT / "src" / "permanence_core" / "demo_data")]
+    result = CliRunner().invoke(cli, ["alerts", *demo, "--as-of", "2026-11-02", "--format", "json"])
+    assert list(json.loads(result.stdout)) == keys
