@@ -92,6 +92,21 @@ def test_the_fixture_reads_back():
     assert "Viability assessment" in [action.description for action in form.meeting.actions]
 
 
+@pytest.mark.parametrize(
+    ("part", "namespace"),
+    [
+        ("word/document.xml", b"schemas.openxmlformats.org/wordprocessingml/2006/main"),
+        ("word/_rels/document.xml.rels", b"schemas.openxmlformats.org/package/2006/relationships"),
+        ("[Content_Types].xml", b"schemas.openxmlformats.org/package/2006/content-types"),
+    ],
+)
+def test_a_part_whose_namespace_is_mangled_is_refused_with_the_library_error(part, namespace):
+    members = dict(MEMBERS)
+    assert namespace in members[part]
+    members[part] = members[part].replace(namespace, namespace[:-1] + b"x")
+    assert isinstance(outcome(packed(members)), FormReadError)
+
+
 @FUZZ
 @given(data=st.data())
 def test_a_mangled_upload_is_read_or_refused_with_the_library_error(data):

@@ -173,3 +173,21 @@ def test_a_word_template_that_is_not_a_word_file_is_an_error(tmp_path):
             pro_forma(RECORDS["C100"], as_of=TODAY), OutputFormat.DOCX, generated_on=TODAY, templates={"base.docx": bad}
         )
     assert str(bad) in str(info.value)
+
+
+def test_a_council_word_base_that_leaves_page_size_and_margins_to_word_still_writes_a_form(tmp_path, council_plugin):
+    # A minimal Word file may have no w:pgSz or w:pgMar: python-docx then reports them as None (a TypeError before).
+    path = council_base(tmp_path / "bare.docx")
+    document = docx.Document(str(path))
+    section_properties = document.sections[0]._sectPr
+    for tag in ("w:pgSz", "w:pgMar"):
+        for element in section_properties.findall(qn(tag)):
+            section_properties.remove(element)
+    document.save(path)
+    templates = council_plugin({"base.docx": path})
+    layout = meeting_record("ppm", "C100", RECORDS, meeting=RECORDS["C100"].meetings[0], generated_on=TODAY)
+    data = render(layout, OutputFormat.DOCX, generated_on=TODAY, templates=templates)
+    table = docx.Document(io.BytesIO(data)).tables[0]
+    # The tables fill the house A4 page inside 18 mm margins: 174 mm.
+    assert round(sum(column.width for column in table.columns) / Mm(1)) in (173, 174)
+    assert read_form(data, name="bare.docx").meeting == RECORDS["C100"].meetings[0]

@@ -129,3 +129,15 @@ def test_malformed_xml_keeps_the_children_before_the_fault_and_reports_the_rest(
     assert rejected.row == 6 and rejected.child_id is None
     assert rejected.reason.startswith("the XML is not well formed, so the rest was not read")
     assert {c.table: (c.read, c.rejected) for c in result.tables}["Unreadable"] == (1, 1)
+
+
+def test_an_entity_reference_among_a_childs_elements_is_named_in_the_notice(tmp_path):
+    # lxml gives an unexpanded entity reference a function for its tag: the notice once printed that function.
+    doctype = '<!DOCTYPE EXPSSDA903 [<!ENTITY stray "x">]>'
+    text = _return_with(doctype, "WBRI").replace("<CHILD><HEADER>", "<CHILD>&stray;<HEADER>", 1)
+    text = text.replace("</HEADER>", "&stray;</HEADER>", 1)
+    (tmp_path / "return.xml").write_text(text)
+    result = read_return(tmp_path / "return.xml")
+    assert [r.child_id for r in result.records] == ["E1", "E2"]
+    [notice] = [n for n in result.notices if "no part of the return" in n]
+    assert notice.endswith("ignored: CHILD/&stray;, HEADER/&stray;")

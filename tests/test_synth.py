@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from permanence_core import codes, serialization
 from permanence_core.cli import cli
-from permanence_core.model import Facet, nhs_number_is_valid
+from permanence_core.model import CaseRecord, Child, Facet, Identifiers, nhs_number_is_valid
 from permanence_core.plugins.manager import Plugins
 from permanence_core.synth import DEMO, CohortGenerator, CohortSpec, demo_folder, generate
 from permanence_core.synth.ages import age_on, birthday
@@ -27,6 +27,7 @@ from permanence_core.synth.cohort import PACK_FACETS, collection_year
 from permanence_core.synth.courts import LAST_DAY, plan_proceedings
 from permanence_core.synth.dice import Dice
 from permanence_core.synth.identity import nhs_check_digit, upn
+from permanence_core.synth.pack import PackWriter
 from permanence_core.synth.returns import TABLES
 from permanence_core.synth.timeline import Change, Period, Placement, to_period_of_care
 
@@ -364,6 +365,29 @@ def test_planned_proceedings_keep_the_statutory_clock(seed, issued):
     assert proceedings.final <= issued + dt.timedelta(days=LAST_DAY, weeks=weeks)
     assert all(1 <= w <= 8 for _g, w in proceedings.extensions)
     assert proceedings.final.weekday() < 5 and proceedings.cmh.weekday() < 5
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), issued=st.dates(dt.date(2015, 1, 1), dt.date(2030, 1, 1)))
+def test_extended_proceedings_end_inside_their_last_extension(seed, issued):
+    proceedings = plan_proceedings(Dice(random.Random(seed)), issued)
+    if proceedings.extensions:
+        _granted, last = proceedings.extensions[-1]
+        weeks = sum(weeks for _granted, weeks in proceedings.extensions)
+        before_last = issued + dt.timedelta(days=LAST_DAY, weeks=weeks - last)
+        assert before_last < proceedings.final
+
+
+def test_dice_refuse_to_pick_from_nothing_with_a_clear_error():
+    # An empty table of weights once failed with UnboundLocalError from inside the loop.
+    with pytest.raises(ValueError, match="nothing to pick from"):
+        Dice(random.Random(1)).pick({})
+
+
+def test_a_pack_writer_used_outside_its_with_block_says_so(tmp_path):
+    writer = PackWriter(tmp_path)
+    with pytest.raises(RuntimeError, match="inside its with block"):
+        writer.write(CaseRecord(child=Child(identifiers=Identifiers(case_id="C1"))))
 
 
 def test_sibling_groups_share_their_start_and_name_each_other(cohort, pack):

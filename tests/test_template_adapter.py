@@ -60,3 +60,15 @@ def test_a_renamed_copy_of_the_template_installs_and_passes_the_contract_suite(t
     passed = int(re.search(r"(\d+) passed", summary).group(1))
     assert passed >= 18, summary
     assert "failed" not in summary and "error" not in summary, summary
+
+
+def test_a_renamed_copy_of_the_template_is_clean_under_the_strict_type_check(tmp_path: Path) -> None:
+    # The template README's `mypy --strict src`: a vendor starts from code that is strictly typed.
+    copy = tmp_path / "permanence-acme"
+    shutil.copytree(TEMPLATE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".*_cache"))
+    rename(copy, "example", "acme")
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "src"], cwd=copy, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith("Success: no issues found"), checked.stdout

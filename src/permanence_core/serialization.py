@@ -10,7 +10,7 @@ import sys
 import types
 import typing
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Any
 
@@ -38,7 +38,7 @@ _converter.register_structure_hook(
 # instead of one per occurrence (a synthetic pack of 8,500 children: 2.7 million strings, 0.3 million distinct,
 # 185 MB down to 35 MB). Interned strings are freed with the last record that holds them.
 _converter.register_structure_hook(str, lambda value, _type: sys.intern(str(value)))
-_attendee = _converter.get_structure_hook(Attendee)
+_attendee: Callable[[Any, type[Attendee]], Attendee] = _converter.get_structure_hook(Attendee)
 # Weak values: an attendee is kept only while a loaded meeting holds it, so no name outlives the records.
 _attendees: weakref.WeakValueDictionary[tuple[tuple[str, str], ...], Attendee] = weakref.WeakValueDictionary()
 
@@ -61,7 +61,7 @@ _converter.register_unstructure_hook_func(
 )
 # A frozenset has no order of its own: sorting makes the same record serialise to the same text in every run.
 _converter.register_unstructure_hook_func(
-    lambda tp: tp is frozenset or typing.get_origin(tp) is frozenset,
+    lambda tp: frozenset in (tp, typing.get_origin(tp)),
     lambda value: sorted(_converter.unstructure(item) for item in value),
 )
 
@@ -72,7 +72,8 @@ class InterchangeError(ModelValueError):
 
 def record_to_dict(record: CaseRecord) -> dict[str, Any]:
     """Return the JSON-ready form of ``record``."""
-    return _converter.unstructure(record)
+    data: dict[str, Any] = _converter.unstructure(record)
+    return data
 
 
 def record_from_dict(data: dict[str, Any]) -> CaseRecord:
@@ -124,7 +125,10 @@ def check_version(document: dict[str, Any]) -> None:
 
 def json_schema() -> dict[str, Any]:
     """Return the published JSON Schema of the interchange document (shipped as a package file)."""
-    return json.loads(resources.files("permanence_core").joinpath("schemas", SCHEMA_FILE).read_text("utf-8"))
+    schema: dict[str, Any] = json.loads(
+        resources.files("permanence_core").joinpath("schemas", SCHEMA_FILE).read_text("utf-8")
+    )
+    return schema
 
 
 def build_json_schema() -> dict[str, Any]:
@@ -151,10 +155,10 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
         options = [_schema_for(arg, defs) for arg in args if arg is not type(None)]
-        schema = options[0] if len(options) == 1 else {"anyOf": options}
+        schema: dict[str, Any] = options[0] if len(options) == 1 else {"anyOf": options}
         return {"anyOf": [schema, {"type": "null"}]} if type(None) in args else schema
     if origin in (tuple, frozenset):
-        schema: dict[str, Any] = {"type": "array", "items": _schema_for(args[0], defs)}
+        schema = {"type": "array", "items": _schema_for(args[0], defs)}
         if origin is frozenset:
             schema["uniqueItems"] = True
         return schema

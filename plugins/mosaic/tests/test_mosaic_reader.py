@@ -293,3 +293,31 @@ def test_any_mix_of_nulls_duplicates_and_bad_values_loads_without_crashing(
     assert loaded_periods + len(rejected_periods) == len(periods)
     for rejection in result.rejected:
         assert rejection.field and rejection.reason and rejection.row
+
+
+def test_a_legal_status_row_without_its_status_is_rejected_not_loaded_as_no_status(warehouse: Warehouse, rows) -> None:
+    # The model's code check lets an empty code through: the row became a spell with no legal status.
+    legal = [*rows["legal_statuses"], (8010, 103, 5003, None, "2023-06-01", None, "N")]
+
+    result = read(warehouse(legal_statuses=legal), MosaicConfig())
+
+    [rejected] = result.rejected
+    assert (rejected.source, rejected.field, rejected.reason) == (
+        "dm_legal_statuses legal_status_id=8010",
+        "legal_status",
+        "is required",
+    )
+    assert [spell.code for spell in _by_id(result)["103"].legal_statuses] == ["C1"]
+
+
+def test_a_placement_row_without_its_start_is_rejected_naming_the_column(warehouse: Warehouse, rows) -> None:
+    placements = [*rows["placements"], (7010, 1, 103, 5003, None, None, "U6", "N1", None, None, "N")]
+
+    result = read(warehouse(placements=placements), MosaicConfig())
+
+    [rejected] = result.rejected
+    assert (rejected.source, rejected.field, rejected.reason) == (
+        "dm_placements placement_id=7010, split_number=1",
+        "start_date",
+        "is required",
+    )

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy
 from sqlalchemy.engine import URL, Connection, make_url
@@ -20,6 +20,8 @@ from sqlalchemy.sql.expression import ColumnElement, TableClause
 
 from permanence_core.adapters.base import Rejection
 from permanence_core.errors import InputError, ModelValueError
+
+T = TypeVar("T")
 
 
 def redacted(url: URL) -> str:
@@ -157,6 +159,14 @@ def to_key(value: Any) -> str | None:
     return text or None
 
 
+def key_of(row: Mapping[str, Any], column: str) -> str:
+    """The id in ``column`` of a row :meth:`TableRows.unique` has passed, so it is known not to be empty."""
+    key = to_key(row.get(column))
+    if key is None:
+        raise ValueError(f"{column} is empty: only rows TableRows.unique passed have their key taken")
+    return key
+
+
 def to_date(value: Any) -> dt.date | None:
     """A date or datetime column's value as a date; ValueError when it is neither."""
     if value is None:
@@ -261,7 +271,7 @@ class TableRows:
             self.reject(position, row, f"is not a date{suffix}", field=column, value=row.get(column))
             return False, None
 
-    def build(self, position: int, row: dict[str, Any], make: Callable[[], Any], *, suffix: str = "") -> Any:
+    def build(self, position: int, row: dict[str, Any], make: Callable[[], T], *, suffix: str = "") -> T | None:
         """Build a model object; a value the model refuses is rejected (reason + ``suffix``) and None returned."""
         try:
             return make()
@@ -277,6 +287,7 @@ __all__ = [
     "connect",
     "database_url",
     "fetch",
+    "key_of",
     "redacted",
     "require_tables",
     "to_date",

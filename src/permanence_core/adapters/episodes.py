@@ -104,7 +104,7 @@ def derive(episodes: Sequence[Episode]) -> CareHistory:
             period = []
         period.append(episode)
         if status_run and (starts_period or not touching or episode.legal_status != status_run[0].legal_status):
-            legal_statuses.append(_status_spell(status_run))
+            legal_statuses += _status_spell(status_run)
             status_run = []
         if episode.legal_status is not None:
             status_run.append(episode)
@@ -127,7 +127,7 @@ def derive(episodes: Sequence[Episode]) -> CareHistory:
     if period:
         periods.append(_period(period))
     if status_run:
-        legal_statuses.append(_status_spell(status_run))
+        legal_statuses += _status_spell(status_run)
     if placement_run:
         placements.append(_placement_spell(placement_run))
     return CareHistory(
@@ -151,8 +151,10 @@ def _period(episodes: list[Episode]) -> PeriodOfCare:
     )
 
 
-def _status_spell(episodes: list[Episode]) -> LegalStatusSpell:
-    return LegalStatusSpell(code=episodes[0].legal_status, start=episodes[0].start, end=episodes[-1].end)
+def _status_spell(episodes: list[Episode]) -> list[LegalStatusSpell]:
+    # Episodes whose source records no legal status make no spell.
+    code = episodes[0].legal_status
+    return [] if code is None else [LegalStatusSpell(code=code, start=episodes[0].start, end=episodes[-1].end)]
 
 
 def _placement_spell(episodes: list[Episode]) -> PlacementSpell:

@@ -145,5 +145,5 @@ def explain_command(
             click.echo(f"  {o.rule:<30} not assessable: {o.note}")
             continue
         met = f" on {o.met_on.isoformat()}" if o.met_on else ""
-        click.echo(f"  {o.rule:<30} due {o.due_date.isoformat()}  {o.state.value}{met}")
-        click.echo(f"  {'':<30} {o.anchor_event} {o.anchor_date.isoformat()}; {o.source}")
+        click.echo(f"  {o.rule:<30} due {o.due_date}  {o.state.value}{met}")
+        click.echo(f"  {'':<30} {o.anchor_event} {o.anchor_date}; {o.source}")

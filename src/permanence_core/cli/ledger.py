@@ -17,6 +17,7 @@ from permanence_core.cli.sources import evaluation_options, load_records, report
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
+    from permanence_core.tracker.entries import ActionEntry
     from permanence_core.tracker.ledger import Ledger
 
 #: The ledger's URL may come from the environment; its password only ever does.
@@ -292,7 +293,7 @@ def history_command(child_id: str, ledger_url: str | None, config: str | None, f
             f"since {p.status_since or '?'} [{', '.join(p.change)}]"
         )
     click.echo("Meetings and actions:")
-    by_meeting: dict[str, list] = {}
+    by_meeting: dict[str, list[ActionEntry]] = {}
     for a in actions:
         by_meeting.setdefault(a.meeting_id, []).append(a)
     for m in meetings:
@@ -303,8 +304,9 @@ def history_command(child_id: str, ledger_url: str | None, config: str | None, f
             carried = f", carried {a.times_carried}x" if a.times_carried else ""
             click.echo(f"    {a.action_id}: {a.status}, {due}{done}{carried}")
     click.echo("Alerts raised:")
-    for a in alerts:
-        click.echo(f"  {a.raised_at:%Y-%m-%d} {a.rule} (anchor {a.anchor_date}) {a.status}, due {a.due_date}")
+    for alert in alerts:
+        anchor = f"(anchor {alert.anchor_date})"
+        click.echo(f"  {alert.raised_at:%Y-%m-%d} {alert.rule} {anchor} {alert.status}, due {alert.due_date}")
     click.echo("Documents:")
     for d in documents:
         went = d.location or d.path or "not saved"

@@ -250,7 +250,7 @@ def record_command(
     recorded, failed = [], []
     with open_ledger(ledger_url, config) as ledger:
         panel = _find(ledger, panel_ref, upcoming=False)
-        outcomes: list[tuple[str, Outcome | None]] = []
+        outcomes: list[tuple[str, Outcome]] = []
         if child_id:
             outcomes.append(
                 (
@@ -279,10 +279,10 @@ def record_command(
     else:
         for item in recorded:
             added = f" {', '.join(item['added'])}" if item["added"] else ""
-            done = f" {', '.join(item['completed'])}" if item["completed"] else ""
+            completed = f" {', '.join(item['completed'])}" if item["completed"] else ""
             click.echo(
                 f"Recorded child {item['child_id']} at {panel.panel_id} from {item['source']}: "
-                f"{counted(len(item['added']), 'new action')}{added}; {len(item['completed'])} done{done}"
+                f"{counted(len(item['added']), 'new action')}{added}; {len(item['completed'])} done{completed}"
             )
     for item in failed:
         click.echo(f"Not recorded: {item['reason']}", err=True)
@@ -528,7 +528,7 @@ def minutes_command(
     if fmt == "json":
         emit_json(summary)
     else:
-        finals = sum(w["final"] for w in written)
+        finals = sum(1 for w in written if w["final"])
         click.echo(
             f"Wrote {finals} minutes and {len(written) - finals} drafts for {panel.panel_id} to {out_dir}"
             + (f"; minutes issued {panel.minutes_issued_on}" if panel.minutes_issued_on else "")

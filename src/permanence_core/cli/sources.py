@@ -4,7 +4,8 @@ bar and a load summary on stderr, and the ``--pseudonymise`` option."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import click
@@ -18,9 +19,11 @@ if TYPE_CHECKING:
     from permanence_core.pseudonymise import Pseudonymiser
 
 log = logging.getLogger(__name__)
+#: A click command, or the function that becomes one, that options are added to.
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def source_options(command):
+def source_options(command: F) -> F:
     """The options every command that reads case records shares."""
     for decorator in reversed(
         (
@@ -38,7 +41,7 @@ def source_options(command):
     return command
 
 
-def evaluation_options(command):
+def evaluation_options(command: F) -> F:
     """Profile and date options."""
     for decorator in reversed(
         (
@@ -52,7 +55,7 @@ def evaluation_options(command):
     return command
 
 
-def pseudonymise_option(command):
+def pseudonymise_option(command: F) -> F:
     """``--pseudonymise``: an export with child ids as keyed hashes, names and free text dropped."""
     return click.option(
         "--pseudonymise",
@@ -83,7 +86,7 @@ def pseudonymised(pseudonyms: Pseudonymiser, result: LoadResult) -> tuple[Pseudo
 def load_records(adapter: str, source: str, config: str | None) -> LoadResult:
     """Load through the adapter with a progress bar on a terminal."""
     update, close = progress_callback(f"Loading {adapter}")
-    options = {"progress": update}
+    options: dict[str, object] = {"progress": update}
     if config:
         options["config"] = config
     try:

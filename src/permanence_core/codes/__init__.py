@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from importlib import resources
 
 import attrs
@@ -37,7 +38,7 @@ class CodeList:
     def __contains__(self, code: object) -> bool:
         return code in self.codes
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.codes)
 
     def meaning(self, code: str) -> str:

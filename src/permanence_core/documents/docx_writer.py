@@ -17,9 +17,14 @@ from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement
+from docx.oxml.document import CT_Body
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.oxml.table import CT_Row, CT_Tc
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.shared import Length, Mm, Pt, RGBColor
 from docx.table import Table, _Cell, _Row
+from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from permanence_core.documents.layout import Field, FieldTable, Grid, Layout, Note, Section, Writer
 from permanence_core.errors import ConfigError
@@ -30,6 +35,8 @@ MARKING = "OFFICIAL-SENSITIVE"
 LABEL_SHADE = "E7E6E6"
 _HEADER_SHADE = "D0CECE"
 _LINE = Mm(5.5)
+_PAGE_WIDTH = Mm(210)
+_MARGIN = Mm(18)
 _HEADINGS = ("Heading 1", "Heading 2", "Heading 3")
 # Word refuses a file whose property elements are out of schema order: these are the elements that must
 # follow the ones this module adds (ECMA-376 part 1, CT_TblPr, CT_TcPr, CT_TrPr).
@@ -77,8 +84,8 @@ def _open_base(base: Path) -> Document:
 def _house_style(document: Document) -> None:
     for section in document.sections:
         section.orientation = WD_ORIENT.PORTRAIT
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.left_margin = section.right_margin = Mm(18)
+        section.page_width, section.page_height = _PAGE_WIDTH, Mm(297)
+        section.left_margin = section.right_margin = _MARGIN
         section.top_margin = section.bottom_margin = Mm(18)
         section.header_distance = section.footer_distance = Mm(8)
     normal = document.styles["Normal"]
@@ -150,7 +157,7 @@ def _title(document: Document, layout: Layout) -> None:
         _page_field(paragraph, "NUMPAGES")
 
 
-def _page_field(paragraph, instruction: str) -> None:
+def _page_field(paragraph: Paragraph, instruction: str) -> None:
     """A PAGE or NUMPAGES field in Word's own five-run form, so the number takes the footer's small size."""
     parts = [
         ("fldChar", "begin"),
@@ -162,13 +169,15 @@ def _page_field(paragraph, instruction: str) -> None:
     for tag, value in parts:
         run = paragraph.add_run()
         run.font.size = Pt(8)
+        # Plain lxml elements from here on: types-lxml would have a w:r take only w:r children.
+        r: etree._Element = run._r
         if tag == "fldChar":
-            run._r.append(_element("w:fldChar", fldCharType=value))
+            r.append(_element("w:fldChar", fldCharType=value))
         else:
             node = OxmlElement(f"w:{tag}")
             node.set(qn("xml:space"), "preserve")
             node.text = value
-            run._r.append(node)
+            r.append(node)
 
 
 def _section(document: Document, section: Section, width: int, headings: dict[int, str]) -> None:
@@ -177,7 +186,10 @@ def _section(document: Document, section: Section, width: int, headings: dict[in
     python-docx finds the insertion point by scanning the whole body for each paragraph or table it
     adds, so a panel pack of a thousand children built in place takes minutes; built apart, seconds.
     """
-    scratch = _Body(OxmlElement("w:body"), document)
+    body = OxmlElement("w:body")
+    if not isinstance(body, CT_Body):
+        raise TypeError("python-docx made no body element")  # a registered tag: never expected
+    scratch = _Body(body, document)
     heading = scratch.add_paragraph(_NOT_XML.sub("", section.title))
     heading._p.style = headings[section.level]
     if section.page_break:
@@ -197,15 +209,19 @@ def _section(document: Document, section: Section, width: int, headings: dict[in
         end.addprevious(child)
 
 
-def _note(container: BlockItemContainer, note: Note) -> None:
+def _note(container: Document | BlockItemContainer, note: Note) -> None:
     paragraph = container.add_paragraph()
     run = paragraph.add_run(_NOT_XML.sub("", note.text))
     run.bold = note.emphasis
 
 
 def _usable_width(document: Document) -> int:
+    # A council's Word file may leave the page size or margins to Word's defaults: take the house A4 ones.
     section = document.sections[-1]
-    return section.page_width - section.left_margin - section.right_margin
+    page = section.page_width if section.page_width is not None else _PAGE_WIDTH
+    left = section.left_margin if section.left_margin is not None else _MARGIN
+    right = section.right_margin if section.right_margin is not None else _MARGIN
+    return page - left - right
 
 
 def _field_table(container: BlockItemContainer, block: FieldTable, width: int) -> None:
@@ -238,7 +254,7 @@ def _field_table(container: BlockItemContainer, block: FieldTable, width: int) -
             _fill_label(cells[2 * index], field)
             _fill(cells[2 * index + 1], field.value or "")
         row = _Row(tr, table)
-        row.height = _LINE * max(f.lines for f in fields)
+        row.height = Length(_LINE * max(f.lines for f in fields))
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     if block.keep_together:
         # Word keeps a table on one page when every row but the last is kept with the next.
@@ -281,12 +297,12 @@ def _grid(container: BlockItemContainer, grid: Grid, width: int) -> None:
         tr = copy.deepcopy(plain)
         table._tbl.append(tr)
         row = _Row(tr, table)
-        row.height = _LINE * 2 if grid.writer is not Writer.RECORD else _LINE
+        row.height = Length(_LINE * 2) if grid.writer is not Writer.RECORD else _LINE
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
 
 
 def _new_table(container: BlockItemContainer, widths: list[int]) -> Table:
-    table = container.add_table(rows=0, cols=len(widths), width=sum(widths))
+    table = container.add_table(rows=0, cols=len(widths), width=Length(sum(widths)))
     table.autofit = False
     _borders(table)
     for column, width in zip(table.columns, widths, strict=True):
@@ -304,16 +320,19 @@ def _cell_widths(table: Table, widths: list[int]) -> None:
             column += span
 
 
-def _fill_label(tc, field: Field) -> None:
+def _fill_label(tc: CT_Tc, field: Field) -> None:
     """The label in bold, and under it the hint (who fills the box) in small italics."""
-    tc.p_lst[0].append(_run(field.label, bold=True))
+    # Plain lxml elements: types-lxml would have a w:tc take only w:tc children.
+    cell: etree._Element = tc
+    label: etree._Element = tc.p_lst[0]
+    label.append(_run(field.label, bold=True))
     if field.hint_text:
         hint = OxmlElement("w:p")
         hint.append(_run(field.hint_text, italic=True, half_points=16))
-        tc.append(hint)
+        cell.append(hint)
 
 
-def _run(text: str, *, bold: bool = False, italic: bool = False, half_points: int | None = None):
+def _run(text: str, *, bold: bool = False, italic: bool = False, half_points: int | None = None) -> etree._Element:
     """A run element made directly: python-docx's property setters dominate the time of a large pack."""
     run = OxmlElement("w:r")
     if bold or italic or half_points:
@@ -333,35 +352,37 @@ def _run(text: str, *, bold: bool = False, italic: bool = False, half_points: in
     return run
 
 
-def _repeat_header(row) -> None:
-    row._tr.get_or_add_trPr().insert_element_before(_element("w:tblHeader", val="true"), *_TR_AFTER_HEADER)
+def _repeat_header(row: _Row) -> None:
+    _insert(row._tr.get_or_add_trPr(), _element("w:tblHeader", val="true"), _TR_AFTER_HEADER)
 
 
-def _keep_together(row) -> None:
+def _keep_together(row: _Row) -> None:
     """A box is not split over two pages (Word still splits a row taller than a page)."""
     _keep_together_tr(row._tr)
 
 
-def _keep_together_tr(tr) -> None:
-    tr.get_or_add_trPr().insert_element_before(_element("w:cantSplit", val="true"), *_TR_AFTER_CANT_SPLIT)
+def _keep_together_tr(tr: CT_Row) -> None:
+    _insert(tr.get_or_add_trPr(), _element("w:cantSplit", val="true"), _TR_AFTER_CANT_SPLIT)
 
 
-def _fill(tc, text: str) -> None:
+def _fill(tc: CT_Tc, text: str) -> None:
     """Write ``text`` into an empty cell element, one paragraph a line."""
-    first = tc.p_lst[0]
+    # Plain lxml elements: types-lxml would have a w:tc take only w:tc children.
+    cell: etree._Element = tc
+    first: etree._Element = tc.p_lst[0]
     for index, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
         paragraph = first if index == 0 else copy.deepcopy(first)
         if index:
-            for run in paragraph.r_lst:
+            for run in paragraph.findall(qn("w:r")):
                 paragraph.remove(run)
-            tc.append(paragraph)
+            cell.append(paragraph)
         if line:
             paragraph.append(_run(line))
 
 
 def _shade(cell: _Cell, fill: str) -> None:
     shading = _element("w:shd", val="clear", color="auto", fill=fill)
-    cell._tc.get_or_add_tcPr().insert_element_before(shading, *_TC_AFTER_SHADING)
+    _insert(cell._tc.get_or_add_tcPr(), shading, _TC_AFTER_SHADING)
 
 
 def _borders(table: Table) -> None:
@@ -369,10 +390,16 @@ def _borders(table: Table) -> None:
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         borders.append(_element(f"w:{edge}", val="single", sz="4", space="0", color="595959"))
-    table._tbl.tblPr.insert_element_before(borders, *_TBL_AFTER_BORDERS)
+    _insert(table._tbl.tblPr, borders, _TBL_AFTER_BORDERS)
 
 
-def _element(tag: str, **attributes: str):
+def _insert(parent: BaseOxmlElement, element: etree._Element, successors: tuple[str, ...]) -> None:
+    """Insert ``element`` in schema order: before the first of ``successors`` present, else last."""
+    # python-docx annotates the element as its own ElementBase, but inserts any lxml element (w:shd is not one).
+    parent.insert_element_before(element, *successors)  # type: ignore[arg-type]
+
+
+def _element(tag: str, **attributes: str) -> etree._Element:
     element = OxmlElement(tag)
     for key, value in attributes.items():
         element.set(qn(f"w:{key}"), value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 import attrs
 
@@ -41,6 +42,14 @@ class Field:
         return " · ".join(part for part in (self.hint, who) if part)
 
 
+def _field_rows(rows: Iterable[Iterable[Field]]) -> tuple[tuple[Field, ...], ...]:
+    return tuple(tuple(row) for row in rows)
+
+
+def _text_rows(rows: Iterable[Iterable[str]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(row) for row in rows)
+
+
 @attrs.frozen(kw_only=True)
 class FieldTable:
     """Rows of labelled boxes; a row holds one field or two side by side (seed 000 items 5 and 6).
@@ -48,7 +57,7 @@ class FieldTable:
     ``keep_together`` keeps the table on one page (a sign-off block).
     """
 
-    rows: tuple[tuple[Field, ...], ...] = attrs.field(converter=lambda rows: tuple(tuple(r) for r in rows))
+    rows: tuple[tuple[Field, ...], ...] = attrs.field(converter=_field_rows)
     keep_together: bool = False
 
     @property
@@ -68,7 +77,7 @@ class Grid:
 
     caption: str
     columns: tuple[str, ...] = attrs.field(converter=to_tuple)
-    rows: tuple[tuple[str, ...], ...] = attrs.field(default=(), converter=lambda rows: tuple(tuple(r) for r in rows))
+    rows: tuple[tuple[str, ...], ...] = attrs.field(default=(), converter=_text_rows)
     blank_rows: int = 0
     widths: tuple[int, ...] = attrs.field(default=(), converter=to_tuple)
     note: str | None = None

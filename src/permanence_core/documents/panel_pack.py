@@ -10,7 +10,7 @@ import attrs
 from permanence_core import codes
 from permanence_core.calendar import add_months
 from permanence_core.documents.formatting import date_text, meaning, plan_text, worker_on, worker_text
-from permanence_core.documents.layout import Field, FieldTable, Grid, Layout, Note, Section, Writer
+from permanence_core.documents.layout import Block, Field, FieldTable, Grid, Layout, Note, Section, Writer
 from permanence_core.documents.marker import FormMarker
 from permanence_core.documents.record import KIND_TITLES
 from permanence_core.model import Action, CaseRecord, MeetingKind, WorkerRole
@@ -96,7 +96,7 @@ def build_panel_pack(
         coming = [a for a in child_alerts if panel_date <= a.due_date < until]
         late = [a for a in child_alerts if a.due_date < panel_date]
         period = record.latest_period(panel_date)
-        entered = period is not None and since < period.start <= panel_date
+        entered = period.start if period is not None and since < period.start <= panel_date else None
         if scheduled or coming:
             reason = "Scheduled for this panel" if scheduled else f"Due: {coming[0].title or coming[0].rule}"
             due.append(
@@ -106,7 +106,7 @@ def build_panel_pack(
             )
         if entered:
             new.append(
-                AgendaItem(child_id=record.child_id, name=name, reason="Started to be looked after", date=period.start)
+                AgendaItem(child_id=record.child_id, name=name, reason="Started to be looked after", date=entered)
             )
         if late:
             reason = f"{len(late)} overdue: " + "; ".join(a.title or a.rule for a in late)
@@ -227,7 +227,7 @@ def _child_section(page: ChildPage, panel_date: dt.date) -> Section:
             ],
         ]
     )
-    blocks: list = [facts]
+    blocks: list[Block] = [facts]
     if page.obligations:
         blocks.append(
             Grid(

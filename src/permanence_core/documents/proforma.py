@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from permanence_core import codes
 from permanence_core.documents.formatting import (
@@ -378,7 +378,7 @@ def _siblings(record: CaseRecord) -> tuple[Grid, Grid]:
     )
 
 
-def _spare(rows: list, covered: bool) -> int:
+def _spare(rows: Sequence[object], covered: bool) -> int:
     return 1 if covered else max(1, SIBLING_ROW_NUMBERS - len(rows))
 
 
@@ -406,9 +406,13 @@ def _second_review(record: CaseRecord, as_of: dt.date) -> str:
     if plan and plan.ratified_at_review:
         return date_text(plan.ratified_at_review)
     period = record.latest_period(as_of)
-    held = [r for r in record.reviews if r.held and r.date <= as_of and (period is None or r.date >= period.start)]
+    held = [
+        r.date
+        for r in record.reviews
+        if r.held and r.date is not None and r.date <= as_of and (period is None or r.date >= period.start)
+    ]
     if len(held) >= 2:
-        return f"{date_text(held[1].date)} (second review held; plan not recorded as ratified)"
+        return f"{date_text(held[1])} (second review held; plan not recorded as ratified)"
     return "Second review not yet held" if Facet.REVIEWS in record.coverage else ""
 
 

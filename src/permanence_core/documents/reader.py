@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import io
 import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar, overload
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
@@ -83,9 +85,21 @@ def read_form(source: str | Path | bytes, *, name: str | None = None) -> Complet
         raise NotAFormError(Location(source=label), "its form marker names no child")
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+    # AttributeError: a part whose namespace is mangled parses as a plain element lacking python-docx's accessors.
+    except (
+        PackageNotFoundError,
+        KeyError,
+        ValueError,
+        AttributeError,
+        zipfile.BadZipFile,
+        etree.XMLSyntaxError,
+    ) as exc:
         raise FormReadError(Location(source=label), f"is not a readable Word document ({type(exc).__name__})") from None
-    cells = _Tables(document, label)
+    # A mangled namespace leaves python-docx a root it does not know, without the body it expects.
+    body = document.element.find(qn("w:body"))
+    if body is None:
+        raise FormReadError(Location(source=label), "is not a readable Word document (it has no document body)")
+    cells = _Tables(body, label)
     if marker.form == record.FORM:
         kind = _kind(marker, label)
         meeting, chair = _meeting(cells, marker, kind, required=True)
@@ -122,10 +136,10 @@ def _identifier(data: bytes) -> str | None:
 
 
 def _kind(marker: FormMarker, label: str) -> MeetingKind:
-    try:
-        return MeetingKind(marker.meeting_kind)
-    except ValueError:
-        raise NotAFormError(Location(source=label), f"names an unknown meeting kind {marker.meeting_kind!r}") from None
+    if marker.meeting_kind is not None:
+        with contextlib.suppress(ValueError):
+            return MeetingKind(marker.meeting_kind)
+    raise NotAFormError(Location(source=label), f"names an unknown meeting kind {marker.meeting_kind!r}")
 
 
 def _normal(text: str) -> str:
@@ -137,11 +151,11 @@ def _normal(text: str) -> str:
 class _Tables:
     """The document's table cells, found by the labels and header rows the generator wrote."""
 
-    def __init__(self, document: docx.document.Document, label: str) -> None:
+    def __init__(self, body: etree._Element, label: str) -> None:
         self.label = label
         # Each row as (row element, [(grid column, cell element)]): a merged cell appears once, at its first column.
         self.tables: list[list[tuple[etree._Element, list[tuple[int, etree._Element]]]]] = []
-        for tbl in document.element.body.iter(qn("w:tbl")):
+        for tbl in body.iter(qn("w:tbl")):
             rows = []
             # Rows and cells may sit inside content controls (w:sdt) when a council's Word adds them.
             for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr"):
@@ -252,6 +266,18 @@ def _typed(
     """Parse a typed date cell; blank is None, and an unreadable one is an error naming the section."""
     if not text:
         return None
+    return _parsed(tables, section, text, parse, row, column)
+
+
+def _parsed(
+    tables: _Tables,
+    section: str,
+    text: str,
+    parse: Callable[[str], T],
+    row: int | None = None,
+    column: str | None = None,
+) -> T:
+    """Parse a date cell that is not blank; an unreadable one is an error naming the section."""
     try:
         return parse(text)
     except TypedDateError as exc:
@@ -265,6 +291,18 @@ def _quoted(text: str) -> str:
     if len(text) <= _QUOTE_LIMIT and all(word in _DATE_WORDS for word in words):
         return repr(text)
     return f"the text typed ({len(text)} characters)"
+
+
+@overload
+def _meeting(
+    tables: _Tables, marker: FormMarker, kind: MeetingKind, *, required: Literal[True]
+) -> tuple[Meeting, SignOff | None]: ...
+
+
+@overload
+def _meeting(
+    tables: _Tables, marker: FormMarker, kind: MeetingKind, *, required: bool
+) -> tuple[Meeting | None, SignOff | None]: ...
 
 
 def _meeting(
@@ -286,16 +324,14 @@ def _meeting(
         return None, None
     if not when:
         raise tables.error(date_label, "the date of the meeting is empty; a meeting record needs it")
-    held_on = _typed(tables, date_label, when, parse_date)
+    held_on = _parsed(tables, date_label, when, parse_date)
     meeting_id = marker.meeting_id or f"{kind.value}-{marker.children[0]}-{held_on.isoformat()}"
     attendees = []
     for number, values in present:
         name, role = values[record.PRESENT_COLUMNS[0]], values[record.PRESENT_COLUMNS[1]]
         if not name:
             raise tables.error(record.PRESENT, "a role is given without a name", row=number, column="Name")
-        attendees.append(
-            _guard(tables, record.PRESENT, lambda n=name, r=role: Attendee(name=n, role=r or None), number)
-        )
+        attendees.append(_guard(tables, record.PRESENT, partial(Attendee, name=name, role=role or None), number))
     meeting = _guard(
         tables,
         date_label,
@@ -355,13 +391,14 @@ def _actions(tables: _Tables, rows: list[tuple[int, dict[str, str]]], held_on: d
         action = _guard(
             tables,
             section,
-            lambda i=action_id, v=values, due=due, done=done, d=depends: Action(
-                action_id=i,
-                description=v[record.ACTION_TEXT],
-                owner=v[record.ACTION_OWNER] or None,
+            partial(
+                Action,
+                action_id=action_id,
+                description=values[record.ACTION_TEXT],
+                owner=values[record.ACTION_OWNER] or None,
                 due_date=due,
                 completed_on=done,
-                depends_on=d,
+                depends_on=depends,
             ),
             number,
         )
@@ -389,7 +426,7 @@ def _pro_forma(tables: _Tables, marker: FormMarker, label: str) -> CompletedProF
             _guard(
                 tables,
                 proforma.OFFERS,
-                lambda n=name, r=relationship, d=detail: CareOffer(name=n, relationship=r or None, detail=d or None),
+                partial(CareOffer, name=name, relationship=relationship or None, detail=detail or None),
                 number,
             )
         )

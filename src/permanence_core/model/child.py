@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import attrs
 
@@ -25,12 +26,12 @@ def nhs_number_is_valid(number: str) -> bool:
     return check != 10 and check == int(number[9])
 
 
-def _nhs_number(_instance: object, attribute: attrs.Attribute, value: str | None) -> None:
+def _nhs_number(_instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is not None and not nhs_number_is_valid(value):
         raise ModelValueError(attribute.name, value, "is not a valid NHS number (10 digits, modulus-11 check)")
 
 
-def _upn(_instance: object, attribute: attrs.Attribute, value: str | None) -> None:
+def _upn(_instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is not None and not _UPN.match(value):
         raise ModelValueError(attribute.name, value, "is not a 13-character UPN")
 

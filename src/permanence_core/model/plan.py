@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 import attrs
 
@@ -30,7 +31,7 @@ class StatusChange:
     date: dt.date = attrs.field(validator=required_date)
 
 
-def _routes(_instance: object, attribute: attrs.Attribute, value: tuple[str, ...]) -> None:
+def _routes(_instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
     for route in value:
         if route not in PERMANENCE_ROUTE:
             raise ModelValueError(attribute.name, route, "is not a permanence route")
@@ -60,7 +61,7 @@ class PermanencePlan:
     plan_id: str | None = None
 
     @annex_a_codes.validator
-    def _annex_a(self, attribute: attrs.Attribute, value: tuple[str, ...]) -> None:
+    def _annex_a(self, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
         for code in value:
             if code not in ANNEX_A_PLAN:
                 raise ModelValueError(attribute.name, code, "is not an Annex A permanence-plan code")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 import attrs
 
@@ -29,7 +30,7 @@ class Hearing:
     kind: HearingKind = attrs.field(converter=HearingKind)
 
 
-def _weeks(_instance: object, attribute: attrs.Attribute, value: int) -> None:
+def _weeks(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, int) or not 1 <= value <= 8:
         raise ModelValueError(attribute.name, value, "must be a whole number of weeks from 1 to 8 (s.32(8))")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -40,19 +42,34 @@ class Facet(enum.StrEnum):
     WORKERS = "workers"
 
 
-def _facets(value: object) -> frozenset[Facet]:
+def _facets(value: Iterable[str] | None) -> frozenset[Facet]:
     return frozenset(Facet(v) for v in (value or ()))
 
 
-def _sorted_by(key: str):
+def _sorted_by(value: Iterable[Any] | None, key: str) -> tuple[Any, ...]:
     def when(item: object) -> dt.date:
-        return getattr(item, key) or dt.date.min
+        day: dt.date | None = getattr(item, key)
+        return day or dt.date.min
 
-    def convert(value: object) -> tuple:
-        items = to_tuple(value)
-        return items if len(items) < 2 else tuple(sorted(items, key=when))
+    items = to_tuple(value)
+    return items if len(items) < 2 else tuple(sorted(items, key=when))
 
-    return convert
+
+# Named converters, one per date attribute: the attrs mypy plugin types only named functions as converters.
+def _by_start(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    return _sorted_by(value, "start")
+
+
+def _by_date(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    return _sorted_by(value, "date")
+
+
+def _by_issue_date(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    return _sorted_by(value, "issue_date")
+
+
+def _by_decided_on(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    return _sorted_by(value, "decided_on")
 
 
 @attrs.frozen(kw_only=True)
@@ -61,16 +78,16 @@ class CaseRecord:
 
     child: Child
     coverage: frozenset[Facet] = attrs.field(factory=frozenset, converter=_facets)
-    periods_of_care: tuple[PeriodOfCare, ...] = attrs.field(default=(), converter=_sorted_by("start"))
-    legal_statuses: tuple[LegalStatusSpell, ...] = attrs.field(default=(), converter=_sorted_by("start"))
-    placements: tuple[PlacementSpell, ...] = attrs.field(default=(), converter=_sorted_by("start"))
-    reviews: tuple[Review, ...] = attrs.field(default=(), converter=_sorted_by("date"))
+    periods_of_care: tuple[PeriodOfCare, ...] = attrs.field(default=(), converter=_by_start)
+    legal_statuses: tuple[LegalStatusSpell, ...] = attrs.field(default=(), converter=_by_start)
+    placements: tuple[PlacementSpell, ...] = attrs.field(default=(), converter=_by_start)
+    reviews: tuple[Review, ...] = attrs.field(default=(), converter=_by_date)
     previous_permanence: PreviousPermanence | None = None
     adoption: AdoptionMilestones | None = None
-    proceedings: tuple[CareProceedings, ...] = attrs.field(default=(), converter=_sorted_by("issue_date"))
+    proceedings: tuple[CareProceedings, ...] = attrs.field(default=(), converter=_by_issue_date)
     permanence_decision_date: dt.date | None = attrs.field(default=None, validator=optional_date)
-    plans: tuple[PermanencePlan, ...] = attrs.field(default=(), converter=_sorted_by("decided_on"))
-    meetings: tuple[Meeting, ...] = attrs.field(default=(), converter=_sorted_by("date"))
+    plans: tuple[PermanencePlan, ...] = attrs.field(default=(), converter=_by_decided_on)
+    meetings: tuple[Meeting, ...] = attrs.field(default=(), converter=_by_date)
     referral_date: dt.date | None = attrs.field(default=None, validator=optional_date)
     siblings: tuple[Sibling, ...] = attrs.field(default=(), converter=to_tuple)
     family: tuple[FamilyMember, ...] = attrs.field(default=(), converter=to_tuple)
@@ -80,7 +97,7 @@ class CaseRecord:
     signoffs: tuple[SignOff, ...] = attrs.field(default=(), converter=to_tuple)
 
     @meetings.validator
-    def _meetings_name_child(self, attribute: attrs.Attribute, value: tuple[Meeting, ...]) -> None:
+    def _meetings_name_child(self, attribute: attrs.Attribute[Any], value: tuple[Meeting, ...]) -> None:
         for meeting in value:
             if meeting.children and self.child.child_id not in meeting.children:
                 raise ModelValueError(attribute.name, meeting.meeting_id, f"does not include child {self.child_id}")

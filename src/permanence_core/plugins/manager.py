@@ -124,8 +124,10 @@ class Plugins:
         adapters: dict[str, Adapter] = {}
         owners: dict[str, tuple[str, ...]] = {}
         for plugin, caller in self._each_plugin("permanence_register_adapters"):
-            collected: list[Adapter] = []
+            # Whatever a plugin registers is checked: it may not be an Adapter at all.
+            collected: list[object] = []
             caller(register=collected.append)
+            names: list[str] = []
             for adapter in collected:
                 name = getattr(adapter, "name", None)
                 if not isinstance(adapter, Adapter) or not isinstance(name, str):
@@ -135,7 +137,8 @@ class Plugins:
                 if name in adapters:
                     raise ConfigError("plugins", f"adapter {name!r} is registered twice")
                 adapters[name] = adapter
-            owners[plugin] = tuple(adapter.name for adapter in collected)
+                names.append(name)
+            owners[plugin] = tuple(names)
 
         profiles: dict[str, str] = {}
 

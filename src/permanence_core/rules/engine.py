@@ -30,8 +30,12 @@ def due_date(anchor: dt.date, offset: Offset, counting: Counting, calendar: Work
         return calendar.add_working_days(anchor, offset.working_days, count_start=inclusive)
     if offset.months is not None:
         due = add_months(anchor, offset.months)
+    elif offset.days is not None:
+        due = anchor + dt.timedelta(days=offset.days)
+    elif offset.weeks is not None:
+        due = anchor + dt.timedelta(weeks=offset.weeks)
     else:
-        due = anchor + dt.timedelta(days=offset.days if offset.days is not None else 7 * offset.weeks)
+        raise AssertionError("unreachable: Offset validates that exactly one unit is set")
     return due - dt.timedelta(days=1) if inclusive and due > anchor else due
 
 
@@ -71,7 +75,7 @@ class Evaluation:
             )
         )
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> dict[str, dict[str, int]]:
         """Counts by obligation state and alert status, and not-assessable counts per rule."""
         states = Counter(o.state.value for o in self.obligations)
         not_assessable = Counter(o.rule for o in self.obligations if o.state is ObligationState.NOT_ASSESSABLE)
@@ -224,14 +228,13 @@ def _evaluate_rule(
             )
             obligations.append(obligation)
             if may_alert and met is None and due <= facts.as_of + compiled.window:
-                alerts.append(_alert(obligation, rule, facts.as_of))
+                alerts.append(_alert(obligation, rule, facts.as_of, anchor=anchor, due=due))
             # A recurring rule anchors again on the event that met it, as held: a late review moves the next one.
             anchor = met[1] if (met and compiled.chain) else None
 
 
-def _alert(obligation: Obligation, rule: Rule, as_of: dt.date) -> Alert:
+def _alert(obligation: Obligation, rule: Rule, as_of: dt.date, *, anchor: Anchor, due: dt.date) -> Alert:
     """The alert an open obligation inside its warning window (or past due) raises."""
-    due = obligation.due_date
     if due < as_of:
         status = AlertStatus.OVERDUE
         when = f"overdue by {_days(as_of - due)}"
@@ -243,15 +246,15 @@ def _alert(obligation: Obligation, rule: Rule, as_of: dt.date) -> Alert:
     kind = "" if rule.statutory else " (indicator, not a statutory deadline)"
     message = (
         f"{rule.title}{kind}: due {due.isoformat()}, {when}; "
-        f"{offset} {direction} {obligation.anchor_event} on {obligation.anchor_date.isoformat()}"
+        f"{offset} {direction} {anchor.event} on {anchor.date.isoformat()}"
     )
     return Alert(
         child_id=obligation.child_id,
         rule=rule.id,
         status=status,
         due_date=due,
-        anchor_event=obligation.anchor_event or "",
-        anchor_date=obligation.anchor_date,
+        anchor_event=anchor.event,
+        anchor_date=anchor.date,
         message=message,
         source=rule.source,
         title=rule.title,

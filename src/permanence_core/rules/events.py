@@ -8,7 +8,7 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeGuard
 
 import attrs
 
@@ -38,7 +38,7 @@ class Facts:
         self.as_of = as_of
         self.calendar = calendar
 
-    def in_period(self, day: dt.date | None) -> bool:
+    def in_period(self, day: dt.date | None) -> TypeGuard[dt.date]:
         """True when ``day`` falls in the period of care (on or after its start, before its end)."""
         return day is not None and day >= self.period.start and (self.period.end is None or day <= self.period.end)
 
@@ -48,14 +48,19 @@ class Facts:
         return Anchor("became looked after", self.period.start)
 
     @cached_property
+    def _held_reviews(self) -> list[tuple[dt.date, Review]]:
+        # A held review has a date: pairing it with the review keeps that known wherever the date is used.
+        return [(r.date, r) for r in self.record.reviews if r.held and self.in_period(r.date) and r.date <= self.as_of]
+
+    @cached_property
     def reviews(self) -> list[Review]:
         """Reviews held in the period, in date order."""
-        return [r for r in self.record.reviews if r.held and self.in_period(r.date) and r.date <= self.as_of]
+        return [review for _, review in self._held_reviews]
 
     @cached_property
     def review_dates(self) -> list[dt.date]:
         """The dates of ``reviews``, for bisecting."""
-        return [r.date for r in self.reviews]
+        return [day for day, _ in self._held_reviews]
 
     @cached_property
     def meetings(self) -> list[Meeting]:
@@ -80,9 +85,9 @@ class Facts:
     def second_review_anchor(self) -> Anchor:
         """The second review as held, else when it is due (from the first as held, else the first's due date)."""
         if len(self.reviews) >= 2:
-            return Anchor("second review held", self.reviews[1].date, self.reviews[1])
+            return Anchor("second review held", self.review_dates[1], self.reviews[1])
         if self.reviews:
-            first = self.reviews[0].date
+            first = self.review_dates[0]
         else:
             first = self.calendar.add_working_days(self.period.start, FIRST_REVIEW_WORKING_DAYS)
         return Anchor("second review due", add_months(first, SECOND_REVIEW_MONTHS))
@@ -123,7 +128,7 @@ def _review(index: int) -> Callable[[Facts], list[Anchor]]:
 
     def anchors(facts: Facts) -> list[Anchor]:
         if len(facts.reviews) > index:
-            return [Anchor(f"{ordinal} review held", facts.reviews[index].date, facts.reviews[index])]
+            return [Anchor(f"{ordinal} review held", facts.review_dates[index], facts.reviews[index])]
         return []
 
     return anchors
@@ -203,8 +208,7 @@ def _review_held(facts: Facts, anchor: Anchor) -> Met:
     dates = facts.review_dates
     index = (bisect_right if same else bisect_left)(dates, anchor.date)
     if index < len(dates):
-        review = facts.reviews[index]
-        return review.date, Anchor("review held", review.date, review)
+        return dates[index], Anchor("review held", dates[index], facts.reviews[index])
     return None
 
 
@@ -220,8 +224,11 @@ def _meeting_held(*kinds: MeetingKind) -> Callable[[Facts, Anchor], Met]:
 
 
 def _plan_recorded(facts: Facts, _anchor: Anchor) -> Met:
-    dates = [p.decided_on or p.ratified_at_review for p in facts.record.plans]
-    dates = [d for d in dates if d and d >= facts.period.start and d <= facts.as_of]
+    dates = [
+        d
+        for p in facts.record.plans
+        if (d := p.decided_on or p.ratified_at_review) and d >= facts.period.start and d <= facts.as_of
+    ]
     return (min(dates), Anchor("permanence plan recorded", min(dates))) if dates else None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +37,14 @@ SUBDIVISIONS = tuple(holidays.list_supported_countries()["GB"])
 def _between(low: int, high: int) -> Any:
     """A validator of an optional whole number from ``low`` to ``high``."""
 
-    def check(_instance: Any, attribute: attrs.Attribute, value: int | None) -> None:
+    def check(_instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
         if value is not None and not low <= value <= high:
             raise ValueError(f"{attribute.name} = {value} is not from {low} to {high}")
 
     return check
 
 
-def _iso_dates(_instance: Any, _attribute: attrs.Attribute, value: tuple[str, ...]) -> None:
+def _iso_dates(_instance: Any, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
     for day in value:
         try:
             dt.date.fromisoformat(day)
@@ -51,7 +52,7 @@ def _iso_dates(_instance: Any, _attribute: attrs.Attribute, value: tuple[str, ..
             raise ValueError(f"extra_closures has {day!r}, which is not a YYYY-MM-DD date") from None
 
 
-def _subdivision(_instance: Any, _attribute: attrs.Attribute, value: str) -> None:
+def _subdivision(_instance: Any, _attribute: attrs.Attribute[Any], value: str) -> None:
     if value not in SUBDIVISIONS:
         raise ValueError(f"holidays_subdiv = {value!r} is not one of {', '.join(SUBDIVISIONS)}")
 
@@ -149,7 +150,7 @@ class Profile:
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
 
-def _describe(exc: BaseException, type_: object) -> str:
+def _describe(exc: BaseException, type_: type | None) -> str:
     # Our own ValueErrors (e.g. an offset with two units) say what is wrong; keep their words.
     if type(exc) is ValueError:
         return str(exc)
@@ -157,7 +158,7 @@ def _describe(exc: BaseException, type_: object) -> str:
 
 
 def _vocabulary(rule_id: str, data: dict[str, Any], where: str) -> None:
-    checks = [("anchor", ANCHORS), ("met_by", MET_BY)]
+    checks: list[tuple[str, Mapping[str, object]]] = [("anchor", ANCHORS), ("met_by", MET_BY)]
     for key, allowed in checks:
         if key in data and not _one_of(data[key], allowed):
             raise ConfigError(
@@ -166,10 +167,11 @@ def _vocabulary(rule_id: str, data: dict[str, Any], where: str) -> None:
     applies = data.get("applies", {})
     if not isinstance(applies, dict):
         raise ConfigError(where, f'rule "{rule_id}": applies must be a table of keys')
-    for key, values, allowed in (
+    lists: list[tuple[str, object, Mapping[str, object]]] = [
         ("stops", data.get("stops", ()), STOPS),
         ("applies.stage", applies.get("stage", ()), STAGES),
-    ):
+    ]
+    for key, values, allowed in lists:
         if not isinstance(values, list | tuple):
             raise ConfigError(where, f'rule "{rule_id}": {key} must be a list')
         for value in values:
@@ -179,7 +181,7 @@ def _vocabulary(rule_id: str, data: dict[str, Any], where: str) -> None:
                 )
 
 
-def _one_of(value: Any, allowed: dict[str, Any]) -> bool:
+def _one_of(value: object, allowed: Mapping[str, object]) -> bool:
     # Only a string can be a key of the vocabulary; a list or table in its place would not even hash.
     return isinstance(value, str) and value in allowed
 

@@ -278,7 +278,8 @@ class FamilyCasework:
         until permanence is secured; now and then a gap runs longer."""
         dice = self.dice
         end = self._tracking_end()
-        meetings, day = [], ppm
+        meetings: list[Meeting] = []
+        day = ppm
         while True:
             day = weekday_on_or_after(day + (dice.days(28, 42) if dice.chance(0.92) else dice.days(43, 63)))
             if day > end:
@@ -293,7 +294,8 @@ class FamilyCasework:
         """Six months after the first PPM, and every six months until permanence is secured."""
         dice = self.dice
         end = self._tracking_end()
-        meetings, day = [], ppm
+        meetings: list[Meeting] = []
+        day = ppm
         while True:
             day = weekday_on_or_after(
                 add_months(day, 6) - dice.days(0, 14) if dice.chance(0.88) else add_months(day, 6) + dice.days(1, 45)
@@ -479,7 +481,7 @@ class FamilyCasework:
         dice = self.dice
         last = min(max((p.end or self.as_of) for p in member.periods), self.as_of)
         speaks = age_on(member.plan.dob, last) >= 5
-        offers = ()
+        offers: tuple[CareOffer, ...] = ()
         if member.plan.kin:
             offers = (
                 CareOffer(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import attrs
 
@@ -76,7 +76,7 @@ class SynthChild:
     mother_child_dob: dt.date | None = None
 
 
-def _family_weights(weights: dict[str, float]) -> dict[str, float]:
+def _family_weights(weights: Mapping[str, float]) -> dict[str, float]:
     """Per-child route shares turned into per-family shares, so sibling groups do not inflate a route."""
     result = {}
     for route, weight in weights.items():
@@ -130,7 +130,10 @@ class CohortGenerator:
             build = BUILDERS[route]
             state = rng.getstate()
             probe = build(dice, self.as_of, self.year, size).children[0]
-            span = (probe.last_day - probe.periods[0].start).days
+            last_day = probe.last_day
+            if last_day is None:
+                raise AssertionError(f"the {route} route planned a journey that never ends")
+            span = (last_day - probe.periods[0].start).days
             if leaver:
                 window = (self.as_of - self.window_start).days
                 entry = self.window_start + dt.timedelta(days=5 + int(when * (window - 5)) - span)

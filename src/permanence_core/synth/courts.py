@@ -76,8 +76,10 @@ def plan_proceedings(dice: Dice, issue: dt.date) -> Proceedings:
             granted = weekday_on_or_before(deadline - dice.days(1, 20))
             weeks = 8 if dice.chance(0.8) else dice.between(4, 7)
             extensions.append((granted, weeks))
-            previous, deadline = deadline, deadline + dt.timedelta(weeks=weeks)
-        final = weekday_on_or_before(previous + dice.days(3, weeks * 7))
+            deadline += dt.timedelta(weeks=weeks)
+        # The final hearing falls inside the last extension.
+        _, weeks = extensions[-1]
+        final = weekday_on_or_before(deadline - dt.timedelta(weeks=weeks) + dice.days(3, weeks * 7))
     irh = weekday_on_or_before(final - dice.days(21, 42))
     return Proceedings(
         issue=issue,

@@ -37,12 +37,15 @@ class Dice:
 
     def pick(self, weights: Mapping[T, float]) -> T:
         """A key of ``weights`` chosen in proportion to its weight."""
+        if not weights:
+            raise ValueError("nothing to pick from: the weights are empty")
         # One draw against the running total: the same result as random.choices, without its setup cost.
         target = self.rng.random() * sum(weights.values())
         for key, weight in weights.items():
             target -= weight
             if target < 0:
                 return key
+        # Rounding can leave a sliver of the total undrawn: it belongs to the last key.
         return key
 
     def choice(self, items: Sequence[T]) -> T:

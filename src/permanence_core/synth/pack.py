@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from types import TracebackType
+from typing import TextIO
 
 import attrs
 
@@ -39,24 +40,29 @@ class PackWriter:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / PACK_FILE
-        self._handle = None
+        self._handle: TextIO | None = None
         self._count = 0
 
     def __enter__(self) -> PackWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._handle = self.path.open("w", encoding="utf-8")
-        self._handle.write('{\n "schema_version": ' + json.dumps(INTERCHANGE_VERSION) + ',\n "records": [')
+        self._file().write('{\n "schema_version": ' + json.dumps(INTERCHANGE_VERSION) + ',\n "records": [')
         return self
 
     def __exit__(
         self, _type: type[BaseException] | None, _value: BaseException | None, _tb: TracebackType | None
     ) -> None:
-        self._handle.write("\n ]\n}" if self._count else "]\n}")
-        self._handle.close()
+        self._file().write("\n ]\n}" if self._count else "]\n}")
+        self._file().close()
+
+    def _file(self) -> TextIO:
+        if self._handle is None:
+            raise RuntimeError("a PackWriter writes only inside its with block")
+        return self._handle
 
     def write(self, record: CaseRecord) -> None:
         """Append the pack part of ``record``."""
         text = json.dumps(record_to_dict(pack_record(record)), indent=1, ensure_ascii=False)
         # json.dumps nests the record two levels deep; its strings never hold a raw newline.
-        self._handle.write(("\n" if self._count == 0 else ",\n") + "  " + text.replace("\n", "\n  "))
+        self._file().write(("\n" if self._count == 0 else ",\n") + "  " + text.replace("\n", "\n  "))
         self._count += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -261,7 +262,7 @@ def _court_entry(fam: Family, first: Placement) -> tuple[_Journey, Proceedings]:
     return journey, plan_proceedings(dice, max(issue, entry - dt.timedelta(days=6)))
 
 
-def _child(fam: Family, index: int, route: str, journeys: list[_Journey], **fields) -> ChildPlan:
+def _child(fam: Family, index: int, route: str, journeys: list[_Journey], **fields: Any) -> ChildPlan:
     return ChildPlan(
         route=route,
         sex=fam.sexes[index],
@@ -722,7 +723,8 @@ def short_breaks(dice: Dice, first_day: dt.date, as_of: dt.date, year: int) -> F
     day = first_day
     while day <= as_of:
         journey = _Journey(dice, day, "V3", carer, fam.need, fam.home)
-        journey.leave(day + dice.days(1, 4), "E13")
+        back = day + dice.days(1, 4)
+        journey.leave(back, "E13")
         periods.append(journey)
-        day = journey.end + dice.days(21, 56)
+        day = back + dice.days(21, 56)
     return FamilyPlan(route="short_breaks", children=(_child(fam, 0, "short_breaks", periods),), together=True)

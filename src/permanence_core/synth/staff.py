@@ -38,7 +38,8 @@ class Allocation:
 
     def by_role(self, role: str) -> Worker:
         """The worker who owns actions for ``role`` (``social_worker``, ``team_manager``, ``family_finder``)."""
-        return getattr(self, role)
+        worker: Worker = getattr(self, role)
+        return worker
 
 
 class Staff:

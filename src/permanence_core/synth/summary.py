@@ -92,10 +92,10 @@ class CohortSummary:
     @staticmethod
     def _unratified_at_second_review(record: CaseRecord) -> bool:
         # Return-only cohorts have no plans to check.
-        if Facet.PLANS not in record.coverage or len(record.reviews) < 2:
+        held = [r.date for r in record.reviews if r.held and r.date is not None]
+        if Facet.PLANS not in record.coverage or len(held) < 2:
             return False
-        second = record.reviews[1].date
-        return not any(p.ratified_at_review and p.ratified_at_review <= second for p in record.plans)
+        return not any(p.ratified_at_review and p.ratified_at_review <= held[1] for p in record.plans)
 
     def to_dict(self) -> dict[str, Any]:
         """The figures as plain data (for ``--format json``)."""

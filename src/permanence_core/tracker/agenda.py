@@ -138,9 +138,9 @@ def build_agenda(
         for sibling in together:
             if sibling not in reasons or all(kind is Reason.SIBLING for kind, _text in reasons[sibling]):
                 reasons[sibling].append((Reason.SIBLING, f"Sibling of {child}, planned together"))
-    for child in panel_children(ledger, panel):
-        if child.recorded and child.child_id not in reasons:
-            reasons[child.child_id].append((Reason.DISCUSSED, "Discussed at the panel"))
+    for member in panel_children(ledger, panel):
+        if member.recorded and member.child_id not in reasons:
+            reasons[member.child_id].append((Reason.DISCUSSED, "Discussed at the panel"))
     entries = [
         AgendaEntry(child_id=child, group=min(groups.get(child, (child,))), reasons=items)
         for child, items in reasons.items()
@@ -176,13 +176,16 @@ def _obligations_due(
 def _from_ledger(ledger: Ledger, panel: Panel, ids: set[str], reasons: dict[str, list[tuple[Reason, str]]]) -> None:
     """Overdue actions, actions carried through panels, and actions carried forward to this panel."""
     for child, actions in ledger.open_actions(panel.date, ids).items():
-        overdue = sorted((a for a in actions if a.is_overdue_on(panel.date)), key=lambda a: a.due_date)
+        overdue = sorted(
+            ((a.due_date, a.action_id) for a in actions if a.due_date is not None and a.is_overdue_on(panel.date)),
+            key=lambda pair: pair[0],
+        )
         if overdue:
-            oldest = overdue[0]
+            oldest_due, oldest = overdue[0]
             reasons[child].append(
                 (
                     Reason.OVERDUE_ACTIONS,
-                    f"{len(overdue)} overdue action(s); oldest {oldest.action_id} due {oldest.due_date.isoformat()}",
+                    f"{len(overdue)} overdue action(s); oldest {oldest} due {oldest_due.isoformat()}",
                 )
             )
         for action in actions:

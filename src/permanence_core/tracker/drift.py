@@ -15,8 +15,8 @@ from permanence_core.rules import ObligationState
 from permanence_core.tracker.report import TrackerRow
 
 
-def _at_least(minimum: int) -> Callable[[object, attrs.Attribute, int], None]:
-    def check(_instance: object, attribute: attrs.Attribute, value: int) -> None:
+def _at_least(minimum: int) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise ModelValueError(attribute.name, value, f"must be a whole number, at least {minimum}")
 
@@ -143,7 +143,7 @@ def _flags(row: TrackerRow, as_of: dt.date, thresholds: DriftThresholds) -> list
     if row.activity_assessable and row.secured_on is None:
         if row.last_activity is None and row.days_in_care > limit:
             flag(Signal.NO_ACTIVITY, f"none recorded in {row.days_in_care} days looked after")
-        elif row.days_since_activity is not None and row.days_since_activity > limit:
+        elif row.last_activity is not None and row.days_since_activity is not None and row.days_since_activity > limit:
             flag(Signal.NO_ACTIVITY, f"last on {row.last_activity.isoformat()}, {row.days_since_activity} days ago")
     plan = row.plan_by_second_review
     if plan and plan.state is ObligationState.OPEN and plan.due_date and plan.due_date < as_of:

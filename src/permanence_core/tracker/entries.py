@@ -22,6 +22,7 @@ def _plain(_instance: Any, _attribute: Any, value: Any) -> Any:
     return value
 
 
+@attrs.frozen
 class _Entry:
     """Shared ``to_dict``: the JSON form (dates in ISO format)."""
 

@@ -21,7 +21,7 @@ from permanence_core.tracker.timeline_svg import legend_svg, timeline_svg
 
 def legal_status_text(code: str | None) -> str:
     """The meaning of a legal-status code, for the tooltip on the code in the table."""
-    return codes.LEGAL_STATUS.meaning(code) if code in codes.LEGAL_STATUS else (code or "")
+    return codes.LEGAL_STATUS.meaning(code) if code is not None and code in codes.LEGAL_STATUS else (code or "")
 
 
 class _Timelines(Mapping[str, str]):

@@ -67,9 +67,10 @@ def shown_url(url: str | URL) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
-def alembic_config() -> Config:
-    """The Alembic configuration of the ledger's migrations (no ini file: the scripts ship in the package)."""
-    config = Config(output_buffer=io.StringIO())
+def alembic_config(output: io.StringIO | None = None) -> Config:
+    """The Alembic configuration of the ledger's migrations (no ini file: the scripts ship in the package);
+    offline SQL goes to ``output``."""
+    config = Config(output_buffer=output or io.StringIO())
     config.set_main_option("script_location", SCRIPT_LOCATION)
     return config
 
@@ -168,10 +169,11 @@ def downgrade(target: str | URL | Engine, revision: str) -> None:
 
 def upgrade_sql(url: str | URL, revision: str = "head") -> str:
     """The SQL that upgrades an empty database of ``url``'s kind to ``revision``, for a DBA to review and apply."""
-    config = alembic_config()
+    output = io.StringIO()
+    config = alembic_config(output)
     config.attributes["url"] = url
     command.upgrade(config, revision, sql=True)
-    return config.output_buffer.getvalue()
+    return output.getvalue()
 
 
 class Ledger:
@@ -466,13 +468,13 @@ def _children_of(conn: sa.Connection, meeting_ids: Sequence[str]) -> dict[str, t
     return {key: tuple(value) for key, value in found.items()}
 
 
-def _sync(row: sa.Row) -> SyncEntry:
+def _sync(row: sa.Row[Any]) -> SyncEntry:
     data = row._asdict()
     data["coverage"] = split(data["coverage"])
     return SyncEntry(**data)
 
 
-def _plan(row: sa.Row) -> PlanEntry:
+def _plan(row: sa.Row[Any]) -> PlanEntry:
     data = row._asdict()
     del data["entry_id"]
     data["contingencies"] = split(data["contingencies"])
@@ -480,7 +482,7 @@ def _plan(row: sa.Row) -> PlanEntry:
     return PlanEntry(**data)
 
 
-def _meeting(row: sa.Row, children: tuple[str, ...]) -> MeetingEntry:
+def _meeting(row: sa.Row[Any], children: tuple[str, ...]) -> MeetingEntry:
     wanted = attrs.fields_dict(MeetingEntry)
     return MeetingEntry(**{key: value for key, value in row._asdict().items() if key in wanted}, children=children)
 

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -43,6 +44,10 @@ class Decision(enum.StrEnum):
     PROGRESSING = "progressing"
     DEFERRED = "deferred"
     SECURED = "secured"
+
+
+def _decision(value: str | None) -> Decision | None:
+    return None if value is None else Decision(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -92,7 +97,7 @@ class Outcome:
     """
 
     child_id: str
-    decision: Decision | None = attrs.field(default=None, converter=lambda v: None if v is None else Decision(v))
+    decision: Decision | None = attrs.field(default=None, converter=_decision)
     summary: str | None = None
     agreed_plan: str | None = None
     chair: str | None = None
@@ -269,7 +274,7 @@ class PanelChild:
     position: int
     group: str | None
     reasons: tuple[str, ...] = attrs.field(converter=to_tuple)
-    decision: Decision | None = attrs.field(converter=lambda v: None if v is None else Decision(v))
+    decision: Decision | None = attrs.field(converter=_decision)
     summary: str | None = attrs.field(repr=False)
     agreed_plan: str | None = attrs.field(repr=False)
     recorded_at: dt.datetime | None
@@ -500,7 +505,7 @@ def _new_ids(
     taken: Sequence[str],
     actions: Sequence[Action],
     known: Mapping[str, ActionEntry],
-    mine: Sequence[sa.Row],
+    mine: Sequence[sa.Row[Any]],
 ) -> dict[str, str]:
     """Ledger ids for the form's new actions: ``<child>.<n>``; one already recorded keeps its id."""
     recorded = {(row.description, row.due_date): row.action_id for row in mine}

@@ -191,21 +191,24 @@ def build_report(
 
 def _row(facts: Facts, obligations: list[Obligation]) -> TrackerRow:
     record, period, as_of = facts.record, facts.period, facts.as_of
-    looked_after = period.end is None or period.end > as_of
-    last_day = as_of if looked_after else period.end
+    ended_on = period.end if period.end is not None and period.end <= as_of else None
+    looked_after = ended_on is None
+    last_day = as_of if ended_on is None else ended_on
     # A period's end date is the day care ceased, when the last legal status has usually ended too.
-    status_day = as_of if looked_after else max(period.start, period.end - dt.timedelta(days=1))
+    status_day = as_of if ended_on is None else max(period.start, ended_on - dt.timedelta(days=1))
     plans = _plans(facts)
     plan = plans[-1] if plans else None
     bar = _proceedings(facts, obligations)
     secured_on, secured_route = _secured(facts, plans)
     last_activity = _last_activity(facts, plans)
-    open_obligations = [o for o in obligations if o.state is ObligationState.OPEN and o.due_date is not None]
+    open_obligations = [
+        (o.due_date, o) for o in obligations if o.state is ObligationState.OPEN and o.due_date is not None
+    ]
     return TrackerRow(
         child_id=record.child_id,
         looked_after=looked_after,
         care_start=period.start,
-        care_end=None if looked_after else period.end,
+        care_end=ended_on,
         days_in_care=(last_day - period.start).days,
         legal_status=record.legal_status_on(status_day),
         plan_route=plan.primary if plan else None,
@@ -245,10 +248,10 @@ def _status(plan: PermanencePlan, as_of: dt.date) -> PlanStatus:
 
 def _ratified(facts: Facts, plans: list[PermanencePlan]) -> list[dt.date]:
     """When each plan was first ratified at a review in this period (a later plan is ratified again)."""
-    found = set()
+    found: set[dt.date] = set()
     for plan in plans:
-        dates = [c.date for c in plan.history if c.status is PlanStatus.RATIFIED] + [plan.ratified_at_review]
-        dates = [day for day in dates if day is not None and facts.in_period(day) and day <= facts.as_of]
+        ratified = [c.date for c in plan.history if c.status is PlanStatus.RATIFIED] + [plan.ratified_at_review]
+        dates = [day for day in ratified if facts.in_period(day) and day <= facts.as_of]
         if dates:
             found.add(min(dates))
     return sorted(found)
@@ -260,18 +263,13 @@ def _proceedings(facts: Facts, obligations: list[Obligation]) -> ProceedingsBar 
         return None
     latest: CareProceedings = issued[-1]
     # The rules engine's due date honours a profile that counts differently; without it, the law's count.
-    final = next(
+    due = next(
         (
-            o
+            o.due_date
             for o in obligations
             if o.rule == PROCEEDINGS_FINAL and o.anchor_date == latest.issue_date and o.due_date is not None
         ),
-        None,
-    )
-    due = (
-        final.due_date
-        if final
-        else latest.issue_date + PROCEEDINGS_LAST_DAY + dt.timedelta(weeks=latest.extension_weeks)
+        latest.issue_date + PROCEEDINGS_LAST_DAY + dt.timedelta(weeks=latest.extension_weeks),
     )
     concluded = latest.concluded_on if latest.concluded_on and latest.concluded_on <= facts.as_of else None
     return ProceedingsBar(
@@ -298,23 +296,23 @@ def _last_activity(facts: Facts, plans: list[PermanencePlan]) -> dt.date | None:
     the permanence decision, an action completed or an adoption milestone. Reviews and hearings are
     left out because they happen whether or not anyone is working on permanence."""
     record = facts.record
-    dates = [m.date for m in facts.meetings]
-    dates += [a.completed_on for m in facts.meetings for a in m.actions if a.completed_on]
+    recorded: list[dt.date | None] = [m.date for m in facts.meetings]
+    recorded += [a.completed_on for m in facts.meetings for a in m.actions]
     for plan in plans:
-        dates += [plan.decided_on, plan.ratified_at_review, *(c.date for c in plan.history)]
-    dates.append(record.permanence_decision_date)
+        recorded += [plan.decided_on, plan.ratified_at_review, *(c.date for c in plan.history)]
+    recorded.append(record.permanence_decision_date)
     if record.adoption:
         adoption = record.adoption
-        dates += [adoption.decision, adoption.placement_order, adoption.match, adoption.placed, adoption.order]
-    dates = [day for day in dates if day is not None and facts.period.start <= day <= facts.as_of]
+        recorded += [adoption.decision, adoption.placement_order, adoption.match, adoption.placed, adoption.order]
+    dates = [day for day in recorded if day is not None and facts.period.start <= day <= facts.as_of]
     return max(dates) if dates else None
 
 
-def _next_deadline(open_obligations: list[Obligation], as_of: dt.date) -> Deadline | None:
+def _next_deadline(open_obligations: list[tuple[dt.date, Obligation]], as_of: dt.date) -> Deadline | None:
     if not open_obligations:
         return None
-    first = min(open_obligations, key=lambda o: (o.due_date, o.rule))
-    return Deadline(rule=first.rule, title=first.title, due_date=first.due_date, overdue=first.due_date < as_of)
+    due, first = min(open_obligations, key=lambda pair: (pair[0], pair[1].rule))
+    return Deadline(rule=first.rule, title=first.title, due_date=due, overdue=due < as_of)
 
 
 def _overdue_actions(facts: Facts) -> tuple[OverdueAction, ...]:
@@ -343,19 +341,19 @@ def _timeline(
     facts: Facts,
     plans: list[PermanencePlan],
     bar: ProceedingsBar | None,
-    open_obligations: list[Obligation],
+    open_obligations: list[tuple[dt.date, Obligation]],
     secured_on: dt.date | None,
 ) -> Timeline:
     as_of, period = facts.as_of, facts.period
     events = [TimelineEvent(EventKind.CARE_START, period.start)]
     if period.end and period.end <= as_of:
         events.append(TimelineEvent(EventKind.CARE_END, period.end))
-    events += [TimelineEvent(EventKind.REVIEW_HELD, review.date) for review in facts.reviews]
+    events += [TimelineEvent(EventKind.REVIEW_HELD, day) for day in facts.review_dates]
     if period.end is None or period.end > as_of:
         # A child who has left care owes no further review, whatever the open obligation says.
         events += [
-            TimelineEvent(EventKind.REVIEW_DUE, o.due_date, planned=True, overdue=o.due_date < as_of)
-            for o in open_obligations
+            TimelineEvent(EventKind.REVIEW_DUE, due, planned=True, overdue=due < as_of)
+            for due, o in open_obligations
             if o.rule in REVIEW_RULES
         ]
     events += [TimelineEvent(_MEETING_EVENTS[m.kind], m.date, planned=m.date > as_of) for m in facts.meetings]

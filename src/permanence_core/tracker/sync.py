@@ -74,7 +74,7 @@ def record_sync(
     members = _meeting_members(records)
     counts: Counter[str] = Counter()
     with ledger.transaction() as conn:
-        sync_id = conn.execute(
+        inserted = conn.execute(
             schema.syncs.insert().values(
                 adapter=adapter,
                 source=shown_url(source),
@@ -87,7 +87,10 @@ def record_sync(
                 coverage=",".join(coverage),
                 **dict.fromkeys(_COUNTS, 0),
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        if inserted is None:  # an insert of one row always has its key; SQLAlchemy's type allows none
+            raise RuntimeError("the ledger did not return the new sync's id")
+        sync_id = inserted[0]
         seen_meetings: set[str] = set()
         for start in range(0, len(records), CHUNK):
             chunk = records[start : start + CHUNK]
@@ -133,8 +136,10 @@ def _in_chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield values[start : start + _IN_LIMIT]
 
 
-def _select_in(conn: sa.Connection, query: sa.Select, column: sa.Column, values: Iterable[Any]) -> list[sa.Row]:
-    rows: list[sa.Row] = []
+def _select_in(
+    conn: sa.Connection, query: sa.Select[Any], column: sa.Column[Any], values: Iterable[Any]
+) -> list[sa.Row[Any]]:
+    rows: list[sa.Row[Any]] = []
     for chunk in _in_chunks(sorted(set(values))):
         rows += conn.execute(query.where(column.in_(chunk))).all()
     return rows
@@ -220,7 +225,9 @@ def _status_since(plan: PermanencePlan) -> dt.date | None:
     return since
 
 
-def _plans(conn: sa.Connection, chunk: Sequence[CaseRecord], sync_id: int, at: dt.datetime, counts: Counter) -> None:
+def _plans(
+    conn: sa.Connection, chunk: Sequence[CaseRecord], sync_id: int, at: dt.datetime, counts: Counter[str]
+) -> None:
     table = schema.plan_history
     query = sa.select(table).order_by(table.c.entry_id)
     latest: dict[tuple[str, str], dict[str, Any]] = {}
@@ -228,8 +235,8 @@ def _plans(conn: sa.Connection, chunk: Sequence[CaseRecord], sync_id: int, at: d
     for row in _select_in(conn, query, table.c.child_id, _ids(chunk)):
         latest[(row.child_id, row.plan_key)] = row._asdict()
     # The rows came in chunks of children, each in entry order: per child, the last one is its latest route.
-    for (child_id, _key), row in sorted(latest.items(), key=lambda item: item[1]["entry_id"]):
-        route[child_id] = row["primary_route"]
+    for (child_id, _key), latest_row in sorted(latest.items(), key=lambda item: item[1]["entry_id"]):
+        route[child_id] = latest_row["primary_route"]
     new_rows = []
     for record in chunk:
         for plan in record.plans:
@@ -295,7 +302,7 @@ def _meetings(
     for meeting_id, meeting in wanted.items():
         if meeting_id in ours:
             continue
-        row = {
+        values = {
             "meeting_id": meeting_id,
             "kind": meeting.kind.value,
             "date": meeting.date,
@@ -309,7 +316,7 @@ def _meetings(
         if before is None:
             inserts.append(
                 {
-                    **row,
+                    **values,
                     "origin": Origin.CASE_SYSTEM.value,
                     "first_sync_id": sync_id,
                     "last_sync_id": sync_id,
@@ -318,9 +325,9 @@ def _meetings(
                 }
             )
             relink.append(meeting_id)
-        elif any(getattr(before, key) != value for key, value in row.items()) or linked[meeting_id] != children:
-            del row["meeting_id"]
-            updates.append({**row, "key": meeting_id, "last_sync_id": sync_id, "updated_at": at})
+        elif any(getattr(before, key) != value for key, value in values.items()) or linked[meeting_id] != children:
+            del values["meeting_id"]
+            updates.append({**values, "key": meeting_id, "last_sync_id": sync_id, "updated_at": at})
             if linked[meeting_id] != children:
                 relink.append(meeting_id)
     if inserts:

@@ -11,7 +11,7 @@ from typing import IO, Any
 import attrs
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -158,25 +158,26 @@ def _sheet(
 ) -> WriteOnlyWorksheet:
     # A write-only sheet streams each row to disk as it is appended: a national cohort's tracker (62,000 rows)
     # held as ordinary cells took some 400 MB. Its widths, frozen header and filter must be set before any row.
-    sheet = workbook.create_sheet(title)
+    sheet: WriteOnlyWorksheet = workbook.create_sheet(title)  # a write-only workbook makes write-only sheets
+    # types-openpyxl leaves out the column dimensions and filter a write-only sheet has (from Worksheet._setup).
     for index, (_name, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width + 2
+        sheet.column_dimensions[get_column_letter(index)].width = width + 2  # type: ignore[attr-defined]
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows), 1) + 1}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows), 1) + 1}"  # type: ignore[attr-defined]
     sheet.append([_header(sheet, name) for name, _width in columns])
     for cells in rows:
         sheet.append([_cell(sheet, item) for item in cells])
     return sheet
 
 
-def _header(sheet: WriteOnlyWorksheet, name: str) -> WriteOnlyCell:
+def _header(sheet: WriteOnlyWorksheet, name: str) -> Cell:
     cell = WriteOnlyCell(sheet, value=name)
     cell.font = HEADER_FONT
     cell.fill = HEADER_FILL
     return cell
 
 
-def _cell(sheet: WriteOnlyWorksheet, item: Any) -> WriteOnlyCell:
+def _cell(sheet: WriteOnlyWorksheet, item: Any) -> Cell:
     """One cell: dates as dates, numbers as numbers, and text always as text, never as a formula."""
     cell = WriteOnlyCell(sheet)
     value = item.value if isinstance(item, Overdue) else item

@@ -28,7 +28,7 @@ DEFAULT_LEASE = dt.timedelta(hours=1)
 _SQLITE_BUSY_SECONDS = 30
 
 
-class UtcDateTime(sa.types.TypeDecorator):
+class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
     """Timestamps stored as naive UTC (portable and comparable in SQL), returned timezone-aware."""
 
     impl = sa.DateTime
@@ -349,7 +349,7 @@ class StateStore:
         return stored
 
 
-def _delivery(row: sa.Row) -> DeliveryRecord:
+def _delivery(row: sa.Row[Any]) -> DeliveryRecord:
     data = row._asdict()
     data.pop("claim_token", None)
     return DeliveryRecord(**data)

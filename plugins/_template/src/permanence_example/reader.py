@@ -71,8 +71,11 @@ def _read_row(row: dict[str, str], line: int, source: str) -> tuple[Child, Perio
             dates[column] = dt.date.fromisoformat(text) if text else None
         except ValueError:
             return rejection(column, text, "is not a date in YYYY-MM-DD form")
+    start = dates["care_start"]
+    if start is None:
+        return rejection("care_start", None, "is required")
     try:
-        period = PeriodOfCare(start=dates["care_start"], end=dates["care_end"])
+        period = PeriodOfCare(start=start, end=dates["care_end"])
     except ModelValueError as exc:
         return rejection(_MODEL_COLUMNS.get(exc.field, exc.field), exc.value, exc.reason)
     child = Child(

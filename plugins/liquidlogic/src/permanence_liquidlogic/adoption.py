@@ -9,6 +9,7 @@ is the end of a period of care that ceased E11/E12.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from permanence_core import codes
@@ -65,14 +66,15 @@ def read_adoption(
         milestones = rows.build(
             position,
             row,
-            lambda p=person_id, d=dates, r=reason, carer=carer: AdoptionMilestones(
-                decision=d["DECISION_DTTM"],
-                placement_order=d["PLACEMENT_ORDER_DTTM"] or _first_placement_order(care, p),
-                match=d["MATCHING_DTTM"],
-                placed=_placed(care, p, d["DECISION_DTTM"]),
-                order=_adoption_order(care, p),
-                reversal=d["NO_LONGER_PLACED_DTTM"],
-                reversal_reason=r if d["NO_LONGER_PLACED_DTTM"] else None,
+            partial(
+                AdoptionMilestones,
+                decision=dates["DECISION_DTTM"],
+                placement_order=dates["PLACEMENT_ORDER_DTTM"] or _first_placement_order(care, person_id),
+                match=dates["MATCHING_DTTM"],
+                placed=_placed(care, person_id, dates["DECISION_DTTM"]),
+                order=_adoption_order(care, person_id),
+                reversal=dates["NO_LONGER_PLACED_DTTM"],
+                reversal_reason=reason if dates["NO_LONGER_PLACED_DTTM"] else None,
                 foster_carer_adoption=carer,
             ),
         )

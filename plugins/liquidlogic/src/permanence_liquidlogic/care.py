@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Container, Sequence
+from functools import partial
 from typing import Any
 
 import attrs
@@ -65,6 +66,9 @@ def _legal_statuses(
         end_ok, end = rows.date(position, row, "END_DTTM")
         if not (start_ok and end_ok):
             continue
+        if start is None:
+            rows.reject(position, row, "is required", field="START_DTTM")
+            continue
         description = to_text(row["DIM_LOOKUP_LGL_STATUS_DESC"])
         code = legal_status_code(description, config.legal_status_map) if description else None
         if code is None:
@@ -76,7 +80,7 @@ def _legal_statuses(
                 value=description,
             )
             continue
-        spell = rows.build(position, row, lambda c=code, s=start, e=end: LegalStatusSpell(code=c, start=s, end=e))
+        spell = rows.build(position, row, partial(LegalStatusSpell, code=code, start=start, end=end))
         if spell is not None:
             found[person_id].append(spell)
     return found
@@ -113,8 +117,13 @@ def _placements(
         spell = rows.build(
             position,
             row,
-            lambda t=placement_type, s=start, e=end, p=provider, r=reason: PlacementSpell(
-                placement_type=t, start=s, end=e, provider=p, reason_change=r
+            partial(
+                PlacementSpell,
+                placement_type=placement_type,
+                start=start,
+                end=end,
+                provider=provider,
+                reason_change=reason,
             ),
         )
         if spell is not None:
@@ -168,13 +177,14 @@ def _episodes(
         episode = rows.build(
             position,
             row,
-            lambda s=start, e=end, r=row, p=person_id, pl=placement: Episode(
-                start=s,
-                end=e,
-                reason_ceased=to_text(r["CARE_REASON_END_CODE"]),
-                legal_status=_status_on(legal.get(p, ()), s),
-                placement=pl.placement_type if pl else None,
-                placement_provider=pl.provider if pl else None,
+            partial(
+                Episode,
+                start=start,
+                end=end,
+                reason_ceased=to_text(row["CARE_REASON_END_CODE"]),
+                legal_status=_status_on(legal.get(person_id, ()), start),
+                placement=placement.placement_type if placement else None,
+                placement_provider=placement.provider if placement else None,
             ),
         )
         if episode is not None:
@@ -185,9 +195,9 @@ def _episodes(
 def _period(cla_id: str, episodes: list[Episode]) -> PeriodOfCare:
     """A period of care from its episodes (each already valid, so the period is too)."""
     episodes = sorted(episodes, key=lambda episode: episode.start)
-    ends = [episode.end for episode in episodes]
+    ended = [(episode.end, episode) for episode in episodes if episode.end is not None]
     # The period is open while any of its episodes is; otherwise it ends with its last episode.
-    last = None if None in ends else max(episodes, key=lambda episode: episode.end)
+    last = max(ended, key=lambda pair: pair[0])[1] if len(ended) == len(episodes) else None
     return PeriodOfCare(
         start=episodes[0].start,
         end=last.end if last else None,

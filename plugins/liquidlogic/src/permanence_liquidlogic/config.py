@@ -116,7 +116,7 @@ class _Section:
 
     def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.data.get(key, default)
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             raise ConfigError(self.where(key), f"{value!r} is not one of {', '.join(choices)}")
         return value
 

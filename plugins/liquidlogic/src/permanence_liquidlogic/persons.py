@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from permanence_core.adapters.database import TableRows, to_key, to_text
+from permanence_core.adapters.database import TableRows, key_of, to_key, to_text
 from permanence_core.model import Child, Identifiers
 from permanence_liquidlogic.tables import PERSON, PERSON_ID, UNKNOWN
 
@@ -27,7 +27,7 @@ class People:
         self.people: dict[str, tuple[int, dict[str, Any]]] = {}
         self.merged: set[str] = set()
         for position, row in rows.unique():
-            person_id = to_key(row[PERSON_ID])
+            person_id = key_of(row, PERSON_ID)
             if person_id == _UNKNOWN:
                 continue
             if to_text(row["DUPLICATED_DTTM"]) is not None:

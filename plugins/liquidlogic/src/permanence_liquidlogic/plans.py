@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from permanence_core import codes
 from permanence_core.adapters.base import Rejection
@@ -126,7 +126,7 @@ def _answers(
     return forms
 
 
-def _mark(rows: TableRows, position: int, row: dict[str, Any]) -> str | bool | None:
+def _mark(rows: TableRows, position: int, row: dict[str, Any]) -> str | Literal[False] | None:
     """The answer's mark: ticked, primary, contingency, None for no; False (rejected) when unreadable."""
     text = to_text(row["ANSWER"])
     if text is None:

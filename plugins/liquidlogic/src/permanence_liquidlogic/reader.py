@@ -12,7 +12,7 @@ import logging
 
 from permanence_core.adapters import LoadResult, Rejection
 from permanence_core.adapters.database import collector_paused, connect, require_tables
-from permanence_core.model import CaseRecord, Facet
+from permanence_core.model import AdoptionMilestones, CaseRecord, Facet
 from permanence_liquidlogic.adoption import read_adoption
 from permanence_liquidlogic.care import read_care
 from permanence_liquidlogic.config import PASSWORD_ENV, LiquidlogicConfig
@@ -83,7 +83,8 @@ def assemble(fetched: Fetched, config: LiquidlogicConfig) -> LoadResult:
     reviews = ReviewFacts(reviews={}, outcome_forms={})
     if Facet.REVIEWS in coverage:
         reviews = read_reviews(rows[REVIEWS], fetched.review_meetings, people, rejected)
-    adoption, superseded = {}, 0
+    adoption: dict[str, AdoptionMilestones] = {}
+    superseded = 0
     if Facet.ADOPTION in coverage:
         adoption, superseded = read_adoption(rows[ADOPTION], people, care, rejected)
     plans = {}

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
 import attrs
 
 from permanence_core.adapters.base import Rejection
-from permanence_core.adapters.database import to_key
+from permanence_core.adapters.database import key_of, to_key
 from permanence_core.model import Review
 from permanence_liquidlogic.lookups import flag
 from permanence_liquidlogic.persons import People
@@ -50,18 +51,18 @@ def read_reviews(
         if due is None and held is None:
             rows.reject(position, row, "is empty, and so is DUE_DTTM: a review needs one of them", field="MEETING_DTTM")
             continue
-        review_id = to_key(row["FACT_CLA_REVIEW_ID"])
+        review_id = key_of(row, "FACT_CLA_REVIEW_ID")
         meeting = meetings.get(review_id, {})
         cancelled = bool(flag(meeting.get("CANCELLED")))
         review = rows.build(
             position,
             row,
-            lambda d=held, due=due, r=review_id, c=cancelled: Review(date=d, due_date=due, cancelled=c, review_id=r),
+            partial(Review, date=held, due_date=due, cancelled=cancelled, review_id=review_id),
         )
         if review is None:
             continue
         found[person_id].append(review)
         form_id = to_key(meeting.get("FACT_OUTCM_FORM_ID"))
-        if review.held and form_id is not None:
-            outcome_forms[form_id] = review.date
+        if held is not None and not cancelled and form_id is not None:
+            outcome_forms[form_id] = held
     return ReviewFacts(reviews=found, outcome_forms=outcome_forms)

@@ -164,7 +164,7 @@ def table_rows(
     return TableRows(name, rows, keys=KEYS[name], person=PERSON_ID, rejected=rejected, columns=columns)
 
 
-def _rows(connection: Connection, query: sa.Select) -> list[dict[str, Any]]:
+def _rows(connection: Connection, query: sa.Select[Any]) -> list[dict[str, Any]]:
     """The rows of a joined query as dicts (single tables go through the shared ``fetch``)."""
     result = connection.execute(query)
     names = tuple(result.keys())
@@ -204,7 +204,7 @@ def fetch_all(connection: Connection, config: LiquidlogicConfig) -> Fetched:
     return Fetched(rows=rows, present=present, review_meetings=review_meetings)
 
 
-def _answers(db: _Schema, config: LiquidlogicConfig) -> sa.Select:
+def _answers(db: _Schema, config: LiquidlogicConfig) -> sa.Select[Any]:
     """Permanence-plan answers with their form's person; an answer whose form is missing has no person."""
     answers, forms = db[ANSWERS], db[FORMS]
     query = (
@@ -219,7 +219,7 @@ def _answers(db: _Schema, config: LiquidlogicConfig) -> sa.Select:
     return query.order_by(answers.c.FACT_FORM_ANSWER_ID)
 
 
-def _meetings(db: _Schema, types: Collection[str]) -> sa.Select:
+def _meetings(db: _Schema, types: Collection[str]) -> sa.Select[Any]:
     """One row per permanence meeting and subject person: the meeting's type, date and cancellation."""
     meetings, subjects = db[MEETINGS], db[SUBJECTS]
     return (

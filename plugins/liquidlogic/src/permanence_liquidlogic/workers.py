@@ -9,6 +9,7 @@ the team manager's code comes from configuration. The worker's id is the configu
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
 from permanence_core.adapters.base import Rejection
@@ -72,9 +73,7 @@ def read_workers(
         allocated = rows.build(
             position,
             row,
-            lambda w=worker_id, r=role, n=name, s=start, e=end, t=team: AllocatedWorker(
-                worker_id=w, role=r, name=n, team=t, start=s, end=e
-            ),
+            partial(AllocatedWorker, worker_id=worker_id, role=role, name=name, team=team, start=start, end=end),
         )
         if allocated is not None:
             found[person_id].append(allocated)

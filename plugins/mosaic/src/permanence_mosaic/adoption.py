@@ -21,7 +21,7 @@ import attrs
 
 from permanence_core import codes
 from permanence_core.adapters import Rejection
-from permanence_core.adapters.database import TableRows, to_key, to_text
+from permanence_core.adapters.database import TableRows, key_of, to_text
 from permanence_core.model import AdoptionMilestones, LegalStatusSpell, PeriodOfCare, PlacementSpell
 from permanence_mosaic.warehouse import STEP_PEOPLE, table_rows
 
@@ -45,7 +45,7 @@ def read_journeys(
     rows = table_rows(STEP_PEOPLE, tables[STEP_PEOPLE], rejected)
     journeys: dict[str, _Journey] = defaultdict(_Journey)
     for position, row in rows.unique():
-        child = to_key(row["person_id"])
+        child = key_of(row, "person_id")
         if child not in children:
             continue
         dates = {}

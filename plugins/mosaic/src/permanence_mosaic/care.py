@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
 import attrs
 
 from permanence_core import codes
 from permanence_core.adapters import Rejection
-from permanence_core.adapters.database import TableRows, to_key, to_text
+from permanence_core.adapters.database import TableRows, key_of, to_key, to_text
 from permanence_core.model import LegalStatusSpell, PeriodOfCare, PlacementSpell
 from permanence_mosaic.persons import People
 from permanence_mosaic.warehouse import LEGAL_STATUSES, PERIODS, PERSONS, PLACEMENTS, table_rows
@@ -82,7 +83,7 @@ def _period_rows(rows: TableRows, people: People) -> dict[str, list[_PeriodRow]]
         if start is None:
             rows.reject(position, row, "is required", field="start_date")
             continue
-        found[to_key(row["person_id"])].append((position, row, start, end))
+        found[key_of(row, "person_id")].append((position, row, start, end))
     return found
 
 
@@ -90,7 +91,7 @@ def _period(
     rows: TableRows, entry: _PeriodRow, endings: dict[str, str], respite: dict[str, bool]
 ) -> PeriodOfCare | None:
     position, row, start, end = entry
-    period_id = to_key(row["period_of_care_id"])
+    period_id = key_of(row, "period_of_care_id")
     return rows.build(
         position,
         row,
@@ -121,10 +122,14 @@ def _placements(rows: TableRows, people: People) -> tuple[dict[str, list[Placeme
                 position, row, "is not a reason-episode-ceased code", field="reason_episode_ceased", value=reason_ceased
             )
             continue
+        if start is None:
+            rows.reject(position, row, "is required", field="start_date")
+            continue
         spell = rows.build(
             position,
             row,
-            lambda start=start, end=end, row=row: PlacementSpell(
+            partial(
+                PlacementSpell,
                 placement_type=to_text(row["placement_type"]),
                 start=start,
                 end=end,
@@ -133,7 +138,7 @@ def _placements(rows: TableRows, people: People) -> tuple[dict[str, list[Placeme
         )
         if spell is None:
             continue
-        spells[to_key(row["person_id"])].append(spell)
+        spells[key_of(row, "person_id")].append(spell)
         period_id = to_key(row["period_of_care_id"])
         if period_id and end and reason_ceased and (period_id not in last_end or end >= last_end[period_id][0]):
             last_end[period_id] = (end, reason_ceased)
@@ -150,13 +155,17 @@ def _legal_statuses(rows: TableRows, people: People) -> tuple[dict[str, list[Leg
         end_ok, end = rows.date(position, row, "end_date")
         if not (start_ok and end_ok):
             continue
+        if start is None:
+            rows.reject(position, row, "is required", field="start_date")
+            continue
         code = to_text(row["legal_status"])
-        spell = rows.build(
-            position, row, lambda code=code, start=start, end=end: LegalStatusSpell(code=code, start=start, end=end)
-        )
+        if code is None:
+            rows.reject(position, row, "is required", field="legal_status")
+            continue
+        spell = rows.build(position, row, partial(LegalStatusSpell, code=code, start=start, end=end))
         if spell is None:
             continue
-        spells[to_key(row["person_id"])].append(spell)
+        spells[key_of(row, "person_id")].append(spell)
         period_id = to_key(row["period_of_care_id"])
         if period_id:
             is_respite = to_text(row["is_respite_care"]) in ("Y", "y", "1") or code in codes.SHORT_BREAK_LEGAL_STATUSES

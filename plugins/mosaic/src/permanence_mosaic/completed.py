@@ -44,14 +44,14 @@ def apply_completed_forms(
         forms.append((_when(form), str(path), form))
     applied = 0
     # A later meeting's pro-forma is the newer account of the child: it is applied last, so it stands.
-    for _when_held, path, form in sorted(forms, key=lambda item: (item[0], item[1])):
+    for _when_held, source, form in sorted(forms, key=lambda item: (item[0], item[1])):
         children = (form.child_id,) if isinstance(form, CompletedProForma) else form.meeting.children
         used = False
         for child in children:
             if child not in records:
                 rejected.append(
                     Rejection(
-                        source=path,
+                        source=source,
                         reason="is about a child this load does not hold as looked after; not read for them",
                         child_id=child,
                         field="child_id",
@@ -62,11 +62,11 @@ def apply_completed_forms(
             try:
                 records[child] = form.apply_to(records[child])
             except (ModelValueError, ValueError) as exc:
-                rejected.append(Rejection(source=path, reason=str(exc), child_id=child, field=FIELD))
+                rejected.append(Rejection(source=source, reason=str(exc), child_id=child, field=FIELD))
                 continue
             used = True
         applied += used
         if not children:
-            rejected.append(Rejection(source=path, reason="names no child", field="child_id"))
+            rejected.append(Rejection(source=source, reason="names no child", field="child_id"))
     notices = [f"{applied} completed forms read from {folder}"] if forms else []
     return applied, notices

@@ -52,8 +52,10 @@ class FormAnswers:
         for steps in self.by_child.values():
             for step_id, questions in steps.items():
                 for name in ("meeting_date", "referral_received", "minutes_issued"):
-                    if questions.get(name):
-                        found[step_id].setdefault(name, questions[name][0].value)
+                    # Date questions' answers are dates (see _value).
+                    answers = questions.get(name)
+                    if answers and isinstance(answers[0].value, dt.date):
+                        found[step_id].setdefault(name, answers[0].value)
         return {step_id: StepDates(**names) for step_id, names in found.items()}
 
 

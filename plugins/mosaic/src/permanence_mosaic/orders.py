@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from permanence_core.adapters import Rejection
-from permanence_core.adapters.database import to_key, to_text
+from permanence_core.adapters.database import key_of, to_text
 from permanence_mosaic.warehouse import NON_LA_LEGAL_STATUSES, table_rows
 
 
@@ -28,7 +28,7 @@ def read_orders(
     rows = table_rows(NON_LA_LEGAL_STATUSES, tables[NON_LA_LEGAL_STATUSES], rejected)
     found: dict[str, list[tuple[str, dt.date]]] = defaultdict(list)
     for position, row in rows.unique():
-        child = to_key(row["person_id"])
+        child = key_of(row, "person_id")
         route = order_types.get(to_text(row["legal_status_type"]) or "")
         if child not in children or route is None:
             continue

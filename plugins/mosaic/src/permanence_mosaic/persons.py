@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from permanence_core.adapters import Rejection
-from permanence_core.adapters.database import TableRows, to_key, to_text
+from permanence_core.adapters.database import TableRows, key_of, to_key, to_text
 from permanence_core.model import Child, Identifiers, Sibling
 from permanence_mosaic.warehouse import PERSONS, table_rows
 
@@ -21,7 +21,7 @@ class People:
 
     def __init__(self, rows: list[dict[str, Any]], rejected: list[Rejection]) -> None:
         self.rows = table_rows(PERSONS, rows, rejected)
-        self.index = {to_key(row["person_id"]): (position, row) for position, row in self.rows.unique()}
+        self.index = {key_of(row, "person_id"): (position, row) for position, row in self.rows.unique()}
         self._born: dict[str, dt.date | None] = {}
 
     def __contains__(self, person_id: object) -> bool:

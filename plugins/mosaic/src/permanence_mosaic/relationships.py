@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from permanence_core.adapters import Rejection
-from permanence_core.adapters.database import to_key
+from permanence_core.adapters.database import key_of
 from permanence_core.model import Sibling
 from permanence_mosaic.care import CareHistory
 from permanence_mosaic.persons import People
@@ -35,7 +35,7 @@ def read_siblings(
         if end is not None:
             ended += 1
             continue
-        person, other = to_key(row["person_id"]), to_key(row["other_person_id"])
+        person, other = key_of(row, "person_id"), key_of(row, "other_person_id")
         if person == other:
             rows.reject(position, row, "is the person themself", field="other_person_id", value=other)
             continue

@@ -136,15 +136,15 @@ def _filters(config: MosaicConfig) -> dict[str, Filter]:
     step_types = list(config.step_types.all())
     codes = list(config.questions.codes())
 
-    def configured_steps() -> sqlalchemy.Select:
+    def configured_steps() -> sqlalchemy.Select[Any]:
         steps = _table(STEPS, schema)
         return sqlalchemy.select(steps.c.workflow_step_id).where(steps.c.workflow_step_type_id.in_(step_types))
 
-    def step_subgroups() -> sqlalchemy.Select:
+    def step_subgroups() -> sqlalchemy.Select[Any]:
         steps = _table(STEPS, schema)
         return sqlalchemy.select(steps.c.subgroup_id).where(steps.c.workflow_step_type_id.in_(step_types))
 
-    def configured_questions() -> sqlalchemy.Select:
+    def configured_questions() -> sqlalchemy.Select[Any]:
         questions = _table(QUESTIONS, schema)
         return sqlalchemy.select(questions.c.mapping_id).where(questions.c.question_user_code.in_(codes))
 

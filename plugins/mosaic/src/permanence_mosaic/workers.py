@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from permanence_core.adapters import Rejection
-from permanence_core.adapters.database import to_key, to_text
+from permanence_core.adapters.database import key_of, to_key, to_text
 from permanence_core.model import AllocatedWorker, WorkerRole
 from permanence_mosaic.warehouse import ALLOCATIONS, WORKERS, table_rows
 
@@ -26,7 +27,7 @@ def read_workers(
     rows = table_rows(ALLOCATIONS, tables[ALLOCATIONS], rejected)
     found: dict[str, list[AllocatedWorker]] = defaultdict(list)
     for position, row in rows.unique():
-        child = to_key(row["person_id"])
+        child = key_of(row, "person_id")
         if child not in children:
             continue
         worker = to_key(row["worker_id"])
@@ -42,9 +43,7 @@ def read_workers(
         allocation = rows.build(
             position,
             row,
-            lambda worker=worker, start=start, end=end: AllocatedWorker(
-                worker_id=worker, role=role, name=names.get(worker), start=start, end=end
-            ),
+            partial(AllocatedWorker, worker_id=worker, role=role, name=names.get(worker), start=start, end=end),
         )
         if allocation is not None:
             found[child].append(allocation)

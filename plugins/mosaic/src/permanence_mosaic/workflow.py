@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from permanence_core.adapters import Rejection
-from permanence_core.adapters.database import to_key, to_text
+from permanence_core.adapters.database import key_of, to_key, to_text
 from permanence_core.model import Meeting, MeetingKind, Review
 from permanence_mosaic.config import StepTypes
 from permanence_mosaic.warehouse import STEPS, SUBJECTS, table_rows
@@ -75,7 +75,7 @@ def read_steps(
         if not started_ok:
             continue
         status = to_text(row["step_status"])
-        step_id = to_key(row["workflow_step_id"])
+        step_id = key_of(row, "workflow_step_id")
         steps[step_id] = Step(
             step_id=step_id,
             type_id=to_key(row["workflow_step_type_id"]) or "",
@@ -85,9 +85,9 @@ def read_steps(
         )
     subjects: dict[str, list[str]] = defaultdict(list)
     for _position, row in table_rows(SUBJECTS, tables[SUBJECTS], rejected).unique():
-        person = to_key(row["subject_compound_id"])
+        person = key_of(row, "subject_compound_id")
         if person in children:
-            subjects[to_key(row["subgroup_id"])].append(person)
+            subjects[key_of(row, "subgroup_id")].append(person)
     return Steps(steps=steps, children={subgroup: tuple(sorted(ids)) for subgroup, ids in subjects.items()})
 
 

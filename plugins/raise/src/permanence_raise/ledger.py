@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -104,7 +105,7 @@ class Ledger:
         with self.engine.begin() as conn:
             conn.execute(ingested.insert().values(**values))
 
-    def _one(self, query: sa.Select) -> Ingested | None:
+    def _one(self, query: sa.Select[Any]) -> Ingested | None:
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return None if row is None else _ingested(row)
@@ -118,7 +119,7 @@ def nothing_ingested(inbox: Path) -> InputError:
     )
 
 
-def _ingested(row: sa.Row) -> Ingested:
+def _ingested(row: sa.Row[Any]) -> Ingested:
     data = row._asdict()
     data["manifest"] = manifest_from_json(data["manifest"])
     data["ingested_at"] = dt.datetime.fromisoformat(data["ingested_at"])

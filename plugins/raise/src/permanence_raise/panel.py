@@ -131,7 +131,7 @@ def referrals(records: Sequence[CaseRecord], evaluation: Evaluation, panel_date:
             state = ReferralState.RECEIVED
         elif obligation.state is ObligationState.MET_LATE:
             state = ReferralState.RECEIVED_LATE
-        elif obligation.due_date < evaluation.as_of:
+        elif obligation.due_date is not None and obligation.due_date < evaluation.as_of:
             state = ReferralState.MISSING
         else:
             state = ReferralState.AWAITED
@@ -162,14 +162,17 @@ def minutes(records: Sequence[CaseRecord], evaluation: Evaluation, panel_date: d
         elif obligation.state is ObligationState.MET_LATE:
             state = MinutesState.ON_RECORD_LATE
         else:
-            state = MinutesState.OVERDUE if obligation.due_date < evaluation.as_of else MinutesState.DUE
+            overdue = obligation.due_date is not None and obligation.due_date < evaluation.as_of
+            state = MinutesState.OVERDUE if overdue else MinutesState.DUE
         if panel_date is None and state not in (MinutesState.DUE, MinutesState.OVERDUE):
             continue
         items.append(_item(record, meeting, obligation, state))
     return sorted(items, key=lambda item: (item.panel_date, item.child_id, item.meeting_id))
 
 
-def _item(record: CaseRecord, meeting: Meeting, obligation: Obligation, state: enum.StrEnum) -> PanelItem:
+def _item(
+    record: CaseRecord, meeting: Meeting, obligation: Obligation, state: ReferralState | MinutesState
+) -> PanelItem:
     return PanelItem(
         child_id=record.child_id,
         meeting_id=meeting.meeting_id,
@@ -180,7 +183,7 @@ def _item(record: CaseRecord, meeting: Meeting, obligation: Obligation, state: e
     )
 
 
-def _unknown(record: CaseRecord, meeting: Meeting, state: enum.StrEnum, note: str) -> PanelItem:
+def _unknown(record: CaseRecord, meeting: Meeting, state: ReferralState | MinutesState, note: str) -> PanelItem:
     return PanelItem(
         child_id=record.child_id,
         meeting_id=meeting.meeting_id,

@@ -16,9 +16,25 @@ from permanence_core.adapters.ssda903.csvsource import bounded_lines, encoding_o
 from permanence_core.adapters.ssda903.report import TableCount, Unreadable, rejection
 from permanence_core.adapters.ssda903.values import RowError
 from permanence_core.errors import ModelValueError
-from permanence_core.model import CaseRecord, Child, Facet, Identifiers, Meeting
+from permanence_core.model import (
+    Action,
+    Attendee,
+    CaseRecord,
+    Child,
+    Extension,
+    Facet,
+    Hearing,
+    Identifiers,
+    Meeting,
+    PermanencePlan,
+    StatusChange,
+)
 
 NOT_IN_RETURN = "is not a child in the SSDA903 return"
+# What the pack holds of a plan, a meeting and proceedings until their own files have been read.
+_HeldPlan = tuple[str, PermanencePlan, list[StatusChange]]
+_HeldMeeting = tuple[Meeting, list[str], list[Attendee], list[str], list[Action]]
+_HeldProceedings = tuple[list[str], list[Hearing], list[Extension]]
 #: The facet completed by the files that name no child themselves (their rows hang off a plan, meeting or case).
 _PARENT_FACET = {
     files.PLAN_STATUS.name: Facet.PLANS,
@@ -56,9 +72,9 @@ class CsvPack:
     declared: set[Facet] = attrs.field(factory=set)
     withheld: dict[str, set[Facet]] = attrs.field(factory=dict)
     _facts: dict[str, _Child] = attrs.field(factory=dict)
-    _plans: dict[str, tuple[str, Any, list]] = attrs.field(factory=dict)
-    _meetings: dict[str, tuple[Meeting, list[str], list, list, list]] = attrs.field(factory=dict)
-    _proceedings: dict[str, tuple[list[str], list, list]] = attrs.field(factory=dict)
+    _plans: dict[str, _HeldPlan] = attrs.field(factory=dict)
+    _meetings: dict[str, _HeldMeeting] = attrs.field(factory=dict)
+    _proceedings: dict[str, _HeldProceedings] = attrs.field(factory=dict)
 
     def read(self) -> dict[str, CaseRecord]:
         """Read the files in dependency order and return the pack's record of each child it mentions."""
@@ -77,9 +93,9 @@ class CsvPack:
             files.COVERAGE.name: self._coverage,
         }
         known = {file.name for file in files.FILES}
-        for path in sorted(self.folder.glob("*.csv")):
-            if path.name.lower() not in known:
-                self.notices.append(f"pack/{path.name}: not a permanence pack file; ignored")
+        for found in sorted(self.folder.glob("*.csv")):
+            if found.name.lower() not in known:
+                self.notices.append(f"pack/{found.name}: not a permanence pack file; ignored")
         for file in files.FILES:
             path = self._path(file.name)
             if path is not None:
@@ -149,7 +165,7 @@ class CsvPack:
             self.withheld.setdefault(child, set()).add(facet)
         # Rows of meetings, attendees, actions, plan statuses, hearings and extensions name no child column:
         # the rejection names the children the row is about.
-        child_id = row.get("child_id", "")
+        child_id: str | None = row.get("child_id", "")
         if not child_id or child_id == EVERY_CHILD:
             child_id = ";".join(dict.fromkeys(child for child, _facet in affected)) or row.get("children") or None
         self.rejected.append(
@@ -224,7 +240,7 @@ class CsvPack:
             facts.meetings.append(meeting.meeting_id)
             facts.facets.add(Facet.MEETINGS)
 
-    def _held_meeting(self, row: Row) -> tuple[Meeting, list[str], list, list, list]:
+    def _held_meeting(self, row: Row) -> _HeldMeeting:
         held = self._meetings.get(row["meeting_id"])
         if held is None:
             raise RowError(
@@ -254,7 +270,7 @@ class CsvPack:
         self._proceedings.setdefault(row["proceedings_id"], ([], [], []))[0].append(row["child_id"])
         facts.facets.add(Facet.PROCEEDINGS)
 
-    def _held_proceedings(self, row: Row) -> tuple[list[str], list, list]:
+    def _held_proceedings(self, row: Row) -> _HeldProceedings:
         held = self._proceedings.get(row["proceedings_id"])
         if held is None:
             raise RowError(

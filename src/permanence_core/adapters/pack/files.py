@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -27,6 +27,7 @@ from permanence_core.model import (
 )
 
 Row = Mapping[str, str]
+T = TypeVar("T")
 #: ``*`` in coverage.csv's child_id column: the facet is declared for every child in the return.
 EVERY_CHILD = "*"
 
@@ -151,7 +152,7 @@ def check_required(file: PackFile, row: Row) -> None:
             required(row.get(column, ""), column)
 
 
-def _call(build: Callable[..., Any], columns: Mapping[str, str], row: Row, **kwargs: Any) -> Any:
+def _call(build: Callable[..., T], columns: Mapping[str, str], row: Row, **kwargs: Any) -> T:
     """Build a model object; a model error is reported against the column it came from."""
     try:
         return build(**kwargs)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from functools import partial
 from pathlib import Path
 
 import attrs
-import ijson
+import ijson  # type: ignore[import-untyped]  # ijson ships no types
 
 from permanence_core import serialization
 from permanence_core.adapters.base import Rejection
@@ -85,7 +86,7 @@ def read_json(path: Path, children: Collection[str]) -> JsonPack:
         records, rejected, read = _read_records(path, source, children)
     except _Unreadable as exc:
         # A fault part-way through rejects the whole document, the records built before it included.
-        return _unreadable(source, exc.__cause__)
+        return _unreadable(source, exc.__cause__ or exc)
     return JsonPack(
         records=records,
         rejected=tuple(rejected),
@@ -103,16 +104,14 @@ def _read_records(
     for number, item in enumerate(_records(path), 1):
         raw = item if isinstance(item, dict) else {}
         identifiers = raw.get("child", {}).get("identifiers", {}) if isinstance(raw.get("child"), dict) else {}
-        where = {"source": source, "row": number, "element": f"records[{number - 1}]"}
+        reject = partial(rejection, source=source, row=number, element=f"records[{number - 1}]")
         try:
             record = serialization.record_from_dict(raw)
         except serialization.InterchangeError as exc:
             child_id = identifiers.get("case_id") if isinstance(identifiers, dict) else None
             value = None if exc.value is None else str(exc.value)
             rejected.append(
-                rejection(
-                    **where, child_id=child_id and str(child_id), column=exc.field, value=value, reason=exc.reason
-                )
+                reject(child_id=str(child_id) if child_id else None, column=exc.field, value=value, reason=exc.reason)
             )
             continue
         if record.child_id not in children:
@@ -122,7 +121,5 @@ def _read_records(
         else:
             records[record.child_id] = record
             continue
-        rejected.append(
-            rejection(**where, child_id=record.child_id, column="case_id", value=record.child_id, reason=reason)
-        )
+        rejected.append(reject(child_id=record.child_id, column="case_id", value=record.child_id, reason=reason))
     return records, rejected, number

@@ -12,7 +12,7 @@ from permanence_core.adapters.episodes import STARTED, CareHistory, derive, sequ
 from permanence_core.adapters.ssda903 import tables
 from permanence_core.adapters.ssda903.report import TableCount, rejection
 from permanence_core.adapters.ssda903.rows import PARSERS, Adopted, Decision
-from permanence_core.adapters.ssda903.values import RowError
+from permanence_core.adapters.ssda903.values import Problem, RowError
 from permanence_core.adapters.ssda903.xmlsource import element_of
 from permanence_core.model import AdoptionMilestones, CaseRecord, Child, Facet, Identifiers
 
@@ -27,7 +27,12 @@ WITHHELD_BY = {
     tables.PLACED_ADOPTION.name: frozenset({Facet.ADOPTION}),
 }
 
+
 #: How rows of a kept table are keyed within a child; the same key twice is the same fact (see stitching).
+def _no_key(_fact: object) -> None:
+    return None
+
+
 _KEYS: dict[str, tuple[Callable[[Any], Any], str]] = {
     tables.HEADER.name: (lambda _child: None, "CHILD"),
     tables.EPISODES.name: (lambda episode: episode.start, "DECOM"),
@@ -40,6 +45,8 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], str]] = {
 }
 _NO_HISTORY = CareHistory()
 Row = tuple[str, ...]
+#: Takes one row of a table: ``(line, element, values, problem)``.
+Sink = Callable[[int | None, str | None, Row, Problem | None], None]
 
 
 @attrs.define(slots=True)
@@ -91,7 +98,7 @@ class Assembler:
             counter = self.counts[table] = [0, 0]
         return counter
 
-    def sink(self, table: tables.Table, rank: int, source: str) -> Callable[[int | None, str | None, Row, Any], None]:
+    def sink(self, table: tables.Table, rank: int, source: str) -> Sink:
         """A function taking the rows of ``table`` from one file of the collection ranked ``rank``.
 
         It is called as ``take(line, element, values, problem)`` for each row; later collections rank higher.
@@ -100,13 +107,13 @@ class Assembler:
         """
         counter = self.count(table.name)
         parse = PARSERS[table.name]
-        key_of, key_column = _KEYS.get(table.name, (None, ""))
+        key_of, key_column = _KEYS.get(table.name, (_no_key, ""))
         kept = table.kept
         name = table.name
         children = self.children
         repeat = f"repeats an earlier {name} row of this child"
 
-        def take(line: int | None, element: str | None, values: Row, problem: Any) -> None:
+        def take(line: int | None, element: str | None, values: Row, problem: Problem | None) -> None:
             counter[0] += 1
             child_id = values[0]
             facts = None
@@ -123,7 +130,7 @@ class Assembler:
             except RowError as error:
                 self._reject(table, counter, facts, source, line, element, child_id, error)
                 return
-            if not kept or fact is None:
+            if not kept or fact is None or facts is None:
                 return
             key = key_of(fact)
             store = facts.stores.get(name)
@@ -133,8 +140,8 @@ class Assembler:
             if held is not None:
                 if held[0] == rank:
                     reason = repeat if key is None else f"{repeat} with the same {key_column}"
-                    error = RowError(key_column, values[table.index(key_column)], reason)
-                    self._reject(table, counter, facts, source, line, element, child_id, error)
+                    repeated = RowError(key_column, values[table.index(key_column)], reason)
+                    self._reject(table, counter, facts, source, line, element, child_id, repeated)
                     return
                 self.replaced[name] = self.replaced.get(name, 0) + 1
             store[key] = (rank, fact)
@@ -231,17 +238,15 @@ def _adoption(adopted: Adopted | None, decisions: list[Decision], history: CareH
     """Decision: AD1 DATE_INT, else the latest PlacedAdoption DATE_PLACED (the validator's rule 523 makes them
     equal); reversal: that latest decision's DATE_PLACED_CEASED; the rest from the episodes."""
     latest = max(decisions, key=lambda d: d.placed) if decisions else None
-    decision = adopted.decision if adopted is not None and adopted.decision else (latest and latest.placed)
-    facts = {
-        "decision": decision,
-        "placement_order": history.placement_order,
-        "match": adopted.match if adopted else None,
-        "placed": history.placed_for_adoption,
-        "order": history.adoption_order,
-        "reversal": latest.ceased if latest else None,
-        "reversal_reason": latest.reason if latest else None,
-        "foster_carer_adoption": adopted.foster_carer if adopted else None,
-    }
-    if all(value is None for value in facts.values()):
-        return None
-    return AdoptionMilestones(**facts)
+    decision = adopted.decision if adopted is not None and adopted.decision else (latest.placed if latest else None)
+    milestones = AdoptionMilestones(
+        decision=decision,
+        placement_order=history.placement_order,
+        match=adopted.match if adopted else None,
+        placed=history.placed_for_adoption,
+        order=history.adoption_order,
+        reversal=latest.ceased if latest else None,
+        reversal_reason=latest.reason if latest else None,
+        foster_carer_adoption=adopted.foster_carer if adopted else None,
+    )
+    return None if milestones == AdoptionMilestones() else milestones

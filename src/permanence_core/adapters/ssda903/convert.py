@@ -55,8 +55,8 @@ def csv_to_xml(folder: str | Path, target: str | Path) -> Conversion:
         except Unreadable as exc:
             not_converted.append(_not_converted(path.name, exc.line, None, exc.reason))
     order = {table: i for i, table in enumerate(tables.TABLES)}
-    for table in sorted((t for t in read if t.recognised), key=lambda t: order[t.recognised.table]):
-        what = table.recognised.table
+    recognised = [(t.recognised.table, t) for t in read if t.recognised]
+    for what, table in sorted(recognised, key=lambda pair: order[pair[0]]):
         try:
             for line, values, problem in table.rows():
                 column = _unwritable(what, values)
@@ -91,8 +91,8 @@ def csv_to_xml(folder: str | Path, target: str | Path) -> Conversion:
     with etree.xmlfile(str(target), encoding="utf-8") as out:
         out.write_declaration()
         with out.element("EXPSSDA903"):
-            for child_id, rows in children.items():
-                out.write(_child_element(child_id, rows, written))
+            for child_id, child_rows in children.items():
+                out.write(_child_element(child_id, child_rows, written))
     return Conversion(written=written, not_converted=tuple(not_converted), notices=tuple(notices))
 
 

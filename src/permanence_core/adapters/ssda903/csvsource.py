@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 from collections.abc import Callable, Iterator
 from operator import itemgetter
 from pathlib import Path
@@ -13,10 +14,11 @@ import attrs
 
 from permanence_core.adapters.ssda903.report import Unreadable
 from permanence_core.adapters.ssda903.tables import Recognised, recognise
+from permanence_core.adapters.ssda903.values import Problem
 
 #: One data row: its line in the file, its values in table column order, and a problem
 #: ``(column, value, reason)`` that rejects it (a row of the wrong width), or None.
-CsvRow = tuple[int, tuple[str, ...], tuple[None, None, str] | None]
+CsvRow = tuple[int, tuple[str, ...], Problem | None]
 _PROGRESS_EVERY = 16384
 #: The longest line read, in characters. A 903 row is under 200; a far longer "line" is a binary file or a
 #: runaway quote, and reading it whole would hold all of it in memory (a 1 GB file of NULs is one line).
@@ -98,7 +100,8 @@ class CsvTable:
         positions = [width if at is None else at for at in self.recognised.positions]
         pad = width in positions
         pick = itemgetter(*positions)
-        with self.path.open(encoding=self.encoding, newline="") as handle:
+        # Progress is counted in bytes, from the binary file under the text.
+        with self.path.open("rb") as raw, io.TextIOWrapper(raw, encoding=self.encoding, newline="") as handle:
             reader = csv.reader(bounded_lines(handle))
             try:
                 next(reader, None)
@@ -114,6 +117,6 @@ class CsvTable:
                         row.append("")
                     yield reader.line_num, tuple(map(str.strip, pick(row))), problem
                     if progress is not None and count % _PROGRESS_EVERY == 0:
-                        progress(handle.buffer.tell())
+                        progress(raw.tell())
             except csv.Error as exc:
                 raise Unreadable(reader.line_num, f"the CSV cannot be read past this line: {exc}") from None

@@ -11,7 +11,7 @@ import attrs
 
 from permanence_core.adapters.base import Rejection
 from permanence_core.adapters.ssda903 import tables
-from permanence_core.adapters.ssda903.assemble import Assembler, Stitching
+from permanence_core.adapters.ssda903.assemble import Assembler, Sink, Stitching
 from permanence_core.adapters.ssda903.csvsource import CsvTable
 from permanence_core.adapters.ssda903.layout import Layout, discover
 from permanence_core.adapters.ssda903.report import TableCount, Unreadable
@@ -67,7 +67,7 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
         (rank, _recognised(layout, collection.csv_files, notices, assembler), collection.xml_files)
         for rank, collection in enumerate(layout.collections)
     ]
-    total = sum(t.path.stat().st_size for _, found, _ in plan for t in found)
+    total = sum(t.path.stat().st_size for _, found, _ in plan for _kind, t in found)
     total += sum(path.stat().st_size for _, _, xml_files in plan for path in xml_files)
     done = 0
 
@@ -77,9 +77,9 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
 
     with _collector_paused():
         for rank, csv_tables, xml_files in plan:
-            for table in csv_tables:
+            for kind, table in csv_tables:
                 name = layout.name(table.path)
-                take = assembler.sink(table.recognised.table, rank, name)
+                take = assembler.sink(kind, rank, name)
                 try:
                     for line, values, problem in table.rows(report):
                         take(line, None, values, problem)
@@ -90,13 +90,13 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
             for path in xml_files:
                 name = layout.name(path)
                 xml = XmlReturn(path)
-                sinks: dict[str, Callable] = {}
+                sinks: dict[str, Sink] = {}
                 try:
-                    for table, line, element, values, problem in xml.rows(report):
-                        take = sinks.get(table.name)
-                        if take is None:
-                            take = sinks[table.name] = assembler.sink(table, rank, name)
-                        take(line, element, values, problem)
+                    for kind, at, element, values, problem in xml.rows(report):
+                        sink = sinks.get(kind.name)
+                        if sink is None:
+                            sink = sinks[kind.name] = assembler.sink(kind, rank, name)
+                        sink(at, element, values, problem)
                 except Unreadable as exc:
                     assembler.reject_unreadable(UNREADABLE, name, exc.line, exc.reason)
                 if xml.unknown:
@@ -111,7 +111,9 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
     return ReturnLoad(records=records, rejected=tuple(assembler.rejected), tables=counts, notices=tuple(notices))
 
 
-def _recognised(layout: Layout, paths: tuple[Path, ...], notices: list[str], assembler: Assembler) -> list[CsvTable]:
+def _recognised(
+    layout: Layout, paths: tuple[Path, ...], notices: list[str], assembler: Assembler
+) -> list[tuple[tables.Table, CsvTable]]:
     """The collection's CSV files that are 903 tables, in table order (so records keep the Header's order).
 
     A file whose header line cannot be read is reported as unreadable; the other files still load.
@@ -124,25 +126,26 @@ def _recognised(layout: Layout, paths: tuple[Path, ...], notices: list[str], ass
         except Unreadable as exc:
             assembler.reject_unreadable(UNREADABLE, name, exc.line, exc.reason)
             continue
-        if table.recognised is None:
+        recognised = table.recognised
+        if recognised is None:
             notices.append(f"{name}: not an SSDA903 table (columns: {', '.join(table.header) or 'none'}); ignored")
             continue
-        what = table.recognised.table.name
-        if table.recognised.extra:
-            notices.append(f"{name} ({what}): extra columns ignored: {', '.join(table.recognised.extra)}")
-        if table.recognised.absent:
-            notices.append(f"{name} ({what}): no column {', '.join(table.recognised.absent)}; read as blank")
+        what = recognised.table.name
+        if recognised.extra:
+            notices.append(f"{name} ({what}): extra columns ignored: {', '.join(recognised.extra)}")
+        if recognised.absent:
+            notices.append(f"{name} ({what}): no column {', '.join(recognised.absent)}; read as blank")
         if table.encoding not in ("utf-8-sig",):
             notices.append(f"{name} ({what}): not UTF-8, read as {table.encoding}")
-        found.append(table)
-    order = {table: i for i, table in enumerate(tables.TABLES)}
-    return sorted(found, key=lambda t: order[t.recognised.table])
+        found.append((recognised.table, table))
+    order = {kind: i for i, kind in enumerate(tables.TABLES)}
+    return sorted(found, key=lambda pair: order[pair[0]])
 
 
 def _summary(counts: tuple[TableCount, ...], stitching: Stitching) -> Iterator[str]:
     for count in counts:
-        table = tables.BY_NAME.get(count.table)
-        kept = "" if table is None or table.kept else " (checked only: the permanence model keeps none of its facts)"
+        kind = tables.BY_NAME.get(count.table)
+        kept = "" if kind is None or kind.kept else " (checked only: the permanence model keeps none of its facts)"
         yield f"{count}{kept}"
     for table, replaced in stitching.replaced.items():
         yield f"{table}: {replaced} rows replaced by a later collection year's row with the same key"

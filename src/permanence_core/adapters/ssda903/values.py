@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from typing import Literal, overload
 
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TRUE = frozenset({"1", "Y", "YES", "TRUE", "T"})
 _FALSE = frozenset({"0", "N", "NO", "FALSE", "F"})
+
+
+#: Why a row is rejected before it is parsed: ``(column, value, reason)``, the arguments of a RowError.
+Problem = tuple[str | None, str | None, str]
 
 
 class RowError(Exception):
@@ -38,6 +43,14 @@ def _parse_date(text: str) -> dt.date:
         return dt.date(int(year), int(month), int(day))
     except ValueError:
         raise ValueError("is not a real calendar date") from None
+
+
+@overload
+def date(text: str, column: str, *, required: Literal[True]) -> dt.date: ...
+
+
+@overload
+def date(text: str, column: str, *, required: bool = False) -> dt.date | None: ...
 
 
 def date(text: str, column: str, *, required: bool = False) -> dt.date | None:

@@ -12,6 +12,7 @@ from lxml import etree
 from permanence_core.adapters.ssda903 import tables
 from permanence_core.adapters.ssda903.report import Unreadable
 from permanence_core.adapters.ssda903.tables import Table
+from permanence_core.adapters.ssda903.values import Problem
 
 #: Element names that differ from the CSV column names.
 TAG_OF_COLUMN = {"CHILD": "CHILDID", "PLACE": "PL"}
@@ -44,7 +45,7 @@ MAX_CHILD_BYTES = 16 << 20
 
 #: One row: its table, the XML line, the element path, its values in table column order, and a problem
 #: ``(column, value, reason)`` that rejects it (an unexpanded entity), or None.
-XmlRow = tuple[Table, int, str, tuple[str, ...], tuple[str, str, str] | None]
+XmlRow = tuple[Table, int | None, str, tuple[str, ...], Problem | None]
 
 
 #: How much of the return is handed to the parser at a time.
@@ -86,8 +87,11 @@ def _children(bounded: _Bounded) -> Iterator[etree._Element]:
             return
 
 
-def element_of(path: str, column: str) -> str:
-    """The element path of ``column`` in the row at ``path`` (the child id always sits in HEADER)."""
+def element_of(path: str, column: str | None) -> str:
+    """The element path of ``column`` in the row at ``path`` (the child id always sits in HEADER); without a
+    column, the row's own."""
+    if column is None:
+        return path
     if column == "CHILD":
         return path.split("/", 1)[0] + "/HEADER/CHILDID"
     return f"{path}/{TAG_OF_COLUMN.get(column, column)}"
@@ -133,7 +137,7 @@ class XmlReturn:
                 yield from self._child_rows(child, f"CHILD[{number}]")
                 child.clear(keep_tail=False)
                 parent = child.getparent()
-                while child.getprevious() is not None:
+                while parent is not None and child.getprevious() is not None:
                     del parent[0]
                 bounded.mark = handle.tell()
                 if progress is not None:
@@ -156,7 +160,7 @@ class XmlReturn:
                     self.unknown.add(f"EPISODE/{name}")
                 yield _row(tables.EPISODES, element, f"{path}/EPISODE[{episodes}]", fields, problems)
             else:
-                self.unknown.add(f"CHILD/{element.tag}")
+                self.unknown.add(f"CHILD/{_name(element)}")
 
     def _header_rows(self, header: etree._Element, child_id: str, path: str) -> Iterator[XmlRow]:
         fields, problems = self._fields(header, nested=NESTED)
@@ -171,40 +175,51 @@ class XmlReturn:
                 yield _row(table, header, path, fields, problems)
         counts: dict[str, int] = {}
         for element in header:
-            table = NESTED.get(element.tag)
-            if table is None:
+            tag = _name(element)
+            nested = NESTED.get(tag)
+            if nested is None:
                 continue
-            counts[element.tag] = counts.get(element.tag, 0) + 1
+            counts[tag] = counts.get(tag, 0) + 1
             row_fields, row_problems = self._fields(element)
             row_fields["CHILD"] = child_id
             row_fields["DOB"] = fields.get("DOB", "")
-            yield _row(table, element, f"{path}/{element.tag}[{counts[element.tag]}]", row_fields, row_problems)
+            yield _row(nested, element, f"{path}/{tag}[{counts[tag]}]", row_fields, row_problems)
 
     def _fields(
         self, element: etree._Element, nested: dict[str, Table] | None = None
-    ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    ) -> tuple[dict[str, str], dict[str, tuple[str | None, str]]]:
         """The leaf fields of ``element`` by column name, and problems by column (an entity reference)."""
         fields: dict[str, str] = {}
-        problems: dict[str, tuple[str, str]] = {}
+        problems: dict[str, tuple[str | None, str]] = {}
         for leaf in element:
             if not isinstance(leaf.tag, str):
+                self.unknown.add(f"{_name(element)}/{_name(leaf)}")
                 continue
             if nested is not None and leaf.tag in nested:
                 continue
             column = COLUMN_OF_TAG.get(leaf.tag, leaf.tag)
             if len(leaf):
-                entity = next((node for node in leaf if node.tag is etree.Entity), None)
+                entity = next((node for node in leaf if isinstance(node, etree._Entity)), None)
                 if entity is None:
-                    self.unknown.add(f"{element.tag}/{leaf.tag}/*")
+                    self.unknown.add(f"{_name(element)}/{leaf.tag}/*")
                     continue
                 problems.setdefault(column, (entity.text, "is an XML entity reference; entities are not expanded"))
             fields[column] = (leaf.text or "").strip()
         return fields, problems
 
 
+def _name(element: etree._Element) -> str:
+    """The element's tag; an unexpanded entity reference, whose tag is lxml's Entity factory, is ``&name;``."""
+    return element.tag if isinstance(element.tag, str) else str(element.text)
+
+
 def _row(
-    table: Table, element: etree._Element, path: str, fields: dict[str, str], problems: dict[str, tuple[str, str]]
+    table: Table,
+    element: etree._Element,
+    path: str,
+    fields: dict[str, str],
+    problems: dict[str, tuple[str | None, str]],
 ) -> XmlRow:
     values = tuple(fields.get(column, "") for column in table.columns)
-    problem = next(((c, *problems[c]) for c in table.columns if c in problems), None)
+    problem: Problem | None = next(((c, *problems[c]) for c in table.columns if c in problems), None)
     return table, element.sourceline, path, values, problem
