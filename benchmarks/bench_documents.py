@@ -14,16 +14,15 @@ import argparse
 import datetime as dt
 import time
 
-from permanence_core.documents import (
-    OutputFormat,
-    build_panel_pack,
-    panel_pack_layout,
-    pro_forma,
-    read_form,
-    render,
-)
-from permanence_core.rules import evaluate, load_profile
+from permanence_core.adapters import LoadResult
+from permanence_core.documents import OutputFormat, panel_pack_layout, pro_forma, read_form, render
+from permanence_core.rules import load_profile
 from permanence_core.synth import CohortGenerator, CohortSpec
+from permanence_core.tracker.agenda import agenda_pack
+from permanence_core.tracker.ledger import Ledger
+from permanence_core.tracker.pack import panel_agenda
+from permanence_core.tracker.panel import schedule
+from permanence_core.tracker.sync import record_sync
 
 AS_OF = dt.date(2026, 11, 2)
 PANEL = dt.date(2026, 11, 5)
@@ -55,20 +54,29 @@ def forms(children: int) -> None:
 
 
 def pack(children: int) -> None:
+    """The pack through its one code path: the cohort synced into an in-memory ledger, the panel scheduled."""
     records = cohort(children)
-    evaluation = evaluate(records, load_profile("panel-tor"), PANEL)
+    profile = load_profile("panel-tor")
+    with Ledger("sqlite://") as ledger:
+        record_sync(
+            ledger, LoadResult(records=records, rejected=(), read=len(records)), adapter="synth", source="bench"
+        )
+        panel = schedule(ledger, PANEL, settings=profile.panel)
+        start = time.process_time()
+        built = panel_agenda(ledger, panel, records, profile)
+        agenda_seconds = time.process_time() - start
+        start = time.process_time()
+        pack = agenda_pack(ledger, built.agenda, built.records, built.evaluation)
+        layout = panel_pack_layout(pack, generated_on=PANEL)
+        word = render(layout, OutputFormat.DOCX, generated_on=PANEL)
+        docx_seconds = time.process_time() - start
     start = time.process_time()
-    built = build_panel_pack(records, evaluation.alerts, PANEL, obligations=evaluation.obligations)
-    layout = panel_pack_layout(built, generated_on=PANEL)
-    word = render(layout, OutputFormat.DOCX, generated_on=PANEL)
-    docx_seconds = time.process_time() - start
-    start = time.process_time()
-    render(layout, OutputFormat.HTML, generated_on=PANEL, context={"pack": built})
+    render(layout, OutputFormat.HTML, generated_on=PANEL, context={"pack": pack})
     html_seconds = time.process_time() - start
     print(
-        f"panel pack, {children} children: {len(built.due)} due, {len(built.new_entrants)} new, "
-        f"{len(built.overdue)} overdue, {len(built.pages)} pages; Word {docx_seconds:.1f} s "
-        f"({1000 * docx_seconds / max(len(built.pages), 1):.0f} ms a page, {len(word) / 1024:.0f} KB), "
+        f"panel pack, {children} children: {len(pack.agenda)} on the agenda, {len(pack.pages)} pages; agenda "
+        f"{agenda_seconds:.1f} s; Word {docx_seconds:.1f} s "
+        f"({1000 * docx_seconds / max(len(pack.pages), 1):.0f} ms a page, {len(word) / 1024:.0f} KB), "
         f"HTML {html_seconds:.2f} s"
     )
 

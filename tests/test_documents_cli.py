@@ -1,4 +1,4 @@
-"""`permanence form ...` and `permanence panel-pack`: files written, errors on stderr, exit codes, JSON for scripts."""
+"""`permanence form ...`: files written, errors on stderr, exit codes, JSON for scripts."""
 
 import io
 import json
@@ -208,60 +208,3 @@ def test_reading_a_document_that_is_not_a_form_exits_1(tmp_path):
     result = run("form", "read", str(path))
     assert result.exit_code == 1
     assert f"{path}: is not a permanence-core form" in result.stderr
-
-
-def test_panel_pack(source, tmp_path):
-    out = tmp_path / "panel.docx"
-    result = run(
-        "panel-pack",
-        "--panel-date",
-        "2024-05-23",
-        "--adapter",
-        "interchange",
-        "--source",
-        source,
-        "--profile",
-        "panel-tor",
-        "--out",
-        str(out),
-        "--format",
-        "json",
-    )
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert data["profile"] == "panel-tor"
-    assert data["new_entrants"] == ["C200"]
-    assert data["bytes"] == out.stat().st_size
-    headings = [p.text for p in docx.Document(out).paragraphs if p.style.name == "Heading 2"]
-    assert headings[0] == "Agenda"
-    assert "C200 (ID C200)" in headings
-    text = run(
-        "panel-pack",
-        "--panel-date",
-        "2024-05-23",
-        "--adapter",
-        "interchange",
-        "--source",
-        source,
-        "--out",
-        str(tmp_path / "panel.html"),
-    )
-    assert text.exit_code == 0, text.output
-    assert "Wrote the panel pack for 2024-05-23" in text.stdout
-    assert "1 record rejected" in text.stderr
-
-
-def test_panel_pack_needs_a_date(source, tmp_path):
-    result = run(
-        "panel-pack",
-        "--panel-date",
-        "23/05/2024",
-        "--adapter",
-        "interchange",
-        "--source",
-        source,
-        "--out",
-        str(tmp_path / "p.docx"),
-    )
-    assert result.exit_code == 2
-    assert "is not a date in YYYY-MM-DD form" in result.stderr

@@ -134,11 +134,12 @@ def test_the_referral_carries_children_family_placements_legal_status_and_procee
         "Care proceedings issued 19 January 2024, court reference ZW24C00123",
         "• Case management hearing: 30 January 2024",
     ]
+    # Issue 16: chronological, each decision under the meeting held that day.
     assert box[rf.DECISIONS].splitlines() == [
-        "• Decision to pursue permanence: 26 February 2024",
-        "• Permanence Planning Meeting held 4 March 2024",
-        "• Plan Return to family (contingency: Adoption) agreed 4 March 2024",
-        "• Plan Return to family (contingency: Adoption) ratified at review 29 April 2024",
+        "26 February 2024: Decision to pursue permanence",
+        "4 March 2024: Permanence Planning Meeting",
+        "   – Plan Return to family (contingency: Adoption) agreed",
+        "29 April 2024: Plan Return to family (contingency: Adoption) ratified at review",
     ]
     assert box[rf.REFERRAL_DATE] == "27 February 2024"
     assert box[rf.PROFILE] is None

@@ -52,7 +52,8 @@ def test_a_held_meeting_written_up_reads_back_as_the_same_meeting():
     completed = read_form(data, name="ppm-7.docx")
     assert isinstance(completed, CompletedRecord)
     assert completed.meeting == meeting
-    assert completed.signoffs == (SignOff(role="chair", name="Tara Manager"),)
+    # Issue 16: the chair's date of a held meeting's record is the meeting's.
+    assert completed.signoffs == (SignOff(role="chair", name="Tara Manager", date=meeting.date),)
 
 
 def test_a_monitoring_group_record_filled_in_word_reads_back():

@@ -152,7 +152,8 @@ def test_a_sibling_groups_meeting_is_one_meeting_with_shared_actions(ledger):
         assert (shared_action.action_id, shared_action.child_id) == ("1", None)
 
 
-def test_open_actions_come_from_the_latest_meeting_that_set_any(ledger):
+def test_open_actions_come_from_every_earlier_meeting(ledger):
+    """Issue 16: an action is brought back at each meeting until it is done, whichever meeting set it."""
     sync(
         ledger,
         case(
@@ -164,10 +165,10 @@ def test_open_actions_come_from_the_latest_meeting_that_set_any(ledger):
             ],
         ),
     )
-    assert [(a.meeting_id, a.action_id) for a in ledger.open_actions(D(2024, 5, 1))["C1"]] == [("M2", "1")]
+    assert [(a.meeting_id, a.action_id) for a in ledger.open_actions(D(2024, 5, 1))["C1"]] == [("M1", "1"), ("M2", "1")]
     assert [(a.meeting_id, a.action_id) for a in ledger.open_actions(D(2024, 2, 15))["C1"]] == [("M1", "1")]
     assert ledger.open_actions(D(2024, 1, 1)) == {}
-    [overdue] = ledger.open_actions(D(2024, 5, 1))["C1"]
+    _first, overdue = ledger.open_actions(D(2024, 5, 1))["C1"]
     assert overdue.is_overdue_on(D(2024, 3, 11)) and not overdue.is_overdue_on(D(2024, 3, 10))
 
 

@@ -56,16 +56,16 @@ def test_a_month_of_the_panel(ledger_url, tmp_path):
     agenda = json.loads(run(ledger_url, "panel", "agenda", "--panel", "2025-03-13", *SOURCE, "--format", "json").stdout)
     assert [(c["child_id"], c["group"]) for c in agenda["children"]] == [("C1", "C1"), ("C3", "C3"), ("C4", "C3")]
     text = run(ledger_url, "panel", "agenda", "--panel", "2025-03-13", *SOURCE).output
-    assert "  sibling group C3:\n      2. C3: 1 overdue action(s); oldest 1 due 2025-03-01" in text
+    assert "  sibling group C3:\n      2. C3: 1 overdue action, the oldest 12 days late (due 1 March 2025)" in text
 
     pack = tmp_path / "pack.docx"
     packed = run(ledger_url, "panel", "pack", "--panel", "2025-03-13", *SOURCE, "--out", str(pack))
     assert packed.exit_code == 0, packed.output
     headings = [p.text for p in docx.Document(str(pack)).paragraphs if p.style.name.startswith("Heading")]
     assert [h for h in headings if "(ID " in h] == [
-        "Test Child C1 (ID C1)",
-        "Test Child C3 (ID C3)",
-        "Test Child C4 (ID C4)",
+        "1. Test Child C1 (ID C1)",
+        "2. Test Child C3 (ID C3)",
+        "3. Test Child C4 (ID C4)",
     ]
 
     drafts = tmp_path / "drafts"

@@ -110,14 +110,14 @@ def test_the_agenda_says_who_comes_and_why_with_siblings_together(ledger):
     assert "C5" not in found and "C6" not in found
     assert [(e.child_id, e.group) for e in agenda.entries][2:] == [("C3", "C3"), ("C4", "C3")]
     [c3] = [e for e in agenda.entries if e.child_id == "C3"]
-    assert c3.reasons[0][1] == "1 overdue action(s); oldest 1 due 2025-03-01"
+    assert c3.reasons[0][1] == "1 overdue action, the oldest 12 days late (due 1 March 2025)"
 
 
 def test_an_obligation_due_before_the_next_panel_is_on_the_agenda_before_its_warning_window(ledger):
     records = synced(ledger, [case("C2", start=D(2024, 12, 2))])
     agenda, evaluation = agenda_of(ledger, panels.schedule(ledger, MARCH), records)
     [entry] = agenda.entries
-    assert (Reason.DUE, "Due: Permanence plan in place by the second review (2025-04-02)") in entry.reasons
+    assert (Reason.DUE, "Due 2 April 2025: Permanence plan in place by the second review") in entry.reasons
     assert not [a for a in evaluation.alerts if a.rule == "plan.by_second_review"]
 
 
@@ -205,7 +205,7 @@ def test_open_actions_are_carried_forward_once_and_drift_after_two_panels(ledger
     panels.carry_forward(ledger, april)
     may_agenda, _evaluation = agenda_of(ledger, may, records)
     c3 = next(e for e in may_agenda.entries if e.child_id == "C3")
-    assert (Reason.DRIFT, "Drift: action C3.1 carried through 2 panels") in c3.reasons
+    assert (Reason.DRIFT, "Drift: an action due 1 May 2025 carried through 2 panels") in c3.reasons
 
 
 def test_a_cancelled_panel_is_skipped_and_a_held_one_cannot_be_cancelled(ledger):
@@ -298,9 +298,10 @@ def test_the_pack_follows_the_agenda_with_the_ledgers_open_actions(ledger):
     pack = agendas.agenda_pack(ledger, agenda, records, evaluation)
     assert [p.record.child_id for p in pack.pages] == ["C1", "C2", "C3", "C4"]
     c3 = pack.pages[2]
-    assert [a.action_id for a in c3.open_actions] == ["1", "2"]
-    assert ("C3", "1 overdue action(s); oldest 1 due 2025-03-01") in [(i.child_id, i.reason) for i in pack.overdue]
-    assert ("C4", "Sibling of C3, planned together") in [(i.child_id, i.reason) for i in pack.due]
+    assert [a.action.action_id for a in c3.open_actions] == ["1", "2"]
+    reasons = {i.child_id: i.reasons for i in pack.agenda}
+    assert reasons["C3"] == ("1 overdue action, the oldest 12 days late (due 1 March 2025)",)
+    assert reasons["C4"] == ("Sibling of C3, planned together",)
 
 
 def completed_draft(ledger, panel, records, child_id, *, done=(), new=(), date_text=None):

@@ -174,7 +174,6 @@ def run_everything(run, tmp):
     run("form", "read", tmp / "record.docx")
     # A blank record has no meeting date: the error names the file and the section, nothing about the child.
     run("form", "read", tmp / "blank.docx", expect=1)
-    run("panel-pack", "--panel-date", PANEL, *DEMO, "--profile", "panel-tor", "--out", tmp / "panel-pack.docx")
 
     run("tracker", *DEMO, "--as-of", AS_OF, "--out", tmp / "tracker.html")
     run("tracker", *DEMO, "--as-of", AS_OF, "--out", tmp / "tracker.xlsx")

@@ -56,15 +56,13 @@ def test_write_private_can_refuse_to_create_the_folder(tmp_path):
         (["form", "pro-forma", "--child", CHILD], "pro-forma.docx"),
         (["form", "referral", "--child", CHILD], "referral.html"),
         (["form", "record", "--child", CHILD], "record.docx"),
-        (["panel-pack", "--panel-date", "2026-11-05"], "panel-pack.docx"),
         (["tracker"], "tracker.html"),
         (["tracker"], "tracker.xlsx"),
     ],
 )
 def test_documents_and_trackers_are_private(tmp_path, command, name):
     out = tmp_path / name
-    as_of = [] if command[0] == "panel-pack" else ["--as-of", "2026-11-02"]
-    run(*command, *DEMO, *as_of, "--out", out)
+    run(*command, *DEMO, "--as-of", "2026-11-02", "--out", out)
     assert mode(out) == 0o600
 
 

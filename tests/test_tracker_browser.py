@@ -106,20 +106,20 @@ def test_selecting_a_heading_sorts_the_table_and_again_reverses_it(browser, trac
     column = """(index => [...document.querySelectorAll('#tracker tbody tr')]
         .map(r => r.cells[index].getAttribute('data-sort')))"""
     click = "(index => document.querySelectorAll('#tracker thead th')[index].querySelector('button').click())"
-    browser.evaluate(f"{click}(1)")
-    days = [int(v) for v in browser.evaluate(f"{column}(1)")]
+    browser.evaluate(f"{click}(2)")
+    days = [int(v) for v in browser.evaluate(f"{column}(2)")]
     assert days == sorted(days)
-    assert browser.evaluate("document.querySelectorAll('#tracker thead th')[1].getAttribute('aria-sort')") == (
+    assert browser.evaluate("document.querySelectorAll('#tracker thead th')[2].getAttribute('aria-sort')") == (
         "ascending"
     )
-    browser.evaluate(f"{click}(1)")
-    assert [int(v) for v in browser.evaluate(f"{column}(1)")] == sorted(days, reverse=True)
-    browser.evaluate(f"{click}(4)")
-    weeks = browser.evaluate(f"{column}(4)")
+    browser.evaluate(f"{click}(2)")
+    assert [int(v) for v in browser.evaluate(f"{column}(2)")] == sorted(days, reverse=True)
+    browser.evaluate(f"{click}(5)")
+    weeks = browser.evaluate(f"{column}(5)")
     filled = [int(v) for v in weeks if v]
     assert filled == sorted(filled) and weeks[len(filled) :] == [""] * (len(weeks) - len(filled))
-    browser.evaluate(f"{click}(5)")
-    deadlines = [v for v in browser.evaluate(f"{column}(5)") if v]
+    browser.evaluate(f"{click}(6)")
+    deadlines = [v for v in browser.evaluate(f"{column}(6)") if v]
     assert deadlines == sorted(deadlines)
     assert browser.errors() == []
 

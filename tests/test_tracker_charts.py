@@ -93,7 +93,7 @@ def test_the_route_chart_draws_a_tick_per_child_and_says_when_nobody_has_reached
     assert "Adoption" in texts and "median 300 (n=3)" in texts
     assert len(svg.xpath("//s:line[@class='range']", namespaces=NS)) == 2
     assert len(svg.xpath("//s:line[@class='child']", namespaces=NS)) == 4
-    assert svg.xpath("//s:text[@class='tick']/text()", namespaces=NS) == ["0", "250", "500 days"]
+    assert svg.xpath("//s:text[@class='tick']/text()", namespaces=NS) == ["0", "100", "200", "300", "400", "500 days"]
     empty = parse(route_chart("Time", []))
     assert "No child in this cohort has reached permanence yet." in empty.xpath("//s:text/text()", namespaces=NS)
 

@@ -56,7 +56,8 @@ def test_html_is_written_with_a_summary_on_stdout_and_rejections_on_stderr(tmp_p
     result = run(*BASE, "--out", out)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(
-        f"Wrote {out}: 2 children looked after on 2026-06-01 (profile england); 1 with drift"
+        f"Wrote {out}: 2 children looked after on 2026-06-01 of 3 in the source (1 have left care, "
+        "0 not yet looked after) (profile england); 1 with drift"
     )
     assert "actions overdue 1" in result.stdout
     assert "1 record rejected" in result.stderr
@@ -82,12 +83,19 @@ def test_json_prints_the_drift_summary_and_cohort_without_writing_a_file(tmp_pat
     data = json.loads(result.stdout)
     assert data["as_of"] == "2026-06-01"
     assert data["out"] is None
-    assert data["drift"]["thresholds"] == {"weeks_without_activity": 8, "overdue_actions": 1, "plan_changes": 3}
+    assert data["drift"]["thresholds"] == {
+        "weeks_without_activity": 8,
+        "overdue_actions": 1,
+        "plan_changes": 3,
+        "action_working_days": 10,
+    }
     assert data["drift"]["assessed"] == 2
     assert data["drift"]["children"] == [
         {
             "child_id": "C1",
-            "signals": [{"signal": "actions_overdue", "detail": "1 overdue; oldest C1-A2 due 2026-05-01"}],
+            "signals": [
+                {"signal": "actions_overdue", "detail": "Complete the assessment (due 2026-05-01, 31 days overdue)"}
+            ],
         }
     ]
     assert data["cohort"]["time_to_permanence_days"]["adoption"]["median"] == 424

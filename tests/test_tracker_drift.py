@@ -90,7 +90,7 @@ def test_live_proceedings_beyond_26_weeks_are_drift_and_the_detail_names_any_ext
 
 def test_overdue_actions_fire_at_the_threshold_count():
     _, drift = tracker([in_proceedings()])
-    assert detail(drift, Signal.ACTIONS_OVERDUE) == "1 overdue; oldest C1-A2 due 2026-05-01"
+    assert detail(drift, Signal.ACTIONS_OVERDUE) == "Complete the assessment (due 2026-05-01, 31 days overdue)"
     _, two = tracker([in_proceedings()], thresholds=DriftThresholds(overdue_actions=2))
     assert Signal.ACTIONS_OVERDUE not in signals(two)
 
@@ -127,7 +127,12 @@ def test_cohort_totals_count_children_per_signal_and_skip_children_who_left_care
     summary = drift.to_dict()
     assert summary["as_of"] == AS_OF.isoformat()
     assert summary["totals"]["actions_overdue"] == 2
-    assert summary["thresholds"] == {"weeks_without_activity": 6, "overdue_actions": 1, "plan_changes": 2}
+    assert summary["thresholds"] == {
+        "weeks_without_activity": 6,
+        "overdue_actions": 1,
+        "plan_changes": 2,
+        "action_working_days": 10,
+    }
     assert summary["children"][0]["child_id"] == "C1"
 
 

@@ -53,6 +53,7 @@ def test_each_column_carries_its_sort_value_and_overdue_cells_are_marked():
     headers = [h.text_content() for h in document.xpath("//table[@id='tracker']/thead//th")]
     assert headers == [
         "Child",
+        "Name",
         "Days in care",
         "Legal status",
         "Plan (contingency)",
@@ -65,6 +66,7 @@ def test_each_column_carries_its_sort_value_and_overdue_cells_are_marked():
     c1 = cells(document, "C1")
     assert [td.get("data-sort") for td in c1] == [
         "C1",
+        c1[1].text_content(),
         "147",
         "C1",
         "Adoption",
@@ -74,21 +76,23 @@ def test_each_column_carries_its_sort_value_and_overdue_cells_are_marked():
         "34",
         "2",
     ]
-    assert "overdue" in c1[4].get("class")  # beyond 26 weeks
-    assert c1[5].get("class") == "overdue"  # the 26 weeks ended on 3 May
-    assert "overdue" in c1[6].get("class")  # an action overdue
-    assert "Long-term fostering" in c1[3].text_content()
+    assert "overdue" in c1[5].get("class")  # beyond 26 weeks
+    assert c1[6].get("class") == "overdue"  # the 26 weeks ended on 3 May
+    assert "overdue" in c1[7].get("class")  # an action overdue
+    assert "Long-term fostering" in c1[4].text_content()
     c3 = cells(document, "C3")
-    assert [td.get("data-sort") for td in c3][4:8] == ["", "2026-04-30", "0", ""]
-    assert c3[5].get("class") == "overdue"
-    assert "not in source" in c3[7].text_content()
-    assert c1[2].xpath("abbr/@title") == ["Interim care order"]
+    assert [td.get("data-sort") for td in c3][5:9] == ["", "2026-04-30", "0", ""]
+    assert c3[6].get("class") == "overdue"
+    assert "not in source" in c3[8].text_content()
+    assert c1[3].xpath("abbr/@title") == ["Interim care order"]
 
 
 def test_drift_flags_are_listed_with_their_detail_under_the_timeline():
     document = tree(page([in_proceedings()]))
     flags = document.xpath("//section[@id='child-C1']//ul[@class='flags']/li")
-    assert [f.text_content() for f in flags] == ["Actions overdue: 1 overdue; oldest C1-A2 due 2026-05-01"]
+    assert [f.text_content() for f in flags] == [
+        "Actions overdue: Complete the assessment (due 2026-05-01, 31 days overdue)"
+    ]
 
 
 def test_rejected_records_are_listed_and_the_section_is_absent_without_them():

@@ -62,7 +62,7 @@ def test_the_tracker_sheet_lists_looked_after_children_with_dates_as_dates():
     assert c1["Next deadline"] == dt.datetime(2026, 7, 20)
     assert c1["Overdue actions"] == 1
     assert c1["Drift"] == "Actions overdue"
-    assert book["Tracker"].auto_filter.ref == "A1:P3"
+    assert book["Tracker"].auto_filter.ref == "A1:Q3"
 
 
 def test_overdue_cells_are_highlighted_and_others_are_not():
@@ -77,7 +77,11 @@ def test_the_other_views_hold_drift_actions_cohort_and_rejections():
     rejected = [Rejection(source="episodes.csv", row=7, child_id="C9", field="DECOM", value="x", reason="not a date")]
     book = load(workbook([in_proceedings(), adopted(), bare()], rejected=rejected))
     assert rows(book["Drift"]) == [
-        {"Child": "C1", "Signal": "Actions overdue", "Detail": "1 overdue; oldest C1-A2 due 2026-05-01"}
+        {
+            "Child": "C1",
+            "Signal": "Actions overdue",
+            "Detail": "Complete the assessment (due 2026-05-01, 31 days overdue)",
+        }
     ]
     [overdue] = rows(book["Overdue actions"])
     assert overdue["Action"] == "C1-A2"

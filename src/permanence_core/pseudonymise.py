@@ -161,6 +161,7 @@ class Pseudonymiser:
         return attrs.evolve(
             row,
             child_id=self.child_id(row.child_id),
+            name=None,
             overdue_actions=tuple(self.action(a) for a in row.overdue_actions),
             plan_by_second_review=self.obligation(obligation) if obligation else None,
         )

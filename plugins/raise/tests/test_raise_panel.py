@@ -6,12 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from permanence_raise import panel
-from permanence_raise.panel import MinutesState, ReferralState
 
 from permanence_core import api
 from permanence_core.documents import CompletedRecord, OutputFormat, read_form
 from permanence_core.errors import ConfigError
+from permanence_core.tracker.panel import deadlines as panel
+from permanence_core.tracker.panel.deadlines import MinutesState, ReferralState
 
 PANEL = dt.date(2025, 4, 24)
 

@@ -8,7 +8,7 @@ from permanence_core import __version__
 from permanence_core.cli.alerts import alerts_command, explain_command
 from permanence_core.cli.audit import audit_command
 from permanence_core.cli.common import DEBUG_HELP, GuardedGroup, configure_logging
-from permanence_core.cli.forms import form_group, panel_pack_command
+from permanence_core.cli.forms import form_group
 from permanence_core.cli.ledger import ledger_group
 from permanence_core.cli.panel import panel_group
 from permanence_core.cli.plugins import plugins_command
@@ -58,7 +58,6 @@ cli.add_command(plugins_command)
 cli.add_command(alerts_command)
 cli.add_command(explain_command)
 cli.add_command(form_group)
-cli.add_command(panel_pack_command)
 cli.add_command(synth_command)
 cli.add_command(tracker_command)
 cli.add_command(ledger_group)

@@ -1,4 +1,4 @@
-"""``permanence form`` (pro-forma, referral, record, read) and ``permanence panel-pack``: documents for a council."""
+"""``permanence form`` (pro-forma, referral, record, read): a child's documents for a council."""
 
 from __future__ import annotations
 
@@ -11,17 +11,14 @@ from typing import Any
 import attrs
 import click
 
-from permanence_core import api
 from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import counted, emit_json, parse_date
-from permanence_core.cli.sources import load_records, report_rejections, source_options, the_child
+from permanence_core.cli.sources import load_records, source_options, the_child
 from permanence_core.documents import (
     CompletedProForma,
     Layout,
     OutputFormat,
-    build_panel_pack,
     meeting_record,
-    panel_pack_layout,
     pro_forma,
     read_form,
     referral_form,
@@ -164,63 +161,6 @@ def read_command(document: Path, fmt: str) -> None:
         done = f", completed {action.completed_on.isoformat()}" if action.completed_on else ""
         after = f", after {', '.join(action.depends_on)}" if action.depends_on else ""
         click.echo(f"  {action.action_id}: due {due}{done}{after}")
-
-
-@click.command("panel-pack")
-@click.option("--panel-date", required=True, callback=parse_date, help="Date of the panel, YYYY-MM-DD.")
-@source_options
-@click.option("--profile", default="england", show_default=True, help="Profile name or path to a .toml file.")
-@out_option
-@click.option("--previous-panel", callback=parse_date, help="Date of the previous panel (default: a month before).")
-@click.option("--next-panel", callback=parse_date, help="Date of the next panel (default: a month after).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def panel_pack_command(
-    panel_date: dt.date,
-    adapter: str,
-    source: str,
-    config: str | None,
-    profile: str,
-    out: Path,
-    previous_panel: dt.date | None,
-    next_panel: dt.date | None,
-    fmt: str,
-) -> None:
-    """The monthly panel pack: the agenda, then a page per child with the plan, timescales and alerts.
-
-    Timescales are evaluated as of the panel date under --profile.
-    """
-    result = load_records(adapter, source, config)
-    evaluation = api.evaluate(result.records, profile=profile, as_of=panel_date)
-    pack = build_panel_pack(
-        result.records,
-        evaluation.alerts,
-        panel_date,
-        obligations=evaluation.obligations,
-        previous_panel=previous_panel,
-        next_panel=next_panel,
-    )
-    layout = panel_pack_layout(pack, generated_on=panel_date)
-    size = save_document(layout, out, panel_date, {"pack": pack})
-    summary = {
-        "form": layout.form,
-        "out": str(out),
-        "bytes": size,
-        "panel_date": panel_date.isoformat(),
-        "profile": evaluation.profile.name,
-        "due": [i.child_id for i in pack.due],
-        "new_entrants": [i.child_id for i in pack.new_entrants],
-        "overdue": [i.child_id for i in pack.overdue],
-        "rejected": [r.to_dict() for r in result.rejected],
-    }
-    if fmt == "json":
-        emit_json(summary)
-        return
-    click.echo(
-        f"Wrote the panel pack for {panel_date.isoformat()} to {out}: {len(pack.due)} due, "
-        f"{len(pack.new_entrants)} new entrants, {len(pack.overdue)} with overdue obligations, "
-        f"{len(pack.pages)} child pages"
-    )
-    report_rejections(result)
 
 
 def _child(

@@ -12,18 +12,15 @@ import attrs
 import click
 
 from permanence_core import api
-from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import check_config, counted, emit_json, parse_date
-from permanence_core.cli.forms import out_option, save_document
+from permanence_core.cli.forms import out_option
 from permanence_core.cli.ledger import ledger_option, open_ledger
 from permanence_core.cli.sources import load_records, report_rejections, source_options
 from permanence_core.errors import PermanenceError
-from permanence_core.writeback import DocumentUpload, ReceiptStatus
+from permanence_core.plugins.manager import Plugins
+from permanence_core.writeback import ReceiptStatus
 
 if TYPE_CHECKING:
-    from permanence_core.model import CaseRecord
-    from permanence_core.rules import Evaluation
-    from permanence_core.tracker.agenda import Agenda
     from permanence_core.tracker.ledger import Ledger
     from permanence_core.tracker.panel import Outcome, Panel
 
@@ -78,9 +75,9 @@ def schedule_command(
     from permanence_core.rules.engine import calendar_for
     from permanence_core.tracker.panel import schedule
 
-    calendar = calendar_for(load_profile(profile))
+    rules = load_profile(profile)
     with open_ledger(ledger_url, config) as ledger:
-        panel = schedule(ledger, date, chair=chair, calendar=calendar)
+        panel = schedule(ledger, date, chair=chair, calendar=calendar_for(rules), settings=rules.panel)
     if fmt == "json":
         emit_json(panel.to_dict())
         return
@@ -132,19 +129,6 @@ def list_command(ledger_url: str | None, config: str | None, fmt: str) -> None:
         )
 
 
-def _agenda(
-    ledger: Ledger, panel: Panel, result: LoadResult, profile: str
-) -> tuple[Agenda, list[CaseRecord], Evaluation, bool]:
-    from permanence_core.tracker.agenda import build_agenda, save_agenda
-    from permanence_core.tracker.panel import with_panels
-
-    # The panels held in the ledger are tracking meetings the rules should see, as the case system's are.
-    records = with_panels(ledger, result.records)
-    evaluation = api.evaluate(records, profile=profile, as_of=panel.date)
-    agenda = build_agenda(ledger, panel, records, evaluation)
-    return agenda, records, evaluation, save_agenda(ledger, agenda)
-
-
 @panel_group.command("agenda")
 @_panel_option("the next panel from today")
 @source_options
@@ -160,10 +144,15 @@ def agenda_command(
     children with overdue obligations or actions or drift, actions carried forward; sibling groups together.
     Timescales are evaluated as of the panel date under --profile.
     """
+    from permanence_core.rules import load_profile
+    from permanence_core.tracker.pack import panel_agenda
+
+    rules = load_profile(profile)
     result = load_records(adapter, source, config)
     with open_ledger(ledger_url, config) as ledger:
         panel = _find(ledger, panel_ref, upcoming=True)
-        agenda, _records, _evaluation, saved = _agenda(ledger, panel, result, profile)
+        built = panel_agenda(ledger, panel, result.records, rules)
+    agenda, saved = built.agenda, built.saved
     if fmt == "json":
         emit_json({**agenda.to_dict(), "saved": saved, "rejected": [r.to_dict() for r in result.rejected]})
         return
@@ -395,26 +384,22 @@ def pack_command(
     ledger_url: str | None,
     fmt: str,
 ) -> None:
-    """The panel pack for the members: the agenda, then a page per child (sibling groups together) with the
-    plan, timescales, alerts and the open actions the ledger holds. The agenda is kept in the ledger."""
-    from permanence_core.documents import panel_pack_layout
-    from permanence_core.tracker.agenda import agenda_pack
-    from permanence_core.tracker.entries import Produced
+    """The panel pack for the members: the agenda (one row a child, every reason), then a page per child in
+    agenda order with the plan, timescales, alerts and every open action from every earlier meeting.
 
+    The panel must be scheduled (`permanence panel schedule DATE`) and the ledger synced from the source
+    (`permanence ledger sync`); the agenda is kept in the ledger. What is panel business, and the day the
+    panel meets, come from --profile's [panel] table.
+    """
+    from permanence_core.rules import load_profile
+    from permanence_core.tracker.pack import write_pack
+
+    rules = load_profile(profile)
     result = load_records(adapter, source, config)
     with open_ledger(ledger_url, config) as ledger:
         panel = _find(ledger, panel_ref, upcoming=True)
-        agenda, records, evaluation, _saved = _agenda(ledger, panel, result, profile)
-        pack = agenda_pack(ledger, agenda, records, evaluation)
-        layout = panel_pack_layout(pack, generated_on=panel.date)
-        size = save_document(layout, out, panel.date, {"pack": pack})
-        ledger.record_documents(
-            [
-                Produced.panel_document(
-                    "panel-pack", out.name, out.read_bytes(), meeting_id=panel.panel_id, path=str(out)
-                )
-            ]
-        )
+        written = write_pack(ledger, panel, result.records, out, profile=rules, templates=Plugins().templates())
+    agenda, pack, size = written.agenda.agenda, written.pack, written.size
     summary = {
         "panel": panel.panel_id,
         "out": str(out),
@@ -427,8 +412,8 @@ def pack_command(
         emit_json(summary)
         return
     click.echo(
-        f"Wrote the pack for {panel.panel_id} to {out}: "
-        f"{counted(len(agenda.entries), 'child')}, {counted(len(pack.pages), 'page')}"
+        f"Wrote the pack for {panel.panel_id} to {out}: {counted(len(agenda.entries), 'child')} on the agenda, "
+        f"{counted(len(pack.pages), 'child page')}"
     )
     report_rejections(result)
 
@@ -473,48 +458,36 @@ def minutes_command(
     to complete and `permanence panel record --docx` to read back. When every child's outcome is recorded
     the minutes are issued (seed 002: within three working days); --publish sends them to each child's file.
     """
-    from permanence_core.tracker.entries import Produced
-    from permanence_core.tracker.panel import minutes, minutes_issued, panel_children
+    from permanence_core.documents import OutputFormat
+    from permanence_core.tracker.panel import write_minutes
 
     if publish and not (config or outbox):
         raise click.UsageError("--publish needs write-back settings: --config with [write_back], or --outbox")
     result = load_records(adapter, source, config)
     records = {r.child_id: r for r in result.records}
-    day = issued_on or dt.date.today()
-    suffix = ".html" if as_html else ".docx"
-    written, uploads = [], []
+    transport = None
+    if publish:
+        options = {key: value for key, value in (("config", config), ("outbox", outbox)) if value}
+        transport = api.AdapterTransport(adapter, options)
     with open_ledger(ledger_url, config) as ledger:
         panel = _find(ledger, panel_ref, upcoming=False)
-        on_panel = panel_children(ledger, panel)
-        wanted = set(children) if children else {c.child_id for c in on_panel}
-        missing = sorted(wanted - records.keys())
-        unknown = sorted(wanted - {c.child_id for c in on_panel})
-        if unknown:
-            raise click.ClickException(f"not on {panel.panel_id}: {', '.join(unknown)}")
-        for item in minutes(ledger, panel, records, generated_on=day, children=wanted):
-            kind = "minutes" if item.final else "draft"
-            out = out_dir / f"{item.child_id}-{panel.panel_id}-{kind}{suffix}"
-            save_document(item.layout, out, day, {"record": records[item.child_id]})
-            content = out.read_bytes()
-            upload = DocumentUpload(
-                child_id=item.child_id,
-                document_type="panel-minutes" if item.final else "panel-record-draft",
-                filename=out.name,
-                content=content,
-                title=f"Permanence Planning Tracking Panel {panel.date.isoformat()}",
-            )
-            written.append({"child_id": item.child_id, "final": item.final, "out": str(out), "bytes": len(content)})
-            ledger.record_documents([Produced.from_upload(upload, meeting_id=panel.panel_id, path=str(out))])
-            if item.final:
-                uploads.append(upload)
-        receipts = []
-        if publish and uploads:
-            options = {key: value for key, value in (("config", config), ("outbox", outbox)) if value}
-            receipts = ledger.publish(uploads, api.AdapterTransport(adapter, options))
-        complete = bool(on_panel) and all(c.recorded for c in on_panel) and not missing and not children
-        if complete:
-            panel = minutes_issued(ledger, panel, day)
-    late = bool(panel.minutes_issued_on and panel.minutes_due and panel.minutes_issued_on > panel.minutes_due)
+        done = write_minutes(
+            ledger,
+            panel,
+            records,
+            out_dir,
+            day=issued_on or dt.date.today(),
+            fmt=OutputFormat.HTML if as_html else OutputFormat.DOCX,
+            children=children,
+            transport=transport,
+            templates=Plugins().templates(),
+        )
+    panel, receipts, missing = done.panel, done.receipts, list(done.not_in_source)
+    written = [
+        {"child_id": item.child_id, "final": item.final, "out": str(out), "bytes": size}
+        for item, out, size in done.written
+    ]
+    late = done.late
     summary = {
         "panel": panel.panel_id,
         "written": written,

@@ -20,6 +20,7 @@ from permanence_core.cli.sources import (
 )
 from permanence_core.plugins.manager import Plugins
 from permanence_core.private_files import open_private
+from permanence_core.rules.engine import calendar_for
 from permanence_core.tracker.cohort import cohort_figures
 from permanence_core.tracker.drift import DriftThresholds, assess_drift
 from permanence_core.tracker.html import html_chunks
@@ -90,8 +91,12 @@ def tracker_command(
     if pseudonyms is not None:
         pseudonyms, result = pseudonymised(pseudonyms, result)
         report = pseudonyms.report(report)
-    thresholds = DriftThresholds(weeks_without_activity=drift_weeks, plan_changes=plan_changes)
-    drift = assess_drift(report.rows, report.as_of, thresholds)
+    thresholds = DriftThresholds(
+        weeks_without_activity=drift_weeks,
+        plan_changes=plan_changes,
+        action_working_days=evaluation.profile.panel.drift_working_days,
+    )
+    drift = assess_drift(report.rows, report.as_of, thresholds, calendar_for(evaluation.profile))
     if out is not None:
         try:
             # Streamed to a private file that replaces ``out`` whole; a missing folder is more likely a typo
@@ -121,7 +126,9 @@ def tracker_command(
     wrote = f"Wrote {out}: " if out is not None else ""
     click.echo(
         f"{wrote}{counted(len(report.looked_after), 'child')} looked after on {report.as_of.isoformat()} "
-        f"(profile {report.profile}); {drift.children_flagged} with drift ({totals})."
+        f"of {report.source_children} in the source ({report.left_care} have left care, "
+        f"{report.not_yet_in_care} not yet looked after) (profile {report.profile}); "
+        f"{drift.children_flagged} with drift ({totals})."
     )
     if out is None:
         click.echo("Give --out FILE.html for the tracker page, or --out FILE.xlsx for the workbook.")

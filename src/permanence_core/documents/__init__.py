@@ -3,7 +3,7 @@
 from permanence_core.documents.completed import CompletedProForma, CompletedRecord
 from permanence_core.documents.layout import Field, FieldTable, Grid, Layout, Note, Section, Writer
 from permanence_core.documents.marker import FormMarker
-from permanence_core.documents.panel_pack import AgendaItem, ChildPage, PanelPack, build_panel_pack, panel_pack_layout
+from permanence_core.documents.panel_pack import AgendaItem, ChildPage, PanelPack, panel_pack_layout
 from permanence_core.documents.proforma import pro_forma
 from permanence_core.documents.reader import FormReadError, NotAFormError, read_form
 from permanence_core.documents.record import meeting_record
@@ -29,7 +29,6 @@ __all__ = [
     "Section",
     "UnsafeDocumentError",
     "Writer",
-    "build_panel_pack",
     "meeting_record",
     "panel_pack_layout",
     "pro_forma",

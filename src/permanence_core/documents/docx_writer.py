@@ -8,6 +8,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import cast
 
 import docx
 from docx.blkcntnr import BlockItemContainer
@@ -20,6 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.document import CT_Body
 from docx.oxml.ns import qn
 from docx.oxml.table import CT_Row, CT_Tc
+from docx.oxml.text.paragraph import CT_P
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Length, Mm, Pt, RGBColor
 from docx.table import Table, _Cell, _Row
@@ -34,6 +36,8 @@ MARKING = "OFFICIAL-SENSITIVE"
 #: The grey of label cells; the reader prefers cells of this shade when it looks for a label.
 LABEL_SHADE = "E7E6E6"
 _HEADER_SHADE = "D0CECE"
+#: The amber of a highlighted cell (days overdue).
+_HIGHLIGHT = "FFE699"
 _LINE = Mm(5.5)
 _PAGE_WIDTH = Mm(210)
 _MARGIN = Mm(18)
@@ -61,7 +65,7 @@ def write_docx(layout: Layout, *, generated_on: dt.date, base: Path | None = Non
         _clear_body(document)
         _ensure_styles(document)
     else:
-        _house_style(document)
+        _house_style(document, layout.body_points)
     _properties(document, layout, generated_on)
     _title(document, layout)
     width = _usable_width(document)
@@ -81,7 +85,7 @@ def _open_base(base: Path) -> Document:
         raise ConfigError(str(base), f"the Word template cannot be used: {exc}") from None
 
 
-def _house_style(document: Document) -> None:
+def _house_style(document: Document, body_points: float) -> None:
     for section in document.sections:
         section.orientation = WD_ORIENT.PORTRAIT
         section.page_width, section.page_height = _PAGE_WIDTH, Mm(297)
@@ -90,7 +94,7 @@ def _house_style(document: Document) -> None:
         section.header_distance = section.footer_distance = Mm(8)
     normal = document.styles["Normal"]
     normal.font.name = "Arial"
-    normal.font.size = Pt(10.5)
+    normal.font.size = Pt(body_points)
     normal.paragraph_format.space_after = Pt(3)
     # East-Asian font slot too, or Word falls back to the theme font for some characters.
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "Arial")
@@ -102,6 +106,12 @@ def _house_style(document: Document) -> None:
         style.paragraph_format.space_before = Pt(10)
         style.paragraph_format.space_after = Pt(4)
         style.paragraph_format.keep_with_next = True
+    for fonts in document.styles.element.iter(qn("w:rFonts")):
+        # The default template's theme font attributes win over a named font in Word: one font, Arial.
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(theme), None)
+        for slot in ("w:ascii", "w:hAnsi"):
+            fonts.set(qn(slot), "Arial")
     section = document.sections[0]
     header = section.header.paragraphs[0]
     header.text = MARKING
@@ -194,7 +204,13 @@ def _section(document: Document, section: Section, width: int, headings: dict[in
     heading._p.style = headings[section.level]
     if section.page_break:
         heading.paragraph_format.page_break_before = True
-    for block in section.blocks:
+    tables = [n for n, block in enumerate(section.blocks, start=1) if not isinstance(block, Note)]
+    # The last box is kept with the table before it (and any note between them).
+    keep_from = tables[-2] if len(tables) > 1 else len(section.blocks)
+    tail = len(scratch._element)
+    for number, block in enumerate(section.blocks, start=1):
+        if number == keep_from:
+            tail = len(scratch._element)
         if isinstance(block, Note):
             _note(scratch, block)
             continue
@@ -202,8 +218,16 @@ def _section(document: Document, section: Section, width: int, headings: dict[in
             _field_table(scratch, block, width)
         else:
             _grid(scratch, block, width)
-        # A paragraph between tables, or Word joins consecutive tables into one when the file is edited.
-        scratch.add_paragraph().paragraph_format.space_after = Pt(2)
+        if number < len(section.blocks):
+            # A paragraph between tables, or Word joins consecutive tables into one when the file is edited;
+            # none after the last, where it could spill alone onto a page of its own.
+            scratch.add_paragraph().paragraph_format.space_after = Pt(2)
+    if section.keep_together:
+        # The last box stays with the block before it: a page never holds a box alone. (Chaining the whole
+        # section instead makes LibreOffice move each table to a page of its own once the section is too long.)
+        paragraphs = [p for element in list(scratch._element)[tail:] for p in element.iter(qn("w:p"))]
+        for p in paragraphs[:-1]:
+            Paragraph(cast(CT_P, p), scratch).paragraph_format.keep_with_next = True
     end = document.element.body.sectPr
     for child in list(scratch._element):
         end.addprevious(child)
@@ -225,7 +249,8 @@ def _usable_width(document: Document) -> int:
 
 
 def _field_table(container: BlockItemContainer, block: FieldTable, width: int) -> None:
-    shares = (24, 26, 24, 26) if block.paired else (35, 65)
+    # The label column is the same width in every table, so the boxes line up down the form.
+    shares = (30, 20, 24, 26) if block.paired else (30, 70)
     widths = [width * s // 100 for s in shares]
     table = _new_table(container, widths)
     # Two prototype rows, shaded and sized once: two fields side by side, or one field whose box spans.
@@ -290,8 +315,16 @@ def _grid(container: BlockItemContainer, grid: Grid, width: int) -> None:
     for values in grid.rows:
         tr = copy.deepcopy(plain)
         _keep_together_tr(tr)
-        for tc, value in zip(tr.tc_lst, values, strict=True):
-            _fill(tc, value)
+        for index, (tc, value) in enumerate(zip(tr.tc_lst, values, strict=True)):
+            if grid.highlighted(index, value):
+                _fill(tc, value, bold=True)
+                _insert(
+                    tc.get_or_add_tcPr(),
+                    _element("w:shd", val="clear", color="auto", fill=_HIGHLIGHT),
+                    _TC_AFTER_SHADING,
+                )
+            else:
+                _fill(tc, value)
         table._tbl.append(tr)
     for _ in range(grid.blank_rows):
         tr = copy.deepcopy(plain)
@@ -365,7 +398,7 @@ def _keep_together_tr(tr: CT_Row) -> None:
     _insert(tr.get_or_add_trPr(), _element("w:cantSplit", val="true"), _TR_AFTER_CANT_SPLIT)
 
 
-def _fill(tc: CT_Tc, text: str) -> None:
+def _fill(tc: CT_Tc, text: str, *, bold: bool = False) -> None:
     """Write ``text`` into an empty cell element, one paragraph a line."""
     # Plain lxml elements: types-lxml would have a w:tc take only w:tc children.
     cell: etree._Element = tc
@@ -377,7 +410,7 @@ def _fill(tc: CT_Tc, text: str) -> None:
                 paragraph.remove(run)
             cell.append(paragraph)
         if line:
-            paragraph.append(_run(line))
+            paragraph.append(_run(line, bold=bold))
 
 
 def _shade(cell: _Cell, fill: str) -> None:

@@ -82,11 +82,19 @@ class Grid:
     widths: tuple[int, ...] = attrs.field(default=(), converter=to_tuple)
     note: str | None = None
     writer: Writer = Writer.RECORD
+    #: A column whose filled cells are highlighted (days overdue); with ``highlight_prefix``, only those that
+    #: start with it.
+    highlight_column: int | None = None
+    highlight_prefix: str = ""
 
     def __attrs_post_init__(self) -> None:
         for row in self.rows:
             if len(row) != len(self.columns):
                 raise ValueError(f"grid {self.caption!r}: a row has {len(row)} cells for {len(self.columns)} columns")
+
+    def highlighted(self, column: int, value: str) -> bool:
+        """True when the cell in ``column`` holding ``value`` is highlighted."""
+        return column == self.highlight_column and bool(value) and value.startswith(self.highlight_prefix)
 
     @property
     def column_widths(self) -> tuple[int, ...]:
@@ -107,12 +115,14 @@ Block = FieldTable | Grid | Note
 
 @attrs.frozen(kw_only=True)
 class Section:
-    """A headed part of a document; ``page_break`` starts it on a new page (a child's page in the panel pack)."""
+    """A headed part of a document; ``page_break`` starts it on a new page (a child's page in the panel pack),
+    ``keep_together`` keeps its last block with the one before (no box left alone on a page)."""
 
     title: str
     blocks: tuple[Block, ...] = attrs.field(default=(), converter=to_tuple)
     level: int = 2
     page_break: bool = False
+    keep_together: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -125,6 +135,8 @@ class Layout:
     sections: tuple[Section, ...] = attrs.field(converter=to_tuple)
     intro: tuple[Note, ...] = attrs.field(default=(), converter=to_tuple)
     footer: str = ""
+    #: The body text size in points: a pack of many pages sets it smaller, so a child's page is one page.
+    body_points: float = 10.5
 
     def fields(self) -> tuple[Field, ...]:
         """Every labelled box in the document, in order."""

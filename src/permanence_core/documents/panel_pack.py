@@ -1,147 +1,77 @@
-"""The monthly panel pack (seed 002): the agenda, then one page per child with the plan, timescales and alerts."""
+"""The monthly panel pack (seed 002) as a document: the agenda, then one page per child in agenda order."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import re
 
 import attrs
 
 from permanence_core import codes
-from permanence_core.calendar import add_months
 from permanence_core.documents.formatting import date_text, meaning, plan_text, worker_on, worker_text
 from permanence_core.documents.layout import Block, Field, FieldTable, Grid, Layout, Note, Section, Writer
 from permanence_core.documents.marker import FormMarker
 from permanence_core.documents.record import KIND_TITLES
-from permanence_core.model import Action, CaseRecord, MeetingKind, WorkerRole
+from permanence_core.model import CaseRecord, MeetingAction, MeetingKind, WorkerRole
 from permanence_core.model._validators import to_tuple
-from permanence_core.rules.obligations import Alert, Obligation, ObligationState
+from permanence_core.rules.obligations import Alert, AlertStatus, Obligation
 
 FORM = "panel-pack"
 TITLE = "Permanence Planning Tracking Panel"
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+#: A rule's source that cites a council's procedure file (``seeds/002_….txt: what it says``).
+_PROCEDURE_FILE = re.compile(r"^\S+\.(?:txt|docx?|pdf|md)\s*:\s*")
 
 
 @attrs.frozen(kw_only=True)
 class AgendaItem:
-    """A child on the agenda, why, and the date that puts them there."""
+    """A child on the agenda with every reason it is there, one line a reason."""
 
     child_id: str
     name: str
-    reason: str
-    date: dt.date | None = None
+    reasons: tuple[str, ...] = attrs.field(converter=to_tuple)
 
 
 @attrs.frozen(kw_only=True)
 class ChildPage:
-    """One child's page: the record, the timescales that apply, the open alerts and the open actions."""
+    """One child's page: the record, the timescales that apply, the open alerts, and every open action from every
+    earlier meeting (oldest first)."""
 
     record: CaseRecord
+    reasons: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     obligations: tuple[Obligation, ...] = attrs.field(default=(), converter=to_tuple)
     alerts: tuple[Alert, ...] = attrs.field(default=(), converter=to_tuple)
-    open_actions: tuple[Action, ...] = attrs.field(default=(), converter=to_tuple)
+    open_actions: tuple[MeetingAction, ...] = attrs.field(default=(), converter=to_tuple)
 
 
 @attrs.frozen(kw_only=True)
 class PanelPack:
-    """The pack for the panel on ``panel_date``; ``since`` is the previous panel, ``until`` the next."""
+    """The pack for the panel on ``panel_date``; ``since`` is the previous panel, ``until`` the next;
+    ``procedure`` the title of the council's procedure the local rules come from."""
 
     panel_date: dt.date
     since: dt.date
     until: dt.date
-    due: tuple[AgendaItem, ...] = attrs.field(default=(), converter=to_tuple)
-    new_entrants: tuple[AgendaItem, ...] = attrs.field(default=(), converter=to_tuple)
-    overdue: tuple[AgendaItem, ...] = attrs.field(default=(), converter=to_tuple)
+    agenda: tuple[AgendaItem, ...] = attrs.field(default=(), converter=to_tuple)
     pages: tuple[ChildPage, ...] = attrs.field(default=(), converter=to_tuple)
+    procedure: str | None = None
 
 
-def build_panel_pack(
-    records: Iterable[CaseRecord],
-    alerts: Iterable[Alert],
-    panel_date: dt.date,
-    *,
-    obligations: Iterable[Obligation] = (),
-    previous_panel: dt.date | None = None,
-    next_panel: dt.date | None = None,
-) -> PanelPack:
-    """Gather the agenda and the child pages for the panel on ``panel_date``.
-
-    The panel meets monthly (seed 002), so the previous and next panels default to a calendar month either
-    side. On the agenda:
-
-    - *due at this panel*: a tracking-panel meeting is recorded for the child on the panel date, or an
-      alert falls due from the panel date up to the next panel;
-    - *new entrants*: the child's current period of care started after the previous panel;
-    - *overdue obligations*: an alert fell due before the panel date.
-
-    ``alerts`` and ``obligations`` come from the rules engine (evaluated as of the panel date); a child
-    appears once per agenda list that applies, and has one page. The page's timescales are the ones the
-    panel acts on: those still open, and those met (on time or late) since the previous panel; a child's
-    older history, and rules the source cannot assess, are left off so the page stays a page.
-    """
-    since = previous_panel or add_months(panel_date, -1)
-    until = next_panel or add_months(panel_date, 1)
-    by_child: dict[str, list[Alert]] = {}
-    for alert in alerts:
-        by_child.setdefault(alert.child_id, []).append(alert)
-    obligations_by_child: dict[str, list[Obligation]] = {}
-    for obligation in obligations:
-        recent = obligation.met_on is not None and since < obligation.met_on <= panel_date
-        if obligation.state is ObligationState.OPEN or recent:
-            obligations_by_child.setdefault(obligation.child_id, []).append(obligation)
-    due, new, overdue, pages = [], [], [], []
-    for record in sorted(records, key=lambda r: r.child_id):
-        child_alerts = sorted(by_child.get(record.child_id, ()), key=lambda a: (a.due_date, a.rule))
-        name = record.child.display_name
-        scheduled = any(m.kind is MeetingKind.TRACKING_PANEL and m.date == panel_date for m in record.meetings)
-        coming = [a for a in child_alerts if panel_date <= a.due_date < until]
-        late = [a for a in child_alerts if a.due_date < panel_date]
-        period = record.latest_period(panel_date)
-        entered = period.start if period is not None and since < period.start <= panel_date else None
-        if scheduled or coming:
-            reason = "Scheduled for this panel" if scheduled else f"Due: {coming[0].title or coming[0].rule}"
-            due.append(
-                AgendaItem(
-                    child_id=record.child_id, name=name, reason=reason, date=None if scheduled else coming[0].due_date
-                )
-            )
-        if entered:
-            new.append(
-                AgendaItem(child_id=record.child_id, name=name, reason="Started to be looked after", date=entered)
-            )
-        if late:
-            reason = f"{len(late)} overdue: " + "; ".join(a.title or a.rule for a in late)
-            overdue.append(AgendaItem(child_id=record.child_id, name=name, reason=reason, date=late[0].due_date))
-        if scheduled or coming or late or entered:
-            pages.append(
-                ChildPage(
-                    record=record,
-                    obligations=sorted(
-                        obligations_by_child.get(record.child_id, ()),
-                        key=lambda o: (o.due_date or dt.date.max, o.rule),
-                    ),
-                    alerts=child_alerts,
-                    open_actions=_open_actions(record),
-                )
-            )
-    return PanelPack(
-        panel_date=panel_date,
-        since=since,
-        until=until,
-        due=due,
-        new_entrants=sorted(new, key=lambda item: (item.date, item.child_id)),
-        overdue=sorted(overdue, key=lambda item: (item.date, item.child_id)),
-        pages=pages,
-    )
+def dates_in_words(text: str) -> str:
+    """``text`` with its ISO dates written as the documents write dates (``5 November 2026``)."""
+    return _ISO_DATE.sub(lambda m: date_text(dt.date(int(m[1]), int(m[2]), int(m[3]))), text)
 
 
-def _open_actions(record: CaseRecord) -> tuple[Action, ...]:
-    """The open tasks of the child's latest meeting that set any."""
-    actions = next((m.actions for m in reversed(record.meetings) if m.actions), ())
-    return tuple(a for a in actions if a.completed_on is None)
+def cited(source: str, procedure: str | None) -> str:
+    """A rule's source as a reader cites it: a council procedure by its title, never by a file name."""
+    if procedure and _PROCEDURE_FILE.match(source):
+        return _PROCEDURE_FILE.sub(f"{procedure}: ", source, count=1)
+    return source
 
 
 def panel_pack_layout(pack: PanelPack, *, generated_on: dt.date) -> Layout:
-    """The pack as a document: the agenda's three lists, then a page per child."""
+    """The pack as a document: the agenda (one row a child, every reason), then a page per child in that order."""
+    numbered = list(enumerate(pack.agenda, start=1))
     agenda = Section(
         title="Agenda",
         blocks=[
@@ -149,13 +79,20 @@ def panel_pack_layout(pack: PanelPack, *, generated_on: dt.date) -> Layout:
                 text=f"Panel of {date_text(pack.panel_date)}. Previous panel {date_text(pack.since)}; "
                 f"next panel {date_text(pack.until)}."
             ),
-            _agenda_grid("1. Children due at this panel", "Due", pack.due),
-            _agenda_grid("2. New entrants to care since the previous panel", "Looked after since", pack.new_entrants),
-            _agenda_grid("3. Children with overdue obligations", "Earliest due", pack.overdue),
+            Grid(
+                caption="Children on the agenda (sibling groups together)",
+                columns=("No.", "Child", "ID", "Why on the agenda"),
+                rows=[(str(n), i.name, i.child_id, "\n".join(i.reasons)) for n, i in numbered],
+                widths=(1, 4, 2, 10),
+            )
+            if pack.agenda
+            else Note(text="No children are on the agenda."),
         ],
         level=2,
     )
-    pages = [_child_section(page, pack.panel_date) for page in pack.pages]
+    pages = [
+        _child_section(number, page, pack.panel_date, pack.procedure) for number, page in enumerate(pack.pages, start=1)
+    ]
     return Layout(
         form=FORM,
         title=f"{TITLE} – {date_text(pack.panel_date)}",
@@ -170,28 +107,29 @@ def panel_pack_layout(pack: PanelPack, *, generated_on: dt.date) -> Layout:
         ],
         sections=(agenda, *pages),
         footer=f"{TITLE} · panel {date_text(pack.panel_date)} · generated {date_text(generated_on)}",
+        body_points=9.5,
     )
 
 
-def _agenda_grid(caption: str, date_column: str, items: tuple[AgendaItem, ...]) -> Grid | Note:
-    if not items:
-        return Note(text=f"{caption}: none.")
-    return Grid(
-        caption=caption,
-        columns=("Child", "ID", "Why", date_column),
-        rows=[(i.name, i.child_id, i.reason, date_text(i.date)) for i in items],
-        widths=(4, 2, 7, 3),
-    )
+def _proceedings_text(record: CaseRecord, panel_date: dt.date) -> str | None:
+    """The latest care proceedings: issued on …, or concluded on … once they have."""
+    started = [p for p in record.proceedings if p.issue_date <= panel_date]
+    if not started:
+        return None
+    latest = started[-1]
+    if latest.concluded_on is not None and latest.concluded_on <= panel_date:
+        return f"Issued {date_text(latest.issue_date)}; concluded on {date_text(latest.concluded_on)}"
+    return date_text(latest.issue_date)
 
 
-def _child_section(page: ChildPage, panel_date: dt.date) -> Section:
+def _child_section(number: int, page: ChildPage, panel_date: dt.date, procedure: str | None) -> Section:
     record = page.record
     child = record.child
     period = record.latest_period(panel_date)
     placement = record.placement_on(panel_date)
     plan = record.current_plan
-    proceedings = next((p for p in reversed(record.proceedings) if p.is_live_on(panel_date)), None)
-    last_meeting = record.meetings[-1] if record.meetings else None
+    held = [m for m in record.meetings if m.date <= panel_date]
+    last_meeting = held[-1] if held else None
     facts = FieldTable(
         rows=[
             [Field(label="Name", value=child.display_name), Field(label="ID", value=record.child_id)],
@@ -213,10 +151,7 @@ def _child_section(page: ChildPage, panel_date: dt.date) -> Section:
                     label="Social worker",
                     value=worker_text(worker_on(record, WorkerRole.SOCIAL_WORKER, panel_date)) or None,
                 ),
-                Field(
-                    label="Care proceedings issued",
-                    value=date_text(proceedings.issue_date) if proceedings else None,
-                ),
+                Field(label="Care proceedings issued", value=_proceedings_text(record, panel_date)),
             ],
             [Field(label="Permanence plan", value=plan_text(plan) if plan else "No plan recorded", lines=2)],
             [
@@ -227,71 +162,90 @@ def _child_section(page: ChildPage, panel_date: dt.date) -> Section:
             ],
         ]
     )
-    blocks: list[Block] = [facts]
-    if page.obligations:
-        blocks.append(
-            Grid(
-                caption="Timescales: open, or met since the previous panel",
-                columns=("Timescale", "From", "Due", "State"),
-                rows=[
-                    (
-                        o.title or o.rule,
-                        f"{o.anchor_event or ''} {date_text(o.anchor_date)}".strip(),
-                        date_text(o.due_date),
-                        _state(o),
-                    )
-                    for o in page.obligations
-                ],
-                widths=(6, 5, 3, 3),
-            )
-        )
+    blocks: list[Block] = []
+    if page.reasons:
+        blocks.append(Note(text="On the agenda: " + "; ".join(page.reasons) + "."))
+    blocks.append(facts)
+    blocks.append(_timescales(page, panel_date, procedure))
     blocks.append(
         Grid(
-            caption="Alerts",
-            columns=("Status", "Timescale", "Due", "Days overdue", "Why"),
+            caption="Open actions from every meeting, oldest first (carried forward until done)",
+            columns=("No.", "Action", "Set at", "Owner", "Due", "Days overdue"),
             rows=[
                 (
-                    a.status.value,
-                    a.title or a.rule,
-                    date_text(a.due_date),
-                    str(max(a.days_overdue(panel_date), 0)),
-                    f"{a.message} ({a.source})",
+                    str(n),
+                    a.action.description,
+                    _set_at(a),
+                    a.action.owner or "",
+                    date_text(a.action.due_date),
+                    str(a.days_overdue(panel_date) or ""),
                 )
-                for a in page.alerts
+                for n, a in enumerate(page.open_actions, start=1)
             ],
-            widths=(2, 4, 3, 2, 8),
+            widths=(2, 7, 4, 4, 3, 3),
+            highlight_column=5,
         )
-        if page.alerts
-        else Note(text="Alerts: none open.")
+        if page.open_actions
+        else Note(text="Open actions: none.")
     )
-    if page.open_actions:
-        blocks.append(
-            Grid(
-                caption="Open actions",
-                columns=("No.", "Action", "Owner", "Due", "Overdue"),
-                rows=[
-                    (
-                        a.action_id,
-                        a.description,
-                        a.owner or "",
-                        date_text(a.due_date),
-                        "yes" if a.is_overdue_on(panel_date) else "",
-                    )
-                    for a in page.open_actions
-                ],
-                widths=(1, 7, 3, 3, 2),
-            )
-        )
     blocks.append(FieldTable(rows=[[Field(label="Panel's recommendation and actions", lines=5, writer=Writer.CHAIR)]]))
-    return Section(title=f"{child.display_name} (ID {record.child_id})", blocks=blocks, page_break=True)
+    return Section(
+        title=f"{number}. {child.display_name} (ID {record.child_id})",
+        blocks=blocks,
+        page_break=True,
+        keep_together=True,
+    )
 
 
-def _state(obligation: Obligation) -> str:
-    labels = {
-        ObligationState.MET: "met",
-        ObligationState.MET_LATE: "met late",
-        ObligationState.OPEN: "open",
-        ObligationState.NOT_ASSESSABLE: "not assessable",
-    }
-    text = labels[obligation.state]
-    return f"{text} {date_text(obligation.met_on)}".strip() if obligation.met_on else text
+#: Meetings named briefly, so the "set at" column stays narrow.
+_SHORT_KINDS = {
+    MeetingKind.PPM: "PPM",
+    MeetingKind.TRACKING_PANEL: "Tracking panel",
+    MeetingKind.MONITORING_GROUP: "Monitoring group",
+    MeetingKind.PLAN_REVIEW: "Plan review",
+}
+
+
+def _timescales(page: ChildPage, panel_date: dt.date, procedure: str | None) -> Grid | Note:
+    """One table of the timescales still open: the alerted ones first (overdue, then upcoming), each with why it
+    is due and where the rule comes from."""
+    rows = [
+        (
+            a.title or a.rule,
+            date_text(a.due_date),
+            f"Overdue {a.days_overdue(panel_date)} days" if a.status is AlertStatus.OVERDUE else "Upcoming",
+            f"{dates_in_words(_basis(a.message))} ({cited(a.source, procedure)})",
+        )
+        for a in sorted(page.alerts, key=lambda a: (a.status is not AlertStatus.OVERDUE, a.due_date, a.rule))
+    ]
+    alerted = {(a.rule, a.anchor_date) for a in page.alerts}
+    rows += [
+        (
+            o.title or o.rule,
+            date_text(o.due_date),
+            "Open",
+            f"{o.anchor_event or ''} {date_text(o.anchor_date)}".strip() + f" ({cited(o.source, procedure)})",
+        )
+        for o in page.obligations
+        if (o.rule, o.anchor_date) not in alerted
+    ]
+    if not rows:
+        return Note(text="Timescales: none open.")
+    return Grid(
+        caption="Timescales still open",
+        columns=("Timescale", "Due", "Status", "Why"),
+        rows=rows,
+        widths=(5, 3, 3, 9),
+        highlight_column=2,
+        highlight_prefix="Overdue",
+    )
+
+
+def _basis(message: str) -> str:
+    """What an alert's due date counts from: the engine's message after the title, due date and days left."""
+    return message.partition("; ")[2] or message
+
+
+def _set_at(item: MeetingAction) -> str:
+    kind = _SHORT_KINDS[item.meeting_kind] if item.meeting_kind else "Meeting"
+    return f"{kind} {date_text(item.meeting_date)}"

@@ -13,13 +13,22 @@ from permanence_core.documents.formatting import (
     lines,
     meaning,
     plan_text,
+    route_text,
     worker_on,
     worker_text,
 )
 from permanence_core.documents.layout import Field, FieldTable, Grid, Layout, Note, Section, Writer
 from permanence_core.documents.marker import FormMarker
 from permanence_core.documents.record import group_of, meeting_sections
-from permanence_core.model import CaseRecord, Facet, MeetingKind, SiblingPlan, SignOffRole, WorkerRole
+from permanence_core.model import (
+    CaseRecord,
+    Facet,
+    MeetingKind,
+    PermanencePlan,
+    SiblingPlan,
+    SignOffRole,
+    WorkerRole,
+)
 
 FORM = "pro-forma"
 TITLE = "Permanence Tracker Meeting Pro-Forma"
@@ -61,6 +70,8 @@ VIEWS_FAMILY = "29. Wider family/friends' views (inc. any identified offers to c
 OFFERS = "29. Offers to care for the child/siblings"
 OFFER_COLUMNS = ("Name", "Relationship to child", "Offer")
 BARRIERS = "30. Are there any issues preventing a plan of permanence being progressed?"
+NOT_APPLICABLE = "Not applicable"
+BUSINESS_SUPPORT = "Business Support: copy of this permanence plan to be placed on the child's file with a case note."
 
 #: Sign-off labels by role: (print name, date, signature, comments or None).
 SIGNOFF_LABELS: Mapping[SignOffRole, tuple[str, str, str, str | None]] = {
@@ -154,7 +165,7 @@ def pro_forma(
                     [
                         Field(
                             label=PLAN_DETAILS,
-                            value=plan.description if plan else None,
+                            value=_details_text(plan, narrative.care_plan if narrative else None),
                             writer=Writer.SOCIAL_WORKER,
                             hint="How the plan will be achieved and what would trigger the contingency plan; "
                             "the proposed plan if none is recorded.",
@@ -177,10 +188,20 @@ def pro_forma(
             ),
             FieldTable(
                 rows=[
-                    [Field(label=STEPS_TAKEN, value=_steps(record, done=True), writer=Writer.SOCIAL_WORKER, lines=5)],
                     [
                         Field(
-                            label=STEPS_PLANNED, value=_steps(record, done=False), writer=Writer.SOCIAL_WORKER, lines=5
+                            label=STEPS_TAKEN,
+                            value=_steps(record, as_of, done=True),
+                            writer=Writer.SOCIAL_WORKER,
+                            lines=5,
+                        )
+                    ],
+                    [
+                        Field(
+                            label=STEPS_PLANNED,
+                            value=_steps(record, as_of, done=False),
+                            writer=Writer.SOCIAL_WORKER,
+                            lines=5,
                         )
                     ],
                 ]
@@ -301,7 +322,13 @@ def pro_forma(
                 blocks=part_two[0].blocks,
                 page_break=True,
             ),
-            Section(title=part_two[1].title, blocks=part_two[1].blocks),
+            Section(
+                title=part_two[1].title,
+                blocks=(
+                    *part_two[1].blocks,
+                    Note(text=BUSINESS_SUPPORT, emphasis=True),
+                ),
+            ),
         ),
         footer=f"{TITLE} · child ID {record.child_id} · generated {date_text(as_of)}",
     )
@@ -379,7 +406,9 @@ def _siblings(record: CaseRecord) -> tuple[Grid, Grid]:
 
 
 def _spare(rows: Sequence[object], covered: bool) -> int:
-    return 1 if covered else max(1, SIBLING_ROW_NUMBERS - len(rows))
+    """Seed 000's rows (items 9/10 to 15/16) are always offered; past them, one spare row when the source
+    covers siblings."""
+    return max(1 if covered else 0, SIBLING_ROW_NUMBERS - len(rows))
 
 
 def _sibling_number(index: int, first: int) -> str:
@@ -416,18 +445,35 @@ def _second_review(record: CaseRecord, as_of: dt.date) -> str:
     return "Second review not yet held" if Facet.REVIEWS in record.coverage else ""
 
 
-def _steps(record: CaseRecord, *, done: bool) -> str | None:
+def _steps(record: CaseRecord, as_of: dt.date, *, done: bool) -> str | None:
     narrative = record.narrative
     if narrative and (written := narrative.steps_taken if done else narrative.steps_planned):
         return written
-    # Without the social worker's own text, the latest meeting's tasks are what the record knows.
-    actions = next((m.actions for m in reversed(record.meetings) if m.actions), ())
-    return lines(action_line(a) for a in actions if (a.completed_on is not None) is done) or None
+    # Without the social worker's own text, every meeting's tasks are what the record knows: those done are
+    # the steps taken, those still open (from any meeting) the steps planned.
+    actions = record.done_actions(as_of) if done else record.open_actions(as_of)
+    return lines(action_line(a.action) for a in actions) or None
+
+
+def _details_text(plan: PermanencePlan | None, care_plan: str | None) -> str | None:
+    """The plan's own description for item 21, unless it only repeats the care plan given at item 19."""
+    description = plan.description if plan else None
+    if description and care_plan and description.strip().casefold() == care_plan.strip().casefold():
+        return None
+    return description
 
 
 def _aims(record: CaseRecord) -> tuple[Field, Field, Field]:
     plan = record.current_plan
     aims = plan.residential_aims if plan else None
+    if plan is not None and aims is None and not _residential(plan):
+        # Seed 000 asks item 23 only of a residential plan: say so rather than leave three empty boxes.
+        text = f"{NOT_APPLICABLE}: the plan is {route_text(plan.primary).lower()}, not a residential placement."
+        return (
+            Field(label=AIMS_SHORT, value=text),
+            Field(label=AIMS_MEDIUM, value=text),
+            Field(label=AIMS_LONG, value=text),
+        )
     return (
         Field(label=AIMS_SHORT, value=aims.short_term if aims else None, writer=Writer.SOCIAL_WORKER, lines=2),
         Field(label=AIMS_MEDIUM, value=aims.medium_term if aims else None, writer=Writer.SOCIAL_WORKER, lines=2),
@@ -435,15 +481,25 @@ def _aims(record: CaseRecord) -> tuple[Field, Field, Field]:
     )
 
 
+def _residential(plan: PermanencePlan) -> bool:
+    return any("residential" in route for route in (plan.primary, *plan.contingencies))
+
+
 def _signoff(record: CaseRecord, role: SignOffRole, as_of: dt.date) -> tuple[FieldTable]:
     name_label, date_label, signature_label, comments_label = SIGNOFF_LABELS[role]
+    # A sign-off the record holds (name, date, comments) fills the block; else the allocated worker's name.
+    signed = next(
+        (s for s in reversed(record.signoffs) if s.role is role and (s.date is None or s.date <= as_of)), None
+    )
     worker = worker_on(record, _SIGNOFF_WORKERS[role], as_of)
+    name = (signed.name if signed else None) or (worker.name if worker else None)
     writer = Writer.SOCIAL_WORKER if role is SignOffRole.SOCIAL_WORKER else Writer.MANAGER
-    rows = [[Field(label=comments_label, writer=writer, lines=4)]] if comments_label else []
+    comments = signed.comments if signed else None
+    rows = [[Field(label=comments_label, value=comments, writer=writer, lines=4)]] if comments_label else []
     rows.append(
         [
-            Field(label=name_label, value=worker.name if worker and worker.name else None, writer=writer),
-            Field(label=date_label, writer=writer),
+            Field(label=name_label, value=name or None, writer=writer),
+            Field(label=date_label, value=date_text(signed.date) if signed and signed.date else None, writer=writer),
         ]
     )
     rows.append([Field(label=signature_label, writer=writer, lines=2)])

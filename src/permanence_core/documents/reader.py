@@ -438,7 +438,9 @@ def _pro_forma(tables: _Tables, marker: FormMarker, label: str) -> CompletedProF
         offers_to_care=offers,
     )
     aims = ResidentialAims(
-        short_term=f(proforma.AIMS_SHORT), medium_term=f(proforma.AIMS_MEDIUM), long_term=f(proforma.AIMS_LONG)
+        short_term=_applicable(f(proforma.AIMS_SHORT)),
+        medium_term=_applicable(f(proforma.AIMS_MEDIUM)),
+        long_term=_applicable(f(proforma.AIMS_LONG)),
     )
     signoffs = [s for role in proforma.SIGNOFF_LABELS if (s := _signoff(tables, role)) is not None]
     meeting, chair = _meeting(tables, marker, MeetingKind.TRACKING_PANEL, required=False)
@@ -469,3 +471,8 @@ def _signoff(tables: _Tables, role: SignOffRole) -> SignOff | None:
         date=_typed(tables, date_label, signed, parse_date),
         comments=comments,
     )
+
+
+def _applicable(text: str | None) -> str | None:
+    """An item the form marked "Not applicable" (item 23 for a plan that is not residential) holds no answer."""
+    return None if text is None or text.startswith(proforma.NOT_APPLICABLE) else text

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from permanence_core.documents.formatting import date_text, plan_text
 from permanence_core.documents.layout import Field, FieldTable, Grid, Layout, Note, Section, Writer
 from permanence_core.documents.marker import FormMarker
-from permanence_core.model import Action, CaseRecord, Meeting, MeetingKind
+from permanence_core.model import Action, CaseRecord, Meeting, MeetingKind, PermanencePlan
 
 FORM = "record"
 
@@ -110,6 +110,9 @@ def meeting_sections(
     actions = meeting.actions if meeting else carried_actions
     chair = meeting.chair if meeting else None
     held_on = meeting.date if meeting else date
+    if chair and not any(name.casefold() == chair.casefold() for name, _role in present_rows):
+        # The chair was there: seed 000 lists everyone present, the chair first.
+        present_rows.insert(0, (chair, "Chair"))
     details = FieldTable(
         rows=[
             [Field(label=date_label(kind), value=date_text(held_on) or None, writer=Writer.CHAIR)],
@@ -149,7 +152,7 @@ def meeting_sections(
         rows=[
             [
                 Field(label=chair_label(kind), value=chair, writer=Writer.CHAIR),
-                Field(label=DATE, writer=Writer.CHAIR),
+                Field(label=DATE, value=date_text(held_on) if meeting else None, writer=Writer.CHAIR),
             ],
             [Field(label=SIGNATURE, writer=Writer.CHAIR, lines=2)],
         ],
@@ -173,8 +176,8 @@ def meeting_record(
 ) -> Layout:
     """The record of ``meeting`` (minutes to upload), or a blank record for the child's next meeting of ``kind``.
 
-    A blank record names the child and the siblings in concurrent planning, shows the current plan for
-    reference and carries over the tasks of the child's latest meeting that had any (or ``carried_actions``,
+    A blank record names the child and the siblings in concurrent planning, shows the plan as at the meeting
+    for reference and carries over every task still open from every earlier meeting (or ``carried_actions``,
     when the tracker ledger says which tasks are still open).
     """
     record = records[child_id]
@@ -185,13 +188,9 @@ def meeting_record(
         carried: tuple[Action, ...] = ()
     else:
         child_ids = group_of(record)
-        carried = (
-            tuple(carried_actions)
-            if carried_actions is not None
-            else next((m.actions for m in reversed(record.meetings) if m.actions), ())
-        )
+        carried = tuple(carried_actions) if carried_actions is not None else _to_review(record, date or generated_on)
     title = f"{KIND_TITLES[kind]} record"
-    plan = record.current_plan
+    plan = plan_as_at(record, meeting.date if meeting else (date or generated_on))
     context = Section(
         title="The plan so far",
         blocks=[FieldTable(rows=[[Field(label=CURRENT_PLAN, value=plan_text(plan) if plan else "No plan recorded")]])],
@@ -212,6 +211,24 @@ def meeting_record(
         ),
         footer=f"{title} · child ID {child_id} · generated {date_text(generated_on)}",
     )
+
+
+def _to_review(record: CaseRecord, day: dt.date) -> tuple[Action, ...]:
+    """The tasks the next meeting reviews: every one still open from every earlier meeting, and those done since
+    the latest meeting (to be noted as completed), oldest meeting first."""
+    held = [m.date for m in record.meetings if m.date <= day]
+    since = held[-1] if held else day
+    return tuple(
+        a.action
+        for a in record.actions_set(day)
+        if a.action.completed_on is None or a.action.completed_on >= since or a.action.completed_on > day
+    )
+
+
+def plan_as_at(record: CaseRecord, day: dt.date) -> PermanencePlan | None:
+    """The plan decided on or before ``day``: a meeting's record shows the plan it met with, not a later one."""
+    decided = [p for p in record.plans if p.decided_on is None or p.decided_on <= day]
+    return decided[-1] if decided else None
 
 
 def group_of(record: CaseRecord) -> tuple[str, ...]:

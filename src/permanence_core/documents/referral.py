@@ -24,6 +24,7 @@ TITLE = "Permanence Planning Referral"
 
 CHILDREN = "Children"
 CHILDREN_COLUMNS = ("Child's name", "Date of birth", "ID")
+FURTHER_SIBLINGS = "Further siblings (not in concurrent permanence planning)"
 SOCIAL_WORKER = "Child's social worker"
 TEAM = "Team"
 HISTORY = "Brief history of child/children's situation"
@@ -59,6 +60,26 @@ def referral_form(record: CaseRecord, *, as_of: dt.date, records: Mapping[str, C
             name = other.child.display_name if other else sibling.name or ""
             born = (other.child.date_of_birth if other else None) or sibling.date_of_birth
             children_rows.append((name, date_text(born), sibling.child_id or ""))
+    # Seed 001 "(Add if further sibs)": the siblings (half-siblings among them) outside concurrent planning.
+    further_rows = [
+        (s.name or "", date_text(s.date_of_birth), s.child_id or "")
+        for s in record.siblings
+        if not s.in_concurrent_planning
+    ]
+    listed = {m.name.casefold() for m in record.family if m.name}
+    family_rows = [
+        (m.name, date_text(m.date_of_birth), m.relationship or "", m.whereabouts or "") for m in record.family
+    ]
+    family_rows += [
+        (
+            s.name,
+            date_text(s.date_of_birth),
+            "Sibling" if s.in_concurrent_planning else "Sibling (not in concurrent planning)",
+            "",
+        )
+        for s in record.siblings
+        if s.name and s.name.casefold() not in listed
+    ]
     details = Section(
         title="The children",
         blocks=[
@@ -66,6 +87,13 @@ def referral_form(record: CaseRecord, *, as_of: dt.date, records: Mapping[str, C
                 caption=CHILDREN,
                 columns=CHILDREN_COLUMNS,
                 rows=children_rows,
+                blank_rows=0 if further_rows else 1,
+                widths=(6, 3, 3),
+            ),
+            Grid(
+                caption=FURTHER_SIBLINGS,
+                columns=CHILDREN_COLUMNS,
+                rows=further_rows,
                 blank_rows=1,
                 widths=(6, 3, 3),
                 note="Add rows for further siblings.",
@@ -79,7 +107,7 @@ def referral_form(record: CaseRecord, *, as_of: dt.date, records: Mapping[str, C
                     [
                         Field(
                             label=HISTORY,
-                            value=narrative.history if narrative else None,
+                            value=((narrative.history or narrative.reason_for_care) if narrative else None),
                             writer=Writer.SOCIAL_WORKER,
                             lines=8,
                         )
@@ -89,10 +117,7 @@ def referral_form(record: CaseRecord, *, as_of: dt.date, records: Mapping[str, C
             Grid(
                 caption=FAMILY,
                 columns=FAMILY_COLUMNS,
-                rows=[
-                    (m.name, date_text(m.date_of_birth), m.relationship or "", m.whereabouts or "")
-                    for m in record.family
-                ],
+                rows=family_rows,
                 blank_rows=2,
                 widths=(4, 3, 3, 4),
                 writer=Writer.SOCIAL_WORKER,
@@ -169,22 +194,31 @@ def referral_form(record: CaseRecord, *, as_of: dt.date, records: Mapping[str, C
 
 
 def _decisions(record: CaseRecord) -> str | None:
-    """The decisions the record holds, as a starting point for the social worker's outline."""
-    out = []
+    """The decisions the record holds in date order, each under the meeting held that day, as a starting point for
+    the social worker's outline."""
+    events: list[tuple[dt.date, str]] = []
     if record.permanence_decision_date:
-        out.append(f"• Decision to pursue permanence: {date_text(record.permanence_decision_date)}")
-    for meeting in record.meetings:
-        out.append(f"• {KIND_TITLES[meeting.kind]} held {date_text(meeting.date)}")
+        events.append((record.permanence_decision_date, "Decision to pursue permanence"))
     for plan in record.plans:
         routes = route_text(plan.primary)
         if plan.contingencies:
             routes += " (contingency: " + "; ".join(route_text(r) for r in plan.contingencies) + ")"
-        for change in plan.history:
-            out.append(f"• Plan {routes} {change.status.value} {date_text(change.date)}")
+        events += [(change.date, f"Plan {routes} {change.status.value}") for change in plan.history]
         if not plan.history and plan.decided_on:
-            out.append(f"• Plan {routes} decided {date_text(plan.decided_on)}")
+            events.append((plan.decided_on, f"Plan {routes} decided"))
         if plan.ratified_at_review:
-            out.append(f"• Plan {routes} ratified at review {date_text(plan.ratified_at_review)}")
+            events.append((plan.ratified_at_review, f"Plan {routes} ratified at review"))
+    held: dict[dt.date, list[str]] = {}
+    for meeting in record.meetings:
+        held.setdefault(meeting.date, []).append(KIND_TITLES[meeting.kind])
+    out = []
+    for day in sorted({day for day, _text in events} | set(held)):
+        decided = [text for when, text in events if when == day]
+        if day in held:
+            out.append(f"{date_text(day)}: {'; '.join(held[day])}")
+            out += [f"   – {text}" for text in decided]
+        else:
+            out += [f"{date_text(day)}: {text}" for text in decided]
     return lines(out) or None
 
 

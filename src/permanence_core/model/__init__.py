@@ -10,7 +10,7 @@ from permanence_core.model.care import (
     Review,
 )
 from permanence_core.model.child import Child, Identifiers, nhs_number_is_valid
-from permanence_core.model.meetings import Action, Attendee, Meeting, MeetingKind
+from permanence_core.model.meetings import Action, Attendee, Meeting, MeetingAction, MeetingKind
 from permanence_core.model.narrative import CaseNarrative, SignOff, SignOffRole
 from permanence_core.model.people import (
     AllocatedWorker,
@@ -44,6 +44,7 @@ __all__ = [
     "Identifiers",
     "LegalStatusSpell",
     "Meeting",
+    "MeetingAction",
     "MeetingKind",
     "PeriodOfCare",
     "PermanencePlan",

@@ -59,3 +59,20 @@ class Meeting:
     actions: tuple[Action, ...] = attrs.field(default=(), converter=to_tuple)
     minutes_issued_on: dt.date | None = attrs.field(default=None, validator=optional_date)
     referral_received_on: dt.date | None = attrs.field(default=None, validator=optional_date)
+
+
+@attrs.frozen(kw_only=True)
+class MeetingAction:
+    """An action with the meeting that set it: what carried-forward lists show (seed 000 "actions carried forward")."""
+
+    action: Action
+    meeting_id: str
+    meeting_kind: MeetingKind | None
+    meeting_date: dt.date
+
+    def days_overdue(self, day: dt.date) -> int:
+        """Days past its due date on ``day`` when still open then; 0 otherwise."""
+        action = self.action
+        if action.due_date is None or (action.completed_on is not None and action.completed_on <= day):
+            return 0
+        return max((day - action.due_date).days, 0)

@@ -21,7 +21,7 @@ from permanence_core.model.care import (
     Review,
 )
 from permanence_core.model.child import Child
-from permanence_core.model.meetings import Meeting
+from permanence_core.model.meetings import Meeting, MeetingAction
 from permanence_core.model.narrative import CaseNarrative, SignOff
 from permanence_core.model.people import AllocatedWorker, FamilyMember, Sibling, Views
 from permanence_core.model.plan import PermanencePlan
@@ -144,3 +144,22 @@ class CaseRecord:
             if spell.start <= day and (spell.end is None or day < spell.end):
                 return spell
         return None
+
+    def actions_set(self, on: dt.date) -> tuple[MeetingAction, ...]:
+        """Every action set at the child's meetings up to ``on``, oldest meeting first, each with its meeting."""
+        return tuple(
+            MeetingAction(action=action, meeting_id=m.meeting_id, meeting_kind=m.kind, meeting_date=m.date)
+            for m in self.meetings
+            if m.date <= on
+            for action in m.actions
+        )
+
+    def open_actions(self, on: dt.date) -> tuple[MeetingAction, ...]:
+        """The actions still open on ``on``, from every earlier meeting (each is brought back until it is done)."""
+        return tuple(a for a in self.actions_set(on) if a.action.completed_on is None or a.action.completed_on > on)
+
+    def done_actions(self, on: dt.date) -> tuple[MeetingAction, ...]:
+        """The actions completed by ``on``, from every meeting: the steps taken so far."""
+        return tuple(
+            a for a in self.actions_set(on) if a.action.completed_on is not None and a.action.completed_on <= on
+        )

@@ -129,6 +129,32 @@ class Settings:
     extra_closures: tuple[str, ...] = attrs.field(default=(), validator=_iso_dates)
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+
+
+@attrs.frozen(kw_only=True)
+class PanelSettings:
+    """How the council runs its tracking panel (seed 002): the procedure's title, what is panel business, when
+    it meets, and the working days business support works to.
+
+    ``business`` lists the rules whose due dates put a child on the panel's agenda (None: every rule);
+    ``weekday`` and ``week`` say when it meets (``week`` 1 is the first such day of the month, -1 the last);
+    an action more than ``drift_working_days`` working days overdue is drift.
+    """
+
+    procedure: str | None = None
+    business: tuple[str, ...] | None = None
+    weekday: str | None = attrs.field(default=None, validator=attrs.validators.optional(attrs.validators.in_(WEEKDAYS)))
+    week: int = attrs.field(default=1, validator=attrs.validators.in_((1, 2, 3, 4, -1)))
+    referral_working_days: int = attrs.field(default=3, validator=_between(0, 60))
+    minutes_working_days: int = attrs.field(default=3, validator=_between(0, 60))
+    drift_working_days: int = attrs.field(default=10, validator=_between(0, 260))
+
+    def is_business(self, rule_id: str) -> bool:
+        """True when the rule's due dates are the panel's business."""
+        return self.business is None or rule_id in self.business
+
+
 @attrs.frozen(kw_only=True)
 class Profile:
     """A named, fully resolved set of rules (``extends`` already applied; switched-off rules removed)."""
@@ -138,6 +164,7 @@ class Profile:
     settings: Settings
     rules: tuple[Rule, ...]
     chain: tuple[str, ...] = ()
+    panel: PanelSettings = PanelSettings()
 
     def rule(self, rule_id: str) -> Rule:
         """Return the rule called ``rule_id``."""
@@ -192,6 +219,7 @@ _TOP_LEVEL = {
     "title": (str, "a string"),
     "extends": (str, "a string"),
     "settings": (dict, "a table of keys"),
+    "panel": (dict, "a table of keys"),
     "rules": (dict, "a table of rules"),
 }
 
@@ -218,6 +246,7 @@ def resolve(name: str, texts: dict[str, str], where: dict[str, str] | None = Non
     where = where or {}
     chain: list[str] = []
     merged_settings: dict[str, Any] = {}
+    merged_panel: dict[str, Any] = {}
     merged_rules: dict[str, dict[str, Any]] = {}
     title = name
     current: str | None = name
@@ -234,6 +263,7 @@ def resolve(name: str, texts: dict[str, str], where: dict[str, str] | None = Non
     for layer_name, data in reversed(layers):
         source = where.get(layer_name, layer_name)
         merged_settings.update(data.get("settings", {}))
+        merged_panel.update(data.get("panel", {}))
         for rule_id, rule_data in data.get("rules", {}).items():
             if not isinstance(rule_data, dict):
                 raise ConfigError(source, f'rule "{rule_id}": must be a table of keys')
@@ -258,7 +288,21 @@ def resolve(name: str, texts: dict[str, str], where: dict[str, str] | None = Non
     except cattrs.BaseValidationError as exc:
         messages = cattrs.transform_error(exc, path="settings", format_exception=_describe)
         raise ConfigError(where.get(name, name), "; ".join(messages)) from None
-    return Profile(name=name, title=title, settings=settings, rules=tuple(rules), chain=tuple(chain))
+    try:
+        panel = _converter.structure(merged_panel, PanelSettings)
+    except (cattrs.BaseValidationError, ValueError) as exc:
+        messages = (
+            cattrs.transform_error(exc, path="panel", format_exception=_describe)
+            if isinstance(exc, cattrs.BaseValidationError)
+            else [str(exc)]
+        )
+        raise ConfigError(where.get(name, name), "; ".join(messages)) from None
+    unknown = sorted(set(panel.business or ()) - {rule.id for rule in rules})
+    if unknown:
+        raise ConfigError(
+            where.get(name, name), f"panel.business names rules the profile has not: {', '.join(unknown)}"
+        )
+    return Profile(name=name, title=title, settings=settings, rules=tuple(rules), chain=tuple(chain), panel=panel)
 
 
 def load_profile(name_or_path: str, plugins: Any = None) -> Profile:

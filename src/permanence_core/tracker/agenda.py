@@ -11,15 +11,24 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from permanence_core.calendar import add_months
-from permanence_core.documents import AgendaItem, ChildPage, PanelPack, build_panel_pack
-from permanence_core.model import CaseRecord
+from permanence_core.documents import AgendaItem, ChildPage, PanelPack
+from permanence_core.documents.formatting import date_text
+from permanence_core.documents.panel_pack import dates_in_words
+from permanence_core.model import CaseRecord, MeetingAction, MeetingKind
 from permanence_core.model._validators import to_tuple
 from permanence_core.rules import Alert, Evaluation, Obligation, ObligationState
+from permanence_core.rules.engine import calendar_for
 from permanence_core.tracker import schema
 from permanence_core.tracker.drift import DriftThresholds, Signal, assess_drift
 from permanence_core.tracker.ledger import Ledger
-from permanence_core.tracker.panel import Decision, Panel, latest_decisions, neighbours, panel_children
+from permanence_core.tracker.panel import (
+    Decision,
+    Panel,
+    latest_decisions,
+    neighbours,
+    next_panel_date,
+    panel_children,
+)
 from permanence_core.tracker.report import build_report
 from permanence_core.tracker.schema import MeetingStatus
 
@@ -38,11 +47,6 @@ class Reason(enum.StrEnum):
     CARRIED = "carried_actions"
     SIBLING = "sibling"
     DISCUSSED = "discussed"
-
-
-#: Which list of the pack's agenda each reason goes in: children due (1) or with something overdue (3).
-_DUE_LIST = frozenset({Reason.DUE, Reason.CARRIED, Reason.SIBLING, Reason.DISCUSSED})
-_OVERDUE_LIST = frozenset({Reason.OVERDUE_ACTIONS, Reason.DRIFT})
 
 
 @attrs.frozen(kw_only=True)
@@ -70,14 +74,14 @@ class AgendaEntry:
 @attrs.frozen(kw_only=True)
 class Agenda:
     """The agenda of ``panel``: ``since`` the previous panel, ``until`` the next; ``ended`` lists the children
-    whose tracking the panel ended (permanence secured); ``pack`` is the documents builder's view."""
+    whose tracking the panel ended (permanence secured); ``procedure`` is the title of the council's procedure."""
 
     panel: Panel
     since: dt.date
     until: dt.date
     entries: tuple[AgendaEntry, ...] = attrs.field(converter=to_tuple)
     ended: tuple[str, ...] = attrs.field(converter=to_tuple)
-    pack: PanelPack
+    procedure: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form ``permanence panel agenda --format json`` prints."""
@@ -100,36 +104,27 @@ def build_agenda(
 ) -> Agenda:
     """Who comes to ``panel``, from the case records, the rules' ``evaluation`` (as of the panel date) and the ledger.
 
-    A child looked after on the panel date is on the agenda when an obligation falls due before the next
-    panel, it came into care since the previous one, an obligation is overdue, an action is overdue, its case
-    shows drift (the tracker's signals, or an action carried through two panels), actions were carried
-    forward to this panel, or its outcome here is already recorded. Siblings planned together join each
-    other, and each sibling group sits together. A child whose permanence the panel recorded as secured is
-    no longer tracked. Panels default to a month apart when the ledger holds no previous or next one.
+    What is panel business comes from the profile (``[panel] business``: the rules whose due dates the panel
+    acts on; looked-after reviews and court hearings have meetings of their own). A child looked after on the
+    panel date is on the agenda when such a timescale falls due before the next panel or is overdue, a panel
+    is recorded for it that day, it came into care since the previous panel, an action is overdue, its case
+    shows drift, actions were carried forward to this panel, or its outcome here is already recorded. Each
+    child is listed once with every reason; siblings planned together join each other and sit together. A
+    child whose permanence the panel recorded as secured is no longer tracked. Without a previous or next
+    panel in the ledger, they are the profile's panel days a month either side.
     """
+    settings = evaluation.profile.panel
+    calendar = calendar_for(evaluation.profile)
     previous, following = neighbours(ledger, panel)
-    since = previous.date if previous else add_months(panel.date, -1)
-    until = following.date if following else add_months(panel.date, 1)
+    since = previous.date if previous else next_panel_date(panel.date, settings, calendar, months=-1)
+    until = following.date if following else next_panel_date(panel.date, settings, calendar)
     ended = sorted(child for child, d in latest_decisions(ledger, panel.date).items() if d is Decision.SECURED)
     stopped = set(ended)
     tracked = [r for r in records if r.period_on(panel.date) is not None and r.child_id not in stopped]
     ids = {r.child_id for r in tracked}
-    pack = build_panel_pack(
-        tracked,
-        [a for a in evaluation.alerts if a.child_id in ids],
-        panel.date,
-        obligations=[o for o in evaluation.obligations if o.child_id in ids],
-        previous_panel=since,
-        next_panel=until,
-    )
     reasons: dict[str, list[tuple[Reason, str]]] = defaultdict(list)
-    for item in pack.due:
-        reasons[item.child_id].append((Reason.DUE, _dated(item)))
-    for item in pack.new_entrants:
-        reasons[item.child_id].append((Reason.NEW_ENTRANT, _dated(item)))
-    for item in pack.overdue:
-        reasons[item.child_id].append((Reason.OVERDUE_OBLIGATION, item.reason))
-    _obligations_due(evaluation, ids, panel.date, until, reasons)
+    _from_records(tracked, panel.date, since, reasons)
+    _from_rules(evaluation, ids, panel.date, until, reasons)
     _from_ledger(ledger, panel, ids, reasons)
     _drift(tracked, evaluation, panel.date, thresholds, reasons)
     groups = sibling_groups(tracked)
@@ -138,60 +133,77 @@ def build_agenda(
         for sibling in together:
             if sibling not in reasons or all(kind is Reason.SIBLING for kind, _text in reasons[sibling]):
                 reasons[sibling].append((Reason.SIBLING, f"Sibling of {child}, planned together"))
-    for member in panel_children(ledger, panel):
-        if member.recorded and member.child_id not in reasons:
-            reasons[member.child_id].append((Reason.DISCUSSED, "Discussed at the panel"))
+    for on_panel in panel_children(ledger, panel):
+        if on_panel.recorded and on_panel.child_id not in reasons:
+            reasons[on_panel.child_id].append((Reason.DISCUSSED, "Discussed at the panel"))
     entries = [
         AgendaEntry(child_id=child, group=min(groups.get(child, (child,))), reasons=items)
         for child, items in reasons.items()
     ]
     entries.sort(key=lambda e: (e.group, e.child_id))
-    return Agenda(panel=panel, since=since, until=until, entries=entries, ended=ended, pack=pack)
+    return Agenda(panel=panel, since=since, until=until, entries=entries, ended=ended, procedure=settings.procedure)
 
 
-def _dated(item: AgendaItem) -> str:
-    return f"{item.reason} ({item.date.isoformat()})" if item.date else item.reason
+def _from_records(
+    tracked: Sequence[CaseRecord], panel_date: dt.date, since: dt.date, reasons: dict[str, list[tuple[Reason, str]]]
+) -> None:
+    """A panel the case system records for the child that day, and new entrants since the previous panel."""
+    for record in tracked:
+        if any(m.kind is MeetingKind.TRACKING_PANEL and m.date == panel_date for m in record.meetings):
+            reasons[record.child_id].append((Reason.DUE, "Scheduled for this panel"))
+        period = record.latest_period(panel_date)
+        if period is not None and since < period.start <= panel_date:
+            reasons[record.child_id].append(
+                (Reason.NEW_ENTRANT, f"New to care: looked after since {date_text(period.start)}")
+            )
 
 
-def _obligations_due(
+def _from_rules(
     evaluation: Evaluation,
     ids: set[str],
     panel_date: dt.date,
     until: dt.date,
     reasons: dict[str, list[tuple[Reason, str]]],
 ) -> None:
-    """Obligations that fall due before the next panel but are not yet inside their warning window."""
-    alerted = {(a.child_id, a.rule, a.anchor_date) for a in evaluation.alerts}
+    """The panel's business among the timescales: those due before the next panel, and those overdue."""
+    settings = evaluation.profile.panel
     for o in sorted(evaluation.obligations, key=lambda o: (o.due_date or dt.date.max, o.rule)):
         if (
-            o.child_id in ids
-            and o.state is ObligationState.OPEN
-            and o.due_date is not None
-            and panel_date <= o.due_date < until
-            and (o.child_id, o.rule, o.anchor_date) not in alerted
+            o.child_id not in ids
+            or o.state is not ObligationState.OPEN
+            or o.due_date is None
+            or not settings.is_business(o.rule)
         ):
-            reasons[o.child_id].append((Reason.DUE, f"Due: {o.title or o.rule} ({o.due_date.isoformat()})"))
+            continue
+        title = o.title or o.rule
+        if o.due_date < panel_date:
+            reasons[o.child_id].append((Reason.OVERDUE_OBLIGATION, f"Overdue since {date_text(o.due_date)}: {title}"))
+        elif o.due_date < until:
+            reasons[o.child_id].append((Reason.DUE, f"Due {date_text(o.due_date)}: {title}"))
 
 
 def _from_ledger(ledger: Ledger, panel: Panel, ids: set[str], reasons: dict[str, list[tuple[Reason, str]]]) -> None:
     """Overdue actions, actions carried through panels, and actions carried forward to this panel."""
     for child, actions in ledger.open_actions(panel.date, ids).items():
-        overdue = sorted(
-            ((a.due_date, a.action_id) for a in actions if a.due_date is not None and a.is_overdue_on(panel.date)),
-            key=lambda pair: pair[0],
-        )
-        if overdue:
-            oldest_due, oldest = overdue[0]
+        overdue = sorted((a for a in actions if a.is_overdue_on(panel.date)), key=lambda a: a.due_date or dt.date.max)
+        oldest_due = overdue[0].due_date if overdue else None
+        if oldest_due is not None:
+            late = (panel.date - oldest_due).days
             reasons[child].append(
                 (
                     Reason.OVERDUE_ACTIONS,
-                    f"{len(overdue)} overdue action(s); oldest {oldest} due {oldest_due.isoformat()}",
+                    f"{len(overdue)} overdue action{'s' if len(overdue) > 1 else ''}, "
+                    f"the oldest {late} days late (due {date_text(oldest_due)})",
                 )
             )
         for action in actions:
             if action.times_carried >= DRIFT_CARRIES:
                 reasons[child].append(
-                    (Reason.DRIFT, f"Drift: action {action.action_id} carried through {action.times_carried} panels")
+                    (
+                        Reason.DRIFT,
+                        f"Drift: an action due {date_text(action.due_date)} carried through "
+                        f"{action.times_carried} panels",
+                    )
                 )
         carried = [a for a in actions if a.meeting_id == panel.panel_id and a.carried_from]
         if carried:
@@ -207,9 +219,11 @@ def _drift(
 ) -> None:
     """The tracker report's drift signals; overdue actions are left to the ledger, which also holds the panel's."""
     report = build_report(tracked, evaluation)
-    for flag in assess_drift(report.rows, panel_date, thresholds).flags:
+    profile = evaluation.profile
+    thresholds = thresholds or DriftThresholds(action_working_days=profile.panel.drift_working_days)
+    for flag in assess_drift(report.rows, panel_date, thresholds, calendar_for(profile)).flags:
         if flag.signal is not Signal.ACTIONS_OVERDUE:
-            reasons[flag.child_id].append((Reason.DRIFT, f"Drift: {flag.signal.label} ({flag.detail})"))
+            reasons[flag.child_id].append((Reason.DRIFT, f"Drift: {flag.signal.label} ({dates_in_words(flag.detail)})"))
 
 
 def sibling_groups(records: Iterable[CaseRecord]) -> dict[str, tuple[str, ...]]:
@@ -273,72 +287,64 @@ def save_agenda(ledger: Ledger, agenda: Agenda) -> bool:
 
 
 def agenda_pack(ledger: Ledger, agenda: Agenda, records: Sequence[CaseRecord], evaluation: Evaluation) -> PanelPack:
-    """The panel pack for ``agenda``: the documents builder's pack, widened to every child on the agenda,
-    pages in agenda order (sibling groups together) and each page's open actions taken from the ledger."""
-    base = agenda.pack
+    """The panel pack for ``agenda``: the agenda (one row a child with every reason) and a page per child in the
+    same order, each with its timescales, alerts, and every open action from every earlier meeting."""
     panel_date = agenda.panel.date
     by_id = {r.child_id: r for r in records}
-    built = {page.record.child_id: page for page in base.pages}
     on_agenda = [e for e in agenda.entries if e.child_id in by_id]
-    open_actions = ledger.open_actions(panel_date, [e.child_id for e in on_agenda])
+    wanted = {e.child_id for e in on_agenda}
+    open_actions = ledger.open_actions(panel_date, wanted)
+    kinds = {m.meeting_id: m.kind for m in ledger.meetings()}
     obligations: dict[str, list[Obligation]] = defaultdict(list)
     alerts: dict[str, list[Alert]] = defaultdict(list)
-    if any(entry.child_id not in built for entry in on_agenda):
-        # Grouped once: scanning the evaluation per child would be quadratic over a cohort.
-        for obligation in evaluation.obligations:
+    # Grouped once: scanning the evaluation per child would be quadratic over a cohort.
+    for obligation in evaluation.obligations:
+        if obligation.child_id in wanted and obligation.state is ObligationState.OPEN:
             obligations[obligation.child_id].append(obligation)
-        for alert in evaluation.alerts:
+    for alert in evaluation.alerts:
+        if alert.child_id in wanted:
             alerts[alert.child_id].append(alert)
-    pages = []
+    items, pages = [], []
     for entry in on_agenda:
         child = entry.child_id
-        page = built.get(child) or _page(by_id[child], obligations[child], alerts[child])
-        actions = tuple(a.to_action() for a in open_actions.get(entry.child_id, []))
-        pages.append(attrs.evolve(page, open_actions=actions))
-    # The builder's own reasons are already in its lists; only what the agenda adds goes in.
-    shown = {(i.child_id, _dated(i)) for i in (*base.due, *base.new_entrants)} | {
-        (i.child_id, i.reason) for i in base.overdue
-    }
-    due = _widened(base.due, on_agenda, by_id, _DUE_LIST, shown)
-    overdue = _widened(base.overdue, on_agenda, by_id, _OVERDUE_LIST, shown)
-    return attrs.evolve(base, due=due, overdue=overdue, pages=pages)
-
-
-def _page(record: CaseRecord, obligations: Sequence[Obligation], alerts: Sequence[Alert]) -> ChildPage:
-    """A page for a child the builder did not list (as it builds them: timescales that apply, alerts by date)."""
-    return ChildPage(
-        record=record,
-        obligations=sorted(
-            (o for o in obligations if o.state is not ObligationState.NOT_ASSESSABLE),
-            key=lambda o: (o.due_date or dt.date.max, o.rule),
-        ),
-        alerts=sorted(alerts, key=lambda a: (a.due_date, a.rule)),
+        texts = tuple(dict.fromkeys(text for _kind, text in entry.reasons))
+        items.append(AgendaItem(child_id=child, name=by_id[child].child.display_name, reasons=texts))
+        actions = sorted(
+            (
+                MeetingAction(
+                    action=a.to_action(),
+                    meeting_id=a.meeting_id,
+                    meeting_kind=_kind(kinds.get(a.meeting_id)),
+                    meeting_date=a.meeting_date,
+                )
+                for a in open_actions.get(child, [])
+            ),
+            key=lambda a: (a.meeting_date, a.action.due_date or dt.date.max),
+        )
+        pages.append(
+            ChildPage(
+                record=by_id[child],
+                reasons=texts,
+                obligations=sorted(obligations[child], key=lambda o: (o.due_date or dt.date.max, o.rule)),
+                alerts=sorted(alerts[child], key=lambda a: (a.due_date, a.rule)),
+                open_actions=actions,
+            )
+        )
+    return PanelPack(
+        panel_date=panel_date,
+        since=agenda.since,
+        until=agenda.until,
+        agenda=items,
+        pages=pages,
+        procedure=agenda.procedure,
     )
 
 
-def _widened(
-    items: tuple[AgendaItem, ...],
-    entries: Sequence[AgendaEntry],
-    by_id: dict[str, CaseRecord],
-    kinds: frozenset[Reason],
-    shown: set[tuple[str, str]],
-) -> tuple[AgendaItem, ...]:
-    """The builder's list with the agenda's other reasons of ``kinds`` added (to a child's item, or as a new one)."""
-    extra = {
-        e.child_id: "; ".join(text for kind, text in e.reasons if kind in kinds and (e.child_id, text) not in shown)
-        for e in entries
-    }
-    listed = {item.child_id for item in items}
-    widened = [
-        attrs.evolve(item, reason=f"{item.reason}; {extra[item.child_id]}") if extra.get(item.child_id) else item
-        for item in items
-    ]
-    widened += [
-        AgendaItem(child_id=child, name=by_id[child].child.display_name, reason=text)
-        for child, text in extra.items()
-        if text and child not in listed
-    ]
-    return tuple(widened)
+def _kind(value: str | None) -> MeetingKind | None:
+    try:
+        return MeetingKind(value) if value else None
+    except ValueError:
+        return None
 
 
 __all__ = [

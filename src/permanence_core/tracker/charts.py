@@ -101,7 +101,8 @@ def bar_chart(title: str, bars: Sequence[Bar], of: int | None = None) -> Markup:
 
 def route_chart(title: str, routes: Sequence[RouteTimes]) -> Markup:
     """Per route: a bar to the median, a whisker from the shortest to the longest, each child a tick."""
-    longest = max((max(r.days) for r in routes), default=0) or 1
+    ticks = nice_ticks(max((max(r.days) for r in routes), default=0))
+    longest = ticks[-1]
 
     def at(days: float) -> float:
         return BAR_LEFT + days / longest * BAR_SPACE
@@ -149,14 +150,27 @@ def route_chart(title: str, routes: Sequence[RouteTimes]) -> Markup:
         parts.append(E.text(summary, x=number(BAR_LEFT + BAR_SPACE + 8), y=number(y + 14)))
     bottom = TOP + max(len(routes), 1) * ROW
     if routes:
-        parts += _scale_axis(bottom, longest, at)
+        parts += _scale_axis(bottom, ticks, at)
     return drawing(WIDTH, bottom + (24 if routes else 6), title, parts, "chart")
 
 
-def _scale_axis(y: float, longest: int, at: Callable[[float], float]) -> list[etree._Element]:
-    """A day scale under the route chart: 0, half the longest and the longest."""
+def nice_ticks(longest: int) -> list[int]:
+    """Round axis ticks from 0 to just past ``longest``: a step of 1, 2 or 5 times a power of ten, at most five."""
+    longest = max(longest, 1)
+    magnitude = 1
+    while True:
+        for step in (magnitude, 2 * magnitude, 5 * magnitude):
+            count = -(-longest // step)
+            if count <= 5:
+                return list(range(0, count * step + 1, step))
+        magnitude *= 10
+
+
+def _scale_axis(y: float, ticks: Sequence[int], at: Callable[[float], float]) -> list[etree._Element]:
+    """A day scale under the route chart, at round numbers of days."""
+    longest = ticks[-1]
     parts = [E.line(x1=number(at(0)), y1=number(y), x2=number(at(longest)), y2=number(y), stroke="#595959")]
-    for days in (0, longest // 2, longest):
+    for days in ticks:
         parts.append(E.line(x1=number(at(days)), y1=number(y), x2=number(at(days)), y2=number(y + 4), stroke="#595959"))
         label = f"{days} days" if days == longest else str(days)
         parts.append(E.text(label, x=number(at(days)), y=number(y + 16), **{"text-anchor": "middle", "class": "tick"}))

@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from permanence_core.calendar import WorkingCalendar
 from permanence_core.errors import ModelValueError
 from permanence_core.rules import ObligationState
 from permanence_core.tracker.report import TrackerRow
@@ -32,6 +33,9 @@ class DriftThresholds:
     weeks_without_activity: int = attrs.field(default=6, validator=_at_least(1))
     overdue_actions: int = attrs.field(default=1, validator=_at_least(1))
     plan_changes: int = attrs.field(default=2, validator=_at_least(1))
+    #: An action is drift once it is more than this many working days overdue (the profile's
+    #: ``[panel] drift_working_days``): one task a day late is not a plan drifting.
+    action_working_days: int = attrs.field(default=10, validator=_at_least(0))
 
     def to_dict(self) -> dict[str, int]:
         """The thresholds by name, for the JSON summary."""
@@ -64,7 +68,7 @@ _LABELS = {
 
 @attrs.frozen(kw_only=True)
 class DriftFlag:
-    """One signal raised for one child; ``detail`` says why in ids, dates and counts only (no free text)."""
+    """One signal raised for one child; ``detail`` says why (an overdue action by what it is, not its id)."""
 
     child_id: str
     signal: Signal
@@ -116,24 +120,31 @@ class DriftReport:
         }
 
 
-def assess_drift(rows: Iterable[TrackerRow], as_of: dt.date, thresholds: DriftThresholds | None = None) -> DriftReport:
+def assess_drift(
+    rows: Iterable[TrackerRow],
+    as_of: dt.date,
+    thresholds: DriftThresholds | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> DriftReport:
     """Raise the drift signals for every child looked after on ``as_of``.
 
     Children who have left care, and (for the activity signal) children whose permanence is secured, are
     not tracked any more (seed 002: tracking runs until permanence is secured).
     """
     thresholds = thresholds or DriftThresholds()
+    # An action due before this day is more than the threshold's working days overdue on ``as_of``.
+    late_before = (calendar or WorkingCalendar()).subtract_working_days(as_of, thresholds.action_working_days)
     flags: list[DriftFlag] = []
     assessed = 0
     for row in rows:
         if not row.looked_after:
             continue
         assessed += 1
-        flags += _flags(row, as_of, thresholds)
+        flags += _flags(row, as_of, thresholds, late_before)
     return DriftReport(as_of=as_of, thresholds=thresholds, assessed=assessed, flags=tuple(flags))
 
 
-def _flags(row: TrackerRow, as_of: dt.date, thresholds: DriftThresholds) -> list[DriftFlag]:
+def _flags(row: TrackerRow, as_of: dt.date, thresholds: DriftThresholds, late_before: dt.date) -> list[DriftFlag]:
     found = []
 
     def flag(signal: Signal, detail: str) -> None:
@@ -161,11 +172,13 @@ def _flags(row: TrackerRow, as_of: dt.date, thresholds: DriftThresholds) -> list
             Signal.PROCEEDINGS_OVER_26_WEEKS,
             f"week {row.proceedings_week}, issued {bar.issue_date.isoformat()}{extended}{past_due}",
         )
-    if len(row.overdue_actions) >= thresholds.overdue_actions:
-        oldest = row.overdue_actions[0]
+    late = [a for a in row.overdue_actions if a.due_date < late_before]
+    if late and len(late) >= thresholds.overdue_actions:
+        oldest = late[0]
+        more = f"; {len(late) - 1} more" if len(late) > 1 else ""
         flag(
             Signal.ACTIONS_OVERDUE,
-            f"{len(row.overdue_actions)} overdue; oldest {oldest.action_id} due {oldest.due_date.isoformat()}",
+            f"{oldest.description} (due {oldest.due_date.isoformat()}, {oldest.days_overdue} days overdue){more}",
         )
     if row.plan_changes >= thresholds.plan_changes:
         flag(Signal.REPEATED_PLAN_CHANGES, f"{row.plan_changes} changes of route: {' → '.join(row.routes)}")

@@ -35,7 +35,7 @@ from permanence_core.tracker.entries import (
     Produced,
     SyncEntry,
 )
-from permanence_core.tracker.schema import ActionStatus, Origin
+from permanence_core.tracker.schema import ActionStatus
 from permanence_core.writeback.items import Receipt, WriteBackItem
 from permanence_core.writeback.service import AlertRun, AlertToItem, Transport, WriteBack
 from permanence_core.writeback.state import DEFAULT_URL, StateStore, create_state_engine, deliveries
@@ -343,9 +343,9 @@ class Ledger:
     ) -> dict[str, tuple[dt.date, list[ActionEntry]]]:
         """Each child's current actions on ``on``, with the date of the latest meeting they come from.
 
-        A case-system meeting that sets actions supersedes the earlier ones (the system re-lists what
-        continues), so the walk back from ``on`` stops at the latest such meeting; a panel held in the ledger
-        adds its actions to the ones before it. Statuses are as the ledger holds them now.
+        Every meeting's actions count, oldest meeting first: an action is brought back at each meeting until it
+        is done (seed 000 "actions carried forward", seed 001 monitoring group). Statuses are as the ledger
+        holds them now.
         """
         wanted = set(child_ids) if child_ids is not None else None
         table, meetings, links = schema.actions, schema.meetings, schema.meeting_children
@@ -378,11 +378,7 @@ class Ledger:
                     by_child[child][(row.meeting_date, row.meeting_id, row.meeting_origin)].append(row)
         result = {}
         for child in sorted(by_child):
-            found: list[Any] = []
-            for key in sorted(by_child[child], reverse=True):
-                found = by_child[child][key] + found
-                if key[2] != Origin.LEDGER:
-                    break
+            found = [row for key in sorted(by_child[child]) for row in by_child[child][key]]
             latest = max(by_child[child])[0]
             result[child] = (latest, [_action(row) for row in found])
         return result

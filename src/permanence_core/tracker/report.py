@@ -20,6 +20,17 @@ PROCEEDINGS_LAST_DAY = dt.timedelta(days=26 * 7 - 1)
 REVIEW_RULES = frozenset({"review.first", "review.second", "review.subsequent"})
 PLAN_BY_SECOND_REVIEW = "plan.by_second_review"
 PROCEEDINGS_FINAL = "proceedings.final"
+#: Seed 002: the routes by which permanence is achieved (residential care and supported living are not among them).
+PERMANENCE_ROUTES = frozenset(
+    {
+        "return_to_family",
+        "adoption",
+        "special_guardianship",
+        "connected_person",
+        "child_arrangements_order",
+        "long_term_fostering",
+    }
+)
 #: Room either side of a timeline so the first and last markers are not cut in half.
 _MARGIN = dt.timedelta(days=14)
 
@@ -137,6 +148,8 @@ class TrackerRow:
     secured_route: str | None
     plan_by_second_review: Obligation | None
     timeline: Timeline
+    #: The child's name: the tracker is an internal paper (``--pseudonymise`` leaves it out).
+    name: str | None = None
 
     @property
     def plan_changes(self) -> int:
@@ -162,6 +175,18 @@ class TrackerReport:
     profile: str
     rows: tuple[TrackerRow, ...]
     rejected: tuple[Rejection, ...] = ()
+    #: Children the source held; those without a row were not yet looked after on the report date.
+    source_children: int | None = None
+
+    @property
+    def left_care(self) -> int:
+        """Children whose latest period of care had ended by the report date."""
+        return len(self.rows) - len(self.looked_after)
+
+    @property
+    def not_yet_in_care(self) -> int:
+        """Children in the source whose care had not started by the report date."""
+        return (self.source_children or len(self.rows)) - len(self.rows)
 
     @property
     def looked_after(self) -> tuple[TrackerRow, ...]:
@@ -180,13 +205,17 @@ def build_report(
     for obligation in evaluation.obligations:
         obligations[obligation.child_id].append(obligation)
     rows = []
+    count = 0
     for record in records:
+        count += 1
         period = record.latest_period(as_of)
         if period is not None:
             facts = Facts(record, period, as_of, calendar)
             rows.append(_row(facts, obligations.get(record.child_id, [])))
     rows.sort(key=lambda row: row.child_id)
-    return TrackerReport(as_of=as_of, profile=evaluation.profile.name, rows=tuple(rows), rejected=tuple(rejected))
+    return TrackerReport(
+        as_of=as_of, profile=evaluation.profile.name, rows=tuple(rows), rejected=tuple(rejected), source_children=count
+    )
 
 
 def _row(facts: Facts, obligations: list[Obligation]) -> TrackerRow:
@@ -226,6 +255,7 @@ def _row(facts: Facts, obligations: list[Obligation]) -> TrackerRow:
         secured_route=secured_route,
         plan_by_second_review=next((o for o in obligations if o.rule == PLAN_BY_SECOND_REVIEW), None),
         timeline=_timeline(facts, plans, bar, open_obligations, secured_on),
+        name=record.child.display_name,
     )
 
 
@@ -287,7 +317,11 @@ def _secured(facts: Facts, plans: list[PermanencePlan]) -> tuple[dt.date | None,
     if adoption and adoption.order:
         candidates.append((adoption.order, "adoption"))
     candidates += [(c.date, p.primary) for p in plans for c in p.history if c.status is PlanStatus.ACHIEVED]
-    candidates = [(day, route) for day, route in candidates if facts.in_period(day) and day <= facts.as_of]
+    candidates = [
+        (day, route)
+        for day, route in candidates
+        if route in PERMANENCE_ROUTES and facts.in_period(day) and day <= facts.as_of
+    ]
     return min(candidates) if candidates else (None, None)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import attrs
 import openpyxl
@@ -15,6 +15,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from permanence_core.documents.formatting import route_text
 from permanence_core.tracker.cohort import cohort_figures
@@ -26,7 +28,13 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 OVERDUE_FILL = PatternFill("solid", start_color="F4C7C3", end_color="F4C7C3")
 HEADER_FILL = PatternFill("solid", start_color="DDE6F0", end_color="DDE6F0")
 HEADER_FONT = Font(bold=True)
-DATE_FORMAT = "yyyy-mm-dd"
+#: Dates as English councils write them.
+DATE_FORMAT = "dd/mm/yyyy"
+#: What an empty cell means, as the HTML page says it.
+NONE = "none"
+#: The spreadsheet paper-size code of A4.
+PAPER_A4 = 9
+NOT_IN_SOURCE = "not in source"
 
 
 @attrs.frozen
@@ -49,6 +57,7 @@ def write_xlsx(report: TrackerReport, drift: DriftReport, target: Path | IO[byte
         "Tracker",
         (
             ("Child", 12),
+            ("Name", 22),
             ("Looked after since", 12),
             ("Days in care", 8),
             ("Legal status", 8),
@@ -111,7 +120,8 @@ def write_xlsx(report: TrackerReport, drift: DriftReport, target: Path | IO[byte
         workbook,
         "Rejected",
         (("Source", 30), ("Row", 7), ("Element", 24), ("Child", 12), ("Field", 16), ("Value", 20), ("Reason", 60)),
-        [[r.source, r.row, r.element, r.child_id, r.field, r.value, r.reason] for r in report.rejected],
+        [[r.source, r.row, r.element, r.child_id, r.field, r.value, r.reason] for r in report.rejected]
+        or [["No record was rejected: every record in the source loaded."]],
     )
     workbook.save(target)
 
@@ -119,12 +129,19 @@ def write_xlsx(report: TrackerReport, drift: DriftReport, target: Path | IO[byte
 def _tracker_row(row: TrackerRow, signals: set[Signal]) -> list[Any]:
     bar = row.proceedings
     deadline = row.next_deadline
+    if not row.activity_assessable:
+        since: Any = NOT_IN_SOURCE
+    elif row.days_since_activity is None:
+        since = NONE
+    else:
+        since = row.days_since_activity
     return [
         row.child_id,
+        row.name,
         row.care_start,
         row.days_in_care,
         row.legal_status,
-        route_text(row.plan_route) if row.plan_route else None,
+        route_text(row.plan_route) if row.plan_route else "no plan",
         ", ".join(route_text(r) for r in row.contingencies) or None,
         row.plan_status.value if row.plan_status else None,
         bar.issue_date if bar else None,
@@ -133,8 +150,8 @@ def _tracker_row(row: TrackerRow, signals: set[Signal]) -> list[Any]:
         _overdue(deadline.due_date if deadline else None, bool(deadline and deadline.overdue)),
         deadline.title if deadline else None,
         _overdue(len(row.overdue_actions), bool(row.overdue_actions)),
-        row.last_activity,
-        _overdue(row.days_since_activity, Signal.NO_ACTIVITY in signals),
+        row.last_activity or (NOT_IN_SOURCE if not row.activity_assessable else NONE),
+        _overdue(since, Signal.NO_ACTIVITY in signals),
         "; ".join(signal.label for signal in Signal if signal in signals) or None,
     ]
 
@@ -163,6 +180,15 @@ def _sheet(
     for index, (_name, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width + 2  # type: ignore[attr-defined]
     sheet.freeze_panes = "A2"
+    # Printed by business support: landscape, every column on the page, the header row on each page. (The
+    # stubs leave a write-only sheet's print settings out; it has the ordinary sheet's.)
+    printed = cast(Worksheet, sheet)
+    printed.page_setup.orientation = "landscape"
+    printed.page_setup.paperSize = PAPER_A4
+    printed.page_setup.fitToWidth = 1
+    printed.page_setup.fitToHeight = 0
+    printed.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    printed.print_title_rows = "1:1"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows), 1) + 1}"  # type: ignore[attr-defined]
     sheet.append([_header(sheet, name) for name, _width in columns])
     for cells in rows:

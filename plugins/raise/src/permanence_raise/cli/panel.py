@@ -16,8 +16,8 @@ from permanence_core.cli.sources import report_rejections
 from permanence_core.documents import OutputFormat
 from permanence_core.plugins.manager import Plugins
 from permanence_core.rules import Evaluation
+from permanence_core.tracker.panel import deadlines as panel
 from permanence_core.writeback import ReceiptStatus, WriteBackSettings
-from permanence_raise import panel
 from permanence_raise.adapter import NAME
 from permanence_raise.cli.options import inbox_options
 from permanence_raise.folders import InboxFolders

@@ -1,8 +1,10 @@
-"""The monthly panel workflow of seed 002: referrals due before a panel, minutes due after it.
+"""The panel's deadlines (seed 002): referrals due before a panel, minutes due after it, for panels a case system
+records (RAISE's file drops among them) as well as those held in the ledger.
 
 The deadlines are the rules engine's (profile ``panel-tor``: ``panel.referral`` three days before the
 panel, ``panel.minutes`` three working days after it); this module only pairs each obligation with the
-child's tracking-panel meeting, writes the minutes, and words the overdue ones as work-tray alerts.
+child's tracking-panel meeting, writes the minutes, and words the overdue ones as work-tray alerts. A
+plugin contributes only its transport (RAISE: the file drop).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from permanence_core.model import CaseRecord, Meeting, MeetingKind
 from permanence_core.rules import Alert, AlertStatus, Evaluation, Obligation, ObligationState
 from permanence_core.writeback import AlertChange, DocumentUpload, Receipt, WorkTrayAlert
 
+#: The built-in profile with the panel rules.
 PROFILE = "panel-tor"
 REFERRAL_RULE = "panel.referral"
 MINUTES_RULE = "panel.minutes"
