@@ -1,4 +1,4 @@
-"""Mosaic and Liquidlogic load time on a national-scale synthetic warehouse (SQLite), through the plugin host.
+"""Mosaic, Liquidlogic and SSD load time on a national-scale synthetic warehouse (SQLite), through the plugin host.
 
 Run: .venv/bin/python benchmarks/bench_database_adapters.py [--children N] [--episodes-per-child N]
 Prints figures only; nothing here asserts a speed. Peak memory is the process's maximum resident size.
@@ -192,6 +192,96 @@ def liquidlogic_warehouse(folder: Path, children: int, spells: int) -> tuple[str
     return f"sqlite:///{folder / 'hdm.db'}", {"config": str(config)}, children * (2 + spells)
 
 
+def ssd_warehouse(folder: Path, children: int, spells: int) -> tuple[str, dict[str, str], int]:
+    """ssd_* tables as the Liquidlogic build fills them: per child ``spells`` episodes with placements, a legal
+    status as a DfE description, three reviews, a care plan's Annex A JSON, an allocated worker and a family;
+    every tenth child an adoption row. No config: the SSD adapter's defaults read it."""
+    path = folder / "ssd.db"
+    plan = '{"REMAINSUP": "N", "RETURN1M": "N", "RETURN6M": "N", "RETURNEV": "N", "LTRELFR": "N",'
+    plan += ' "LTFOST18": "Y", "RESPLMT": "N", "SUPPLIV": "N", "ADOPTION": "N", "OTHERPLN": "N"}'
+    with sqlite3.connect(path) as db:
+        for ddl in (
+            "ssd_person (pers_person_id TEXT, pers_legacy_id TEXT, pers_upn TEXT, pers_forename TEXT,"
+            " pers_surname TEXT, pers_sex TEXT, pers_dob TEXT, pers_ethnicity TEXT)",
+            "ssd_cla_episodes (clae_cla_episode_id TEXT, clae_person_id TEXT, clae_cla_id TEXT,"
+            " clae_cla_placement_id TEXT, clae_cla_episode_start_date TEXT, clae_cla_episode_start_reason TEXT,"
+            " clae_cla_primary_need_code TEXT, clae_cla_episode_ceased_date TEXT, clae_cla_episode_ceased_reason TEXT)",
+            "ssd_legal_status (lega_legal_status_id TEXT, lega_person_id TEXT, lega_legal_status TEXT,"
+            " lega_legal_status_start_date TEXT, lega_legal_status_end_date TEXT)",
+            "ssd_cla_placement (clap_cla_placement_id TEXT, clap_cla_placement_type TEXT,"
+            " clap_cla_placement_provider TEXT, clap_cla_placement_urn TEXT, clap_cla_placement_postcode TEXT,"
+            " clap_cla_placement_change_reason TEXT)",
+            "ssd_cla_reviews (clar_cla_review_id TEXT, clar_cla_id TEXT, clar_cla_review_date TEXT,"
+            " clar_cla_review_due_date TEXT, clar_cla_review_cancelled TEXT, clar_cla_review_participation TEXT)",
+            "ssd_cla_care_plan (lacp_table_id TEXT, lacp_person_id TEXT, lacp_cla_care_plan_start_date TEXT,"
+            " lacp_cla_care_plan_end_date TEXT, lacp_cla_care_plan_json TEXT)",
+            "ssd_permanence (perm_table_id TEXT, perm_person_id TEXT, perm_adm_decision_date TEXT,"
+            " perm_placement_order_date TEXT, perm_matched_date TEXT, perm_placed_for_adoption_date TEXT,"
+            " perm_adopted_by_carer_flag TEXT, perm_decision_reversed_date TEXT, perm_decision_reversed_reason TEXT,"
+            " perm_permanence_order_date TEXT, perm_permanence_order_type TEXT)",
+            "ssd_involvements (invo_involvements_id TEXT, invo_person_id TEXT, invo_professional_id TEXT,"
+            " invo_professional_role_id TEXT, invo_professional_team TEXT, invo_involvement_start_date TEXT,"
+            " invo_involvement_end_date TEXT)",
+            "ssd_professionals (prof_professional_id TEXT, prof_professional_name TEXT,"
+            " prof_professional_department TEXT)",
+            "ssd_family (fami_table_id TEXT, fami_family_id TEXT, fami_person_id TEXT)",
+        ):
+            db.execute(f"CREATE TABLE {ddl}")
+        db.executemany(
+            "INSERT INTO ssd_person VALUES (?, NULL, NULL, 'Synthetic', ?, ?, ?, 'WBRI')",
+            ((str(n), f"Child{n}", "MF"[n % 2], _day(n % 3000 - 3000)) for n in range(children)),
+        )
+        episodes = [
+            (
+                f"{n}-{s}",
+                str(n),
+                str(n),
+                f"{n}-{s}",
+                _day(n % 3000 + 60 * s),
+                "Started to be looked after" if s == 0 else "Change of placement and carer(s) only",
+                "N1",
+                _day(n % 3000 + 60 * s + 60) if s < spells - 1 else None,
+                "Episode ceases, and new episode begins on same day, for any reason" if s < spells - 1 else None,
+            )
+            for n in range(children)
+            for s in range(spells)
+        ]
+        db.executemany("INSERT INTO ssd_cla_episodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", episodes)
+        db.executemany(
+            "INSERT INTO ssd_cla_placement VALUES (?, 'U4', 'PR1', NULL, NULL, NULL)", ((e[0],) for e in episodes)
+        )
+        db.executemany(
+            "INSERT INTO ssd_legal_status VALUES (?, ?, 'Full care order', ?, NULL)",
+            ((str(n), str(n), _day(n % 3000)) for n in range(children)),
+        )
+        db.executemany(
+            "INSERT INTO ssd_cla_reviews VALUES (?, ?, ?, NULL, 'N', 'PN1')",
+            ((f"{n}-{r}", str(n), _day(n % 3000 + 20 + 120 * r)) for n in range(children) for r in range(3)),
+        )
+        db.executemany(
+            "INSERT INTO ssd_cla_care_plan VALUES (?, ?, ?, NULL, ?)",
+            ((str(n), str(n), _day(n % 3000 + 30), plan) for n in range(children)),
+        )
+        db.executemany(
+            "INSERT INTO ssd_permanence VALUES (?, ?, ?, NULL, ?, NULL, NULL, NULL, NULL, NULL, NULL)",
+            ((str(n), str(n), _day(n % 3000 + 40), _day(n % 3000 + 200)) for n in range(0, children, 10)),
+        )
+        db.executemany(
+            "INSERT INTO ssd_involvements VALUES (?, ?, ?, 'CW', 'Team', ?, NULL)",
+            ((str(n), str(n), f"W{n % 900}", _day(n % 3000)) for n in range(children)),
+        )
+        db.executemany(
+            "INSERT INTO ssd_professionals VALUES (?, ?, 'Team')",
+            ((f"W{w}", f"Synthetic Worker {w}") for w in range(900)),
+        )
+        db.executemany(
+            "INSERT INTO ssd_family VALUES (?, ?, ?)", ((str(n), str(n // 2), str(n)) for n in range(children))
+        )
+    db.close()
+    rows = children * (1 + 2 * spells + 1 + 3 + 1 + 1 + 1) + children // 10 + 900
+    return f"sqlite:///{path}", {}, rows
+
+
 def timed(label: str, rows: int, load) -> None:
     start, cpu_start = time.perf_counter(), time.process_time()
     result = load()
@@ -209,14 +299,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=85_000)
     parser.add_argument("--episodes-per-child", type=int, default=4)
+    parser.add_argument(
+        "--adapter",
+        action="append",
+        choices=["mosaic", "liquidlogic", "ssd"],
+        help="Load only this adapter (repeatable); peak RSS is the process's, so one adapter a run isolates it.",
+    )
     args = parser.parse_args()
+    wanted = set(args.adapter or ["mosaic", "liquidlogic", "ssd"])
     plugins = Plugins()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        source, options, rows = mosaic_warehouse(folder, args.children, args.episodes_per_child)
-        timed("mosaic", rows, lambda: plugins.load("mosaic", source, options))
-        source, options, rows = liquidlogic_warehouse(folder, args.children, args.episodes_per_child)
-        timed("liquidlogic", rows, lambda: plugins.load("liquidlogic", source, options))
+        builders = {"mosaic": mosaic_warehouse, "liquidlogic": liquidlogic_warehouse, "ssd": ssd_warehouse}
+        for name, build in builders.items():
+            if name in wanted:
+                source, options, rows = build(folder, args.children, args.episodes_per_child)
+                timed(name, rows, lambda name=name, source=source, options=options: plugins.load(name, source, options))
 
 
 if __name__ == "__main__":

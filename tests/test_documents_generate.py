@@ -21,7 +21,7 @@ from permanence_core.documents import (
 from permanence_core.documents import proforma as pf
 from permanence_core.documents import record as rec
 from permanence_core.documents import referral as rf
-from permanence_core.documents.formatting import NONE_RECORDED
+from permanence_core.documents.formatting import NONE_RECORDED, NOT_IN_SOURCE
 from permanence_core.model import Child, Identifiers, MeetingKind
 
 TODAY = D(2024, 5, 10)
@@ -239,3 +239,17 @@ def test_control_characters_from_a_case_system_do_not_break_the_word_file():
     texts = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     assert "Ada Example" in texts
     assert "Neglect.\nMother unwell." in texts
+
+
+def test_an_empty_box_whose_facts_are_not_in_source_says_so():
+    def fields(record):
+        return {field.label: field for field in pf.pro_forma(record, as_of=TODAY).fields()}
+
+    bare = fields(bare_record())
+    # A bare return holds no workers or proceedings: the box stays empty to write in, and says why.
+    for label in (pf.SOCIAL_WORKER, pf.COURT_REFERENCE):
+        assert bare[label].value is None
+        assert bare[label].hint_text.startswith(NOT_IN_SOURCE)
+    covered = fields(attrs.evolve(bare_record(), coverage=ALL_FACETS))
+    assert NOT_IN_SOURCE not in covered[pf.SOCIAL_WORKER].hint_text
+    assert NOT_IN_SOURCE not in covered[pf.COURT_REFERENCE].hint_text

@@ -56,6 +56,12 @@ def written_dates(day):
     }
 
 
+def pack_rows(pack, name):
+    """The rows of one of the pack's CSV tables."""
+    with (pack / name).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 def personal_data(folder):
     """(names, other strings): the children's and their families' names; dates of birth; free-text answers."""
     names, strings = set(), set()
@@ -65,18 +71,23 @@ def personal_data(folder):
                 if row[column]:
                     strings |= written_dates(dt.datetime.strptime(row[column], "%d/%m/%Y").date())
     free_text = []
-    for record in json.loads((folder / "pack" / "pack.json").read_text())["records"]:
-        child = record["child"]
-        names |= {child.get("first_name"), child.get("surname")}
-        for person in record.get("family", []) + record.get("siblings", []):
+    pack = folder / "pack"
+    for row in pack_rows(pack, "children.csv"):
+        names |= {row["first_name"], row["surname"]}
+    for row in pack_rows(pack, "siblings.csv"):
+        names |= set(row["sibling_name"].split())
+        if row["sibling_date_of_birth"]:
+            strings |= written_dates(dt.date.fromisoformat(row["sibling_date_of_birth"]))
+    free_text += [row["description"] for row in pack_rows(pack, "plans.csv")]
+    free_text += [row[column] for row in pack_rows(pack, "meetings.csv") for column in ("summary", "agreed_plan")]
+    free_text += [row["description"] for row in pack_rows(pack, "actions.csv")]
+    # What the tables cannot hold (family, views, narrative) is in the compact documents.json.
+    for record in json.loads((pack / "documents.json").read_text())["records"]:
+        for person in record.get("family", []):
             names |= set((person.get("name") or "").split())
             if person.get("date_of_birth"):
                 strings |= written_dates(dt.date.fromisoformat(person["date_of_birth"]))
         free_text += list(record.get("views", {}).values()) + list(record.get("narrative", {}).values())
-        free_text += [plan.get("description") for plan in record.get("plans", [])]
-        for meeting in record.get("meetings", []):
-            free_text += [meeting.get("summary"), meeting.get("agreed_plan")]
-            free_text += [action.get("description") for action in meeting.get("actions", [])]
     strings |= {text for text in free_text if text and len(text) > LONGEST_BOILERPLATE}
     # A two-letter name would match inside ordinary words and make the check cry wolf.
     return {name for name in names if name and len(name) > 2}, strings
@@ -164,6 +175,11 @@ def run_everything(run, tmp):
     run("plugins")
     run("plugins", "--format", "json")
     run("synth", "--children", 3, "--seed", 1, "--as-of", AS_OF, "--out", tmp / "synth")
+    run("synth", "--demo", "--out", tmp / "demo-ssd", "--ssd-out", tmp / "demo.sqlite")
+    ssd = ["--adapter", "ssd", "--source", f"sqlite:///{tmp / 'demo.sqlite'}"]
+    run("source", "check", *DEMO, "--profile", "tracker-meeting")
+    run("source", "check", *ssd, "--format", "json")
+    run("alerts", *ssd, "--as-of", AS_OF)
 
     run("form", "pro-forma", "--child", CHILD, *DEMO, "--as-of", AS_OF, "--out", tmp / "pro-forma.docx")
     run("form", "referral", "--child", CHILD, *DEMO, "--as-of", AS_OF, "--out", tmp / "referral.html")
@@ -202,7 +218,8 @@ def run_everything(run, tmp):
     children = [c["child_id"] for c in agenda["children"]]
     first, *others = children
     # What a chair types is free text about the child: it goes into the ledger, never into a log.
-    views = json.loads((demo_folder() / "pack" / "pack.json").read_text())["records"][0]["views"]
+    records = json.loads((demo_folder() / "pack" / "documents.json").read_text())["records"]
+    views = next(r["views"] for r in records if {"child", "parents", "iro"} <= r.get("views", {}).keys())
     chair = WordUser(next(drafts.glob(f"{first}-*")).read_bytes())
     chair.type("4. Summary of discussion", views["parents"])
     completed = tmp / f"{first}-completed.docx"

@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from permanence_core import codes, serialization
+from permanence_core.adapters.pack import read_pack
+from permanence_core.adapters.ssda903 import load as load_ssda903
 from permanence_core.cli import cli
 from permanence_core.model import CaseRecord, Child, Facet, Identifiers, nhs_number_is_valid
 from permanence_core.plugins.manager import Plugins
@@ -27,12 +29,14 @@ from permanence_core.synth.cohort import PACK_FACETS, collection_year
 from permanence_core.synth.courts import LAST_DAY, plan_proceedings
 from permanence_core.synth.dice import Dice
 from permanence_core.synth.identity import nhs_check_digit, upn
-from permanence_core.synth.pack import PackWriter
+from permanence_core.synth.pack import PACK_FILES, PackWriter
 from permanence_core.synth.returns import TABLES
 from permanence_core.synth.timeline import Change, Period, Placement, to_period_of_care
 
 AS_OF = dt.date(2026, 11, 23)
 COHORT = CohortSpec(children=1000, seed=5, as_of=AS_OF)
+#: What synth writes to pack/ by default: the CSV tables and documents.json.
+CSV_PACK = set(PACK_FILES) - {"pack.json"}
 PLACED_FOR_ADOPTION = {"A3", "A4", "A5", "A6"}
 FOSTERING = {"U1", "U2", "U3", "U4", "U5", "U6"}
 
@@ -63,8 +67,12 @@ def cohort(tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="module")
 def pack(cohort) -> list:
-    """The cohort's pack records, read back through the interchange format."""
-    return serialization.loads((cohort[0] / "pack" / "pack.json").read_text(encoding="utf-8"))
+    """The cohort's pack records, read back through the pack reader (its CSV tables and pack.json)."""
+    folder = cohort[0]
+    children = [row["CHILD"] for row in table(folder, "header.csv")]
+    loaded = read_pack(folder / "pack", children)
+    assert not loaded.rejected
+    return [attrs.evolve(loaded.records[c], coverage=loaded.records[c].coverage | loaded.declared) for c in children]
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +274,7 @@ def test_same_seed_same_files_and_another_seed_differs(tmp_path):
     generate(spec, tmp_path / "a")
     generate(spec, tmp_path / "b")
     generate(CohortSpec(children=120, seed=43, as_of=AS_OF), tmp_path / "c")
-    names = [*TABLES, "pack/pack.json"]
+    names = [*TABLES, *(f"pack/{name}" for name in sorted(CSV_PACK))]
     match, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", names, shallow=False)
     assert match == names and not mismatch and not errors
     assert (tmp_path / "a" / "episodes.csv").read_bytes() != (tmp_path / "c" / "episodes.csv").read_bytes()
@@ -306,9 +314,28 @@ def test_nhs_check_digit_and_upn_follow_their_algorithms():
 # -- the pack ------------------------------------------------------------------------------------
 
 
-def test_pack_is_the_interchange_document_dumps_writes(cohort, pack):
-    folder, _ = cohort
-    assert serialization.dumps(pack) == (folder / "pack" / "pack.json").read_text(encoding="utf-8")
+def test_pack_tables_load_exactly_as_the_pack_json_interchange_document(tmp_path):
+    spec = CohortSpec(children=150, seed=11, as_of=AS_OF)
+    generate(spec, tmp_path / "csv")
+    generate(spec, tmp_path / "json", pack_json=True)
+    assert {p.name for p in (tmp_path / "csv" / "pack").iterdir()} == CSV_PACK
+    assert [p.name for p in (tmp_path / "json" / "pack").iterdir()] == ["pack.json"]
+    from_tables = load_ssda903(str(tmp_path / "csv"), {})
+    from_json = load_ssda903(str(tmp_path / "json"), {})
+    assert not from_tables.rejected and not from_json.rejected
+    assert sum(len(r.meetings) for r in from_tables.records) > spec.children
+    assert [serialization.record_to_dict(r) for r in from_tables.records] == [
+        serialization.record_to_dict(r) for r in from_json.records
+    ]
+
+
+def test_pack_json_is_compact_and_what_dumps_writes(tmp_path):
+    spec = CohortSpec(children=40, seed=12, as_of=AS_OF)
+    generate(spec, tmp_path, pack_json=True)
+    text = (tmp_path / "pack" / "pack.json").read_text(encoding="utf-8")
+    records = serialization.loads(text)
+    assert "\n" not in text.rstrip("\n") and len(records) == spec.children
+    assert json.loads(text) == json.loads(serialization.dumps(records))
 
 
 def test_pack_holds_only_what_the_return_lacks(pack):
@@ -502,16 +529,18 @@ def test_command_writes_a_cohort_and_reports_json(tmp_path):
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
     assert figures["children"] == 60 and figures["seed"] == 3 and figures["as_of"] == "2026-11-23"
-    assert len(table(out, "header.csv")) == 60 and (out / "pack" / "pack.json").exists()
+    assert len(table(out, "header.csv")) == 60 and len(table(out / "pack", "plans.csv")) > 30
 
 
 def test_return_only_cohort_removes_an_earlier_pack(tmp_path):
     runner = CliRunner()
     common = ["synth", "--children", "20", "--as-of", "2026-11-23", "--out", str(tmp_path)]
+    assert runner.invoke(cli, [*common, "--pack-json"]).exit_code == 0
+    assert [p.name for p in (tmp_path / "pack").iterdir()] == ["pack.json"]
     assert runner.invoke(cli, common).exit_code == 0
-    assert (tmp_path / "pack" / "pack.json").exists()
+    assert {p.name for p in (tmp_path / "pack").iterdir()} == CSV_PACK
     assert runner.invoke(cli, [*common, "--no-pack"]).exit_code == 0
-    assert not (tmp_path / "pack" / "pack.json").exists()
+    assert not any((tmp_path / "pack").iterdir())
 
 
 def test_command_usage_and_unwritable_output(tmp_path):

@@ -24,6 +24,7 @@ from permanence_core.rules import evaluate as _evaluate
 from permanence_core.writeback import Receipt, WriteBackItem
 
 if TYPE_CHECKING:
+    from permanence_core.adapters.sourcecheck import SourceReport
     from permanence_core.writeback.service import AlertChange, WriteBack
     from permanence_core.writeback.settings import WriteBackSettings
 
@@ -56,6 +57,25 @@ def evaluate(
     if isinstance(profile, str):
         profile = load_profile(profile, plugins)
     return _evaluate(records, profile, as_of or dt.date.today(), calendar)
+
+
+def check_source(
+    adapter: str,
+    source: str,
+    options: Mapping[str, Any] | None = None,
+    profile: str | Profile | None = None,
+    plugins: Plugins | None = None,
+) -> SourceReport:
+    """What ``source`` holds for ``adapter``: facets, tables and columns, unmapped codes, and (with a
+    ``profile``) which of its rules are assessable. ``report.ok`` when the required facets are in source."""
+    from permanence_core.rules.engine import needed_facets
+
+    report = (plugins or Plugins()).check(adapter, source, options)
+    if profile is None:
+        return report
+    if isinstance(profile, str):
+        profile = load_profile(profile, plugins)
+    return report.assessed(profile.name, [(rule.id, needed_facets(rule)) for rule in profile.rules])
 
 
 def alert_items(

@@ -156,9 +156,18 @@ def test_bad_allocations_are_reported(warehouse: Warehouse, load, rows) -> None:
 
     found = {(r.source, r.field, r.reason) for r in result.rejected}
     assert found == {
-        ("dm_allocated_workers allocation_id=5", "worker_id", "is empty: allocated to nobody"),
-        ("dm_allocated_workers allocation_id=6", "worker_id", "no such worker in dm_workers; loaded without a name"),
-        ("dm_allocated_workers allocation_id=7", "end_date", "is before start 2023-06-01"),
+        # An allocation is named by person, worker and start: no public source shows an allocation id.
+        ("dm_allocated_workers", "worker_id", "is empty"),
+        (
+            "dm_allocated_workers person_id=101, worker_id=99, start_date=2023-06-01",
+            "worker_id",
+            "no such worker in dm_workers; loaded without a name",
+        ),
+        (
+            "dm_allocated_workers person_id=103, worker_id=17, start_date=2023-06-01",
+            "end_date",
+            "is before start 2023-06-01",
+        ),
     }
     assert [(w.worker_id, w.name) for w in _by_id(result)["101"].workers] == [
         ("17", "Synthetic Worker Seventeen"),

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from permanence_mosaic.config import MosaicConfig, load_config
 from permanence_mosaic.reader import read
-from permanence_mosaic.warehouse import tables_for
+from permanence_mosaic.warehouse import TABLES
 
 from permanence_core.errors import InputError
 from permanence_core.model import Facet
@@ -211,18 +211,21 @@ def test_a_missing_table_is_an_input_error_naming_it(tmp_path: Path) -> None:
         connection.execute("CREATE TABLE dm_persons (person_id INTEGER)")
     connection.close()
 
-    with pytest.raises(InputError, match="dm_periods_of_care, dm_placements, dm_legal_statuses"):
+    with pytest.raises(InputError, match="dm_periods_of_care, dm_placements, dm_legal_statuses") as raised:
         read(f"sqlite:///{path}", MosaicConfig())
+    # The message names the source as the user gave it, not the read-only URI it was opened through.
+    assert str(raised.value).startswith(f"sqlite:///{path}: ")
+    assert "mode" not in str(raised.value)
 
 
-def test_a_missing_column_is_an_input_error(tmp_path: Path) -> None:
+def test_a_missing_care_column_is_an_input_error_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as connection:
-        for table in tables_for(MosaicConfig()):
+        for table in TABLES:
             connection.execute(f"CREATE TABLE {table} (person_id INTEGER)")
     connection.close()
 
-    with pytest.raises(InputError, match="no such column"):
+    with pytest.raises(InputError, match=r"dm_periods_of_care\.period_of_care_id, dm_periods_of_care\.start_date"):
         read(f"sqlite:///{path}", MosaicConfig())
 
 

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python plugins/raise/benchmarks/bench_ingest.py [--sizes 10000,85000] [--no-pack]
 
-For each size it generates a cohort (SSDA903 tables, plus pack/pack.json unless --no-pack) into a fresh
+For each size it generates a cohort (SSDA903 tables, plus the pack in pack/ unless --no-pack) into a fresh
 inbox's incoming/ folder and measures, in this process:
   - load: ``Plugins().load("ssda903", folder)`` of the same files, the floor any ingest pays once (it
     validates a drop by loading the snapshot it would make);

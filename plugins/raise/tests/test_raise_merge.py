@@ -13,7 +13,7 @@ from permanence_raise.contents import range_year
 from permanence_raise.inbox import Outcome, ingest
 
 from permanence_core.adapters.ssda903.convert import csv_to_xml
-from permanence_core.model import MeetingKind
+from permanence_core.model import Facet, MeetingKind
 from permanence_core.plugins.manager import Plugins
 
 SETTLED = RaiseConfig(settle_seconds=0)
@@ -43,6 +43,10 @@ def test_a_pack_only_drop_replaces_its_files_and_keeps_the_return(inbox: Callabl
     }
     [meeting] = _records(root)["R3001"].meetings
     assert (meeting.kind, meeting.referral_received_on) == (MeetingKind.TRACKING_PANEL, dt.date(2025, 4, 17))
+    # A load narrowed to the facets a profile needs reads no meetings and says the facet is not covered.
+    narrowed = {r.child_id: r for r in Plugins().load("raise", str(root), {"facets": ["care", "plans"]}).records}
+    assert not narrowed["R3001"].meetings and Facet.MEETINGS not in narrowed["R3001"].coverage
+    assert Facet.MEETINGS in _records(root)["R3001"].coverage
 
 
 def test_a_loose_pack_file_goes_to_the_pack(inbox: Callable[..., Path]) -> None:
@@ -60,11 +64,13 @@ def test_pack_files_at_a_drop_root_are_taken_by_their_names(new_inbox: Callable[
     drop = drops.write_drop(root / "incoming" / "2025-03-31", pack={})
     (drop / "meetings.csv").write_text(MEETINGS, encoding="utf-8")
     (drop / "Pack.json").write_text('{"schema_version": "1.0", "records": []}', encoding="utf-8")
+    (drop / "documents.json").write_text('{"schema_version": "1.0", "records": []}', encoding="utf-8")
 
     run = ingest(root, SETTLED)
 
     assert _files(run)["pack/meetings.csv"] == "2025-03-31/meetings.csv"
     assert _files(run)["pack/pack.json"] == "2025-03-31/Pack.json"
+    assert _files(run)["pack/documents.json"] == "2025-03-31/documents.json"
 
 
 def test_a_loose_table_replaces_only_that_table(inbox: Callable[..., Path], drops: Any) -> None:

@@ -15,6 +15,7 @@ from permanence_core.model import CaseRecord
 from permanence_core.model._validators import to_tuple
 
 if TYPE_CHECKING:
+    from permanence_core.adapters.sourcecheck import SourceReport
     from permanence_core.writeback import AlertChange, Receipt, WriteBackItem
 
 
@@ -33,6 +34,7 @@ class Adapter(abc.ABC):
     A plugin registers an instance once, ``register(MyAdapter())``, from ``permanence_register_adapters``; the core
     then calls its methods by the adapter's ``name`` (``--adapter NAME``). Only :meth:`load` must be written:
 
+    - :meth:`check` defaults to a source report built from a load;
     - :meth:`alert_items` defaults to the core's work-tray alert for the child's team manager;
     - :meth:`write_back` defaults to an error saying the adapter cannot write back.
 
@@ -57,6 +59,18 @@ class Adapter(abc.ABC):
         source cannot be read at all. ``options`` holds adapter options (``config`` path, ``progress`` callback …);
         ignore keys you do not know.
         """
+
+    def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
+        """What ``source`` holds for this adapter, before go-live (``permanence source check``).
+
+        The report names, per facet, the tables and columns found and missing, row counts and the code values
+        the configuration does not map. By default it comes from a load: the facets the loaded records cover
+        and the rejected values with their counts. Database adapters override it to look at the database
+        itself, so that a missing facet is reported rather than loaded around.
+        """
+        from permanence_core.adapters.sourcecheck import load_report
+
+        return load_report(self.name, source, self.load(source, options))
 
     def alert_items(
         self, records: Sequence[CaseRecord], as_of: dt.date, options: Mapping[str, Any]

@@ -23,6 +23,9 @@ from permanence_core.errors import InputError, ModelValueError
 
 T = TypeVar("T")
 
+#: Where :func:`connect` keeps the user's own source text in ``Connection.info``.
+SOURCE_KEY = "permanence_source"
+
 
 def redacted(url: URL) -> str:
     """The URL as text with any password hidden, for messages and logs."""
@@ -94,24 +97,32 @@ def connect(source: str, *, password_env: str, attach: Mapping[str, Path] | None
     files (a SQLite copy of a warehouse keeps its schema names, e.g. ``Child_Social``).
     """
     url = database_url(source, password_env)
+    # Messages name the source the user gave, never the read-only URI it is opened through.
+    label = redacted(url)
     if url.get_backend_name() == "sqlite":
         url = _sqlite_read_only(url)
     elif attach:
-        raise InputError(redacted(url), "sqlite_attach applies to SQLite databases only")
+        raise InputError(label, "sqlite_attach applies to SQLite databases only")
     try:
         engine = sqlalchemy.create_engine(url)
     except (sqlalchemy.exc.ArgumentError, ImportError) as exc:
-        raise InputError(redacted(url), f"cannot use this database driver: {exc}") from None
+        raise InputError(label, f"cannot use this database driver: {exc}") from None
     if attach:
         _attach_on_connect(engine, attach)
     try:
         with engine.connect() as connection:
+            connection.info[SOURCE_KEY] = label
             yield connection
     except sqlalchemy.exc.DBAPIError as exc:
         # The driver's own message names the table, column or host; it carries no row data.
-        raise InputError(redacted(url), f"database error: {exc.orig}") from None
+        raise InputError(label, f"database error: {exc.orig}") from None
     finally:
         engine.dispose()
+
+
+def source_of(connection: Connection) -> str:
+    """The source the user named for ``connection`` (password hidden), for messages."""
+    return str(connection.info.get(SOURCE_KEY) or redacted(connection.engine.url))
 
 
 def require_tables(connection: Connection, tables: Collection[str], schema: str | None) -> None:
@@ -120,7 +131,7 @@ def require_tables(connection: Connection, tables: Collection[str], schema: str 
     missing = [name for name in tables if not inspector.has_table(name, schema=schema)]
     if missing:
         where = f" in schema {schema}" if schema else ""
-        raise InputError(redacted(connection.engine.url), f"missing table(s){where}: {', '.join(missing)}")
+        raise InputError(source_of(connection), f"missing table(s){where}: {', '.join(missing)}")
 
 
 def fetch(
@@ -290,6 +301,7 @@ __all__ = [
     "key_of",
     "redacted",
     "require_tables",
+    "source_of",
     "to_date",
     "to_key",
     "to_text",

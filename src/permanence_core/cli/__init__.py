@@ -12,6 +12,7 @@ from permanence_core.cli.forms import form_group
 from permanence_core.cli.ledger import ledger_group
 from permanence_core.cli.panel import panel_group
 from permanence_core.cli.plugins import plugins_command
+from permanence_core.cli.source import source_group
 from permanence_core.cli.synth import synth_command
 from permanence_core.cli.tracker import tracker_command
 from permanence_core.errors import PermanenceError
@@ -63,6 +64,7 @@ cli.add_command(tracker_command)
 cli.add_command(ledger_group)
 cli.add_command(panel_group)
 cli.add_command(audit_command)
+cli.add_command(source_group)
 
 #: The core's own commands; a plugin's command may not take one of these names.
 CORE_COMMANDS = frozenset(cli.commands)

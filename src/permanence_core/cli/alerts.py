@@ -21,7 +21,7 @@ from permanence_core.cli.sources import (
     source_options,
     the_child,
 )
-from permanence_core.rules import AlertStatus, Evaluation, ObligationState
+from permanence_core.rules import AlertStatus, Evaluation, ObligationState, load_profile, profile_facets
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,11 @@ def alerts_command(
     --pseudonymise has no key.
     """
     pseudonyms = pseudonymiser(pseudonymise)
-    result = load_records(adapter, source, config)
+    rules = load_profile(profile)
+    # Alerts need only the facets the profile's rules read: meetings, say, are not loaded for england.
+    result = load_records(adapter, source, config, profile_facets(rules))
     records = result.records if child_id is None else [the_child(result, child_id, source)]
-    evaluation = api.evaluate(records, profile=profile, as_of=as_of)
+    evaluation = api.evaluate(records, profile=rules, as_of=as_of)
     if pseudonyms is not None:
         pseudonyms, result = pseudonymised(pseudonyms, result)
         evaluation = pseudonyms.evaluation(evaluation)

@@ -4,7 +4,7 @@ bar and a load summary on stderr, and the ``--pseudonymise`` option."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -13,6 +13,7 @@ import click
 from permanence_core import api
 from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import check_config, counted, parse_date, progress_callback
+from permanence_core.model import Facet
 
 if TYPE_CHECKING:
     from permanence_core.model import CaseRecord
@@ -83,12 +84,15 @@ def pseudonymised(pseudonyms: Pseudonymiser, result: LoadResult) -> tuple[Pseudo
     return pseudonyms, attrs.evolve(result, rejected=tuple(pseudonyms.rejection(r) for r in result.rejected))
 
 
-def load_records(adapter: str, source: str, config: str | None) -> LoadResult:
-    """Load through the adapter with a progress bar on a terminal."""
+def load_records(adapter: str, source: str, config: str | None, facets: Collection[Facet] | None = None) -> LoadResult:
+    """Load through the adapter with a progress bar on a terminal; ``facets``: only what the caller needs
+    (the adapter may read less; None: everything, as documents need)."""
     update, close = progress_callback(f"Loading {adapter}")
     options: dict[str, object] = {"progress": update}
     if config:
         options["config"] = config
+    if facets is not None:
+        options["facets"] = sorted(facet.value for facet in facets)
     try:
         return api.load(adapter, source, options)
     finally:

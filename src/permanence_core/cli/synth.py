@@ -10,7 +10,7 @@ import click
 from permanence_core.cli.common import counted, emit_json, parse_date, progress_callback
 from permanence_core.synth import DEMO, CohortSpec, generate
 
-_PINNED_BY_DEMO = ("children", "seed", "as_of", "no_pack")
+_PINNED_BY_DEMO = ("children", "seed", "as_of", "no_pack", "pack_json")
 
 
 @click.command("synth")
@@ -20,7 +20,17 @@ _PINNED_BY_DEMO = ("children", "seed", "as_of", "no_pack")
 @click.option(
     "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write (created)."
 )
-@click.option("--no-pack", is_flag=True, help="Write the return only (no pack/pack.json): faster, for benchmarks.")
+@click.option(
+    "--ssd-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the cohort as a Standard Safeguarding Dataset: a SQLite file (replaced if there).",
+)
+@click.option("--no-pack", is_flag=True, help="Write the return only (no pack/): faster, for benchmarks.")
+@click.option(
+    "--pack-json",
+    is_flag=True,
+    help="Write the pack as one compact pack/pack.json (the interchange document) instead of its CSV tables.",
+)
 @click.option("--demo", is_flag=True, help="Regenerate the bundled demo cohort (its own children, seed and date).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
@@ -30,15 +40,21 @@ def synth_command(
     seed: int,
     as_of: dt.date | None,
     out: Path,
+    ssd_out: Path | None,
     no_pack: bool,
+    pack_json: bool,
     demo: bool,
     fmt: str,
 ) -> None:
     """Write a synthetic cohort of looked-after children to OUT.
 
     OUT gets the SSDA903 tables (header.csv, episodes.csv, reviews.csv, uasc.csv, ad1.csv,
-    placed_for_adoption.csv, previous_permanence.csv) and pack/pack.json. Every name, NHS number and
-    postcode is invented. Exit 0 when written; 1 when OUT cannot be written; 2 usage error.
+    placed_for_adoption.csv, previous_permanence.csv) and the permanence pack in pack/: its CSV tables
+    (plans.csv, meetings.csv, ...; docs/permanence-pack.md) and a compact documents.json of what the tables cannot
+    hold (family, views, narrative, sign-offs); --pack-json writes the whole pack as one compact pack.json;
+    --ssd-out writes the same children as an SSD database for ``--adapter ssd``.
+    Every name, NHS number and postcode is invented. Exit 0 when written; 1 when OUT cannot be written;
+    2 usage error.
     """
     if demo:
         pinned = [
@@ -52,14 +68,18 @@ def synth_command(
         spec = CohortSpec(children=children, seed=seed, as_of=as_of or dt.date.today(), casework=not no_pack)
     update, close = progress_callback("Generating")
     try:
-        summary = generate(spec, out, update)
+        summary = generate(spec, out, update, ssd_out=ssd_out, pack_json=pack_json)
     finally:
         close()
     figures = summary.to_dict()
     if fmt == "json":
-        emit_json({"out": str(out), "seed": spec.seed, **figures})
+        emit_json({"out": str(out), "ssd_out": str(ssd_out) if ssd_out else None, "seed": spec.seed, **figures})
         return
-    click.echo(f"Wrote {counted(figures['children'], 'child')} to {out} (seed {spec.seed}, as of {figures['as_of']})")
+    click.echo(
+        f"Wrote {counted(figures['children'], 'child')} to {out} (random seed {spec.seed}, as of {figures['as_of']})"
+    )
+    if ssd_out is not None:
+        click.echo(f"  and as a Standard Safeguarding Dataset to {ssd_out}")
     for key, value in figures.items():
         if key in ("as_of", "children"):
             continue

@@ -17,6 +17,8 @@ from permanence_core.model import (
 
 #: What a form prints where the source covers a fact and has none, so an empty box always means "write here".
 NONE_RECORDED = "None recorded"
+#: The hint under an empty box whose facts the source cannot hold (a facet not in source).
+NOT_IN_SOURCE = "Not in source"
 
 
 def date_text(day: dt.date | None) -> str:
@@ -77,6 +79,14 @@ def known_or_none(record: CaseRecord, facet: Facet, text: str) -> str:
     if text:
         return text
     return NONE_RECORDED if facet in record.coverage else ""
+
+
+def not_in_source(record: CaseRecord, facet: Facet) -> str | None:
+    """The hint "Not in source" for a box whose facts the record's source cannot hold; None when it can.
+
+    The box stays empty for a person to write in; the hint says why nothing was filled in.
+    """
+    return None if facet in record.coverage else NOT_IN_SOURCE
 
 
 def action_line(action: Action) -> str:

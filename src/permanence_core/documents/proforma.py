@@ -12,6 +12,7 @@ from permanence_core.documents.formatting import (
     known_or_none,
     lines,
     meaning,
+    not_in_source,
     plan_text,
     route_text,
     worker_on,
@@ -350,7 +351,13 @@ def _details(record: CaseRecord, as_of: dt.date) -> FieldTable:
             [Field(label=NAME, value=child.display_name)],
             [Field(label=DOB, value=date_text(child.date_of_birth) or None)],
             [Field(label=CASE_ID, value=record.child_id)],
-            [Field(label=SOCIAL_WORKER, value=known_or_none(record, Facet.WORKERS, worker) or None)],
+            [
+                Field(
+                    label=SOCIAL_WORKER,
+                    value=known_or_none(record, Facet.WORKERS, worker) or None,
+                    hint=not_in_source(record, Facet.WORKERS),
+                )
+            ],
             [
                 Field(label=LEGAL_STATUS, value=known_or_none(record, Facet.CARE, legal) or None),
                 Field(label=LOOKED_AFTER_SINCE, value=date_text(period.start) if period else None),
@@ -361,6 +368,7 @@ def _details(record: CaseRecord, as_of: dt.date) -> FieldTable:
                     value=(proceedings.court_reference if proceedings else None)
                     or known_or_none(record, Facet.PROCEEDINGS, "")
                     or None,
+                    hint=not_in_source(record, Facet.PROCEEDINGS),
                 ),
                 Field(
                     label=ISSUE_DATE,

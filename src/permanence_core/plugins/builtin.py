@@ -11,10 +11,12 @@ from permanence_core.plugins import hookimpl
 
 @hookimpl
 def permanence_register_adapters(register: Callable[[Adapter], None]) -> None:
-    """The built-in SSDA903 adapter."""
+    """The built-in SSDA903 and Standard Safeguarding Dataset adapters."""
+    from permanence_core.adapters.ssd import SsdAdapter
     from permanence_core.adapters.ssda903 import Ssda903Adapter
 
     register(Ssda903Adapter())
+    register(SsdAdapter())
 
 
 @hookimpl

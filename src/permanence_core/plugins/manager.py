@@ -19,6 +19,7 @@ from permanence_core.plugins import DISABLE_ENV, ENTRY_POINT_GROUP, PROJECT_NAME
 if TYPE_CHECKING:
     import click
 
+    from permanence_core.adapters.sourcecheck import SourceReport
     from permanence_core.writeback import AlertChange, Receipt, WriteBackItem
 
 #: Hooks of plugin API 0.1 that adapter objects replaced in 0.2, and what replaces each.
@@ -188,6 +189,10 @@ class Plugins:
     def load(self, adapter: str, source: str, options: Mapping[str, Any] | None = None) -> LoadResult:
         """Load records through ``adapter``."""
         return self.adapter(adapter).load(source, dict(options or {}))
+
+    def check(self, adapter: str, source: str, options: Mapping[str, Any] | None = None) -> SourceReport:
+        """What ``source`` holds for ``adapter`` (``permanence source check``)."""
+        return self.adapter(adapter).check(source, dict(options or {}))
 
     def write_back(self, adapter: str, item: WriteBackItem, options: Mapping[str, Any] | None = None) -> Receipt:
         """Write one item back through ``adapter``."""

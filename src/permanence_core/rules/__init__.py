@@ -1,6 +1,6 @@
 """The timescale rules engine: profiles of rules as data, obligations and alerts."""
 
-from permanence_core.rules.engine import Evaluation, due_date, evaluate
+from permanence_core.rules.engine import Evaluation, due_date, evaluate, needed_facets, profile_facets
 from permanence_core.rules.obligations import Alert, AlertStatus, Obligation, ObligationState
 from permanence_core.rules.profile import Profile, Rule, load_profile
 
@@ -15,4 +15,6 @@ __all__ = [
     "due_date",
     "evaluate",
     "load_profile",
+    "needed_facets",
+    "profile_facets",
 ]

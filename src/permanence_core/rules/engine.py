@@ -53,6 +53,11 @@ def needed_facets(rule: Rule) -> frozenset[Facet]:
     return frozenset(facets)
 
 
+def profile_facets(profile: Profile) -> frozenset[Facet]:
+    """Every facet a rule of ``profile`` needs: all a load for its alerts has to read."""
+    return frozenset(facet for rule in profile.rules for facet in needed_facets(rule))
+
+
 @attrs.frozen
 class Evaluation:
     """The obligations of every child under a profile on ``as_of``, and the alerts the open ones raise."""

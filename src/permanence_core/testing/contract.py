@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from permanence_core.adapters import Adapter, Capability, LoadResult, Rejection
+from permanence_core.adapters.sourcecheck import SourceReport
+from permanence_core.adapters.warehouse import FACETS
 from permanence_core.errors import InputError, UsageError
 from permanence_core.model import CaseRecord, Facet
 from permanence_core.plugins.manager import PluginInfo, Plugins
@@ -290,6 +293,29 @@ class AdapterContract:
     ) -> None:
         with pytest.raises(InputError):
             plugins.load(adapter_name, missing_source, load_options)
+
+    # -------------------------------------------------------------------------
+    # Source check (permanence source check)
+    # -------------------------------------------------------------------------
+
+    def test_source_check_reports_every_facet_of_a_valid_source(
+        self, plugins: Plugins, adapter_name: str, source: str, load_options: Any, loaded: LoadResult
+    ) -> None:
+        report = plugins.check(adapter_name, source, load_options)
+
+        assert isinstance(report, SourceReport)
+        assert report.adapter == adapter_name
+        assert [facet.facet for facet in report.facets] == list(FACETS), "report every facet, in order"
+        assert report.ok, "\n".join(report.lines())
+        covered = {facet.value for record in loaded.records for facet in record.coverage}
+        assert covered <= report.in_source, f"loaded facets {sorted(covered - report.in_source)} reported missing"
+        json.dumps(report.to_dict())
+
+    def test_source_check_of_a_missing_source_raises_input_error(
+        self, plugins: Plugins, adapter_name: str, missing_source: str, load_options: Any
+    ) -> None:
+        with pytest.raises(InputError):
+            plugins.check(adapter_name, missing_source, load_options)
 
     # -------------------------------------------------------------------------
     # Bad input

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from permanence_core.adapters import Adapter, Capability, LoadResult
 
 if TYPE_CHECKING:
+    from permanence_core.adapters.sourcecheck import SourceReport
     from permanence_core.model import CaseRecord
     from permanence_core.writeback import AlertChange, Receipt, WriteBackItem
 
@@ -33,6 +34,12 @@ class LiquidlogicAdapter(Adapter):
         from permanence_liquidlogic.reader import read
 
         return read(source, load_config(options))
+
+    def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
+        """Which warehouse tables and columns are there, their rows, and the codes the configuration does not map."""
+        from permanence_liquidlogic.check import check
+
+        return check(source, options)
 
     def alert_items(
         self, records: Sequence[CaseRecord], as_of: dt.date, options: Mapping[str, Any]

@@ -19,7 +19,7 @@ from permanence_core.adapters.base import Rejection
 from permanence_core.adapters.database import TableRows, to_key, to_text
 from permanence_core.model import Episode, LegalStatusSpell, PeriodOfCare, PlacementSpell
 from permanence_liquidlogic.config import LiquidlogicConfig
-from permanence_liquidlogic.lookups import legal_status_code
+from permanence_liquidlogic.lookups import legal_status_map
 from permanence_liquidlogic.persons import People
 from permanence_liquidlogic.tables import EPISODES, LEGAL_STATUS, PLACEMENTS, table_rows
 
@@ -58,6 +58,7 @@ def _legal_statuses(
         {"code": "DIM_LOOKUP_LGL_STATUS_DESC", "start": "START_DTTM", "end": "END_DTTM"},
     )
     found: dict[str, list[LegalStatusSpell]] = defaultdict(list)
+    descriptions = legal_status_map(config.legal_status_map)
     for position, row in rows.unique():
         person_id = people.known(rows, position, row)
         if person_id is None:
@@ -70,15 +71,14 @@ def _legal_statuses(
             rows.reject(position, row, "is required", field="START_DTTM")
             continue
         description = to_text(row["DIM_LOOKUP_LGL_STATUS_DESC"])
-        code = legal_status_code(description, config.legal_status_map) if description else None
+        code = descriptions.code(description) if description else None
         if code is None:
-            rows.reject(
-                position,
-                row,
-                "is not a known legal status: add it to legal_status_map in the [liquidlogic] settings",
-                field="DIM_LOOKUP_LGL_STATUS_DESC",
-                value=description,
+            reason = (
+                descriptions.unmatched(description, "legal_status_map in the [liquidlogic] settings")
+                if description
+                else "is empty"
             )
+            rows.reject(position, row, reason, field="DIM_LOOKUP_LGL_STATUS_DESC", value=description)
             continue
         spell = rows.build(position, row, partial(LegalStatusSpell, code=code, start=start, end=end))
         if spell is not None:

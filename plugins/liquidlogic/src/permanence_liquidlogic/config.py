@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from permanence_core import codes
+from permanence_core.adapters.warehouse import read_column_map
 from permanence_core.config_file import config_section
 from permanence_core.errors import ConfigError, Location
 from permanence_core.model import MeetingKind, WorkerRole
@@ -56,6 +57,7 @@ _KEYS = (
     "worker_id_field",
     "casenote_type_code",
     "document_category",
+    "columns",
 )
 
 
@@ -82,6 +84,8 @@ class LiquidlogicConfig:
         casenote_type_code: ``DIM_LOOKUP_CASNT_TYPE_ID_CODE`` of the case notes this library writes; when
             unset, a note's own ``note_type`` is sent.
         document_category: the category documents are filed under when an upload names none.
+        columns: per table, the adapter's column name to the one the council's warehouse uses
+            (``[liquidlogic.columns.DIM_PERSON]``, ``FORENAME = "FIRST_NAME"``).
     """
 
     schema: str | None = "Child_Social"
@@ -96,6 +100,7 @@ class LiquidlogicConfig:
     worker_id_field: str = attrs.field(default="DIM_WORKER_ID", validator=attrs.validators.in_(WORKER_ID_FIELDS))
     casenote_type_code: str | None = None
     document_category: str | None = None
+    columns: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
 
 
 class _Section:
@@ -166,6 +171,9 @@ def load_config(options: Mapping[str, Any]) -> LiquidlogicConfig:
     if not isinstance(schema, str) or not schema.strip():
         raise ConfigError(section.where("schema"), f"{schema!r} is not a schema name")
     roles = [role.value for role in WorkerRole]
+    # Imported here: the table list imports this module for LiquidlogicConfig.
+    from permanence_liquidlogic.tables import TABLES
+
     attach = section.table("sqlite_attach", {})
     return LiquidlogicConfig(
         schema=schema,
@@ -186,4 +194,5 @@ def load_config(options: Mapping[str, Any]) -> LiquidlogicConfig:
         worker_id_field=section.choice("worker_id_field", "DIM_WORKER_ID", WORKER_ID_FIELDS),
         casenote_type_code=section.text("casenote_type_code", None),
         document_category=section.text("document_category", None),
+        columns=read_column_map(raw.get("columns"), TABLES, str(path), SECTION),
     )

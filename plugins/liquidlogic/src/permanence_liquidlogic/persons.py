@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
+from permanence_core.adapters.base import Rejection
 from permanence_core.adapters.database import TableRows, key_of, to_key, to_text
 from permanence_core.model import Child, Identifiers
 from permanence_liquidlogic.tables import PERSON, PERSON_ID, UNKNOWN
@@ -26,8 +29,13 @@ class People:
         self.person_id_field = person_id_field
         self.people: dict[str, tuple[int, dict[str, Any]]] = {}
         self.merged: set[str] = set()
+        #: The configured person id of each DIM_PERSON_ID, so a rejection names the child as alerts do.
+        self.case_ids: dict[str, str] = {}
         for position, row in rows.unique():
             person_id = key_of(row, PERSON_ID)
+            case_id = to_key(row.get(person_id_field))
+            if case_id is not None:
+                self.case_ids[person_id] = case_id
             if person_id == _UNKNOWN:
                 continue
             if to_text(row["DUPLICATED_DTTM"]) is not None:
@@ -50,6 +58,13 @@ class People:
             reason = f"no such person in {PERSON}"
         rows.reject(position, row, reason, field=PERSON_ID, value=person_id)
         return None
+
+    def named(self, rejection: Rejection) -> Rejection:
+        """``rejection`` naming its child by the configured person id (``LEGACY_ID`` when chosen)."""
+        child = rejection.child_id
+        if child is None or self.person_id_field == PERSON_ID or child not in self.case_ids:
+            return rejection
+        return attrs.evolve(rejection, child_id=self.case_ids[child])
 
     def reject(self, person_id: str, reason: str, field: str) -> None:
         """Report the person's DIM_PERSON row as not loaded, for ``reason``."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 
 from permanence_core.adapters import LoadResult, Rejection
-from permanence_core.adapters.database import collector_paused, connect, require_tables
+from permanence_core.adapters.database import collector_paused, connect, source_of
+from permanence_core.adapters.warehouse import Warehouse, survey
 from permanence_core.model import AdoptionMilestones, CaseRecord, Facet
 from permanence_liquidlogic.adoption import read_adoption
 from permanence_liquidlogic.care import read_care
@@ -24,16 +25,14 @@ from permanence_liquidlogic.tables import (
     ADOPTION,
     ANSWERS,
     CARE_PLANS,
-    FACETS,
     INVOLVEMENTS,
     MEETINGS,
-    OPTIONAL,
     PERSON,
-    REQUIRED,
     REVIEWS,
     WORKERS,
     Fetched,
     fetch_all,
+    layout,
     table_rows,
 )
 from permanence_liquidlogic.workers import read_workers
@@ -45,8 +44,9 @@ def read(source: str, config: LiquidlogicConfig) -> LoadResult:
     """Load every looked-after child from the warehouse at database URL ``source``."""
     with collector_paused():
         with connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
-            require_tables(connection, REQUIRED, config.schema)
-            fetched = fetch_all(connection, config)
+            found = survey(connection, layout(config), config.schema, config.columns)
+            found.require(source_of(connection))
+            fetched = fetch_all(Warehouse(connection, found), config)
         for table, rows in fetched.rows.items():
             log.debug("read %d rows from %s", len(rows), table)
         result = assemble(fetched, config)
@@ -54,22 +54,24 @@ def read(source: str, config: LiquidlogicConfig) -> LoadResult:
     return result
 
 
+#: The model facets this adapter can supply.
+_FACETS = (Facet.REVIEWS, Facet.ADOPTION, Facet.PLANS, Facet.MEETINGS, Facet.WORKERS)
+
+
 def _coverage(fetched: Fetched, config: LiquidlogicConfig, notices: list[str]) -> frozenset[Facet]:
-    """CARE, and each facet whose tables the warehouse has and whose codes the configuration gives."""
-    missing = [table for table in OPTIONAL if table not in fetched.present]
-    if missing:
-        notices.append(f"tables not in the warehouse, so not read: {', '.join(missing)}")
-    covered = {Facet.CARE} | {facet for facet in FACETS if fetched.covers(facet)}
+    """CARE, and each facet whose tables and columns the warehouse has and whose codes the configuration gives."""
+    for warning in fetched.survey.warnings():
+        log.warning("liquidlogic: %s", warning)
+        notices.append(warning)
     unconfigured = {
         Facet.MEETINGS: (bool(config.meeting_types), "no meeting type codes (ppm_meeting_types) are configured"),
         Facet.PLANS: (bool(config.answer_map), "answer_map is empty"),
         Facet.WORKERS: (bool(config.involvement_roles), "involvement_roles is empty"),
     }
     for facet, (configured, why) in unconfigured.items():
-        if facet in covered and not configured:
-            covered.discard(facet)
+        if not configured:
             notices.append(f"{facet.value} not read: {why}")
-    return frozenset(covered)
+    return frozenset({Facet.CARE} | {facet for facet in _FACETS if fetched.covers(facet)})
 
 
 def assemble(fetched: Fetched, config: LiquidlogicConfig) -> LoadResult:
@@ -139,4 +141,4 @@ def assemble(fetched: Fetched, config: LiquidlogicConfig) -> LoadResult:
         notices.append(f"{meetings.cancelled} cancelled permanence meetings were left out")
     if superseded:
         notices.append(f"{superseded} children have several {ADOPTION} rows; the latest (START_DTTM) was used")
-    return LoadResult(records=records, rejected=rejected, read=fetched.read, notices=notices)
+    return LoadResult(records=records, rejected=[people.named(r) for r in rejected], read=fetched.read, notices=notices)

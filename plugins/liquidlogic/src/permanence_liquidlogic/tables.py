@@ -1,23 +1,24 @@
 """The HDM.Child_Social tables the adapter reads, and the read-only queries that fetch only the rows it needs.
 
 Names are those of the LCS reporting warehouse as the Standard Safeguarding Dataset's System C extract
-uses them (research/case_systems.md section 2.2). Three tables are required; the others are read when the
-warehouse has them, and each supplies a facet of the records (a warehouse without ``FACT_ADOPTION`` loads,
-but its records do not claim to cover adoption). Big tables (form answers, meetings, involvements) are
+uses them (research/case_systems.md section 2.2). Only the identity and care facets are required
+(``DIM_PERSON``, ``FACT_CARE_EPISODES``, ``FACT_LEGAL_STATUS``); each other facet is read when the warehouse
+has its tables and columns (:func:`layout`), so a warehouse without ``FACT_ADOPTION`` loads, but its records
+do not claim to cover adoption. Big tables (form answers, meetings, involvements) are
 filtered in the database by the council's configured codes rather than fetched whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from permanence_core.adapters.base import Rejection
-from permanence_core.adapters.database import TableRows, fetch, to_key
+from permanence_core.adapters.database import TableRows, to_key
+from permanence_core.adapters.warehouse import Layout, Survey, TableSpec, Warehouse
 from permanence_core.model import Facet
 from permanence_liquidlogic.config import LiquidlogicConfig
 
@@ -36,18 +37,6 @@ SUBJECTS = "FACT_MEETING_SUBJECTS"
 REVIEWS = "FACT_CLA_REVIEW"
 INVOLVEMENTS = "FACT_INVOLVEMENTS"
 WORKERS = "DIM_WORKER"
-
-REQUIRED = (PERSON, EPISODES, LEGAL_STATUS)
-
-#: The tables each optional facet needs; placements enrich CARE and need only their own table.
-FACETS: dict[Facet, tuple[str, ...]] = {
-    Facet.REVIEWS: (REVIEWS,),
-    Facet.ADOPTION: (ADOPTION,),
-    Facet.PLANS: (FORMS, ANSWERS),
-    Facet.MEETINGS: (MEETINGS, SUBJECTS),
-    Facet.WORKERS: (INVOLVEMENTS, WORKERS),
-}
-OPTIONAL = (PLACEMENTS, ADOPTION, CARE_PLANS, FORMS, ANSWERS, MEETINGS, SUBJECTS, REVIEWS, INVOLVEMENTS, WORKERS)
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     PERSON: (PERSON_ID, "LEGACY_ID", "UPN", "FORENAME", "SURNAME", "BIRTH_DTTM", "GENDER_MAIN_CODE", "DUPLICATED_DTTM"),
@@ -120,6 +109,59 @@ KEYS: dict[str, tuple[str, ...]] = {
     WORKERS: ("DIM_WORKER_ID",),
 }
 
+#: Each table's own key, for reading it in a deterministic order.
+_TABLE_KEYS = {
+    **KEYS,
+    MEETINGS: ("FACT_MEETING_ID",),
+    SUBJECTS: ("FACT_MEETINGS_ID", PERSON_ID),
+    FORMS: ("FACT_FORM_ID",),
+}
+
+TABLES = {
+    name: TableSpec(name, columns, _TABLE_KEYS[name], PERSON_ID if PERSON_ID in columns else None)
+    for name, columns in COLUMNS.items()
+}
+
+_DETAIL = {
+    PERSON: {"UPN", "BIRTH_DTTM", "GENDER_MAIN_CODE", "DUPLICATED_DTTM", "FORENAME", "SURNAME", "LEGACY_ID"},
+    REVIEWS: {"FACT_MEETING_ID", "DUE_DTTM"},
+    INVOLVEMENTS: {"DIM_DEPARTMENT_NAME"},
+    ANSWERS: {"DIM_ASSESSMENT_TEMPLATE_ID_DESC"},
+    SUBJECTS: {"FACT_OUTCM_FORM_ID"},
+}
+
+
+def _needed(table: str, *also: str) -> tuple[str, ...]:
+    """The columns of ``table`` a facet cannot do without: all but its detail columns, plus ``also``."""
+    return tuple(c for c in COLUMNS[table] if c not in _DETAIL.get(table, set()) or c in also)
+
+
+def layout(config: LiquidlogicConfig) -> Layout:
+    """Per facet, the tables and columns it needs; facets the council has not configured need nothing.
+
+    Placements and care plans are detail tables (read when there); so are the columns that only enrich a
+    record (UPN, date of birth, gender, a review's due date, a worker's department): a warehouse without
+    them loads with them empty. A review's cancellation comes from its FACT_MEETINGS row when there is one.
+    """
+    identity = ("DIM_PERSON_ID", "LEGACY_ID") if config.person_id_field == "LEGACY_ID" else ("DIM_PERSON_ID",)
+    needs: dict[str, dict[str, tuple[str, ...]]] = {
+        "identity": {PERSON: identity},
+        "names": {PERSON: ("FORENAME", "SURNAME")},
+        "care": {EPISODES: _needed(EPISODES), LEGAL_STATUS: _needed(LEGAL_STATUS)},
+        "reviews": {REVIEWS: _needed(REVIEWS)},
+        "adoption": {ADOPTION: _needed(ADOPTION)},
+    }
+    if config.answer_map:
+        template = ("DIM_ASSESSMENT_TEMPLATE_ID_DESC",) if config.permanence_form_templates else ()
+        needs["plans"] = {FORMS: _needed(FORMS), ANSWERS: _needed(ANSWERS, *template)}
+    if config.meeting_types:
+        needs["meetings"] = {MEETINGS: _needed(MEETINGS), SUBJECTS: _needed(SUBJECTS)}
+    if config.involvement_roles:
+        worker_id = () if config.worker_id_field == "DIM_WORKER_ID" else (config.worker_id_field,)
+        needs["workers"] = {INVOLVEMENTS: _needed(INVOLVEMENTS), WORKERS: ("DIM_WORKER_ID", *worker_id)}
+    return Layout(tables=TABLES, needs=needs)
+
+
 Rows = list[dict[str, Any]]
 
 #: The warehouse's placeholder key for "none" (the unknown person, no placement, no worker).
@@ -128,10 +170,10 @@ UNKNOWN = -1
 
 @attrs.frozen
 class Fetched:
-    """The rows read: by table (joined reads under the table they describe), and the optional tables found."""
+    """The rows read: by table (joined reads under the table they describe), and what the warehouse holds."""
 
     rows: dict[str, list[dict[str, Any]]]
-    present: frozenset[str]
+    survey: Survey
     review_meetings: dict[str, dict[str, Any]] = attrs.field(factory=dict)
 
     @property
@@ -140,21 +182,8 @@ class Fetched:
         return sum(len(rows) for rows in self.rows.values())
 
     def covers(self, facet: Facet) -> bool:
-        """True when the warehouse has every table ``facet`` needs."""
-        return all(table in self.present for table in FACETS[facet])
-
-
-class _Schema:
-    """Table objects of one schema, each with the columns the adapter reads."""
-
-    def __init__(self, schema: str | None) -> None:
-        self.tables = {
-            name: sa.table(name, *(sa.column(column) for column in columns), schema=schema)
-            for name, columns in COLUMNS.items()
-        }
-
-    def __getitem__(self, name: str) -> sa.TableClause:
-        return self.tables[name]
+        """True when the warehouse has every table and column ``facet`` needs (and the council configured it)."""
+        return facet.value in self.survey.available
 
 
 def table_rows(
@@ -164,49 +193,58 @@ def table_rows(
     return TableRows(name, rows, keys=KEYS[name], person=PERSON_ID, rejected=rejected, columns=columns)
 
 
-def _rows(connection: Connection, query: sa.Select[Any]) -> list[dict[str, Any]]:
-    """The rows of a joined query as dicts (single tables go through the shared ``fetch``)."""
-    result = connection.execute(query)
-    names = tuple(result.keys())
-    # zip over plain tuples: a national warehouse has millions of rows, and RowMapping costs twice as much.
-    return [dict(zip(names, row, strict=True)) for row in result]
-
-
-def fetch_all(connection: Connection, config: LiquidlogicConfig) -> Fetched:
-    """Read every table the warehouse has, filtered to the rows the adapter uses, in key order."""
-    inspector = sa.inspect(connection)
-    present = frozenset(name for name in OPTIONAL if inspector.has_table(name, schema=config.schema))
-    db = _Schema(config.schema)
-
-    def whole(name: str, where: Callable[[sa.TableClause], sa.ColumnElement[bool]] | None = None) -> Rows:
-        return fetch(connection, name, COLUMNS[name], schema=config.schema, order_by=KEYS[name], where=where)
-
-    rows = {name: whole(name) for name in REQUIRED}
-    rows.update({name: whole(name) for name in (ADOPTION, CARE_PLANS, REVIEWS) if name in present})
-    if PLACEMENTS in present:
+def queries(config: LiquidlogicConfig, warehouse: Warehouse) -> dict[str, sa.Select[Any]]:
+    """The query of each table read: the facets' tables the warehouse has, filtered to the rows the adapter uses."""
+    found = warehouse.survey
+    available = found.available
+    queries: dict[str, sa.Select[Any]] = {}
+    for name in (PERSON, EPISODES, LEGAL_STATUS):
+        queries[name] = warehouse.select(name)
+    for facet, name in (("adoption", ADOPTION), ("reviews", REVIEWS)):
+        if facet in available:
+            queries[name] = warehouse.select(name)
+    if found.has(CARE_PLANS) and "plans" in available:
+        queries[CARE_PLANS] = warehouse.select(CARE_PLANS)
+    if found.has(PLACEMENTS):
         # The placeholder row (-1) stands for "no placement"; the SSD extract leaves it out the same way.
-        rows[PLACEMENTS] = whole(PLACEMENTS, lambda table: table.c.FACT_CLA_PLACEMENT_ID != UNKNOWN)
-    if {FORMS, ANSWERS} <= present and config.answer_map:
-        rows[ANSWERS] = _rows(connection, _answers(db, config))
-    if {MEETINGS, SUBJECTS} <= present and config.meeting_types:
-        rows[MEETINGS] = _rows(connection, _meetings(db, config.meeting_types))
-    review_meetings = _review_meetings(connection, db) if {REVIEWS, MEETINGS, SUBJECTS} <= present else {}
-    if {INVOLVEMENTS, WORKERS} <= present and config.involvement_roles:
+        queries[PLACEMENTS] = warehouse.select(PLACEMENTS, where=lambda table: table.c.FACT_CLA_PLACEMENT_ID != UNKNOWN)
+    if "plans" in available:
+        queries[ANSWERS] = _answers(warehouse, config)
+    if "meetings" in available:
+        queries[MEETINGS] = _meetings(warehouse, config.meeting_types)
+    if "reviews" in available and found.has(MEETINGS) and found.has(SUBJECTS):
+        queries[REVIEW_MEETINGS] = _review_meetings(warehouse)
+    if "workers" in available:
         types = sorted(config.involvement_roles)
 
-        def wanted(table: sa.TableClause) -> sa.ColumnElement[bool]:
+        def wanted(table: sa.FromClause) -> sa.ColumnElement[bool]:
             # -1 is "no worker": an involvement nobody holds allocates no one.
             return sa.and_(table.c.DIM_LOOKUP_INVOLVEMENT_TYPE_CODE.in_(types), table.c.DIM_WORKER_ID != UNKNOWN)
 
-        rows[INVOLVEMENTS] = whole(INVOLVEMENTS, wanted)
-        allocated = sa.select(db[INVOLVEMENTS].c.DIM_WORKER_ID).where(wanted(db[INVOLVEMENTS]))
-        rows[WORKERS] = whole(WORKERS, lambda table: table.c.DIM_WORKER_ID.in_(allocated))
-    return Fetched(rows=rows, present=present, review_meetings=review_meetings)
+        queries[INVOLVEMENTS] = warehouse.select(INVOLVEMENTS, where=wanted)
+        involvements = warehouse.table(INVOLVEMENTS)
+        allocated = sa.select(involvements.c.DIM_WORKER_ID).where(wanted(involvements))
+        queries[WORKERS] = warehouse.select(WORKERS, where=lambda table: table.c.DIM_WORKER_ID.in_(allocated))
+    return queries
 
 
-def _answers(db: _Schema, config: LiquidlogicConfig) -> sa.Select[Any]:
+#: The name the review-and-meeting join is read under.
+REVIEW_MEETINGS = "review meetings"
+
+
+def fetch_all(warehouse: Warehouse, config: LiquidlogicConfig) -> Fetched:
+    """Read every table the warehouse has, filtered to the rows the adapter uses, in key order."""
+    rows = {name: warehouse.rows(query) for name, query in queries(config, warehouse).items()}
+    review_meetings: dict[str, dict[str, Any]] = {}
+    for row in rows.pop(REVIEW_MEETINGS, []):
+        # A subject listed twice for one meeting repeats the review: the row with an outcome form is the review's.
+        review_meetings.setdefault(to_key(row["FACT_CLA_REVIEW_ID"]) or "", row)
+    return Fetched(rows=rows, survey=warehouse.survey, review_meetings=review_meetings)
+
+
+def _answers(warehouse: Warehouse, config: LiquidlogicConfig) -> sa.Select[Any]:
     """Permanence-plan answers with their form's person; an answer whose form is missing has no person."""
-    answers, forms = db[ANSWERS], db[FORMS]
+    answers, forms = warehouse.table(ANSWERS), warehouse.table(FORMS)
     query = (
         sa.select(answers, forms.c.DIM_PERSON_ID)
         .select_from(answers.outerjoin(forms, forms.c.FACT_FORM_ID == answers.c.FACT_FORM_ID))
@@ -219,9 +257,9 @@ def _answers(db: _Schema, config: LiquidlogicConfig) -> sa.Select[Any]:
     return query.order_by(answers.c.FACT_FORM_ANSWER_ID)
 
 
-def _meetings(db: _Schema, types: Collection[str]) -> sa.Select[Any]:
+def _meetings(warehouse: Warehouse, types: Collection[str]) -> sa.Select[Any]:
     """One row per permanence meeting and subject person: the meeting's type, date and cancellation."""
-    meetings, subjects = db[MEETINGS], db[SUBJECTS]
+    meetings, subjects = warehouse.table(MEETINGS), warehouse.table(SUBJECTS)
     return (
         sa.select(
             meetings.c.FACT_MEETING_ID,
@@ -236,10 +274,11 @@ def _meetings(db: _Schema, types: Collection[str]) -> sa.Select[Any]:
     )
 
 
-def _review_meetings(connection: Connection, db: _Schema) -> dict[str, dict[str, Any]]:
-    """Per review id: whether its meeting was cancelled and the child's outcome form (the review's record)."""
-    reviews, meetings, subjects = db[REVIEWS], db[MEETINGS], db[SUBJECTS]
-    query = (
+def _review_meetings(warehouse: Warehouse) -> sa.Select[Any]:
+    """Per review: whether its meeting was cancelled and the child's outcome form (the review's record)."""
+    reviews, meetings = warehouse.table(REVIEWS), warehouse.table(MEETINGS)
+    subjects = warehouse.table(SUBJECTS)
+    return (
         sa.select(reviews.c.FACT_CLA_REVIEW_ID, meetings.c.CANCELLED, subjects.c.FACT_OUTCM_FORM_ID)
         .select_from(
             reviews.outerjoin(meetings, meetings.c.FACT_MEETING_ID == reviews.c.FACT_MEETING_ID).outerjoin(
@@ -251,11 +290,11 @@ def _review_meetings(connection: Connection, db: _Schema) -> dict[str, dict[str,
             )
         )
         .where(reviews.c.FACT_MEETING_ID.is_not(None))
-        # Descending puts a NULL outcome form last, in SQL Server and SQLite alike.
-        .order_by(reviews.c.FACT_CLA_REVIEW_ID, subjects.c.FACT_OUTCM_FORM_ID.desc())
+        # A NULL outcome form last: DESC alone does that in SQL Server and SQLite but not in PostgreSQL,
+        # and SQL Server has no NULLS LAST.
+        .order_by(
+            reviews.c.FACT_CLA_REVIEW_ID,
+            sa.case((subjects.c.FACT_OUTCM_FORM_ID.is_(None), 1), else_=0),
+            subjects.c.FACT_OUTCM_FORM_ID.desc(),
+        )
     )
-    found: dict[str, dict[str, Any]] = {}
-    for row in _rows(connection, query):
-        # A subject listed twice for one meeting repeats the review: the row with an outcome form is the review's.
-        found.setdefault(to_key(row["FACT_CLA_REVIEW_ID"]) or "", row)
-    return found

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from permanence_core import codes
+from permanence_core.adapters.warehouse import read_column_map
 from permanence_core.config_file import config_section
 from permanence_core.errors import ConfigError, Location
 from permanence_core.model import MeetingKind, WorkerRole
@@ -133,6 +134,8 @@ class MosaicConfig:
         worker_role: the role of the workers in ``dm_allocated_workers``.
         documents: uploads and completed forms.
         case_notes: the case notes raised for alerts.
+        columns: per table, the adapter's column name to the one the council's warehouse uses
+            (``[mosaic.columns.dm_persons]``, ``first_name = "forenames"``).
     """
 
     schema: str | None = None
@@ -145,6 +148,7 @@ class MosaicConfig:
     worker_role: WorkerRole = WorkerRole.SOCIAL_WORKER
     documents: DocumentSettings = DEFAULT_DOCUMENTS
     case_notes: CaseNoteSettings = DEFAULT_CASE_NOTES
+    columns: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
 
 
 def answer_key(text: str) -> str:
@@ -236,7 +240,11 @@ def parse(path: Path, data: Any) -> MosaicConfig:
     questions = section.table("questions", tuple(a.name for a in attrs.fields(Questions)))
     plan_answers = section.mapping("plan_answers")
     order_types = section.mapping("order_types")
+    # Imported here: the table list imports this module for MosaicConfig.
+    from permanence_mosaic.warehouse import TABLES
+
     return MosaicConfig(
+        columns=read_column_map(section.data.get("columns"), TABLES, str(path), SECTION),
         schema=section.text("schema"),
         # A config and its data can move together: relative paths are relative to the config file.
         sqlite_attach={name: path.parent / file for name, file in attach.items()},

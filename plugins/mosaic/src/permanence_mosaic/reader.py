@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from permanence_core.adapters import LoadResult, Rejection
-from permanence_core.adapters.database import collector_paused, connect
+from permanence_core.adapters.database import collector_paused, connect, source_of
+from permanence_core.adapters.warehouse import Warehouse, survey
 from permanence_core.model import CaseRecord, Facet, Meeting, Review
 from permanence_mosaic.adoption import milestones, read_journeys
 from permanence_mosaic.care import not_in_care_notice, read_care
@@ -25,7 +26,7 @@ from permanence_mosaic.orders import read_orders
 from permanence_mosaic.persons import People
 from permanence_mosaic.plans import PlanReader
 from permanence_mosaic.relationships import read_siblings
-from permanence_mosaic.warehouse import ANSWERS, PERSONS, STEPS, count_rows, read_tables
+from permanence_mosaic.warehouse import PERSONS, count_rows, layout, read_tables
 from permanence_mosaic.workers import read_workers
 from permanence_mosaic.workflow import read_steps, reviews_and_meetings
 
@@ -41,29 +42,36 @@ def read(source: str, config: MosaicConfig, progress: Progress | None = None) ->
     """
     with collector_paused():
         with connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
-            tables = read_tables(connection, config, progress)
+            found = survey(connection, layout(config), config.schema, config.columns)
+            found.require(source_of(connection))
+            tables = read_tables(Warehouse(connection, found), config, progress)
+        warnings = found.warnings()
+        for warning in warnings:
+            log.warning("mosaic: %s", warning)
         for table, rows in tables.items():
             log.debug("read %d rows from %s", len(rows), table)
-        result = build(tables, config)
+        result = build(tables, config, found.available, warnings)
     log.info("mosaic load: %s", result.summary())
     return result
 
 
-def coverage(config: MosaicConfig) -> frozenset[Facet]:
-    """The facets every record of a load with ``config`` covers."""
-    facets = {Facet.CARE, Facet.ADOPTION, Facet.SIBLINGS, Facet.WORKERS}
-    steps = config.step_types
-    if steps.cla_review:
-        facets.add(Facet.REVIEWS)
-    if steps.meeting_kinds():
-        facets.add(Facet.MEETINGS)
-    if steps.all() and config.questions.plan:
-        facets.add(Facet.PLANS)
-    return frozenset(facets)
+def coverage(config: MosaicConfig, available: frozenset[str] | None = None) -> frozenset[Facet]:
+    """The facets every record covers: those configured whose tables and columns the warehouse has."""
+    needs = layout(config).needs
+    return frozenset(
+        Facet(facet)
+        for facet in needs
+        if facet in {f.value for f in Facet} and (available is None or facet in available)
+    )
 
 
-def build(tables: dict[str, list[dict[str, Any]]], config: MosaicConfig) -> LoadResult:
-    """The load result from the tables' rows."""
+def build(
+    tables: dict[str, list[dict[str, Any]]],
+    config: MosaicConfig,
+    available: frozenset[str] | None = None,
+    warnings: list[str] | None = None,
+) -> LoadResult:
+    """The load result from the tables' rows; ``available`` are the facets the warehouse supplies."""
     rejected: list[Rejection] = []
     people = People(tables[PERSONS], rejected)
     care = read_care(tables, people, rejected)
@@ -76,17 +84,18 @@ def build(tables: dict[str, list[dict[str, Any]]], config: MosaicConfig) -> Load
     reviews: dict[str, list[Review]] = {}
     meetings: dict[str, list[Meeting]] = {}
     plans = None
-    if STEPS in tables:
+    facets = coverage(config, available)
+    if facets & {Facet.REVIEWS, Facet.MEETINGS, Facet.PLANS}:
         steps = read_steps(tables, children, rejected)
-        answers, answer_notices = (
-            read_answers(tables, config.questions, steps, rejected) if ANSWERS in tables else (None, [])
-        )
+        # Answers date reviews and meetings as well as holding plans; a table not read is empty here.
+        answers, answer_notices = read_answers(tables, config.questions, steps, rejected)
         dates = answers.step_dates() if answers else {}
         reviews, meetings, step_notices = reviews_and_meetings(steps, config.step_types, dates)
+        reviews = reviews if Facet.REVIEWS in facets else {}
+        meetings = meetings if Facet.MEETINGS in facets else {}
         notices += step_notices + answer_notices
-        if answers and config.questions.plan:
+        if Facet.PLANS in facets:
             plans = PlanReader(answers, steps, config.step_types, dates, config.plan_answers)
-    facets = coverage(config)
     records: dict[str, CaseRecord] = {}
     for child_id, periods in children.items():
         child_plans, decided = plans.plans(child_id, periods, orders.get(child_id, ())) if plans else ([], None)
@@ -110,4 +119,5 @@ def build(tables: dict[str, list[dict[str, Any]]], config: MosaicConfig) -> Load
     if config.documents.completed_forms is not None:
         _applied, form_notices = apply_completed_forms(records, config.documents.completed_forms, rejected)
         notices += form_notices
+    notices = list(warnings or []) + notices
     return LoadResult(records=records.values(), rejected=rejected, read=count_rows(tables.values()), notices=notices)

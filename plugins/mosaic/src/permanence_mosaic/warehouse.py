@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import attrs
-import sqlalchemy
-from sqlalchemy.engine import Connection
-from sqlalchemy.sql.expression import ColumnElement, TableClause
+import sqlalchemy as sa
+from sqlalchemy.sql.expression import ColumnElement, FromClause
 
 from permanence_core.adapters import Rejection
-from permanence_core.adapters.database import TableRows, fetch, require_tables
+from permanence_core.adapters.database import TableRows
+from permanence_core.adapters.warehouse import Layout, TableSpec, Warehouse
 from permanence_mosaic.config import MosaicConfig
 
 PERSONS = "dm_persons"
@@ -38,72 +37,108 @@ WORKERS = "dm_workers"
 PERSON_SUBJECT = "PER"
 
 
-def _names(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-@attrs.frozen
-class Table:
-    """A warehouse table: the columns read, the key that names a row, and the column naming the person."""
-
-    name: str
-    columns: tuple[str, ...] = attrs.field(converter=_names)
-    keys: tuple[str, ...] = attrs.field(converter=_names)
-    person: str | None = "person_id"
-
-
 TABLES = {
     table.name: table
     for table in (
-        Table(PERSONS, "person_id first_name last_name upn_id nhs_id date_of_birth gender", "person_id"),
-        Table(PERIODS, "period_of_care_id person_id start_date end_date", "period_of_care_id"),
-        Table(
+        TableSpec(
+            PERSONS, "person_id first_name last_name upn_id nhs_id date_of_birth gender", "person_id", "person_id"
+        ),
+        TableSpec(PERIODS, "period_of_care_id person_id start_date end_date", "period_of_care_id", "person_id"),
+        TableSpec(
             PLACEMENTS,
             "placement_id split_number person_id period_of_care_id start_date end_date placement_type"
             " reason_episode_ceased reason_for_placement_change",
             "placement_id split_number",
+            "person_id",
         ),
-        Table(
+        TableSpec(
             LEGAL_STATUSES,
             "legal_status_id person_id period_of_care_id legal_status start_date end_date is_respite_care",
             "legal_status_id",
+            "person_id",
         ),
-        Table(
-            NON_LA_LEGAL_STATUSES, "legal_status_id person_id legal_status_type start_date end_date", "legal_status_id"
+        TableSpec(
+            NON_LA_LEGAL_STATUSES,
+            "legal_status_id person_id legal_status_type start_date end_date",
+            "legal_status_id",
+            "person_id",
         ),
-        Table(
-            STEPS,
-            "workflow_step_id workflow_step_type_id subgroup_id step_status started_on",
-            "workflow_step_id",
-            person=None,
+        TableSpec(
+            STEPS, "workflow_step_id workflow_step_type_id subgroup_id step_status started_on", "workflow_step_id"
         ),
-        Table(
+        TableSpec(
             STEP_PEOPLE,
             "workflow_step_id person_id adoption_best_interest_date adoption_plan_date_ceased"
             " adoption_plan_reason_cat_code adoption_match_date",
             "workflow_step_id person_id",
+            "person_id",
         ),
-        Table(
+        TableSpec(
             SUBJECTS,
             "subgroup_id subject_compound_id subject_type_code",
             "subgroup_id subject_compound_id",
-            person="subject_compound_id",
+            "subject_compound_id",
         ),
-        Table(
+        TableSpec(
             ANSWERS,
             "form_id workflow_step_id form_answer_row_id question_user_code text_answer date_answer"
             " subject_person_id subgroup_id mapping_id",
             "form_id form_answer_row_id mapping_id",
-            person=None,
         ),
-        Table(QUESTIONS, "mapping_id question_user_code", "mapping_id", person=None),
-        Table(
-            RELATIONSHIPS, "person_id other_person_id family_category start_date end_date", "person_id other_person_id"
+        TableSpec(QUESTIONS, "mapping_id question_user_code", "mapping_id"),
+        TableSpec(
+            RELATIONSHIPS,
+            "person_id other_person_id family_category start_date end_date",
+            "person_id other_person_id",
+            "person_id",
         ),
-        Table(ALLOCATIONS, "allocation_id person_id worker_id start_date end_date", "allocation_id"),
-        Table(WORKERS, "worker_id full_name", "worker_id", person=None),
+        # No public source shows an allocation id: an allocation is named by its person, worker and start.
+        TableSpec(
+            ALLOCATIONS, "person_id worker_id start_date end_date", "person_id worker_id start_date", "person_id"
+        ),
+        TableSpec(WORKERS, "worker_id full_name", "worker_id"),
     )
 }
+
+_STEP_COLUMNS = ("workflow_step_id", "workflow_step_type_id", "subgroup_id", "step_status", "started_on")
+_SUBJECT_COLUMNS = TABLES[SUBJECTS].columns
+
+
+def layout(config: MosaicConfig) -> Layout:
+    """Per facet, the tables and columns it needs; the facets the council has not configured need nothing.
+
+    Columns no facet needs (UPN, NHS number, date of birth, gender, a worker's name, a placement's change
+    reason, the respite flag) are detail: a warehouse without them loads with them empty.
+    """
+    steps = {STEPS: _STEP_COLUMNS, SUBJECTS: _SUBJECT_COLUMNS}
+    needs: dict[str, dict[str, tuple[str, ...]]] = {
+        "identity": {PERSONS: ("person_id",)},
+        "names": {PERSONS: ("first_name", "last_name")},
+        "care": {
+            PERIODS: TABLES[PERIODS].columns,
+            PLACEMENTS: tuple(c for c in TABLES[PLACEMENTS].columns if c != "reason_for_placement_change"),
+            LEGAL_STATUSES: tuple(c for c in TABLES[LEGAL_STATUSES].columns if c != "is_respite_care"),
+        },
+        "adoption": {STEP_PEOPLE: TABLES[STEP_PEOPLE].columns},
+        "siblings": {RELATIONSHIPS: TABLES[RELATIONSHIPS].columns},
+        "workers": {ALLOCATIONS: TABLES[ALLOCATIONS].columns, WORKERS: ("worker_id",)},
+    }
+    answers = {ANSWERS: TABLES[ANSWERS].columns, QUESTIONS: TABLES[QUESTIONS].columns}
+    questions = config.questions
+    # A review or meeting held on another day than its step started says so in a form answer; the
+    # referral and minutes dates are answers too. Configured, they cannot be read without the answers.
+    if config.step_types.cla_review:
+        needs["reviews"] = {**steps, **(answers if questions.meeting_date else {})}
+    if config.step_types.meeting_kinds():
+        dated = questions.meeting_date or questions.referral_received or questions.minutes_issued
+        needs["meetings"] = {**steps, **(answers if dated else {})}
+    if config.step_types.all() and questions.plan:
+        needs["plans"] = {**steps, **answers}
+        if config.order_types:
+            needs["plans"][NON_LA_LEGAL_STATUSES] = TABLES[NON_LA_LEGAL_STATUSES].columns
+    used = {name for need in needs.values() for name in need}
+    return Layout(tables={name: spec for name, spec in TABLES.items() if name in used}, needs=needs)
+
 
 #: Model attribute names to the Mosaic columns they come from, so a rejection names the column.
 MODEL_COLUMNS = {
@@ -123,76 +158,60 @@ def table_rows(table: str, rows: list[dict[str, Any]], rejected: list[Rejection]
     return TableRows(table, rows, keys=spec.keys, person=spec.person, rejected=rejected, columns=MODEL_COLUMNS)
 
 
-Filter = Callable[[TableClause], ColumnElement[bool]]
+Filter = Callable[[FromClause], ColumnElement[bool]]
 
 
-def _table(name: str, schema: str | None) -> TableClause:
-    return sqlalchemy.table(name, *(sqlalchemy.column(c) for c in TABLES[name].columns), schema=schema)
-
-
-def _filters(config: MosaicConfig) -> dict[str, Filter]:
+def _filters(config: MosaicConfig, warehouse: Warehouse) -> dict[str, Filter]:
     """The WHERE clause of each filtered table, built on the table the query selects from."""
-    schema = config.schema
     step_types = list(config.step_types.all())
     codes = list(config.questions.codes())
 
-    def configured_steps() -> sqlalchemy.Select[Any]:
-        steps = _table(STEPS, schema)
-        return sqlalchemy.select(steps.c.workflow_step_id).where(steps.c.workflow_step_type_id.in_(step_types))
+    def configured_steps() -> sa.Select[Any]:
+        steps = warehouse.table(STEPS)
+        return sa.select(steps.c.workflow_step_id).where(steps.c.workflow_step_type_id.in_(step_types))
 
-    def step_subgroups() -> sqlalchemy.Select[Any]:
-        steps = _table(STEPS, schema)
-        return sqlalchemy.select(steps.c.subgroup_id).where(steps.c.workflow_step_type_id.in_(step_types))
+    def step_subgroups() -> sa.Select[Any]:
+        steps = warehouse.table(STEPS)
+        return sa.select(steps.c.subgroup_id).where(steps.c.workflow_step_type_id.in_(step_types))
 
-    def configured_questions() -> sqlalchemy.Select[Any]:
-        questions = _table(QUESTIONS, schema)
-        return sqlalchemy.select(questions.c.mapping_id).where(questions.c.question_user_code.in_(codes))
+    def configured_questions() -> sa.Select[Any]:
+        questions = warehouse.table(QUESTIONS)
+        return sa.select(questions.c.mapping_id).where(questions.c.question_user_code.in_(codes))
 
     # Only rows carrying an adoption date: the view has a row for every step of every person.
     adoption_columns = ("adoption_best_interest_date", "adoption_plan_date_ceased", "adoption_match_date")
     return {
         STEPS: lambda t: t.c.workflow_step_type_id.in_(step_types),
-        SUBJECTS: lambda t: sqlalchemy.and_(
-            t.c.subject_type_code == PERSON_SUBJECT, t.c.subgroup_id.in_(step_subgroups())
-        ),
+        SUBJECTS: lambda t: sa.and_(t.c.subject_type_code == PERSON_SUBJECT, t.c.subgroup_id.in_(step_subgroups())),
         # The question code is the mapping's (as the SSD joins it) or, failing that, the answer's own.
-        ANSWERS: lambda t: sqlalchemy.and_(
+        ANSWERS: lambda t: sa.and_(
             t.c.workflow_step_id.in_(configured_steps()),
-            sqlalchemy.or_(t.c.mapping_id.in_(configured_questions()), t.c.question_user_code.in_(codes)),
+            sa.or_(t.c.mapping_id.in_(configured_questions()), t.c.question_user_code.in_(codes)),
         ),
         QUESTIONS: lambda t: t.c.question_user_code.in_(codes),
-        STEP_PEOPLE: lambda t: sqlalchemy.or_(*(t.c[name].is_not(None) for name in adoption_columns)),
+        STEP_PEOPLE: lambda t: sa.or_(*(t.c[name].is_not(None) for name in adoption_columns)),
         RELATIONSHIPS: lambda t: t.c.family_category.in_(list(config.sibling_categories)),
     }
 
 
-def tables_for(config: MosaicConfig) -> list[str]:
-    """The tables a load reads: care, adoption, siblings and workers always; the rest when configured."""
-    names = [PERSONS, PERIODS, PLACEMENTS, LEGAL_STATUSES, STEP_PEOPLE, RELATIONSHIPS, ALLOCATIONS, WORKERS]
-    if config.step_types.all():
-        names += [STEPS, SUBJECTS]
-        if config.questions.codes():
-            names += [ANSWERS, QUESTIONS]
-    if config.order_types:
-        names.append(NON_LA_LEGAL_STATUSES)
-    return names
+def queries(config: MosaicConfig, warehouse: Warehouse) -> dict[str, sa.Select[Any]]:
+    """The query of each table the facets available and configured need, in reading order."""
+    found = warehouse.survey
+    wanted = {name for facet in found.available for name in found.layout.needs[facet]}
+    filters = _filters(config, warehouse)
+    return {name: warehouse.select(name, where=filters.get(name)) for name in TABLES if name in wanted}
 
 
 def read_tables(
-    connection: Connection, config: MosaicConfig, progress: Callable[[int, int], None] | None = None
+    warehouse: Warehouse, config: MosaicConfig, progress: Callable[[int, int], None] | None = None
 ) -> dict[str, list[dict[str, Any]]]:
-    """Every needed table's rows in key order; InputError when a table or column is missing."""
-    names = tables_for(config)
-    require_tables(connection, names, config.schema)
-    filters = _filters(config)
-    found = {}
-    for done, name in enumerate(names, start=1):
-        table = TABLES[name]
-        found[name] = fetch(
-            connection, name, table.columns, schema=config.schema, order_by=table.keys, where=filters.get(name)
-        )
+    """Every needed table's rows in key order; a table of a facet not in source is empty."""
+    selects = queries(config, warehouse)
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    for done, (name, query) in enumerate(selects.items(), start=1):
+        found[name] = warehouse.rows(query)
         if progress is not None:
-            progress(done, len(names))
+            progress(done, len(selects))
     return found
 
 

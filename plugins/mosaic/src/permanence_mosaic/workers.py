@@ -30,10 +30,8 @@ def read_workers(
         child = key_of(row, "person_id")
         if child not in children:
             continue
-        worker = to_key(row["worker_id"])
-        if worker is None:
-            rows.reject(position, row, "is empty: allocated to nobody", field="worker_id")
-            continue
+        # The worker is part of an allocation's key, so unique() has checked it is not empty.
+        worker = key_of(row, "worker_id")
         start_ok, start = rows.date(position, row, "start_date")
         end_ok, end = rows.date(position, row, "end_date")
         if not (start_ok and end_ok):

@@ -21,7 +21,7 @@ import attrs
 
 from permanence_core.adapters.base import Rejection
 from permanence_core.adapters.pack.files import FILES as PACK_FILES
-from permanence_core.adapters.pack.jsonpack import PACK_JSON
+from permanence_core.adapters.pack.jsonpack import DOCUMENTS_JSON, PACK_JSON
 from permanence_core.adapters.ssda903.csvsource import CsvTable, encoding_of
 from permanence_core.adapters.ssda903.layout import PACK_FOLDER, collection_year
 from permanence_raise.drops import Drop, files_of
@@ -29,6 +29,8 @@ from permanence_raise.drops import Drop, files_of
 #: What reading a header can fail with: a file gone or locked, bytes no encoding takes, a NUL in the text.
 _UNREADABLE = (OSError, UnicodeError, csv.Error)
 PACK_NAMES = {file.name: file for file in PACK_FILES}
+#: The pack's interchange documents: whole records, and what only documents need (family, views, narrative).
+PACK_DOCUMENTS = (PACK_JSON, DOCUMENTS_JSON)
 # Only a year range whose second year follows the first names a collection year at the top of incoming/:
 # "2023-24" or "ssda903_2023_2024", never "2025-03-31" (an export date) or "2025-03" (a month).
 _YEAR_RANGE = re.compile(r"(?<!\d)(\d{4})[-_ ](\d{2}|\d{4})(?!\d)")
@@ -141,14 +143,15 @@ class _Sorter:
                 self._pack(path, "")
             else:
                 self.problems.append(_not_a_table(table, name))
-        elif name.lower() == PACK_JSON:
+        elif name.lower() in PACK_DOCUMENTS:
             self._pack(path, "")
         else:
             self.problems.append(
                 _problem(
                     name,
                     "is not a file the RAISE inbox takes: drop an XML return, an SSDA903 CSV table or a permanence "
-                    "pack file (children.csv, meetings.csv, ..., pack.json); put a CSV return's tables in one folder",
+                    "pack file (children.csv, meetings.csv, ..., pack.json, documents.json); put a CSV return's "
+                    "tables in one folder",
                 )
             )
 
@@ -156,7 +159,7 @@ class _Sorter:
         """A file inside a folder drop: the root return, a year folder's return, or the pack."""
         steps = inner.split("/")
         suffix = path.suffix.lower()
-        if (len(steps) == 2 and steps[0].lower() == PACK_FOLDER) or inner.lower() == PACK_JSON:
+        if (len(steps) == 2 and steps[0].lower() == PACK_FOLDER) or inner.lower() in PACK_DOCUMENTS:
             self._pack(path, inner)
             return
         if len(steps) == 1:
@@ -191,12 +194,12 @@ class _Sorter:
     def _pack(self, path: Path, inner: str) -> None:
         name = path.name.lower()
         where = self._where(inner)
-        if name == PACK_JSON:
-            self._add(PartKind.PACK, path, f"{PACK_FOLDER}/{PACK_JSON}", inner)
+        if name in PACK_DOCUMENTS:
+            self._add(PartKind.PACK, path, f"{PACK_FOLDER}/{name}", inner)
             return
         pack_file = PACK_NAMES.get(name)
         if pack_file is None:
-            known = ", ".join([*PACK_NAMES, PACK_JSON])
+            known = ", ".join([*PACK_NAMES, *PACK_DOCUMENTS])
             self.problems.append(_problem(where, f"is not a permanence pack file (the pack's files are {known})"))
             return
         try:

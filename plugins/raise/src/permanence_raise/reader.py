@@ -45,8 +45,12 @@ def current_snapshot(inbox: str | Path) -> tuple[Path, Ingested]:
 def read(source: str, options: Mapping[str, Any]) -> LoadResult:
     """Load every child in the current snapshot of the inbox ``source``; rejections name their archived file."""
     folder, current = current_snapshot(source)
+    # The snapshot is an SSDA903 folder: its reader takes the progress bar and the facets the caller needs.
+    passed = {key: options[key] for key in ("facets",) if options.get(key) is not None}
     progress = options.get("progress")
-    result = load_ssda903(str(folder), {"progress": progress} if callable(progress) else {})
+    if callable(progress):
+        passed["progress"] = progress
+    result = load_ssda903(str(folder), passed)
     notice = (
         f"RAISE snapshot {current.snapshot}: {len(current.manifest)} files from "
         f"{len({entry.drop for entry in current.manifest.values()})} drop(s); last ingested {current.archived_as} "

@@ -60,12 +60,22 @@ class _Child:
     facets: set[Facet] = attrs.field(factory=set)
 
 
+def file_facet(file: PackFile) -> Facet | None:
+    """The facet a pack file feeds (its own, or the facet of the file its rows hang off); None for coverage.csv."""
+    return file.facet or _PARENT_FACET.get(file.name)
+
+
 @attrs.define
 class CsvPack:
-    """Reads every pack CSV file in ``folder``; ``children`` are the child ids of the return."""
+    """Reads the pack CSV files in ``folder``; ``children`` are the child ids of the return.
+
+    ``facets``: only the files feeding these facets are read, and coverage.csv declares only these (None:
+    every file). A facet not read is not in any child's coverage: not loaded, never "none".
+    """
 
     folder: Path
     children: Collection[str]
+    facets: frozenset[Facet] | None = None
     rejected: list[Rejection] = attrs.field(factory=list)
     counts: list[TableCount] = attrs.field(factory=list)
     notices: list[str] = attrs.field(factory=list)
@@ -98,9 +108,12 @@ class CsvPack:
                 self.notices.append(f"pack/{found.name}: not a permanence pack file; ignored")
         for file in files.FILES:
             path = self._path(file.name)
-            if path is not None:
+            if path is not None and self._wanted(file_facet(file)):
                 self._read_file(file, path, handlers[file.name])
         return {child_id: self._record(child_id, facts) for child_id, facts in self._facts.items()}
+
+    def _wanted(self, facet: Facet | None) -> bool:
+        return facet is None or self.facets is None or facet in self.facets
 
     def _path(self, name: str) -> Path | None:
         for path in self.folder.glob("*"):
@@ -129,7 +142,7 @@ class CsvPack:
         """
         counts[0] += 1
         counts[1] += 1
-        facet = file.facet or _PARENT_FACET.get(file.name)
+        facet = file_facet(file)
         if facet is not None:
             for child_id in self.children:
                 self.withheld.setdefault(child_id, set()).add(facet)
@@ -296,6 +309,8 @@ class CsvPack:
 
     def _coverage(self, row: Row) -> None:
         facet = files.coverage_facet(row)
+        if not self._wanted(facet):
+            return
         if row["child_id"] == EVERY_CHILD:
             self.declared.add(facet)
         else:

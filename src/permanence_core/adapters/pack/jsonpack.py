@@ -16,6 +16,8 @@ from permanence_core.adapters.ssda903.report import TableCount, rejection
 from permanence_core.model import CaseRecord
 
 PACK_JSON = "pack.json"
+#: An interchange document of what only documents need (family, views, narrative, sign-offs).
+DOCUMENTS_JSON = "documents.json"
 
 
 @attrs.frozen(kw_only=True)
@@ -90,7 +92,7 @@ def read_json(path: Path, children: Collection[str]) -> JsonPack:
     return JsonPack(
         records=records,
         rejected=tuple(rejected),
-        count=TableCount(table=PACK_JSON, read=read, rejected=len(rejected)),
+        count=TableCount(table=path.name, read=read, rejected=len(rejected)),
     )
 
 

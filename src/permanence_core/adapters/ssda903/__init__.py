@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from permanence_core.adapters.base import Adapter, Capability, LoadResult
 from permanence_core.adapters.ssda903.layout import discover
-from permanence_core.adapters.ssda903.reader import ReturnLoad, read_layout, read_return
+from permanence_core.adapters.ssda903.reader import ReturnLoad, collector_paused, read_layout, read_return
+from permanence_core.model import Facet
 
 if TYPE_CHECKING:
     from permanence_core.writeback import Receipt, WriteBackItem
@@ -41,7 +42,9 @@ def load(source: str, options: Mapping[str, Any]) -> LoadResult:
 
     ``source`` is a folder (CSV tables and/or XML returns, collection years in subfolders, the pack in
     ``pack/``) or one XML or CSV file. Options: ``pack`` (the pack folder or ``pack.json``, instead of
-    ``pack/``) and ``progress`` (a callable ``(done, total)`` in bytes read); other keys are ignored.
+    ``pack/``), ``facets`` (the facets the caller needs, e.g. a profile's: the pack reads only those; default
+    every facet, as documents need) and ``progress`` (a callable ``(done, total)`` in bytes read); other keys
+    are ignored.
     """
     layout = discover(source, options.get("pack"))
     progress = options.get("progress")
@@ -53,9 +56,13 @@ def load(source: str, options: Mapping[str, Any]) -> LoadResult:
     # Imported here: the pack reuses this package's value parsers, so a module-level import would be circular.
     from permanence_core.adapters.pack import merge_all, read_pack
 
-    pack = read_pack(layout.pack, [record.child_id for record in returned.records])
+    facets = options.get("facets")
+    wanted = None if facets is None else frozenset(Facet(facet) for facet in facets)
+    with collector_paused():
+        pack = read_pack(layout.pack, [record.child_id for record in returned.records], wanted)
+        records = merge_all(returned.records, pack)
     return LoadResult(
-        records=merge_all(returned.records, pack),
+        records=records,
         rejected=returned.rejected + pack.rejected,
         read=returned.read + pack.read,
         notices=returned.notices + pack.notices,

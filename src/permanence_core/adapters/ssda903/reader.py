@@ -39,7 +39,7 @@ class ReturnLoad:
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     # A national load allocates millions of small objects, none in reference cycles; CPython's cyclic
     # collector would rescan them over and over (measured: a third of the load time), so it waits. On the
     # way out, freeze+unfreeze moves them straight to the oldest generation instead of scanning them all.
@@ -75,7 +75,7 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
         if progress is not None:
             progress(done + at, total)
 
-    with _collector_paused():
+    with collector_paused():
         for rank, csv_tables, xml_files in plan:
             for kind, table in csv_tables:
                 name = layout.name(table.path)
