@@ -1,20 +1,22 @@
 """Write-back under faults: N writes × M faults → lost, duplicated, counted where the items arrive.
 
-Run: .venv/bin/python benchmarks/faults.py [--writes N] [--seeds 1,2,3] [--rate 0.3]
+Run: .venv/bin/python benchmarks/faults.py [--writes N] [--seeds 1,2,3] [--rate 0.3] [--kills 3]
 
 For every fault kind and seed (deterministic: the same seed injects the same faults) the script delivers N items,
 reruns until nothing fails (as the nightly job would), then counts on the receiving side: the gateway's records per
 Idempotency-Key (and any key sent again after its answer had arrived), or the outbox's sidecars renamed into place.
-The kill rows run the delivery in a child process, SIGKILL it at a seeded item, and rerun after the claim lease.
+The kill rows run the nightly job (raise_alerts) in real processes and SIGKILL each at a seeded point of one step
+of an item's delivery (claim, send, receive, record, and recording what was raised) on the outbox and HTTP paths
+(HTTP: a gateway on 127.0.0.1); M killed runs, each past the lease of the one before, then a run inside the last
+one's lease and one the next night; then the receiving side counts every alert once, and the store has every
+alert recorded as raised and no claim left "sending".
 The fault machinery is the tests' own (tests/faults_helpers.py). Exits 1 if anything was lost or duplicated.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
-import random
 import sys
 import tempfile
 import time
@@ -27,22 +29,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from faults_helpers import (
     DISK_KINDS,
     HTTP_KINDS,
+    KILL_PATHS,
+    KILL_STEPS,
     FaultPlan,
     Gateway,
-    KillSwitch,
-    LocalGateway,
+    KillOutcome,
     deliver_until_done,
     faulty_disk,
     gateway_writeback,
-    go,
-    kill_when_ready,
+    killed_nights,
     make_items,
     mocked_gateway,
     outbox_lost,
-    start_run,
 )
 
-from permanence_core.writeback import HttpGateway, Outbox, StateStore, WriteBack
+from permanence_core.writeback import Outbox, StateStore, WriteBack
 
 
 def row(path: str, fault: str, seed: int, writes: int, faults: int, runs: int, lost: int, dup: int, note: str) -> bool:
@@ -75,43 +76,24 @@ def disk_row(kind: str, kinds: tuple[str, ...], seed: int, writes: int, rate: fl
     return row("outbox", kind, seed, writes, plan.total, runs, lost, disk.duplicated(), "")
 
 
-def next_night() -> dt.datetime:
-    # The claims of a killed run are taken over once older than the lease (an hour by default).
-    return dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+#: Every kill row's outcome, for the total line.
+KILLED: list[KillOutcome] = []
 
 
-def kill_http_row(seed: int, writes: int) -> bool:
-    items = make_items(writes)
-    switch = KillSwitch(at=random.Random(seed).randint(1, writes))
+def kill_row(path: str, step: str, seed: int, writes: int, kills: int) -> bool:
     with tempfile.TemporaryDirectory() as scratch:
-        url = f"sqlite:///{scratch}/state.sqlite"
-        with LocalGateway(switch) as gateway:
-            process = start_run("http", gateway.url, url, writes)
-            switch.pid = process.pid
-            go(process)
-            process.wait(timeout=300)
-            with WriteBack(HttpGateway(gateway.url), StateStore(url), now=next_night) as wb:
-                wb.deliver(items)
-    ledger = gateway.ledger
-    note = f"killed at item {switch.at} before the answer; {sum(ledger.replayed.values())} replays absorbed"
-    return row("kill", "http answer lost", seed, writes, 1, 2, ledger.lost(items), ledger.duplicated(), note)
-
-
-def kill_outbox_row(seed: int, writes: int) -> bool:
-    items = make_items(writes)
-    stop_at = random.Random(seed).randint(1, writes)
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch) / "out"
-        url = f"sqlite:///{scratch}/state.sqlite"
-        kill_when_ready(start_run("outbox", folder, url, writes, stop_at=stop_at))
-        before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.json")}
-        with WriteBack(Outbox(folder), StateStore(url), now=next_night) as wb:
-            wb.deliver(items)
-        lost = outbox_lost(folder, items)
-        # A sidecar written again by the rerun would carry a new modification time.
-        rewritten = sum(1 for p in folder.glob("*.json") if p.name in before and p.stat().st_mtime_ns != before[p.name])
-    note = f"killed after item {stop_at}'s sidecar, before the store"
-    return row("kill", "outbox not recorded", seed, writes, 1, 2, lost, rewritten, note)
+        outcome = killed_nights(path, step, writes, seed, kills, Path(scratch))
+    KILLED.append(outcome)
+    note = f"killed at {step}; then a run the same night and one the next"
+    if outcome.replays:
+        note += f"; {outcome.replays} replays absorbed by Idempotency-Key"
+    if outcome.unrecorded or outcome.sending:
+        note += f"; NOT RECORDED {outcome.unrecorded}, STILL SENDING {outcome.sending}"
+    print(
+        f"kill    {path + ' ' + step:<22} seed {seed:<3} {writes:>5} writes × {outcome.kills:>4} kills → "
+        f"lost {outcome.lost}, duplicated {outcome.duplicated}  ({note})"
+    )
+    return outcome.lost == outcome.duplicated == outcome.unrecorded == outcome.sending == 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writes", type=int, default=300, help="items delivered in each scenario")
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds")
     parser.add_argument("--rate", type=float, default=0.3, help="chance that an operation fails")
+    parser.add_argument("--kills", type=int, default=3, help="nightly runs killed in each kill row")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     print(f"Write-back faults: {args.writes} writes per row, fault rate {args.rate}, seeds {args.seeds}")
@@ -131,11 +114,19 @@ def main(argv: list[str] | None = None) -> int:
     for kind in (*DISK_KINDS, "mixed"):
         kinds = DISK_KINDS if kind == "mixed" else (kind,)
         scenarios.append(lambda seed, k=kind, ks=kinds: disk_row(k, ks, seed, args.writes, args.rate))
-    scenarios.append(lambda seed: kill_http_row(seed, args.writes))
-    scenarios.append(lambda seed: kill_outbox_row(seed, args.writes))
+    for path in KILL_PATHS:
+        for step in KILL_STEPS:
+            scenarios.append(lambda seed, p=path, s=step: kill_row(p, s, seed, args.writes, args.kills))
     start = time.perf_counter()
     results = [scenario(seed) for scenario in scenarios for seed in seeds]
     bad = results.count(False)
+    if KILLED:
+        lost = sum(o.lost for o in KILLED)
+        duplicated = sum(o.duplicated for o in KILLED)
+        print(
+            f"kills in all: {args.writes * len(KILLED)} writes × {sum(o.kills for o in KILLED)} kills → "
+            f"lost {lost}, duplicated {duplicated}"
+        )
     print(f"{len(results)} rows in {time.perf_counter() - start:.1f} s: {bad} with anything lost or duplicated")
     return 1 if bad else 0
 

@@ -21,7 +21,7 @@ import sys
 
 from permanence_core import api
 from permanence_core.calendar import parse_iso_date
-from permanence_core.errors import PermanenceError, UsageError
+from permanence_core.errors import InputError, PermanenceError, UsageError
 from permanence_core.writeback import ReceiptStatus
 
 
@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         # Checked before anything is loaded: with nowhere to deliver, the run would only fail item by item.
         api.write_back_settings(options)
         loaded = api.load(args.adapter, args.source, {"config": args.config} if args.config else {})
+        if loaded.nothing_loaded:
+            raise InputError(args.source, f"no child could be loaded: {len(loaded.rejected)} records rejected")
         evaluation = api.evaluate(loaded.records, profile=args.profile, as_of=args.as_of)
         # The adapter says how its system takes an alert: a Mosaic case note, a Liquidlogic work-tray task…
         to_item = api.alert_items(args.adapter, loaded.records, args.as_of, options)

@@ -29,7 +29,9 @@ import requests
 import responses
 
 from permanence_core import private_files
+from permanence_core.rules.obligations import Alert, AlertStatus
 from permanence_core.writeback import (
+    AlertChange,
     CaseNote,
     DocumentUpload,
     HttpGateway,
@@ -40,6 +42,9 @@ from permanence_core.writeback import (
     WriteBack,
     WriteBackItem,
 )
+from permanence_core.writeback.items import content_key
+from permanence_core.writeback.service import alert_fingerprint
+from permanence_core.writeback.state import DONE, DeliveryStatus
 
 BASE = "https://gateway.council.test/permanence"
 
@@ -162,7 +167,11 @@ class Gateway:
 
     def lost(self, items: Sequence[WriteBackItem]) -> int:
         """Items the gateway never received."""
-        return sum(1 for item in items if not self.created[item.idempotency_key])
+        return self.lost_keys([item.idempotency_key for item in items])
+
+    def lost_keys(self, keys: Sequence[str]) -> int:
+        """Keys the gateway never received."""
+        return sum(1 for key in keys if not self.created[key])
 
 
 def _before(fault: str) -> object:
@@ -462,3 +471,253 @@ def kill_when_ready(process: subprocess.Popen[str]) -> None:
     process.send_signal(signal.SIGKILL)
     if process.wait(timeout=60) != -signal.SIGKILL:
         raise AssertionError("the run was not killed")
+
+
+# -- nightly runs raising alerts, killed at every step of an item's delivery ----------------------------------
+
+#: Where a nightly run is killed: after claiming a chunk, while sending (the gateway holds the request unanswered;
+#: the outbox has a file half renamed into place), after the answer arrived, after the store recorded the delivery,
+#: and before the run records what it raised.
+KILL_STEPS = ("claim", "send", "receive", "record", "raised")
+KILL_PATHS = ("outbox", "http")
+#: Alerts each killable nightly run claims at once.
+NIGHT_CHUNK = 8
+
+
+def make_alerts(count: int) -> list[Alert]:
+    """``count`` synthetic overdue alerts, one child each."""
+    return [
+        Alert(
+            child_id=f"F{n:05d}",
+            rule="review.second",
+            status=AlertStatus.OVERDUE,
+            due_date=dt.date(2025, 5, 3),
+            anchor_event="first review held",
+            anchor_date=dt.date(2025, 2, 3),
+            message="Second looked-after review overdue",
+            source="Care Planning Regulations 2010, reg 33",
+        )
+        for n in range(count)
+    ]
+
+
+def alert_item(change: AlertChange) -> WriteBackItem:
+    """How the synthetic system takes an alert: a document for every third child (a file and its sidecar in an
+    outbox), a work-tray task for the others."""
+    if int(change.child_id[1:]) % 3 == 0:
+        return DocumentUpload(
+            child_id=change.child_id,
+            document_type="alert-letter",
+            filename="alert.docx",
+            content=f"synthetic alert {change.child_id} {change.status}".encode() * 10,
+        )
+    return WorkTrayAlert(
+        child_id=change.child_id,
+        recipient_role="team_manager",
+        title=f"{change.rule}: {change.status}",
+        body="Synthetic alert.",
+        due_date=change.due_date,
+    )
+
+
+def alert_keys(alerts: Sequence[Alert]) -> list[str]:
+    """The idempotency key each alert's first raising is sent under (what arrives at the other side)."""
+    return [
+        content_key(
+            "raised-alert",
+            a.child_id,
+            a.rule,
+            a.anchor_date.isoformat(),
+            "1",
+            alert_fingerprint(a.status.value, a.due_date),
+        )
+        for a in alerts
+    ]
+
+
+def sidecars_by_key(folder: Path, keys: Sequence[str]) -> dict[str, list[Path]]:
+    """Each key's sidecars in the outbox (exactly one when it arrived once)."""
+    found: dict[str, list[Path]] = {key: [] for key in keys}
+    by_prefix = {key[:16]: key for key in keys}
+    for path in folder.glob("*.json") if folder.exists() else ():
+        key = by_prefix.get(path.stem.rsplit("_", 1)[-1])
+        if key is not None:
+            found[key].append(path)
+    return found
+
+
+def sidecar_identities(folder: Path) -> dict[str, int]:
+    """Sidecar name → inode: a sidecar written again is a new file renamed into place, so its inode changes."""
+    return {path.name: path.stat().st_ino for path in folder.glob("*.json")} if folder.exists() else {}
+
+
+# The nightly run that gets killed: it raises make_alerts(count) through alert_item, as examples/nightly.py does,
+# and stops at the stop_at-th call of its step (printing "ready" and waiting to be killed). stop_at 0: no stop.
+_NIGHT = r"""
+import datetime as dt, os, sys, time
+sys.path.insert(0, sys.argv[8])
+from faults_helpers import NIGHT_CHUNK, alert_item, make_alerts
+from permanence_core.writeback import HttpGateway, Outbox, StateStore, WriteBack
+
+path, step, target, state_url = sys.argv[1:5]
+count, stop_at, hours = int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
+calls = 0
+
+
+def stop_here():
+    global calls
+    calls += 1
+    if calls == stop_at:
+        print("ready", flush=True)
+        time.sleep(600)
+
+
+def after(cls, name):
+    real = getattr(cls, name)
+
+    def patched(*args, **kwargs):
+        result = real(*args, **kwargs)
+        stop_here()
+        return result
+
+    setattr(cls, name, patched)
+
+
+if step == "claim":
+    after(StateStore, "claim")
+elif step == "record":
+    after(StateStore, "finish")
+elif step == "raised":
+    real_record = StateStore.record_raised
+
+    def record_raised(self, states):
+        stop_here()
+        return real_record(self, states)
+
+    StateStore.record_raised = record_raised
+elif step == "receive":
+    after(Outbox if path == "outbox" else HttpGateway, "deliver")
+elif step == "send" and path == "outbox":
+    real_replace = os.replace
+
+    def replace(src, dst):
+        stop_here()
+        real_replace(src, dst)
+
+    os.replace = replace
+# step "send" on the HTTP path: the gateway kills the run while it holds the request unanswered.
+
+transport = Outbox(target) if path == "outbox" else HttpGateway(target, max_attempts=1, sleep=lambda s: None)
+later = dt.timedelta(hours=hours)
+sys.stdin.readline()
+night = lambda: dt.datetime.now(dt.UTC) + later
+with WriteBack(transport, StateStore(state_url), chunk_size=NIGHT_CHUNK, now=night) as wb:
+    wb.raise_alerts(make_alerts(count), alert_item)
+print("finished", flush=True)
+"""
+
+
+def start_night(
+    path: str, step: str, target: str | Path, state_url: str, count: int, stop_at: int, hours: float
+) -> subprocess.Popen[str]:
+    """Start a nightly run ``hours`` after now (past earlier runs' leases when > 1); it waits for :func:`go`."""
+    return subprocess.Popen(
+        [sys.executable, "-c", _NIGHT, path, step, str(target), state_url, str(count), str(stop_at), str(hours),
+         str(Path(__file__).parent)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+
+
+def run_night(process: subprocess.Popen[str], switch: KillSwitch | None = None) -> bool:
+    """Let the run go and kill it at its stopping point (or let the gateway's switch kill it); True if killed."""
+    if switch is not None:
+        switch.pid, switch.accepted, switch.fired = process.pid, 0, False
+    go(process)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if line == "ready\n":
+        process.send_signal(signal.SIGKILL)
+    code = process.wait(timeout=300)
+    if code not in (0, -signal.SIGKILL):
+        raise AssertionError(f"the nightly run failed (exit {code})")
+    return code == -signal.SIGKILL
+
+
+def _recorded(url: str) -> tuple[int, int]:
+    """How many alerts the store has recorded as raised, and how many items as arrived."""
+    store = StateStore(url)
+    try:
+        return len(store.raised_alerts()), sum(1 for r in store.deliveries() if r.status in DONE)
+    finally:
+        store.close()
+
+
+@attrs.frozen
+class KillOutcome:
+    """What arrived after a row's killed runs and the reruns, counted at the receiving side."""
+
+    kills: int
+    lost: int
+    duplicated: int
+    replays: int
+    unrecorded: int
+    sending: int
+
+
+def killed_nights(path: str, step: str, count: int, seed: int, kills: int, scratch: Path) -> KillOutcome:
+    """``kills`` nightly runs each killed at ``step`` (a seeded point), one run the same night (inside the last
+    killed run's lease) and one the next night; then what arrived where the items go, and what the store says."""
+    rng = random.Random(f"{seed}:{path}:{step}")
+    alerts = make_alerts(count)
+    keys = alert_keys(alerts)
+    folder = scratch / "outbox"
+    url = f"sqlite:///{scratch / 'state.sqlite'}"
+    switch = KillSwitch(at=0) if path == "http" and step == "send" else None
+    seen: dict[str, int] = {}
+    rewritten = 0
+    killed = 0
+    with LocalGateway(switch) as gateway:
+        target = folder if path == "outbox" else gateway.url
+
+        def night(stop_at: int, hours: float) -> bool:
+            nonlocal rewritten
+            if switch is not None:
+                switch.at = stop_at
+            process = start_night(path, "none" if switch else step, target, url, count, 0 if switch else stop_at, hours)
+            died = run_night(process, switch)
+            now = sidecar_identities(folder)
+            rewritten += sum(1 for name, inode in now.items() if name in seen and seen[name] != inode)
+            seen.update(now)
+            return died
+
+        for kill in range(kills):
+            # Each killed run comes two hours after the one before: past its lease, so it takes over its claims;
+            # it stops at a seeded point among the calls its step still has to make.
+            raised, arrived = _recorded(url)
+            to_send = count - arrived
+            limit = -(-(count - raised) // NIGHT_CHUNK) if step == "claim" else 1 if step == "raised" else to_send
+            if limit < 1:
+                break
+            killed += night(rng.randint(1, limit), 2.0 * kill)
+        night(0, 2.0 * kills - 1.5)  # the same night as the last killed run: its claims are held, not taken
+        night(0, 2.0 * kills + 1)  # the next night: past every lease
+    if path == "outbox":
+        found = sidecars_by_key(folder, keys)
+        lost = sum(1 for key in keys if not found[key])
+        duplicated = rewritten + sum(len(paths) - 1 for paths in found.values() if paths)
+        replays = 0
+    else:
+        ledger = gateway.ledger
+        lost = ledger.lost_keys(keys)
+        duplicated = sum(n - 1 for n in ledger.created.values() if n > 1)
+        replays = sum(ledger.replayed.values())
+    store = StateStore(url)
+    try:
+        raised = store.raised_alerts()
+        unrecorded = sum(1 for a in alerts if (a.child_id, a.rule, a.anchor_date) not in raised)
+        sending = len(store.deliveries(DeliveryStatus.SENDING))
+    finally:
+        store.close()
+    return KillOutcome(killed, lost, duplicated, replays, unrecorded, sending)

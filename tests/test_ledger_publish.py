@@ -93,7 +93,8 @@ def test_two_runs_at_once_publish_each_document_and_alert_once(ledger_url):
     assert len(gateway.sent) == len(set(gateway.sent)) == 24
     for key in {d.idempotency_key for d in documents}:
         outcomes = sorted(r.status.value for batch in receipts for r in batch if r.idempotency_key == key)
-        assert outcomes == ["delivered", "duplicate"]
+        # The other run found it delivered (duplicate) or still held by the first run's claim (held).
+        assert outcomes in (["delivered", "duplicate"], ["delivered", "held"])
     with Ledger(ledger_url) as ledger:
         assert len(ledger.state_store().raised_alerts()) == 12
         assert [(a.child_id, a.generation) for a in ledger.alert_history("C3")] == [("C3", 1)]

@@ -134,7 +134,7 @@ def test_every_bad_pack_row_is_rejected_with_its_location_child_column_value_and
             5,
             "C003",
             "nhs_number",
-            "1234567890",
+            "***890",  # an identifier is masked to its last 3 characters
             "is not a valid NHS number (10 digits, modulus-11 check)",
         ),
         ("pack/plans.csv", 4, "C005", "primary_route", "flying", "is not a valid permanence route code"),

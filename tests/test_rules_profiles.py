@@ -51,7 +51,7 @@ source = "Our procedures manual, section 4"
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("name = [", r"council\.toml: not valid TOML"),
+        ("name = [", r"council\.toml: is not valid TOML"),
         ('extends = "nowhere"', r"unknown profile 'nowhere'"),
         ('colour = "red"', r"council\.toml: unknown top-level key\(s\): colour"),
         (

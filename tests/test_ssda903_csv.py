@@ -31,7 +31,7 @@ def test_extra_and_absent_columns_are_noticed_and_absent_ones_read_as_blank(tmp_
     (tmp_path / "h.csv").write_text("CHILD,SEX,DOB,ETHNIC,LA,YEAR\nK1,F,01/01/2015,WBRI,Barset,2025\n")
     result = read_return(tmp_path)
     assert result.records[0].child.sex == "F"
-    assert "h.csv (Header): extra columns ignored: LA, YEAR" in result.notices
+    assert "h.csv (Header): extra columns ignored: columns 5, 6" in result.notices
     assert "h.csv (Header): no column UPN, MOTHER, MC_DOB; read as blank" in result.notices
 
 
@@ -116,6 +116,6 @@ def test_bad_dates_say_why(text, reason):
     assert (caught.value.column, caught.value.value, caught.value.reason) == ("DECOM", text, reason)
 
 
-@given(st.dates(min_value=D(1900, 1, 1), max_value=D(2100, 12, 31)))
+@given(st.dates(min_value=D(1900, 1, 1), max_value=dt.date.today() + dt.timedelta(days=365)))
 def test_both_forms_give_back_the_date(day):
     assert date(day.strftime("%d/%m/%Y"), "X") == day == date(day.isoformat(), "X")

@@ -4,6 +4,8 @@
 XML file hold different children, so each input is converted to the other format and both routes are compared.
 """
 
+import datetime as dt
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -77,7 +79,17 @@ def test_what_the_fake_data_gets_rejected_for(from_csv, from_xml):
     assert by_reason == {
         ("REASON_PLACED_CEASED", "XXX", "is not a valid reversal reason code"): 32,
         ("REVIEW", None, "repeats an earlier Reviews row of this child with the same REVIEW"): 14,
+        # The fake data holds reviews "held" up to 2030: more than a year from today, they cannot have happened.
+        ("REVIEW", None, "is more than a year from today: it cannot have happened yet"): _reviews_ahead(),
     }
+
+
+def _reviews_ahead():
+    """Review dates of the fake CSV and XML returns more than a year from today."""
+    latest = dt.date.today() + dt.timedelta(days=366)
+    text = (EXTERNAL / "reviews.csv").read_text() + (EXTERNAL / "fake_903.xml").read_text()
+    days = re.findall(r"(?:^[^,\n]*,[^,\n]*,|<REVIEW>)(\d{2}/\d{2}/\d{4})", text, re.MULTILINE)
+    return sum(1 for day in days if dt.datetime.strptime(day, "%d/%m/%Y").date() > latest)
 
 
 def test_every_table_balances_read_loaded_and_rejected(from_csv, from_xml):

@@ -86,6 +86,7 @@ def test_an_alert_is_raised_again_when_it_becomes_overdue(wb, tray):
         "unchanged": 0,
         "sent": 1,
         "duplicate": 0,
+        "held": 0,
         "failed": 0,
         "recorded": 0,
     }

@@ -66,7 +66,7 @@ def test_two_stores_on_one_file_cannot_both_claim(url):
         a = first.claim([request("k1"), request("k2")], T0, LEASE)
         b = second.claim([request("k2"), request("k3")], T0, LEASE)
         assert a["k1"].outcome is a["k2"].outcome is ClaimOutcome.CLAIMED
-        assert b["k2"].outcome is ClaimOutcome.BUSY
+        assert b["k2"].outcome is ClaimOutcome.HELD
         assert b["k3"].outcome is ClaimOutcome.CLAIMED
     finally:
         first.close()
@@ -97,7 +97,7 @@ def test_only_one_of_two_runs_reclaims_a_failed_item(url):
             first.claim([request("k1")], later, LEASE)["k1"].outcome,
             second.claim([request("k1")], later, LEASE)["k1"].outcome,
         ]
-        assert outcomes == [ClaimOutcome.CLAIMED, ClaimOutcome.BUSY]
+        assert outcomes == [ClaimOutcome.CLAIMED, ClaimOutcome.HELD]
     finally:
         first.close()
         second.close()
@@ -105,7 +105,7 @@ def test_only_one_of_two_runs_reclaims_a_failed_item(url):
 
 def test_a_stale_claim_is_taken_over_after_the_lease_and_the_old_owner_cannot_record(store):
     old = store.claim([request("k1")], T0, LEASE)["k1"]
-    assert store.claim([request("k1")], T0 + LEASE - dt.timedelta(seconds=1), LEASE)["k1"].outcome is ClaimOutcome.BUSY
+    assert store.claim([request("k1")], T0 + LEASE - dt.timedelta(seconds=1), LEASE)["k1"].outcome is ClaimOutcome.HELD
     new = store.claim([request("k1")], T0 + LEASE + dt.timedelta(seconds=1), LEASE)["k1"]
     assert new.outcome is ClaimOutcome.CLAIMED
     assert new.record.attempts == 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from permanence_core.privacy import shown
+
 
 class PermanenceError(Exception):
     """Base class for every error the library raises on purpose."""
@@ -16,7 +18,8 @@ class ModelValueError(PermanenceError, ValueError):
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"{field}: {value!r} {reason}")
+        quoted = shown(field, value) if isinstance(value, str) else value
+        super().__init__(f"{field}: {quoted!r} {reason}")
 
 
 @attrs.frozen(kw_only=True)
@@ -50,6 +53,10 @@ class InputError(PermanenceError):
 
 class ConfigError(InputError):
     """A configuration or profile file is malformed; the message names the file and the key."""
+
+
+class StoreError(PermanenceError):
+    """A database the library keeps (write-back state, ledger) cannot be read or written: read-only, locked, damaged."""
 
 
 class UsageError(PermanenceError):

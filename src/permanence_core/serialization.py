@@ -109,7 +109,14 @@ def dumps(records: Iterable[CaseRecord]) -> str:
 
 def loads(text: str) -> list[CaseRecord]:
     """Parse an interchange document; every record must be valid (use the pack reader to collect errors)."""
-    document = json.loads(text)
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        # The decoder recurses per level: a document of nested arrays is refused like any other bad JSON.
+        reason = "is nested too deeply" if isinstance(exc, RecursionError) else f"is not JSON ({exc})"
+        raise InterchangeError("document", None, reason) from None
+    if not isinstance(document, dict):
+        raise InterchangeError("document", None, "is not a JSON object")
     check_version(document)
     return [record_from_dict(item) for item in document["records"]]
 

@@ -170,6 +170,7 @@ def test_gateway_faults_lose_nothing_and_send_nothing_twice(
         "unchanged": 0,
         "sent": 2,
         "duplicate": 0,
+        "held": 0,
         "failed": 1,
         "recorded": 0,
     }

@@ -56,6 +56,7 @@ def test_warehouse_to_uploaded_pro_forma_and_case_notes(
         "unchanged": 0,
         "sent": 5,
         "duplicate": 0,
+        "held": 0,
         "failed": 0,
         "recorded": 0,
     }

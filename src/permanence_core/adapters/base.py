@@ -13,6 +13,7 @@ import attrs
 from permanence_core.errors import UsageError
 from permanence_core.model import CaseRecord
 from permanence_core.model._validators import to_tuple
+from permanence_core.privacy import shown
 
 if TYPE_CHECKING:
     from permanence_core.adapters.sourcecheck import SourceReport
@@ -104,7 +105,8 @@ class Rejection:
     """A record that did not load: where it was, which child, which field, what value and why.
 
     ``row`` is the CSV line or XML line; ``element`` is the XML element path (e.g. ``CHILD[3]/EPISODE[2]/PL``),
-    which finds the record even when a whole return sits on one line.
+    which finds the record even when a whole return sits on one line. The value of an identifier (UPN, NHS
+    number) is masked to its last 3 characters here, so no adapter can print one in full.
     """
 
     source: str
@@ -114,6 +116,10 @@ class Rejection:
     field: str | None = None
     value: str | None = None
     element: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        # Frozen: the masked value replaces the given one before anyone can read it.
+        object.__setattr__(self, "value", shown(self.field, self.value))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form used by ``permanence alerts --format json``."""
@@ -150,6 +156,11 @@ class LoadResult:
     def loaded(self) -> int:
         """Number of input records that loaded."""
         return self.read - len(self.rejected)
+
+    @property
+    def nothing_loaded(self) -> bool:
+        """True when the source held records (read or rejected) yet no child loaded: a run must fail, not go on."""
+        return not self.records and (self.read > 0 or bool(self.rejected))
 
     def summary(self) -> dict[str, int]:
         """Counts for reports and logs (ids only, never personal data)."""

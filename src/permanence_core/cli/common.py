@@ -88,6 +88,25 @@ class GuardedGroup(click.Group):
             raise click.UsageError(str(exc), ctx) from None
         except PermanenceError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            # A file the library did not expect to fail (permissions, a full disk): named, never a traceback.
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or type(exc).__name__}") from None
+        except Exception as exc:
+            failure = _database_failure(exc)
+            if failure is None:
+                raise
+            raise click.ClickException(f"the ledger or write-back state database failed: {failure}") from None
+
+
+def _database_failure(exc: Exception) -> str | None:
+    """The driver's own message ("database is locked", "attempt to write a readonly database") when ``exc`` is a
+    database failure: the statement and its parameters, which may hold a child's details, are left out."""
+    # SQLAlchemy is loaded only by the commands that use a database; importing it here would slow every command.
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is not None and isinstance(exc, sa_exc.DBAPIError):
+        return str(exc.orig)
+    return None
 
 
 _PLURALS = {"child": "children", "entry": "entries", "apology": "apologies", "was": "were"}

@@ -13,6 +13,7 @@ import click
 from permanence_core import api
 from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import check_config, counted, parse_date, progress_callback
+from permanence_core.errors import InputError
 from permanence_core.model import Facet
 
 if TYPE_CHECKING:
@@ -94,9 +95,14 @@ def load_records(adapter: str, source: str, config: str | None, facets: Collecti
     if facets is not None:
         options["facets"] = sorted(facet.value for facet in facets)
     try:
-        return api.load(adapter, source, options)
+        result = api.load(adapter, source, options)
     finally:
         close()
+    if result.nothing_loaded:
+        # Every record was rejected or unreadable: going on would report "no alerts" for a caseload.
+        report_rejections(result)
+        raise InputError(source, "no child could be loaded (see the rejections above)")
+    return result
 
 
 def the_child(result: LoadResult, child_id: str, source: str) -> CaseRecord:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Literal, TypeVar, overload
 
 import docx
-from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from lxml import etree
 
@@ -85,15 +84,10 @@ def read_form(source: str | Path | bytes, *, name: str | None = None) -> Complet
         raise NotAFormError(Location(source=label), "its form marker names no child")
     try:
         document = docx.Document(io.BytesIO(data))
-    # AttributeError: a part whose namespace is mangled parses as a plain element lacking python-docx's accessors.
-    except (
-        PackageNotFoundError,
-        KeyError,
-        ValueError,
-        AttributeError,
-        zipfile.BadZipFile,
-        etree.XMLSyntaxError,
-    ) as exc:
+    # python-docx trusts the package it opens: a damaged one fails in ways no list can hold (a part whose namespace
+    # is mangled: AttributeError; a relationship without a Target: TypeError; KeyError, ValueError…). The archive
+    # has passed the safety checks already, so whatever python-docx raises here means "not a readable document".
+    except Exception as exc:
         raise FormReadError(Location(source=label), f"is not a readable Word document ({type(exc).__name__})") from None
     # A mangled namespace leaves python-docx a root it does not know, without the body it expects.
     body = document.element.find(qn("w:body"))

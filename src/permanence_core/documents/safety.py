@@ -12,6 +12,7 @@ from typing import IO
 from lxml import etree
 
 from permanence_core.errors import InputError, Location
+from permanence_core.regular_files import check_regular
 
 #: A completed form with a few pasted signatures is well under a megabyte; 20 MB leaves room for photos.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -30,6 +31,7 @@ class UnsafeDocumentError(InputError):
 
 def read_upload(path: Path, name: str) -> bytes:
     """The file's bytes, reading no more than the size limit allows (a huge file is refused, not loaded)."""
+    check_regular(path, name)
     try:
         with path.open("rb") as file:
             data = file.read(MAX_FILE_BYTES + 1)
@@ -66,6 +68,14 @@ def check_docx_bytes(data: bytes, name: str) -> None:
 def _check_archive(data: bytes, name: str) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members = archive.infolist()
+        names = [member.filename for member in members]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            # Which copy a reader takes is the zip library's choice: Word never writes a part twice.
+            raise UnsafeDocumentError(
+                Location(source=name, element=repeated[0]),
+                f"holds the part {repeated[0]} {names.count(repeated[0])} times",
+            )
         if len(members) > MAX_MEMBERS:
             raise UnsafeDocumentError(Location(source=name), f"holds {len(members)} parts; the limit is {MAX_MEMBERS}")
         total = sum(m.file_size for m in members)

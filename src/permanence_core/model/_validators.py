@@ -29,6 +29,13 @@ def not_blank(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> No
         raise ModelValueError(attribute.name, value, "must be a non-empty string")
 
 
+def printable(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Validate that an id holds no control characters: they break file names, logs and the systems written to."""
+    if isinstance(value, str) and any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
+        at = next(i for i, c in enumerate(value) if ord(c) < 32 or 127 <= ord(c) < 160)
+        raise ModelValueError(attribute.name, value, f"holds a control character (at position {at + 1})")
+
+
 def optional_date(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Validate an optional ``datetime.date`` (a datetime is refused: the model holds days)."""
     if value is not None and type(value) is not dt.date:  # exactly a date: a datetime is refused too

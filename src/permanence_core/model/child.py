@@ -10,7 +10,7 @@ import attrs
 
 from permanence_core.codes import SEX
 from permanence_core.errors import ModelValueError
-from permanence_core.model._validators import in_codes, not_blank, optional_date
+from permanence_core.model._validators import in_codes, not_blank, optional_date, printable
 
 _UPN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 
@@ -44,7 +44,7 @@ def _strip_spaces(value: str | None) -> str | None:
 class Identifiers:
     """How systems know the child: the case-system id is required, the national ids are optional."""
 
-    case_id: str = attrs.field(validator=not_blank)
+    case_id: str = attrs.field(validator=[not_blank, printable])
     nhs_number: str | None = attrs.field(default=None, converter=_strip_spaces, validator=_nhs_number)
     upn: str | None = attrs.field(default=None, validator=_upn)
     former_upn: str | None = attrs.field(default=None, validator=_upn)

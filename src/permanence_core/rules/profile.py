@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import cattrs
 import holidays
 from cattrs.v import format_exception
 
+from permanence_core.config_file import parse_toml, read_toml_text
 from permanence_core.config_secrets import refuse_secrets
 from permanence_core.errors import ConfigError, UnknownProfileError
 from permanence_core.rules.events import ANCHORS, MET_BY, STAGES, STOPS
@@ -226,10 +226,7 @@ _TOP_LEVEL = {
 
 def parse_profile_text(text: str, where: str) -> dict[str, Any]:
     """Parse profile TOML; ConfigError names ``where`` (file or profile name) and the line at fault."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(where, f"not valid TOML: {exc}") from None
+    data = parse_toml(text, where)
     # Before any value is checked: an error about a value must never repeat a secret written in the file.
     refuse_secrets(data, where)
     unknown = set(data) - set(_TOP_LEVEL)
@@ -313,13 +310,7 @@ def load_profile(name_or_path: str, plugins: Any = None) -> Profile:
     where: dict[str, str] = {}
     path = Path(name_or_path)
     if path.suffix == ".toml":
-        try:
-            # utf-8-sig: Notepad may save the file with a byte-order mark.
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise ConfigError(str(path), f"cannot read profile: {exc.strerror}") from None
-        except UnicodeDecodeError as exc:
-            raise ConfigError(str(path), f"is not UTF-8 text (at byte {exc.start}); save it as UTF-8") from None
+        text = read_toml_text(path, "cannot read profile")
         name = parse_profile_text(text, str(path)).get("name", path.stem)
         texts[name] = text
         where[name] = str(path)

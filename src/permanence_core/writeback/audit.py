@@ -20,6 +20,7 @@ import attrs
 from sqlalchemy.engine import URL, make_url
 
 from permanence_core.private_files import OWNER_ONLY
+from permanence_core.regular_files import check_regular
 from permanence_core.writeback.http import HttpGateway, item_kind
 from permanence_core.writeback.items import Receipt, ReceiptStatus, WriteBackItem
 from permanence_core.writeback.outbox import Outbox
@@ -32,6 +33,8 @@ except ImportError:  # Windows has no flock: concurrent appends there rely on O_
 
 #: The audit log's file name when the settings do not give one: beside the state store's SQLite file.
 AUDIT_FILE = "permanence-audit.jsonl"
+#: The longest line read as an entry; an entry is a few hundred bytes.
+MAX_LINE = 1 << 16
 
 Destination = Callable[[WriteBackItem], str | None]
 
@@ -127,7 +130,7 @@ class AuditLog:
         for number, text in self._lines():
             try:
                 entry = AuditEntry.from_dict(json.loads(text))
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 unreadable.append(number)
                 continue
             if child_id is None or entry.child_id == child_id:
@@ -135,12 +138,21 @@ class AuditLog:
         return AuditReading(tuple(entries), tuple(unreadable))
 
     def _lines(self) -> Iterator[tuple[int, str]]:
+        check_regular(self.path)
         try:
             handle = self.path.open("rb")
         except FileNotFoundError:
             return
         with handle:
-            for number, raw in enumerate(handle, start=1):
+            number = 0
+            while raw := handle.readline(MAX_LINE + 1):
+                number += 1
+                if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+                    # An entry is a few hundred bytes: a longer line is damage, skipped without holding it.
+                    while (rest := handle.readline(MAX_LINE + 1)) and not rest.endswith(b"\n"):
+                        pass
+                    yield number, ""
+                    continue
                 text = raw.decode("utf-8", errors="replace").strip()
                 if text:
                     yield number, text

@@ -77,12 +77,18 @@ WriteBackItem = DocumentUpload | CaseNote | WorkTrayAlert
 
 
 class ReceiptStatus(enum.StrEnum):
-    """Delivered to the system, queued in an outbox, already there (a retry), or failed (retry next run)."""
+    """Delivered to the system, queued in an outbox, already there (a retry), failed (retry next run), or held by
+    another run's live claim (not sent by this run: that run sends it, or the first run after its lease expires)."""
 
     DELIVERED = "delivered"
     QUEUED = "queued"
     DUPLICATE = "duplicate"
     FAILED = "failed"
+    HELD = "held"
+
+
+#: The receipts that say the item is at its destination: only these may be recorded as raised.
+ARRIVED = frozenset({ReceiptStatus.DELIVERED, ReceiptStatus.QUEUED, ReceiptStatus.DUPLICATE})
 
 
 @attrs.frozen(kw_only=True)

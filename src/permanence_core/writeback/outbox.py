@@ -23,7 +23,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _safe(part: str) -> str:
-    return _UNSAFE.sub("-", part).strip("-") or "x"
+    # Never a leading dot: upload tooling skips hidden files (and ".." must not be a name).
+    return _UNSAFE.sub("-", part).strip("-.") or "x"
 
 
 def _kind(item: WriteBackItem) -> str:

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 import requests
-import sqlalchemy as sa
 
-from permanence_core.errors import ConfigError
+from permanence_core.errors import ConfigError, StoreError
 from permanence_core.writeback.audit import (
     AuditEntry,
     AuditLog,
@@ -23,7 +22,7 @@ from permanence_core.writeback.audit import (
     transport_name,
 )
 from permanence_core.writeback.http import HttpGateway, PayloadBuilder, default_payload
-from permanence_core.writeback.items import Receipt, ReceiptStatus, WriteBackItem, content_key
+from permanence_core.writeback.items import ARRIVED, Receipt, ReceiptStatus, WriteBackItem, content_key
 from permanence_core.writeback.outbox import Outbox
 from permanence_core.writeback.settings import WriteBackSettings
 from permanence_core.writeback.state import (
@@ -103,6 +102,7 @@ class AlertRun:
             "unchanged": self.unchanged,
             "sent": outcomes[ReceiptStatus.DELIVERED] + outcomes[ReceiptStatus.QUEUED],
             "duplicate": outcomes[ReceiptStatus.DUPLICATE],
+            "held": outcomes[ReceiptStatus.HELD],
             "failed": outcomes[ReceiptStatus.FAILED],
             "recorded": len(self.changes) - len(self.receipts),
         }
@@ -216,9 +216,10 @@ class WriteBack:
     ) -> list[Receipt]:
         """Deliver ``items``, one receipt each, in order; never raises for an item that fails.
 
-        An item already delivered (by this or another run) is a DUPLICATE and is not sent; so is one that
-        another run is sending right now. A failed item is recorded and sent again by the next run that
-        passes it in. The same key twice in ``items`` is sent once.
+        An item already delivered (by this or another run) is a DUPLICATE and is not sent; one whose claim
+        another run holds is HELD and is not sent either (the first run after that claim's lease sends it).
+        A failed item is recorded and sent again by the next run that passes it in. The same key twice in
+        ``items`` is sent once. The states are those of :data:`~permanence_core.writeback.state.TRANSITIONS`.
         """
         items = list(items)
         first: dict[str, WriteBackItem] = {}
@@ -243,21 +244,23 @@ class WriteBack:
         ]
         try:
             claims = self.store.claim(wanted, self.now(), self.lease)
-        except sa.exc.SQLAlchemyError as exc:
+        except StoreError as exc:
             # Without a claim nothing may be sent; the items stay undelivered and the next run tries again.
-            logger.error("write-back state store unavailable: %s", type(exc).__name__)
+            logger.error("write-back state store unavailable: %s", exc)
             for item in chunk:
-                yield _failed(item.idempotency_key, f"state store unavailable ({type(exc).__name__})")
+                yield _failed(item.idempotency_key, f"state store unavailable ({exc})")
             return
         for item in chunk:
             claim = claims[item.idempotency_key]
             if claim.outcome is ClaimOutcome.DONE:
                 yield _already(claim.record)
-            elif claim.outcome is ClaimOutcome.BUSY:
+            elif claim.outcome is ClaimOutcome.HELD:
+                # Not "delivered": the holder may have died; its lease decides when the item is sent again.
+                until = claim.record.last_attempt_at + self.lease
                 yield Receipt(
                     idempotency_key=item.idempotency_key,
-                    status=ReceiptStatus.DUPLICATE,
-                    detail="another run is delivering this item",
+                    status=ReceiptStatus.HELD,
+                    detail=f"another run holds this item until {until:%Y-%m-%d %H:%M} UTC",
                 )
             else:
                 yield self._send(item, claim)
@@ -277,9 +280,9 @@ class WriteBack:
         self._audit(item, receipt)
         try:
             recorded = self.store.finish(claim, receipt, self.now())
-        except sa.exc.SQLAlchemyError as exc:
+        except StoreError as exc:
             recorded = False
-            logger.error("write-back state store unavailable: %s", type(exc).__name__)
+            logger.error("write-back state store unavailable: %s", exc)
         if not recorded:
             # The claim lapsed or the store failed: the next run may send it again, which the gateway's
             # Idempotency-Key (or the outbox's sidecar check) absorbs.
@@ -382,7 +385,8 @@ class WriteBack:
         ``to_item`` turns a change into the adapter's item (a work-tray alert, a case note) or None to
         record it without sending. The item's idempotency key is replaced by one derived from the
         obligation and its state, so a rerun of the same change is a duplicate whatever the item holds.
-        A change whose delivery failed is not recorded, so the next run raises it again.
+        Only a change whose item arrived (delivered, queued, or found there by a retry) is recorded as raised:
+        one that failed, or that another run holds, is raised again by the next run.
         """
         changes, unchanged = self.changes(alerts, resolved_in)
         now = self.now()
@@ -415,7 +419,7 @@ class WriteBack:
             )
         receipts = self.deliver([item for _index, item in outgoing], progress)
         for (index, _item), receipt in zip(outgoing, receipts, strict=True):
-            if receipt.status is ReceiptStatus.FAILED:
+            if receipt.status not in ARRIVED:
                 del states[index]
         self.store.record_raised(states.values())
         return AlertRun(changes=tuple(changes), receipts=tuple(receipts), unchanged=unchanged)

@@ -6,17 +6,17 @@ import math
 import os
 import re
 import string
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from permanence_core.config_secrets import refuse_secrets
+from permanence_core.config_file import read_toml
+from permanence_core.config_secrets import looks_secret, refuse_secrets
 from permanence_core.errors import ConfigError, Location, UsageError
 from permanence_core.writeback.state import DEFAULT_URL
 
@@ -46,6 +46,14 @@ def check_endpoint(endpoint: str, where: Location | str) -> str:
         raise ConfigError(where, "the gateway must be reached over HTTPS (plain HTTP only to localhost)")
     if parts.username or parts.password:
         raise ConfigError(where, "credentials must not be in the URL; name an environment variable in token_env")
+    secret = [name for name, _value in parse_qsl(parts.query, keep_blank_values=True) if looks_secret(name)]
+    if secret or looks_secret(parts.fragment.split("=", 1)[0]):
+        # The value is never repeated: it is the secret.
+        raise ConfigError(
+            where,
+            f"a credential must not be in the URL's query ({', '.join(secret) or 'fragment'}): "
+            "name an environment variable in token_env",
+        )
     return endpoint.rstrip("/")
 
 
@@ -109,15 +117,7 @@ class WriteBackSettings:
     def from_file(cls, path: str | Path, section: str = SECTION) -> WriteBackSettings:
         """Read the ``[write_back]`` section of a TOML file; relative paths are relative to the file."""
         path = Path(path)
-        try:
-            # utf-8-sig: Notepad may save the file with a byte-order mark.
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except OSError as exc:
-            raise ConfigError(str(path), f"cannot read: {exc.strerror}") from None
-        except UnicodeDecodeError as exc:
-            raise ConfigError(str(path), f"is not UTF-8 text (at byte {exc.start}); save it as UTF-8") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+        data = read_toml(path, "cannot read")
         # A secret anywhere in the council's file is refused, not only in the table read here.
         refuse_secrets(data, str(path))
         table = data.get(section, {})
@@ -145,6 +145,12 @@ class WriteBackSettings:
             if value is None:
                 continue
             values[key] = _convert(key, value, where, base_dir)
+        if values.get("endpoint") and values.get("outbox"):
+            # Which one a run would use is a guess: the file says both, the docs say one.
+            raise ConfigError(
+                Location(source=source, field=f"{section}.endpoint"),
+                "set either endpoint (HTTP gateway) or outbox (folder), not both",
+            )
         if "state" not in values and base_dir is not None:
             # The default store sits beside the configuration file, not wherever a scheduled job happens to start.
             values["state"] = _state_url(DEFAULT_URL, Location(source=source, field=f"{section}.state"), base_dir)

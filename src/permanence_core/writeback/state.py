@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
-from permanence_core.errors import ConfigError
+from permanence_core.errors import ConfigError, StoreError
 from permanence_core.private_files import create_private_file
 from permanence_core.writeback.items import Receipt
 
@@ -116,11 +117,41 @@ class DeliveryRecord:
 
 
 class ClaimOutcome(enum.StrEnum):
-    """This run may send the item, it was delivered before, or another run is sending it now."""
+    """This run may send the item, it was delivered before, or another run holds a live claim on it."""
 
     CLAIMED = "claimed"
     DONE = "done"
-    BUSY = "busy"
+    HELD = "held"
+
+
+class Lease(enum.StrEnum):
+    """Whether a ``sending`` row's claim is still within its lease (its run may be sending) or has expired."""
+
+    LIVE = "live"
+    EXPIRED = "expired"
+
+
+#: The delivery state machine, the one description of it (``docs/write-back.md`` draws it): for an item's row as
+#: a claim finds it (None: no row), what the claim answers and the row it leaves. ``finish`` then moves a row this
+#: run claimed from ``sending`` to the receipt's status; a run that dies leaves it ``sending`` until the lease
+#: expires. ``claim`` implements this table in SQL, in one transaction, so exactly one run wins each claim.
+TRANSITIONS: dict[tuple[DeliveryStatus | None, Lease | None], tuple[ClaimOutcome, DeliveryStatus | None]] = {
+    (None, None): (ClaimOutcome.CLAIMED, DeliveryStatus.SENDING),
+    (DeliveryStatus.FAILED, None): (ClaimOutcome.CLAIMED, DeliveryStatus.SENDING),
+    (DeliveryStatus.SENDING, Lease.EXPIRED): (ClaimOutcome.CLAIMED, DeliveryStatus.SENDING),
+    (DeliveryStatus.SENDING, Lease.LIVE): (ClaimOutcome.HELD, DeliveryStatus.SENDING),
+    **{(status, None): (ClaimOutcome.DONE, status) for status in DONE},
+}
+
+
+def claim_transition(
+    status: DeliveryStatus | None, last_attempt_at: dt.datetime | None, now: dt.datetime, lease: dt.timedelta
+) -> tuple[ClaimOutcome, DeliveryStatus | None]:
+    """What :data:`TRANSITIONS` says a claim at ``now`` does to a row in ``status`` last attempted then."""
+    live = None
+    if status is DeliveryStatus.SENDING and last_attempt_at is not None:
+        live = Lease.LIVE if last_attempt_at >= now - lease else Lease.EXPIRED
+    return TRANSITIONS[(status, live)]
 
 
 @attrs.frozen
@@ -177,6 +208,9 @@ def create_state_engine(url: str | URL) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
+        if parsed.query.get("uri") == "true" or database.startswith("file:"):
+            # A SQLite URI names its own file and mode (mode=ro): nothing is created for it.
+            return sa.create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
         if database in ("", ":memory:"):
             # One shared connection, or every connection would see its own empty in-memory database.
             return sa.create_engine(parsed, poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -190,8 +224,31 @@ def create_state_engine(url: str | URL) -> Engine:
     return sa.create_engine(parsed)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _store_errors(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Turn the database's failures (read-only, locked, damaged) into StoreError, naming the store, not the SQL."""
+
+    @functools.wraps(method)
+    def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except sa.exc.DBAPIError as exc:
+            store = args[0]
+            url = store.engine.url.render_as_string(hide_password=True) if isinstance(store, StateStore) else "?"
+            # The driver's message only: the statement's parameters may hold ids and dates.
+            raise StoreError(f"write-back state store {url}: {exc.orig}") from None
+
+    return guarded
+
+
 class StateStore:
-    """Deliveries and raised alerts in a database; safe for several runs at once (claim before send)."""
+    """Deliveries and raised alerts in a database; safe for several runs at once (claim before send).
+
+    Every failure of the database is a :class:`~permanence_core.errors.StoreError`.
+    """
 
     def __init__(self, url: str | URL = DEFAULT_URL, *, engine: Engine | None = None) -> None:
         try:
@@ -220,6 +277,7 @@ class StateStore:
 
     # -- deliveries ---------------------------------------------------------------------------------
 
+    @_store_errors
     def claim(
         self, items: Sequence[ClaimRequest], now: dt.datetime, lease: dt.timedelta = DEFAULT_LEASE
     ) -> dict[str, Claim]:
@@ -273,9 +331,11 @@ class StateStore:
             elif record.status in DONE:
                 claims[record.idempotency_key] = Claim(ClaimOutcome.DONE, record)
             else:
-                claims[record.idempotency_key] = Claim(ClaimOutcome.BUSY, record)
+                # Another run's live claim: an expired one (or a failure) would have been taken just above.
+                claims[record.idempotency_key] = Claim(ClaimOutcome.HELD, record)
         return claims
 
+    @_store_errors
     def finish(self, claim: Claim, receipt: Receipt, now: dt.datetime) -> bool:
         """Record what happened to a claimed item; False when the claim was lost to another run meanwhile."""
         failed = receipt.status.value == DeliveryStatus.FAILED.value
@@ -297,12 +357,14 @@ class StateStore:
             )
         return result.rowcount == 1
 
+    @_store_errors
     def delivery(self, idempotency_key: str) -> DeliveryRecord | None:
         """The record of one item, or None when it was never attempted."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(deliveries).where(deliveries.c.idempotency_key == idempotency_key)).first()
         return None if row is None else _delivery(row)
 
+    @_store_errors
     def deliveries(self, status: DeliveryStatus | None = None) -> list[DeliveryRecord]:
         """Every delivery record (optionally of one status), oldest attempt first."""
         query = sa.select(deliveries).order_by(deliveries.c.first_attempt_at, deliveries.c.idempotency_key)
@@ -317,12 +379,14 @@ class StateStore:
 
     # -- raised alerts ------------------------------------------------------------------------------
 
+    @_store_errors
     def raised_alerts(self) -> dict[tuple[str, str, dt.date], RaisedAlert]:
         """The last raised state of every obligation, by (child, rule, anchor date)."""
         with self.engine.connect() as conn:
             found = [RaisedAlert(**row._asdict()) for row in conn.execute(sa.select(raised_alerts))]
         return {alert.key: alert for alert in found}
 
+    @_store_errors
     def record_raised(self, states: Iterable[RaisedAlert]) -> int:
         """Store newly raised states; each replaces the previous generation only, so two runs cannot both win.
 
@@ -358,12 +422,15 @@ def _delivery(row: sa.Row[Any]) -> DeliveryRecord:
 __all__ = [
     "DEFAULT_LEASE",
     "DEFAULT_URL",
+    "TRANSITIONS",
     "Claim",
     "ClaimOutcome",
     "ClaimRequest",
     "DeliveryRecord",
     "DeliveryStatus",
+    "Lease",
     "RaisedAlert",
     "StateStore",
+    "claim_transition",
     "create_state_engine",
 ]

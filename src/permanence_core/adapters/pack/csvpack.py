@@ -151,12 +151,17 @@ class CsvPack:
     def _read_rows(self, file: PackFile, source: str, reader: Any, handle: Any, counts: list[int]) -> None:
         """Read the header and rows of one file; ``counts`` is [read, rejected], kept up to date row by row."""
         header = [name.strip().lower() for name in next(reader, [])]
+        repeated = sorted({name for name in header if name in file.columns and header.count(name) > 1})
+        if repeated:
+            # Which of the two cells holds the value is a guess: the file is refused rather than half read.
+            raise Unreadable(1, f"the header names column {', '.join(repeated)} twice, so the whole file was not read")
         absent = [column for column in file.columns if column not in header]
-        extra = [name for name in header if name not in file.columns]
+        extra = [str(at) for at, name in enumerate(header, 1) if name not in file.columns]
         if absent:
             self.notices.append(f"{source}: no column {', '.join(absent)}; read as blank")
         if extra:
-            self.notices.append(f"{source}: extra columns ignored: {', '.join(extra)}")
+            # Named by position only: in a file that is not what it seems, a header cell may be a child's detail.
+            self.notices.append(f"{source}: extra columns ignored: columns {', '.join(extra)}")
         for values in reader:
             if not any(value.strip() for value in values):
                 continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -43,7 +45,15 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], str]] = {
     tables.PREV_PERM.name: (lambda _previous: None, "CHILD"),
     tables.SW_EPISODES.name: (lambda worker: (worker.worker_id, worker.start), "SW_DECOM"),
 }
+#: Facts that cannot be dated before the child's birth: the column and how to read the date from the fact.
+#: Checked as the row arrives, against the Header read before it (a collection reads its Header first).
+_NOT_BEFORE_BIRTH: dict[str, tuple[str, Callable[[Any], dt.date | None]]] = {
+    tables.EPISODES.name: ("DECOM", lambda episode: episode.start),
+    tables.REVIEWS.name: ("REVIEW", lambda review: review.date),
+}
 _NO_HISTORY = CareHistory()
+#: Control characters, which no id holds: they break file names, logs and the systems written back to.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 Row = tuple[str, ...]
 #: Takes one row of a table: ``(line, element, values, problem)``.
 Sink = Callable[[int | None, str | None, Row, Problem | None], None]
@@ -74,6 +84,12 @@ class Stitching:
     started_before: int = 0
     withheld: int = 0
     without_header: int = 0
+    lost: frozenset[str] = frozenset()
+
+    @property
+    def not_in_source(self) -> frozenset[Facet]:
+        """The facets no child has because a table that gives them could not be read."""
+        return frozenset(facet for table in self.lost for facet in WITHHELD_BY.get(table, frozenset()))
 
 
 @attrs.define
@@ -90,6 +106,8 @@ class Assembler:
     rejected: list[Rejection] = attrs.field(factory=list)
     counts: dict[str, list[int]] = attrs.field(factory=dict)
     replaced: dict[str, int] = attrs.field(factory=dict)
+    #: Tables a file of which could not be read (wholly or past some line): their facets are withheld from all.
+    lost: set[str] = attrs.field(factory=set)
 
     def count(self, table: str) -> list[int]:
         """The [read, rejected] counter of ``table``."""
@@ -112,12 +130,13 @@ class Assembler:
         name = table.name
         children = self.children
         repeat = f"repeats an earlier {name} row of this child"
+        dated = _NOT_BEFORE_BIRTH.get(name)
 
         def take(line: int | None, element: str | None, values: Row, problem: Problem | None) -> None:
             counter[0] += 1
             child_id = values[0]
             facts = None
-            if child_id:
+            if child_id and not _CONTROL.search(child_id):
                 facts = children.get(child_id)
                 if facts is None:
                     facts = children[child_id] = _Facts()
@@ -126,7 +145,11 @@ class Assembler:
                     raise RowError(*problem)
                 if not child_id:
                     raise RowError("CHILD", child_id, "is required")
+                if facts is None:
+                    raise RowError("CHILD", child_id, "holds a control character: not an id")
                 fact = parse(values)
+                if dated is not None and fact is not None and facts is not None:
+                    _check_after_birth(facts, table, values, fact, *dated)
             except RowError as error:
                 self._reject(table, counter, facts, source, line, element, child_id, error)
                 return
@@ -154,6 +177,12 @@ class Assembler:
         counter[0] += 1
         counter[1] += 1
         self.rejected.append(rejection(source=source, row=line, child_id=None, column=None, value=None, reason=reason))
+
+    def reject_table(self, table: tables.Table | None, source: str, reason: str) -> None:
+        """Reject a whole file meant as ``table`` (None: no table); the facets it gives are withheld from all."""
+        self.reject_unreadable(table.name if table else "Unreadable", source, 1, reason)
+        if table is not None:
+            self.lost.add(table.name)
 
     def _reject(
         self,
@@ -196,9 +225,10 @@ class Assembler:
         """Build every child's CaseRecord, in the order children first appeared."""
         stats = {"closed": 0, "truncated": 0, "started_before": 0, "withheld": 0, "without_header": 0}
         built = tuple(self._records(stats))
-        return built, Stitching(replaced=dict(self.replaced), **stats)
+        return built, Stitching(replaced=dict(self.replaced), lost=frozenset(self.lost), **stats)
 
     def _records(self, stats: dict[str, int]) -> Iterator[CaseRecord]:
+        available = RETURN_FACETS - frozenset(f for t in self.lost for f in WITHHELD_BY.get(t, frozenset()))
         for child_id, facts in self.children.items():
             child = facts.one(tables.HEADER.name)
             if child is None:
@@ -216,7 +246,7 @@ class Assembler:
                 history = derive(ordered.episodes)
                 if ordered.episodes[0].reason_new_episode != STARTED:
                     stats["started_before"] += 1
-            coverage = RETURN_FACETS
+            coverage = available
             if facts.rejected:
                 stats["withheld"] += 1
                 for table in facts.rejected:
@@ -232,6 +262,17 @@ class Assembler:
                 adoption=_adoption(facts.one(tables.AD1.name), facts.all(tables.PLACED_ADOPTION.name), history),
                 workers=facts.all(tables.SW_EPISODES.name),
             )
+
+
+def _check_after_birth(
+    facts: _Facts, table: tables.Table, values: Row, fact: Any, column: str, date_of: Callable[[Any], dt.date | None]
+) -> None:
+    """RowError when ``fact`` is dated before the child's date of birth in its Header."""
+    child = facts.one(tables.HEADER.name)
+    born = child.date_of_birth if child is not None else None
+    when = date_of(fact)
+    if born is not None and when is not None and when < born:
+        raise RowError(column, values[table.index(column)], "is before the child's date of birth (DOB in the Header)")
 
 
 def _adoption(adopted: Adopted | None, decisions: list[Decision], history: CareHistory) -> AdoptionMilestones | None:

@@ -69,14 +69,23 @@ def encoding_of(path: Path) -> str:
     return "utf-8-sig"
 
 
+#: Separators other than the comma that spreadsheets save "CSV" with (a European locale's Excel uses ";").
+OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
 @attrs.frozen
 class CsvTable:
-    """A CSV file and what its header says it is (``recognised`` is None for a file that is no 903 table)."""
+    """A CSV file and what its header says it is (``recognised`` is None for a file that is no 903 table).
+
+    ``delimiter`` is the comma unless the header line is one field holding another separator and splitting
+    on that separator makes it a 903 table: then that separator is used, and the reader says so.
+    """
 
     path: Path
     header: tuple[str, ...]
     encoding: str
     recognised: Recognised | None
+    delimiter: str = ","
 
     @classmethod
     def inspect(cls, path: Path) -> CsvTable:
@@ -84,10 +93,18 @@ class CsvTable:
         encoding = encoding_of(path)
         with path.open(encoding=encoding, newline="") as handle:
             try:
-                header = tuple(next(csv.reader(bounded_lines(handle)), ()))
+                line = next(bounded_lines(handle), "")
+                header = tuple(next(csv.reader([line]), ()))
             except csv.Error as exc:
                 raise Unreadable(1, f"the header line cannot be read: {exc}") from None
-        return cls(path, header, encoding, recognise(header) if header else None)
+        delimiter = ","
+        if len(header) == 1:
+            for other in OTHER_DELIMITERS:
+                split = tuple(next(csv.reader([line], delimiter=other), ()))
+                if len(split) > 1 and recognise(split) is not None:
+                    header, delimiter = split, other
+                    break
+        return cls(path, header, encoding, recognise(header) if header else None, delimiter)
 
     def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[CsvRow]:
         """Yield each data row; blank lines and rows of empty fields are skipped; a wrong-width row carries a problem.
@@ -102,7 +119,7 @@ class CsvTable:
         pick = itemgetter(*positions)
         # Progress is counted in bytes, from the binary file under the text.
         with self.path.open("rb") as raw, io.TextIOWrapper(raw, encoding=self.encoding, newline="") as handle:
-            reader = csv.reader(bounded_lines(handle))
+            reader = csv.reader(bounded_lines(handle), delimiter=self.delimiter)
             try:
                 next(reader, None)
                 for count, row in enumerate(reader, 1):

@@ -77,6 +77,9 @@ def discover(source: str | Path, pack: str | Path | None = None) -> Layout:
     root = Path(source)
     if not root.exists():
         raise InputError(str(source), "does not exist")
+    if not (root.is_file() or root.is_dir()):
+        # A device, FIFO or socket: reading one never ends (/dev/zero) or waits for a writer (a FIFO).
+        raise InputError(str(source), "is neither a regular file nor a folder")
     pack_path = Path(pack) if pack else None
     if pack_path is not None and not pack_path.exists():
         raise InputError(str(pack), "the permanence pack does not exist")

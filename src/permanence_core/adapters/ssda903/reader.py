@@ -11,10 +11,11 @@ import attrs
 
 from permanence_core.adapters.base import Rejection
 from permanence_core.adapters.ssda903 import tables
-from permanence_core.adapters.ssda903.assemble import Assembler, Sink, Stitching
-from permanence_core.adapters.ssda903.csvsource import CsvTable
+from permanence_core.adapters.ssda903.assemble import WITHHELD_BY, Assembler, Sink, Stitching
+from permanence_core.adapters.ssda903.csvsource import OTHER_DELIMITERS, CsvTable
 from permanence_core.adapters.ssda903.layout import Layout, discover
 from permanence_core.adapters.ssda903.report import TableCount, Unreadable
+from permanence_core.adapters.ssda903.tables import normalise_header
 from permanence_core.adapters.ssda903.xmlsource import XmlReturn
 from permanence_core.model import CaseRecord
 
@@ -85,6 +86,8 @@ def read_layout(layout: Layout, *, progress: Progress | None = None) -> ReturnLo
                         take(line, None, values, problem)
                 except Unreadable as exc:
                     assembler.reject_unreadable(UNREADABLE, name, exc.line, exc.reason)
+                    # The rows past the fault are unknown: a child's facts from this table may be incomplete.
+                    assembler.lost.add(kind.name)
                 done += table.path.stat().st_size
                 report(0)
             for path in xml_files:
@@ -116,9 +119,13 @@ def _recognised(
 ) -> list[tuple[tables.Table, CsvTable]]:
     """The collection's CSV files that are 903 tables, in table order (so records keep the Header's order).
 
-    A file whose header line cannot be read is reported as unreadable; the other files still load.
+    A file that looks like a 903 table (by its name or most of its header) but cannot be read as one is a
+    rejection of the whole file, and that table's facets are withheld from every child; so is a file given
+    alone as the source. Any other file is passed over with a notice naming its columns by position only:
+    a header line may hold a child's details when the file is not what it seems.
     """
     found = []
+    alone = layout.root.is_file()
     for path in paths:
         name = layout.name(path)
         try:
@@ -126,20 +133,66 @@ def _recognised(
         except Unreadable as exc:
             assembler.reject_unreadable(UNREADABLE, name, exc.line, exc.reason)
             continue
+        refusal = _refusal(path, table)
+        if refusal is not None:
+            meant, reason = refusal
+            if meant is None and not alone:
+                notices.append(f"{name}: not an SSDA903 table ({_columns(table.header)}); ignored")
+                continue
+            assembler.reject_table(meant, name, reason)
+            continue
         recognised = table.recognised
         if recognised is None:
-            notices.append(f"{name}: not an SSDA903 table (columns: {', '.join(table.header) or 'none'}); ignored")
             continue
         what = recognised.table.name
         if recognised.extra:
-            notices.append(f"{name} ({what}): extra columns ignored: {', '.join(recognised.extra)}")
+            extra = [i + 1 for i, c in enumerate(normalise_header(table.header)) if c in recognised.extra]
+            # By position only: in a file that is not what it seems, a header cell may be a child's detail.
+            notices.append(f"{name} ({what}): extra columns ignored: columns {_positions(extra)}")
         if recognised.absent:
             notices.append(f"{name} ({what}): no column {', '.join(recognised.absent)}; read as blank")
         if table.encoding not in ("utf-8-sig",):
             notices.append(f"{name} ({what}): not UTF-8, read as {table.encoding}")
+        if table.delimiter != ",":
+            notices.append(f"{name} ({what}): separated by {OTHER_DELIMITERS[table.delimiter]}s, read as such")
         found.append((recognised.table, table))
     order = {kind: i for i, kind in enumerate(tables.TABLES)}
     return sorted(found, key=lambda pair: order[pair[0]])
+
+
+def _refusal(path: Path, table: CsvTable) -> tuple[tables.Table | None, str] | None:
+    """Why ``table`` cannot be read as a 903 table, and which table it looks like (None: none); None when it can."""
+    names = normalise_header(table.header)
+    meant = table.recognised.table if table.recognised else tables.looks_like(path.name, names)
+    what = f"looks like the {meant.name} table" if meant else "is not an SSDA903 table"
+    repeated = sorted({column for column in names if column and names.count(column) > 1})
+    if repeated:
+        where = "; ".join(
+            f"{c} in columns {_positions([i + 1 for i, n in enumerate(names) if n == c])}" for c in repeated
+        )
+        return meant, f"{what} but names a column twice ({where}), so the whole file was not read"
+    if table.recognised is not None:
+        return None
+    if meant is None:
+        return None, f"{what} ({_columns(table.header)}), so nothing was read"
+    if len(table.header) == 1:
+        return meant, (
+            f"{what} but its header line is one field: it is not separated by commas (nor by "
+            f"{', '.join(OTHER_DELIMITERS.values())}s giving its columns), so the whole file was not read"
+        )
+    absent = sorted(meant.identifying - set(names), key=meant.columns.index)
+    return meant, f"{what} but has no column {', '.join(absent)}, so the whole file was not read"
+
+
+def _columns(header: tuple[str, ...]) -> str:
+    """A header described without quoting it: how many columns, and those that are 903 column names."""
+    known = [name for name in normalise_header(header) if name in tables.ALL_COLUMNS]
+    shown = f"; 903 columns among them: {', '.join(dict.fromkeys(known))}" if known else ""
+    return f"{len(header)} column{'s' if len(header) != 1 else ''}{shown}"
+
+
+def _positions(positions: list[int]) -> str:
+    return ", ".join(str(p) for p in positions)
 
 
 def _summary(counts: tuple[TableCount, ...], stitching: Stitching) -> Iterator[str]:
@@ -158,6 +211,10 @@ def _summary(counts: tuple[TableCount, ...], stitching: Stitching) -> Iterator[s
             f"{stitching.started_before} children's earliest episode is not a start of care (RNE S): their first "
             "period of care began before the episodes loaded; add earlier collection years to see its start"
         )
+    for lost in sorted(stitching.lost):
+        facets = ", ".join(sorted(f.value for f in WITHHELD_BY.get(lost, frozenset())))
+        if facets:
+            yield f"{lost}: a file of this table could not be read, so {facets} facts are not in source for any child"
     if stitching.withheld:
         yield (
             f"{stitching.withheld} children have rejected rows: their care, reviews or adoption facts are incomplete, "

@@ -111,6 +111,8 @@ DOLO = Table("DoLo", ("CHILD", "DOB", "DOLO_START", "DOLO_END"), frozenset({"CHI
 #: Every table in the order a collection is read: Header first, so records keep the Header's order.
 TABLES = (HEADER, EPISODES, REVIEWS, UASC, OC2, OC3, AD1, PLACED_ADOPTION, PREV_PERM, MISSING, SW_EPISODES, DOLO)
 BY_NAME = {table.name: table for table in TABLES}
+#: Every column name of any table: a notice may name these, never any other header cell (it may be a value).
+ALL_COLUMNS = frozenset(column for table in TABLES for column in table.columns)
 
 
 @attrs.frozen
@@ -140,3 +142,16 @@ def recognise(header: Sequence[str]) -> Recognised | None:
     extra = tuple(name for name in names if name not in table.columns)
     absent = tuple(column for column, at in zip(table.columns, positions, strict=True) if at is None)
     return Recognised(table, positions, extra, absent)
+
+
+def looks_like(file_name: str, names: Sequence[str]) -> Table | None:
+    """The table a file is meant to be though its header is not recognised: by its file name, or by most of its
+    header cells being that table's columns (an export that lost a required column); None when neither."""
+    stem = file_name.rsplit(".", 1)[0].strip().lower()
+    for table in TABLES:
+        if stem == table.file_name.rsplit(".", 1)[0] or stem == table.name.lower():
+            return table
+    present = set(names)
+    best = max(TABLES, key=lambda t: len(present & set(t.columns)))
+    shared = len(present & set(best.columns))
+    return best if shared >= 2 and shared * 2 > len(names) else None

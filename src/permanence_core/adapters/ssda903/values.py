@@ -45,6 +45,26 @@ def _parse_date(text: str) -> dt.date:
         raise ValueError("is not a real calendar date") from None
 
 
+#: No child in care today was born, nor any event of theirs happened, before this.
+EARLIEST = dt.date(1900, 1, 1)
+#: Columns recording something that has happened (a birth, a start, a review held): never far in the future.
+#: Others may be (DUC, the day a UASC child turns 18, is years ahead).
+HAPPENED = frozenset(
+    {"DOB", "MC_DOB", "DECOM", "DEC", "REVIEW", "DATE_INT", "DATE_MATCH", "DATE_PLACED", "DATE_PLACED_CEASED",
+     "DATE_PERM", "MIS_START", "MIS_END", "SW_DECOM", "SW_DEC", "DOLO_START", "DOLO_END"}
+)  # fmt: skip
+
+
+def sensible(day: dt.date, column: str, today: dt.date | None = None) -> dt.date:
+    """``day`` when a record can hold it: not before 1900; in a HAPPENED column, not over a year after today
+    (a year's slack: the return's as-of date is not known while it is read, and clocks and returns drift)."""
+    if day < EARLIEST:
+        raise ValueError(f"is before {EARLIEST.year}: not a date in a child's record")
+    if column in HAPPENED and day > (today or dt.date.today()) + dt.timedelta(days=366):
+        raise ValueError("is more than a year from today: it cannot have happened yet")
+    return day
+
+
 @overload
 def date(text: str, column: str, *, required: Literal[True]) -> dt.date: ...
 
@@ -60,7 +80,7 @@ def date(text: str, column: str, *, required: bool = False) -> dt.date | None:
             raise RowError(column, text, "is required")
         return None
     try:
-        return _parse_date(text)
+        return sensible(_parse_date(text), column)
     except ValueError as exc:
         raise RowError(column, text, str(exc)) from None
 

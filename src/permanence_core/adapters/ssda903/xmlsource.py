@@ -69,21 +69,26 @@ def _children(bounded: _Bounded) -> Iterator[etree._Element]:
         remove_comments=True,
         remove_pis=True,
     )
+    found = 0
     while True:
         data = bounded.read(CHUNK_BYTES)
         error: etree.XMLSyntaxError | None = None
+        root: etree._Element | None = None
         try:
             if data:
                 parser.feed(data)
             else:
-                parser.close()
+                root = parser.close()
         except etree.XMLSyntaxError as exc:
             error = exc
         for _event, child in parser.read_events():
+            found += 1
             yield child
         if error is not None:
             raise Unreadable(error.lineno, f"the XML is not well formed, so the rest was not read: {error.msg}")
         if not data:
+            if not found:
+                raise Unreadable(1, _why_no_child(root))
             return
 
 
@@ -206,6 +211,20 @@ class XmlReturn:
                 problems.setdefault(column, (entity.text, "is an XML entity reference; entities are not expanded"))
             fields[column] = (leaf.text or "").strip()
         return fields, problems
+
+
+def _why_no_child(root: etree._Element | None) -> str:
+    """Why a well-formed XML file gave no CHILD: a namespace the return does not use, or another document."""
+    if root is None:
+        return "the file holds no XML element, so nothing was read"
+    namespace = etree.QName(root).namespace
+    if namespace:
+        # A default namespace makes every element {namespace}CHILD: reading it as a return would be a guess.
+        return (
+            f"its elements are in the XML namespace {namespace!r}, which an EXPSSDA903 return does not use; "
+            "remove the xmlns declaration to read it, so nothing was read"
+        )
+    return f"holds no CHILD element (its root is {etree.QName(root).localname!r}): not an EXPSSDA903 return"
 
 
 def _name(element: etree._Element) -> str:
