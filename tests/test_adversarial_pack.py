@@ -223,8 +223,34 @@ def test_reshaped_pack_json_loads_record_by_record(document):
 @FUZZ
 @given(data=st.data())
 def test_mangled_pack_json_loads_or_is_one_rejection_without_personal_data(data):
-    text = json.dumps(DOCUMENT, indent=1).encode()
-    read_json_pack(data.draw(mangled(text, [b"{", b"}", b"[", b"]", b'"', b",", b":", b"\\", b"\x00", b"\xff"])))
+    text = data.draw(
+        mangled(
+            json.dumps(DOCUMENT, indent=1).encode(), [b"{", b"}", b"[", b"]", b'"', b",", b":", b"\\", b"\x00", b"\xff"]
+        )
+    )
+    pack = read_json_pack(text)
+    [count] = pack.tables
+    whole = [r for r in pack.rejected if r.reason.endswith("none of its records loaded")]
+    try:
+        json.loads(text)
+    except ValueError:  # UnicodeDecodeError included: not a JSON document at all
+        assert whole, "a document that is not JSON must be rejected as a whole"
+    if whole:
+        # One rejection for the whole document, naming no record, and nothing from before the fault kept.
+        assert pack.rejected == (whole[0],)
+        assert (whole[0].source, whole[0].row, whole[0].child_id, whole[0].field) == (
+            "pack/pack.json",
+            None,
+            None,
+            None,
+        )
+        assert pack.records == {}
+        assert (count.read, count.rejected) == (1, 1)
+    else:
+        # Loaded record by record: each record either loaded or is one rejection naming it.
+        assert all(r.row is not None and r.element == f"records[{r.row - 1}]" for r in pack.rejected)
+        assert count.rejected == len(pack.rejected)
+        assert count.loaded == len(pack.records)
 
 
 def test_a_broken_pack_json_does_not_quote_the_text_around_the_fault(tmp_path):

@@ -28,6 +28,11 @@ def test_counting_the_start_day_gives_one_working_day_earlier():
     assert CAL.add_working_days(D(2026, 1, 5), 20, count_start=True) == D(2026, 1, 30)
 
 
+def test_counting_the_start_day_of_two_working_days_ends_the_next_working_day():
+    assert CAL.add_working_days(D(2026, 1, 5), 2, count_start=True) == D(2026, 1, 6)
+    assert CAL.add_working_days(D(2026, 1, 5), 1, count_start=True) == D(2026, 1, 5)
+
+
 def test_start_on_a_non_working_day_counts_from_the_next_working_day():
     # Saturday 3 Jan 2026: the first counted day is Monday 5 Jan, so 20 working days end on Fri 30 Jan.
     assert CAL.add_working_days(D(2026, 1, 3), 20) == D(2026, 1, 30)
@@ -80,11 +85,14 @@ def test_working_days_between_counts_after_start_up_to_end():
 def test_subtract_working_days_skips_weekends_and_holidays():
     # Three working days before Thursday 9 April 2026 skips Easter Monday (6 April) and lands on Thursday 2 April.
     assert CAL.subtract_working_days(D(2026, 4, 9), 3) == D(2026, 4, 2)
+    assert CAL.subtract_working_days(D(2026, 4, 4), 0) == D(2026, 4, 4)  # no days back: the day itself, even a Saturday
 
 
 def test_negative_counts_are_refused():
     with pytest.raises(ValueError, match="count"):
         CAL.add_working_days(D(2026, 1, 5), -1)
+    with pytest.raises(ValueError, match="count"):
+        CAL.subtract_working_days(D(2026, 1, 5), -1)
 
 
 days = st.dates(min_value=D(2015, 1, 1), max_value=D(2035, 12, 31))

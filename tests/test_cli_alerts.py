@@ -107,14 +107,21 @@ def test_the_table_fits_80_columns_and_puts_the_most_urgent_first():
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
-    statuses = [line.split()[1] for line in lines if line.startswith(("A1", "B2"))]
-    assert statuses == sorted(statuses, key=lambda s: s != "overdue")
+    rows = [line.split()[:3] for line in lines if line.startswith(("A1", "B2", "C3"))]
+    assert "5 overdue, 2 upcoming" in lines[0]
+    assert [status for _, status, _ in rows] == ["overdue"] * 5 + ["upcoming"] * 2
+    dues = [due for _, _, due in rows]
+    assert dues == sorted(dues)  # the longest overdue first
+    assert {child for child, _, _ in rows} == {"A1", "B2"}  # C3 has left care
     assert "Z9" in result.stderr  # rejected records are reported, not dropped
 
 
 def test_one_child():
-    data = json.loads(run("alerts", *BASE, "--format", "json", "--child", "B2").stdout)
-    assert data["alerts"] == []
+    everyone = json.loads(run("alerts", *BASE[:-1], "2026-05-01", "--format", "json").stdout)["alerts"]
+    only_b2 = json.loads(run("alerts", *BASE[:-1], "2026-05-01", "--format", "json", "--child", "B2").stdout)["alerts"]
+    assert {a["child_id"] for a in everyone} == {"A1", "B2"}
+    assert only_b2 == [a for a in everyone if a["child_id"] == "B2"]
+    assert [a["rule"] for a in only_b2] == ["review.second"]
 
 
 def test_unreadable_input_exits_1_with_the_error_on_stderr():
@@ -143,6 +150,28 @@ def test_explain_shows_the_whole_timeline():
     states = {o["rule"]: o["state"] for o in data["obligations"]}
     assert states["review.first"] == "met"
     assert states["plan.by_second_review"] == "met"
+
+
+def obligation_lines(stdout, rule):
+    """The three lines `explain` prints for one rule: due and state, anchor and source, what meets it."""
+    lines = stdout.splitlines()
+    at = next(n for n, line in enumerate(lines) if line.split()[:1] == [rule])
+    return lines[at : at + 3]
+
+
+def test_explain_says_which_event_meets_each_rule():
+    england = obligation_lines(run("explain", "--child", "B2", *BASE).stdout, "plan.by_second_review")
+    assert "met on 2026-02-01 (permanence plan recorded)" in england[0]
+    assert england[2].strip() == "met by a permanence plan recorded"
+    local = run("explain", "--child", "B2", *BASE, "--profile", "north-east-lincolnshire")
+    ratified = obligation_lines(local.stdout, "plan.by_second_review")
+    assert ratified[0].split()[1:] == ["due", "2026-05-06", "open"]  # the plan was proposed, never approved
+    assert ratified[2].strip() == "met by a permanence plan ratified at a looked-after review"
+    data = json.loads(run("explain", "--child", "B2", *BASE, "--format", "json", "--profile", "tracker-meeting").stdout)
+    [obligation] = [o for o in data["obligations"] if o["rule"] == "plan.by_second_review"]
+    assert (obligation["state"], obligation["met_by"], obligation["met_event"]) == ("open", "plan_ratified", None)
+    [review] = [o for o in data["obligations"] if o["rule"] == "review.first"]
+    assert (review["met_by"], review["met_event"]) == ("review_held", "looked-after review held")
 
 
 def test_explain_an_unknown_child_names_it():

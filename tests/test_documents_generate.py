@@ -1,5 +1,6 @@
 """The generated forms carry what the case record knows, leave clear boxes for the rest, and are real Word/HTML."""
 
+import html
 import io
 import re
 import zipfile
@@ -22,7 +23,7 @@ from permanence_core.documents import proforma as pf
 from permanence_core.documents import record as rec
 from permanence_core.documents import referral as rf
 from permanence_core.documents.formatting import NONE_RECORDED, NOT_IN_SOURCE
-from permanence_core.model import Child, Identifiers, MeetingKind
+from permanence_core.model import Child, Identifiers, MeetingKind, Review
 
 TODAY = D(2024, 5, 10)
 RECORDS = {"C100": sample_record(), "C101": sibling_record()}
@@ -65,6 +66,30 @@ def test_part_one_is_prefilled_from_the_case_record():
     assert box[pf.SIGNOFF_LABELS["team_manager"][0]] == "Tara Manager"
 
 
+def test_item_20_names_the_second_review_held_not_the_latest_nor_the_only_one():
+    plan = sample_record().plans[0]
+    three = [Review(date=D(2024, 1, 30)), Review(date=D(2024, 4, 29)), Review(date=D(2024, 10, 28))]
+    later = D(2024, 11, 4)
+
+    def item_20(as_of, reviews, ratified_on=None):
+        record = sample_record(reviews=reviews, plans=[attrs.evolve(plan, ratified_at_review=ratified_on)])
+        return values(pf.pro_forma(record, as_of=as_of))[pf.SECOND_REVIEW]
+
+    assert item_20(later, three, D(2024, 4, 29)) == "29 April 2024"
+    assert item_20(later, three) == "29 April 2024 (second review held; plan not recorded as ratified)"
+    assert item_20(later, three, D(2024, 10, 28)) == (
+        "29 April 2024 (second review; plan ratified at the review of 28 October 2024)"
+    )
+    # One review held; the second booked for June or cancelled: no second review to name.
+    booked = [Review(date=D(2024, 1, 30)), Review(date=D(2024, 6, 3))]
+    assert item_20(TODAY, booked) == "Second review not yet held"
+    cancelled = [Review(date=D(2024, 1, 30)), Review(date=D(2024, 4, 29), cancelled=True)]
+    assert item_20(later, cancelled) == "Second review not yet held"
+    assert item_20(later, cancelled, D(2024, 1, 30)) == (
+        "Second review not yet held (plan ratified at the review of 30 January 2024)"
+    )
+
+
 def test_steps_taken_and_planned_come_from_the_latest_meetings_tasks_until_the_social_worker_writes_them():
     box = values(pf.pro_forma(RECORDS["C100"], as_of=TODAY, records=RECORDS))
     assert box[pf.STEPS_TAKEN] == "• Viability assessment of the aunt – Sam Worker – completed 15 March 2024"
@@ -103,12 +128,45 @@ def test_a_bare_return_leaves_boxes_empty_for_the_social_worker_and_says_none_wh
     assert values(pf.pro_forma(covered, as_of=TODAY))[pf.COURT_REFERENCE] == NONE_RECORDED
 
 
+#: Seed 000 Part One: the social worker completes the narrative items; the team and service managers sign it off.
+SOCIAL_WORKER_BOXES = [
+    pf.REASON_FOR_CARE,
+    pf.CARE_PLAN,
+    pf.PLAN_DETAILS,
+    pf.STEPS_TAKEN,
+    pf.STEPS_PLANNED,
+    pf.AIMS_SHORT,
+    pf.AIMS_MEDIUM,
+    pf.AIMS_LONG,
+    pf.LIFE_STORY,
+    pf.FAMILY_TIME,
+    pf.VIEWS_CHILD,
+    pf.VIEWS_PARENTS,
+    pf.VIEWS_IRO,
+    pf.VIEWS_FAMILY,
+    pf.BARRIERS,
+    *[label for label in pf.SIGNOFF_LABELS["social_worker"] if label],
+]
+MANAGER_BOXES = [label for role in ("team_manager", "service_manager") for label in pf.SIGNOFF_LABELS[role] if label]
+
+
 def test_every_box_a_person_writes_says_who_writes_it():
     layout = pf.pro_forma(bare_record(), as_of=TODAY)
-    part_one = [f for s in layout.sections[:7] for b in s.blocks if isinstance(b, FieldTable) for f in b.fields]
-    to_write = [f for f in part_one if f.writer.value in ("social_worker", "manager")]
-    assert len(to_write) >= 20
-    assert all(f.hint_text.endswith("to complete") for f in to_write)
+    document = docx.Document(io.BytesIO(render(layout, OutputFormat.DOCX, generated_on=TODAY)))
+    # A label cell holds the label and, under it, its hint: the words the person filling in the form sees.
+    shown = {
+        cell.text.split("\n")[0]: cell.text for table in document.tables for row in table.rows for cell in row.cells
+    }
+    page = html.unescape(render(layout, OutputFormat.HTML, generated_on=TODAY).decode())
+    for boxes, who in ((SOCIAL_WORKER_BOXES, "Social worker to complete"), (MANAGER_BOXES, "Manager to complete")):
+        for label in boxes:
+            assert shown[label].endswith(who), (label, shown[label])
+            row = page[page.index(f">{label}") :].split("</th>")[0]
+            assert row.endswith(f"{who}</span>"), (label, row)
+    # Part 2 is headed for the chair: none of its boxes is marked for the social worker or a manager.
+    start = next(n for n, section in enumerate(layout.sections) if section.title.startswith("Part 2"))
+    part_two = [f for s in layout.sections[start:] for b in s.blocks if isinstance(b, FieldTable) for f in b.fields]
+    assert part_two and all(f.writer.value == "chair" and "to complete" not in f.hint_text for f in part_two)
 
 
 def test_the_referral_carries_children_family_placements_legal_status_and_proceedings():

@@ -1,5 +1,7 @@
 """Each seed council's local profile: its rules, layered on england, citing its seed document."""
 
+from pathlib import Path
+
 import pytest
 from rules_helpers import D, meeting, plan, proceedings, record
 
@@ -7,6 +9,8 @@ from permanence_core.model import PlanStatus, StatusChange
 from permanence_core.rules import AlertStatus, ObligationState, evaluate, load_profile
 from permanence_core.rules.profiles import builtin_profiles
 
+PROFILES = Path(__file__).parents[1] / "src" / "permanence_core" / "rules" / "profiles"
+DOCS = Path(__file__).parents[1] / "docs"
 LOCAL = ["tracker-meeting", "ppm-process", "panel-tor", "north-east-lincolnshire", "bolton"]
 SEEDS = {
     "tracker-meeting": "000_",
@@ -31,6 +35,18 @@ def test_local_profiles_extend_england_and_cite_their_seed(name):
     assert local_rules
     for rule in local_rules:
         assert rule.source.startswith(f"seeds/{SEEDS[name]}"), rule.id
+
+
+@pytest.mark.parametrize("name", LOCAL)
+def test_each_local_rule_quotes_its_seed_and_says_how_it_was_read(name):
+    text = (PROFILES / f"{name}.toml").read_text(encoding="utf-8")
+    readings = (DOCS / "seeds.md").read_text(encoding="utf-8").split("## How each seed was read")[1]
+    for rule in load_profile(name).rules:
+        header = f'[rules."{rule.id}"]'
+        if rule.source.startswith("seeds/") and header in text:
+            comment = text.split(header)[0].rstrip().rsplit("\n\n", 1)[-1]
+            assert "# Seed:" in comment and "# Read:" in comment, rule.id
+            assert f"| {SEEDS[name][:3]} | `{rule.id}` |" in readings, rule.id
 
 
 def test_every_shipped_profile_is_registered():
@@ -133,6 +149,78 @@ def test_003_ppm_around_week_two_and_fortnightly_tracking_until_the_plan_is_rati
     found, alerts = run("north-east-lincolnshire", rec, D(2026, 2, 16), "tracking.fortnightly")
     assert [o.due_date for o in found] == [D(2026, 1, 30)]
     assert alerts == []
+
+
+def test_003_a_child_who_went_home_gets_no_further_fortnightly_tracking():
+    meetings = [meeting("ppm", D(2026, 1, 16)), meeting("tracking_panel", D(2026, 1, 30))]
+    # Went home on 5 February, before the second fortnight fell due on the 13th; no plan was ever ratified.
+    home = record(D(2026, 1, 5), meetings=meetings, end=D(2026, 2, 5), reason_ceased="E4A")
+    found, alerts = run("north-east-lincolnshire", home, D(2026, 3, 2), "tracking.fortnightly")
+    assert [(o.due_date, o.state) for o in found] == [(D(2026, 1, 30), ObligationState.MET)]
+    assert alerts == []
+
+
+SECOND_REVIEW_HELD = [D(2026, 2, 2), D(2026, 4, 30)]
+
+
+@pytest.mark.parametrize("profile", ["north-east-lincolnshire", "tracker-meeting"])
+def test_000_and_003_plan_by_the_second_review_is_met_only_by_a_plan_ratified_at_a_review(profile):
+    proposed = record(D(2026, 1, 5), reviews=SECOND_REVIEW_HELD, plans=[plan(D(2026, 1, 20))])
+    # England is content with a plan on the record; these councils want it approved at a review.
+    [recorded], _ = run("england", proposed, D(2026, 5, 4), "plan.by_second_review")
+    assert (recorded.state, recorded.met_event) == (ObligationState.MET, "permanence plan recorded")
+    [open_], alerts = run(profile, proposed, D(2026, 5, 4), "plan.by_second_review")
+    assert (open_.anchor_event, open_.due_date, open_.state) == (
+        "second review held",
+        D(2026, 4, 30),
+        ObligationState.OPEN,
+    )
+    assert open_.met_by == "plan_ratified"
+    assert [a.status for a in alerts] == [AlertStatus.OVERDUE]
+    at_second = record(
+        D(2026, 1, 5), reviews=SECOND_REVIEW_HELD, plans=[plan(D(2026, 1, 20), ratified_at_review=D(2026, 4, 30))]
+    )
+    [met], alerts = run(profile, at_second, D(2026, 5, 4), "plan.by_second_review")
+    assert (met.state, met.met_on, met.met_event) == (ObligationState.MET, D(2026, 4, 30), "plan ratified at a review")
+    assert alerts == []
+    at_third = record(
+        D(2026, 1, 5),
+        reviews=[*SECOND_REVIEW_HELD, D(2026, 10, 29)],
+        plans=[plan(D(2026, 1, 20), ratified_at_review=D(2026, 10, 29))],
+    )
+    [late], _ = run(profile, at_third, D(2026, 11, 2), "plan.by_second_review")
+    assert (late.due_date, late.state) == (D(2026, 4, 30), ObligationState.MET_LATE)
+
+
+FIRST_PPM = meeting("ppm", D(2026, 1, 31))  # the plan review falls due on 31 July; its window opens on 3 July
+
+
+@pytest.mark.parametrize(
+    ("plan_review", "review", "state", "event"),
+    [
+        (D(2026, 7, 20), None, ObligationState.MET, "plan review held"),
+        (None, D(2026, 7, 15), ObligationState.MET, "looked-after review held"),
+        (None, D(2026, 7, 3), ObligationState.MET, "looked-after review held"),
+        (D(2026, 7, 24), D(2026, 7, 10), ObligationState.MET, "looked-after review held"),  # the first to be held
+        (None, D(2026, 8, 10), ObligationState.MET_LATE, "looked-after review held"),
+        (None, D(2026, 7, 2), ObligationState.OPEN, None),  # before the window: not the review "after six months"
+        (D(2026, 3, 2), None, ObligationState.OPEN, None),
+    ],
+)
+def test_001_plan_review_is_met_by_a_plan_review_or_a_looked_after_review_held_in_its_window(
+    plan_review, review, state, event
+):
+    meetings = [FIRST_PPM, *([meeting("plan_review", plan_review)] if plan_review else [])]
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 26), *([review] if review else [])], meetings=meetings)
+    [obligation], _ = run("ppm-process", rec, D(2026, 8, 14), "plan_review.six_months")
+    assert (obligation.due_date, obligation.state, obligation.met_event) == (D(2026, 7, 31), state, event)
+
+
+def test_001_plan_review_alert_opens_four_weeks_before_it_falls_due():
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 26)], meetings=[FIRST_PPM])
+    assert run("ppm-process", rec, D(2026, 7, 2), "plan_review.six_months")[1] == []
+    [alert] = run("ppm-process", rec, D(2026, 7, 3), "plan_review.six_months")[1]
+    assert alert.status is AlertStatus.UPCOMING
 
 
 def test_004_team_manager_prompt_at_four_weeks():

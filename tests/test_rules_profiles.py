@@ -52,7 +52,7 @@ source = "Our procedures manual, section 4"
     ("text", "expected"),
     [
         ("name = [", r"council\.toml: is not valid TOML"),
-        ('extends = "nowhere"', r"unknown profile 'nowhere'"),
+        ('extends = "nowhere"', r"council\.toml: unknown profile 'nowhere'"),
         ('colour = "red"', r"council\.toml: unknown top-level key\(s\): colour"),
         (
             '[rules."x.y"]\ntitle="t"\nanchor="care_start"\noffset={ wrking_days = 3 }\nmet_by="ppm_held"\nsource="s"',
@@ -60,7 +60,7 @@ source = "Our procedures manual, section 4"
         ),
         (
             '[rules."x.y"]\ntitle="t"\nanchor="moon_landing"\noffset={ days = 3 }\nmet_by="ppm_held"\nsource="s"',
-            r'council\.toml: rule "x\.y": anchor = \'moon_landing\' is not one of',
+            r'council\.toml: rule "x\.y": anchor = \'moon_landing\' is not one of care_start, first_cmh, first_ppm,',
         ),
         ('[rules."x.y"]\ntitle="t"\nanchor="care_start"\nmet_by="ppm_held"\nsource="s"', r'rule "x\.y": .*offset'),
         (
@@ -70,7 +70,24 @@ source = "Our procedures manual, section 4"
         ),
         ('extends = "england"\n[rules."review.first"]\nmet_by = "coffee"', r'rule "review\.first": met_by'),
         ('extends = "england"\n[rules."review.first"]\nstops = ["never"]', r'rule "review\.first": stops'),
-        ('[rules]\n"x.y" = 3', r'rule "x\.y": must be a table'),
+        ('[rules]\n"x.y" = 3', r'council\.toml: rule "x\.y": must be a table'),
+        ('[settings]\nholidays_subdiv = "XYZ"', r"holidays_subdiv = 'XYZ' is not one of ENG, NIR, SCT, WLS"),
+        (
+            '[settings]\nextra_closures = ["2026-13-01"]',
+            r"extra_closures has '2026-13-01', which is not a YYYY-MM-DD date",
+        ),
+        (
+            'extends = "england"\n[rules."review.first"]\napplies = { stage = ["asleep"] }',
+            r'council\.toml: rule "review\.first": applies\.stage has \'asleep\', not one of adoption_plan, in_pro',
+        ),
+        (
+            'extends = "england"\n[rules."review.first"]\napplies = "always"',
+            r'council\.toml: rule "review\.first": applies must be a table',
+        ),
+        (
+            'extends = "england"\n[rules."review.first"]\nstops = "plan_ratified"',
+            r'council\.toml: rule "review\.first": stops must be a list',
+        ),
     ],
 )
 def test_malformed_profiles_name_the_file_rule_and_key(tmp_path, text, expected):
@@ -81,13 +98,47 @@ def test_malformed_profiles_name_the_file_rule_and_key(tmp_path, text, expected)
 def test_extends_loops_are_refused(tmp_path):
     from permanence_core.rules.profile import resolve
 
-    with pytest.raises(ConfigError, match="extends loops: a -> b -> a"):
+    with pytest.raises(ConfigError, match=r"^a: extends loops: a -> b -> a"):
         resolve("a", {"a": 'extends = "b"', "b": 'extends = "a"'})
 
 
+def test_an_error_in_a_profile_text_names_the_layer_it_is_in():
+    from permanence_core.rules.profile import resolve
+
+    with pytest.raises(ConfigError, match=r"^base: unknown top-level key"):
+        resolve("child", {"child": 'extends = "base"', "base": 'colour = "red"'})
+    with pytest.raises(ConfigError, match=r'^base: rule "x\.y": must be a table of keys'):
+        resolve("child", {"child": 'extends = "base"', "base": '[rules]\n"x.y" = 3'})
+    with pytest.raises(ConfigError, match=r"^child: unknown profile 'base'"):
+        resolve("child", {"child": 'extends = "base"'})
+    assert resolve("plain", {"plain": 'name = "plain"'}).title == "plain"  # no title: the name stands in
+    with pytest.raises(KeyError, match=r"profile 'plain' has no rule 'review\.first'"):
+        resolve("plain", {"plain": 'name = "plain"'}).rule("review.first")
+
+
 def test_unknown_profile_names_the_available_ones():
-    with pytest.raises(ConfigError, match=r"unknown profile 'nope'; available: .*bolton.*england"):
+    with pytest.raises(ConfigError, match=r"unknown profile 'nope'; available: .*bolton.*england") as caught:
         load_profile("nope")
+    assert str(caught.value).startswith("--profile: unknown profile 'nope'; available: bolton, england, ")
+
+
+def test_a_profile_file_that_cannot_be_read_names_the_file(tmp_path):
+    with pytest.raises(ConfigError, match=r"missing\.toml: cannot read profile: No such file or directory"):
+        load_profile(str(tmp_path / "missing.toml"))
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('title = "Séance"'.encode("cp1252"))
+    with pytest.raises(ConfigError, match=r"latin\.toml: is not UTF-8 text \(at byte 10\); save it as UTF-8"):
+        load_profile(str(latin))
+    notepad = write(tmp_path, '\ufeffname = "notepad"\nextends = "england"\ntitle = "Saved by Notepad"')
+    assert load_profile(notepad).title == "Saved by Notepad"  # a byte-order mark is not an error
+    with pytest.raises(ConfigError, match=r"council\.toml: warning_days = -1 is not from 0 to 36525 @ settings$"):
+        load_profile(write(tmp_path, "[settings]\nwarning_days = -1"))
+    with pytest.raises(ConfigError, match=r"council\.toml: rules must be a table of rules, not a str"):
+        load_profile(write(tmp_path, 'rules = "none"'))
+
+
+def test_a_builtin_profile_has_its_title():
+    assert load_profile("bolton").title == "Bolton Permanence Planning Meetings (seed 004)"
 
 
 CAL = WorkingCalendar()

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import json
+import logging
+import re
 import threading
 from collections import Counter
 
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 from permanence_core.errors import StoreError
 from permanence_core.writeback import CaseNote, HttpGateway, Receipt, ReceiptStatus, StateStore, WriteBack
+from permanence_core.writeback.audit import AUDIT_FILE
 from permanence_core.writeback.state import DeliveryStatus
 
 BASE = "https://gateway.council.test/permanence"
@@ -180,6 +183,26 @@ def test_a_transport_exception_fails_one_item_and_keeps_personal_text_out_of_the
         [failed] = wb.failed()
         assert failed.last_error == "RuntimeError while delivering"
         assert "Jane" not in receipts[1].detail
+
+
+def test_a_transport_exception_text_never_reaches_a_log(tmp_path, caplog):
+    # An exception's text can quote the gateway's reply, and that can hold the child's details.
+    personal = "Jane Doe, born 01/02/2015"
+    with caplog.at_level(logging.DEBUG):
+        with WriteBack(Recording(raise_for={"C001"}), StateStore(f"sqlite:///{tmp_path / 'a' / 'state.sqlite'}")) as wb:
+            assert statuses(wb.deliver(notes(2))) == ["delivered", "failed"]
+        with responses.RequestsMock() as gateway:
+            gateway.post(re.compile(f"{re.escape(BASE)}/.*"), body=requests.ConnectionError(f"reply: {personal}"))
+            http = HttpGateway(BASE, max_attempts=2, sleep=lambda _s: None)
+            with WriteBack(http, StateStore(f"sqlite:///{tmp_path / 'b' / 'state.sqlite'}")) as wb:
+                assert statuses(wb.deliver(notes(1))) == ["failed"]
+    # Every record as a handler would write it, traceback included.
+    logged = "\n".join(logging.Formatter().format(record) for record in caplog.records)
+    audits = "\n".join((tmp_path / run / AUDIT_FILE).read_text() for run in ("a", "b"))
+    for text in (logged, audits):
+        assert "Jane" not in text and "01/02/2015" not in text
+    # The failures themselves are not hidden: the exception's type and the item are.
+    assert "C001" in logged and "RuntimeError" in logged and "ConnectionError" in logged
 
 
 def test_nothing_is_sent_without_a_claim_when_the_store_is_unavailable(state_url, monkeypatch):

@@ -22,6 +22,7 @@ from permanence_core.cli.sources import (
     the_child,
 )
 from permanence_core.rules import AlertStatus, Evaluation, ObligationState, load_profile, profile_facets
+from permanence_core.rules.events import met_by_words
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,8 @@ def explain_command(
                         "anchor_date": o.anchor_date,
                         "due_date": o.due_date,
                         "met_on": o.met_on,
+                        "met_by": o.met_by,
+                        "met_event": o.met_event,
                         "statutory": o.statutory,
                         "source": o.source,
                         "note": o.note,
@@ -146,6 +149,7 @@ def explain_command(
         if o.state is ObligationState.NOT_ASSESSABLE:
             click.echo(f"  {o.rule:<30} not assessable: {o.note}")
             continue
-        met = f" on {o.met_on.isoformat()}" if o.met_on else ""
+        met = f" on {o.met_on.isoformat()} ({o.met_event})" if o.met_on else ""
         click.echo(f"  {o.rule:<30} due {o.due_date}  {o.state.value}{met}")
         click.echo(f"  {'':<30} {o.anchor_event} {o.anchor_date}; {o.source}")
+        click.echo(f"  {'':<30} met by {met_by_words(o.met_by)}")

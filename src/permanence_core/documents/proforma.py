@@ -439,18 +439,27 @@ def _placement(record: CaseRecord, as_of: dt.date) -> str:
 
 
 def _second_review(record: CaseRecord, as_of: dt.date) -> str:
+    # Item 20 asks for the second review, where the plan should have been ratified: always the second review held
+    # in this period (not the latest, nor the first), with a note when the plan was ratified elsewhere or not at all.
     plan = record.current_plan
-    if plan and plan.ratified_at_review:
-        return date_text(plan.ratified_at_review)
+    ratified = plan.ratified_at_review if plan else None
     period = record.latest_period(as_of)
     held = [
         r.date
         for r in record.reviews
         if r.held and r.date is not None and r.date <= as_of and (period is None or r.date >= period.start)
     ]
-    if len(held) >= 2:
-        return f"{date_text(held[1])} (second review held; plan not recorded as ratified)"
-    return "Second review not yet held" if Facet.REVIEWS in record.coverage else ""
+    if len(held) < 2:
+        if Facet.REVIEWS not in record.coverage:
+            return date_text(ratified) if ratified else ""
+        elsewhere = f" (plan ratified at the review of {date_text(ratified)})" if ratified else ""
+        return f"Second review not yet held{elsewhere}"
+    second = held[1]
+    if ratified == second:
+        return date_text(second)
+    if ratified:
+        return f"{date_text(second)} (second review; plan ratified at the review of {date_text(ratified)})"
+    return f"{date_text(second)} (second review held; plan not recorded as ratified)"
 
 
 def _steps(record: CaseRecord, as_of: dt.date, *, done: bool) -> str | None:

@@ -103,7 +103,7 @@ class _Compiled:
     chain: bool
     window: dt.timedelta
     checks_applies: bool
-    from_anchor: bool
+    met_from: str
     dues: dict[dt.date, dt.date] = attrs.field(factory=dict)  # anchor date -> due date, for this run
 
 
@@ -119,7 +119,7 @@ def _compile(rule: Rule, profile: Profile) -> _Compiled:
         chain=bool(rule.recurrence and rule.recurrence.chain),
         window=dt.timedelta(days=window),
         checks_applies=bool(applies.legal_status or applies.plan_route or applies.stage),
-        from_anchor=rule.met_from == "anchor",
+        met_from=rule.met_from,
     )
 
 
@@ -163,6 +163,7 @@ def _not_assessable(record: CaseRecord, rule: Rule, needs: frozenset[Facet]) -> 
         title=rule.title,
         state=ObligationState.NOT_ASSESSABLE,
         source=rule.source,
+        met_by=rule.met_by,
         statutory=rule.statutory,
         note=f"the source does not supply: {missing}",
     )
@@ -209,8 +210,7 @@ def _evaluate_rule(
                 due = compiled.dues[anchor.date] = due_date(anchor.date, rule.offset, rule.counting, facts.calendar)
             if rule.add_extensions and anchor.ref is not None:
                 due += dt.timedelta(weeks=anchor.ref.extension_weeks)
-            since = anchor if compiled.from_anchor else facts.start_anchor
-            met = compiled.find_met(facts, since)
+            met = compiled.find_met(facts, _met_since(compiled, facts, anchor, due))
             # Not owed when the rule stopped (left care, plan ratified…) before it fell due, unless it was met
             # by then: a deadline kept before leaving care stays on the child's timeline.
             if stop is not None and stop <= due and (met is None or met[0] > stop):
@@ -229,6 +229,8 @@ def _evaluate_rule(
                 anchor_date=anchor.date,
                 due_date=due,
                 met_on=met[0] if met else None,
+                met_by=rule.met_by,
+                met_event=met[1].event if met else None,
                 statutory=rule.statutory,
             )
             obligations.append(obligation)
@@ -236,6 +238,16 @@ def _evaluate_rule(
                 alerts.append(_alert(obligation, rule, facts.as_of, anchor=anchor, due=due))
             # A recurring rule anchors again on the event that met it, as held: a late review moves the next one.
             anchor = met[1] if (met and compiled.chain) else None
+
+
+def _met_since(compiled: _Compiled, facts: Facts, anchor: Anchor, due: dt.date) -> Anchor:
+    """Where the search for the event that meets an obligation starts (the rule's ``met_from``)."""
+    if compiled.met_from == "anchor":
+        return anchor
+    if compiled.met_from == "period_start":
+        return facts.start_anchor
+    # "window": only an event from the day the warning window opens is the one the rule asks for.
+    return Anchor("warning window opened", due - compiled.window)
 
 
 def _alert(obligation: Obligation, rule: Rule, as_of: dt.date, *, anchor: Anchor, due: dt.date) -> Alert:

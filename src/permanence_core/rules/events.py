@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, TypeGuard
 
 import attrs
@@ -123,15 +123,14 @@ def _care_start(facts: Facts) -> list[Anchor]:
     return [Anchor("became looked after", facts.period.start)]
 
 
-def _review(index: int) -> Callable[[Facts], list[Anchor]]:
-    ordinal = {0: "first", 1: "second"}[index]
+# The parametrised anchors and met-bys below are plain functions bound with functools.partial, not closures,
+# so that each is looked up when it is called (which is also what lets mutation testing reach their bodies).
 
-    def anchors(facts: Facts) -> list[Anchor]:
-        if len(facts.reviews) > index:
-            return [Anchor(f"{ordinal} review held", facts.review_dates[index], facts.reviews[index])]
-        return []
 
-    return anchors
+def _review(index: int, ordinal: str, facts: Facts) -> list[Anchor]:
+    if len(facts.reviews) > index:
+        return [Anchor(f"{ordinal} review held", facts.review_dates[index], facts.reviews[index])]
+    return []
 
 
 def _proceedings_issued(facts: Facts) -> list[Anchor]:
@@ -147,22 +146,16 @@ def _permanence_decision(facts: Facts) -> list[Anchor]:
     return [Anchor("decision to pursue permanence", day)] if facts.in_period(day) else []
 
 
-def _first_held(kind: MeetingKind, label: str) -> Callable[[Facts], list[Anchor]]:
-    def anchors(facts: Facts) -> list[Anchor]:
-        held = facts.held(kind)
-        return [Anchor(label, held[0].date, held[0])] if held else []
-
-    return anchors
+def _first_held(kind: MeetingKind, label: str, facts: Facts) -> list[Anchor]:
+    held = facts.held(kind)
+    return [Anchor(label, held[0].date, held[0])] if held else []
 
 
-def _each_panel(only_held: bool) -> Callable[[Facts], list[Anchor]]:
-    def anchors(facts: Facts) -> list[Anchor]:
-        panels = [m for m in facts.meetings if m.kind is MeetingKind.TRACKING_PANEL]
-        if only_held:
-            return [Anchor("tracking panel held", m.date, m) for m in panels if m.date <= facts.as_of]
-        return [Anchor("tracking panel date", m.date, m) for m in panels]
-
-    return anchors
+def _each_panel(only_held: bool, facts: Facts) -> list[Anchor]:
+    panels = [m for m in facts.meetings if m.kind is MeetingKind.TRACKING_PANEL]
+    if only_held:
+        return [Anchor("tracking panel held", m.date, m) for m in panels if m.date <= facts.as_of]
+    return [Anchor("tracking panel date", m.date, m) for m in panels]
 
 
 def _placement_order(facts: Facts) -> list[Anchor]:
@@ -173,25 +166,25 @@ def _placement_order(facts: Facts) -> list[Anchor]:
 
 ANCHORS: dict[str, tuple[Callable[[Facts], list[Anchor]], frozenset[Facet]]] = {
     "care_start": (_care_start, frozenset({Facet.CARE})),
-    "review_1": (_review(0), frozenset({Facet.CARE, Facet.REVIEWS})),
-    "review_2": (_review(1), frozenset({Facet.CARE, Facet.REVIEWS})),
+    "review_1": (partial(_review, 0, "first"), frozenset({Facet.CARE, Facet.REVIEWS})),
+    "review_2": (partial(_review, 1, "second"), frozenset({Facet.CARE, Facet.REVIEWS})),
     "review_2_or_due": (lambda facts: [facts.second_review_anchor], frozenset({Facet.CARE, Facet.REVIEWS})),
     "proceedings_issued": (_proceedings_issued, frozenset({Facet.PROCEEDINGS})),
     "first_cmh": (_first_cmh, frozenset({Facet.PROCEEDINGS})),
     "permanence_decision": (_permanence_decision, frozenset({Facet.PLANS})),
-    "first_ppm": (_first_held(MeetingKind.PPM, "first PPM held"), frozenset({Facet.MEETINGS})),
+    "first_ppm": (partial(_first_held, MeetingKind.PPM, "first PPM held"), frozenset({Facet.MEETINGS})),
     "first_tracking_panel": (
-        _first_held(MeetingKind.TRACKING_PANEL, "first tracking panel held"),
+        partial(_first_held, MeetingKind.TRACKING_PANEL, "first tracking panel held"),
         frozenset({Facet.MEETINGS}),
     ),
-    "tracking_panel": (_each_panel(only_held=False), frozenset({Facet.MEETINGS})),
-    "tracking_panel_held": (_each_panel(only_held=True), frozenset({Facet.MEETINGS})),
+    "tracking_panel": (partial(_each_panel, False), frozenset({Facet.MEETINGS})),
+    "tracking_panel_held": (partial(_each_panel, True), frozenset({Facet.MEETINGS})),
     "placement_order": (_placement_order, frozenset({Facet.ADOPTION})),
 }
 
 
 # ---------------------------------------------------------------------------------------------
-# Met by: name -> (function(facts, anchor) -> (date met, the event as a new anchor) or None, facets)
+# Met by: name -> (function(facts, anchor) -> (date met, the event as a new anchor) or None, facets, words)
 # ---------------------------------------------------------------------------------------------
 
 Met = tuple[dt.date, Anchor] | None
@@ -208,19 +201,23 @@ def _review_held(facts: Facts, anchor: Anchor) -> Met:
     dates = facts.review_dates
     index = (bisect_right if same else bisect_left)(dates, anchor.date)
     if index < len(dates):
-        return dates[index], Anchor("review held", dates[index], facts.reviews[index])
+        return dates[index], Anchor("looked-after review held", dates[index], facts.reviews[index])
     return None
 
 
-def _meeting_held(*kinds: MeetingKind) -> Callable[[Facts, Anchor], Met]:
-    def met(facts: Facts, anchor: Anchor) -> Met:
-        same = isinstance(anchor.ref, Meeting)
-        for meeting in facts.held(*kinds):
-            if _after(anchor, meeting.date, same) and meeting is not anchor.ref:
-                return meeting.date, Anchor(f"{meeting.kind.value.replace('_', ' ')} held", meeting.date, meeting)
-        return None
+def _meeting_held(kinds: tuple[MeetingKind, ...], facts: Facts, anchor: Anchor) -> Met:
+    same = isinstance(anchor.ref, Meeting)
+    for meeting in facts.held(*kinds):
+        if _after(anchor, meeting.date, same) and meeting is not anchor.ref:
+            return meeting.date, Anchor(f"{meeting.kind.value.replace('_', ' ')} held", meeting.date, meeting)
+    return None
 
-    return met
+
+def _plan_review_or_review_held(facts: Facts, anchor: Anchor) -> Met:
+    # Seed 001: the six-month plan review "can also be linked into a LAC review": whichever comes first.
+    plan_review = _meeting_held((MeetingKind.PLAN_REVIEW,), facts, anchor)
+    held = [met for met in (plan_review, _review_held(facts, anchor)) if met]
+    return min(held, key=lambda met: met[0]) if held else None
 
 
 def _plan_recorded(facts: Facts, _anchor: Anchor) -> Met:
@@ -234,23 +231,17 @@ def _plan_recorded(facts: Facts, _anchor: Anchor) -> Met:
 
 def _plan_ratified(facts: Facts, _anchor: Anchor) -> Met:
     day = facts.plan_ratified_on
-    return (day, Anchor("plan ratified", day)) if day else None
+    return (day, Anchor("plan ratified at a review", day)) if day else None
 
 
-def _from_ref(attribute: str, label: str) -> Callable[[Facts, Anchor], Met]:
-    def met(facts: Facts, anchor: Anchor) -> Met:
-        day = getattr(anchor.ref, attribute, None) if anchor.ref is not None else None
-        return (day, Anchor(label, day, anchor.ref)) if day and day <= facts.as_of else None
-
-    return met
+def _from_ref(attribute: str, label: str, facts: Facts, anchor: Anchor) -> Met:
+    day = getattr(anchor.ref, attribute, None) if anchor.ref is not None else None
+    return (day, Anchor(label, day, anchor.ref)) if day and day <= facts.as_of else None
 
 
-def _adoption(attribute: str, label: str) -> Callable[[Facts, Anchor], Met]:
-    def met(facts: Facts, anchor: Anchor) -> Met:
-        day = getattr(facts.record.adoption, attribute, None) if facts.record.adoption else None
-        return (day, Anchor(label, day)) if day and anchor.date <= day <= facts.as_of else None
-
-    return met
+def _adoption(attribute: str, label: str, facts: Facts, anchor: Anchor) -> Met:
+    day = getattr(facts.record.adoption, attribute, None) if facts.record.adoption else None
+    return (day, Anchor(label, day)) if day and anchor.date <= day <= facts.as_of else None
 
 
 def _ppm_arranged(facts: Facts, anchor: Anchor) -> Met:
@@ -269,23 +260,73 @@ _PERMANENCE_MEETINGS = (
     MeetingKind.PLAN_REVIEW,
 )
 
-MET_BY: dict[str, tuple[Callable[[Facts, Anchor], Met], frozenset[Facet]]] = {
-    "review_held": (_review_held, frozenset({Facet.REVIEWS})),
-    "plan_recorded": (_plan_recorded, frozenset({Facet.PLANS})),
-    "plan_ratified": (_plan_ratified, frozenset({Facet.PLANS})),
-    "proceedings_concluded": (_from_ref("concluded_on", "proceedings concluded"), frozenset({Facet.PROCEEDINGS})),
-    "cmh_held": (_from_ref("first_cmh", "case management hearing held"), frozenset({Facet.PROCEEDINGS})),
-    "ppm_held": (_meeting_held(MeetingKind.PPM), frozenset({Facet.MEETINGS})),
-    "ppm_arranged": (_ppm_arranged, frozenset({Facet.MEETINGS})),
-    "monitoring_held": (_meeting_held(MeetingKind.MONITORING_GROUP), frozenset({Facet.MEETINGS})),
-    "plan_review_held": (_meeting_held(MeetingKind.PLAN_REVIEW), frozenset({Facet.MEETINGS})),
-    "tracking_panel_held": (_meeting_held(MeetingKind.TRACKING_PANEL), frozenset({Facet.MEETINGS})),
-    "permanence_meeting_held": (_meeting_held(*_PERMANENCE_MEETINGS), frozenset({Facet.MEETINGS})),
-    "referral_received": (_from_ref("referral_received_on", "referral received"), frozenset({Facet.MEETINGS})),
-    "minutes_issued": (_from_ref("minutes_issued_on", "minutes issued"), frozenset({Facet.MEETINGS})),
-    "placed_for_adoption": (_adoption("placed", "placed for adoption"), frozenset({Facet.ADOPTION})),
-    "matched": (_adoption("match", "matched with adopters"), frozenset({Facet.ADOPTION})),
+MET_BY: dict[str, tuple[Callable[[Facts, Anchor], Met], frozenset[Facet], str]] = {
+    "review_held": (_review_held, frozenset({Facet.REVIEWS}), "a looked-after review held"),
+    "plan_recorded": (_plan_recorded, frozenset({Facet.PLANS}), "a permanence plan recorded"),
+    "plan_ratified": (_plan_ratified, frozenset({Facet.PLANS}), "a permanence plan ratified at a looked-after review"),
+    "proceedings_concluded": (
+        partial(_from_ref, "concluded_on", "proceedings concluded"),
+        frozenset({Facet.PROCEEDINGS}),
+        "the care proceedings concluded",
+    ),
+    "cmh_held": (
+        partial(_from_ref, "first_cmh", "case management hearing held"),
+        frozenset({Facet.PROCEEDINGS}),
+        "the case management hearing held",
+    ),
+    "ppm_held": (partial(_meeting_held, (MeetingKind.PPM,)), frozenset({Facet.MEETINGS}), "a PPM held"),
+    "ppm_arranged": (_ppm_arranged, frozenset({Facet.MEETINGS}), "a PPM on the record, held or scheduled"),
+    "monitoring_held": (
+        partial(_meeting_held, (MeetingKind.MONITORING_GROUP,)),
+        frozenset({Facet.MEETINGS}),
+        "a monitoring group meeting held",
+    ),
+    "plan_review_held": (
+        partial(_meeting_held, (MeetingKind.PLAN_REVIEW,)),
+        frozenset({Facet.MEETINGS}),
+        "a plan review held",
+    ),
+    "plan_review_or_review_held": (
+        _plan_review_or_review_held,
+        frozenset({Facet.MEETINGS, Facet.REVIEWS}),
+        "a plan review or a looked-after review held",
+    ),
+    "tracking_panel_held": (
+        partial(_meeting_held, (MeetingKind.TRACKING_PANEL,)),
+        frozenset({Facet.MEETINGS}),
+        "a tracking panel held",
+    ),
+    "permanence_meeting_held": (
+        partial(_meeting_held, _PERMANENCE_MEETINGS),
+        frozenset({Facet.MEETINGS}),
+        "a PPM, tracking panel, monitoring group or plan review held",
+    ),
+    "referral_received": (
+        partial(_from_ref, "referral_received_on", "referral received"),
+        frozenset({Facet.MEETINGS}),
+        "the referral received",
+    ),
+    "minutes_issued": (
+        partial(_from_ref, "minutes_issued_on", "minutes issued"),
+        frozenset({Facet.MEETINGS}),
+        "the minutes issued",
+    ),
+    "placed_for_adoption": (
+        partial(_adoption, "placed", "placed for adoption"),
+        frozenset({Facet.ADOPTION}),
+        "the child placed for adoption",
+    ),
+    "matched": (
+        partial(_adoption, "match", "matched with adopters"),
+        frozenset({Facet.ADOPTION}),
+        "a match with adopters",
+    ),
 }
+
+
+def met_by_words(term: str | None) -> str:
+    """The event a ``met_by`` term asks for, in words: what `permanence explain` shows beside each obligation."""
+    return MET_BY[term][2] if term is not None and term in MET_BY else "an event the rule does not name"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,7 +27,10 @@ class AlertStatus(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class Obligation:
-    """What one rule asks of one child from one anchor event, and whether it was met."""
+    """What one rule asks of one child from one anchor event, and whether it was met.
+
+    ``met_by`` is the rule's vocabulary term for the event that meets it; ``met_event`` the event that did.
+    """
 
     child_id: str
     rule: str
@@ -38,6 +41,8 @@ class Obligation:
     anchor_date: dt.date | None = None
     due_date: dt.date | None = None
     met_on: dt.date | None = None
+    met_by: str | None = None
+    met_event: str | None = None
     statutory: bool = True
     note: str | None = None
 

@@ -18,6 +18,10 @@ from permanence_core.config_secrets import refuse_secrets
 from permanence_core.errors import ConfigError, UnknownProfileError
 from permanence_core.rules.events import ANCHORS, MET_BY, STAGES, STOPS
 
+#: Where the search for the event that meets an obligation starts: at the anchor, at the start of the period of
+#: care, or when the rule's warning window opens (the due date less its warning days).
+MET_FROM = ("anchor", "period_start", "window")
+
 
 class Counting(enum.StrEnum):
     """Whether the anchor day is day 0 (``exclusive``: "within 20 working days of") or day 1 (``inclusive``:
@@ -114,7 +118,7 @@ class Rule:
     applies: Applies = Applies()
     stops: tuple[str, ...] = ()
     recurrence: Recurrence | None = None
-    met_from: str = attrs.field(default="anchor", validator=attrs.validators.in_(("anchor", "period_start")))
+    met_from: str = attrs.field(default="anchor", validator=attrs.validators.in_(MET_FROM))
     add_extensions: bool = False
     statutory: bool = True
     enabled: bool = True

@@ -110,6 +110,19 @@ def _personal_strings(records: tuple[CaseRecord, ...]) -> set[str]:
     return found
 
 
+def _facets_held(record: CaseRecord) -> dict[Facet, bool]:
+    """Whether ``record`` holds any data of each facet besides the care history."""
+    return {
+        Facet.REVIEWS: bool(record.reviews),
+        Facet.ADOPTION: record.adoption is not None,
+        Facet.PLANS: bool(record.plans),
+        Facet.MEETINGS: bool(record.meetings),
+        Facet.PROCEEDINGS: bool(record.proceedings),
+        Facet.SIBLINGS: bool(record.siblings),
+        Facet.WORKERS: bool(record.workers),
+    }
+
+
 def _only(plugins: Plugins, plugin_name: str, hook: str) -> pluggy.HookCaller:
     """The hook called on one plugin alone, through pluggy, as the core calls it."""
     others = [plugin for name, plugin in plugins.pm.list_name_plugin() if name != plugin_name and plugin is not None]
@@ -267,9 +280,14 @@ class AdapterContract:
         assert len(set(ids)) == len(ids), "each child must be one CaseRecord"
 
     def test_records_declare_their_coverage(self, loaded: LoadResult) -> None:
+        # The rules trust coverage: a facet the record holds data for but does not declare is reported as
+        # "not assessable" instead of being checked, and the care history is what every rule counts from.
         for record in loaded.records:
-            assert record.coverage, f"child {record.child_id} declares no coverage"
             assert all(isinstance(facet, Facet) for facet in record.coverage)
+            assert Facet.CARE in record.coverage and record.periods_of_care, f"child {record.child_id}: no care"
+            held = {facet for facet, has in _facets_held(record).items() if has}
+            undeclared = sorted(facet.value for facet in held - record.coverage)
+            assert not undeclared, f"child {record.child_id} holds {', '.join(undeclared)} but does not declare it"
 
     def test_valid_source_loads_without_rejections(self, loaded: LoadResult) -> None:
         assert not loaded.rejected, [str(rejection) for rejection in loaded.rejected]
