@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 
 install: $(STAMP)
 
-# The main job on the bundled 200-child synthetic cohort (as of 2026-11-02, the monthly-panel council of seed 002):
-# alerts, the nightly write-back to an outbox (run twice: the second run sends nothing), a pro-forma and the panel pack.
+# The main job on the bundled 200-child synthetic cohort (as of 2026-11-02, the council of the monthly tracking panel, council document 002):
+# alerts, the nightly write-back to an outbox (run twice: the second run sends nothing), a pro-forma, the panel pack
+# and the tracker page; then one line per file written.
 DEMO_DATA := src/permanence_core/demo_data
 DEMO_ARGS := --adapter ssda903 --source $(DEMO_DATA)
 DEMO_DATE := 2026-11-02
@@ -34,7 +35,16 @@ demo: install
 	$(BIN)/permanence ledger sync $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE) --ledger $(DEMO_OUT)/ledger.sqlite
 	$(BIN)/permanence panel schedule 2026-11-05 --profile panel-tor --ledger $(DEMO_OUT)/ledger.sqlite
 	$(BIN)/permanence panel pack --panel 2026-11-05 $(DEMO_ARGS) --profile panel-tor --ledger $(DEMO_OUT)/ledger.sqlite --out $(DEMO_OUT)/panel-pack.docx
-	@echo "Demo output in $(DEMO_OUT)/"
+	$(BIN)/permanence tracker $(DEMO_ARGS) --profile panel-tor --as-of $(DEMO_DATE) --out $(DEMO_OUT)/tracker.html
+	@echo
+	@echo "The demo wrote, in $(DEMO_OUT)/:"
+	@echo "  outbox/                  one JSON file per alert the nightly job raised (a work-tray alert for the team manager)"
+	@echo "  permanence-state.sqlite  what write-back has sent, so the second night sent nothing twice"
+	@echo "  permanence-audit.jsonl   every attempt to send an alert: when, what, to which child id, and the result"
+	@echo "  pro-forma-1000040.docx   child 1000040's permanence pro-forma, filled from the case record (Word)"
+	@echo "  ledger.sqlite            the ledger: the children's plans, meetings and actions, and the panel of 5 Nov 2026"
+	@echo "  panel-pack.docx          the pack for the panel of 5 Nov 2026: agenda and a page per child (Word)"
+	@echo "  tracker.html             the tracker: every child in care, their timelines, drift signals and charts"
 
 test: install
 	$(BIN)/ruff check .

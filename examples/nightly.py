@@ -5,8 +5,11 @@
 Load every child through the adapter, evaluate the council's profile, and raise each alert that is new or
 changed since last night the way the adapter's system takes it (Mosaic: a case note alerting the allocated
 workers; Liquidlogic: a task in the Team Manager's work tray; otherwise a work-tray alert for the team manager).
-Re-running the same night sends nothing twice. Prints a JSON summary (ids and counts only) on stdout;
-exits 1 when the source cannot be read, 3 when some items failed to deliver (they are retried next run).
+Re-running the same night sends nothing twice. Prints a JSON summary (ids and counts only) on stdout.
+
+Exit codes: 0 ran; 1 the source or configuration could not be read; 2 usage error (a bad option, or no
+write-back destination: give --outbox, or --config with a [write_back] endpoint or outbox); 3 some items
+failed to deliver (they are retried next run).
 """
 
 from __future__ import annotations
@@ -17,8 +20,17 @@ import json
 import sys
 
 from permanence_core import api
-from permanence_core.errors import InputError, PermanenceError
+from permanence_core.calendar import parse_iso_date
+from permanence_core.errors import InputError, PermanenceError, UsageError
 from permanence_core.writeback import ReceiptStatus
+
+
+def iso_date(text: str) -> dt.date:
+    """``--as-of``, read and refused as the ``permanence`` commands do."""
+    try:
+        return parse_iso_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--adapter", required=True)
     parser.add_argument("--source", required=True)
     parser.add_argument("--profile", default="england")
-    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today())
+    parser.add_argument("--as-of", type=iso_date, default=dt.date.today(), help="YYYY-MM-DD (default: today)")
     parser.add_argument("--config", help="the council's TOML configuration ([write_back] table)")
     parser.add_argument("--outbox", help="write to this folder instead of the gateway")
     parser.add_argument("--state", help="state store URL (default: SQLite beside the config file or outbox)")
@@ -36,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.outbox and not args.state:
         options["state"] = f"sqlite:///{args.outbox.rstrip('/')}/../permanence-state.sqlite"
     try:
+        # Checked before anything is loaded: with nowhere to deliver, the run would only fail item by item.
+        api.write_back_settings(options)
         loaded = api.load(args.adapter, args.source, {"config": args.config} if args.config else {})
         if loaded.nothing_loaded:
             raise InputError(args.source, f"no child could be loaded: {len(loaded.rejected)} records rejected")
@@ -46,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             run = writer.raise_alerts(
                 evaluation.alerts, to_item, resolved_in=[record.child_id for record in loaded.records]
             )
+    except UsageError as exc:
+        print(f"nightly: error: {exc}", file=sys.stderr)
+        return 2
     except PermanenceError as exc:
         print(f"nightly: error: {exc}", file=sys.stderr)
         return 1

@@ -344,7 +344,7 @@ def test_the_audit_command_finds_the_log_through_the_config_and_reports_unreadab
     result = run_cli("--config", str(config), "--format", "json")
     assert result.exit_code == 0, result.output
     assert [e["child_id"] for e in json.loads(result.stdout)["entries"]] == ["C001"]
-    assert "1 line(s) could not be read (line 2)" in result.stderr
+    assert "1 line could not be read (line 2)" in result.stderr
 
 
 def test_the_audit_command_without_a_log_exits_1(tmp_path):

@@ -99,7 +99,7 @@ def test_csv_output_has_the_same_fields():
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows[0]["child_id"] == "A1"
     assert rows[0]["status"] == "overdue"
-    assert "1 record(s) rejected" in result.stderr
+    assert "1 record rejected" in result.stderr
 
 
 def test_the_table_fits_80_columns_and_puts_the_most_urgent_first():

@@ -115,7 +115,7 @@ def test_record_of_a_held_meeting_then_read_back(source, tmp_path):
     assert run("form", "record", *args, "--meeting", "PPM-7").exit_code == 0
     result = run("form", "read", str(out))
     assert result.exit_code == 0, result.output
-    assert "ppm PPM-7 on 2024-03-04 for C100, C101: 3 present, 1 apologies, 3 actions" in result.stdout
+    assert "ppm PPM-7 on 2024-03-04 for C100, C101: 3 present, 1 apology, 3 actions" in result.stdout
     assert "  3: due 2024-05-01, after 2" in result.stdout
     data = json.loads(run("form", "read", str(out), "--format", "json").stdout)
     assert data["meeting"]["actions"][0]["completed_on"] == "2024-03-15"

@@ -80,7 +80,7 @@ def test_status_and_history(adapter, ledger_url):
     status = run("ledger", "status", "--ledger", ledger_url)
     assert status.exit_code == 0
     assert "at revision 0002" in status.output
-    assert "memory cases: 2 children, 1 rejected, 1 plan changes, 1 meetings and 1 actions added" in status.output
+    assert "memory cases: 2 children, 1 rejected, 1 plan change, 1 meeting and 1 action added" in status.output
     history = json.loads(run("ledger", "history", "--child", "C1", "--ledger", ledger_url, "--format", "json").stdout)
     assert [p["plan_key"] for p in history["plans"]] == ["P1"]
     assert [(a["meeting_id"], a["action_id"], a["status"]) for a in history["actions"]] == [("PPM-1", "1", "open")]

@@ -99,7 +99,7 @@ def test_a_month_of_the_panel(ledger_url, tmp_path):
     )
     assert recorded.exit_code == 0, recorded.output
     assert "Recorded child C3 at panel-2025-03-13" in recorded.output
-    assert "1 new action(s) C3.1; 1 done 1" in recorded.output
+    assert "1 new action C3.1; 1 done 1" in recorded.output
     for child in ("C1", "C4"):
         assert (
             run(

@@ -132,8 +132,8 @@ def test_alerts_carry_pseudonyms_only(keyed, demo, fmt):
         assert [dict(r) for r in csv.DictReader(io.StringIO(hidden.stdout))] == expected
     else:
         shown = [line.split()[0] for line in hidden.stdout.splitlines()[2:] if line.startswith("P-")]
-        assert shown == [a["child_id"][:10] for a in expected if a["status"] == "overdue"] + [
-            a["child_id"][:10] for a in expected if a["status"] == "upcoming"
+        assert shown == [a["child_id"] for a in expected if a["status"] == "overdue"] + [
+            a["child_id"] for a in expected if a["status"] == "upcoming"
         ]
 
 

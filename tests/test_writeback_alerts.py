@@ -88,6 +88,7 @@ def test_an_alert_is_raised_again_when_it_becomes_overdue(wb, tray):
         "duplicate": 0,
         "held": 0,
         "failed": 0,
+        "recorded": 0,
     }
 
 
@@ -190,3 +191,18 @@ def test_two_services_that_both_see_an_alert_as_new_raise_it_once(tray, tmp_path
         monkeypatch.undo()
         assert second.raise_alerts([alert()], to_task).unchanged == 1
     assert len(tray.tasks) == 1
+
+
+def test_every_change_ends_in_exactly_one_count(wb, tray):
+    """sent + duplicate + failed + recorded accounts for every new, changed and resolved alert."""
+    wb.raise_alerts([alert(), alert(child="C2")], to_task)
+
+    # C2's alert is resolved (gone); nothing is sent for a resolution here, so it is only recorded.
+    def open_only(change):
+        return to_task(change) if change.alert else None
+
+    run = wb.raise_alerts([alert(status=AlertStatus.OVERDUE)], open_only, resolved_in=["C001", "C2"])
+    counts = run.summary()
+    assert (counts["changed"], counts["resolved"], counts["recorded"]) == (1, 1, 1)
+    raised = counts["new"] + counts["changed"] + counts["resolved"]
+    assert raised == counts["sent"] + counts["duplicate"] + counts["failed"] + counts["recorded"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from permanence_core.adapters import LoadResult
 from permanence_core.calendar import WorkingCalendar
+from permanence_core.config_file import read_config
 from permanence_core.model import CaseRecord
 from permanence_core.plugins.manager import Plugins
 from permanence_core.rules import Evaluation, Profile, load_profile
@@ -25,6 +26,7 @@ from permanence_core.writeback import Receipt, WriteBackItem
 if TYPE_CHECKING:
     from permanence_core.adapters.sourcecheck import SourceReport
     from permanence_core.writeback.service import AlertChange, WriteBack
+    from permanence_core.writeback.settings import WriteBackSettings
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,13 @@ log = logging.getLogger(__name__)
 def load(
     adapter: str, source: str, options: Mapping[str, Any] | None = None, plugins: Plugins | None = None
 ) -> LoadResult:
-    """Load every child's case record from ``source`` through ``adapter`` (e.g. ``"ssda903"``, ``"mosaic"``)."""
+    """Load every child's case record from ``source`` through ``adapter`` (e.g. ``"ssda903"``, ``"mosaic"``).
+
+    A ``config`` option is read and checked whatever the adapter does with it: a missing or malformed file,
+    or one holding a secret, is a ConfigError before anything is loaded.
+    """
+    if options and options.get("config"):
+        read_config(options["config"])
     result = (plugins or Plugins()).load(adapter, source, options)
     log.info("loaded %s through %s: %s", source, adapter, result.summary())
     return result
@@ -100,6 +108,14 @@ class AdapterTransport:
         return options_destination(self.options)(item)
 
 
+def write_back_settings(options: Mapping[str, Any]) -> WriteBackSettings:
+    """The write-back settings ``options`` give, checked before any work is done: the file is read, and a run with
+    no gateway or outbox to deliver to is a NoDestinationError (a usage error)."""
+    from permanence_core.writeback.settings import WriteBackSettings
+
+    return WriteBackSettings.from_options(options).require_destination()
+
+
 def writer(adapter: str, options: Mapping[str, Any], plugins: Plugins | None = None) -> WriteBack:
     """A WriteBack delivering through ``adapter`` with the state store the options name (exactly once per item).
 
@@ -109,10 +125,9 @@ def writer(adapter: str, options: Mapping[str, Any], plugins: Plugins | None = N
     """
     from permanence_core.writeback.audit import AuditLog, audit_path
     from permanence_core.writeback.service import WriteBack
-    from permanence_core.writeback.settings import WriteBackSettings
     from permanence_core.writeback.state import StateStore
 
-    settings = WriteBackSettings.from_options(options)
+    settings = write_back_settings(options)
     return WriteBack(
         AdapterTransport(adapter, options, plugins),
         StateStore(settings.state_url()),

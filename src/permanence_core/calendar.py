@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -10,6 +11,20 @@ import holidays
 from dateutil.relativedelta import relativedelta
 
 _WEEKEND = (5, 6)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_iso_date(text: str) -> dt.date:
+    """A date written YYYY-MM-DD, as every command takes it; ValueError with the one message they all print.
+
+    Stricter than ``date.fromisoformat``, which also takes 20261102 and 2026-W44-1.
+    """
+    try:
+        if _ISO_DATE.fullmatch(text.strip()):
+            return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    raise ValueError(f"{text!r} is not a date in YYYY-MM-DD form")
 
 
 @lru_cache(maxsize=1 << 16)

@@ -172,6 +172,7 @@ def test_gateway_faults_lose_nothing_and_send_nothing_twice(
         "duplicate": 0,
         "held": 0,
         "failed": 1,
+        "recorded": 0,
     }
     failed = next(r for r in first.receipts if r.status is ReceiptStatus.FAILED)
     assert failed.detail == "HTTP 500 Internal Server Error after 3 attempts"

@@ -58,6 +58,7 @@ def test_warehouse_to_uploaded_pro_forma_and_case_notes(
         "duplicate": 0,
         "held": 0,
         "failed": 0,
+        "recorded": 0,
     }
     document, *notes = gateway.requests
     # The pro-forma, multipart: Mosaic's filing metadata and the Word file itself.

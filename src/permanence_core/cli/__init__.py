@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-
 import click
 
 from permanence_core import __version__
 from permanence_core.cli.alerts import alerts_command, explain_command
 from permanence_core.cli.audit import audit_command
-from permanence_core.cli.common import GuardedGroup
+from permanence_core.cli.common import DEBUG_HELP, GuardedGroup, configure_logging
 from permanence_core.cli.forms import form_group
 from permanence_core.cli.ledger import ledger_group
 from permanence_core.cli.panel import panel_group
@@ -49,17 +46,13 @@ class PermanenceGroup(GuardedGroup):
 
 @click.group(cls=PermanenceGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="permanence")
-@click.option("--debug", is_flag=True, help="Log debug messages to stderr (ids only, never personal data).")
+@click.option("--debug", is_flag=True, help=DEBUG_HELP)
 def cli(debug: bool) -> None:
     """Permanence planning and tracking for looked-after children.
 
     Exit codes: 0 ran; 1 the input could not be read; 2 usage error.
     """
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        stream=sys.stderr,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(debug)
 
 
 cli.add_command(plugins_command)

@@ -6,12 +6,11 @@ import csv
 import datetime as dt
 import logging
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
 from permanence_core import api
-from permanence_core.cli.common import emit_json
+from permanence_core.cli.common import counted, echo_table, emit_json
 from permanence_core.cli.sources import (
     evaluation_options,
     load_records,
@@ -20,12 +19,10 @@ from permanence_core.cli.sources import (
     pseudonymiser,
     report_rejections,
     source_options,
+    the_child,
 )
 from permanence_core.rules import AlertStatus, Evaluation, ObligationState, load_profile, profile_facets
 from permanence_core.rules.events import met_by_words
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +47,14 @@ def alerts_command(
 ) -> None:
     """Alerts for every child: obligations upcoming within their warning window, or overdue.
 
-    Exit 0 when it ran (alerts or not); 1 when the input could not be read at all (or --pseudonymise has no key).
+    Exit 0 when it ran (alerts or not); 1 when the input could not be read at all, --child is not in it, or
+    --pseudonymise has no key.
     """
     pseudonyms = pseudonymiser(pseudonymise)
     rules = load_profile(profile)
     # Alerts need only the facets the profile's rules read: meetings, say, are not loaded for england.
     result = load_records(adapter, source, config, profile_facets(rules))
-    records = [r for r in result.records if child_id is None or r.child_id == child_id]
+    records = result.records if child_id is None else [the_child(result, child_id, source)]
     evaluation = api.evaluate(records, profile=rules, as_of=as_of)
     if pseudonyms is not None:
         pseudonyms, result = pseudonymised(pseudonyms, result)
@@ -83,35 +81,28 @@ def alerts_command(
 
 
 def print_table(evaluation: Evaluation, children: int) -> None:
-    """An 80-column table for a team manager: overdue first (longest overdue at the top), then upcoming."""
+    """A table as wide as the terminal for a team manager: overdue first (longest overdue at the top), then upcoming."""
     as_of = evaluation.as_of
     overdue = [a for a in evaluation.alerts if a.status is AlertStatus.OVERDUE]
     upcoming = [a for a in evaluation.alerts if a.status is AlertStatus.UPCOMING]
     click.echo(
-        f"Alerts on {as_of.isoformat()} (profile {evaluation.profile.name}): {children} children, "
+        f"Alerts on {as_of.isoformat()} (profile {evaluation.profile.name}): {counted(children, 'child')}, "
         f"{len(overdue)} overdue, {len(upcoming)} upcoming"
     )
     if not evaluation.alerts:
         click.echo("No alerts.")
         return
-    click.echo(f"{'CHILD':<10} {'STATUS':<8} {'DUE':<10} {'WHEN':>8}  WHAT")
+    rows = []
     for alert in overdue + upcoming:
         days = alert.days_overdue(as_of)
         when = f"{days}d late" if days > 0 else ("today" if days == 0 else f"in {-days}d")
         what = alert.title if alert.statutory else f"{alert.title} (indicator)"
-        due = alert.due_date.isoformat()
-        click.echo(f"{alert.child_id[:10]:<10} {alert.status.value:<8} {due:<10} {when:>8}  {_fit(what, 38)}")
+        rows.append((alert.child_id, alert.status.value, alert.due_date.isoformat(), when, what))
+    echo_table(("CHILD", "STATUS", "DUE", "WHEN", "WHAT"), rows, right=("WHEN",))
     not_assessable = evaluation.summary()["not_assessable_by_rule"]
     if not_assessable:
         rules = ", ".join(f"{rule} ({count})" for rule, count in not_assessable.items())
         click.echo(f"Not assessable from this source: {rules}")
-
-
-def _fit(text: str, width: int) -> str:
-    """Shorten ``text`` at a word boundary so a table row stays within 80 columns."""
-    if len(text) <= width:
-        return text
-    return text[: width - 1].rsplit(" ", 1)[0].rstrip(" :,(") + "…"
 
 
 @click.command("explain")
@@ -124,12 +115,7 @@ def explain_command(
 ) -> None:
     """One child's whole obligation timeline: every rule, its anchor, due date, and met / met late / open."""
     result = load_records(adapter, source, config)
-    records = [r for r in result.records if r.child_id == child_id]
-    if not records:
-        rejected = [r for r in result.rejected if r.child_id == child_id]
-        detail = f"; {len(rejected)} of its records were rejected" if rejected else ""
-        raise click.ClickException(f"child {child_id!r} is not in {source}{detail}")
-    evaluation = api.evaluate(records, profile=profile, as_of=as_of)
+    evaluation = api.evaluate([the_child(result, child_id, source)], profile=profile, as_of=as_of)
     timeline = evaluation.obligations_for(child_id)
     if fmt == "json":
         emit_json(

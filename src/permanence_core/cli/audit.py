@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from permanence_core.cli.common import emit_json
+from permanence_core.cli.common import check_config, counted, emit_json
 
 
 @click.command("audit")
@@ -16,7 +16,12 @@ from permanence_core.cli.common import emit_json
     type=click.Path(dir_okay=False, path_type=Path),
     help="The audit log file (default: [write_back] audit_log of --config, else beside its state store).",
 )
-@click.option("--config", type=click.Path(dir_okay=False), help="The council's configuration ([write_back] table).")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    callback=check_config,
+    help="The council's configuration ([write_back] table).",
+)
 @click.option("--child", "child_id", help="Only this child's entries.")
 @click.option(
     "--status",
@@ -48,7 +53,8 @@ def audit_command(
     shown = entries[-tail:] if tail else entries
     if reading.unreadable:
         lines = ", ".join(str(n) for n in reading.unreadable[:10])
-        click.echo(f"{path}: {len(reading.unreadable)} line(s) could not be read (line {lines})", err=True)
+        unreadable = counted(len(reading.unreadable), "line")
+        click.echo(f"{path}: {unreadable} could not be read (line {lines})", err=True)
     if fmt == "json":
         emit_json(
             {
@@ -59,7 +65,7 @@ def audit_command(
             }
         )
         return
-    click.echo(f"{path}: {len(entries)} matching entr{'y' if len(entries) == 1 else 'ies'}, showing {len(shown)}")
+    click.echo(f"{path}: {counted(len(entries), 'matching entry')}, showing {len(shown)}")
     for e in shown:
         outcome = e.error or e.external_id or ""
         click.echo(

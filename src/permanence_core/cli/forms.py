@@ -12,8 +12,8 @@ import attrs
 import click
 
 from permanence_core.adapters import LoadResult
-from permanence_core.cli.common import emit_json, parse_date
-from permanence_core.cli.sources import load_records, source_options
+from permanence_core.cli.common import counted, emit_json, parse_date
+from permanence_core.cli.sources import load_records, source_options, the_child
 from permanence_core.documents import (
     CompletedProForma,
     Layout,
@@ -153,7 +153,8 @@ def read_command(document: Path, fmt: str) -> None:
         return
     click.echo(
         f"{meeting.kind.value} {meeting.meeting_id} on {meeting.date.isoformat()} for {', '.join(meeting.children)}: "
-        f"{len(meeting.present)} present, {len(meeting.apologies)} apologies, {len(meeting.actions)} actions"
+        f"{len(meeting.present)} present, {counted(len(meeting.apologies), 'apology')}, "
+        f"{counted(len(meeting.actions), 'action')}"
     )
     for action in meeting.actions:
         due = action.due_date.isoformat() if action.due_date else "no date"
@@ -166,14 +167,8 @@ def _child(
     adapter: str, source: str, config: str | None, child_id: str
 ) -> tuple[LoadResult, CaseRecord, dict[str, CaseRecord]]:
     result = load_records(adapter, source, config)
-    known = {r.child_id: r for r in result.records}
-    if child_id not in known:
-        rejected = [r for r in result.rejected if r.child_id == child_id]
-        detail = f"; {len(rejected)} of its records were rejected" if rejected else ""
-        for rejection in rejected:
-            click.echo(f"  {rejection}", err=True)
-        raise click.ClickException(f"child {child_id!r} is not in {source}{detail}")
-    return result, known[child_id], known
+    record = the_child(result, child_id, source)
+    return result, record, {r.child_id: r for r in result.records}
 
 
 def _write(

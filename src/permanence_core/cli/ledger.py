@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from permanence_core import api
-from permanence_core.cli.common import emit_json, progress_callback
+from permanence_core.cli.common import check_config, counted, emit_json, progress_callback
 from permanence_core.cli.sources import evaluation_options, load_records, report_rejections, source_options
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 #: The ledger's URL may come from the environment; its password only ever does.
 URL_ENV = "PERMANENCE_LEDGER_URL"
 PASSWORD_ENV = "PERMANENCE_LEDGER_PASSWORD"
+#: What a ledger given as a plain path may end in.
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
 
 def ledger_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -32,8 +34,9 @@ def ledger_option(command: Callable[..., Any]) -> Callable[..., Any]:
         "ledger_url",
         envvar=URL_ENV,
         help=(
-            "The ledger: a SQLite file path or database URL (sqlite:///…, postgresql+psycopg://…). Default: "
-            f"${URL_ENV}, else the [write_back] state store of --config, else permanence-writeback.sqlite here. "
+            "The ledger: a SQLite file (….sqlite, ….db) or database URL (sqlite:///…, postgresql+psycopg://…). "
+            f"Default: ${URL_ENV}, else the [write_back] state store of --config, else "
+            "permanence-writeback.sqlite here. "
             f"A password goes in ${PASSWORD_ENV}, never on the command line."
         ),
     )(command)
@@ -53,14 +56,24 @@ def resolve_ledger_url(value: str | None, config: str | None) -> str | URL:
 
     if not value:
         return WriteBackSettings.from_file(config).state_url() if config else DEFAULT_URL
+    context = click.get_current_context(silent=True)
+    source = context.get_parameter_source("ledger_url") if context is not None else None
+    hint = f"${URL_ENV}" if source is click.core.ParameterSource.ENVIRONMENT else "--ledger"
     if "://" not in value:
-        return f"sqlite:///{Path(value).expanduser().resolve()}"
+        path = Path(value).expanduser()
+        # A word that is neither a URL nor a database file is a mistake, not a wish for a new file of that name.
+        if path.suffix.lower() not in SQLITE_SUFFIXES and not path.is_file():
+            raise click.BadParameter(
+                f"{value!r} is neither a database URL (sqlite:///ledger.sqlite, postgresql+psycopg://host/ledger) "
+                f"nor a SQLite file ending {', '.join(SQLITE_SUFFIXES)}",
+                param_hint=hint,
+            )
+        return f"sqlite:///{path.resolve()}"
     try:
         url = make_url(value)
     except ArgumentError:
-        raise click.BadParameter(f"{value!r} is not a database URL", param_hint="--ledger") from None
-    context = click.get_current_context(silent=True)
-    typed = context is not None and context.get_parameter_source("ledger_url") is click.core.ParameterSource.COMMANDLINE
+        raise click.BadParameter(f"{value!r} is not a database URL", param_hint=hint) from None
+    typed = source is click.core.ParameterSource.COMMANDLINE
     if url.password and typed:
         # A command line is visible to every user of the machine (ps) and kept in shell history.
         raise click.BadParameter(f"put the password in ${PASSWORD_ENV}, not in the URL", param_hint="--ledger")
@@ -68,11 +81,37 @@ def resolve_ledger_url(value: str | None, config: str | None) -> str | URL:
     return url.set(password=password) if password else url
 
 
-def open_ledger(value: str | None, config: str | None) -> Ledger:
-    """The ledger the options name, migrated to this version's schema."""
-    from permanence_core.tracker.ledger import Ledger
+def open_ledger(value: str | None, config: str | None, *, create: bool = True) -> Ledger:
+    """The ledger the options name, migrated to this version's schema.
 
-    return Ledger(resolve_ledger_url(value, config))
+    ``create=False`` is for commands that only read: a SQLite ledger that does not exist is an error, not a new
+    empty file left behind in the current folder.
+    """
+    from sqlalchemy.engine import make_url
+
+    from permanence_core.errors import ConfigError
+    from permanence_core.tracker.ledger import Ledger, shown_url
+
+    url = resolve_ledger_url(value, config)
+    parsed = make_url(url)
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if not create and file not in (None, "", ":memory:") and not Path(str(file)).is_file():
+        raise ConfigError(
+            "ledger",
+            f"there is no ledger at {shown_url(url)} yet: `permanence ledger sync` creates it "
+            "(give --ledger or --config if it is elsewhere)",
+        )
+    return Ledger(url)
+
+
+def alert_counts(counts: dict[str, int]) -> str:
+    """One line accounting for every alert raised: each change is sent, already there, failed or only recorded."""
+    return (
+        f"Alerts: {counts['new']} new, {counts['changed']} changed, {counts['resolved']} resolved, "
+        f"{counts['unchanged']} unchanged; of the {counts['new'] + counts['changed'] + counts['resolved']} raised: "
+        f"sent {counts['sent']}, already there {counts['duplicate']}, failed {counts['failed']} (raised again next "
+        f"run), recorded without sending {counts['recorded']}"
+    )
 
 
 @click.group("ledger")
@@ -82,7 +121,12 @@ def ledger_group() -> None:
 
 @ledger_group.command("upgrade")
 @ledger_option
-@click.option("--config", type=click.Path(dir_okay=False), help="The council's configuration ([write_back] state).")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    callback=check_config,
+    help="The council's configuration ([write_back] state).",
+)
 @click.option("--sql", is_flag=True, help="Print the SQL that creates the ledger instead of running it (for a DBA).")
 def upgrade_command(ledger_url: str | None, config: str | None, sql: bool) -> None:
     """Create the ledger, or bring it to this version's schema (a write-back state store upgrades in place).
@@ -164,30 +208,32 @@ def sync_command(
         emit_json(summary)
         return
     click.echo(
-        f"Sync {entry.sync_id} into {summary['ledger']}: {entry.children} children ({entry.children_new} new), "
+        f"Sync {entry.sync_id} into {summary['ledger']}: {counted(entry.children, 'child')} "
+        f"({entry.children_new} new), "
         f"{entry.read} read, {entry.rejected} rejected; plans changed {entry.plans_changed}, meetings added "
         f"{entry.meetings_added} (changed {entry.meetings_changed}), actions added {entry.actions_added} "
         f"(changed {entry.actions_changed})"
     )
     if "alerts" in summary:
-        counts = summary["alerts"]
-        click.echo(
-            f"Alerts: {counts['new']} new, {counts['changed']} changed, {counts['resolved']} resolved, "
-            f"{counts['unchanged']} unchanged; sent {counts['sent']}, failed {counts['failed']}"
-        )
+        click.echo(alert_counts(summary["alerts"]))
     report_rejections(result)
 
 
 @ledger_group.command("status")
 @ledger_option
-@click.option("--config", type=click.Path(dir_okay=False), help="The council's configuration ([write_back] state).")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    callback=check_config,
+    help="The council's configuration ([write_back] state).",
+)
 @click.option("--limit", default=5, show_default=True, help="How many recent syncs to list.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def status_command(ledger_url: str | None, config: str | None, limit: int, fmt: str) -> None:
     """The ledger's schema revision and its latest syncs."""
     from permanence_core.tracker.ledger import current_revision
 
-    with open_ledger(ledger_url, config) as ledger:
+    with open_ledger(ledger_url, config, create=False) as ledger:
         revision = current_revision(ledger.engine)
         syncs = ledger.syncs(limit)
         url = ledger.url
@@ -199,20 +245,26 @@ def status_command(ledger_url: str | None, config: str | None, limit: int, fmt: 
         click.echo("No syncs recorded yet: run `permanence ledger sync`.")
     for s in syncs:
         click.echo(
-            f"  sync {s.sync_id} {s.finished_at:%Y-%m-%d %H:%M} UTC {s.adapter} {s.source}: {s.children} children, "
-            f"{s.rejected} rejected, {s.plans_changed} plan changes, {s.meetings_added} meetings and "
-            f"{s.actions_added} actions added"
+            f"  sync {s.sync_id} {s.finished_at:%Y-%m-%d %H:%M} UTC {s.adapter} {s.source}: "
+            f"{counted(s.children, 'child')}, "
+            f"{s.rejected} rejected, {counted(s.plans_changed, 'plan change')}, "
+            f"{counted(s.meetings_added, 'meeting')} and {counted(s.actions_added, 'action')} added"
         )
 
 
 @ledger_group.command("history")
 @click.option("--child", "child_id", required=True, help="The child's case-system id.")
 @ledger_option
-@click.option("--config", type=click.Path(dir_okay=False), help="The council's configuration ([write_back] state).")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    callback=check_config,
+    help="The council's configuration ([write_back] state).",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def history_command(child_id: str, ledger_url: str | None, config: str | None, fmt: str) -> None:
     """One child's history in the ledger: plans, meetings, actions, alerts raised and documents produced."""
-    with open_ledger(ledger_url, config) as ledger:
+    with open_ledger(ledger_url, config, create=False) as ledger:
         plans = ledger.plan_history(child_id)
         meetings = ledger.meetings(child_id=child_id)
         actions = ledger.actions(child_id=child_id)

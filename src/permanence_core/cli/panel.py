@@ -12,7 +12,7 @@ import attrs
 import click
 
 from permanence_core import api
-from permanence_core.cli.common import emit_json, parse_date
+from permanence_core.cli.common import check_config, counted, emit_json, parse_date
 from permanence_core.cli.forms import out_option
 from permanence_core.cli.ledger import ledger_option, open_ledger
 from permanence_core.cli.sources import load_records, report_rejections, source_options
@@ -36,7 +36,10 @@ def _panel_option(default_help: str) -> Callable[[Callable[..., Any]], Callable[
 
 def _config_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--config", type=click.Path(dir_okay=False), help="The council's configuration (TOML; [write_back] state)."
+        "--config",
+        type=click.Path(dir_okay=False),
+        callback=check_config,
+        help="The council's configuration (TOML; [write_back] state).",
     )(command)
 
 
@@ -105,7 +108,7 @@ def list_command(ledger_url: str | None, config: str | None, fmt: str) -> None:
     """Every panel in the ledger with its status, children and dates."""
     from permanence_core.tracker.panel import panel_children, panels
 
-    with open_ledger(ledger_url, config) as ledger:
+    with open_ledger(ledger_url, config, create=False) as ledger:
         rows = [(panel, panel_children(ledger, panel)) for panel in panels(ledger)]
     if fmt == "json":
         emit_json(
@@ -120,7 +123,8 @@ def list_command(ledger_url: str | None, config: str | None, fmt: str) -> None:
     for panel, kids in rows:
         issued = f", minutes issued {panel.minutes_issued_on}" if panel.minutes_issued_on else ""
         click.echo(
-            f"{panel.panel_id} {panel.status.value}: {len(kids)} children, {sum(k.recorded for k in kids)} recorded; "
+            f"{panel.panel_id} {panel.status.value}: {counted(len(kids), 'child')}, "
+            f"{sum(k.recorded for k in kids)} recorded; "
             f"referrals by {panel.referral_deadline}, minutes due {panel.minutes_due}{issued}"
         )
 
@@ -153,7 +157,7 @@ def agenda_command(
         emit_json({**agenda.to_dict(), "saved": saved, "rejected": [r.to_dict() for r in result.rejected]})
         return
     click.echo(
-        f"Agenda of {panel.panel_id} ({len(agenda.entries)} children; previous panel {agenda.since}, "
+        f"Agenda of {panel.panel_id} ({counted(len(agenda.entries), 'child')}; previous panel {agenda.since}, "
         f"next {agenda.until}){'' if saved else ' - the panel is held, so the stored agenda was kept'}"
     )
     sizes = Counter(entry.group for entry in agenda.entries)
@@ -267,7 +271,7 @@ def record_command(
             completed = f" {', '.join(item['completed'])}" if item["completed"] else ""
             click.echo(
                 f"Recorded child {item['child_id']} at {panel.panel_id} from {item['source']}: "
-                f"{len(item['added'])} new action(s){added}; {len(item['completed'])} done{completed}"
+                f"{counted(len(item['added']), 'new action')}{added}; {len(item['completed'])} done{completed}"
             )
     for item in failed:
         click.echo(f"Not recorded: {item['reason']}", err=True)
@@ -355,7 +359,7 @@ def carry_forward_command(
         return
     children = len({c.child_id for c in result.carried})
     click.echo(
-        f"Carried {len(result.carried)} action(s) of {children} children from {panel.panel_id} to "
+        f"Carried {counted(len(result.carried), 'action')} of {counted(children, 'child')} from {panel.panel_id} to "
         f"{result.to_panel.panel_id} ({result.already} carried before)"
     )
     for c in result.carried:
@@ -408,8 +412,8 @@ def pack_command(
         emit_json(summary)
         return
     click.echo(
-        f"Wrote the pack for {panel.panel_id} to {out}: {len(agenda.entries)} children on the agenda, "
-        f"{len(pack.pages)} child pages"
+        f"Wrote the pack for {panel.panel_id} to {out}: {counted(len(agenda.entries), 'child')} on the agenda, "
+        f"{counted(len(pack.pages), 'child page')}"
     )
     report_rejections(result)
 

@@ -12,11 +12,12 @@ import click
 
 from permanence_core import api
 from permanence_core.adapters import LoadResult
-from permanence_core.cli.common import parse_date, progress_callback
+from permanence_core.cli.common import check_config, counted, parse_date, progress_callback
 from permanence_core.errors import InputError
 from permanence_core.model import Facet
 
 if TYPE_CHECKING:
+    from permanence_core.model import CaseRecord
     from permanence_core.pseudonymise import Pseudonymiser
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,10 @@ def source_options(command: F) -> F:
             click.option("--adapter", required=True, help="Adapter to read with (see `permanence plugins`)."),
             click.option("--source", required=True, help="Folder, file or database URL the adapter reads."),
             click.option(
-                "--config", type=click.Path(dir_okay=False), help="The council's adapter configuration (TOML)."
+                "--config",
+                type=click.Path(dir_okay=False),
+                callback=check_config,
+                help="The council's adapter configuration (TOML).",
             ),
         )
     ):
@@ -101,16 +105,30 @@ def load_records(adapter: str, source: str, config: str | None, facets: Collecti
     return result
 
 
+def the_child(result: LoadResult, child_id: str, source: str) -> CaseRecord:
+    """The one child a command was asked about; a child not in the source (exit 1) names its rejected records."""
+    for record in result.records:
+        if record.child_id == child_id:
+            return record
+    rejected = [r for r in result.rejected if r.child_id == child_id]
+    detail = f"; {counted(len(rejected), 'record')} of it {'was' if len(rejected) == 1 else 'were'} rejected"
+    for rejection in rejected:
+        click.echo(f"  {rejection}", err=True)
+    raise click.ClickException(f"child {child_id!r} is not in {source}{detail if rejected else ''}")
+
+
 def report_rejections(result: LoadResult, limit: int = 10) -> None:
     """Tell the reader on stderr what was loaded and which records were rejected (the first few)."""
     counts = result.summary()
     click.echo(
-        f"Loaded {counts['children']} children: {counts['read']} records read, {counts['rejected']} rejected.", err=True
+        f"Loaded {counted(counts['children'], 'child')}: {counted(counts['read'], 'record')} read, "
+        f"{counts['rejected']} rejected.",
+        err=True,
     )
     for notice in result.notices:
         log.info("%s", notice)
     if not result.rejected:
         return
-    click.echo(f"{len(result.rejected)} record(s) rejected (all are listed with --format json):", err=True)
+    click.echo(f"{counted(len(result.rejected), 'record')} rejected (all are listed with --format json):", err=True)
     for rejection in result.rejected[:limit]:
         click.echo(f"  {rejection}", err=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from permanence_core.cli.common import emit_json, parse_date, progress_callback
+from permanence_core.cli.common import counted, emit_json, parse_date, progress_callback
 from permanence_core.synth import DEMO, CohortSpec, generate
 
 _PINNED_BY_DEMO = ("children", "seed", "as_of", "no_pack", "pack_json")
@@ -75,7 +75,9 @@ def synth_command(
     if fmt == "json":
         emit_json({"out": str(out), "ssd_out": str(ssd_out) if ssd_out else None, "seed": spec.seed, **figures})
         return
-    click.echo(f"Wrote {figures['children']} children to {out} (seed {spec.seed}, as of {figures['as_of']})")
+    click.echo(
+        f"Wrote {counted(figures['children'], 'child')} to {out} (random seed {spec.seed}, as of {figures['as_of']})"
+    )
     if ssd_out is not None:
         click.echo(f"  and as a Standard Safeguarding Dataset to {ssd_out}")
     for key, value in figures.items():

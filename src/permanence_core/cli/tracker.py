@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from permanence_core import api
-from permanence_core.cli.common import emit_json
+from permanence_core.cli.common import counted, emit_json
 from permanence_core.cli.sources import (
     evaluation_options,
     load_records,
@@ -36,7 +36,8 @@ _SUFFIXES = {".html": "html", ".htm": "html", ".xlsx": "xlsx"}
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write: FILE.html (page with timelines and charts) or FILE.xlsx (workbook).",
+    help="File to write: FILE.html (page with timelines and charts) or FILE.xlsx (workbook). Without it, only "
+    "the summary is printed.",
 )
 @click.option(
     "--drift-weeks",
@@ -75,12 +76,11 @@ def tracker_command(
 ) -> None:
     """The permanence tracker for every looked-after child, and the drift signals.
 
-    Writes OUT as one self-contained HTML page (sortable table, a timeline per child, cohort charts) or an
-    Excel workbook (one sheet per view), readable by its owner only. Exit 0 when it ran; 1 when the input
-    could not be read or OUT could not be written; 2 usage error.
+    Prints a summary: children looked after, and how many show each drift signal. With --out, writes OUT as
+    one self-contained HTML page (sortable table, a timeline per child, cohort charts) or an Excel workbook
+    (one sheet per view), readable by its owner only. Exit 0 when it ran; 1 when the input could not be read
+    or OUT could not be written; 2 usage error.
     """
-    if out is None and fmt != "json":
-        raise click.UsageError("give --out FILE.html or --out FILE.xlsx, or --format json for the drift summary")
     kind = _SUFFIXES.get(out.suffix.lower()) if out else None
     if out is not None and kind is None:
         raise click.BadParameter(f"{str(out)!r} must end in .html or .xlsx", param_hint="'--out'")
@@ -123,10 +123,13 @@ def tracker_command(
         )
         return
     totals = ", ".join(f"{signal.label.lower()} {count}" for signal, count in drift.totals().items())
+    wrote = f"Wrote {out}: " if out is not None else ""
     click.echo(
-        f"Wrote {out}: {len(report.looked_after)} children looked after on {report.as_of.isoformat()} "
+        f"{wrote}{counted(len(report.looked_after), 'child')} looked after on {report.as_of.isoformat()} "
         f"of {report.source_children} in the source ({report.left_care} have left care, "
         f"{report.not_yet_in_care} not yet looked after) (profile {report.profile}); "
         f"{drift.children_flagged} with drift ({totals})."
     )
+    if out is None:
+        click.echo("Give --out FILE.html for the tracker page, or --out FILE.xlsx for the workbook.")
     report_rejections(result)

@@ -90,7 +90,9 @@ class AlertRun:
     unchanged: int
 
     def summary(self) -> dict[str, int]:
-        """Counts for reports and logs."""
+        """Counts for reports and logs: each change ends in exactly one of sent, duplicate (already delivered by an
+        earlier run), failed (raised again next run) or recorded (kept without sending: the adapter sends nothing
+        for it, e.g. a resolution)."""
         counts = {kind.value: 0 for kind in ChangeKind}
         for change in self.changes:
             counts[change.kind.value] += 1
@@ -102,6 +104,7 @@ class AlertRun:
             "duplicate": outcomes[ReceiptStatus.DUPLICATE],
             "held": outcomes[ReceiptStatus.HELD],
             "failed": outcomes[ReceiptStatus.FAILED],
+            "recorded": len(self.changes) - len(self.receipts),
         }
 
 

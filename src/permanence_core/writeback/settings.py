@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError
 
 from permanence_core.config_file import read_toml
 from permanence_core.config_secrets import looks_secret, refuse_secrets
-from permanence_core.errors import ConfigError, Location
+from permanence_core.errors import ConfigError, Location, UsageError
 from permanence_core.writeback.state import DEFAULT_URL
 
 SECTION = "write_back"
@@ -87,6 +87,10 @@ def _env_name(value: Any, where: Location) -> str:
     if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
         raise ConfigError(where, f"{value!r} is not an environment variable name")
     return value
+
+
+class NoDestinationError(UsageError):
+    """Write-back was asked for with nowhere to deliver: a usage error, found before any work is done."""
 
 
 @attrs.frozen(kw_only=True)
@@ -172,6 +176,15 @@ class WriteBackSettings:
             values["outbox"] = None
         return attrs.evolve(base, **values)
 
+    def require_destination(self) -> WriteBackSettings:
+        """These settings, when they name a gateway or an outbox folder; NoDestinationError otherwise."""
+        if not (self.endpoint or self.outbox):
+            raise NoDestinationError(
+                "no write-back destination is configured: give --outbox FOLDER, or --config FILE whose "
+                "[write_back] table sets endpoint (the council's gateway) or outbox (a folder)"
+            )
+        return self
+
     def state_url(self) -> URL:
         """The state database URL, with the password taken from ``state_password_env`` when one is named."""
         url = make_url(self.state)
@@ -238,4 +251,4 @@ def _expanded(value: str, where: Location) -> Path:
         raise ConfigError(where, f"{value!r}: the home folder it names is unknown on this machine") from None
 
 
-__all__ = ["DEFAULT_PATHS", "SECTION", "WriteBackSettings", "check_endpoint"]
+__all__ = ["DEFAULT_PATHS", "SECTION", "NoDestinationError", "WriteBackSettings", "check_endpoint"]

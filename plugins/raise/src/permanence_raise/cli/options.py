@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from permanence_core.cli.common import check_config
 from permanence_raise.config import RaiseConfig, load_config
 
 
@@ -22,7 +23,8 @@ def inbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option(
                 "--config",
-                type=click.Path(dir_okay=False, exists=True),
+                type=click.Path(dir_okay=False),
+                callback=check_config,
                 help="The council's configuration (TOML): [raise] and [write_back] tables.",
             ),
             click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),

@@ -11,7 +11,7 @@ import click
 
 from permanence_core import api
 from permanence_core.adapters import LoadResult
-from permanence_core.cli.common import emit_json, parse_date, progress_callback
+from permanence_core.cli.common import echo_table, emit_json, parse_date, progress_callback
 from permanence_core.cli.sources import report_rejections
 from permanence_core.documents import OutputFormat
 from permanence_core.plugins.manager import Plugins
@@ -59,15 +59,18 @@ def _evaluate(inbox: str, config: str | None, profile: str, as_of: dt.date | Non
 
 
 def _table(items: list[panel.PanelItem], done: str) -> None:
-    click.echo(f"{'CHILD':<12} {'MEETING':<16} {'PANEL':<10} {'DUE':<10} {done:<10} STATE")
-    for item in items:
-        due = item.due_date.isoformat() if item.due_date else ""
-        on = item.done_on.isoformat() if item.done_on else ""
-        state = item.state.value + (f" ({item.note})" if item.note else "")
-        click.echo(
-            f"{item.child_id[:12]:<12} {item.meeting_id[:16]:<16} {item.panel_date.isoformat():<10} {due:<10} "
-            f"{on:<10} {state}"
+    rows = [
+        (
+            item.child_id,
+            item.meeting_id,
+            item.panel_date.isoformat(),
+            item.due_date.isoformat() if item.due_date else "",
+            item.done_on.isoformat() if item.done_on else "",
+            item.state.value + (f" ({item.note})" if item.note else ""),
         )
+        for item in items
+    ]
+    echo_table(("CHILD", "MEETING", "PANEL", "DUE", done, "STATE"), rows)
 
 
 def _counts(items: list[panel.PanelItem]) -> dict[str, int]:
