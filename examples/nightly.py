@@ -33,6 +33,13 @@ def iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def state_url(text: str) -> str:
+    """A state store URL; a bare word is a mistake, not a wish for a new file of that name."""
+    if "://" not in text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a database URL (e.g. sqlite:///permanence-state.sqlite)")
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--adapter", required=True)
@@ -41,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", type=iso_date, default=dt.date.today(), help="YYYY-MM-DD (default: today)")
     parser.add_argument("--config", help="the council's TOML configuration ([write_back] table)")
     parser.add_argument("--outbox", help="write to this folder instead of the gateway")
-    parser.add_argument("--state", help="state store URL (default: SQLite beside the config file or outbox)")
+    parser.add_argument(
+        "--state", type=state_url, help="state store URL (default: SQLite beside the config file or outbox)"
+    )
     args = parser.parse_args(argv)
 
     options = {key: value for key, value in vars(args).items() if key in ("config", "outbox", "state") and value}

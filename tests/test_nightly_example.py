@@ -138,6 +138,15 @@ def test_dates_are_read_as_the_cli_reads_them(nightly, tmp_path, capsys):
     assert result.exit_code == 2 and message in result.stderr
 
 
+def test_a_state_store_that_is_not_a_url_is_a_usage_error_creating_nothing(nightly, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        nightly(["--adapter", "ssda903", "--source", str(DEMO), "--outbox", "out", "--state", "notaurl"])
+    assert exit_.value.code == 2
+    assert "'notaurl' is not a database URL" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_exit_codes_are_documented_in_the_readme():
     """The README repeats the job's own statement of its exit codes word for word."""
     docstring = " ".join((ROOT / "examples" / "nightly.py").read_text().split('"""')[1].split())
