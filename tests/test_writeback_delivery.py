@@ -205,6 +205,25 @@ def test_a_transport_exception_text_never_reaches_a_log(tmp_path, caplog):
     assert "C001" in logged and "RuntimeError" in logged and "ConnectionError" in logged
 
 
+def test_a_payload_builder_error_text_never_reaches_a_log_the_audit_or_the_store(tmp_path, caplog):
+    # The builder is adapter code handed the whole item; its message may quote a name or a date of birth.
+    def refuses(item):
+        raise ValueError(f"no case worker for Jane Doe, born 01/02/2015 ({item.child_id})")
+
+    http = HttpGateway(BASE, payloads=refuses, sleep=lambda _s: None)
+    store = StateStore(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    with caplog.at_level(logging.DEBUG), responses.RequestsMock(), WriteBack(http, store) as wb:
+        assert statuses(wb.deliver(notes(1))) == ["failed"]
+        [failed] = wb.failed()
+    logged = "\n".join(logging.Formatter().format(record) for record in caplog.records)
+    audit = (tmp_path / AUDIT_FILE).read_text()
+    for text in (logged, audit, failed.last_error):
+        assert "Jane" not in text and "01/02/2015" not in text
+    # The failure is not hidden: the item and the error's class are recorded.
+    assert failed.child_id == "C000" and failed.last_error == "payload: ValueError"
+    assert json.loads(audit.splitlines()[-1])["error"] == "payload: ValueError"
+
+
 def test_nothing_is_sent_without_a_claim_when_the_store_is_unavailable(state_url, monkeypatch):
     transport = Recording()
     store = StateStore(state_url)

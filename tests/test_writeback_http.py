@@ -153,7 +153,19 @@ def test_a_broken_payload_function_is_a_failed_receipt_not_an_exception(sleeps):
     gateway = HttpGateway(BASE, payloads=lambda item: Payload(json={}, path="/x/{person}"), sleep=sleeps)
     receipt = gateway.deliver(note())
     assert receipt.status is ReceiptStatus.FAILED
-    assert receipt.detail.startswith("payload:")
+    assert receipt.detail == "payload path: KeyError"
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_a_payload_builder_error_gives_its_class_never_its_text(sleeps):
+    # A builder's message can quote the item it was given; the detail goes to the state store and audit log.
+    def refuses(item):
+        raise ValueError(f"no case worker for Jane Doe, born 01/02/2015 ({item.child_id})")
+
+    receipt = HttpGateway(BASE, payloads=refuses, sleep=sleeps).deliver(note())
+    assert receipt.status is ReceiptStatus.FAILED
+    assert receipt.detail == "payload: ValueError"
     assert len(responses.calls) == 0
 
 

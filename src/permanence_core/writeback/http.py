@@ -167,11 +167,17 @@ class HttpGateway:
         """Post ``item``; DELIVERED on a 2xx answer, FAILED otherwise (the status and reason, never the body,
         which may echo the child's details)."""
         key = item.idempotency_key
+        # The error's class only, never its text: a payload builder's message can quote the item it was given,
+        # and the detail goes to the state store and the audit log.
         try:
             payload = self.payloads(item)
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            return Receipt(idempotency_key=key, status=ReceiptStatus.FAILED, detail=f"payload: {type(exc).__name__}")
+        try:
             url = self.url(item, payload)
         except (ValueError, KeyError, IndexError, TypeError) as exc:
-            return Receipt(idempotency_key=key, status=ReceiptStatus.FAILED, detail=f"payload: {exc}")
+            detail = f"payload path: {type(exc).__name__}"
+            return Receipt(idempotency_key=key, status=ReceiptStatus.FAILED, detail=detail)
         error = ""
         for attempt in range(1, self.max_attempts + 1):
             wait = min(self.max_wait, self.backoff * 2 ** (attempt - 1))
