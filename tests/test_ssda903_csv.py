@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from permanence_core.adapters.ssda903 import read_return, tables
+from permanence_core.adapters.ssda903 import read_return, rows, tables
 from permanence_core.adapters.ssda903.values import RowError, date
 
 D = dt.date
@@ -91,6 +91,71 @@ def test_personal_values_are_withheld_from_rejections(tmp_path):
         "[withheld: personal data]",
         "is not a real calendar date",
     )
+
+
+SW = ("K1", "01/01/2015", "SW1")
+DOLO = ("K1", "01/01/2015")
+
+
+@pytest.mark.parametrize(
+    ("parse", "values", "said"),
+    [
+        (rows.header, (" ", "M", "01/01/2015", "WBRI", "", "", ""), ("CHILD", " ", "must be a non-empty string")),
+        (rows.social_worker, ("K1", "", "", "01/05/2024", "", ""), ("SW_ID", "", "is required")),
+        (rows.social_worker, (*SW, "", "", ""), ("SW_DECOM", "", "is required")),
+        (rows.social_worker, (*SW, "2024-13-01", "", ""), ("SW_DECOM", "2024-13-01", "is not a real calendar date")),
+        (
+            rows.social_worker,
+            (*SW, "01/05/2024", "31/02/2024", ""),
+            ("SW_DEC", "31/02/2024", "is not a real calendar date"),
+        ),
+        # The model's field names are put back as the columns they came from, in the reason too.
+        (
+            rows.social_worker,
+            (*SW, "01/05/2024", "01/04/2024", ""),
+            ("SW_DEC", "01/04/2024", "is before SW_DECOM 2024-05-01"),
+        ),
+        (
+            rows.episode,
+            ("K1", "01/05/2024", "S", "C1", "N1", "U6", "PR1", "01/04/2024", "E11", "", "", "", ""),
+            ("DEC", "01/04/2024", "is before DECOM 2024-05-01"),
+        ),
+        (rows.uasc, ("K1", "M", "01/01/2015", "32/01/2030"), ("DUC", "32/01/2030", "is not a real calendar date")),
+        (
+            rows.adopted,
+            ("K1", "", "32/01/2024", "", "", "", "", ""),
+            ("DATE_INT", "32/01/2024", "is not a real calendar date"),
+        ),
+        (rows.PARSERS["DoLo"], (*DOLO, "32/01/2024", ""), ("DOLO_START", "32/01/2024", "is not a real calendar date")),
+        (
+            rows.PARSERS["DoLo"],
+            (*DOLO, "01/01/2024", "2024-13-01"),
+            ("DOLO_END", "2024-13-01", "is not a real calendar date"),
+        ),
+        (
+            rows.PARSERS["Missing"],
+            (*DOLO, "M", "32/01/2024", ""),
+            ("MIS_START", "32/01/2024", "is not a real calendar date"),
+        ),
+        (
+            rows.PARSERS["Missing"],
+            (*DOLO, "M", "", "2024-13-01"),
+            ("MIS_END", "2024-13-01", "is not a real calendar date"),
+        ),
+    ],
+)
+def test_each_parser_names_the_column_the_value_as_given_and_why(parse, values, said):
+    with pytest.raises(RowError) as caught:
+        parse(values)
+    assert (caught.value.column, caught.value.value, caught.value.reason) == said
+
+
+def test_social_worker_and_ad1_rows_give_their_facts_and_dolo_dates_are_only_checked():
+    worker = rows.social_worker((*SW, "01/05/2024", "2024-06-30", "MANAG"))
+    assert (worker.worker_id, worker.start, worker.end) == ("SW1", D(2024, 5, 1), D(2024, 6, 30))
+    assert rows.PARSERS["DoLo"]((*DOLO, "01/05/2024", "")) is None
+    adopted = rows.adopted(("K1", "", "01/03/2024", "2024-06-01", "Y", "1", "F", "L0"))
+    assert adopted == rows.Adopted(D(2024, 3, 1), D(2024, 6, 1), True)
 
 
 @pytest.mark.parametrize(

@@ -166,7 +166,7 @@ def social_worker(values: tuple[str, ...]) -> AllocatedWorker:
     try:
         return AllocatedWorker(worker_id=worker_id, role=WorkerRole.SOCIAL_WORKER, start=starts, end=ends)
     except ModelValueError as exc:
-        raise _model_error(exc, tables.SW_EPISODES, values, {"end": "SW_DEC"}) from None
+        raise _model_error(exc, tables.SW_EPISODES, values, {"start": "SW_DECOM", "end": "SW_DEC"}) from None
 
 
 # Missing and DoLo are not kept by the model; their dates are still checked so bad rows are reported.
