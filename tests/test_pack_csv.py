@@ -15,12 +15,13 @@ DATA = Path(__file__).parent / "data" / "ssda903"
 RETURN = {Facet.CARE, Facet.REVIEWS, Facet.ADOPTION}
 
 
-@pytest.fixture(scope="module")
+# Per test, not per module: mutmut runs only the tests that call the mutated code (docs/mutation-testing.md).
+@pytest.fixture
 def loaded():
     return load(str(DATA / "basic"), {"pack": str(DATA / "pack")})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def records(loaded):
     return {record.child_id: record for record in loaded.records}
 

@@ -16,12 +16,13 @@ BASIC = Path(__file__).parent / "data" / "ssda903" / "basic"
 RETURN_FACETS = {Facet.CARE, Facet.REVIEWS, Facet.ADOPTION}
 
 
-@pytest.fixture(scope="module")
+# Per test, not per module: mutmut runs only the tests that call the mutated code (docs/mutation-testing.md).
+@pytest.fixture
 def basic():
     return read_return(BASIC)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def records(basic):
     return {record.child_id: record for record in basic.records}
 

@@ -15,7 +15,8 @@ D = dt.date
 SMALL = Path(__file__).parent / "data" / "ssda903" / "small.xml"
 
 
-@pytest.fixture(scope="module")
+# Per test, not per module: mutmut runs only the tests that call the mutated code (docs/mutation-testing.md).
+@pytest.fixture
 def small():
     return read_return(SMALL)
 
