@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from permanence_core import serialization
-from permanence_core.adapters.ssda903 import read_return
+from permanence_core.adapters.ssda903 import read_return, xmlsource
+from permanence_core.adapters.ssda903.convert import xml_to_csv
 from permanence_core.model import Facet
 
 D = dt.date
@@ -142,3 +143,83 @@ def test_an_entity_reference_among_a_childs_elements_is_named_in_the_notice(tmp_
     assert [r.child_id for r in result.records] == ["E1", "E2"]
     [notice] = [n for n in result.notices if "no part of the return" in n]
     assert notice.endswith("ignored: CHILD/&stray;, HEADER/&stray;")
+
+
+def _return(tmp_path, children: str) -> Path:
+    path = tmp_path / "return.xml"
+    path.write_text(f'<?xml version="1.0"?>\n<EXPSSDA903>\n{children}</EXPSSDA903>\n')
+    return path
+
+
+def test_uasc_is_a_flag_or_a_duc_and_nested_rows_carry_the_childs_dob(tmp_path):
+    path = _return(
+        tmp_path,
+        "<CHILD><HEADER><CHILDID>U1</CHILDID><DOB>01/01/2015</DOB><DUC>01/01/2033</DUC>\n"
+        "<AREVIEW><REVIEW>01/02/2024</REVIEW><REVIEW_CODE>PN1</REVIEW_CODE></AREVIEW></HEADER></CHILD>\n"
+        "<CHILD><HEADER><CHILDID>U2</CHILDID><UASC>0</UASC></HEADER></CHILD>\n",
+    )
+    result = read_return(path)
+    assert [r.child.uasc_until for r in result.records] == [D(2033, 1, 1), None]
+    assert {c.table: c.read for c in result.tables}["UASC"] == 1  # a 0 flag without a DUC is no UASC row
+    xml_to_csv(path, tmp_path / "tables")
+    assert (tmp_path / "tables" / "reviews.csv").read_text().splitlines()[1] == "U1,01/01/2015,01/02/2024,PN1"
+
+
+def test_a_second_header_and_a_missing_child_id_are_named_by_their_element(tmp_path):
+    path = _return(
+        tmp_path,
+        "<CHILD><HEADER><CHILDID>H1</CHILDID><SEX>F</SEX></HEADER>\n<HEADER><CHILDID>H1</CHILDID><SEX>Q</SEX></HEADER>"
+        "</CHILD>\n<CHILD><HEADER><SEX>F</SEX></HEADER>\n"
+        "<EPISODE><DECOM>01/01/2024</DECOM><RNE>S</RNE><LS>C1</LS><PL>U6</PL></EPISODE></CHILD>\n",
+    )
+    found = [(r.row, r.element, r.field, r.reason) for r in read_return(path).rejected]
+    assert found == [
+        (4, "CHILD[1]/HEADER[2]/SEX", "SEX", "is not a valid sex code"),
+        # The rows of a CHILD without CHILDID name the CHILDID element where the id belongs.
+        (5, "CHILD[2]/HEADER/CHILDID", "CHILD", "is required"),
+        (6, "CHILD[2]/HEADER/CHILDID", "CHILD", "is required"),
+    ]
+
+
+def test_comments_and_processing_instructions_are_dropped_not_noticed(tmp_path):
+    # A comment may hold anything (a name); a notice would quote it.
+    path = _return(
+        tmp_path,
+        "<CHILD><HEADER><!-- about Jane Doe --><?audit Jane Doe?><CHILDID>C1</CHILDID><SEX>F</SEX></HEADER>"
+        "<EPISODE><DECOM>01/01/2024</DECOM><RNE>S</RNE><LS>C1</LS><PL>U6</PL><ROOM>4</ROOM>"
+        "<DEC><DAY>1</DAY></DEC></EPISODE></CHILD>\n",
+    )
+    result = read_return(path)
+    assert [r.child.sex for r in result.records] == ["F"]
+    [notice] = [n for n in result.notices if "no part of the return" in n]
+    assert notice == "return.xml: elements that are no part of the return ignored: EPISODE/DEC/*, EPISODE/ROOM"
+    assert "Jane" not in " ".join(result.notices)
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "reason"),
+    [
+        ('<?xml version="1.0"?>\n<TRACKER><ROW/></TRACKER>\n', 1, "holds no CHILD element (its root is 'TRACKER')"),
+        ("<EXPSSDA903 xmlns='urn:example:903'><CHILD/></EXPSSDA903>", 1, "namespace 'urn:example:903'"),
+        ('<?xml version="1.0"?>\n', 2, "the XML is not well formed"),
+    ],
+)
+def test_a_file_that_gives_no_child_says_why(tmp_path, text, row, reason):
+    (tmp_path / "return.xml").write_text(text)
+    [rejected] = read_return(tmp_path / "return.xml").rejected
+    assert (rejected.source, rejected.row, rejected.child_id) == ("return.xml", row, None)
+    assert reason in rejected.reason
+
+
+def test_a_child_that_never_ends_is_cut_at_the_bound_and_its_line_named(tmp_path, monkeypatch):
+    monkeypatch.setattr(xmlsource, "MAX_CHILD_BYTES", 100_000)
+    monkeypatch.setattr(xmlsource, "CHUNK_BYTES", 4096)
+    endless = "<CHILD><HEADER><CHILDID>E3</CHILDID><ETHNIC>" + "x\n" * 150_000 + "</ETHNIC></HEADER></CHILD>\n"
+    path = _return(tmp_path, "<CHILD><HEADER><CHILDID>E1</CHILDID></HEADER></CHILD>\n" + endless)
+    result = read_return(path)
+    assert [record.child_id for record in result.records] == ["E1"]
+    [unreadable] = result.rejected
+    # The bound is checked before each 4 KiB read; E1 ended in the first one, and 25 more pass the bound: the line
+    # named is the last one handed to the parser.
+    assert unreadable.row == 1 + path.read_bytes()[: 26 * 4096].count(b"\n")
+    assert unreadable.reason == "no CHILD element ends within 100000 bytes of the one before, so the rest was not read"
