@@ -193,3 +193,45 @@ def test_a_source_that_cannot_be_read_is_an_input_error(tmp_path):
     (tmp_path / "return.txt").write_text("x")
     with pytest.raises(InputError, match="neither"):
         load(str(tmp_path / "return.txt"), {})
+
+
+def test_a_file_meant_as_a_table_but_unreadable_as_one_is_refused_whole_and_others_are_passed_over(tmp_path):
+    files = {
+        "header.csv": "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nK1,F,01/01/2015,WBRI,,,\n",
+        # By its file name, or by the table's own name:
+        "episodes.csv": "CHILD,RNE,LS\nK1,S,C1\n",
+        "placedadoption.csv": "CHILD,DOB,DATE_PLACED_CEASED\nK1,,\n",
+        # By most of its header cells being one table's columns:
+        "spells.csv": "CHILD,RNE,LS\nK1,S,C1\n",
+        "notes.csv": "CHILD,DOB,REVIEW_CODE\nK1,,PN1\n",
+        "extra.csv": "CHILD,DOB,NOTE\nK1,,B\n",
+        "uasc.csv": "CHILD:SEX:DOB:ETHNIC\nK1:F::\n",
+        # Not meant as one: two of four cells in common is not most; a name with another dot is another name.
+        "misc.csv": "CHILD,DOB,TEAM,NOTE\nK1,,A,B\n",
+        "episodes.old.csv": "TEAM,NOTE\nA,B\n",
+        "la_notes.csv": "Child,Team,Note\nK1,A,B\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    result = read_return(tmp_path)
+    whole = ", so the whole file was not read"
+    assert [(r.source, r.row, r.reason) for r in result.rejected] == [
+        ("episodes.csv", 1, f"looks like the Episodes table but has no column DECOM{whole}"),
+        ("extra.csv", 1, f"looks like the Header table but has no column SEX, ETHNIC{whole}"),
+        ("notes.csv", 1, f"looks like the Reviews table but has no column REVIEW{whole}"),
+        ("placedadoption.csv", 1, f"looks like the PlacedAdoption table but has no column DATE_PLACED{whole}"),
+        ("spells.csv", 1, f"looks like the Episodes table but has no column DECOM{whole}"),
+        (
+            "uasc.csv",
+            1,
+            "looks like the UASC table but its header line is one field: it is not separated by commas "
+            f"(nor by semicolon, tab, pipes giving its columns){whole}",
+        ),
+    ]
+    # Columns are named only when they are 903 column names: another header cell may be a child's detail.
+    assert [n for n in result.notices if "not an SSDA903 table" in n] == [
+        "episodes.old.csv: not an SSDA903 table (2 columns); ignored",
+        "la_notes.csv: not an SSDA903 table (3 columns; 903 columns among them: CHILD); ignored",
+        "misc.csv: not an SSDA903 table (4 columns; 903 columns among them: CHILD, DOB); ignored",
+    ]
+    assert {c.table: (c.read, c.rejected) for c in result.tables}["Episodes"] == (2, 2)

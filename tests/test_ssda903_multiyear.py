@@ -95,7 +95,14 @@ def test_files_in_the_source_folder_itself_are_the_latest_collection(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "year"),
-    [("2025", 2025), ("2024-25", 2025), ("2024_2025", 2025), ("ssda903_2023-24", 2024), ("1999-00", 2000)],
+    [
+        ("2025", 2025),
+        ("2024-25", 2025),
+        ("2024_2025", 2025),
+        ("ssda903_2023-24", 2024),
+        ("1999-00", 2000),
+        ("2024-24", 2024),
+    ],
 )
 def test_collection_year_of_a_folder_name(name, year):
     assert collection_year(name) == year
