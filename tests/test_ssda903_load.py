@@ -165,12 +165,15 @@ def test_load_through_the_plugin_host_gives_a_load_result():
     assert result.summary() == {"read": 36, "loaded": 28, "rejected": 8, "children": 7}
 
 
-def test_progress_is_reported_in_bytes_up_to_the_total():
+def test_progress_is_reported_in_bytes_up_to_the_total_by_load_and_read_return():
     calls = []
     load(str(BASIC), {"progress": lambda done, total: calls.append((done, total))})
     total = sum(p.stat().st_size for p in BASIC.iterdir() if p.is_file() and p.name != "la_notes.csv")
     assert calls and calls[-1] == (total, total)
     assert all(done <= total for done, _ in calls)
+    again = []
+    read_return(BASIC, progress=lambda done, total: again.append((done, total)))
+    assert again == calls
 
 
 def test_the_cyclic_garbage_collector_is_left_as_it_was():
