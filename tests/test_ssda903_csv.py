@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from permanence_core.adapters.ssda903 import read_return, rows, tables
-from permanence_core.adapters.ssda903.values import RowError, date
+from permanence_core.adapters.ssda903.values import RowError, date, flag
 
 D = dt.date
 HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
@@ -184,3 +184,17 @@ def test_bad_dates_say_why(text, reason):
 @given(st.dates(min_value=D(1900, 1, 1), max_value=dt.date.today() + dt.timedelta(days=365)))
 def test_both_forms_give_back_the_date(day):
     assert date(day.strftime("%d/%m/%Y"), "X") == day == date(day.isoformat(), "X")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("1", True), ("y", True), ("Yes", True), ("0", False), ("f", False), ("", None)]
+)
+def test_yes_no_values(text, expected):
+    assert flag(text, "FOSTER_CARE") is expected
+
+
+def test_a_value_that_is_neither_yes_nor_no_says_so():
+    with pytest.raises(RowError) as caught:
+        flag("maybe", "FOSTER_CARE")
+    said = (caught.value.column, caught.value.value, caught.value.reason)
+    assert said == ("FOSTER_CARE", "maybe", "is not a yes/no value (1/0, Y/N, yes/no, true/false)")

@@ -223,3 +223,8 @@ def test_a_child_that_never_ends_is_cut_at_the_bound_and_its_line_named(tmp_path
     # named is the last one handed to the parser.
     assert unreadable.row == 1 + path.read_bytes()[: 26 * 4096].count(b"\n")
     assert unreadable.reason == "no CHILD element ends within 100000 bytes of the one before, so the rest was not read"
+
+
+def test_an_xml_return_in_a_folder_is_found_whatever_the_case_of_its_suffix(tmp_path):
+    (tmp_path / "RETURN.XML").write_bytes(SMALL.read_bytes())
+    assert [r.child_id for r in read_return(tmp_path).records] == ["X1", "X2"]
