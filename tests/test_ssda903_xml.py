@@ -169,15 +169,20 @@ def test_a_second_header_and_a_missing_child_id_are_named_by_their_element(tmp_p
     path = _return(
         tmp_path,
         "<CHILD><HEADER><CHILDID>H1</CHILDID><SEX>F</SEX></HEADER>\n<HEADER><CHILDID>H1</CHILDID><SEX>Q</SEX></HEADER>"
-        "</CHILD>\n<CHILD><HEADER><SEX>F</SEX></HEADER>\n"
-        "<EPISODE><DECOM>01/01/2024</DECOM><RNE>S</RNE><LS>C1</LS><PL>U6</PL></EPISODE></CHILD>\n",
+        "</CHILD>\n<CHILD><HEADER><SEX>F</SEX>\n<AREVIEW><REVIEW>01/02/2024</REVIEW></AREVIEW></HEADER>\n"
+        "<EPISODE><DECOM>01/01/2024</DECOM><RNE>S</RNE><LS>C1</LS><PL>U6</PL></EPISODE></CHILD>\n"
+        "<CHILD><HEADER><CHILDID>H3</CHILDID></HEADER>\n"
+        "<EPISODE><DECOM>01/01/2024</DECOM><RNE>S</RNE><LS>C1</LS><PL>Q9</PL></EPISODE></CHILD>\n",
     )
     found = [(r.row, r.element, r.field, r.reason) for r in read_return(path).rejected]
     assert found == [
         (4, "CHILD[1]/HEADER[2]/SEX", "SEX", "is not a valid sex code"),
-        # The rows of a CHILD without CHILDID name the CHILDID element where the id belongs.
+        # The rows of a CHILD without CHILDID name the CHILDID element where the id belongs, nested ones too.
         (5, "CHILD[2]/HEADER/CHILDID", "CHILD", "is required"),
         (6, "CHILD[2]/HEADER/CHILDID", "CHILD", "is required"),
+        (7, "CHILD[2]/HEADER/CHILDID", "CHILD", "is required"),
+        # The PLACE column is the PL element.
+        (9, "CHILD[3]/EPISODE[1]/PL", "PLACE", "is not a valid placement type code"),
     ]
 
 
