@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from permanence_core.adapters.ssda903 import read_return, rows, tables
 from permanence_core.adapters.ssda903.values import RowError, date, flag
+from permanence_core.model import Review
 
 D = dt.date
 HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
@@ -120,6 +121,34 @@ DOLO = ("K1", "01/01/2015")
             ("K1", "01/05/2024", "S", "C1", "N1", "U6", "PR1", "01/04/2024", "E11", "", "", "", ""),
             ("DEC", "01/04/2024", "is before DECOM 2024-05-01"),
         ),
+        (rows.episode, ("K1", "01/05/2024", "S", "C1", "N1", "", "PR1", *("",) * 6), ("PLACE", "", "is required")),
+        (
+            rows.episode,
+            ("K1", "01/05/2024", "S", "C1", "N1", "U6", "PR1", "2024-13-01", *("",) * 5),
+            ("DEC", "2024-13-01", "is not a real calendar date"),
+        ),
+        (rows.review, ("K1", "", "", "PN1"), ("REVIEW", "", "is required")),
+        (
+            rows.review,
+            ("K1", "", "01/02/2024", "PN8"),
+            ("REVIEW_CODE", "PN8", "is not a valid review participation code"),
+        ),
+        (rows.decision, ("K1", "", "", "", ""), ("DATE_PLACED", "", "is required")),
+        (
+            rows.decision,
+            ("K1", "", "01/02/2024", "2024-13-01", ""),
+            ("DATE_PLACED_CEASED", "2024-13-01", "is not a real calendar date"),
+        ),
+        (
+            rows.decision,
+            ("K1", "", "01/02/2024", "", "XX"),
+            ("REASON_PLACED_CEASED", "XX", "is not a valid reversal reason code"),
+        ),
+        (
+            rows.previous_permanence,
+            ("K1", "", "Q9", "", ""),
+            ("PREV_PERM", "Q9", "is not a valid previous permanence code"),
+        ),
         (rows.uasc, ("K1", "M", "01/01/2015", "32/01/2030"), ("DUC", "32/01/2030", "is not a real calendar date")),
         (
             rows.adopted,
@@ -150,10 +179,26 @@ def test_each_parser_names_the_column_the_value_as_given_and_why(parse, values, 
     assert (caught.value.column, caught.value.value, caught.value.reason) == said
 
 
-def test_social_worker_and_ad1_rows_give_their_facts_and_dolo_dates_are_only_checked():
+def test_each_parser_gives_the_facts_of_its_row_and_dolo_dates_are_only_checked():
     worker = rows.social_worker((*SW, "01/05/2024", "2024-06-30", "MANAG"))
     assert (worker.worker_id, worker.start, worker.end) == ("SW1", D(2024, 5, 1), D(2024, 6, 30))
     assert rows.PARSERS["DoLo"]((*DOLO, "01/05/2024", "")) is None
+    episode = rows.episode(
+        ("K1", "01/05/2024", "S", "C1", "n1", "U6", "pr1", "30/06/2024", "e11", "", "AB1 2CD", "CD3 4EF", "SC123456")
+    )
+    assert (episode.category_of_need, episode.placement_provider, episode.end, episode.reason_ceased) == (
+        "N1",
+        "PR1",
+        D(2024, 6, 30),
+        "E11",
+    )
+    assert (episode.home_postcode, episode.placement_postcode, episode.urn) == ("AB1 2CD", "CD3 4EF", "SC123456")
+    assert rows.review(("K1", "", "01/02/2024", "pn1")) == Review(date=D(2024, 2, 1), participation="PN1")
+    assert rows.decision(("K1", "", "01/02/2024", "03/04/2024", "rd1")) == rows.Decision(
+        D(2024, 2, 1), D(2024, 4, 3), "RD1"
+    )
+    kept = rows.previous_permanence(("K1", "", "z1", "E09", "zz/05/2020"))
+    assert (kept.code, kept.date, kept.local_authority) == ("Z1", "zz/05/2020", "E09")
     adopted = rows.adopted(("K1", "", "01/03/2024", "2024-06-01", "Y", "1", "F", "L0"))
     assert adopted == rows.Adopted(D(2024, 3, 1), D(2024, 6, 1), True)
 
