@@ -156,11 +156,12 @@ def test_uasc_is_a_flag_or_a_duc_and_nested_rows_carry_the_childs_dob(tmp_path):
         tmp_path,
         "<CHILD><HEADER><CHILDID>U1</CHILDID><DOB>01/01/2015</DOB><DUC>01/01/2033</DUC>\n"
         "<AREVIEW><REVIEW>01/02/2024</REVIEW><REVIEW_CODE>PN1</REVIEW_CODE></AREVIEW></HEADER></CHILD>\n"
-        "<CHILD><HEADER><CHILDID>U2</CHILDID><UASC>0</UASC></HEADER></CHILD>\n",
+        "<CHILD><HEADER><CHILDID>U2</CHILDID><UASC>0</UASC></HEADER></CHILD>\n"
+        "<CHILD><HEADER><CHILDID>U3</CHILDID><UASC>1</UASC></HEADER></CHILD>\n",
     )
     result = read_return(path)
-    assert [r.child.uasc_until for r in result.records] == [D(2033, 1, 1), None]
-    assert {c.table: c.read for c in result.tables}["UASC"] == 1  # a 0 flag without a DUC is no UASC row
+    assert [r.child.uasc_until for r in result.records] == [D(2033, 1, 1), None, None]
+    assert {c.table: c.read for c in result.tables}["UASC"] == 2  # a 0 flag without a DUC is no UASC row
     xml_to_csv(path, tmp_path / "tables")
     assert (tmp_path / "tables" / "reviews.csv").read_text().splitlines()[1] == "U1,01/01/2015,01/02/2024,PN1"
 
@@ -208,6 +209,7 @@ def test_comments_and_processing_instructions_are_dropped_not_noticed(tmp_path):
         ("<EXPSSDA903 xmlns='urn:example:903'><CHILD/></EXPSSDA903>", 1, "namespace 'urn:example:903'"),
         ('<?xml version="1.0"?>\n', 2, "the XML is not well formed"),
     ],
+    ids=["another document", "a namespace", "no element"],
 )
 def test_a_file_that_gives_no_child_says_why(tmp_path, text, row, reason):
     (tmp_path / "return.xml").write_text(text)
@@ -233,3 +235,11 @@ def test_a_child_that_never_ends_is_cut_at_the_bound_and_its_line_named(tmp_path
 def test_an_xml_return_in_a_folder_is_found_whatever_the_case_of_its_suffix(tmp_path):
     (tmp_path / "RETURN.XML").write_bytes(SMALL.read_bytes())
     assert [r.child_id for r in read_return(tmp_path).records] == ["X1", "X2"]
+
+
+def test_progress_through_an_xml_return_is_reported_in_bytes_up_to_its_size():
+    calls = []
+    read_return(SMALL, progress=lambda done, total: calls.append((done, total)))
+    size = SMALL.stat().st_size
+    assert calls[-1] == (size, size)
+    assert all(isinstance(done, int) and 0 < done <= size for done, _ in calls)
