@@ -243,3 +243,16 @@ def test_a_value_that_is_neither_yes_nor_no_says_so():
         flag("maybe", "FOSTER_CARE")
     said = (caught.value.column, caught.value.value, caught.value.reason)
     assert said == ("FOSTER_CARE", "maybe", "is not a yes/no value (1/0, Y/N, yes/no, true/false)")
+
+
+def test_an_episode_or_review_before_the_child_was_born_is_rejected_and_counts_keep_table_order(tmp_path):
+    (tmp_path / "header.csv").write_text(HEADER + "K1,M,01/06/2015,WBRI,,,\n")
+    (tmp_path / "episodes.csv").write_text(EPISODES + "K1,01/01/2015,S,C1,N1,U6,PR1,,,,,,\n")
+    (tmp_path / "reviews.csv").write_text("CHILD,DOB,REVIEW,REVIEW_CODE\nK1,,31/05/2015,PN1\n")
+    result = read_return(tmp_path)
+    before = "is before the child's date of birth (DOB in the Header)"
+    assert [(r.source, r.field, r.value, r.reason) for r in result.rejected] == [
+        ("episodes.csv", "DECOM", "01/01/2015", before),
+        ("reviews.csv", "REVIEW", "31/05/2015", before),
+    ]
+    assert [c.table for c in result.tables] == ["Header", "Episodes", "Reviews"]

@@ -157,13 +157,17 @@ def test_uasc_is_a_flag_or_a_duc_and_nested_rows_carry_the_childs_dob(tmp_path):
         "<CHILD><HEADER><CHILDID>U1</CHILDID><DOB>01/01/2015</DOB><DUC>01/01/2033</DUC>\n"
         "<AREVIEW><REVIEW>01/02/2024</REVIEW><REVIEW_CODE>PN1</REVIEW_CODE></AREVIEW></HEADER></CHILD>\n"
         "<CHILD><HEADER><CHILDID>U2</CHILDID><UASC>0</UASC></HEADER></CHILD>\n"
-        "<CHILD><HEADER><CHILDID>U3</CHILDID><UASC>1</UASC></HEADER></CHILD>\n",
+        "<CHILD><HEADER><CHILDID>U3</CHILDID><UASC>1</UASC>\n"
+        "<AREVIEW><REVIEW>01/03/2024</REVIEW><REVIEW_CODE>PN1</REVIEW_CODE></AREVIEW></HEADER></CHILD>\n",
     )
     result = read_return(path)
     assert [r.child.uasc_until for r in result.records] == [D(2033, 1, 1), None, None]
     assert {c.table: c.read for c in result.tables}["UASC"] == 2  # a 0 flag without a DUC is no UASC row
     xml_to_csv(path, tmp_path / "tables")
-    assert (tmp_path / "tables" / "reviews.csv").read_text().splitlines()[1] == "U1,01/01/2015,01/02/2024,PN1"
+    assert (tmp_path / "tables" / "reviews.csv").read_text().splitlines()[1:] == [
+        "U1,01/01/2015,01/02/2024,PN1",
+        "U3,,01/03/2024,PN1",  # no DOB in HEADER: none in the nested row
+    ]
 
 
 def test_a_second_header_and_a_missing_child_id_are_named_by_their_element(tmp_path):
@@ -187,18 +191,22 @@ def test_a_second_header_and_a_missing_child_id_are_named_by_their_element(tmp_p
     ]
 
 
-def test_comments_and_processing_instructions_are_dropped_not_noticed(tmp_path):
+def test_comments_and_processing_instructions_are_dropped_not_noticed_and_strays_skipped(tmp_path):
     # A comment may hold anything (a name); a notice would quote it.
-    path = _return(
-        tmp_path,
-        "<CHILD><HEADER><!-- about Jane Doe --><?audit Jane Doe?><CHILDID>C1</CHILDID><SEX>F</SEX></HEADER>"
-        "<EPISODE><DECOM>01/01/2024</DECOM><RNE>S</RNE><LS>C1</LS><PL>U6</PL><ROOM>4</ROOM>"
-        "<DEC><DAY>1</DAY></DEC></EPISODE></CHILD>\n",
+    (tmp_path / "return.xml").write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE EXPSSDA903 [<!ENTITY stray "x">]>\n<EXPSSDA903>\n'
+        "<CHILD><HEADER><!-- about Jane Doe --><?audit Jane Doe?>&stray;<CHILDID>C1</CHILDID><SEX>F</SEX></HEADER>"
+        "<EPISODE><DECOM>01/01/2024</DECOM><RNE>S</RNE><LS>C1</LS><ROOM>4</ROOM><DEC><DAY>1</DAY></DEC>"
+        "<PL>U6</PL></EPISODE></CHILD>\n</EXPSSDA903>\n"
     )
-    result = read_return(path)
-    assert [r.child.sex for r in result.records] == ["F"]
+    result = read_return(tmp_path / "return.xml")
+    # Each stray is passed over and the fields after it are read.
+    assert [(r.child_id, r.child.sex, r.episodes[0].placement) for r in result.records] == [("C1", "F", "U6")]
+    assert result.rejected == ()
     [notice] = [n for n in result.notices if "no part of the return" in n]
-    assert notice == "return.xml: elements that are no part of the return ignored: EPISODE/DEC/*, EPISODE/ROOM"
+    assert notice == (
+        "return.xml: elements that are no part of the return ignored: EPISODE/DEC/*, EPISODE/ROOM, HEADER/&stray;"
+    )
     assert "Jane" not in " ".join(result.notices)
 
 
@@ -243,3 +251,13 @@ def test_progress_through_an_xml_return_is_reported_in_bytes_up_to_its_size():
     size = SMALL.stat().st_size
     assert calls[-1] == (size, size)
     assert all(isinstance(done, int) and 0 < done <= size for done, _ in calls)
+
+
+def test_rows_written_as_header_fields_are_named_by_their_field(tmp_path):
+    path = _return(
+        tmp_path,
+        "<CHILD><HEADER><CHILDID>F1</CHILDID><UASC>1</UASC><DUC>31/02/2030</DUC>\n"
+        "<DATE_INT>31/02/2024</DATE_INT></HEADER></CHILD>\n",
+    )
+    found = [(r.row, r.element, r.field) for r in read_return(path).rejected]
+    assert found == [(3, "CHILD[1]/HEADER/DUC", "DUC"), (3, "CHILD[1]/HEADER/DATE_INT", "DATE_INT")]
