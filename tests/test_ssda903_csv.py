@@ -256,3 +256,16 @@ def test_an_episode_or_review_before_the_child_was_born_is_rejected_and_counts_k
         ("reviews.csv", "REVIEW", "31/05/2015", before),
     ]
     assert [c.table for c in result.tables] == ["Header", "Episodes", "Reviews"]
+    assert "1 children have rejected rows" in " ".join(result.notices)
+
+
+def test_overlapping_and_open_episodes_of_every_child_are_counted_in_the_notices(tmp_path):
+    spells = "{0},01/01/2020,S,C1,N1,U6,PR1,01/06/2020,E11,,,,\n{0},01/03/2020,P,C1,N1,U4,PR1,,,,,,\n"
+    spells += "{0},01/07/2020,P,C1,N1,U4,PR1,,,,,,\n"
+    (tmp_path / "episodes.csv").write_text(EPISODES + spells.format("K1") + spells.format("K2"))
+    notices = read_return(tmp_path).notices
+    assert "Episodes: 2 open episodes closed where the child's next episode starts" in notices
+    assert "Episodes: 2 episodes cut back to end where the child's next episode starts" in notices
+    assert "2 children have no Header row that loaded (none, or it was rejected): their details are unknown, " in (
+        " ".join(notices)
+    )

@@ -238,3 +238,5 @@ def test_a_file_meant_as_a_table_but_unreadable_as_one_is_refused_whole_and_othe
         "misc.csv: not an SSDA903 table (4 columns; 903 columns among them: CHILD, DOB); ignored",
     ]
     assert {c.table: (c.read, c.rejected) for c in result.tables}["Episodes"] == (2, 2)
+    # In table order, whatever order the files were refused in.
+    assert [c.table for c in result.tables] == ["Header", "Episodes", "Reviews", "UASC", "PlacedAdoption"]
