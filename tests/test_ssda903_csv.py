@@ -262,10 +262,12 @@ def test_an_episode_or_review_before_the_child_was_born_is_rejected_and_counts_k
 def test_overlapping_and_open_episodes_of_every_child_are_counted_in_the_notices(tmp_path):
     spells = "{0},01/01/2020,S,C1,N1,U6,PR1,01/06/2020,E11,,,,\n{0},01/03/2020,P,C1,N1,U4,PR1,,,,,,\n"
     spells += "{0},01/07/2020,P,C1,N1,U4,PR1,,,,,,\n"
-    (tmp_path / "episodes.csv").write_text(EPISODES + spells.format("K1") + spells.format("K2"))
+    later = "K3,01/01/2021,P,C1,N1,U4,PR1,,,,,,\n"  # care began before the episodes loaded
+    (tmp_path / "episodes.csv").write_text(EPISODES + spells.format("K1") + spells.format("K2") + later)
     notices = read_return(tmp_path).notices
+    assert "1 children's earliest episode is not a start of care (RNE S)" in " ".join(notices)
     assert "Episodes: 2 open episodes closed where the child's next episode starts" in notices
     assert "Episodes: 2 episodes cut back to end where the child's next episode starts" in notices
-    assert "2 children have no Header row that loaded (none, or it was rejected): their details are unknown, " in (
+    assert "3 children have no Header row that loaded (none, or it was rejected): their details are unknown, " in (
         " ".join(notices)
     )
