@@ -60,7 +60,7 @@ def test_values_are_trimmed_and_codes_upper_cased(tmp_path):
 
 
 def test_a_row_of_the_wrong_width_is_rejected_and_blank_lines_are_skipped(tmp_path):
-    (tmp_path / "header.csv").write_text(HEADER + "K1,M,01/01/2015,WBRI,,,\n\n,,,,,,\nK2,F,01/01/2016\n")
+    (tmp_path / "header.csv").write_text(HEADER + "K1,M,01/01/2015,WBRI,,,\n   \n,,,,,,\nK2,F,01/01/2016\n")
     result = read_return(tmp_path)
     [rejected] = result.rejected
     assert (rejected.row, rejected.child_id, rejected.field, rejected.reason) == (
@@ -272,3 +272,19 @@ def test_overlapping_and_open_episodes_of_every_child_are_counted_in_the_notices
     assert "3 children have no Header row that loaded (none, or it was rejected): their details are unknown, " in (
         " ".join(notices)
     )
+
+
+def test_a_table_separated_by_semicolons_is_read_and_noticed(tmp_path):
+    (tmp_path / "header.csv").write_text(HEADER.replace(",", ";") + "K1;F;01/01/2015;WBRI;;;\n")
+    result = read_return(tmp_path)
+    assert [(r.child_id, r.child.sex) for r in result.records] == [("K1", "F")]
+    assert "header.csv (Header): separated by semicolons, read as such" in result.notices
+
+
+def test_a_header_line_the_csv_module_cannot_read_is_the_whole_file_unread(tmp_path):
+    (tmp_path / "header.csv").write_text(HEADER + "K1,F,01/01/2015,WBRI,,,\n")
+    (tmp_path / "episodes.csv").write_text('CHILD,"' + "x" * 200_000 + '"\n')
+    result = read_return(tmp_path)
+    [unreadable] = result.rejected
+    assert (unreadable.source, unreadable.row) == ("episodes.csv", 1)
+    assert unreadable.reason.startswith("the header line cannot be read: field larger than field limit")
