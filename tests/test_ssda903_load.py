@@ -240,3 +240,16 @@ def test_a_file_meant_as_a_table_but_unreadable_as_one_is_refused_whole_and_othe
     assert {c.table: (c.read, c.rejected) for c in result.tables}["Episodes"] == (2, 2)
     # In table order, whatever order the files were refused in.
     assert [c.table for c in result.tables] == ["Header", "Episodes", "Reviews", "UASC", "PlacedAdoption"]
+
+
+def test_load_passes_the_returns_notices_on_and_reads_only_the_pack_facets_asked_for():
+    assert load(str(BASIC), {"progress": "not a callable"}).notices == read_return(BASIC).notices
+    pack = str(BASIC.parent / "pack")
+    every, care = load(str(BASIC), {"pack": pack}), load(str(BASIC), {"pack": pack, "facets": ["care"]})
+    assert care.read < every.read
+    first = {r.child_id: r.coverage for r in every.records}["C001"]
+    narrowed = {r.child_id: r.coverage for r in care.records}["C001"]
+    assert Facet.PLANS in first and Facet.PLANS not in narrowed
+    # The pack's rows and rejections are added to the return's.
+    returned = read_return(BASIC)
+    assert every.read > returned.read and len(every.rejected) > len(returned.rejected)
