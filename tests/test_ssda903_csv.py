@@ -150,6 +150,27 @@ DOLO = ("K1", "01/01/2015")
             ("PREV_PERM", "Q9", "is not a valid previous permanence code"),
         ),
         (rows.uasc, ("K1", "M", "01/01/2015", "32/01/2030"), ("DUC", "32/01/2030", "is not a real calendar date")),
+        (rows.episode, ("K1", "", "S", "C1", "N1", "U6", *("",) * 7), ("DECOM", "", "is required")),
+        (
+            rows.episode,
+            ("K1", "31/12/1899", "S", "C1", "N1", "U6", *("",) * 7),
+            ("DECOM", "31/12/1899", "is before 1900: not a date in a child's record"),
+        ),
+        (
+            rows.episode,
+            ("K1", "01/01/2099", "S", "C1", "N1", "U6", *("",) * 7),
+            ("DECOM", "01/01/2099", "is more than a year from today: it cannot have happened yet"),
+        ),
+        (
+            rows.adopted,
+            ("K1", "", "", "2024-13-01", "", "", "", ""),
+            ("DATE_MATCH", "2024-13-01", "is not a real calendar date"),
+        ),
+        (
+            rows.adopted,
+            ("K1", "", "", "", "maybe", "", "", ""),
+            ("FOSTER_CARE", "maybe", "is not a yes/no value (1/0, Y/N, yes/no, true/false)"),
+        ),
         (
             rows.adopted,
             ("K1", "", "32/01/2024", "", "", "", "", ""),
@@ -288,3 +309,10 @@ def test_a_header_line_the_csv_module_cannot_read_is_the_whole_file_unread(tmp_p
     [unreadable] = result.rejected
     assert (unreadable.source, unreadable.row) == ("episodes.csv", 1)
     assert unreadable.reason.startswith("the header line cannot be read: field larger than field limit")
+
+
+def test_a_utf8_lead_byte_cut_off_at_the_end_makes_the_file_windows_1252(tmp_path):
+    (tmp_path / "header.csv").write_bytes("CHILD,SEX,DOB,ETHNIC\nK1,F,01/01/2015,WBRIÃ".encode("cp1252"))
+    result = read_return(tmp_path)
+    assert [r.child.ethnicity for r in result.records] == ["WBRIÃ"]
+    assert "header.csv (Header): not UTF-8, read as cp1252" in result.notices
