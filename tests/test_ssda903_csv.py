@@ -316,3 +316,11 @@ def test_a_utf8_lead_byte_cut_off_at_the_end_makes_the_file_windows_1252(tmp_pat
     result = read_return(tmp_path)
     assert [r.child.ethnicity for r in result.records] == ["WBRIÃ"]
     assert "header.csv (Header): not UTF-8, read as cp1252" in result.notices
+
+
+def test_a_date_that_happened_may_be_from_1900_to_a_year_and_a_day_ahead():
+    today = dt.date.today()
+    for day in (D(1900, 1, 1), today - dt.timedelta(days=30), today + dt.timedelta(days=366)):
+        assert date(day.isoformat(), "DECOM") == day
+    with pytest.raises(RowError, match="cannot have happened yet"):
+        date((today + dt.timedelta(days=367)).isoformat(), "DECOM")
