@@ -204,6 +204,8 @@ def test_a_file_meant_as_a_table_but_unreadable_as_one_is_refused_whole_and_othe
         # By its file name, or by the table's own name:
         "episodes.csv": "CHILD,RNE,LS\nK1,S,C1\n",
         "placedadoption.csv": "CHILD,DOB,DATE_PLACED_CEASED\nK1,,\n",
+        "sw_episodes.csv": "CHILD,TEAM,NOTE\nK1,A,B\n",
+        "prevperm.csv": "CHILD,TEAM,NOTE\nK1,A,B\n",
         # By most of its header cells being one table's columns:
         "spells.csv": "CHILD,RNE,LS\nK1,S,C1\n",
         "notes.csv": "CHILD,DOB,REVIEW_CODE\nK1,,PN1\n",
@@ -223,7 +225,9 @@ def test_a_file_meant_as_a_table_but_unreadable_as_one_is_refused_whole_and_othe
         ("extra.csv", 1, f"looks like the Header table but has no column SEX, ETHNIC{whole}"),
         ("notes.csv", 1, f"looks like the Reviews table but has no column REVIEW{whole}"),
         ("placedadoption.csv", 1, f"looks like the PlacedAdoption table but has no column DATE_PLACED{whole}"),
+        ("prevperm.csv", 1, f"looks like the PrevPerm table but has no column PREV_PERM{whole}"),
         ("spells.csv", 1, f"looks like the Episodes table but has no column DECOM{whole}"),
+        ("sw_episodes.csv", 1, f"looks like the SWEpisodes table but has no column SW_ID{whole}"),
         (
             "uasc.csv",
             1,
@@ -239,7 +243,8 @@ def test_a_file_meant_as_a_table_but_unreadable_as_one_is_refused_whole_and_othe
     ]
     assert {c.table: (c.read, c.rejected) for c in result.tables}["Episodes"] == (2, 2)
     # In table order, whatever order the files were refused in.
-    assert [c.table for c in result.tables] == ["Header", "Episodes", "Reviews", "UASC", "PlacedAdoption"]
+    tables = ["Header", "Episodes", "Reviews", "UASC", "PlacedAdoption", "PrevPerm", "SWEpisodes"]
+    assert [c.table for c in result.tables] == tables
 
 
 def test_load_passes_the_returns_notices_on_and_reads_only_the_pack_facets_asked_for():
