@@ -363,8 +363,10 @@ def _alerts(table: pl.DataFrame, profile: Profile, as_of: dt.date) -> tuple[Aler
         .with_columns(rule_id=pl.col("rule_index").replace_strict(rule_ids, return_dtype=pl.String))
         .sort("due_date", "child_id", "rule_id", "child", "rule_index", "anchor_index", "step")
     )
+    # The words of each rule's offset, once per rule rather than once per alert.
+    offsets = [_offset_words(rule.offset) for rule in profile.rules]
     return tuple(
-        _alert(profile.rules[row[0]], row[1], as_of, event=row[2], anchor=row[3], due=row[4])
+        _alert(profile.rules[row[0]], offsets[row[0]], row[1], as_of, event=row[2], anchor=row[3], due=row[4])
         for row in raised.select("rule_index", "child_id", "anchor_event", "anchor_date", "due_date").iter_rows()
     )
 
@@ -397,7 +399,15 @@ def _obligation(
     )
 
 
-def _alert(rule: Rule, child_id: str, as_of: dt.date, *, event: str, anchor: dt.date, due: dt.date) -> Alert:
+def _offset_words(offset: Offset) -> str:
+    """'20 working days after', '3 days before': how an alert's message says how far the due date is from its anchor."""
+    direction = "before" if _is_before(offset) else "after"
+    return f"{offset.describe().removesuffix(' before')} {direction}"
+
+
+def _alert(
+    rule: Rule, offset: str, child_id: str, as_of: dt.date, *, event: str, anchor: dt.date, due: dt.date
+) -> Alert:
     """The alert an open obligation inside its warning window (or past due) raises."""
     if due < as_of:
         status = AlertStatus.OVERDUE
@@ -405,10 +415,8 @@ def _alert(rule: Rule, child_id: str, as_of: dt.date, *, event: str, anchor: dt.
     else:
         status = AlertStatus.UPCOMING
         when = f"due in {_days(due - as_of)}" if due > as_of else "due today"
-    direction = "before" if _is_before(rule.offset) else "after"
-    offset = rule.offset.describe().removesuffix(" before")
     kind = "" if rule.statutory else " (indicator, not a statutory deadline)"
-    message = f"{rule.title}{kind}: due {due.isoformat()}, {when}; {offset} {direction} {event} on {anchor.isoformat()}"
+    message = f"{rule.title}{kind}: due {due.isoformat()}, {when}; {offset} {event} on {anchor.isoformat()}"
     return Alert(
         child_id=child_id,
         rule=rule.id,

@@ -73,6 +73,7 @@ class CohortFacts:
         self.cohort = cohort
         self.as_of = as_of
         self.calendar = calendar
+        self._day_firsts: dict[tuple[str, ...], pl.DataFrame] = {}
 
     @cached_property
     def base(self) -> pl.DataFrame:
@@ -122,6 +123,23 @@ class CohortFacts:
     def held(self, kinds: tuple[MeetingKind, ...]) -> pl.DataFrame:
         """Meetings of these kinds held by ``as_of``, in record order."""
         return self.meetings.filter(pl.col("kind").is_in([k.value for k in kinds]) & (pl.col("date") <= self.as_of))
+
+    def day_firsts(self, kinds: tuple[MeetingKind, ...] | None) -> pl.DataFrame:
+        """The first event of each child's day, by date, as ``join_asof`` wants them (``child``, ``date``, ``found``,
+        ``event``, ``seq``): the held reviews (``kinds`` None) or the meetings of ``kinds`` held. Computed once per
+        evaluation, as a recurring rule searches them again at every step."""
+        key = (REVIEW,) if kinds is None else tuple(kind.value for kind in kinds)
+        known = self._day_firsts.get(key)
+        if known is None:
+            if kinds is None:
+                events = self.reviews.select("child", "date", event=pl.lit("looked-after review held"), seq="index")
+            else:
+                event = pl.col("kind").str.replace_all("_", " ") + " held"
+                events = self.held(kinds).select("child", "date", event=event, seq="seq")
+            # Only the first event of a day can be found: earlier ones in the child's order win ties, as a scan would.
+            firsts = events.unique(["child", "date"], keep="first", maintain_order=True).sort("date")
+            known = self._day_firsts[key] = firsts.with_columns(found=pl.col("date"))
+        return known
 
     @cached_property
     def proceedings(self) -> pl.DataFrame:
@@ -304,14 +322,9 @@ def _met(frame: pl.DataFrame, on: str, event: pl.Expr, date: str, ref_kind: pl.E
     )
 
 
-def _next_event(search: pl.DataFrame, events: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """For each search, the first of ``events`` (``child``, ``date``, ``event``, ``seq``; in each child's order) on
-    or after its ``from_date``, strictly after it when the search's reference is of ``kind``.
-
-    Only the first event of a day can be found: earlier ones in the child's order win ties, as a scan would.
-    """
-    firsts = events.unique(["child", "date"], keep="first", maintain_order=True).sort("date")
-    firsts = firsts.with_columns(found=pl.col("date"))
+def _next_event(search: pl.DataFrame, firsts: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """For each search, the first of the events ``firsts`` (``CohortFacts.day_firsts``) on or after its
+    ``from_date``, strictly after it when the search's reference is of ``kind``."""
     strict = pl.col("ref_kind").fill_null("") == kind
     since = pl.when(strict).then(pl.col("from_date") + pl.duration(days=1)).otherwise(pl.col("from_date"))
     found = (
@@ -324,15 +337,12 @@ def _next_event(search: pl.DataFrame, events: pl.DataFrame, kind: str) -> pl.Dat
 
 
 def _review_held(facts: CohortFacts, search: pl.DataFrame) -> pl.DataFrame:
-    events = facts.reviews.select("child", "date", event=pl.lit("looked-after review held"), seq="index")
-    return _next_event(search, events, REVIEW)
+    return _next_event(search, facts.day_firsts(None), REVIEW)
 
 
 def _meeting_held(kinds: tuple[MeetingKind, ...], facts: CohortFacts, search: pl.DataFrame) -> pl.DataFrame:
     # A meeting anchor is dated on its meeting, so "strictly after" already keeps the anchor's own meeting out.
-    held = facts.held(kinds)
-    events = held.select("child", "date", event=pl.col("kind").str.replace_all("_", " ") + " held", seq="seq")
-    return _next_event(search, events, MEETING)
+    return _next_event(search, facts.day_firsts(kinds), MEETING)
 
 
 def _plan_review_or_review_held(facts: CohortFacts, search: pl.DataFrame) -> pl.DataFrame:
