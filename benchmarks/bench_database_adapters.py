@@ -1,6 +1,7 @@
 """Mosaic, Liquidlogic and SSD load time on a national-scale synthetic warehouse (SQLite), through the plugin host.
 
-Run: .venv/bin/python benchmarks/bench_database_adapters.py [--children N] [--episodes-per-child N]
+Run: .venv/bin/python benchmarks/bench_database_adapters.py [--children N] [--episodes-per-child N] [--adapter NAME]
+[--profile NAME]
 Prints figures only; nothing here asserts a speed. Peak memory is the process's maximum resident size.
 """
 
@@ -381,8 +382,17 @@ def main() -> None:
         choices=["mosaic", "liquidlogic", "ssd"],
         help="Load only this adapter (repeatable); peak RSS is the process's, so one adapter a run isolates it.",
     )
+    parser.add_argument(
+        "--profile",
+        help="Load only the facets this rules profile needs (the facets load option), as permanence alerts does.",
+    )
     args = parser.parse_args()
     wanted = set(args.adapter or ["mosaic", "liquidlogic", "ssd"])
+    facets: dict[str, list[str]] = {}
+    if args.profile:
+        from permanence_core.rules import load_profile, profile_facets
+
+        facets["facets"] = sorted(facet.value for facet in profile_facets(load_profile(args.profile)))
     plugins = Plugins()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -390,6 +400,7 @@ def main() -> None:
         for name, build in builders.items():
             if name in wanted:
                 source, options, rows = build(folder, args.children, args.episodes_per_child)
+                options = {**options, **facets}
                 timed(name, rows, lambda name=name, source=source, options=options: plugins.load(name, source, options))
 
 
