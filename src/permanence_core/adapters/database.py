@@ -294,7 +294,7 @@ class TableRows:
         keys, person = self.keys, self.person
         single = keys[0] if len(keys) == 1 else None
         for position, row in enumerate(self.rows, start=1):
-            # One-column keys (most tables) are compared as the key itself, not a 1-tuple: a third less work.
+            # One-column keys (most tables) are compared as the key itself: no tuple to build and hash per row.
             key: object
             if single is not None:
                 key = to_key(row.get(single))
