@@ -1,0 +1,344 @@
+"""The permanence pack's CSV tables read straight into the cohort's pack columns, equal to the object reader's.
+
+The fast path covers the files the plans and proceedings facets need (children, plans, plan_status,
+proceedings, hearings, extensions, coverage): each is read with polars and every value checked, one distinct
+value at a time, by the object reader's own parsers. Anything else — a bad or repeated row, a row about a child
+not in the return, a ``pack.json``, a facet read by other files (meetings, siblings, workers) or every facet (as
+documents ask) — reads the whole pack with the object reader (:func:`read_pack`), which names every rejection,
+and converts its records. The return's own columns are the caller's and pass through untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import Any
+
+import attrs
+import polars as pl
+
+from permanence_core import codes
+from permanence_core.adapters.base import Rejection
+from permanence_core.adapters.pack import files
+from permanence_core.adapters.pack.csvpack import file_facet
+from permanence_core.adapters.pack.files import EVERY_CHILD, PACK_FACETS, PackFile
+from permanence_core.adapters.pack.jsonpack import PACK_JSON
+from permanence_core.adapters.ssda903.checks import checked
+from permanence_core.adapters.ssda903.csvsource import bounded_lines, encoding_of
+from permanence_core.adapters.ssda903.rawrows import read_rows
+from permanence_core.adapters.ssda903.report import Unreadable
+from permanence_core.adapters.ssda903.values import RowError, date
+from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
+from permanence_core.model import CaseRecord, Child, Facet, Identifiers
+
+#: The facets whose files the fast path reads.
+FAST_FACETS = frozenset({Facet.PLANS, Facet.PROCEEDINGS})
+#: The pack's columns of the children table.
+PACK_CHILD_COLUMNS = ("permanence_decision_date", *(f"covers_{facet.value}" for facet in sorted(PACK_FACETS)))
+_SOME_CHILD = Identifiers(case_id="x")
+
+
+@attrs.frozen(kw_only=True)
+class PackCohort:
+    """The cohort with the pack's facts joined, the pack's rejected rows and rows read."""
+
+    cohort: Cohort
+    rejected: tuple[Rejection, ...] = ()
+    read: int = 0
+    notices: tuple[str, ...] = ()
+    #: True when the object reader read the pack (see the module's docstring for when).
+    by_object_reader: bool = False
+
+
+class _Unusual(Exception):
+    """Something the fast path leaves to the object reader."""
+
+
+def read_pack_cohort(path: Path, returned: Cohort, facets: Collection[Facet] | None) -> PackCohort:
+    """Join the pack at ``path`` to ``returned`` (the return's cohort) as ``load`` merges it into records."""
+    wanted = None if facets is None else frozenset(facets) & PACK_FACETS
+    if wanted is not None and wanted <= FAST_FACETS and path.is_dir() and not (path / PACK_JSON).is_file():
+        try:
+            return _fast(path, returned, wanted)
+        except _Unusual:
+            pass
+    return _by_object_reader(path, returned, wanted)
+
+
+def _by_object_reader(path: Path, returned: Cohort, wanted: frozenset[Facet] | None) -> PackCohort:
+    from permanence_core.adapters.pack import merge, read_pack
+
+    children = returned.children["child_id"].to_list()
+    pack = read_pack(path, children, wanted)
+    stubs = (
+        merge(
+            CaseRecord(child=Child(identifiers=Identifiers(case_id=child_id))),
+            pack.records.get(child_id),
+            pack.declared,
+            pack.withheld.get(child_id, frozenset()),
+        )
+        for child_id in children
+    )
+    side = cohort_from_records(stubs)
+    return PackCohort(
+        cohort=_joined(returned, side.children.select("child_id", *PACK_CHILD_COLUMNS), side),
+        rejected=pack.rejected,
+        read=pack.read,
+        notices=pack.notices,
+        by_object_reader=True,
+    )
+
+
+def _joined(returned: Cohort, pack_children: pl.DataFrame, side: Cohort) -> Cohort:
+    children = returned.children.drop(*PACK_CHILD_COLUMNS).join(
+        pack_children, on="child_id", how="left", maintain_order="left"
+    )
+    return Cohort(
+        children=children.select(*SCHEMAS["children"]),
+        periods=returned.periods,
+        legal_statuses=returned.legal_statuses,
+        reviews=returned.reviews,
+        meetings=side.meetings,
+        plans=side.plans,
+        plan_history=side.plan_history,
+        proceedings=side.proceedings,
+    )
+
+
+def _header(path: Path) -> list[str]:
+    """The file's header as the object reader reads it (stripped, lower case)."""
+    with path.open(encoding=encoding_of(path), newline="") as stream:
+        try:
+            return [name.strip().lower() for name in next(csv.reader(bounded_lines(stream)), [])]
+        except (Unreadable, csv.Error):
+            raise _Unusual from None
+
+
+def _rows(folder: Path, file: PackFile) -> pl.DataFrame | None:
+    """The file's rows, its documented columns stripped (absent ones blank); None when there is no such file."""
+    found = [p for p in folder.glob("*") if p.name.lower() == file.name and p.is_file()]
+    if not found:
+        return None
+    path = found[0]
+    header = _header(path)
+    if any(header.count(column) > 1 for column in file.columns):
+        raise _Unusual
+    positions = [header.index(column) if column in header else None for column in file.columns]
+    rows = read_rows(path, positions)
+    frame = rows.frame
+    if rows.unreadable is not None or (frame["fields"] != len(header)).any():
+        raise _Unusual
+    frame = frame.rename({f"c{i}": column for i, column in enumerate(file.columns)})
+    for column in file.required:
+        if (frame[column] == "").any():
+            raise _Unusual
+    return frame
+
+
+def _kept(values: pl.Series, check: Callable[[str], Any], dtype: pl.DataType) -> pl.Series:
+    """``values`` as the object reader keeps them; _Unusual when any fails its check."""
+    value, passed = checked(values, check, dtype)
+    if not passed.all():
+        raise _Unusual
+    return value
+
+
+def _in_return(frame: pl.DataFrame, column: str, children: pl.Series) -> None:
+    if not frame[column].is_in(children.implode()).all():
+        raise _Unusual
+
+
+def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohort:
+    children = returned.children["child_id"]
+    read = 0
+    facets: list[pl.DataFrame] = []
+    decisions = pl.DataFrame(schema={"child_id": pl.String(), "permanence_decision_date": pl.Date()})
+    plans = Cohort().plans
+    history = Cohort().plan_history
+    proceedings = Cohort().proceedings
+    if Facet.PLANS in wanted:
+        child_rows = _rows(folder, files.CHILDREN)
+        if child_rows is not None:
+            read += child_rows.height
+            decisions = _child_details(child_rows, children)
+        plan_rows = _rows(folder, files.PLANS)
+        status_rows = _rows(folder, files.PLAN_STATUS) if plan_rows is not None else None
+        if plan_rows is not None:
+            read += plan_rows.height
+            plans, plan_ids = _plans(plan_rows, children)
+            facets.append(plans.select("child_id", pl.lit(Facet.PLANS.value).alias("facet")))
+            if status_rows is not None:
+                read += status_rows.height
+                history = _history(status_rows, plan_ids)
+        elif _rows(folder, files.PLAN_STATUS) is not None:
+            raise _Unusual  # every status row names a plan that is not there: rejections
+    if Facet.PROCEEDINGS in wanted:
+        case_rows = _rows(folder, files.PROCEEDINGS)
+        if case_rows is not None:
+            read += case_rows.height
+            hearing_rows = _rows(folder, files.HEARINGS)
+            extension_rows = _rows(folder, files.EXTENSIONS)
+            read += sum(frame.height for frame in (hearing_rows, extension_rows) if frame is not None)
+            proceedings = _proceedings(case_rows, hearing_rows, extension_rows, children)
+            facets.append(proceedings.select("child_id", pl.lit(Facet.PROCEEDINGS.value).alias("facet")))
+        elif _rows(folder, files.HEARINGS) is not None or _rows(folder, files.EXTENSIONS) is not None:
+            raise _Unusual
+    declared: set[Facet] = set()
+    coverage_rows = _rows(folder, files.COVERAGE)
+    if coverage_rows is not None:
+        read += coverage_rows.height
+        named = _kept(coverage_rows["facet"], lambda text: files.coverage_facet({"facet": text}).value, pl.String())
+        rows = coverage_rows.with_columns(named.alias("facet")).filter(pl.col("facet").is_in([f.value for f in wanted]))
+        declared = {Facet(value) for value in rows.filter(pl.col("child_id") == EVERY_CHILD)["facet"].to_list()}
+        per_child = rows.filter(pl.col("child_id") != EVERY_CHILD)
+        _in_return(per_child, "child_id", children)
+        facets.append(per_child.select("child_id", "facet"))
+    covered = pl.concat(facets) if facets else pl.DataFrame(schema={"child_id": pl.String(), "facet": pl.String()})
+    pack_children = returned.children.select("child_id").join(decisions, on="child_id", how="left")
+    for facet in sorted(PACK_FACETS):
+        has = pl.col("child_id").is_in(covered.filter(pl.col("facet") == facet.value)["child_id"].implode())
+        pack_children = pack_children.with_columns(
+            (pl.lit(facet in declared) | has if facet in wanted else pl.lit(False)).alias(f"covers_{facet.value}")
+        )
+    side = Cohort(plans=plans, plan_history=history, proceedings=proceedings)
+    return PackCohort(cohort=_joined(returned, pack_children, side), read=read)
+
+
+def _child_details(rows: pl.DataFrame, children: pl.Series) -> pl.DataFrame:
+    """children.csv: every value checked as ``CsvPack._child`` builds the child; the decision date per child."""
+    _in_return(rows, "child_id", children)
+    if rows["child_id"].is_duplicated().any():
+        raise _Unusual
+    _kept(rows["nhs_number"], lambda text: bool(Identifiers(case_id="x", nhs_number=text or None)), pl.Boolean())
+    for column in ("upn", "former_upn"):
+        _kept(
+            rows[column],
+            lambda text, c=column: bool(Identifiers(case_id="x", **{c: text.upper() or None})),
+            pl.Boolean(),
+        )
+    _kept(rows["sex"], lambda text: bool(Child(identifiers=_SOME_CHILD, sex=text.upper() or None)), pl.Boolean())
+    for column in ("date_of_birth", "referral_date"):
+        _kept(rows[column], lambda text, c=column: date(text, c), pl.Date())
+    decided = _kept(rows["permanence_decision_date"], lambda text: date(text, "permanence_decision_date"), pl.Date())
+    return pl.DataFrame({"child_id": rows["child_id"], "permanence_decision_date": decided})
+
+
+def _plans(rows: pl.DataFrame, children: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """plans.csv as the cohort's plans table (``seq`` in decision order), and each plan_id's child and seq."""
+    _in_return(rows, "child_id", children)
+    if rows["plan_id"].is_duplicated().any():
+        raise _Unusual
+    # The primary route depends on the Annex A codes when blank: checked together, as files.plan reads them.
+    routes = rows.select("primary_route", "annex_a_codes").unique()
+    primaries = [
+        _plan_part(primary, annex)
+        for primary, annex in zip(routes["primary_route"], routes["annex_a_codes"], strict=True)
+    ]
+    routes = routes.with_columns(pl.Series("primary", primaries, dtype=pl.String))
+    contingencies = _kept(
+        rows["contingency_routes"],
+        lambda text: list(_contingencies(text)),
+        pl.List(pl.String()),
+    )
+    decided = _kept(rows["decided_on"], lambda text: date(text, "decided_on"), pl.Date())
+    ratified = _kept(rows["ratified_at_review"], lambda text: date(text, "ratified_at_review"), pl.Date())
+    plans = (
+        rows.select("child_id", "plan_id", "primary_route", "annex_a_codes")
+        .with_columns(
+            contingencies.alias("contingencies"), decided.alias("decided_on"), ratified.alias("ratified_at_review")
+        )
+        .with_row_index("_order")
+        .join(routes, on=["primary_route", "annex_a_codes"], how="left", maintain_order="left")
+        .sort("child_id", pl.col("decided_on").fill_null(pl.date(1, 1, 1)), "_order")
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over("child_id").alias("seq"))
+    )
+    table = plans.select(*SCHEMAS["plans"])
+    return table, plans.select("plan_id", "child_id", "seq")
+
+
+def _plan_part(primary: str, annex: str) -> str:
+    try:
+        return files.plan({"primary_route": primary, "annex_a_codes": annex, "plan_id": "x"}).primary
+    except (RowError, ValueError) as exc:  # ModelValueError is a ValueError: the object reader rejects the row
+        raise _Unusual from exc
+
+
+def _contingencies(text: str) -> tuple[str, ...]:
+    plan = files.plan({"primary_route": next(iter(codes.PERMANENCE_ROUTE)), "contingency_routes": text, "plan_id": "x"})
+    return plan.contingencies
+
+
+def _history(rows: pl.DataFrame, plan_ids: pl.DataFrame) -> pl.DataFrame:
+    """plan_status.csv as the plan_history table (each status checked as ``files.status_change``)."""
+    _in_return(rows, "plan_id", plan_ids["plan_id"])
+    status = _kept(
+        rows["status"],
+        lambda text: files.status_change({"status": text, "date": "2000-01-01"}).status.value,
+        pl.String(),
+    )
+    day = _kept(rows["date"], lambda text: date(text, "date", required=True), pl.Date())
+    return (
+        rows.select("plan_id")
+        .with_columns(status.alias("status"), day.alias("date"))
+        .join(plan_ids, on="plan_id", how="left", maintain_order="left")
+        .select("child_id", pl.col("seq").alias("plan_seq"), "status", "date")
+    )
+
+
+def _proceedings(
+    rows: pl.DataFrame, hearings: pl.DataFrame | None, extensions: pl.DataFrame | None, children: pl.Series
+) -> pl.DataFrame:
+    """proceedings.csv with its hearings and extensions as the proceedings table (``seq`` by issue date)."""
+    _in_return(rows, "child_id", children)
+    if rows.select("child_id", "proceedings_id").is_duplicated().any():
+        raise _Unusual
+    issued = _kept(rows["issue_date"], lambda text: date(text, "issue_date", required=True), pl.Date())
+    concluded = _kept(rows["concluded_on"], lambda text: date(text, "concluded_on"), pl.Date())
+    cases = rows.select("child_id", "proceedings_id").with_columns(
+        issued.alias("issue_date"), concluded.alias("concluded_on")
+    )
+    if (cases["concluded_on"] < cases["issue_date"]).any():
+        raise _Unusual
+    known = cases["proceedings_id"]
+    first_cmh = pl.DataFrame(schema={"proceedings_id": pl.String(), "first_cmh": pl.Date()})
+    if hearings is not None:
+        _in_return(hearings, "proceedings_id", known)
+        kind = _kept(
+            hearings["kind"], lambda text: files.hearing({"date": "2000-01-01", "kind": text}).kind.value, pl.String()
+        )
+        day = _kept(hearings["date"], lambda text: date(text, "date", required=True), pl.Date())
+        first_cmh = (
+            hearings.select("proceedings_id")
+            .with_columns(kind.alias("kind"), day.alias("date"))
+            .filter(pl.col("kind") == "cmh")
+            .group_by("proceedings_id")
+            .agg(pl.col("date").min().alias("first_cmh"))
+        )
+    weeks = pl.DataFrame(schema={"proceedings_id": pl.String(), "extension_weeks": pl.Int32()})
+    if extensions is not None:
+        _in_return(extensions, "proceedings_id", known)
+        _kept(extensions["granted_on"], lambda text: date(text, "granted_on", required=True), pl.Date())
+        added = _kept(
+            extensions["weeks"],
+            lambda text: str(files.extension({"granted_on": "2000-01-01", "weeks": text}).weeks),
+            pl.String(),
+        )
+        weeks = (
+            extensions.select("proceedings_id")
+            .with_columns(added.cast(pl.Int32).alias("weeks"))
+            .group_by("proceedings_id")
+            .agg(pl.col("weeks").sum().cast(pl.Int32).alias("extension_weeks"))
+        )
+    return (
+        cases.with_row_index("_order")
+        .join(first_cmh, on="proceedings_id", how="left")
+        .join(weeks, on="proceedings_id", how="left")
+        .with_columns(pl.col("extension_weeks").fill_null(0))
+        .sort("child_id", "issue_date", "_order")
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over("child_id").alias("seq"))
+        .select(*SCHEMAS["proceedings"])
+    )
+
+
+__all__ = ["FAST_FACETS", "PackCohort", "file_facet", "read_pack_cohort"]
