@@ -17,24 +17,26 @@ import polars as pl
 
 from permanence_core import codes
 from permanence_core.adapters.ssda903 import tables
+from permanence_core.adapters.ssda903.assemble import _CONTROL
 from permanence_core.adapters.ssda903.rows import decision, previous_permanence
 from permanence_core.adapters.ssda903.values import RowError, code, date, flag, required
 from permanence_core.errors import ModelValueError
 from permanence_core.model import AllocatedWorker, Child, Episode, Identifiers, Review, WorkerRole
+from permanence_core.model.child import _UPN as UPN_PATTERN
 
 #: A value's check: the value as kept, or an exception (RowError, ModelValueError, ValueError) when it is bad.
 Check = Callable[[str], Any]
-#: The ids the object reader refuses (no id, or control characters), as ``Assembler.sink`` does.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _UPN_UNKNOWN = re.compile(r"UN\d{1,2}")
 # A day any date validator accepts, to check one coded field of a model object at a time.
 _SOME_DAY = dt.date(2000, 1, 1)
 _SOME_CHILD = Identifiers(case_id="x")
 
 
-def child_id(text: str) -> str | None:
-    """The id a row is filed under; None when the object reader gives the row no child."""
-    return text if text and not _CONTROL.search(text) else None
+def child_ids(values: pl.Series) -> pl.Series:
+    """The id each row is filed under; null when the object reader gives the row no child (blank, or holding
+    a control character: ``Assembler.sink``'s own pattern)."""
+    usable = (values != "") & ~values.str.contains(_CONTROL.pattern)
+    return values.to_frame().select(pl.when(usable).then(values))[values.name]
 
 
 def _date(column: str, *, needed: bool = False) -> Check:
@@ -56,10 +58,14 @@ def _sex(text: str) -> str | None:
     return value
 
 
-def _upn(text: str) -> str | None:
-    upn = text.upper()
-    value = None if not upn or _UPN_UNKNOWN.fullmatch(upn) else upn
-    Identifiers(case_id="x", upn=value)
+def upn(text: str) -> str | None:
+    """A UPN as ``Identifiers`` keeps it (upper case; None when blank or a UN reason code), or ModelValueError."""
+    value = text.upper()
+    if not value or _UPN_UNKNOWN.fullmatch(value):
+        return None
+    # The model's own pattern, without building an Identifiers for each of the cohort's UPNs.
+    if not UPN_PATTERN.match(value):
+        raise ModelValueError("upn", value, "is not a 13-character UPN")
     return value
 
 
@@ -91,7 +97,7 @@ def _flag(column: str) -> Check:
 
 #: For each table, each column's check (columns not named are not parsed by the object reader).
 CHECKS: Mapping[str, Mapping[str, Check]] = {
-    tables.HEADER.name: {"SEX": _sex, "DOB": _date("DOB"), "UPN": _upn},
+    tables.HEADER.name: {"SEX": _sex, "DOB": _date("DOB"), "UPN": upn},
     tables.EPISODES.name: {
         "DECOM": _date("DECOM", needed=True),
         "RNE": _episode_code("reason_new_episode", "RNE", needed=True),

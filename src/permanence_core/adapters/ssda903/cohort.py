@@ -21,7 +21,7 @@ from permanence_core.adapters.base import Rejection
 from permanence_core.adapters.care_frames import adoption_dates, legal_statuses, periods, sequenced
 from permanence_core.adapters.ssda903 import tables
 from permanence_core.adapters.ssda903.assemble import RETURN_FACETS, WITHHELD_BY, Assembler
-from permanence_core.adapters.ssda903.checks import CHECKS, checked, child_id, kept_type, outcomes
+from permanence_core.adapters.ssda903.checks import CHECKS, checked, child_ids, kept_type, outcomes
 from permanence_core.adapters.ssda903.layout import Layout, discover
 from permanence_core.adapters.ssda903.rawrows import RawRows, read_rows
 from permanence_core.adapters.ssda903.reader import UNREADABLE, _recognised, collector_paused
@@ -100,16 +100,32 @@ def _read(layout: Layout, facets: Collection[Facet] | None) -> CohortLoad:
     files = []
     for table, csv_table in _recognised(layout, layout.collections[0].csv_files, notices, assembler):
         assert csv_table.recognised is not None  # only recognised tables are returned
-        rows = read_rows(csv_table.path, csv_table.recognised.positions, csv_table.delimiter)
+        # Only the id and the checked columns: the object reader keeps no other value a cohort or a rejection shows.
+        positions = [
+            at if column == "CHILD" or column in CHECKS[table.name] else None
+            for column, at in zip(table.columns, csv_table.recognised.positions, strict=True)
+        ]
+        rows = read_rows(csv_table.path, positions, csv_table.delimiter)
         files.append(_File(table, layout.name(csv_table.path), rows, len(csv_table.header)))
     frames = {table.name: _checked(table, files) for table in tables.TABLES}
-    flagged = _flagged(frames)
-    fast_read = _feed_flagged(assembler, files, frames, flagged)
-    records, _stitching = assembler.records()
+    flagged = _flagged(frames).implode()
     order = pl.concat([frame.select("_child") for frame in frames.values()]).drop_nulls().unique(maintain_order=True)
+    slow_rows = {
+        name: frame.filter(pl.col("_child").is_null() | pl.col("_child").is_in(flagged))
+        for name, frame in frames.items()
+    }
+    frames = {
+        name: frame.filter(pl.col("_child").is_not_null() & ~pl.col("_child").is_in(flagged)).select(
+            "_child", pl.selectors.starts_with("p_")
+        )
+        for name, frame in frames.items()
+    }
+    fast_read = sum(frame.height for frame in frames.values())
+    _feed(assembler, files, slow_rows)
+    records, _stitching = assembler.records()
     fast_children = order.filter(~pl.col("_child").is_in(flagged))
     available = RETURN_FACETS - frozenset(f for t in assembler.lost for f in WITHHELD_BY.get(t, frozenset()))
-    fast = _fast_cohort(frames, fast_children, flagged, available)
+    fast = _fast_cohort(frames, fast_children, available)
     slow = cohort_from_records(records)
     returned = _in_order(
         Cohort(**{name: pl.concat([getattr(fast, name), getattr(slow, name)]) for name in SCHEMAS}), order
@@ -167,8 +183,7 @@ def _checked(table: tables.Table, files: list[_File]) -> pl.DataFrame:
         frame = pl.DataFrame(schema=schema).with_columns(pl.lit(False).alias("_problem"))
     else:
         frame = pl.concat(parts, how="vertical_relaxed")
-    ids, _ = checked(frame["CHILD"], child_id, pl.String())
-    frame = frame.with_columns(ids.alias("_child"))
+    frame = frame.with_columns(child_ids(frame["CHILD"]).alias("_child"))
     ok = ~frame["_problem"]
     for column, check in CHECKS[table.name].items():
         value, passed = checked(frame[column], check, kept_type(column))
@@ -188,43 +203,32 @@ def _flagged(frames: Mapping[str, pl.DataFrame]) -> pl.Series:
         bad.append(frames[name].filter(pl.col(f"p_{end}") < pl.col(f"p_{start}"))["_child"])
     born = frames[tables.HEADER.name].filter(pl.col("_child").is_not_null()).select("_child", "p_DOB")
     for name, column in _AFTER_BIRTH.items():
-        dated = frames[name].join(born, on="_child", how="inner")
+        dated = frames[name].select("_child", f"p_{column}").join(born, on="_child", how="inner")
         bad.append(dated.filter(pl.col(f"p_{column}") < pl.col("p_DOB"))["_child"])
     return pl.concat(bad).drop_nulls().unique()
 
 
-def _feed_flagged(
-    assembler: Assembler, files: list[_File], frames: Mapping[str, pl.DataFrame], flagged: pl.Series
-) -> int:
+def _feed(assembler: Assembler, files: list[_File], slow_rows: Mapping[str, pl.DataFrame]) -> None:
     """Give the Assembler every row of a flagged child and every row with no child, file by file as the object
-    reader does (so rejections come in its order); the rows read by the fast path."""
-    fast_read = 0
+    reader does, so that its rejections come in the object reader's order."""
     for at, file in enumerate(files):
-        rows = frames[file.table.name].filter(pl.col("_file") == at)
-        slow = rows.filter(pl.col("_child").is_null() | pl.col("_child").is_in(flagged.implode()))
-        fast_read += rows.height - slow.height
+        rows = slow_rows[file.table.name].filter(pl.col("_file") == at)
         take = assembler.sink(file.table, 0, file.name)
-        for line, fields, *values in slow.select("line", "fields", *file.table.columns).iter_rows():
-            problem = (
-                None if fields == file.width else (None, None, f"has {fields} fields where the header has {file.width}")
-            )
-            take(line, None, tuple(values), problem)
+        wrong = f"fields where the header has {file.width}"
+        for line, fields, *values in rows.select("line", "fields", *file.table.columns).iter_rows():
+            take(line, None, tuple(values), None if fields == file.width else (None, None, f"has {fields} {wrong}"))
         if file.rows.unreadable is not None:
             line, reason = file.rows.unreadable
             assembler.reject_unreadable(UNREADABLE, file.name, line, reason)
             # As the object reader: the rows past the fault are unknown, so the table's facets are withheld.
             assembler.lost.add(file.table.name)
-    return fast_read
 
 
-def _fast_cohort(
-    frames: Mapping[str, pl.DataFrame], children: pl.DataFrame, flagged: pl.Series, available: frozenset[Facet]
-) -> Cohort:
+def _fast_cohort(frames: Mapping[str, pl.DataFrame], children: pl.DataFrame, available: frozenset[Facet]) -> Cohort:
     """The cohort tables of the children whose every row passed, from their checked rows."""
 
     def rows(name: str) -> pl.DataFrame:
-        frame = frames[name]
-        return frame.filter(pl.col("_child").is_not_null() & ~pl.col("_child").is_in(flagged.implode()))
+        return frames[name]
 
     episodes = sequenced(
         rows(tables.EPISODES.name).select(

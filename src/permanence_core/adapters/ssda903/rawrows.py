@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from permanence_core.adapters.ssda903.report import Unreadable
 
 #: What ``str.strip`` strips from ASCII text (``str.isspace`` is true for the four separator controls too).
 ASCII_WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+_CLASS = "".join(f"\\x{ord(c):02x}" for c in ASCII_WHITESPACE)
 #: Longer lines go row by row: ``csv.reader`` refuses a field over its limit, and bounded_lines a huge line.
 _PLAIN_LINE = 100_000
 
@@ -39,8 +42,9 @@ class RawRows:
 
 
 def _plain(data: bytes) -> bool:
+    """ASCII (``str.strip`` and polars then strip alike), no NUL, no carriage return but in a CRLF line end."""
     body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
-    return body.isascii() and b'"' not in body and b"\x00" not in body and body.count(b"\r") == body.count(b"\r\n")
+    return body.isascii() and b"\x00" not in body and body.count(b"\r") == body.count(b"\r\n")
 
 
 def _columns(width: int) -> list[str]:
@@ -51,52 +55,104 @@ def read_rows(path: Path, positions: Sequence[int | None], delimiter: str = ",")
     """The rows of ``path`` after its header line; ``positions`` picks each output column ``c0``, ``c1``, ...
     (None: a column the file lacks, read as blank)."""
     data = path.read_bytes()
+    frame = None
     if len(delimiter) == 1 and delimiter.isascii() and _plain(data):
-        lines = pl.read_csv(
+        frame = _with_polars(data, positions, delimiter)
+    del data
+    return RawRows(frame) if frame is not None else _read_with_csv(path, positions, delimiter)
+
+
+def _with_polars(data: bytes, positions: Sequence[int | None], delimiter: str) -> pl.DataFrame | None:
+    """The rows read by polars, or None when they might differ from ``csv.reader``'s.
+
+    Lines are read twice: whole (for each line's field count) and as cells. They are the same rows when no record
+    spans lines (as many records as lines); a line holding a quote is then parsed again alone by ``csv.reader``,
+    followed by a sentinel line it must not swallow, and must give the same cells.
+    """
+    lines = pl.read_csv(
+        data,
+        has_header=False,
+        skip_lines=1,
+        separator="\x00",
+        quote_char=None,
+        infer_schema=False,
+        new_columns=["text"],
+        raise_if_empty=False,
+    )
+    if lines.width == 0:
+        return _empty(len(positions))
+    text = lines["text"].fill_null("")
+    if (text.str.len_bytes().max() or 0) > _PLAIN_LINE:
+        return None
+    wanted = sorted({at for at in positions if at is not None})
+    width = max(wanted, default=0) + 1
+    try:
+        cells = pl.read_csv(
             data,
             has_header=False,
             skip_lines=1,
-            separator="\x00",
-            quote_char=None,
+            separator=delimiter,
+            quote_char='"',
             infer_schema=False,
-            new_columns=["text"],
+            schema={name: pl.String() for name in _columns(width)},
+            columns=wanted or [0],
+            truncate_ragged_lines=True,
             raise_if_empty=False,
-        )
-        del data
-        if lines.width == 0:
-            return RawRows(_empty(len(positions)))
-        if (lines["text"].str.len_bytes().max() or 0) <= _PLAIN_LINE:
-            return RawRows(_split(lines, positions, delimiter))
-    del data
-    return _read_with_csv(path, positions, delimiter)
+        ).fill_null("")
+    except pl.exceptions.PolarsError:
+        return None
+    if cells.height != lines.height:
+        return None
+    fields = pl.when(text == "").then(0).otherwise(text.str.count_matches(delimiter, literal=True) + 1)
+    blank = text.str.contains(f"^[{_CLASS}{re.escape(delimiter)}]*$")
+    frame = pl.DataFrame({"text": text}).select(
+        pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias("line"),
+        fields.cast(pl.Int64).alias("fields"),
+        blank.alias("blank"),
+    )
+    quoted = text.str.contains('"', literal=True)
+    if quoted.any():
+        frame = _requoted(frame, cells, wanted, text, quoted, delimiter)
+        if frame is None:
+            return None
+    del text, lines
+    picked = [
+        pl.lit("").alias(name) if at is None else _stripped(cells[f"c{at}"]).alias(name)
+        for name, at in zip(_columns(len(positions)), positions, strict=True)
+    ]
+    frame = frame.with_columns(*picked)
+    return frame.filter(~pl.col("blank")) if frame["blank"].any() else frame
+
+
+def _stripped(values: pl.Series) -> pl.Series:
+    # Most columns have no padding at all: leave them as read rather than copy every string.
+    padded = values.str.contains(f"^[{_CLASS}]|[{_CLASS}]$").any()
+    return values.str.strip_chars(ASCII_WHITESPACE) if padded else values
+
+
+def _requoted(
+    frame: pl.DataFrame, cells: pl.DataFrame, wanted: list[int], text: pl.Series, quoted: pl.Series, delimiter: str
+) -> pl.DataFrame | None:
+    """Field counts and blankness of the lines holding a quote, from ``csv.reader``; None when its cells differ."""
+    at = quoted.arg_true()
+    counts = frame["fields"].to_list()
+    blanks = frame["blank"].to_list()
+    for index, line, mine in zip(at.to_list(), text.gather(at).to_list(), cells[at].rows(), strict=True):
+        parsed = list(csv.reader(io.StringIO(f"{line}\nx\n"), delimiter=delimiter))
+        if len(parsed) != 2 or parsed[1] != ["x"]:
+            return None
+        row = parsed[0]
+        if tuple(row[at] if at < len(row) else "" for at in wanted) != mine[: len(wanted)]:
+            return None
+        counts[index] = len(row)
+        blanks[index] = not any(value.strip() for value in row)
+    return frame.with_columns(pl.Series("fields", counts, dtype=pl.Int64), pl.Series("blank", blanks, dtype=pl.Boolean))
 
 
 def _empty(count: int) -> pl.DataFrame:
     schema: dict[str, pl.DataType] = {"line": pl.Int64(), "fields": pl.Int64(), "blank": pl.Boolean()}
     schema.update({name: pl.String() for name in _columns(count)})
     return pl.DataFrame(schema=schema)
-
-
-def _split(lines: pl.DataFrame, positions: Sequence[int | None], delimiter: str) -> pl.DataFrame:
-    # Line numbers count from the header (line 1); an empty line is a row of no fields, skipped as blank.
-    text = pl.col("text").fill_null("")
-    fields = text.str.split(delimiter)
-    picked = [
-        pl.lit("").alias(name)
-        if at is None
-        else fields.list.get(at, null_on_oob=True).fill_null("").str.strip_chars(ASCII_WHITESPACE).alias(name)
-        for name, at in zip(_columns(len(positions)), positions, strict=True)
-    ]
-    return (
-        lines.with_row_index("line", offset=2)
-        .select(
-            pl.col("line").cast(pl.Int64),
-            pl.when(text == "").then(0).otherwise(fields.list.len()).cast(pl.Int64).alias("fields"),
-            (text.str.strip_chars(ASCII_WHITESPACE + delimiter) == "").alias("blank"),
-            *picked,
-        )
-        .filter(~pl.col("blank"))
-    )
 
 
 def _read_with_csv(path: Path, positions: Sequence[int | None], delimiter: str) -> RawRows:
