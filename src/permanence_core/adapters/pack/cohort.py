@@ -11,6 +11,7 @@ and converts its records. The return's own columns are the caller's and pass thr
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from permanence_core.adapters.ssda903.report import Unreadable
 from permanence_core.adapters.ssda903.values import RowError, date
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
 from permanence_core.model import CaseRecord, Child, Facet, Identifiers
+from permanence_core.model.child import _UPN as UPN_PATTERN
 from permanence_core.model.child import nhs_number_is_valid
 
 #: The facets whose files the fast path reads.
@@ -213,16 +215,21 @@ def _child_details(rows: pl.DataFrame, children: pl.Series) -> pl.DataFrame:
         raise _Unusual
     _kept(rows["nhs_number"], _nhs_number, pl.Boolean())
     for column in ("upn", "former_upn"):
-        _kept(
-            rows[column],
-            lambda text, c=column: bool(Identifiers(case_id="x", **{c: text.upper() or None})),
-            pl.Boolean(),
-        )
+        _kept(rows[column], _pack_upn, pl.Boolean())
     _kept(rows["sex"], lambda text: bool(Child(identifiers=_SOME_CHILD, sex=text.upper() or None)), pl.Boolean())
     for column in ("date_of_birth", "referral_date"):
-        _kept(rows[column], lambda text, c=column: date(text, c), pl.Date())
+        _kept(rows[column], _dated(column), pl.Date())
     decided = _kept(rows["permanence_decision_date"], lambda text: date(text, "permanence_decision_date"), pl.Date())
     return pl.DataFrame({"child_id": rows["child_id"], "permanence_decision_date": decided})
+
+
+def _dated(column: str) -> Callable[[str], dt.date | None]:
+    return lambda text: date(text, column)
+
+
+def _pack_upn(text: str) -> bool:
+    # The pack keeps "UN1".."UN10" as given (and the model refuses them), unlike the return's UPN column.
+    return text == "" or bool(UPN_PATTERN.match(text.upper())) or _bad()
 
 
 def _nhs_number(text: str) -> bool:

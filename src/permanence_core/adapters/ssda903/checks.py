@@ -46,7 +46,8 @@ def _date(column: str, *, needed: bool = False) -> Check:
 def _episode_code(field: str, column: str, *, needed: bool = False) -> Check:
     def check(text: str) -> str | None:
         value = required(text, column).upper() if needed else code(text)
-        Episode(start=_SOME_DAY, **{field: value})
+        one_field: dict[str, Any] = {field: value}
+        Episode(start=_SOME_DAY, **one_field)
         return value
 
     return check

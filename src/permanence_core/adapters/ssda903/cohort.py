@@ -275,10 +275,10 @@ def _fast_cohort(frames: Mapping[str, pl.DataFrame], children: pl.DataFrame, ava
         .select(*SCHEMAS["children"])
     )
     return Cohort(
-        children=summary.cast(dict(SCHEMAS["children"])),
-        periods=care.cast(dict(SCHEMAS["periods"])),
+        children=summary.cast(pl.Schema(SCHEMAS["children"])),
+        periods=care.cast(pl.Schema(SCHEMAS["periods"])),
         legal_statuses=legal_statuses(episodes)
         .select(*SCHEMAS["legal_statuses"])
-        .cast(dict(SCHEMAS["legal_statuses"])),
-        reviews=reviews.cast(dict(SCHEMAS["reviews"])),
+        .cast(pl.Schema(SCHEMAS["legal_statuses"])),
+        reviews=reviews.cast(pl.Schema(SCHEMAS["reviews"])),
     )

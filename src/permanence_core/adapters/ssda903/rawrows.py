@@ -82,7 +82,8 @@ def _with_polars(data: bytes, positions: Sequence[int | None], delimiter: str) -
     if lines.width == 0:
         return _empty(len(positions))
     text = lines["text"].fill_null("")
-    if (text.str.len_bytes().max() or 0) > _PLAIN_LINE:
+    longest = text.str.len_bytes().max()
+    if isinstance(longest, int) and longest > _PLAIN_LINE:
         return None
     wanted = sorted({at for at in positions if at is not None})
     width = max(wanted, default=0) + 1
@@ -112,9 +113,10 @@ def _with_polars(data: bytes, positions: Sequence[int | None], delimiter: str) -
     )
     quoted = text.str.contains('"', literal=True)
     if quoted.any():
-        frame = _requoted(frame, cells, wanted, text, quoted, delimiter)
-        if frame is None:
+        requoted = _requoted(frame, cells, wanted, text, quoted, delimiter)
+        if requoted is None:
             return None
+        frame = requoted
     del text, lines
     picked = [
         pl.lit("").alias(name) if at is None else _stripped(cells[f"c{at}"]).alias(name)
