@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from test_adversarial_ssda903 import BASIC, CSV_TOKENS, mangled, write_files
 
 from permanence_core.adapters import ssda903
+from permanence_core.adapters.ssda903 import rawrows
 from permanence_core.adapters.ssda903.cohort import CohortLoad, read_cohort
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
 from permanence_core.errors import PermanenceError
@@ -319,3 +320,33 @@ def test_random_episode_histories_read_the_same(episodes):
     with tempfile.TemporaryDirectory() as folder:
         write_files(Path(folder), {"header.csv": header.encode(), "episodes.csv": out.getvalue().encode()})
         assert_same(Path(folder), ENGLAND)
+
+
+def test_plain_and_quoted_files_are_read_by_polars_not_row_by_row(synthetic, monkeypatch):
+    def row_by_row(*_args: object) -> None:
+        raise AssertionError("read row by row")
+
+    monkeypatch.setattr(rawrows, "_read_with_csv", row_by_row)
+    fast = assert_same(synthetic(7, "csv"), ENGLAND)
+    assert fast.by_object_reader == 0
+
+
+LINE_TOKENS = st.sampled_from(["a", " b ", "", ",", '"', '""', '"x,y"', "\r\n", "\n", "\r", "\t", "é", "\x00", "  "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(LINE_TOKENS, max_size=40).map("".join), width=st.integers(1, 4))
+def test_polars_reads_what_csv_reader_reads_or_declines(text, width):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "t.csv"
+        path.write_bytes(("h," * (width - 1) + "h\n" + text).encode())
+        positions = [*range(width), None]
+        fast = (
+            rawrows._with_polars(path.read_bytes(), positions, width, ",")
+            if rawrows._plain(path.read_bytes())
+            else None
+        )
+        exact = rawrows._read_with_csv(path, positions, ",")
+        if fast is not None:
+            assert exact.unreadable is None
+            assert fast.equals(exact.frame), (fast, exact.frame)

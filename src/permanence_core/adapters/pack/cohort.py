@@ -128,7 +128,7 @@ def _rows(folder: Path, file: PackFile) -> pl.DataFrame | None:
     if any(header.count(column) > 1 for column in file.columns):
         raise _Unusual
     positions = [header.index(column) if column in header else None for column in file.columns]
-    rows = read_rows(path, positions)
+    rows = read_rows(path, positions, len(header))
     frame = rows.frame
     if rows.unreadable is not None or (frame["fields"] != len(header)).any():
         raise _Unusual

@@ -105,7 +105,7 @@ def _read(layout: Layout, facets: Collection[Facet] | None) -> CohortLoad:
             at if column == "CHILD" or column in CHECKS[table.name] else None
             for column, at in zip(table.columns, csv_table.recognised.positions, strict=True)
         ]
-        rows = read_rows(csv_table.path, positions, csv_table.delimiter)
+        rows = read_rows(csv_table.path, positions, len(csv_table.header), csv_table.delimiter)
         files.append(_File(table, layout.name(csv_table.path), rows, len(csv_table.header)))
     frames = {table.name: _checked(table, files) for table in tables.TABLES}
     flagged = _flagged(frames).implode()

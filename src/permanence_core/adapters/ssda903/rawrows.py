@@ -51,18 +51,18 @@ def _columns(width: int) -> list[str]:
     return [f"c{i}" for i in range(width)]
 
 
-def read_rows(path: Path, positions: Sequence[int | None], delimiter: str = ",") -> RawRows:
+def read_rows(path: Path, positions: Sequence[int | None], width: int, delimiter: str = ",") -> RawRows:
     """The rows of ``path`` after its header line; ``positions`` picks each output column ``c0``, ``c1``, ...
-    (None: a column the file lacks, read as blank)."""
+    (None: a column the file lacks, read as blank); ``width`` is the number of fields of the header line."""
     data = path.read_bytes()
     frame = None
     if len(delimiter) == 1 and delimiter.isascii() and _plain(data):
-        frame = _with_polars(data, positions, delimiter)
+        frame = _with_polars(data, positions, width, delimiter)
     del data
     return RawRows(frame) if frame is not None else _read_with_csv(path, positions, delimiter)
 
 
-def _with_polars(data: bytes, positions: Sequence[int | None], delimiter: str) -> pl.DataFrame | None:
+def _with_polars(data: bytes, positions: Sequence[int | None], width: int, delimiter: str) -> pl.DataFrame | None:
     """The rows read by polars, or None when they might differ from ``csv.reader``'s.
 
     Lines are read twice: whole (for each line's field count) and as cells. They are the same rows when no record
@@ -86,7 +86,6 @@ def _with_polars(data: bytes, positions: Sequence[int | None], delimiter: str) -
     if isinstance(longest, int) and longest > _PLAIN_LINE:
         return None
     wanted = sorted({at for at in positions if at is not None})
-    width = max(wanted, default=0) + 1
     try:
         cells = pl.read_csv(
             data,
@@ -95,7 +94,7 @@ def _with_polars(data: bytes, positions: Sequence[int | None], delimiter: str) -
             separator=delimiter,
             quote_char='"',
             infer_schema=False,
-            schema={name: pl.String() for name in _columns(width)},
+            schema={name: pl.String() for name in _columns(max(width, *(at + 1 for at in wanted)))},
             columns=wanted or [0],
             truncate_ragged_lines=True,
             raise_if_empty=False,
