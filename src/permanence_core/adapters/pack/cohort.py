@@ -118,6 +118,15 @@ def _header(path: Path) -> list[str]:
             raise _Unusual from None
 
 
+#: Free-text columns no check reads and no cohort column holds: not read (their rows are still counted and checked
+#: for width and blankness from the whole line).
+_UNCHECKED = {
+    files.CHILDREN.name: frozenset({"first_name", "surname", "sui", "ethnicity"}),
+    files.PLANS.name: frozenset({"description", "short_term_aim", "medium_term_aim", "long_term_aim"}),
+    files.PROCEEDINGS.name: frozenset({"court_reference", "outcome"}),
+}
+
+
 def _rows(folder: Path, file: PackFile) -> pl.DataFrame | None:
     """The file's rows, its documented columns stripped (absent ones blank); None when there is no such file."""
     found = [p for p in folder.glob("*") if p.name.lower() == file.name and p.is_file()]
@@ -127,7 +136,10 @@ def _rows(folder: Path, file: PackFile) -> pl.DataFrame | None:
     header = _header(path)
     if any(header.count(column) > 1 for column in file.columns):
         raise _Unusual
-    positions = [header.index(column) if column in header else None for column in file.columns]
+    skipped = _UNCHECKED.get(file.name, frozenset())
+    positions = [
+        header.index(column) if column in header and column not in skipped else None for column in file.columns
+    ]
     rows = read_rows(path, positions, len(header))
     frame = rows.frame
     if rows.unreadable is not None or (frame["fields"] != len(header)).any():
