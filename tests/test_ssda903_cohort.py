@@ -24,7 +24,7 @@ from test_adversarial_ssda903 import BASIC, CSV_TOKENS, mangled, write_files
 
 from permanence_core.adapters import ssda903
 from permanence_core.adapters.ssda903 import rawrows
-from permanence_core.adapters.ssda903.cohort import CohortLoad, read_cohort
+from permanence_core.adapters.ssda903.cohort import ColumnarLoad, read_cohort
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
 from permanence_core.errors import PermanenceError
 from permanence_core.model import Facet
@@ -48,13 +48,13 @@ def oracle(source: Path, facets: Collection[Facet] | None) -> tuple[Cohort, tupl
     return cohort_from_records(loaded.records), loaded.rejected, loaded.read
 
 
-def assert_same(source: Path, facets: Collection[Facet] | None) -> CohortLoad:
+def assert_same(source: Path, facets: Collection[Facet] | None) -> ColumnarLoad:
     try:
         expected, rejected, read = oracle(source, facets)
     except PermanenceError as exc:
         with pytest.raises(type(exc)):
             read_cohort(str(source), facets)
-        return CohortLoad(cohort=Cohort())
+        return ColumnarLoad(cohort=Cohort())
     fast = read_cohort(str(source), facets)
     for name in SCHEMAS:
         mine, theirs = getattr(fast.cohort, name), getattr(expected, name)

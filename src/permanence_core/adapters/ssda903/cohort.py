@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 import polars as pl
 
-from permanence_core.adapters.base import Rejection
+from permanence_core.adapters.base import CohortLoad
 from permanence_core.adapters.care_frames import adoption_dates, legal_statuses, periods, sequenced
 from permanence_core.adapters.ssda903 import tables
 from permanence_core.adapters.ssda903.assemble import RETURN_FACETS, WITHHELD_BY, Assembler
@@ -46,14 +46,10 @@ _ORDERED = {tables.EPISODES.name: ("DECOM", "DEC"), tables.SW_EPISODES.name: ("S
 
 
 @attrs.frozen(kw_only=True)
-class CohortLoad:
-    """A source read into cohort tables, with every rejected row and the rows read (as ``LoadResult`` counts)."""
+class ColumnarLoad(CohortLoad):
+    """A cohort load, and how many children the object reader read (their rows failed a check, or the source
+    is one the fast path leaves to it)."""
 
-    cohort: Cohort
-    rejected: tuple[Rejection, ...] = ()
-    read: int = 0
-    notices: tuple[str, ...] = ()
-    #: Children whose rows went through the object reader (rejected rows, repeats, an unusual source).
     by_object_reader: int = 0
 
 
@@ -65,7 +61,7 @@ class _File:
     width: int
 
 
-def read_cohort(source: str, facets: Collection[Facet] | None = None, pack: str | None = None) -> CohortLoad:
+def read_cohort(source: str, facets: Collection[Facet] | None = None, pack: str | None = None) -> ColumnarLoad:
     """Read the return at ``source`` (and its pack: ``pack``, else ``pack/``) as ``load`` would, into a Cohort.
 
     ``facets`` narrows the pack as ``load``'s option does (None: every facet). The cohort, rejections and rows
@@ -78,14 +74,14 @@ def read_cohort(source: str, facets: Collection[Facet] | None = None, pack: str 
         return _read(layout, facets)
 
 
-def _by_object_reader(source: str, facets: Collection[Facet] | None, pack: str | None) -> CohortLoad:
+def _by_object_reader(source: str, facets: Collection[Facet] | None, pack: str | None) -> ColumnarLoad:
     from permanence_core.adapters.ssda903 import load
 
     options: dict[str, Any] = {"pack": pack}
     if facets is not None:
         options["facets"] = sorted(facet.value for facet in facets)
     loaded = load(source, options)
-    return CohortLoad(
+    return ColumnarLoad(
         cohort=cohort_from_records(loaded.records),
         rejected=loaded.rejected,
         read=loaded.read,
@@ -94,7 +90,7 @@ def _by_object_reader(source: str, facets: Collection[Facet] | None, pack: str |
     )
 
 
-def _read(layout: Layout, facets: Collection[Facet] | None) -> CohortLoad:
+def _read(layout: Layout, facets: Collection[Facet] | None) -> ColumnarLoad:
     assembler = Assembler()
     notices = list(layout.ignored)
     files = []
@@ -136,14 +132,14 @@ def _read(layout: Layout, facets: Collection[Facet] | None) -> CohortLoad:
         from permanence_core.adapters.pack.cohort import read_pack_cohort
 
         pack = read_pack_cohort(layout.pack, returned, facets)
-        return CohortLoad(
+        return ColumnarLoad(
             cohort=pack.cohort,
             rejected=rejected + pack.rejected,
             read=read + pack.read,
             notices=tuple(notices) + pack.notices,
             by_object_reader=len(records),
         )
-    return CohortLoad(
+    return ColumnarLoad(
         cohort=returned,
         rejected=rejected,
         read=read,
