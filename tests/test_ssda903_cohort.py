@@ -1,4 +1,4 @@
-"""The columnar SSDA903 reader against the object reader: the same cohort, the same rejections, the same count.
+"""The columnar SSDA903 reader against the object reader: the same cohort, rejections, count and notices.
 
 The oracle is ``cohort_from_records(ssda903.load(...).records)`` with that load's rejections and rows read; the
 columnar ``read_cohort`` must equal it table by table (sorted), rejection by rejection (in order) and in ``read``,
@@ -42,15 +42,15 @@ def sorted_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(frame.columns, nulls_last=True)
 
 
-def oracle(source: Path, facets: Collection[Facet] | None) -> tuple[Cohort, tuple[object, ...], int]:
+def oracle(source: Path, facets: Collection[Facet] | None) -> tuple[Cohort, tuple[object, ...], int, tuple[str, ...]]:
     options = {} if facets is None else {"facets": sorted(facet.value for facet in facets)}
     loaded = ssda903.load(str(source), options)
-    return cohort_from_records(loaded.records), loaded.rejected, loaded.read
+    return cohort_from_records(loaded.records), loaded.rejected, loaded.read, loaded.notices
 
 
 def assert_same(source: Path, facets: Collection[Facet] | None) -> ColumnarLoad:
     try:
-        expected, rejected, read = oracle(source, facets)
+        expected, rejected, read, notices = oracle(source, facets)
     except PermanenceError as exc:
         with pytest.raises(type(exc)):
             read_cohort(str(source), facets)
@@ -62,6 +62,7 @@ def assert_same(source: Path, facets: Collection[Facet] | None) -> ColumnarLoad:
     assert fast.cohort.children["child_id"].to_list() == expected.children["child_id"].to_list()
     assert fast.rejected == rejected
     assert fast.read == read
+    assert fast.notices == notices
     return fast
 
 

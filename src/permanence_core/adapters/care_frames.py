@@ -20,7 +20,8 @@ EPISODE_COLUMNS = ("child_id", "start", "end", "rne", "ls", "place", "rec")
 
 def sequenced(episodes: pl.DataFrame) -> pl.DataFrame:
     """Episodes in start order per child, each open or overrunning episode ended where the next begins
-    (``sequence`` rules 2 and 3), with what ``derive`` asks of each: does it start a period, a legal status spell."""
+    (``sequence`` rules 2 and 3, flagged ``closed`` and ``truncated``), with what ``derive`` asks of each: does it
+    start a period, a legal status spell."""
     by_child = episodes.lazy().sort("child_id", "start")
     following = pl.col("start").shift(-1).over("child_id")
     end = (
@@ -36,7 +37,11 @@ def sequenced(episodes: pl.DataFrame) -> pl.DataFrame:
     touching = (previous_end == pl.col("start")).fill_null(False)
     new_status = starts_period | ~touching | (pl.col("ls") != pl.col("ls").shift(1).over("child_id")).fill_null(True)
     return (
-        by_child.with_columns(end.alias("end"))
+        by_child.with_columns(
+            end.alias("end"),
+            (following.is_not_null() & pl.col("end").is_null()).alias("closed"),
+            (following.is_not_null() & (pl.col("end") > following)).fill_null(False).alias("truncated"),
+        )
         .with_columns(starts_period.alias("starts_period"))
         .with_columns(new_status.alias("new_status"))
         .with_columns(

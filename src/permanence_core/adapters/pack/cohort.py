@@ -24,11 +24,11 @@ from permanence_core.adapters.base import Rejection
 from permanence_core.adapters.pack import files
 from permanence_core.adapters.pack.csvpack import file_facet
 from permanence_core.adapters.pack.files import EVERY_CHILD, PACK_FACETS, PackFile
-from permanence_core.adapters.pack.jsonpack import PACK_JSON
+from permanence_core.adapters.pack.jsonpack import DOCUMENTS_JSON, PACK_JSON
 from permanence_core.adapters.ssda903.checks import checked
 from permanence_core.adapters.ssda903.csvsource import bounded_lines, encoding_of
 from permanence_core.adapters.ssda903.rawrows import read_rows
-from permanence_core.adapters.ssda903.report import Unreadable
+from permanence_core.adapters.ssda903.report import TableCount, Unreadable
 from permanence_core.adapters.ssda903.values import RowError, date
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
 from permanence_core.model import CaseRecord, Child, Facet, Identifiers
@@ -127,7 +127,15 @@ _UNCHECKED = {
 }
 
 
-def _rows(folder: Path, file: PackFile) -> pl.DataFrame | None:
+@attrs.define
+class _Account:
+    """The notices and row counts of the files read, as ``CsvPack`` gives them."""
+
+    notices: list[str] = attrs.field(factory=list)
+    counts: list[TableCount] = attrs.field(factory=list)
+
+
+def _rows(folder: Path, file: PackFile, account: _Account) -> pl.DataFrame | None:
     """The file's rows, its documented columns stripped (absent ones blank); None when there is no such file."""
     found = [p for p in folder.glob("*") if p.name.lower() == file.name and p.is_file()]
     if not found:
@@ -145,6 +153,14 @@ def _rows(folder: Path, file: PackFile) -> pl.DataFrame | None:
     if rows.unreadable is not None or (frame["fields"] != len(header)).any():
         raise _Unusual
     frame = frame.rename({f"c{i}": column for i, column in enumerate(file.columns)})
+    source = f"pack/{path.name}"
+    absent = [column for column in file.columns if column not in header]
+    extra = [str(at) for at, name in enumerate(header, 1) if name not in file.columns]
+    if absent:
+        account.notices.append(f"{source}: no column {', '.join(absent)}; read as blank")
+    if extra:
+        account.notices.append(f"{source}: extra columns ignored: columns {', '.join(extra)}")
+    account.counts.append(TableCount(table=file.name, read=frame.height))
     for column in file.required:
         if (frame[column] == "").any():
             raise _Unusual
@@ -166,43 +182,46 @@ def _in_return(frame: pl.DataFrame, column: str, children: pl.Series) -> None:
 
 def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohort:
     children = returned.children["child_id"]
-    read = 0
+    known = {file.name for file in files.FILES}
+    skipped = ", ".join(sorted(facet.value for facet in PACK_FACETS - wanted)) or "none"
+    notices = [f"pack: only the facets needed were read; not loaded: {skipped}, nor {DOCUMENTS_JSON}"]
+    account = _Account(
+        notices=[
+            f"pack/{found.name}: not a permanence pack file; ignored"
+            for found in sorted(folder.glob("*.csv"))
+            if found.name.lower() not in known
+        ]
+    )
     facets: list[pl.DataFrame] = []
     decisions = pl.DataFrame(schema={"child_id": pl.String(), "permanence_decision_date": pl.Date()})
     plans = Cohort().plans
     history = Cohort().plan_history
     proceedings = Cohort().proceedings
     if Facet.PLANS in wanted:
-        child_rows = _rows(folder, files.CHILDREN)
+        child_rows = _rows(folder, files.CHILDREN, account)
         if child_rows is not None:
-            read += child_rows.height
             decisions = _child_details(child_rows, children)
-        plan_rows = _rows(folder, files.PLANS)
-        status_rows = _rows(folder, files.PLAN_STATUS) if plan_rows is not None else None
+        plan_rows = _rows(folder, files.PLANS, account)
+        status_rows = _rows(folder, files.PLAN_STATUS, account) if plan_rows is not None else None
         if plan_rows is not None:
-            read += plan_rows.height
             plans, plan_ids = _plans(plan_rows, children)
             facets.append(plans.select("child_id", pl.lit(Facet.PLANS.value).alias("facet")))
             if status_rows is not None:
-                read += status_rows.height
                 history = _history(status_rows, plan_ids)
-        elif _rows(folder, files.PLAN_STATUS) is not None:
+        elif _rows(folder, files.PLAN_STATUS, account) is not None:
             raise _Unusual  # every status row names a plan that is not there: rejections
     if Facet.PROCEEDINGS in wanted:
-        case_rows = _rows(folder, files.PROCEEDINGS)
+        case_rows = _rows(folder, files.PROCEEDINGS, account)
         if case_rows is not None:
-            read += case_rows.height
-            hearing_rows = _rows(folder, files.HEARINGS)
-            extension_rows = _rows(folder, files.EXTENSIONS)
-            read += sum(frame.height for frame in (hearing_rows, extension_rows) if frame is not None)
+            hearing_rows = _rows(folder, files.HEARINGS, account)
+            extension_rows = _rows(folder, files.EXTENSIONS, account)
             proceedings = _proceedings(case_rows, hearing_rows, extension_rows, children)
             facets.append(proceedings.select("child_id", pl.lit(Facet.PROCEEDINGS.value).alias("facet")))
-        elif _rows(folder, files.HEARINGS) is not None or _rows(folder, files.EXTENSIONS) is not None:
+        elif _rows(folder, files.HEARINGS, account) is not None or _rows(folder, files.EXTENSIONS, account) is not None:
             raise _Unusual
     declared: set[Facet] = set()
-    coverage_rows = _rows(folder, files.COVERAGE)
+    coverage_rows = _rows(folder, files.COVERAGE, account)
     if coverage_rows is not None:
-        read += coverage_rows.height
         named = _kept(coverage_rows["facet"], lambda text: files.coverage_facet({"facet": text}).value, pl.String())
         rows = coverage_rows.with_columns(named.alias("facet")).filter(pl.col("facet").is_in([f.value for f in wanted]))
         declared = {Facet(value) for value in rows.filter(pl.col("child_id") == EVERY_CHILD)["facet"].to_list()}
@@ -217,7 +236,11 @@ def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohor
             (pl.lit(facet in declared) | has if facet in wanted else pl.lit(False)).alias(f"covers_{facet.value}")
         )
     side = Cohort(plans=plans, plan_history=history, proceedings=proceedings)
-    return PackCohort(cohort=_joined(returned, pack_children, side), read=read)
+    return PackCohort(
+        cohort=_joined(returned, pack_children, side),
+        read=sum(count.read for count in account.counts),
+        notices=(*notices, *account.notices, *(str(count) for count in account.counts)),
+    )
 
 
 def _child_details(rows: pl.DataFrame, children: pl.Series) -> pl.DataFrame:

@@ -19,12 +19,13 @@ import polars as pl
 
 from permanence_core.adapters.base import CohortLoad
 from permanence_core.adapters.care_frames import adoption_dates, legal_statuses, periods, sequenced
+from permanence_core.adapters.episodes import STARTED
 from permanence_core.adapters.ssda903 import tables
 from permanence_core.adapters.ssda903.assemble import RETURN_FACETS, WITHHELD_BY, Assembler
 from permanence_core.adapters.ssda903.checks import CHECKS, checked, child_ids, kept_type, outcomes
 from permanence_core.adapters.ssda903.layout import Layout, discover
 from permanence_core.adapters.ssda903.rawrows import RawRows, read_rows
-from permanence_core.adapters.ssda903.reader import UNREADABLE, _recognised, collector_paused
+from permanence_core.adapters.ssda903.reader import UNREADABLE, _recognised, _summary, collector_paused
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
 from permanence_core.model import Facet
 
@@ -118,15 +119,24 @@ def _read(layout: Layout, facets: Collection[Facet] | None) -> ColumnarLoad:
     }
     fast_read = sum(frame.height for frame in frames.values())
     _feed(assembler, files, slow_rows)
-    records, _stitching = assembler.records()
+    records, stitching = assembler.records()
     fast_children = order.filter(~pl.col("_child").is_in(flagged))
     available = RETURN_FACETS - frozenset(f for t in assembler.lost for f in WITHHELD_BY.get(t, frozenset()))
-    fast = _fast_cohort(frames, fast_children, available)
+    fast, stats = _fast_cohort(frames, fast_children, available)
     slow = cohort_from_records(records)
     returned = _in_order(
         Cohort(**{name: pl.concat([getattr(fast, name), getattr(slow, name)]) for name in SCHEMAS}), order
     )
-    read = fast_read + sum(count.read for count in assembler.table_counts())
+    counts = tuple(
+        attrs.evolve(count, read=count.read + frames[count.table].height if count.table in frames else count.read)
+        for count in assembler.table_counts()
+    )
+    read = sum(count.read for count in counts)
+    assert read == fast_read + sum(count.read for count in assembler.table_counts())
+    merged = attrs.evolve(
+        stitching, **{name: getattr(stitching, name) + stats.get(name, 0) for name in _STITCHING_COUNTS}
+    )
+    notices.extend(_summary(counts, merged))
     rejected = tuple(assembler.rejected)
     if layout.pack is not None:
         from permanence_core.adapters.pack.cohort import read_pack_cohort
@@ -220,8 +230,14 @@ def _feed(assembler: Assembler, files: list[_File], slow_rows: Mapping[str, pl.D
             assembler.lost.add(file.table.name)
 
 
-def _fast_cohort(frames: Mapping[str, pl.DataFrame], children: pl.DataFrame, available: frozenset[Facet]) -> Cohort:
-    """The cohort tables of the children whose every row passed, from their checked rows."""
+_STITCHING_COUNTS = ("closed", "truncated", "started_before", "without_header")
+
+
+def _fast_cohort(
+    frames: Mapping[str, pl.DataFrame], children: pl.DataFrame, available: frozenset[Facet]
+) -> tuple[Cohort, dict[str, int]]:
+    """The cohort tables of the children whose every row passed, from their checked rows, and what the load's
+    notices count of them (episodes closed and cut back, earliest episodes not a start of care, no Header)."""
 
     def rows(name: str) -> pl.DataFrame:
         return frames[name]
@@ -270,7 +286,15 @@ def _fast_cohort(frames: Mapping[str, pl.DataFrame], children: pl.DataFrame, ava
         )
         .select(*SCHEMAS["children"])
     )
-    return Cohort(
+    first_episodes = episodes.group_by("child_id").agg(pl.col("rne").first())
+    headed = frames[tables.HEADER.name]["_child"].implode()
+    stats = {
+        "closed": int(episodes["closed"].sum()),
+        "truncated": int(episodes["truncated"].sum()),
+        "started_before": first_episodes.filter(pl.col("rne") != STARTED).height,
+        "without_header": base.filter(~pl.col("child_id").is_in(headed)).height,
+    }
+    cohort = Cohort(
         children=summary.cast(pl.Schema(SCHEMAS["children"])),
         periods=care.cast(pl.Schema(SCHEMAS["periods"])),
         legal_statuses=legal_statuses(episodes)
@@ -278,3 +302,4 @@ def _fast_cohort(frames: Mapping[str, pl.DataFrame], children: pl.DataFrame, ava
         .cast(pl.Schema(SCHEMAS["legal_statuses"])),
         reviews=reviews.cast(pl.Schema(SCHEMAS["reviews"])),
     )
+    return cohort, stats
