@@ -29,6 +29,7 @@ from permanence_core.adapters.ssda903.report import Unreadable
 #: What ``str.strip`` strips from ASCII text (``str.isspace`` is true for the four separator controls too).
 ASCII_WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _CLASS = "".join(f"\\x{ord(c):02x}" for c in ASCII_WHITESPACE)
+_BLOCK = 1 << 24
 #: Longer lines go row by row: ``csv.reader`` refuses a field over its limit, and bounded_lines a huge line.
 _PLAIN_LINE = 100_000
 
@@ -41,10 +42,23 @@ class RawRows:
     unreadable: tuple[int | None, str] | None = None
 
 
-def _plain(data: bytes) -> bool:
-    """ASCII (``str.strip`` and polars then strip alike), no NUL, no carriage return but in a CRLF line end."""
-    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
-    return body.isascii() and b"\x00" not in body and body.count(b"\r") == body.count(b"\r\n")
+def _plain(path: Path) -> bool:
+    """ASCII (``str.strip`` and polars then strip alike), no NUL, no carriage return but in a CRLF line end;
+    checked a block at a time, so a large file is never held whole."""
+    with path.open("rb") as handle:
+        block = handle.read(_BLOCK)
+        if block.startswith(codecs.BOM_UTF8):
+            block = block[3:]
+        ends_in_cr = False
+        while block:
+            if not block.isascii() or b"\x00" in block or (ends_in_cr and not block.startswith(b"\n")):
+                return False
+            ends_in_cr = block.endswith(b"\r")
+            body = block[:-1] if ends_in_cr else block
+            if body.count(b"\r") != body.count(b"\r\n"):
+                return False
+            block = handle.read(_BLOCK)
+    return not ends_in_cr
 
 
 def _columns(width: int) -> list[str]:
@@ -54,69 +68,78 @@ def _columns(width: int) -> list[str]:
 def read_rows(path: Path, positions: Sequence[int | None], width: int, delimiter: str = ",") -> RawRows:
     """The rows of ``path`` after its header line; ``positions`` picks each output column ``c0``, ``c1``, ...
     (None: a column the file lacks, read as blank); ``width`` is the number of fields of the header line."""
-    data = path.read_bytes()
     frame = None
-    if len(delimiter) == 1 and delimiter.isascii() and _plain(data):
-        frame = _with_polars(data, positions, width, delimiter)
-    del data
+    if len(delimiter) == 1 and delimiter.isascii() and _plain(path):
+        frame = _with_polars(path, positions, width, delimiter)
     return RawRows(frame) if frame is not None else _read_with_csv(path, positions, delimiter)
 
 
-def _with_polars(data: bytes, positions: Sequence[int | None], width: int, delimiter: str) -> pl.DataFrame | None:
+def _with_polars(path: Path, positions: Sequence[int | None], width: int, delimiter: str) -> pl.DataFrame | None:
     """The rows read by polars, or None when they might differ from ``csv.reader``'s.
 
-    Lines are read twice: whole (for each line's field count) and as cells. They are the same rows when no record
-    spans lines (as many records as lines); a line holding a quote is then parsed again alone by ``csv.reader``,
-    followed by a sentinel line it must not swallow, and must give the same cells.
+    Lines are read twice: whole (streamed, keeping only each line's field count, blankness and whether it holds
+    a quote) and as cells (only the wanted columns). They are the same rows when no record spans lines (as many
+    records as lines); a line holding a quote is then parsed again alone by ``csv.reader``, followed by a sentinel
+    line it must not swallow, and must give the same cells.
     """
-    lines = pl.read_csv(
-        data,
+    if path.stat().st_size == 0:
+        return _empty(len(positions))
+    lines = pl.scan_csv(
+        path,
         has_header=False,
         skip_lines=1,
         separator="\x00",
         quote_char=None,
         infer_schema=False,
-        new_columns=["text"],
+        schema={"text": pl.String()},
         raise_if_empty=False,
     )
-    if lines.width == 0:
+    text = pl.col("text").fill_null("")
+    try:
+        shape = lines.select(
+            pl.when(text == "").then(0).otherwise(text.str.count_matches(delimiter, literal=True) + 1).alias("fields"),
+            text.str.contains(f"^[{_CLASS}{re.escape(delimiter)}]*$").alias("blank"),
+            text.str.contains('"', literal=True).alias("quoted"),
+            (text.str.len_bytes() > _PLAIN_LINE).alias("long"),
+        ).collect(engine="streaming")
+    except pl.exceptions.PolarsError:
+        return None
+    if shape.height == 0:
         return _empty(len(positions))
-    text = lines["text"].fill_null("")
-    longest = text.str.len_bytes().max()
-    if isinstance(longest, int) and longest > _PLAIN_LINE:
+    if shape["long"].any():
         return None
     wanted = sorted({at for at in positions if at is not None})
     try:
-        cells = pl.read_csv(
-            data,
-            has_header=False,
-            skip_lines=1,
-            separator=delimiter,
-            quote_char='"',
-            infer_schema=False,
-            schema={name: pl.String() for name in _columns(max(width, *(at + 1 for at in wanted)))},
-            columns=wanted or [0],
-            truncate_ragged_lines=True,
-            raise_if_empty=False,
-        ).fill_null("")
+        cells = (
+            pl.scan_csv(
+                path,
+                has_header=False,
+                skip_lines=1,
+                separator=delimiter,
+                quote_char='"',
+                infer_schema=False,
+                schema={name: pl.String() for name in _columns(max(width, *(at + 1 for at in wanted)))},
+                truncate_ragged_lines=True,
+                raise_if_empty=False,
+            )
+            .select(f"c{at}" for at in wanted or [0])
+            .collect()
+            .fill_null("")
+        )
     except pl.exceptions.PolarsError:
         return None
-    if cells.height != lines.height:
+    if cells.height != shape.height:
         return None
-    fields = pl.when(text == "").then(0).otherwise(text.str.count_matches(delimiter, literal=True) + 1)
-    blank = text.str.contains(f"^[{_CLASS}{re.escape(delimiter)}]*$")
-    frame = pl.DataFrame({"text": text}).select(
-        pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias("line"),
-        fields.cast(pl.Int64).alias("fields"),
-        blank.alias("blank"),
+    frame = shape.select(
+        pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias("line"), pl.col("fields").cast(pl.Int64), "blank"
     )
-    quoted = text.str.contains('"', literal=True)
-    if quoted.any():
-        requoted = _requoted(frame, cells, wanted, text, quoted, delimiter)
+    if shape["quoted"].any():
+        quoted = lines.with_row_index("at").filter(pl.col("text").str.contains('"', literal=True)).collect()
+        requoted = _requoted(frame, cells, wanted, quoted, delimiter)
         if requoted is None:
             return None
         frame = requoted
-    del text, lines
+    del shape
     picked = [
         pl.lit("").alias(name) if at is None else _stripped(cells[f"c{at}"]).alias(name)
         for name, at in zip(_columns(len(positions)), positions, strict=True)
@@ -132,13 +155,14 @@ def _stripped(values: pl.Series) -> pl.Series:
 
 
 def _requoted(
-    frame: pl.DataFrame, cells: pl.DataFrame, wanted: list[int], text: pl.Series, quoted: pl.Series, delimiter: str
+    frame: pl.DataFrame, cells: pl.DataFrame, wanted: list[int], quoted: pl.DataFrame, delimiter: str
 ) -> pl.DataFrame | None:
-    """Field counts and blankness of the lines holding a quote, from ``csv.reader``; None when its cells differ."""
-    at = quoted.arg_true()
+    """Field counts and blankness of the lines holding a quote (``at``, ``text``), from ``csv.reader``; None when
+    its cells differ from polars'."""
+    at = quoted["at"]
     counts = frame["fields"].to_list()
     blanks = frame["blank"].to_list()
-    for index, line, mine in zip(at.to_list(), text.gather(at).to_list(), cells[at].rows(), strict=True):
+    for index, line, mine in zip(at.to_list(), quoted["text"].to_list(), cells[at].rows(), strict=True):
         parsed = list(csv.reader(io.StringIO(f"{line}\nx\n"), delimiter=delimiter))
         if len(parsed) != 2 or parsed[1] != ["x"]:
             return None
