@@ -1,11 +1,11 @@
 """The permanence pack's CSV tables read straight into the cohort's pack columns, equal to the object reader's.
 
-The fast path covers the files the plans and proceedings facets need (children, plans, plan_status,
-proceedings, hearings, extensions, coverage): each is read with polars and every value checked, one distinct
-value at a time, by the object reader's own parsers. Anything else — a bad or repeated row, a row about a child
-not in the return, a ``pack.json``, a facet read by other files (meetings, siblings, workers) or every facet (as
-documents ask) — reads the whole pack with the object reader (:func:`read_pack`), which names every rejection,
-and converts its records. The return's own columns are the caller's and pass through untouched.
+The fast path covers the files the plans, meetings and proceedings facets need (children, plans, plan_status,
+meetings, attendees, actions, proceedings, hearings, extensions, coverage): each is read with polars and every
+value checked, one distinct value at a time, by the object reader's own parsers. Anything else (a bad or repeated
+row, a row about a child not in the return, a ``pack.json``, a facet read by other files (siblings, workers) or
+every facet, as documents ask) reads the whole pack with the object reader (:func:`read_pack`), which names every
+rejection, and converts its records. The return's own columns are the caller's and pass through untouched.
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ from permanence_core.adapters.ssda903.checks import checked
 from permanence_core.adapters.ssda903.csvsource import bounded_lines, encoding_of
 from permanence_core.adapters.ssda903.rawrows import read_rows
 from permanence_core.adapters.ssda903.report import TableCount, Unreadable
-from permanence_core.adapters.ssda903.values import RowError, date
+from permanence_core.adapters.ssda903.values import RowError, date, flag, split_list
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
-from permanence_core.model import CaseRecord, Child, Facet, Identifiers
+from permanence_core.model import CaseRecord, Child, Facet, Identifiers, MeetingKind
 from permanence_core.model.child import _UPN as UPN_PATTERN
 from permanence_core.model.child import nhs_number_is_valid
 
 #: The facets whose files the fast path reads.
-FAST_FACETS = frozenset({Facet.PLANS, Facet.PROCEEDINGS})
+FAST_FACETS = frozenset({Facet.PLANS, Facet.MEETINGS, Facet.PROCEEDINGS})
 #: The pack's columns of the children table.
 PACK_CHILD_COLUMNS = ("permanence_decision_date", *(f"covers_{facet.value}" for facet in sorted(PACK_FACETS)))
 _SOME_CHILD = Identifiers(case_id="x")
@@ -124,6 +124,9 @@ _UNCHECKED = {
     files.CHILDREN.name: frozenset({"first_name", "surname", "sui", "ethnicity"}),
     files.PLANS.name: frozenset({"description", "short_term_aim", "medium_term_aim", "long_term_aim"}),
     files.PROCEEDINGS.name: frozenset({"court_reference", "outcome"}),
+    files.MEETINGS.name: frozenset({"chair", "summary", "agreed_plan"}),
+    files.ATTENDEES.name: frozenset({"role"}),
+    files.ACTIONS.name: frozenset({"owner", "depends_on"}),
 }
 
 
@@ -210,6 +213,24 @@ def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohor
                 history = _history(status_rows, plan_ids)
         elif _rows(folder, files.PLAN_STATUS, account) is not None:
             raise _Unusual  # every status row names a plan that is not there: rejections
+    meetings = Cohort().meetings
+    if Facet.MEETINGS in wanted:
+        meeting_rows = _rows(folder, files.MEETINGS, account)
+        if meeting_rows is not None:
+            meetings = _meetings(meeting_rows, children)
+            del meeting_rows
+            meeting_ids = meetings["meeting_id"].unique()
+            attendee_rows = _rows(folder, files.ATTENDEES, account)
+            if attendee_rows is not None:
+                _attendees(attendee_rows, meeting_ids)
+            del attendee_rows
+            action_rows = _rows(folder, files.ACTIONS, account)
+            if action_rows is not None:
+                _actions(action_rows, meeting_ids)
+            del action_rows
+            facets.append(meetings.select("child_id", pl.lit(Facet.MEETINGS.value).alias("facet")))
+        elif _rows(folder, files.ATTENDEES, account) is not None or _rows(folder, files.ACTIONS, account) is not None:
+            raise _Unusual  # every row names a meeting that is not there: rejections
     if Facet.PROCEEDINGS in wanted:
         case_rows = _rows(folder, files.PROCEEDINGS, account)
         if case_rows is not None:
@@ -235,7 +256,7 @@ def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohor
         pack_children = pack_children.with_columns(
             (pl.lit(facet in declared) | has if facet in wanted else pl.lit(False)).alias(f"covers_{facet.value}")
         )
-    side = Cohort(plans=plans, plan_history=history, proceedings=proceedings)
+    side = Cohort(plans=plans, plan_history=history, proceedings=proceedings, meetings=meetings)
     return PackCohort(
         cohort=_joined(returned, pack_children, side),
         read=sum(count.read for count in account.counts),
@@ -319,6 +340,59 @@ def _plan_part(primary: str, annex: str) -> str:
 def _contingencies(text: str) -> tuple[str, ...]:
     plan = files.plan({"primary_route": next(iter(codes.PERMANENCE_ROUTE)), "contingency_routes": text, "plan_id": "x"})
     return plan.contingencies
+
+
+def _meetings(rows: pl.DataFrame, children: pl.Series) -> pl.DataFrame:
+    """meetings.csv as the cohort's meetings table: one row per meeting and child of the return it names
+    (``seq`` in date order, as the record sorts them), each value checked as ``files.meeting`` reads it."""
+    if rows["meeting_id"].is_duplicated().any():
+        raise _Unusual
+    kind = _kept(rows["kind"], lambda text: MeetingKind(text.lower()).value, pl.String())
+    day = _kept(rows["date"], lambda text: date(text, "date", required=True), pl.Date())
+    minutes = _kept(rows["minutes_issued_on"], _dated("minutes_issued_on"), pl.Date())
+    referral = _kept(rows["referral_received_on"], _dated("referral_received_on"), pl.Date())
+    named = _kept(rows["children"], lambda text: list(split_list(text)), pl.List(pl.String()))
+    if (named.list.n_unique() != named.list.len()).any():
+        raise _Unusual  # a child named twice would hold the meeting twice
+    meetings = (
+        rows.select("meeting_id")
+        .with_columns(
+            kind.alias("kind"),
+            day.alias("date"),
+            referral.alias("referral_received_on"),
+            minutes.alias("minutes_issued_on"),
+            named.alias("child_id"),
+        )
+        .with_row_index("_order")
+        .explode("child_id")
+    )
+    ours = meetings.filter(pl.col("child_id").is_in(children.implode()))
+    if ours["_order"].n_unique() != rows.height:
+        raise _Unusual  # a meeting naming no child of the return is rejected
+    return (
+        ours.sort("child_id", "date", "_order")
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over("child_id").alias("seq"))
+        .select(*SCHEMAS["meetings"])
+    )
+
+
+def _attendees(rows: pl.DataFrame, meetings: pl.Series) -> None:
+    """attendees.csv: each row names a meeting read, and its ``attended`` is a yes/no value (nothing is kept)."""
+    _in_return(rows, "meeting_id", meetings)
+    _kept(rows["attended"], _flag("attended"), pl.Boolean())
+
+
+def _actions(rows: pl.DataFrame, meetings: pl.Series) -> None:
+    """actions.csv: each row names a meeting read, once per action id, with real dates (nothing is kept)."""
+    _in_return(rows, "meeting_id", meetings)
+    if rows.select("meeting_id", "action_id").is_duplicated().any():
+        raise _Unusual
+    for column in ("due_date", "completed_on"):
+        _kept(rows[column], _dated(column), pl.Date())
+
+
+def _flag(column: str) -> Callable[[str], bool | None]:
+    return lambda text: flag(text, column)
 
 
 def _history(rows: pl.DataFrame, plan_ids: pl.DataFrame) -> pl.DataFrame:

@@ -52,6 +52,8 @@ class ColumnarLoad(CohortLoad):
     is one the fast path leaves to it)."""
 
     by_object_reader: int = 0
+    #: True when the object reader read the pack.
+    pack_by_object_reader: bool = False
 
 
 @attrs.frozen
@@ -148,6 +150,7 @@ def _read(layout: Layout, facets: Collection[Facet] | None) -> ColumnarLoad:
             read=read + pack.read,
             notices=tuple(notices) + pack.notices,
             by_object_reader=len(records),
+            pack_by_object_reader=pack.by_object_reader,
         )
     return ColumnarLoad(
         cohort=returned,
