@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Collection
 from pathlib import Path
+from unittest import mock
 
 import polars as pl
 import pytest
@@ -341,11 +342,13 @@ def test_random_episode_histories_read_the_same(episodes):
         assert_same(Path(folder), ENGLAND)
 
 
-def test_plain_and_quoted_files_are_read_by_polars_not_row_by_row(synthetic, monkeypatch):
+@pytest.mark.parametrize("block", [1 << 24, 1000])
+def test_plain_and_quoted_files_are_read_by_polars_not_row_by_row(synthetic, monkeypatch, block):
     def row_by_row(*_args: object) -> None:
         raise AssertionError("read row by row")
 
     monkeypatch.setattr(rawrows, "_read_with_csv", row_by_row)
+    monkeypatch.setattr(rawrows, "BLOCK", block)
     fast = assert_same(synthetic(7, "csv"), ENGLAND)
     assert fast.by_object_reader == 0
 
@@ -354,9 +357,11 @@ LINE_TOKENS = st.sampled_from(["a", " b ", "", ",", '"', '""', '"x,y"', "\r\n", 
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.lists(LINE_TOKENS, max_size=40).map("".join), width=st.integers(1, 4))
-def test_polars_reads_what_csv_reader_reads_or_declines(text, width):
-    with tempfile.TemporaryDirectory() as folder:
+@given(
+    text=st.lists(LINE_TOKENS, max_size=40).map("".join), width=st.integers(1, 4), block=st.sampled_from([4, 1 << 24])
+)
+def test_polars_reads_what_csv_reader_reads_or_declines(text, width, block):
+    with tempfile.TemporaryDirectory() as folder, mock.patch.object(rawrows, "BLOCK", block):
         path = Path(folder) / "t.csv"
         path.write_bytes(("h," * (width - 1) + "h\n" + text).encode())
         positions = [*range(width), None]

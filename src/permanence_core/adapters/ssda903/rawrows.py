@@ -29,7 +29,8 @@ from permanence_core.adapters.ssda903.report import Unreadable
 #: What ``str.strip`` strips from ASCII text (``str.isspace`` is true for the four separator controls too).
 ASCII_WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _CLASS = "".join(f"\\x{ord(c):02x}" for c in ASCII_WHITESPACE)
-_BLOCK = 1 << 24
+#: Bytes read at a time: whole lines are added to reach a line end (a line is at most MAX_LINE long).
+BLOCK = 1 << 24
 #: Longer lines go row by row: ``csv.reader`` refuses a field over its limit, and bounded_lines a huge line.
 _PLAIN_LINE = 100_000
 
@@ -46,7 +47,7 @@ def _plain(path: Path) -> bool:
     """ASCII (``str.strip`` and polars then strip alike), no NUL, no carriage return but in a CRLF line end;
     checked a block at a time, so a large file is never held whole."""
     with path.open("rb") as handle:
-        block = handle.read(_BLOCK)
+        block = handle.read(BLOCK)
         if block.startswith(codecs.BOM_UTF8):
             block = block[3:]
         ends_in_cr = False
@@ -57,7 +58,7 @@ def _plain(path: Path) -> bool:
             body = block[:-1] if ends_in_cr else block
             if body.count(b"\r") != body.count(b"\r\n"):
                 return False
-            block = handle.read(_BLOCK)
+            block = handle.read(BLOCK)
     return not ends_in_cr
 
 
@@ -75,71 +76,83 @@ def read_rows(path: Path, positions: Sequence[int | None], width: int, delimiter
 
 
 def _with_polars(path: Path, positions: Sequence[int | None], width: int, delimiter: str) -> pl.DataFrame | None:
-    """The rows read by polars, or None when they might differ from ``csv.reader``'s.
+    """The rows read by polars a block of whole lines at a time (so a large file is never held whole), or None when
+    they might differ from ``csv.reader``'s."""
+    parts: list[pl.DataFrame] = []
+    first_line = 2
+    with path.open("rb") as handle:
+        handle.readline()  # the header line
+        while block := handle.read(BLOCK):
+            if not block.endswith(b"\n"):
+                # Bounded: a longer line is refused below (csv.reader then reports it).
+                block += handle.readline(_PLAIN_LINE + 1)
+            part = _block(block, first_line, positions, width, delimiter)
+            if part is None:
+                return None
+            parts.append(part)
+            first_line += block.count(b"\n")
+    return pl.concat(parts) if parts else _empty(len(positions))
 
-    Lines are read twice: whole (streamed, keeping only each line's field count, blankness and whether it holds
-    a quote) and as cells (only the wanted columns). They are the same rows when no record spans lines (as many
-    records as lines); a line holding a quote is then parsed again alone by ``csv.reader``, followed by a sentinel
-    line it must not swallow, and must give the same cells.
+
+def _block(
+    block: bytes, first_line: int, positions: Sequence[int | None], width: int, delimiter: str
+) -> pl.DataFrame | None:
+    """The rows of a block of whole lines starting at line ``first_line``, or None (see ``_with_polars``).
+
+    The lines are read twice: whole (each line's field count, blankness and whether it holds a quote) and as
+    cells (only the wanted columns). They are the same rows when no record spans lines (as many records as lines);
+    a line holding a quote is then parsed again alone by ``csv.reader``, followed by a sentinel line it must not
+    swallow, and must give the same cells.
     """
-    if path.stat().st_size == 0:
-        return _empty(len(positions))
-    lines = pl.scan_csv(
-        path,
+    lines = pl.read_csv(
+        block,
         has_header=False,
-        skip_lines=1,
         separator="\x00",
         quote_char=None,
         infer_schema=False,
         schema={"text": pl.String()},
         raise_if_empty=False,
     )
-    text = pl.col("text").fill_null("")
-    try:
-        shape = lines.select(
-            pl.when(text == "").then(0).otherwise(text.str.count_matches(delimiter, literal=True) + 1).alias("fields"),
-            text.str.contains(f"^[{_CLASS}{re.escape(delimiter)}]*$").alias("blank"),
-            text.str.contains('"', literal=True).alias("quoted"),
-            (text.str.len_bytes() > _PLAIN_LINE).alias("long"),
-        ).collect(engine="streaming")
-    except pl.exceptions.PolarsError:
+    if lines.height != block.count(b"\n") + (0 if block.endswith(b"\n") else 1):
         return None
-    if shape.height == 0:
-        return _empty(len(positions))
-    if shape["long"].any():
+    text = lines["text"].fill_null("")
+    del lines
+    if (text.str.len_bytes() > _PLAIN_LINE).any():
         return None
     wanted = sorted({at for at in positions if at is not None})
     try:
-        cells = (
-            pl.scan_csv(
-                path,
-                has_header=False,
-                skip_lines=1,
-                separator=delimiter,
-                quote_char='"',
-                infer_schema=False,
-                schema={name: pl.String() for name in _columns(max(width, *(at + 1 for at in wanted)))},
-                truncate_ragged_lines=True,
-                raise_if_empty=False,
-            )
-            .select(f"c{at}" for at in wanted or [0])
-            .collect()
-            .fill_null("")
-        )
+        cells = pl.read_csv(
+            block,
+            has_header=False,
+            separator=delimiter,
+            quote_char='"',
+            infer_schema=False,
+            schema={name: pl.String() for name in _columns(max(width, *(at + 1 for at in wanted)))},
+            columns=wanted or [0],
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        ).fill_null("")
     except pl.exceptions.PolarsError:
         return None
-    if cells.height != shape.height:
+    if cells.height != text.len():
         return None
-    frame = shape.select(
-        pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias("line"), pl.col("fields").cast(pl.Int64), "blank"
+    frame = pl.DataFrame({"text": text}).select(
+        pl.int_range(first_line, first_line + pl.len(), dtype=pl.Int64).alias("line"),
+        pl.when(pl.col("text") == "")
+        .then(0)
+        .otherwise(pl.col("text").str.count_matches(delimiter, literal=True) + 1)
+        .cast(pl.Int64)
+        .alias("fields"),
+        pl.col("text").str.contains(f"^[{_CLASS}{re.escape(delimiter)}]*$").alias("blank"),
     )
-    if shape["quoted"].any():
-        quoted = lines.with_row_index("at").filter(pl.col("text").str.contains('"', literal=True)).collect()
-        requoted = _requoted(frame, cells, wanted, quoted, delimiter)
+    quoted = text.str.contains('"', literal=True)
+    if quoted.any():
+        at = quoted.arg_true()
+        requoted = _requoted(frame, cells, wanted, pl.DataFrame({"at": at, "text": text.gather(at)}), delimiter)
         if requoted is None:
             return None
         frame = requoted
-    del shape
+    del text
     picked = [
         pl.lit("").alias(name) if at is None else _stripped(cells[f"c{at}"]).alias(name)
         for name, at in zip(_columns(len(positions)), positions, strict=True)
