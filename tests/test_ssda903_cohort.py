@@ -365,7 +365,7 @@ def test_polars_reads_what_csv_reader_reads_or_declines(text, width, block):
         path = Path(folder) / "t.csv"
         path.write_bytes(("h," * (width - 1) + "h\n" + text).encode())
         positions = [*range(width), None]
-        fast = rawrows._with_polars(path, positions, width, ",") if rawrows._plain(path) else None
+        fast = rawrows._with_polars(path, positions, width, ",", ()) if rawrows._plain(path) else None
         exact = rawrows._read_with_csv(path, positions, ",")
         if fast is not None:
             assert exact.unreadable is None

@@ -130,6 +130,10 @@ _UNCHECKED = {
 }
 
 
+#: Required columns nothing else reads: only whether each is given is kept.
+_PRESENCE = {files.ATTENDEES.name: frozenset({"name"}), files.ACTIONS.name: frozenset({"description"})}
+
+
 @attrs.define
 class _Account:
     """The notices and row counts of the files read, as ``CsvPack`` gives them."""
@@ -151,10 +155,12 @@ def _rows(folder: Path, file: PackFile, account: _Account) -> pl.DataFrame | Non
     positions = [
         header.index(column) if column in header and column not in skipped else None for column in file.columns
     ]
-    rows = read_rows(path, positions, len(header))
+    presence = [i for i, column in enumerate(file.columns) if column in _PRESENCE.get(file.name, ())]
+    rows = read_rows(path, positions, len(header), presence=presence)
     frame = rows.frame
     if rows.unreadable is not None or (frame["fields"] != len(header)).any():
         raise _Unusual
+    frame = frame.drop("line", "fields", "blank")
     frame = frame.rename({f"c{i}": column for i, column in enumerate(file.columns)})
     source = f"pack/{path.name}"
     absent = [column for column in file.columns if column not in header]

@@ -17,7 +17,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import attrs
@@ -66,16 +66,30 @@ def _columns(width: int) -> list[str]:
     return [f"c{i}" for i in range(width)]
 
 
-def read_rows(path: Path, positions: Sequence[int | None], width: int, delimiter: str = ",") -> RawRows:
+def read_rows(
+    path: Path, positions: Sequence[int | None], width: int, delimiter: str = ",", presence: Collection[int] = ()
+) -> RawRows:
     """The rows of ``path`` after its header line; ``positions`` picks each output column ``c0``, ``c1``, ...
-    (None: a column the file lacks, read as blank); ``width`` is the number of fields of the header line."""
+    (None: a column the file lacks, read as blank); ``width`` is the number of fields of the header line.
+
+    The output columns numbered in ``presence`` keep only whether they are blank (``""``) or not (``"x"``): a long
+    free-text column that must merely be given costs a byte a row, not its text."""
     frame = None
     if len(delimiter) == 1 and delimiter.isascii() and _plain(path):
-        frame = _with_polars(path, positions, width, delimiter)
-    return RawRows(frame) if frame is not None else _read_with_csv(path, positions, delimiter)
+        frame = _with_polars(path, positions, width, delimiter, presence)
+    if frame is not None:
+        return RawRows(frame)
+    rows = _read_with_csv(path, positions, delimiter)
+    return RawRows(rows.frame.with_columns(_present(f"c{i}") for i in presence), rows.unreadable)
 
 
-def _with_polars(path: Path, positions: Sequence[int | None], width: int, delimiter: str) -> pl.DataFrame | None:
+def _present(name: str) -> pl.Expr:
+    return pl.when(pl.col(name) == "").then(pl.lit("")).otherwise(pl.lit("x")).alias(name)
+
+
+def _with_polars(
+    path: Path, positions: Sequence[int | None], width: int, delimiter: str, presence: Collection[int]
+) -> pl.DataFrame | None:
     """The rows read by polars a block of whole lines at a time (so a large file is never held whole), or None when
     they might differ from ``csv.reader``'s."""
     parts: list[pl.DataFrame] = []
@@ -86,7 +100,7 @@ def _with_polars(path: Path, positions: Sequence[int | None], width: int, delimi
             if not block.endswith(b"\n"):
                 # Bounded: a longer line is refused below (csv.reader then reports it).
                 block += handle.readline(_PLAIN_LINE + 1)
-            part = _block(block, first_line, positions, width, delimiter)
+            part = _block(block, first_line, positions, width, delimiter, presence)
             if part is None:
                 return None
             parts.append(part)
@@ -95,7 +109,12 @@ def _with_polars(path: Path, positions: Sequence[int | None], width: int, delimi
 
 
 def _block(
-    block: bytes, first_line: int, positions: Sequence[int | None], width: int, delimiter: str
+    block: bytes,
+    first_line: int,
+    positions: Sequence[int | None],
+    width: int,
+    delimiter: str,
+    presence: Collection[int],
 ) -> pl.DataFrame | None:
     """The rows of a block of whole lines starting at line ``first_line``, or None (see ``_with_polars``).
 
@@ -157,7 +176,7 @@ def _block(
         pl.lit("").alias(name) if at is None else _stripped(cells[f"c{at}"]).alias(name)
         for name, at in zip(_columns(len(positions)), positions, strict=True)
     ]
-    frame = frame.with_columns(*picked)
+    frame = frame.with_columns(*picked).with_columns(_present(f"c{i}") for i in presence)
     return frame.filter(~pl.col("blank")) if frame["blank"].any() else frame
 
 
