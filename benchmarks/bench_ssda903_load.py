@@ -1,6 +1,7 @@
 """The SSDA903 load alone: the object reader (records, then cohort tables) beside the columnar ``read_cohort``.
 
 Run: .venv/bin/python benchmarks/bench_ssda903_load.py [--children 85000] [--seed 7] [--profile england]
+     [--readers object,columnar]
 
 Uses the cohort ``run.py`` generates and caches (the return with its pack as CSV tables). Each reader runs in its
 own child process, loading the facets the profile needs; wall time, CPU time (user + system) and peak RSS come
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--children", type=int, default=85_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", default="england")
+    parser.add_argument("--readers", default="object,columnar", help="Which readers to run, comma-separated.")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "permanence-bench")
     args = parser.parse_args(argv)
     folder = cohort(args.children, args.seed, args.cache, pack_json=False)
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{'reader':>8} {'wall s':>7} {'CPU s':>6} {'MiB':>5} {'load s':>7} {'children':>9} {'read':>10} "
         f"{'rejected':>8}"
     )
-    for reader in ("object", "columnar"):
+    for reader in args.readers.split(","):
         figures = run([sys.executable, "-c", _READER, reader, str(folder), args.profile], out / f"{reader}.json")
         loaded = json.loads((out / f"{reader}.json").read_text(encoding="utf-8"))
         print(
