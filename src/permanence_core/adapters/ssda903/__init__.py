@@ -38,7 +38,11 @@ class Ssda903Adapter(Adapter):
         from permanence_core.adapters.ssda903.cohort import read_cohort
 
         pack = options.get("pack")
-        return read_cohort(source, facets, str(pack) if pack else None)
+        loaded = read_cohort(source, facets, str(pack) if pack else None)
+        progress = options.get("progress")
+        if callable(progress):
+            progress(1, 1)  # read whole: polars gives no running count of bytes
+        return loaded
 
     def write_back(self, item: WriteBackItem, options: Mapping[str, Any]) -> Receipt:
         """The return has no system of its own to write to: the council's HTTP gateway, else the outbox folder."""
