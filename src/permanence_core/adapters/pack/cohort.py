@@ -27,7 +27,7 @@ from permanence_core.adapters.pack.files import EVERY_CHILD, PACK_FACETS, PackFi
 from permanence_core.adapters.pack.jsonpack import DOCUMENTS_JSON, PACK_JSON
 from permanence_core.adapters.ssda903.checks import checked
 from permanence_core.adapters.ssda903.csvsource import bounded_lines, encoding_of
-from permanence_core.adapters.ssda903.rawrows import read_rows
+from permanence_core.adapters.ssda903.rawrows import Reduce, read_rows
 from permanence_core.adapters.ssda903.report import TableCount, Unreadable
 from permanence_core.adapters.ssda903.values import RowError, date, flag, split_list
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
@@ -142,7 +142,7 @@ class _Account:
     counts: list[TableCount] = attrs.field(factory=list)
 
 
-def _rows(folder: Path, file: PackFile, account: _Account) -> pl.DataFrame | None:
+def _rows(folder: Path, file: PackFile, account: _Account, reduce: Reduce | None = None) -> pl.DataFrame | None:
     """The file's rows, its documented columns stripped (absent ones blank); None when there is no such file."""
     found = [p for p in folder.glob("*") if p.name.lower() == file.name and p.is_file()]
     if not found:
@@ -156,7 +156,7 @@ def _rows(folder: Path, file: PackFile, account: _Account) -> pl.DataFrame | Non
         header.index(column) if column in header and column not in skipped else None for column in file.columns
     ]
     presence = [i for i, column in enumerate(file.columns) if column in _PRESENCE.get(file.name, ())]
-    rows = read_rows(path, positions, len(header), presence=presence)
+    rows = read_rows(path, positions, len(header), presence=presence, reduce=reduce)
     frame = rows.frame
     if rows.unreadable is not None or (frame["fields"] != len(header)).any():
         raise _Unusual
@@ -226,13 +226,15 @@ def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohor
             meetings = _meetings(meeting_rows, children)
             del meeting_rows
             meeting_ids = meetings["meeting_id"].unique()
-            attendee_rows = _rows(folder, files.ATTENDEES, account)
+            # Of the millions of attendees and actions only whether each names a meeting read is kept (and a hash
+            # of each action's meeting and id, for repeats: a collision only sends the pack to the object reader).
+            attendee_rows = _rows(folder, files.ATTENDEES, account, _known_meeting(meeting_ids))
             if attendee_rows is not None:
-                _attendees(attendee_rows, meeting_ids)
+                _attendees(attendee_rows)
             del attendee_rows
-            action_rows = _rows(folder, files.ACTIONS, account)
+            action_rows = _rows(folder, files.ACTIONS, account, _known_meeting(meeting_ids, keyed=True))
             if action_rows is not None:
-                _actions(action_rows, meeting_ids)
+                _actions(action_rows)
             del action_rows
             facets.append(meetings.select("child_id", pl.lit(Facet.MEETINGS.value).alias("facet")))
         elif _rows(folder, files.ATTENDEES, account) is not None or _rows(folder, files.ACTIONS, account) is not None:
@@ -382,16 +384,41 @@ def _meetings(rows: pl.DataFrame, children: pl.Series) -> pl.DataFrame:
     )
 
 
-def _attendees(rows: pl.DataFrame, meetings: pl.Series) -> None:
+def _known_meeting(meetings: pl.Series, *, keyed: bool = False) -> Reduce:
+    """Rows of attendees or actions with ``meeting_id`` (``c0``) reduced to ``x`` (a meeting read), ``?`` (none)
+    or blank, and with ``keyed`` a ``_key`` hashing the meeting and action ids (``c0``, ``c1``)."""
+    known = meetings.implode()
+    meeting = pl.col("c0")
+
+    def reduce(rows: pl.DataFrame) -> pl.DataFrame:
+        if keyed:
+            rows = rows.with_columns(pl.struct("c0", "c1").hash(seed=0).alias("_key"), _given("c1"))
+        return rows.with_columns(
+            pl.when(meeting == "")
+            .then(pl.lit(""))
+            .when(meeting.is_in(known))
+            .then(pl.lit("x"))
+            .otherwise(pl.lit("?"))
+            .alias("c0")
+        )
+
+    return reduce
+
+
+def _given(name: str) -> pl.Expr:
+    return pl.when(pl.col(name) == "").then(pl.lit("")).otherwise(pl.lit("x")).alias(name)
+
+
+def _attendees(rows: pl.DataFrame) -> None:
     """attendees.csv: each row names a meeting read, and its ``attended`` is a yes/no value (nothing is kept)."""
-    _in_return(rows, "meeting_id", meetings)
+    if (rows["meeting_id"] != "x").any():
+        raise _Unusual
     _kept(rows["attended"], _flag("attended"), pl.Boolean())
 
 
-def _actions(rows: pl.DataFrame, meetings: pl.Series) -> None:
+def _actions(rows: pl.DataFrame) -> None:
     """actions.csv: each row names a meeting read, once per action id, with real dates (nothing is kept)."""
-    _in_return(rows, "meeting_id", meetings)
-    if rows.select("meeting_id", "action_id").is_duplicated().any():
+    if (rows["meeting_id"] != "x").any() or rows["_key"].is_duplicated().any():
         raise _Unusual
     for column in ("due_date", "completed_on"):
         _kept(rows[column], _dated(column), pl.Date())

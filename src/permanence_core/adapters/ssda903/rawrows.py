@@ -17,7 +17,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import attrs
@@ -33,6 +33,10 @@ _CLASS = "".join(f"\\x{ord(c):02x}" for c in ASCII_WHITESPACE)
 BLOCK = 1 << 24
 #: Longer lines go row by row: ``csv.reader`` refuses a field over its limit, and bounded_lines a huge line.
 _PLAIN_LINE = 100_000
+
+
+#: What a caller keeps of a block's rows.
+Reduce = Callable[[pl.DataFrame], pl.DataFrame]
 
 
 @attrs.frozen
@@ -67,20 +71,27 @@ def _columns(width: int) -> list[str]:
 
 
 def read_rows(
-    path: Path, positions: Sequence[int | None], width: int, delimiter: str = ",", presence: Collection[int] = ()
+    path: Path,
+    positions: Sequence[int | None],
+    width: int,
+    delimiter: str = ",",
+    presence: Collection[int] = (),
+    reduce: Reduce | None = None,
 ) -> RawRows:
     """The rows of ``path`` after its header line; ``positions`` picks each output column ``c0``, ``c1``, ...
     (None: a column the file lacks, read as blank); ``width`` is the number of fields of the header line.
 
     The output columns numbered in ``presence`` keep only whether they are blank (``""``) or not (``"x"``): a long
-    free-text column that must merely be given costs a byte a row, not its text."""
+    free-text column that must merely be given costs a byte a row, not its text. ``reduce`` is applied to the rows
+    of each block as soon as they are read (to keep only what a check needs of a large file)."""
     frame = None
     if len(delimiter) == 1 and delimiter.isascii() and _plain(path):
-        frame = _with_polars(path, positions, width, delimiter, presence)
+        frame = _with_polars(path, positions, width, delimiter, presence, reduce)
     if frame is not None:
         return RawRows(frame)
     rows = _read_with_csv(path, positions, delimiter)
-    return RawRows(rows.frame.with_columns(_present(f"c{i}") for i in presence), rows.unreadable)
+    frame = rows.frame.with_columns(_present(f"c{i}") for i in presence)
+    return RawRows(reduce(frame) if reduce is not None else frame, rows.unreadable)
 
 
 def _present(name: str) -> pl.Expr:
@@ -88,7 +99,12 @@ def _present(name: str) -> pl.Expr:
 
 
 def _with_polars(
-    path: Path, positions: Sequence[int | None], width: int, delimiter: str, presence: Collection[int]
+    path: Path,
+    positions: Sequence[int | None],
+    width: int,
+    delimiter: str,
+    presence: Collection[int],
+    reduce: Reduce | None = None,
 ) -> pl.DataFrame | None:
     """The rows read by polars a block of whole lines at a time (so a large file is never held whole), or None when
     they might differ from ``csv.reader``'s."""
@@ -103,7 +119,7 @@ def _with_polars(
             part = _block(block, first_line, positions, width, delimiter, presence)
             if part is None:
                 return None
-            parts.append(part)
+            parts.append(reduce(part) if reduce is not None else part)
             first_line += block.count(b"\n")
     return pl.concat(parts) if parts else _empty(len(positions))
 
