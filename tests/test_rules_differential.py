@@ -148,6 +148,23 @@ offset = { working_days = 0 }
 met_by = "minutes_issued"
 recurrence = { chain = true, limit = 2 }
 source = "test"
+[rules."edge.reviews"]
+title = "Reviews by legal status, until secured"
+anchor = "review_1"
+offset = { working_days = 5 }
+met_by = "review_held"
+recurrence = { chain = true, limit = 3 }
+applies = { legal_status = ["C1", "C2"] }
+stops = ["permanence_secured"]
+source = "test"
+[rules."edge.meetings"]
+title = "Any permanence meeting from care start, in proceedings"
+anchor = "care_start"
+offset = { days = 10 }
+met_by = "permanence_meeting_held"
+recurrence = { chain = true, limit = 5 }
+applies = { stage = ["in_proceedings"] }
+source = "test"
 [rules."edge.panels"]
 title = "Panels"
 anchor = "first_tracking_panel"

@@ -19,7 +19,16 @@ from permanence_core.calendar import WorkingCalendar, add_months
 from permanence_core.cohort import Cohort, cohort_from_records
 from permanence_core.model import CaseRecord, Facet
 from permanence_core.rules.due_dates import closures_between, due_date_expr
-from permanence_core.rules.events import ANCHORS, MET_BY, PROCEEDINGS, STAGES, STOPS, CohortFacts
+from permanence_core.rules.events import (
+    ANCHORS,
+    MET_BY,
+    PROCEEDINGS,
+    SEQUENCES,
+    STAGES,
+    STOPS,
+    CohortFacts,
+    position_in_run,
+)
 from permanence_core.rules.obligations import Alert, AlertStatus, Obligation, ObligationState
 from permanence_core.rules.profile import Counting, Offset, Profile, Rule
 
@@ -234,6 +243,8 @@ def _chains(index: int, rule: Rule, profile: Profile, facts: CohortFacts, anchor
     state = anchors.join(_stops(rule, facts), on="child").with_columns(step=pl.lit(0, pl.UInt32))
     window = rule.warning_days if rule.warning_days is not None else profile.settings.warning_days
     repeats = rule.recurrence.limit if rule.recurrence and rule.recurrence.chain else 1
+    if repeats > 1 and rule.met_from == "anchor" and rule.met_by in SEQUENCES:
+        return _sequence_chains(index, rule, facts, state, window, repeats)
     steps = []
     for _ in range(repeats):
         state = _applying(rule, facts, state)
@@ -260,6 +271,48 @@ def _chains(index: int, rule: Rule, profile: Profile, facts: CohortFacts, anchor
             step=pl.col("step") + 1,
         )
     return pl.concat(steps) if steps else pl.DataFrame(schema={"child": pl.UInt32()})
+
+
+def _sequence_chains(
+    index: int, rule: Rule, facts: CohortFacts, state: pl.DataFrame, window: int, repeats: int
+) -> pl.DataFrame:
+    """``_chains`` at once for a rule met by the next of a sequence of events (reviews, meetings) and anchored again
+    on it: step 0 counts from the anchor and is met by the first event from it (strictly after it when the anchor is
+    an event of the sequence), step ``k`` counts from the ``k``-th event and is met by the next one. A step the rule
+    does not apply to, or that the rule's stop overtakes, ends its chain there, as in the loop."""
+    kinds, kind = SEQUENCES[rule.met_by]
+    anchors = state.with_row_index("chain").with_columns(order=pl.lit(0, pl.UInt8))
+    strict = pl.col("ref_kind").fill_null("") == kind
+    since = pl.when(strict).then(pl.col("anchor_date") + pl.duration(days=1)).otherwise(pl.col("anchor_date"))
+    carried = ("chain", "child", "anchor_index", "stop", "may_alert")
+    events = (
+        anchors.select(*carried, since=since)
+        .join(facts.day_firsts(kinds).select("child", "date", "event", "seq"), on="child", how="inner")
+        .filter(pl.col("date") >= pl.col("since"))
+        .select(
+            *carried,
+            anchor_event="event",
+            anchor_date="date",
+            ref_kind=pl.lit(kind),
+            ref_seq=pl.col("seq").cast(pl.Int32),
+            order=pl.lit(1, pl.UInt8),
+        )
+    )
+    # Each chain's anchor, then its events by date: each row is a step, met by the next row of its chain.
+    columns = [*carried, "anchor_event", "anchor_date", "ref_kind", "ref_seq", "order"]
+    sequence = pl.concat([anchors.select(columns), events]).sort("chain", "order", "anchor_date")
+    same_chain = (pl.col("chain").shift(-1) == pl.col("chain")).fill_null(False)
+    steps = sequence.with_columns(
+        step=position_in_run("chain"),
+        met_on=pl.when(same_chain).then(pl.col("anchor_date").shift(-1)),
+        met_event=pl.when(same_chain).then(pl.col("anchor_event").shift(-1)),
+    ).filter(pl.col("step") < repeats)
+    steps = _due(rule, facts, _applying(rule, facts, steps))
+    stop, met_on, due = pl.col("stop"), pl.col("met_on"), pl.col("due_date")
+    steps = steps.filter(~(stop.is_not_null() & (stop <= due) & (met_on.is_null() | (met_on > stop))))
+    # A chain ends at its first step dropped: keep each chain's steps only while they follow on from step 0.
+    steps = steps.sort("chain", "step").filter(pl.col("step") == position_in_run("chain"))
+    return _obligations(index, steps, facts.as_of, window)
 
 
 def _obligations(index: int, state: pl.DataFrame, as_of: dt.date, window: int) -> pl.DataFrame:

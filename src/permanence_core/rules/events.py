@@ -60,6 +60,14 @@ MET_COLUMNS: dict[str, pl.DataType] = {
 }
 
 
+def position_in_run(key: str) -> pl.Expr:
+    """Each row's place (0, 1, …) among its run of rows with the same ``key``: in a frame sorted by ``key``, its
+    place in its group. One pass, where a window (``over``) would hash every group."""
+    row = pl.int_range(pl.len(), dtype=pl.UInt32)
+    starts = (pl.col(key) != pl.col(key).shift(1)).fill_null(True)
+    return row - pl.when(starts).then(row).forward_fill()
+
+
 def _dates_within(column: str, low: pl.Expr, high: pl.Expr) -> pl.Expr:
     """``column`` set and from ``low`` to ``high`` (a null ``high``: no upper bound)."""
     day = pl.col(column)
@@ -106,9 +114,7 @@ class CohortFacts:
             & _dates_within("date", pl.col("start"), pl.col("end"))
             & (pl.col("date") <= self.as_of)
         )
-        return held.sort("child", "date", "row").select(
-            "child", "date", index=pl.int_range(pl.len(), dtype=pl.Int32).over("child")
-        )
+        return held.sort("child", "date", "row").select("child", "date", index=position_in_run("child").cast(pl.Int32))
 
     @cached_property
     def all_meetings(self) -> pl.DataFrame:
@@ -222,10 +228,10 @@ class CohortFacts:
 def anchor_frame(
     frame: pl.DataFrame, event: pl.Expr | str, date: str, ref_kind: str | None, ref_seq: str | None
 ) -> pl.DataFrame:
-    """The anchors of ``frame`` (rows in each child's order), in the anchor frame's columns."""
+    """The anchors of ``frame`` (sorted by child, rows in each child's order), in the anchor frame's columns."""
     return frame.select(
         "child",
-        anchor_index=pl.int_range(pl.len(), dtype=pl.UInt32).over("child"),
+        anchor_index=position_in_run("child"),
         anchor_event=pl.lit(event) if isinstance(event, str) else event,
         anchor_date=pl.col(date),
         ref_kind=pl.lit(ref_kind, pl.String),
@@ -465,6 +471,19 @@ MET_BY: dict[str, tuple[Callable[[CohortFacts, pl.DataFrame], pl.DataFrame], fro
         frozenset({Facet.ADOPTION}),
         "a match with adopters",
     ),
+}
+
+
+#: The met-bys that find the next of a sequence of events, each with the events (``CohortFacts.day_firsts``: None for
+#: the held reviews, else the kinds of meeting) and the kind of reference those events carry. A recurring rule met
+#: by one anchors again on the event that met it, so its chain is the sequence itself (``engine`` uses that).
+SEQUENCES: dict[str, tuple[tuple[MeetingKind, ...] | None, str]] = {
+    "review_held": (None, REVIEW),
+    "ppm_held": ((MeetingKind.PPM,), MEETING),
+    "monitoring_held": ((MeetingKind.MONITORING_GROUP,), MEETING),
+    "plan_review_held": ((MeetingKind.PLAN_REVIEW,), MEETING),
+    "tracking_panel_held": ((MeetingKind.TRACKING_PANEL,), MEETING),
+    "permanence_meeting_held": (_PERMANENCE_MEETINGS, MEETING),
 }
 
 
