@@ -161,9 +161,12 @@ def checked(values: pl.Series, check: Check, dtype: pl.DataType) -> tuple[pl.Ser
         except _FAILURES:
             kept.append(None)
             passed.append(False)
-    mapping = pl.DataFrame(
-        {"key": distinct, "value": pl.Series(kept, dtype=dtype), "ok": pl.Series(passed, dtype=pl.Boolean)}
-    )
+    ok = pl.Series(passed, dtype=pl.Boolean)
+    if not isinstance(dtype, pl.List):
+        # A lookup in place: lighter than a join (replace_strict cannot return lists).
+        value = values.replace_strict(distinct, pl.Series(kept, dtype=dtype), return_dtype=dtype)
+        return value.alias(values.name), values.replace_strict(distinct, ok, return_dtype=pl.Boolean).alias(values.name)
+    mapping = pl.DataFrame({"key": distinct, "value": pl.Series(kept, dtype=dtype), "ok": ok})
     joined = values.rename("key").to_frame().join(mapping, on="key", how="left", maintain_order="left")
     return joined["value"].alias(values.name), joined["ok"].alias(values.name)
 
