@@ -114,8 +114,8 @@ def _read(layout: Layout, facets: Collection[Facet] | None) -> ColumnarLoad:
         for name, frame in frames.items()
     }
     frames = {
-        name: frame.filter(pl.col("_child").is_not_null() & ~pl.col("_child").is_in(flagged)).select(
-            "_child", pl.selectors.starts_with("p_")
+        name: frame.select("_child", pl.selectors.starts_with("p_")).filter(
+            pl.col("_child").is_not_null() & ~pl.col("_child").is_in(flagged)
         )
         for name, frame in frames.items()
     }
@@ -206,8 +206,8 @@ def _flagged(frames: Mapping[str, pl.DataFrame]) -> pl.Series:
     before it starts or is dated before the child's birth."""
     bad = [frame.filter(~pl.col("_ok"))["_child"] for frame in frames.values()]
     for name, keys in _KEYS.items():
-        frame = frames[name].filter(pl.col("_child").is_not_null())
-        bad.append(frame.filter(frame.select("_child", *(f"p_{key}" for key in keys)).is_duplicated())["_child"])
+        keyed = frames[name].select("_child", *(f"p_{key}" for key in keys)).filter(pl.col("_child").is_not_null())
+        bad.append(keyed.filter(keyed.is_duplicated())["_child"])
     for name, (start, end) in _ORDERED.items():
         bad.append(frames[name].filter(pl.col(f"p_{end}") < pl.col(f"p_{start}"))["_child"])
     born = frames[tables.HEADER.name].filter(pl.col("_child").is_not_null()).select("_child", "p_DOB")
