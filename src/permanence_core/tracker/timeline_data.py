@@ -83,12 +83,13 @@ def drawing_key() -> dict[str, Any]:
 def timeline_data(rows: Iterable[TrackerRow], today: dt.date) -> Markup:
     """The JSON the page's script reads: ``key`` (:func:`drawing_key`), ``today`` and ``children`` (child id →
     :func:`encode_timeline`), safe inside a ``<script type="application/json">`` element."""
-    document = {
-        "key": drawing_key(),
-        "today": day_number(today),
-        "children": {row.child_id: encode_timeline(row.timeline) for row in rows},
-    }
-    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    # Written child by child, so no cohort-sized structure is built only to be dumped.
+    children = ",".join(f"{_json(row.child_id)}:{_json(encode_timeline(row.timeline))}" for row in rows)
+    text = f'{{"key":{_json(drawing_key())},"today":{day_number(today)},"children":{{{children}}}}}'
     # A child id is source text: "<", ">" and "&" escaped so it can never close the script element.
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
