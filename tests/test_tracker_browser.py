@@ -94,42 +94,60 @@ SETTLED = "new Promise(done => requestAnimationFrame(() => requestAnimationFrame
 
 RENDERED = """(() => {
   const rows = document.querySelectorAll('#tracker tbody tr');
+  const shown = [...rows].filter(r => r.getClientRects().length);
   const timelines = [...document.querySelectorAll('section.child svg.timeline')];
   const size = el => el.getBoundingClientRect();
   const drawn = timelines.filter(t => t.querySelector('.today'));
   return {
     rows: rows.length,
+    shown: shown.map(r => r.id.slice(4)),
     sections: document.querySelectorAll('section.child').length,
     timelines: timelines.length,
+    visible: timelines.filter(t => t.getClientRects().length).map(t => t.getAttribute('data-child')),
     drawn: drawn.length,
     sized: drawn.filter(t => size(t).width > 900 && size(t).height > 100).length,
     markers: drawn.reduce((n, t) => n + t.querySelectorAll('.event').length, 0),
     charts: [...document.querySelectorAll('figure svg.chart')].filter(c => size(c).height > 50).length,
     tableWidth: size(document.querySelector('#tracker')).width,
+    count: document.getElementById('filter-count').textContent,
   };
 })()"""
 
 
-def test_timelines_are_drawn_as_the_reader_reaches_them_and_all_before_printing(browser, tracker_page):
+def test_the_table_shows_a_page_of_children_and_their_timelines_drawn_as_the_reader_reaches_them(browser, tracker_page):
     browser.open(tracker_page.as_uri())
     browser.evaluate(SETTLED)
-    rendered = browser.evaluate(RENDERED)
-    assert rendered["rows"] > 100
-    assert rendered["sections"] == rendered["timelines"] == rendered["rows"]
-    # The table fills the first screens: no timeline is near enough to be drawn yet.
-    assert rendered["drawn"] == 0
-    assert rendered["charts"] == 4
-    assert rendered["tableWidth"] > 1000
-    last = browser.evaluate("[...document.querySelectorAll('section.child')].pop().id")
-    browser.evaluate(f"document.getElementById({last!r}).scrollIntoView()")
+    first = browser.evaluate(RENDERED)
+    total = first["rows"]
+    assert total > 100
+    assert first["sections"] == first["timelines"] == total
+    # The first hundred rows and their timelines; the table fills the first screens, so none is drawn yet.
+    assert first["shown"] == first["visible"] == [row.split("-", 1)[1] for row in browser.evaluate(ROW_IDS)][:100]
+    assert first["count"] == f"Children 1–100 of {total}"
+    assert first["drawn"] == 0
+    assert first["charts"] == 4
+    assert first["tableWidth"] > 1000
+    browser.evaluate("document.getElementById('page-next').click()")
+    second = browser.evaluate(RENDERED)
+    assert len(second["shown"]) == total - 100 and second["shown"] == second["visible"]
+    assert second["count"] == f"Children 101–{total} of {total}"
+    assert browser.evaluate("document.getElementById('page-next').disabled")
+    last = second["visible"][-1]
+    browser.evaluate(f"document.getElementById({'child-' + last!r}).scrollIntoView()")
     browser.evaluate(SETTLED)
-    assert browser.evaluate(f"!!document.querySelector('#{last} svg.timeline .today')")
-    assert 0 < browser.evaluate(RENDERED)["drawn"] < rendered["rows"]
+    assert browser.evaluate(f"!!document.getElementById({'child-' + last!r}).querySelector('svg.timeline .today')")
+    assert 0 < browser.evaluate(RENDERED)["drawn"] < total - 100
     browser.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     printed = browser.evaluate(RENDERED)
-    assert printed["drawn"] == printed["sized"] == printed["rows"]
-    assert printed["markers"] > 5 * printed["rows"]
+    # Printing draws every timeline on the page, and only those.
+    assert printed["drawn"] == printed["sized"] == total - 100
+    assert printed["markers"] > 5 * printed["drawn"]
+    browser.evaluate("document.getElementById('page-previous').click()")
+    assert browser.evaluate(RENDERED)["shown"] == first["shown"]
     assert browser.errors() == []
+
+
+ROW_IDS = "[...document.querySelectorAll('#tracker tbody tr')].map(r => r.id)"
 
 
 def test_the_page_draws_every_timeline_exactly_as_the_python_drawing_does(browser, tracker_page, demo):
@@ -185,43 +203,50 @@ def same_element(ours, theirs):
 def test_the_filters_narrow_the_table_and_the_timelines(browser, tracker_page, demo):
     report, drift = demo
     browser.open(tracker_page.as_uri())
-    shown = """(() => ({
-      rows: [...document.querySelectorAll('#tracker tbody tr')].filter(r => !r.hidden).map(r => r.id.slice(4)),
-      sections: [...document.querySelectorAll('section.child')].filter(s => !s.hidden).map(s => s.id.slice(6)),
-      count: document.getElementById('filter-count').textContent }))()"""
     total = len(report.looked_after)
-    every = browser.evaluate(shown)
-    assert len(every["rows"]) == len(every["sections"]) == total
-    assert every["count"] == f"{total} of {total} children"
+    choose = """((id, value) => { const select = document.getElementById(id); select.value = value;
+        select.dispatchEvent(new Event('change', {bubbles: true})); })"""
+    browser.evaluate(f"{choose}('page-size', '0')")
+    every = browser.evaluate(RENDERED)
+    assert len(every["shown"]) == len(every["visible"]) == total
+    assert every["count"] == f"Children 1–{total} of {total}"
     one = report.looked_after[7]
     type_in = """(words => { const box = document.getElementById('filter-text'); box.value = words;
         box.dispatchEvent(new Event('input', {bubbles: true})); })"""
     browser.evaluate(f"{type_in}({one.child_id!r})")
-    found = browser.evaluate(shown)
-    assert found["rows"] == found["sections"] == [one.child_id]
-    assert found["count"] == f"1 of {total} children"
+    found = browser.evaluate(RENDERED)
+    assert found["shown"] == found["visible"] == [one.child_id]
+    assert found["count"] == f"Children 1–1 of 1 (of {total})"
     if one.name:
         browser.evaluate(f"{type_in}({one.name.upper()!r})")
-        assert one.child_id in browser.evaluate(shown)["rows"]
+        assert one.child_id in browser.evaluate(RENDERED)["shown"]
+    browser.evaluate(f"{type_in}('no such child')")
+    assert browser.evaluate(RENDERED)["count"] == f"No child matches (of {total})"
     browser.evaluate(f"{type_in}('')")
-    choose = """(value => { const select = document.getElementById('filter-signal'); select.value = value;
-        select.dispatchEvent(new Event('change', {bubbles: true})); })"""
-    browser.evaluate(f"{choose}('actions_overdue')")
-    flagged = browser.evaluate(shown)
+    browser.evaluate(f"{choose}('filter-signal', 'actions_overdue')")
+    flagged = browser.evaluate(RENDERED)
     expected = sorted({flag.child_id for flag in drift.flags if flag.signal.value == "actions_overdue"})
-    assert sorted(flagged["rows"]) == sorted(flagged["sections"]) == expected
-    browser.evaluate(f"{choose}('-')")
-    calm = browser.evaluate(shown)["rows"]
+    assert sorted(flagged["shown"]) == sorted(flagged["visible"]) == expected
+    browser.evaluate(f"{choose}('filter-signal', '-')")
+    calm = browser.evaluate(RENDERED)["shown"]
     assert len(calm) == total - drift.children_flagged and not set(calm) & {f.child_id for f in drift.flags}
-    browser.evaluate(f"{choose}('')")
+    # A page at a time through the matching children only.
+    assert len(calm) > 50
+    browser.evaluate(f"{choose}('page-size', '50')")
+    assert browser.evaluate(RENDERED)["shown"] == calm[:50]
+    browser.evaluate("document.getElementById('page-next').click()")
+    assert browser.evaluate(RENDERED)["shown"] == calm[50:100]
+    browser.evaluate(f"{choose}('filter-signal', '')")
+    browser.evaluate(f"{choose}('page-size', '0')")
     browser.evaluate(
         "(() => { const box = document.getElementById('filter-attention'); box.checked = true;"
         " box.dispatchEvent(new Event('change', {bubbles: true})); })()"
     )
-    red = browser.evaluate(shown)["rows"]
+    red = browser.evaluate(RENDERED)["shown"]
     assert 0 < len(red) < total
     assert browser.evaluate(
-        "[...document.querySelectorAll('#tracker tbody tr')].every(r => r.hidden === !r.querySelector('td.overdue'))"
+        "[...document.querySelectorAll('#tracker tbody tr')]"
+        ".every(r => (r.getClientRects().length > 0) === !!r.querySelector('td.overdue'))"
     )
     assert browser.errors() == []
 
@@ -239,6 +264,9 @@ def test_selecting_a_heading_sorts_the_table_and_again_reverses_it(browser, trac
     )
     browser.evaluate(f"{click}(2)")
     assert [int(v) for v in browser.evaluate(f"{column}(2)")] == sorted(days, reverse=True)
+    # The page shows the first hundred in the new order.
+    shown = browser.evaluate(RENDERED)["shown"]
+    assert shown == [row.split("-", 1)[1] for row in browser.evaluate(ROW_IDS)][:100]
     browser.evaluate(f"{click}(5)")
     weeks = browser.evaluate(f"{column}(5)")
     filled = [int(v) for v in weeks if v]

@@ -1,4 +1,4 @@
-/* Draw each child's timeline when the reader comes near it (and every one before printing), from the compact
+/* Draw each child's timeline when the reader comes near it (and every one shown before printing), from the compact
    data in #timeline-data: permanence_core/tracker/timeline_data.py writes it and timeline_svg.py draws the
    same picture in Python. */
 (function () {
@@ -143,7 +143,10 @@
   var placeholders = Array.prototype.slice.call(document.querySelectorAll("svg.timeline[data-child]"));
   function drawAll() { placeholders.forEach(draw); }
   window.permanenceTimelines = { draw: draw, drawAll: drawAll };
-  window.addEventListener("beforeprint", drawAll);
+  // Printing: every timeline on the page, drawn now (those the table's filter or page leaves out have no box).
+  window.addEventListener("beforeprint", function () {
+    placeholders.forEach(function (svg) { if (svg.getClientRects().length) { draw(svg); } });
+  });
   if (!("IntersectionObserver" in window)) { drawAll(); return; }
   var observer = new IntersectionObserver(function (entries) {
     entries.forEach(function (entry) {
