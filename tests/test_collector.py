@@ -12,7 +12,10 @@ def enabled():
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
+    # Left as it was, whatever the test did.
+    if was:
+        gc.enable()
+    else:
         gc.disable()
 
 
