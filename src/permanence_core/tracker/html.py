@@ -65,7 +65,7 @@ def html_chunks(
     report: TrackerReport, drift: DriftReport, templates: Mapping[str, Path] | None = None
 ) -> Iterator[str]:
     """The page of :func:`render_html` piece by piece, to write to a file as it is made (a national cohort's
-    page is about 130 MB); a template error is raised when the piece that has it is reached."""
+    page is about 95 MB); a template error is raised when the piece that has it is reached."""
     found = {**tracker_templates(), **dict(templates or {})}
     env = environment(found)
     env.filters["route"] = route_text
