@@ -227,6 +227,6 @@ def test_the_timeline_data_holds_every_event_and_the_proceedings_as_day_numbers(
     ]
     assert decoded == [(e.kind, e.date, e.planned, e.overdue) for e in row.timeline.events]
     assert (EventKind.TRACKING_PANEL, D(2026, 6, 20), True, False) in decoded
-    assert bars == [day_number(D(2025, 11, 3)), -1, day_number(D(2026, 5, 31)), 4]
+    assert bars == [day_number(D(2025, 11, 3)), None, day_number(D(2026, 5, 31)), 4]
     [*_, overdue_review] = [e for e in encode_timeline(row_of(report, "C3").timeline)[2][2::3] if e]
     assert overdue_review == PLANNED | OVERDUE

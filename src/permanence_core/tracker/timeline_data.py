@@ -21,6 +21,7 @@ from permanence_core.tracker.report import PROCEEDINGS_LAST_DAY, EventKind, Time
 #: The day numbers in the data count from 1 January 1970, as JavaScript's dates do.
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _KINDS = tuple(EventKind)
+_KIND_INDEX = {kind: index for index, kind in enumerate(_KINDS)}
 #: The bits of an event's flags.
 PLANNED, OVERDUE = 1, 2
 
@@ -32,14 +33,14 @@ def day_number(day: dt.date) -> int:
 
 def encode_timeline(timeline: Timeline) -> list[Any]:
     """``[start, end, events, proceedings]``: day numbers; each event three numbers (kind index, day, flags);
-    each proceedings bar four (issue day, concluded day or -1 while live, due day, extension weeks)."""
+    each proceedings bar four (issue day, concluded day or None while live, due day, extension weeks)."""
     events: list[int] = []
     for event in timeline.events:
         flags = (PLANNED if event.planned else 0) | (OVERDUE if event.overdue else 0)
-        events += (_KINDS.index(event.kind), day_number(event.date), flags)
-    bars: list[int] = []
+        events += (_KIND_INDEX[event.kind], day_number(event.date), flags)
+    bars: list[int | None] = []
     for bar in timeline.proceedings:
-        concluded = day_number(bar.concluded_on) if bar.concluded_on else -1
+        concluded = day_number(bar.concluded_on) if bar.concluded_on else None
         bars += (day_number(bar.issue_date), concluded, day_number(bar.due_date), bar.extension_weeks)
     return [day_number(timeline.start), day_number(timeline.end), events, bars]
 

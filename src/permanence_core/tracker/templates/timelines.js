@@ -61,9 +61,9 @@
   }
 
   function proceedings(issue, concluded, due, extension, x, parts) {
-    var end = concluded >= 0 ? concluded : data.today;
+    var end = concluded !== null ? concluded : data.today;
     var week26 = issue + key.proceedingsLastDay;
-    var status = concluded >= 0 ? "concluded " + iso(concluded) : "live";
+    var status = concluded !== null ? "concluded " + iso(concluded) : "live";
     var week = Math.floor((end - issue) / 7) + 1;
     parts.push(element("rect", { x: x(issue), y: laneMiddle(2) - 6, width: Math.max(x(end) - x(issue), 2),
       height: "12", fill: colours.proceedings, "class": "proceedings" }, "",
