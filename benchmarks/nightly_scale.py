@@ -21,7 +21,6 @@ import collections
 import contextlib
 import datetime as dt
 import gc
-import io
 import json
 import os
 import resource
@@ -38,8 +37,9 @@ import attrs
 from permanence_core import api
 from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import progress_callback
+from permanence_core.collector import collector_paused
 from permanence_core.plugins.manager import Plugins
-from permanence_core.private_files import open_private, write_private
+from permanence_core.private_files import open_private
 from permanence_core.rules import Evaluation
 from permanence_core.synth import CohortSpec, generate
 from permanence_core.tracker.drift import assess_drift
@@ -298,20 +298,21 @@ def _raise_alerts(
 
 
 def _report(loaded: LoadResult, evaluation: Evaluation) -> tuple[Any, Any]:
-    report = build_report(loaded.records, evaluation, loaded.rejected)
-    return report, assess_drift(report.rows, report.as_of)
+    # As `permanence tracker` does: the rows, the page and the workbook are built with the collector paused.
+    with collector_paused():
+        report = build_report(loaded.records, evaluation, loaded.rejected)
+        return report, assess_drift(report.rows, report.as_of)
 
 
 def _write_xlsx(built: tuple[Any, Any], path: Path) -> Path:
-    buffer = io.BytesIO()
-    write_xlsx(*built, buffer)
-    write_private(path, buffer.getvalue())
+    with open_private(path) as handle, collector_paused():
+        write_xlsx(*built, handle)
     return path
 
 
 def _write_html(built: tuple[Any, Any], path: Path) -> Path:
-    # Streamed to the file piece by piece: the national page is about 480 MB, several times that as one string.
-    with open_private(path) as handle:
+    # Streamed to the file piece by piece, as `permanence tracker` writes it.
+    with open_private(path) as handle, collector_paused():
         for chunk in html_chunks(*built):
             handle.write(chunk.encode("utf-8"))
     return path

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from permanence_core.adapters.base import Adapter, Capability, CohortLoad, LoadResult
 from permanence_core.adapters.ssda903.layout import discover
-from permanence_core.adapters.ssda903.reader import ReturnLoad, collector_paused, read_layout, read_return
+from permanence_core.adapters.ssda903.reader import ReturnLoad, read_layout, read_return
+from permanence_core.collector import collector_paused
 from permanence_core.model import Facet
 
 if TYPE_CHECKING:
