@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 from permanence_core.adapters import LoadResult
-from permanence_core.model import CaseRecord, Meeting, PermanencePlan
+from permanence_core.model import CaseRecord, PermanencePlan
 from permanence_core.tracker import schema
 from permanence_core.tracker.entries import SyncEntry
 from permanence_core.tracker.ledger import Ledger, shown_url, utc_now
@@ -83,12 +85,17 @@ def record_sync(
         sync_id = inserted[0]
         seen_meetings: set[str] = set()
         stored = _Stored(conn.dialect)
+        last = _last_check(conn)
         for start in range(0, len(records), CHUNK):
             chunk = records[start : start + CHUNK]
             at = now()
             _children(conn, stored, chunk, sync_id, counts)
-            _plans(conn, stored, chunk, sync_id, at, counts)
-            _meetings(conn, stored, chunk, members, seen_meetings, sync_id, at, counts)
+            found = _found(stored, chunk, members, seen_meetings, at.date())
+            same = _unchanged(conn, found, last)
+            _plans(conn, stored, [r for r in chunk if r.child_id not in same], sync_id, at, counts)
+            wanted = {key: meeting for key, meeting in found.meetings.items() if meeting.holder not in same}
+            _meetings(conn, stored, wanted, sync_id, at, counts)
+            _record_digests(conn, stored, found.digests, sync_id)
             if progress is not None:
                 progress(min(start + CHUNK, len(records)), len(records))
         finished = now()
@@ -216,6 +223,134 @@ def _meeting_members(records: Sequence[CaseRecord]) -> dict[str, tuple[str, ...]
     return members
 
 
+# -- what the records hold, and which children are as the last sync found them ------------------------
+
+
+@attrs.frozen
+class _FoundMeeting:
+    """A meeting as the sync records it: its values (``_MEETING_VALUES``), children and actions (``_ACTION_VALUES``
+    by action id), in stored form, from the first record in the sync that holds it (``holder``)."""
+
+    holder: str
+    values: tuple[Any, ...]
+    children: tuple[str, ...]
+    actions: tuple[tuple[str, tuple[Any, ...]], ...]
+
+
+@attrs.frozen
+class _Found:
+    """A chunk's meetings (those not met in an earlier chunk) and each child's digest."""
+
+    meetings: dict[str, _FoundMeeting]
+    digests: dict[str, str]
+
+
+def _found(
+    stored: _Stored,
+    chunk: Sequence[CaseRecord],
+    members: dict[str, tuple[str, ...]],
+    seen: set[str],
+    today: dt.date,
+) -> _Found:
+    """What the sync records from ``chunk``, and per child a digest of it: its plans, and the meetings and actions
+    it is the first record to hold (a sibling group's meeting is recorded from the first sibling's record)."""
+    meetings: dict[str, _FoundMeeting] = {}
+    digests = {}
+    held, scheduled = MeetingStatus.HELD.value, MeetingStatus.SCHEDULED.value
+    for record in chunk:
+        child = record.child_id
+        first = []
+        for meeting in record.meetings:
+            meeting_id = meeting.meeting_id
+            if meeting_id in seen:
+                continue
+            seen.add(meeting_id)
+            children = members[meeting_id]
+            shared = children[0] if len(children) == 1 else None
+            found = _FoundMeeting(
+                holder=child,
+                values=(
+                    meeting_id,
+                    meeting.kind.value,
+                    stored.date(meeting.date),
+                    held if meeting.date <= today else scheduled,
+                    meeting.chair,
+                    stored.date(meeting.minutes_issued_on),
+                    stored.date(meeting.referral_received_on),
+                ),
+                children=children,
+                actions=tuple(
+                    (
+                        action.action_id,
+                        (
+                            shared,
+                            position,
+                            action.description,
+                            action.owner,
+                            stored.date(action.due_date),
+                            stored.date(action.completed_on),
+                            ",".join(action.depends_on),
+                        ),
+                    )
+                    for position, action in enumerate(meeting.actions, start=1)
+                ),
+            )
+            meetings[meeting_id] = found
+            first.append((found.values, found.children, found.actions))
+        plans = [tuple(_plan_state(stored, plan).values()) for plan in record.plans]
+        digests[child] = hashlib.blake2b(repr((plans, first)).encode(), digest_size=16).hexdigest()
+    return _Found(meetings=meetings, digests=digests)
+
+
+@attrs.frozen
+class _LastCheck:
+    """The latest sync that recorded digests, when it finished, and when each meeting changed in the ledger since
+    (a panel's outcome, a carry-forward: anything that sets a case-system meeting's or action's ``updated_at``)."""
+
+    sync_id: int | None = None
+    touched: frozenset[str] = frozenset()
+
+
+def _last_check(conn: sa.Connection) -> _LastCheck:
+    digests, syncs = schema.sync_digests, schema.syncs
+    latest = conn.execute(sa.select(sa.func.max(digests.c.sync_id))).scalar()
+    if latest is None:
+        return _LastCheck()
+    finished = conn.execute(sa.select(syncs.c.finished_at).where(syncs.c.sync_id == latest)).scalar_one()
+    touched: set[str] = set()
+    for table in (schema.meetings, schema.actions):
+        # At or after: a change stamped within the same clock tick as the sync's end counts as made after it.
+        query = sa.select(table.c.meeting_id).where(table.c.updated_at >= finished).distinct()
+        touched.update(conn.execute(query).scalars())
+    return _LastCheck(sync_id=latest, touched=frozenset(touched))
+
+
+def _unchanged(conn: sa.Connection, found: _Found, last: _LastCheck) -> set[str]:
+    """Children whose plans, meetings and actions the sync would find as the last sync recorded them: the same
+    digest, and none of their meetings or actions changed in the ledger since. Their rows need no comparing."""
+    if last.sync_id is None:
+        return set()
+    table = schema.sync_digests
+    query = sa.select(table.c.child_id, table.c.digest).where(table.c.sync_id == last.sync_id)
+    same = {
+        row.child_id
+        for row in _select_in(conn, query, table.c.child_id, found.digests)
+        if row.digest == found.digests[row.child_id]
+    }
+    if last.touched:
+        same -= {meeting.holder for meeting_id, meeting in found.meetings.items() if meeting_id in last.touched}
+    return same
+
+
+def _record_digests(conn: sa.Connection, stored: _Stored, digests: dict[str, str], sync_id: int) -> None:
+    table = schema.sync_digests
+    for ids in _in_chunks(list(digests)):
+        conn.execute(table.delete().where(table.c.child_id.in_(ids)))
+    stored.insert(
+        conn, table, ("child_id", "digest", "sync_id"), [(child, digest, sync_id) for child, digest in digests.items()]
+    )
+
+
 # -- children ---------------------------------------------------------------------------------------
 
 _CHILD_COLUMNS = ("child_id", "last_sync_id", "looked_after_since", "left_care_on", "first_sync_id")
@@ -335,19 +470,11 @@ _LINK_COLUMNS = ("meeting_id", "child_id", "position")
 def _meetings(
     conn: sa.Connection,
     stored: _Stored,
-    chunk: Sequence[CaseRecord],
-    members: dict[str, tuple[str, ...]],
-    seen: set[str],
+    wanted: dict[str, _FoundMeeting],
     sync_id: int,
     at: dt.datetime,
     counts: Counter[str],
 ) -> None:
-    wanted: dict[str, Meeting] = {}
-    for record in chunk:
-        for meeting in record.meetings:
-            if meeting.meeting_id not in seen:
-                wanted.setdefault(meeting.meeting_id, meeting)
-    seen.update(wanted)
     if not wanted:
         return
     table, links = schema.meetings, schema.meeting_children
@@ -366,26 +493,15 @@ def _meetings(
     if ours:
         # A case-system meeting with the id of a panel held in the ledger: the ledger's record stands.
         logger.warning("sync %s: %d meetings already held in the ledger were not overwritten", sync_id, len(ours))
-    today = at.date()
     stamp = stored.timestamp(at)
-    held, scheduled = MeetingStatus.HELD.value, MeetingStatus.SCHEDULED.value
     origin = Origin.CASE_SYSTEM.value
     skipped = set(ours)
     inserts, updates, relink = [], [], []
     for meeting_id, meeting in wanted.items():
         if meeting_id in skipped:
             continue
-        values = (
-            meeting_id,
-            meeting.kind.value,
-            stored.date(meeting.date),
-            held if meeting.date <= today else scheduled,
-            meeting.chair,
-            stored.date(meeting.minutes_issued_on),
-            stored.date(meeting.referral_received_on),
-        )
+        values, children = meeting.values, meeting.children
         before = existing.get(meeting_id)
-        children = members[meeting_id]
         if before is None:
             inserts.append((*values, origin, sync_id, sync_id, stamp, stamp))
             relink.append(meeting_id)
@@ -409,11 +525,15 @@ def _meetings(
         conn,
         links,
         _LINK_COLUMNS,
-        [(meeting_id, child, position) for meeting_id in relink for position, child in enumerate(members[meeting_id])],
+        [
+            (meeting_id, child, position)
+            for meeting_id in relink
+            for position, child in enumerate(wanted[meeting_id].children)
+        ],
     )
     counts["meetings_added"] += len(inserts)
     counts["meetings_changed"] += len(updates)
-    _actions(conn, stored, {key: wanted[key] for key in wanted if key not in skipped}, members, sync_id, at, counts)
+    _actions(conn, stored, {key: wanted[key] for key in wanted if key not in skipped}, sync_id, at, counts)
 
 
 #: An action's values from the case system, in this order (compared with the ledger's, then written).
@@ -437,8 +557,7 @@ _COMPLETED = _ACTION_VALUES.index("completed_on")
 def _actions(
     conn: sa.Connection,
     stored: _Stored,
-    meetings: dict[str, Meeting],
-    members: dict[str, tuple[str, ...]],
+    meetings: dict[str, _FoundMeeting],
     sync_id: int,
     at: dt.datetime,
     counts: Counter[str],
@@ -456,44 +575,20 @@ def _actions(
     origin = Origin.CASE_SYSTEM.value
     inserts, updates = [], []
     for meeting_id, meeting in meetings.items():
-        children = members[meeting_id]
-        shared = children[0] if len(children) == 1 else None
-        for position, action in enumerate(meeting.actions, start=1):
-            completed = stored.date(action.completed_on)
-            row = (
-                shared,
-                position,
-                action.description,
-                action.owner,
-                stored.date(action.due_date),
-                completed,
-                ",".join(action.depends_on),
-            )
-            found = existing.get((meeting_id, action.action_id))
+        for action_id, row in meeting.actions:
+            found = existing.get((meeting_id, action_id))
             if found is None:
-                inserts.append(
-                    (
-                        meeting_id,
-                        action.action_id,
-                        *row,
-                        done if completed is not None else open_,
-                        0,
-                        origin,
-                        sync_id,
-                        sync_id,
-                        stamp,
-                        stamp,
-                    )
-                )
+                status = done if row[_COMPLETED] is not None else open_
+                inserts.append((meeting_id, action_id, *row, status, 0, origin, sync_id, sync_id, stamp, stamp))
                 continue
             status, before = found
-            if before[_COMPLETED] is not None and completed is None:
+            if before[_COMPLETED] is not None and row[_COMPLETED] is None:
                 # Done stays done: a completion recorded at the panel is not undone by a system that lacks it.
                 row = (*row[:_COMPLETED], before[_COMPLETED], *row[_COMPLETED + 1 :])
             if row != before:
                 # Completed in the case system is done; an open action the panel carried forward stays carried.
                 new_status = done if row[_COMPLETED] is not None else _reopened(status).value
-                updates.append((*row, new_status, sync_id, stamp, meeting_id, action.action_id))
+                updates.append((*row, new_status, sync_id, stamp, meeting_id, action_id))
     stored.insert(conn, table, _ACTION_INSERT, inserts)
     stored.update(
         conn,
