@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 #: Records handled per round trip: memory stays flat and each IN (...) list stays well inside SQLite's limit.
 CHUNK = 500
 _IN_LIMIT = 900
+#: A positional parameter in SQL for the drivers the ledger supports (sqlite3: qmark; psycopg: format or pyformat).
+_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 _PLAN_FIELDS = {
     "primary_route": "route",
@@ -165,8 +167,17 @@ class _Stored:
         self, conn: sa.Connection, table: sa.Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
     ) -> None:
         """Insert ``rows`` (values of the columns ``names``, in stored form) with one executemany."""
-        if rows:
+        if not rows:
+            return
+        marker = _MARKERS.get(self.dialect.paramstyle)
+        if marker is None:
             self._many(conn, table.insert().compile(dialect=self.dialect, column_keys=list(names)), names, rows)
+            return
+        # Written out in the order of ``names``, so the rows go to the driver as they are.
+        quote = self.dialect.identifier_preparer
+        columns = ", ".join(quote.quote(name) for name in names)
+        markers = ", ".join([marker] * len(names))
+        conn.exec_driver_sql(f"INSERT INTO {quote.format_table(table)} ({columns}) VALUES ({markers})", rows)
 
     def update(
         self, conn: sa.Connection, statement: sa.Update, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
