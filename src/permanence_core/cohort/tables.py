@@ -131,3 +131,7 @@ class Cohort:
 
     def __len__(self) -> int:
         return self.children.height
+
+    def only(self, child_id: str) -> Cohort:
+        """The cohort of one child: each table's rows of ``child_id``."""
+        return Cohort(**{name: getattr(self, name).filter(pl.col("child_id") == child_id) for name in SCHEMAS})
