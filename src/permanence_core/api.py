@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from permanence_core.adapters import CohortLoad, LoadResult
 from permanence_core.calendar import WorkingCalendar
 from permanence_core.config_file import read_config
+from permanence_core.errors import ConfigError
 from permanence_core.model import CaseRecord, Facet
 from permanence_core.plugins.manager import Plugins
 from permanence_core.rules import Evaluation, Profile, load_profile
@@ -142,6 +143,17 @@ class AdapterTransport:
         from permanence_core.writeback.audit import options_destination
 
         return options_destination(self.options)(item)
+
+    def found_on_retry(self) -> bool:
+        """Whether these options send items to an outbox folder (see ``writeback.audit.found_on_retry``): with no
+        gateway named, every adapter's ``write_back`` writes to that folder (through ``transport_for``)."""
+        from permanence_core.writeback.settings import WriteBackSettings
+
+        try:
+            settings = WriteBackSettings.from_options(self.options)
+        except ConfigError:
+            return False
+        return bool(settings.outbox) and not settings.endpoint
 
 
 def write_back_settings(options: Mapping[str, Any]) -> WriteBackSettings:
