@@ -25,8 +25,9 @@ from permanence_core.adapters.ssda903.assemble import RETURN_FACETS, WITHHELD_BY
 from permanence_core.adapters.ssda903.checks import CHECKS, checked, child_ids, kept_type, outcomes
 from permanence_core.adapters.ssda903.layout import Layout, discover
 from permanence_core.adapters.ssda903.rawrows import RawRows, read_rows
-from permanence_core.adapters.ssda903.reader import UNREADABLE, _recognised, _summary, collector_paused
+from permanence_core.adapters.ssda903.reader import UNREADABLE, _recognised, _summary
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
+from permanence_core.collector import collector_paused
 from permanence_core.model import Facet
 
 #: How rows of a table are keyed within a child (as the Assembler keys them): a repeat is rejected.
