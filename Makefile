@@ -61,7 +61,7 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 
 # The whole nightly job on the national 85,000-child synthetic cohort, twice, in one process: time and peak memory
-# of each stage against 10 minutes and 3 GB (the cohort is generated once into $TMPDIR/permanence-bench, ~3 min).
+# of each stage against 60 s and 1.5 GiB a run (the cohort is generated once into $TMPDIR/permanence-bench, ~3 min).
 nightly-scale: install
 	$(BIN)/python benchmarks/nightly_scale.py
 

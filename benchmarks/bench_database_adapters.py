@@ -1,6 +1,7 @@
 """Mosaic, Liquidlogic and SSD load time on a national-scale synthetic warehouse (SQLite), through the plugin host.
 
-Run: .venv/bin/python benchmarks/bench_database_adapters.py [--children N] [--episodes-per-child N]
+Run: .venv/bin/python benchmarks/bench_database_adapters.py [--children N] [--episodes-per-child N] [--adapter NAME]
+[--profile NAME]
 Prints figures only; nothing here asserts a speed. Peak memory is the process's maximum resident size.
 """
 
@@ -148,48 +149,124 @@ def mosaic_warehouse(folder: Path, children: int, spells: int) -> tuple[str, dic
 
 
 def liquidlogic_warehouse(folder: Path, children: int, spells: int) -> tuple[str, dict[str, str], int]:
-    """DIM_PERSON and FACT_* tables in child_social.db, attached as schema Child_Social by a config file."""
+    """DIM_PERSON and the FACT_* tables the adapter reads, in child_social.db attached as schema Child_Social.
+
+    Per child: ``spells`` care episodes, placements and legal statuses (as DfE descriptions), three CLA
+    reviews and a PPM (meetings with their subject), a care plan, a permanence-plan form of three answers,
+    an allocated social worker and a parent; every fifth child an adoption row."""
     sqlite3.connect(folder / "hdm.db").close()
+    tables = {
+        "DIM_PERSON": "DIM_PERSON_ID INTEGER, LEGACY_ID TEXT, UPN TEXT, FORENAME TEXT, SURNAME TEXT, BIRTH_DTTM TEXT,"
+        " GENDER_MAIN_CODE TEXT, DUPLICATED_DTTM TEXT",
+        "FACT_CARE_EPISODES": "FACT_CARE_EPISODES_ID INTEGER, DIM_PERSON_ID INTEGER, FACT_CLA_ID INTEGER,"
+        " CARE_START_DATE TEXT, CARE_END_DATE TEXT, CARE_REASON_END_CODE TEXT",
+        "FACT_LEGAL_STATUS": "FACT_LEGAL_STATUS_ID INTEGER, DIM_PERSON_ID INTEGER, DIM_LOOKUP_LGL_STATUS_DESC TEXT,"
+        " START_DTTM TEXT, END_DTTM TEXT",
+        "FACT_CLA_PLACEMENT": "FACT_CLA_PLACEMENT_ID INTEGER, DIM_PERSON_ID INTEGER, START_DTTM TEXT, END_DTTM TEXT,"
+        " DIM_LOOKUP_PLACEMENT_TYPE_CODE TEXT, DIM_LOOKUP_PLACEMENT_PROVIDER_CODE TEXT,"
+        " DIM_LOOKUP_PLAC_CHNG_REAS_CODE TEXT",
+        "FACT_ADOPTION": "FACT_ADOPTION_ID INTEGER, DIM_PERSON_ID INTEGER, START_DTTM TEXT, DECISION_DTTM TEXT,"
+        " PLACEMENT_ORDER_DTTM TEXT, MATCHING_DTTM TEXT, NO_LONGER_PLACED_DTTM TEXT,"
+        " DIM_LOOKUP_ADOP_REASON_CEASED_CODE TEXT, ADOPTED_BY_CARER_FLAG TEXT",
+        "FACT_CARE_PLANS": "FACT_CARE_PLAN_ID INTEGER, DIM_PERSON_ID INTEGER, START_DTTM TEXT, END_DTTM TEXT,"
+        " DIM_LOOKUP_PLAN_STATUS_ID_CODE TEXT",
+        "FACT_FORMS": "FACT_FORM_ID INTEGER, DIM_PERSON_ID INTEGER",
+        "FACT_FORM_ANSWERS": "FACT_FORM_ANSWER_ID INTEGER, FACT_FORM_ID INTEGER, ANSWER_NO TEXT, ANSWER TEXT,"
+        " ANSWERED_DTTM TEXT, DIM_ASSESSMENT_TEMPLATE_ID_DESC TEXT",
+        "FACT_MEETINGS": "FACT_MEETING_ID INTEGER, DIM_LOOKUP_MTG_TYPE_ID_CODE TEXT, ACTUAL_DTTM TEXT, CANCELLED TEXT",
+        "FACT_MEETING_SUBJECTS": "FACT_MEETINGS_ID INTEGER, DIM_PERSON_ID INTEGER, FACT_OUTCM_FORM_ID INTEGER",
+        "FACT_CLA_REVIEW": "FACT_CLA_REVIEW_ID INTEGER, DIM_PERSON_ID INTEGER, FACT_MEETING_ID INTEGER,"
+        " DUE_DTTM TEXT, MEETING_DTTM TEXT",
+        "FACT_INVOLVEMENTS": "FACT_INVOLVEMENTS_ID INTEGER, DIM_PERSON_ID INTEGER, DIM_WORKER_ID INTEGER,"
+        " DIM_LOOKUP_INVOLVEMENT_TYPE_CODE TEXT, START_DTTM TEXT, END_DTTM TEXT, DIM_DEPARTMENT_NAME TEXT",
+        "DIM_WORKER": "DIM_WORKER_ID INTEGER, STAFF_ID TEXT, WORKER_ID_CODE TEXT, FORENAME TEXT, SURNAME TEXT,"
+        " DEPARTMENT_NAME TEXT",
+    }
+    parents = children  # person ids from here on are the children's parents
+
+    def spell(n: int, s: int) -> tuple[str, str | None]:
+        return _day(n % 3000 + 60 * s), _day(n % 3000 + 60 * s + 60) if s < spells - 1 else None
+
     with sqlite3.connect(folder / "child_social.db") as db:
-        db.execute(
-            "CREATE TABLE DIM_PERSON (DIM_PERSON_ID INTEGER, LEGACY_ID TEXT, UPN TEXT, FORENAME TEXT,"
-            " SURNAME TEXT, BIRTH_DTTM TEXT, GENDER_MAIN_CODE TEXT, DUPLICATED_DTTM TEXT)"
-        )
-        db.execute(
-            "CREATE TABLE FACT_CARE_EPISODES (FACT_CARE_EPISODES_ID INTEGER, DIM_PERSON_ID INTEGER,"
-            " FACT_CLA_ID INTEGER, CARE_START_DATE TEXT, CARE_END_DATE TEXT, CARE_REASON_END_CODE TEXT)"
-        )
-        db.execute(
-            "CREATE TABLE FACT_LEGAL_STATUS (FACT_LEGAL_STATUS_ID INTEGER, DIM_PERSON_ID INTEGER,"
-            " DIM_LOOKUP_LGL_STATUS_DESC TEXT, START_DTTM TEXT, END_DTTM TEXT)"
-        )
+        for name, columns in tables.items():
+            db.execute(f"CREATE TABLE {name} ({columns})")
         db.executemany(
             "INSERT INTO DIM_PERSON VALUES (?, ?, NULL, 'Synthetic', ?, ?, ?, NULL)",
-            ((n, f"L{n}", f"Child{n}", _day(n % 3000 - 3000), "MF"[n % 2]) for n in range(children)),
+            ((n, f"L{n}", f"Child{n}", _day(n % 3000 - 3000), "MF"[n % 2]) for n in range(children + parents)),
         )
         db.executemany(
             "INSERT INTO FACT_CARE_EPISODES VALUES (?, ?, ?, ?, ?, ?)",
             (
-                (
-                    n * spells + s,
-                    n,
-                    n,
-                    _day(n % 3000 + 60 * s),
-                    _day(n % 3000 + 60 * s + 60) if s < spells - 1 else None,
-                    "X1" if s < spells - 1 else None,
-                )
+                (n * spells + s, n, n, *spell(n, s), "X1" if s < spells - 1 else None)
                 for n in range(children)
                 for s in range(spells)
             ),
         )
         db.executemany(
-            "INSERT INTO FACT_LEGAL_STATUS VALUES (?, ?, 'C2 - Full Care Order', ?, NULL)",
-            ((n, n, _day(n % 3000)) for n in range(children)),
+            "INSERT INTO FACT_LEGAL_STATUS VALUES (?, ?, 'C2 - Full Care Order', ?, ?)",
+            ((n * spells + s, n, *spell(n, s)) for n in range(children) for s in range(spells)),
         )
+        db.executemany(
+            "INSERT INTO FACT_CLA_PLACEMENT VALUES (?, ?, ?, ?, 'U4', 'PR1', NULL)",
+            ((n * spells + s, n, *spell(n, s)) for n in range(children) for s in range(spells)),
+        )
+        db.executemany(
+            "INSERT INTO FACT_ADOPTION VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, 'N')",
+            ((n, n, _day(n % 3000 + 30), _day(n % 3000 + 40)) for n in range(0, children, 5)),
+        )
+        db.executemany(
+            "INSERT INTO FACT_CARE_PLANS VALUES (?, ?, ?, NULL, 'A')",
+            ((n, n, _day(n % 3000 + 20)) for n in range(children)),
+        )
+        # Form 2n is the permanence section of the care plan, 2n+1 the second review's outcome form.
+        db.executemany(
+            "INSERT INTO FACT_FORMS VALUES (?, ?)", ((2 * n + k, n) for n in range(children) for k in range(2))
+        )
+        db.executemany(
+            "INSERT INTO FACT_FORM_ANSWERS VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                row
+                for n in range(children)
+                for row in (
+                    (4 * n, 2 * n, "CPFUP9", "Primary", _day(n % 3000 + 14), "Care Plan"),
+                    (4 * n + 1, 2 * n, "CPFUP6", "Contingency", _day(n % 3000 + 14), "Care Plan"),
+                    (4 * n + 2, 2 * n, "CPFUP4", "N", _day(n % 3000 + 14), "Care Plan"),
+                    (4 * n + 3, 2 * n + 1, "CPFUP9", "Y", _day(n % 3000 + 110), "CLA Review Outcome"),
+                )
+            ),
+        )
+        # Meetings 4n..4n+3: three CLA reviews and a PPM about child n.
+        meetings = [
+            (4 * n + k, kind, _day(n % 3000 + days))
+            for n in range(children)
+            for k, (kind, days) in enumerate((("CLAReview", 25), ("CLAReview", 110), ("CLAReview", 290), ("PPM", 14)))
+        ]
+        db.executemany("INSERT INTO FACT_MEETINGS VALUES (?, ?, ?, 'N')", meetings)
+        db.executemany(
+            "INSERT INTO FACT_MEETING_SUBJECTS VALUES (?, ?, ?)",
+            ((m, m // 4, 2 * (m // 4) + 1 if m % 4 == 1 else None) for m, _kind, _day_ in meetings),
+        )
+        db.executemany(
+            "INSERT INTO FACT_CLA_REVIEW VALUES (?, ?, ?, ?, ?)",
+            ((m, m // 4, m, day, day) for m, kind, day in meetings if kind == "CLAReview"),
+        )
+        db.executemany(
+            "INSERT INTO FACT_INVOLVEMENTS VALUES (?, ?, ?, 'CW', ?, NULL, 'Team')",
+            ((n, n, n % 2000, _day(n % 3000)) for n in range(children)),
+        )
+        db.executemany(
+            "INSERT INTO DIM_WORKER VALUES (?, ?, NULL, 'Synthetic', 'Worker', 'Team')",
+            ((w, f"S{w}") for w in range(2000)),
+        )
+        rows = sum(db.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0] for name in tables)
     db.close()
     config = folder / "council.toml"
-    config.write_text('[liquidlogic]\nsqlite_attach = { Child_Social = "child_social.db" }\n', encoding="utf-8")
-    return f"sqlite:///{folder / 'hdm.db'}", {"config": str(config)}, children * (2 + spells)
+    config.write_text(
+        '[liquidlogic]\nsqlite_attach = { Child_Social = "child_social.db" }\nppm_meeting_types = ["PPM"]\n'
+        'involvement_roles = { CW = "social_worker" }\n',
+        encoding="utf-8",
+    )
+    return f"sqlite:///{folder / 'hdm.db'}", {"config": str(config)}, rows
 
 
 def ssd_warehouse(folder: Path, children: int, spells: int) -> tuple[str, dict[str, str], int]:
@@ -305,8 +382,17 @@ def main() -> None:
         choices=["mosaic", "liquidlogic", "ssd"],
         help="Load only this adapter (repeatable); peak RSS is the process's, so one adapter a run isolates it.",
     )
+    parser.add_argument(
+        "--profile",
+        help="Load only the facets this rules profile needs (the facets load option), as permanence alerts does.",
+    )
     args = parser.parse_args()
     wanted = set(args.adapter or ["mosaic", "liquidlogic", "ssd"])
+    facets: dict[str, list[str]] = {}
+    if args.profile:
+        from permanence_core.rules import load_profile, profile_facets
+
+        facets["facets"] = sorted(facet.value for facet in profile_facets(load_profile(args.profile)))
     plugins = Plugins()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -314,6 +400,7 @@ def main() -> None:
         for name, build in builders.items():
             if name in wanted:
                 source, options, rows = build(folder, args.children, args.episodes_per_child)
+                options = {**options, **facets}
                 timed(name, rows, lambda name=name, source=source, options=options: plugins.load(name, source, options))
 
 

@@ -1,12 +1,14 @@
 """Benchmark: the tracker report (rows, drift, HTML page, XLSX workbook) over synthetic cohorts.
 
     python benchmarks/bench_tracker.py [--sizes 1000,5000,20000] [--profile england]
+    python benchmarks/bench_tracker.py --source FOLDER [--as-of 2026-11-02]
 
-Each size runs in its own process: the cohort is generated in memory and evaluated (not timed), then
-each tracker step is timed on one core. Prints seconds per step, the size of the HTML page and the
-workbook, and the process's peak RSS. Target: a large council's cohort (1,000 looked-after children)
-in a few seconds; the HTML grows about 8 KB per looked-after child (its timeline), so very large
-cohorts belong in the workbook.
+Each size runs in its own process: the cohort is generated in memory (or, with ``--source``, a cohort
+``permanence synth`` wrote, pack included, is loaded as ``permanence tracker --adapter ssda903`` loads it;
+not timed), then the evaluation and each tracker step are timed on one core, with the cyclic collector
+paused as ``permanence tracker`` pauses it. Prints seconds per step (wall and CPU), the size of the HTML
+page and the workbook, and the process's peak RSS. The page grows about 1.5 KB per looked-after child (a
+table row, a heading and the timeline's data); issue #18's target is the 20,000-child page in at most 5 s.
 """
 
 from __future__ import annotations
@@ -19,42 +21,46 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 AS_OF = dt.date(2026, 11, 2)
+T = TypeVar("T")
 
 
-def measure(children: int, profile: str) -> dict[str, float]:
-    """Generate and evaluate ``children`` records, then time each tracker step."""
+def measure(children: int, profile: str, source: str | None = None, as_of: dt.date = AS_OF) -> dict[str, float]:
+    """Generate ``children`` records (or load ``source``), then time the evaluation and each tracker step."""
     from permanence_core import api
+    from permanence_core.collector import collector_paused
     from permanence_core.synth import CohortGenerator, CohortSpec
     from permanence_core.tracker.drift import assess_drift
     from permanence_core.tracker.html import render_html
     from permanence_core.tracker.report import build_report
     from permanence_core.tracker.xlsx import write_xlsx
 
-    records = [child.record for child in CohortGenerator(CohortSpec(children=children, seed=1, as_of=AS_OF))]
-    evaluation = api.evaluate(records, profile=profile, as_of=AS_OF)
-    timings = {}
+    if source:
+        records = api.load("ssda903", source).records
+    else:
+        records = [child.record for child in CohortGenerator(CohortSpec(children=children, seed=1, as_of=as_of))]
+    timings: dict[str, float] = {}
 
-    started = time.perf_counter()
-    report = build_report(records, evaluation)
-    timings["rows_seconds"] = time.perf_counter() - started
+    def timed(name: str, work: Callable[[], T]) -> T:
+        started, cpu = time.perf_counter(), time.process_time()
+        with collector_paused():
+            result = work()
+        timings[f"{name}_seconds"] = time.perf_counter() - started
+        timings[f"{name}_cpu_seconds"] = time.process_time() - cpu
+        return result
 
-    started = time.perf_counter()
-    drift = assess_drift(report.rows, AS_OF)
-    timings["drift_seconds"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    html = render_html(report, drift)
-    timings["html_seconds"] = time.perf_counter() - started
-
-    started = time.perf_counter()
+    evaluation = timed("evaluate", lambda: api.evaluate(records, profile=profile, as_of=as_of))
+    report = timed("rows", lambda: build_report(records, evaluation))
+    drift = timed("drift", lambda: assess_drift(report.rows, as_of))
+    html = timed("html", lambda: render_html(report, drift))
     workbook = io.BytesIO()
-    write_xlsx(report, drift, workbook)
-    timings["xlsx_seconds"] = time.perf_counter() - started
+    timed("xlsx", lambda: write_xlsx(report, drift, workbook))
 
     return {
-        "children": children,
+        "children": len(records),
         "looked_after": len(report.looked_after),
         **{name: round(seconds, 2) for name, seconds in timings.items()},
         "html_mb": round(len(html.encode()) / 2**20, 1),
@@ -67,14 +73,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,20000")
     parser.add_argument("--profile", default="england")
+    parser.add_argument("--source", help="a cohort folder permanence synth wrote (instead of --sizes)")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=AS_OF)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(measure(args.one, args.profile)))
+    if args.one is not None:
+        print(json.dumps(measure(args.one, args.profile, args.source, args.as_of)))
         return 0
-    for size in (int(s) for s in args.sizes.split(",")):
+    sizes = [0] if args.source else [int(s) for s in args.sizes.split(",")]
+    for size in sizes:
         # taskset pins the measurement to one core; fall back when it is missing.
         command = [sys.executable, __file__, "--one", str(size), "--profile", args.profile]
+        command += ["--as-of", args.as_of.isoformat(), *(["--source", args.source] if args.source else [])]
         try:
             output = subprocess.run(["taskset", "-c", "0", *command], check=True, capture_output=True, text=True)
         except FileNotFoundError:

@@ -476,9 +476,9 @@ def kill_when_ready(process: subprocess.Popen[str]) -> None:
 # -- nightly runs raising alerts, killed at every step of an item's delivery ----------------------------------
 
 #: Where a nightly run is killed: after claiming a chunk, while sending (the gateway holds the request unanswered;
-#: the outbox has a file half renamed into place), after the answer arrived, after the store recorded the delivery,
-#: and before the run records what it raised.
-KILL_STEPS = ("claim", "send", "receive", "record", "raised")
+#: the outbox has a file half renamed into place), after the answer arrived, after the audit log has the attempt
+#: (before the store records it), after the store recorded the delivery, and before the run records what it raised.
+KILL_STEPS = ("claim", "send", "receive", "audit", "record", "raised")
 KILL_PATHS = ("outbox", "http")
 #: Alerts each killable nightly run claims at once.
 NIGHT_CHUNK = 8
@@ -557,7 +557,7 @@ _NIGHT = r"""
 import datetime as dt, os, sys, time
 sys.path.insert(0, sys.argv[8])
 from faults_helpers import NIGHT_CHUNK, alert_item, make_alerts
-from permanence_core.writeback import HttpGateway, Outbox, StateStore, WriteBack
+from permanence_core.writeback import AuditLog, HttpGateway, Outbox, StateStore, WriteBack
 
 path, step, target, state_url = sys.argv[1:5]
 count, stop_at, hours = int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
@@ -585,8 +585,11 @@ def after(cls, name):
 
 if step == "claim":
     after(StateStore, "claim")
+elif step == "audit":
+    # This and finish_all are called once per item sent to the gateway, once per group written to an outbox.
+    after(AuditLog, "append_all")
 elif step == "record":
-    after(StateStore, "finish")
+    after(StateStore, "finish_all")
 elif step == "raised":
     real_record = StateStore.record_raised
 
@@ -697,7 +700,13 @@ def killed_nights(path: str, step: str, count: int, seed: int, kills: int, scrat
             # it stops at a seeded point among the calls its step still has to make.
             raised, arrived = _recorded(url)
             to_send = count - arrived
-            limit = -(-(count - raised) // NIGHT_CHUNK) if step == "claim" else 1 if step == "raised" else to_send
+            limit = {
+                "claim": -(-(count - raised) // NIGHT_CHUNK),
+                "raised": 1,
+                # An outbox's items are recorded a group (a claimed chunk) at a time.
+                "audit": -(-to_send // NIGHT_CHUNK) if path == "outbox" else to_send,
+                "record": -(-to_send // NIGHT_CHUNK) if path == "outbox" else to_send,
+            }.get(step, to_send)
             if limit < 1:
                 break
             killed += night(rng.randint(1, limit), 2.0 * kill)

@@ -17,6 +17,7 @@ from permanence_core.adapters.database import (
     database_url,
     fetch,
     require_tables,
+    row_dicts,
     to_date,
     to_key,
     to_text,
@@ -177,3 +178,45 @@ def test_table_rows_name_the_column_a_model_value_came_from() -> None:
     [rejection] = rejected
     assert (rejection.source, rejection.field, rejection.value) == ("legal id=9", "status_desc", "Z9")
     assert rejection.reason == "is not a valid legal status code; skipped"
+
+
+def test_table_rows_with_a_two_column_key_reject_an_empty_part_and_duplicates() -> None:
+    rejected = []
+    rows = TableRows(
+        "placements",
+        [
+            {"id": 7, "split": 1, "person": 1},
+            {"id": 7, "split": None, "person": 1},
+            {"id": 7, "split": 2, "person": None},
+            {"id": "7", "split": 1.0, "person": 1},  # the same key as the first row, however the driver types it
+            {"id": 7, "split": 2, "person": 1},
+        ],
+        keys=("id", "split"),
+        person="person",
+        rejected=rejected,
+    )
+
+    assert [position for position, _row in rows.unique()] == [1, 5]
+    assert [(r.source, r.row, r.field, r.reason) for r in rejected] == [
+        ("placements", 2, "split", "is empty"),
+        ("placements id=7, split=2", 3, "person", "is empty"),
+        ("placements id=7, split=1", 4, "id", "duplicate row: the first row with this key was kept"),
+    ]
+
+
+def test_the_same_day_is_one_shared_date_object() -> None:
+    # A warehouse repeats the same days millions of times: the parsed date is shared, not rebuilt per value.
+    assert to_date("2024-03-01") is to_date(" 2024-03-01 00:00:00 ")
+    with pytest.raises(ValueError):
+        to_date("2024-02-30")
+
+
+def test_a_fetch_error_after_the_query_ran_is_reported_as_the_source_s_error(db: Path) -> None:
+    # SQLite computes the first row (person 1, born NULL) when the query executes and the next as it is
+    # fetched: person 2's text is not JSON, so this fails in the fetch, past SQLAlchemy's error handling.
+    query = sqlalchemy.text("SELECT person_id, json_extract(born, '$.a') FROM people ORDER BY rowid DESC")
+    with pytest.raises(InputError) as raised, connect(f"sqlite:///{db}", password_env=ENV) as connection:
+        result = connection.execute(query)
+        row_dicts(result)
+
+    assert str(raised.value).endswith("database error: malformed JSON")

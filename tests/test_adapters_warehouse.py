@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy.dialects import mssql
 
 from permanence_core.adapters.database import connect, source_of
-from permanence_core.adapters.warehouse import Layout, TableSpec, Warehouse, read_column_map, survey
+from permanence_core.adapters.warehouse import (
+    Layout,
+    TablesOnDemand,
+    TableSpec,
+    Warehouse,
+    read_column_map,
+    survey,
+)
 from permanence_core.errors import ConfigError, InputError
 from permanence_core.testing.databases import compiled
 
@@ -86,3 +93,48 @@ def test_the_columns_map_names_what_is_wrong() -> None:
         read_column_map({"people": {"surname": "last"}}, TABLES, "x.toml", "acme")
     with pytest.raises(ConfigError, match=r"acme\.columns\.persons: is not a table this adapter reads"):
         read_column_map({"persons": {}}, TABLES, "x.toml", "acme")
+
+
+def test_only_the_facets_asked_for_are_available_and_the_others_left_out(tmp_path: Path) -> None:
+    url = _db(
+        tmp_path,
+        "CREATE TABLE people (person_id INTEGER, forename TEXT, dob TEXT)",
+        "CREATE TABLE periods (period_id INTEGER, person_id INTEGER, start_date TEXT)",
+        "CREATE TABLE reviews (review_id INTEGER, person_id INTEGER, held_on TEXT)",
+    )
+    with connect(url, password_env="UNUSED") as connection:
+        everything = survey(connection, LAYOUT.only(None), None, {})
+        care_only = survey(connection, LAYOUT.only([]), None, {})
+
+    assert everything.available == {"identity", "names", "care", "reviews"}
+    # Identity, names and care are always read; reviews were not asked for, so they are not available.
+    assert care_only.available == {"identity", "names", "care"}
+    assert LAYOUT.left_out([]) == ["reviews"]
+    assert LAYOUT.left_out(["reviews"]) == []
+    assert LAYOUT.left_out(None) == []
+
+
+def test_tables_on_demand_fetch_each_table_when_asked_and_count_its_rows(tmp_path: Path) -> None:
+    url = _db(
+        tmp_path,
+        "CREATE TABLE people (person_id INTEGER, forename TEXT, dob TEXT)",
+        "INSERT INTO people VALUES (7, 'Synthetic', NULL), (8, 'Synthetic', NULL)",
+        "CREATE TABLE periods (period_id INTEGER, person_id INTEGER, start_date TEXT)",
+    )
+    progress: list[tuple[int, int]] = []
+    with connect(url, password_env="UNUSED") as connection:
+        warehouse = Warehouse(connection, survey(connection, LAYOUT, None, {}))
+        queries = {name: warehouse.select(name) for name in ("people", "periods")}
+        tables = TablesOnDemand(queries, warehouse.rows, TABLES, lambda done, total: progress.append((done, total)))
+        assert tables.read == 0  # nothing is fetched before it is asked for
+        people = tables["people"]
+        reviews = tables["reviews"]
+
+    assert [row["person_id"] for row in people] == [7, 8]
+    assert reviews == []  # a table not queried (its facet not in source) reads as no rows
+    assert tables.read == 2
+    assert tables.counts == {"people": 2}
+    assert progress == [(1, 2)]
+    assert list(tables) == ["people", "periods", "reviews"]
+    with pytest.raises(KeyError):
+        tables["nonsense"]

@@ -21,6 +21,9 @@ RECORDS = [
 REJECTED = [Rejection(source="episodes.csv", row=7, child_id="Z9", field="LS", value="Q1", reason="not a legal status")]
 
 
+REAL_PLUGIN_MANAGER = manager.get_plugin_manager
+
+
 class FakeSystem(Adapter):
     name = "fake"
     description = "records built in the test"
@@ -179,3 +182,59 @@ def test_explain_an_unknown_child_names_it():
     assert result.exit_code == 1
     assert "'Z9'" in result.stderr
     assert "rejected" in result.stderr
+
+
+# --- the cohort path: `alerts` loads tables through Adapter.load_cohort --------------------------------------------
+
+
+def test_the_default_load_cohort_is_the_load_as_tables_with_its_rejections_and_counts():
+    from permanence_core.cohort import cohort_from_records
+
+    loaded = FakeSystem().load_cohort("ok", {}, None)
+    expected = cohort_from_records(RECORDS)
+    assert loaded.cohort.children.equals(expected.children)
+    assert loaded.cohort.reviews.equals(expected.reviews)
+    assert loaded.rejected == tuple(REJECTED)
+    assert loaded.summary() == LoadResult(records=RECORDS, rejected=REJECTED, read=4).summary()
+
+
+def test_the_default_load_cohort_passes_the_facets_the_caller_needs_to_load():
+    from permanence_core.model import Facet
+
+    seen = []
+
+    class Recording(FakeSystem):
+        def load(self, source, options):
+            seen.append(options.get("facets"))
+            return super().load(source, options)
+
+    Recording().load_cohort("ok", {}, {Facet.REVIEWS, Facet.CARE})
+    Recording().load_cohort("ok", {}, None)
+    assert seen == [["care", "reviews"], None]
+
+
+def test_an_adapter_with_its_own_load_cohort_plugs_into_alerts_without_loading_records(monkeypatch):
+    from permanence_core.adapters import CohortLoad
+    from permanence_core.cohort import cohort_from_records
+
+    class TablesOnly(FakeSystem):
+        def load(self, source, options):
+            raise AssertionError("alerts must not load records when the adapter reads tables")
+
+        def load_cohort(self, source, options, facets=None):
+            return CohortLoad(cohort=cohort_from_records(RECORDS), rejected=REJECTED, read=4)
+
+    # What the records path prints, the whole cohort and one child, before the adapter reads tables instead.
+    expected = [run("alerts", *BASE, "--format", "json"), run("alerts", *BASE, "--child", "A1", "--format", "csv")]
+
+    def with_tables(**kwargs):
+        pm = REAL_PLUGIN_MANAGER(load_entry_points=False)
+        pm.register(TablesOnly(), name="fake")
+        return pm
+
+    monkeypatch.setattr(manager, "get_plugin_manager", with_tables)
+    actual = [run("alerts", *BASE, "--format", "json"), run("alerts", *BASE, "--child", "A1", "--format", "csv")]
+    assert [r.exit_code for r in actual] == [0, 0], actual[0].output
+    assert json.loads(actual[0].output)["alerts"]
+    assert "A1,review.first,overdue" in actual[1].output
+    assert [r.output for r in actual] == [r.output for r in expected]

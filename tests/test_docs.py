@@ -12,7 +12,7 @@ from permanence_core.plugins import hookspecs
 
 ROOT = Path(__file__).resolve().parents[1]
 HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("permanence_"))
-ADAPTER_METHODS = ["alert_items", "check", "load", "write_back"]
+ADAPTER_METHODS = ["alert_items", "check", "load", "load_cohort", "write_back"]
 HOOK_DOCS = (ROOT / "docs" / "plugin_hooks.md").read_text()
 
 

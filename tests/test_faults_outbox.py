@@ -25,7 +25,9 @@ from permanence_core.writeback.outbox import sidecar
 
 
 def outbox_writeback(folder, state_url):
-    return lambda: WriteBack(Outbox(folder), StateStore(state_url), chunk_size=16)
+    # Groups of 4: an outbox syncs its folder once per group, so small groups give the folder-sync faults their
+    # chances (45 items, 12 syncs a run), and a failing sync fails a whole group.
+    return lambda: WriteBack(Outbox(folder), StateStore(state_url), chunk_size=4)
 
 
 def check_outbox(folder, items, disk):

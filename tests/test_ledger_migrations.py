@@ -62,7 +62,7 @@ def old_store_with_history(url):
 
 def test_a_new_ledger_is_migrated_to_the_head_and_matches_the_code(ledger_url):
     with Ledger(ledger_url) as ledger:
-        assert current_revision(ledger.engine) == head_revision() == "0002"
+        assert current_revision(ledger.engine) == head_revision() == "0003"
         assert differences(ledger.engine) == []
     assert {"writeback_deliveries", "writeback_raised_alerts", "tracker_syncs", "tracker_actions"} <= tables(ledger_url)
 
@@ -71,7 +71,7 @@ def test_an_old_state_store_upgrades_in_place_and_keeps_its_rows(ledger_url):
     old_store_with_history(ledger_url)
     assert "alembic_version" not in tables(ledger_url)
     with Ledger(ledger_url) as ledger:
-        assert current_revision(ledger.engine) == "0002"
+        assert current_revision(ledger.engine) == "0003"
         assert differences(ledger.engine) == []
         store = ledger.state_store()
         assert store.delivery("k1").external_id == "N1"
@@ -124,7 +124,7 @@ def test_runs_that_upgrade_at_once_take_turns(ledger_url):
     assert errors == []
     engine = ledger_module.open_engine(ledger_url)
     try:
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == "0003"
         assert differences(engine) == []
     finally:
         engine.dispose()
@@ -132,7 +132,7 @@ def test_runs_that_upgrade_at_once_take_turns(ledger_url):
 
 def test_a_ledger_opened_without_migrating_says_what_to_run(ledger_url):
     old_store_with_history(ledger_url)
-    with pytest.raises(ConfigError, match=r"revision none, this version needs 0002: run `permanence ledger upgrade`"):
+    with pytest.raises(ConfigError, match=r"revision none, this version needs 0003: run `permanence ledger upgrade`"):
         Ledger(ledger_url, migrate=False)
 
 
@@ -140,7 +140,7 @@ def test_the_upgrade_as_sql_for_a_dba():
     script = upgrade_sql("postgresql+psycopg://permanence@db.example/permanence")
     assert "CREATE TABLE writeback_deliveries" in script
     assert "CREATE TABLE tracker_actions" in script
-    assert "UPDATE alembic_version SET version_num='0002'" in script
+    assert "UPDATE alembic_version SET version_num='0003'" in script
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Syncs into the ledger: counts, plan history with route changes, meetings and actions with their status."""
 
 import datetime as dt
+import itertools
 import threading
 
 import attrs
@@ -11,6 +12,8 @@ from ledger_helpers import BACKENDS, D, action, case, database, loaded, meeting,
 
 from permanence_core.adapters import Rejection
 from permanence_core.model import PeriodOfCare
+from permanence_core.tracker import schema
+from permanence_core.tracker import sync as sync_module
 from permanence_core.tracker.ledger import Ledger
 from permanence_core.tracker.sync import record_sync
 
@@ -29,8 +32,17 @@ def ledger(ledger_url):
         yield opened
 
 
+def ticking(start=T0):
+    """A clock a second later at each reading, as syncs and panels see time pass."""
+    seconds = itertools.count()
+    return lambda: start + dt.timedelta(seconds=next(seconds))
+
+
+CLOCK = ticking()
+
+
 def sync(ledger, *records, rejected=(), source="/data/903"):
-    return record_sync(ledger, loaded(*records, rejected=rejected), adapter="memory", source=source, now=lambda: T0)
+    return record_sync(ledger, loaded(*records, rejected=rejected), adapter="memory", source=source, now=CLOCK)
 
 
 def first_cohort():
@@ -79,6 +91,56 @@ def test_an_unchanged_sync_changes_nothing(ledger):
     assert (again.actions_added, again.actions_changed) == (0, 0)
     assert [s.sync_id for s in ledger.syncs()] == [again.sync_id, again.sync_id - 1]
     assert len(ledger.plan_history()) == 1
+
+
+def compared_meetings(monkeypatch):
+    """The meetings each sync compares with the ledger row by row, one list per sync."""
+    real = sync_module._meetings
+    seen = []
+
+    def spy(conn, stored, wanted, *args):
+        seen[-1].extend(wanted)
+        return real(conn, stored, wanted, *args)
+
+    monkeypatch.setattr(sync_module, "_meetings", spy)
+    return seen
+
+
+def test_a_resync_compares_only_the_children_whose_records_changed(ledger, monkeypatch):
+    compared = compared_meetings(monkeypatch)
+    cohort = [
+        *first_cohort(),
+        case("C3", meetings=[meeting("TP-3", D(2024, 5, 2), ("C3",), action("X", due=D(2024, 6, 1)))]),
+    ]
+    for _run in range(2):
+        compared.append([])
+        sync(ledger, *cohort)
+    cohort[2] = case("C3", meetings=[meeting("TP-3", D(2024, 5, 2), ("C3",), action("X", due=D(2024, 6, 8)))])
+    compared.append([])
+    entry = sync(ledger, *cohort)
+    assert compared == [["PPM-1", "TP-3"], [], ["TP-3"]]
+    assert (entry.actions_changed, entry.meetings_changed, entry.plans_changed) == (1, 0, 0)
+    assert [a.due_date for a in ledger.actions(child_id="C3")] == [D(2024, 6, 8)]
+
+
+def test_a_change_made_in_the_ledger_since_the_last_sync_is_compared_as_before(ledger, monkeypatch):
+    """A panel that re-times a case-system action stamps updated_at: the resync compares that child's rows (and
+    puts back the case system's date, as a sync always has) though the child's record did not change."""
+    compared = compared_meetings(monkeypatch)
+    compared.append([])
+    sync(ledger, *first_cohort())
+    table = schema.actions
+    with ledger.transaction() as conn:
+        conn.execute(
+            table.update()
+            .where(table.c.meeting_id == "PPM-1", table.c.action_id == "A2")
+            .values(due_date=D(2024, 3, 1), updated_at=CLOCK())
+        )
+    compared.append([])
+    entry = sync(ledger, *first_cohort())
+    assert compared[-1] == ["PPM-1"]
+    assert entry.actions_changed == 1
+    assert [a.due_date for a in ledger.actions(child_id="C1")] == [D(2024, 2, 5), D(2024, 2, 19)]
 
 
 def test_plan_changes_are_history_with_what_changed(ledger):

@@ -80,6 +80,22 @@ def test_ids_inside_other_ids_and_messages_are_replaced_whole_only(keyed):
     )
 
 
+def test_a_cohort_evaluation_keeps_no_child_id_in_its_alerts_or_its_table(demo):
+    from permanence_core.cohort import cohort_from_records
+
+    evaluation = api.evaluate_cohort(cohort_from_records(demo.values()), "panel-tor", dt.date(2026, 11, 2))
+    pseudonyms = Pseudonymiser(KEY.encode(), demo)
+    hidden = pseudonyms.cohort_evaluation(evaluation)
+    assert hidden.table.height == evaluation.table.height
+    assert len(hidden.alerts) == len(evaluation.alerts) > 0
+    assert all(PSEUDONYM.fullmatch(i) for i in hidden.table["child_id"].unique())
+    text = " ".join(
+        [*(a.message + a.child_id + a.anchor_event for a in hidden.alerts), *hidden.table["anchor_event"].drop_nulls()]
+    )
+    assert raw_ids_in(text, demo) == []
+    assert hidden.summary() == evaluation.summary()
+
+
 def test_a_date_of_birth_is_kept_to_the_month():
     assert Pseudonymiser.date_of_birth(dt.date(2015, 2, 22)) == "2015-02"
 

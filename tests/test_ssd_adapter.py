@@ -240,3 +240,24 @@ class TestSsdContract(AdapterContract):
     @pytest.fixture
     def load_options(self) -> Mapping[str, Any]:
         return {}
+
+
+def test_a_load_narrowed_to_some_facets_reads_and_covers_only_those(ssd: Callable[..., str]) -> None:
+    url = ssd()
+    everything = api.load("ssd", url)
+    narrowed = api.load("ssd", url, {"facets": ["reviews"]})
+
+    full = {record.child_id: record for record in everything.records}
+    assert any(record.plans for record in everything.records)  # the cohort has plans: leaving them out shows
+    assert sorted(full) == sorted(record.child_id for record in narrowed.records)
+    for record in narrowed.records:
+        assert record.coverage == {Facet.CARE, Facet.REVIEWS}
+        same = full[record.child_id]
+        assert (record.periods_of_care, record.legal_statuses, record.reviews) == (
+            same.periods_of_care,
+            same.legal_statuses,
+            same.reviews,
+        )
+        assert record.plans == () and record.workers == () and record.siblings == ()
+    assert narrowed.read < everything.read
+    assert "only the facets needed were read; not loaded: plans, adoption, siblings, workers" in narrowed.notices

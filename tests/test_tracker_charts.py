@@ -1,4 +1,6 @@
-"""Cohort figures, the cohort charts and the per-child timeline, read back as SVG."""
+"""Cohort figures, the cohort charts and the per-child timeline, read back as SVG and as the page's data."""
+
+import datetime as dt
 
 from lxml import etree
 from rules_helpers import D, plan, proceedings, record
@@ -15,6 +17,7 @@ from permanence_core.tracker.cohort import (
 )
 from permanence_core.tracker.report import EventKind
 from permanence_core.tracker.svg import SVG_NS
+from permanence_core.tracker.timeline_data import OVERDUE, PLANNED, day_number, encode_timeline
 
 NS = {"s": SVG_NS}
 
@@ -209,3 +212,21 @@ def test_a_child_looked_after_from_today_has_a_timeline_to_its_first_review():
     assert titled(svg, "care_start")[0][0] == f"Became looked after {AS_OF.isoformat()}"
     assert titled(svg, "review_due")[0][0] == "Review due 2026-06-29"
     assert timeline.start < AS_OF < D(2026, 6, 29) < timeline.end
+
+
+def test_the_timeline_data_holds_every_event_and_the_proceedings_as_day_numbers():
+    extended = proceedings(D(2025, 11, 3), extensions=[Extension(granted_on=D(2026, 4, 1), weeks=4)])
+    report, _ = tracker([in_proceedings(proceedings=[extended]), bare("C3")])
+    row = row_of(report, "C1")
+    start, end, events, bars = encode_timeline(row.timeline)
+    assert (start, end) == (day_number(row.timeline.start), day_number(row.timeline.end))
+    assert day_number(D(1970, 1, 2)) == 1
+    decoded = [
+        (list(EventKind)[kind], D(1970, 1, 1) + dt.timedelta(days=day), bool(flags & PLANNED), bool(flags & OVERDUE))
+        for kind, day, flags in zip(events[::3], events[1::3], events[2::3], strict=True)
+    ]
+    assert decoded == [(e.kind, e.date, e.planned, e.overdue) for e in row.timeline.events]
+    assert (EventKind.TRACKING_PANEL, D(2026, 6, 20), True, False) in decoded
+    assert bars == [day_number(D(2025, 11, 3)), None, day_number(D(2026, 5, 31)), 4]
+    [*_, overdue_review] = [e for e in encode_timeline(row_of(report, "C3").timeline)[2][2::3] if e]
+    assert overdue_review == PLANNED | OVERDUE

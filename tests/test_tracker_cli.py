@@ -157,7 +157,8 @@ def test_the_demo_cohort_end_to_end(tmp_path):
     document = lxml.html.fromstring(out.read_text(encoding="utf-8"))
     rows = document.xpath("//table[@id='tracker']/tbody/tr")
     assert len(rows) == summary["drift"]["assessed"] == summary["cohort"]["looked_after"] > 100
-    timelines = document.xpath("//section[@class='child']//*[local-name()='svg' and @class='timeline']")
+    sections = document.xpath("//section[contains(concat(' ', @class, ' '), ' child ')]")
+    timelines = [svg for s in sections for svg in s.xpath(".//*[local-name()='svg' and @class='timeline']")]
     assert len(timelines) == len(rows)
     flagged = [r for r in rows if r.xpath("td[last()]//li")]
     assert len(flagged) == summary["drift"]["children_flagged"]

@@ -1,5 +1,7 @@
 """The tracker page: self-contained, one table row and one timeline per looked-after child, replaceable by a council."""
 
+import json
+
 import lxml.html
 import pytest
 from rules_helpers import D, proceedings
@@ -10,8 +12,11 @@ from permanence_core.documents.templates import builtin_templates
 from permanence_core.errors import ConfigError
 from permanence_core.plugins import hookimpl
 from permanence_core.plugins.manager import Plugins, get_plugin_manager
+from permanence_core.tracker.drift import Signal
 from permanence_core.tracker.html import render_html
+from permanence_core.tracker.report import EventKind
 from permanence_core.tracker.templates import TRACKER_TEMPLATE
+from permanence_core.tracker.timeline_data import day_number, encode_timeline
 
 
 def page(records, templates=None, **options):
@@ -36,12 +41,30 @@ def test_the_page_needs_nothing_from_the_network():
         assert not value.startswith(("http:", "https:", "//")), value
 
 
+def timeline_data(document):
+    [script] = document.xpath("//script[@id='timeline-data']")
+    assert script.get("type") == "application/json"
+    return json.loads(script.text)
+
+
 def test_one_row_and_one_timeline_per_looked_after_child():
-    document = tree(page([in_proceedings("C1"), adopted("C2"), bare("C3")]))
+    records = [in_proceedings("C1"), adopted("C2"), bare("C3")]
+    document = tree(page(records))
     assert document.xpath("//table[@id='tracker']/tbody/tr/@id") == ["row-C1", "row-C3"]
-    sections = document.xpath("//section[@class='child']")
+    sections = document.xpath("//section[contains(concat(' ', @class, ' '), ' child ')]")
     assert [s.get("id") for s in sections] == ["child-C1", "child-C3"]
-    assert all(len(s.xpath(".//*[local-name()='svg' and @class='timeline']")) == 1 for s in sections)
+    # The first page of the table (a hundred children) is marked so that the browser shows it before any script runs.
+    assert all("on-page" in element.get("class").split() for element in [*sections, *document.xpath("//tbody/tr")])
+    # Each section holds its timeline's empty drawing, which the page's script fills from the timeline data.
+    for section, child_id in zip(sections, ["C1", "C3"], strict=True):
+        [svg] = section.xpath(".//*[local-name()='svg' and @class='timeline']")
+        assert svg.get("data-child") == child_id
+        assert svg.get("aria-label") == f"Timeline for child {child_id}"
+    report, _ = tracker(records)
+    data = timeline_data(document)
+    assert data["children"] == {row.child_id: encode_timeline(row.timeline) for row in report.looked_after}
+    assert data["today"] == day_number(report.as_of)
+    assert [kind["name"] for kind in data["key"]["kinds"]] == [kind.value for kind in EventKind]
     assert document.xpath("//table[@id='tracker']//a/@href") == ["#child-C1", "#child-C3"]
     assert len(document.xpath("//figure[starts-with(@id, 'chart-')]/*[local-name()='svg']")) == 4
     assert len(document.xpath("//figure[@id='legend']/*[local-name()='svg']")) == 1
@@ -108,7 +131,27 @@ def test_values_are_escaped():
     rejected = [Rejection(source="<script>alert(1)</script>", reason="<b>bad</b>")]
     html = page([in_proceedings()], rejected=rejected)
     assert "<script>alert(1)</script>" not in html
-    assert tree(html).xpath("count(//script)") == 1
+    # The timeline data, the drawing script and the table's script: nothing a value could add.
+    assert tree(html).xpath("count(//script)") == 3
+
+
+def test_a_child_id_cannot_end_the_timeline_data():
+    child_id = '</script><script>alert(1)</script>&"'
+    html = page([in_proceedings(child_id)])
+    assert "<script>alert(1)" not in html
+    document = tree(html)
+    assert document.xpath("count(//script)") == 3
+    assert list(timeline_data(document)["children"]) == [child_id]
+
+
+def test_the_drift_filter_offers_every_signal_with_its_count_and_rows_carry_their_signals():
+    document = tree(page([in_proceedings("C1", proceedings=[proceedings(D(2025, 11, 3))]), bare("C3")]))
+    options = document.xpath("//select[@id='filter-signal']/option")
+    assert [o.get("value") for o in options] == ["", "*", "-", *(signal.value for signal in Signal)]
+    assert "Proceedings beyond 26 weeks (1)" in [o.text_content() for o in options]
+    assert document.xpath("//tr[@id='row-C1']/@data-signals") == ["proceedings_beyond_26_weeks actions_overdue"]
+    assert document.xpath("//tr[@id='row-C3']/@data-signals") == [""]
+    assert document.xpath("string(//output[@id='filter-count'])") == "Children 1–2 of 2"
 
 
 def test_the_tracker_template_is_registered_and_the_document_templates_are_unchanged():

@@ -10,7 +10,7 @@ from rules_helpers import D, meeting
 from tracker_helpers import action, adopted, bare, in_proceedings, tracker
 
 from permanence_core.adapters import Rejection
-from permanence_core.tracker.xlsx import OVERDUE_FILL, write_xlsx
+from permanence_core.tracker.xlsx import OVERDUE_COLOUR, write_xlsx
 
 SHEETS = ["Tracker", "Drift", "Overdue actions", "Cohort", "Rejected"]
 HOSTILE = ['=HYPERLINK("http://example.invalid","x")', "+44 7700 900000", "-2+3", "@SUM(A1)", "\t=1+1"]
@@ -33,6 +33,11 @@ def rows(sheet):
     return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
 
 
+def filled(found):
+    """True when the cell is filled with the overdue colour (openpyxl reads it back as ARGB)."""
+    return found.fill.fill_type == "solid" and found.fill.fgColor.rgb[-6:] == OVERDUE_COLOUR.lstrip("#")
+
+
 def cell(sheet, child_id, header):
     headers = [c.value for c in sheet[1]]
     for row in sheet.iter_rows(min_row=2):
@@ -48,6 +53,7 @@ def test_every_view_has_a_sheet_with_a_frozen_header_and_a_filter():
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref.startswith("A1:")
         assert sheet["A1"].font.bold
+        assert sheet.page_setup.paperSize == 9  # A4 (the rest of the print settings: test_panel_tracker.py)
 
 
 def test_the_tracker_sheet_lists_looked_after_children_with_dates_as_dates():
@@ -67,9 +73,9 @@ def test_the_tracker_sheet_lists_looked_after_children_with_dates_as_dates():
 
 def test_overdue_cells_are_highlighted_and_others_are_not():
     sheet = load(workbook([in_proceedings(), bare()]))["Tracker"]
-    assert cell(sheet, "C3", "Next deadline").fill.fgColor.rgb == OVERDUE_FILL.fgColor.rgb
+    assert filled(cell(sheet, "C3", "Next deadline"))
     assert cell(sheet, "C1", "Next deadline").fill.fill_type is None
-    assert cell(sheet, "C1", "Overdue actions").fill.fgColor.rgb == OVERDUE_FILL.fgColor.rgb
+    assert filled(cell(sheet, "C1", "Overdue actions"))
     assert cell(sheet, "C3", "Overdue actions").fill.fill_type is None
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from permanence_core.adapters import LoadResult
+from permanence_core.adapters import CohortLoad, LoadResult
 from permanence_core.calendar import WorkingCalendar
 from permanence_core.config_file import read_config
-from permanence_core.model import CaseRecord
+from permanence_core.errors import ConfigError
+from permanence_core.model import CaseRecord, Facet
 from permanence_core.plugins.manager import Plugins
 from permanence_core.rules import Evaluation, Profile, load_profile
 from permanence_core.rules import evaluate as _evaluate
@@ -25,6 +26,8 @@ from permanence_core.writeback import Receipt, WriteBackItem
 
 if TYPE_CHECKING:
     from permanence_core.adapters.sourcecheck import SourceReport
+    from permanence_core.cohort import Cohort
+    from permanence_core.rules.engine import CohortEvaluation
     from permanence_core.writeback.service import AlertChange, WriteBack
     from permanence_core.writeback.settings import WriteBackSettings
 
@@ -57,6 +60,40 @@ def evaluate(
     if isinstance(profile, str):
         profile = load_profile(profile, plugins)
     return _evaluate(records, profile, as_of or dt.date.today(), calendar)
+
+
+def load_cohort(
+    adapter: str,
+    source: str,
+    options: Mapping[str, Any] | None = None,
+    facets: Collection[Facet] | None = None,
+    plugins: Plugins | None = None,
+) -> CohortLoad:
+    """Load every child in ``source`` as cohort tables (``CohortLoad.cohort``), with the load's rejections and counts.
+
+    ``facets``: only what the caller needs, e.g. ``rules.profile_facets(profile)`` (None: everything). An adapter
+    that reads its source straight into tables builds no record objects; any other loads records and converts them.
+    """
+    if options and options.get("config"):
+        read_config(options["config"])
+    loaded = (plugins or Plugins()).load_cohort(adapter, source, options, facets)
+    log.info("loaded %s through %s as tables: %s", source, adapter, loaded.summary())
+    return loaded
+
+
+def evaluate_cohort(
+    cohort: Cohort,
+    profile: str | Profile = "england",
+    as_of: dt.date | None = None,
+    calendar: WorkingCalendar | None = None,
+    plugins: Plugins | None = None,
+) -> CohortEvaluation:
+    """``evaluate`` for a whole cohort's tables at once: obligations as a table, alerts as objects."""
+    from permanence_core.rules.engine import evaluate_cohort as _evaluate_cohort
+
+    if isinstance(profile, str):
+        profile = load_profile(profile, plugins)
+    return _evaluate_cohort(cohort, profile, as_of or dt.date.today(), calendar)
 
 
 def check_source(
@@ -106,6 +143,17 @@ class AdapterTransport:
         from permanence_core.writeback.audit import options_destination
 
         return options_destination(self.options)(item)
+
+    def found_on_retry(self) -> bool:
+        """Whether these options send items to an outbox folder (see ``writeback.audit.found_on_retry``): with no
+        gateway named, every adapter's ``write_back`` writes to that folder (through ``transport_for``)."""
+        from permanence_core.writeback.settings import WriteBackSettings
+
+        try:
+            settings = WriteBackSettings.from_options(self.options)
+        except ConfigError:
+            return False
+        return bool(settings.outbox) and not settings.endpoint
 
 
 def write_back_settings(options: Mapping[str, Any]) -> WriteBackSettings:

@@ -50,6 +50,7 @@ class WorkingCalendar:
         self.extra_closures = frozenset(extra_closures)
         self._holidays = holidays.country_holidays("GB", subdiv=subdiv)
         self._cache: dict[dt.date, bool] = {}
+        self._closed: dict[tuple[int, int], list[dt.date]] = {}
 
     def __repr__(self) -> str:
         return f"WorkingCalendar(subdiv={self.subdiv!r}, extra_closures={len(self.extra_closures)})"
@@ -60,6 +61,19 @@ class WorkingCalendar:
         if known is None:
             known = day.weekday() not in _WEEKEND and day not in self._holidays and day not in self.extra_closures
             self._cache[day] = known
+        return known
+
+    def closed_days(self, first_year: int, last_year: int) -> list[dt.date]:
+        """Every bank holiday and extra closure from ``first_year`` to ``last_year``, in date order (weekends aside).
+
+        What a column of dates needs to count working days at once (``polars`` ``add_business_days``).
+        """
+        known = self._closed.get((first_year, last_year))
+        if known is None:
+            years = range(first_year, last_year + 1)
+            bank = holidays.country_holidays("GB", subdiv=self.subdiv, years=years)
+            days = set(bank) | {day for day in self.extra_closures if first_year <= day.year <= last_year}
+            known = self._closed[(first_year, last_year)] = sorted(days)
         return known
 
     def add_working_days(self, day: dt.date, count: int, *, count_start: bool = False) -> dt.date:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import tempfile
 from collections.abc import Iterator
@@ -45,7 +46,44 @@ def open_private(path: Path, *, create_folder: bool = True) -> Iterator[BinaryIO
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _sync_directory(path.parent)
+    pending = _PENDING.get()
+    if pending is None:
+        _sync_directory(path.parent)
+    else:
+        pending.folders.add(path.parent)
+
+
+class PendingFolders:
+    """Folders whose renames are not yet durable: :meth:`sync` makes them so, one fsync per folder."""
+
+    def __init__(self) -> None:
+        self.folders: set[Path] = set()
+
+    def sync(self) -> None:
+        """Sync every folder written since the last call; OSError when one cannot be (its renames may be lost)."""
+        while self.folders:
+            folder = min(self.folders)
+            _sync_directory(folder)
+            self.folders.discard(folder)
+
+
+_PENDING: contextvars.ContextVar[PendingFolders | None] = contextvars.ContextVar("pending_folders", default=None)
+
+
+@contextlib.contextmanager
+def deferred_directory_sync() -> Iterator[PendingFolders]:
+    """Inside the block, :func:`open_private` leaves its folder's sync to the caller's :meth:`PendingFolders.sync`.
+
+    Each file's content is still flushed to disk before its rename; only the folder's fsync, which makes the
+    renames durable, is done once for many files. Until ``sync`` returns, a power cut may lose the renames (a
+    killed process loses nothing): the caller must not count those files as written before then.
+    """
+    pending = PendingFolders()
+    token = _PENDING.set(pending)
+    try:
+        yield pending
+    finally:
+        _PENDING.reset(token)
 
 
 def create_private_file(path: Path) -> None:
@@ -70,4 +108,11 @@ def _sync_directory(folder: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["OWNER_ONLY", "TEMPORARY_PREFIX", "open_private", "write_private"]
+__all__ = [
+    "OWNER_ONLY",
+    "TEMPORARY_PREFIX",
+    "PendingFolders",
+    "deferred_directory_sync",
+    "open_private",
+    "write_private",
+]

@@ -16,10 +16,12 @@ import re
 from collections.abc import Iterable, Mapping
 
 import attrs
+import polars as pl
 
 from permanence_core.adapters.base import Rejection
 from permanence_core.errors import ConfigError, Location
 from permanence_core.rules import Alert, Evaluation, Obligation
+from permanence_core.rules.engine import CohortEvaluation
 from permanence_core.tracker.report import OverdueAction, TrackerReport, TrackerRow
 
 #: The environment variable holding the council's pseudonymisation key.
@@ -143,6 +145,17 @@ class Pseudonymiser:
             obligations=tuple(self.obligation(o) for o in evaluation.obligations),
             alerts=tuple(self.alert(a) for a in evaluation.alerts),
         )
+
+    def cohort_evaluation(self, evaluation: CohortEvaluation) -> CohortEvaluation:
+        """A cohort's evaluation pseudonymised: its alerts, and its table's child ids, anchors and notes."""
+        ids = evaluation.table["child_id"].unique().to_list()
+        texts = evaluation.table.select(pl.concat([pl.col("anchor_event"), pl.col("note")]).drop_nulls().unique())
+        table = evaluation.table.with_columns(
+            child_id=pl.col("child_id").replace_strict({i: self.child_id(i) for i in ids}, return_dtype=pl.String),
+            anchor_event=pl.col("anchor_event").replace({t: self.text(t) for t in texts.to_series().to_list()}),
+            note=pl.col("note").replace({t: self.text(t) for t in texts.to_series().to_list()}),
+        )
+        return attrs.evolve(evaluation, table=table, alerts=tuple(self.alert(a) for a in evaluation.alerts))
 
     def action(self, action: OverdueAction) -> OverdueAction:
         """An overdue action without its owner's name or its free-text description; its ids pseudonymised."""

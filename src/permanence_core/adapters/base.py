@@ -5,18 +5,19 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from permanence_core.errors import UsageError
-from permanence_core.model import CaseRecord
+from permanence_core.model import CaseRecord, Facet
 from permanence_core.model._validators import to_tuple
 from permanence_core.privacy import shown
 
 if TYPE_CHECKING:
     from permanence_core.adapters.sourcecheck import SourceReport
+    from permanence_core.cohort import Cohort
     from permanence_core.writeback import AlertChange, Receipt, WriteBackItem
 
 
@@ -35,6 +36,7 @@ class Adapter(abc.ABC):
     A plugin registers an instance once, ``register(MyAdapter())``, from ``permanence_register_adapters``; the core
     then calls its methods by the adapter's ``name`` (``--adapter NAME``). Only :meth:`load` must be written:
 
+    - :meth:`load_cohort` defaults to a load turned into cohort tables (``cohort_from_records``);
     - :meth:`check` defaults to a source report built from a load;
     - :meth:`alert_items` defaults to the core's work-tray alert for the child's team manager;
     - :meth:`write_back` defaults to an error saying the adapter cannot write back.
@@ -60,6 +62,20 @@ class Adapter(abc.ABC):
         source cannot be read at all. ``options`` holds adapter options (``config`` path, ``progress`` callback …);
         ignore keys you do not know.
         """
+
+    def load_cohort(
+        self, source: str, options: Mapping[str, Any], facets: Collection[Facet] | None = None
+    ) -> CohortLoad:
+        """Load every child in ``source`` as cohort tables, for evaluating the whole cohort at once.
+
+        ``facets``: only what the caller needs (None: everything); an adapter may read less. By default the
+        records of :meth:`load` turned into tables; an adapter that can read its source straight into the tables
+        overrides this and builds no record objects (the tables must equal ``cohort_from_records`` of its records).
+        """
+        wanted = dict(options)
+        if facets is not None:
+            wanted["facets"] = sorted(facet.value for facet in facets)
+        return CohortLoad.of(self.load(source, wanted))
 
     def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
         """What ``source`` holds for this adapter, before go-live (``permanence source check``).
@@ -169,4 +185,45 @@ class LoadResult:
             "loaded": self.loaded,
             "rejected": len(self.rejected),
             "children": len(self.records),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class CohortLoad:
+    """A load as cohort tables: the ``Cohort``, and the load's rejections, counts and notices (no records)."""
+
+    cohort: Cohort
+    rejected: tuple[Rejection, ...] = attrs.field(default=(), converter=to_tuple)
+    read: int = 0
+    notices: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+
+    @classmethod
+    def of(cls, result: LoadResult) -> CohortLoad:
+        """The tables of a load's records (``cohort_from_records``), with its rejections, counts and notices."""
+        from permanence_core.cohort import cohort_from_records
+
+        return cls(
+            cohort=cohort_from_records(result.records),
+            rejected=result.rejected,
+            read=result.read,
+            notices=result.notices,
+        )
+
+    @property
+    def loaded(self) -> int:
+        """Number of input records that loaded."""
+        return self.read - len(self.rejected)
+
+    @property
+    def nothing_loaded(self) -> bool:
+        """True when the source held records (read or rejected) yet no child loaded: a run must fail, not go on."""
+        return not len(self.cohort) and (self.read > 0 or bool(self.rejected))
+
+    def summary(self) -> dict[str, int]:
+        """Counts for reports and logs, as ``LoadResult.summary``."""
+        return {
+            "read": self.read,
+            "loaded": self.loaded,
+            "rejected": len(self.rejected),
+            "children": len(self.cohort),
         }

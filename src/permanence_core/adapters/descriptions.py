@@ -39,9 +39,17 @@ class DescriptionMap:
         self.meanings = {description_key(text): code for text, code in self.wordings.items()}
         codes = sorted(code_list, key=len, reverse=True)
         self._leading = re.compile(r"^\s*(" + "|".join(re.escape(code) for code in codes) + r")(?![\w])", re.IGNORECASE)
+        # A warehouse repeats a few dozen wordings over millions of rows: match each wording once.
+        self._seen: dict[str, str | None] = {}
 
     def code(self, text: str) -> str | None:
         """The code ``text`` means, or None when nothing matches."""
+        if text in self._seen:
+            return self._seen[text]
+        found = self._seen[text] = self._match(text)
+        return found
+
+    def _match(self, text: str) -> str | None:
         key = description_key(text)
         if key in self.local:
             return self.local[key]

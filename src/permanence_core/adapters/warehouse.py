@@ -10,7 +10,7 @@ Columns the council's warehouse names differently are renamed through the ``[<ad
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement, FromClause
 
+from permanence_core.adapters.database import row_dicts
 from permanence_core.errors import ConfigError, InputError, Location
 
 #: Every facet a source can supply, in the order reports list them. ``identity`` is who the child is (the
@@ -53,6 +54,24 @@ class Layout:
 
     tables: Mapping[str, TableSpec]
     needs: Mapping[str, Mapping[str, tuple[str, ...]]]
+
+    def only(self, facets: Collection[str] | None) -> Layout:
+        """The layout reading only ``facets`` (None: every facet); identity, care and names are always read.
+
+        The facets left out are dropped from ``needs``, so they are never available and their tables never
+        queried; every table is still surveyed (another facet may read it for detail). A facet not read is in
+        no child's coverage, so a rule needing it is not assessable rather than silently satisfied.
+        """
+        if facets is None:
+            return self
+        kept = {*facets, *REQUIRED_FACETS, "names"}
+        return Layout(tables=self.tables, needs={facet: need for facet, need in self.needs.items() if facet in kept})
+
+    def left_out(self, facets: Collection[str] | None) -> list[str]:
+        """The facets this layout reads that ``facets`` leaves out, in report order (none when None)."""
+        if facets is None:
+            return []
+        return [facet for facet in FACETS if facet in self.needs and facet not in {*facets, *REQUIRED_FACETS, "names"}]
 
     def facets_needing(self, table: str, column: str | None = None) -> list[str]:
         """Facets that need ``table`` (or its ``column``), in report order."""
@@ -232,10 +251,7 @@ class Warehouse:
         """The rows of ``query`` as dicts keyed by the adapter's column names."""
         if self.connection is None:
             raise RuntimeError("this Warehouse only builds queries")
-        result = self.connection.execute(query)
-        names = tuple(result.keys())
-        # zip over plain tuples: a national warehouse has millions of rows, and RowMapping costs twice as much.
-        return [dict(zip(names, row, strict=True)) for row in result]
+        return row_dicts(self.connection.execute(query))
 
     def fetch(self, name: str, *, where: Where | None = None) -> list[dict[str, Any]]:
         """Every row of table ``name`` (filtered by ``where``) in key order."""
@@ -247,6 +263,60 @@ class Warehouse:
             raise RuntimeError("this Warehouse only builds queries")
         table = self.table(name)
         return int(self.connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+Rows = list[dict[str, Any]]
+
+
+class TablesOnDemand(Mapping[str, Rows]):
+    """The rows of each table an adapter queries, fetched when the adapter asks for them and not kept.
+
+    Holding every table's rows at once was most of a national load's memory (1.9 million dicts for 85,000
+    children in Mosaic): fetched on demand, a table's rows live only while the code turning them into the
+    model runs. A table not queried (its facet not in source or not wanted) reads as no rows. Each table
+    is meant to be asked for once: asking again fetches it again.
+    """
+
+    def __init__(
+        self,
+        queries: Mapping[str, sa.Select[Any]],
+        fetch: Callable[[sa.Select[Any]], Rows],
+        names: Iterable[str] = (),
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self._queries = dict(queries)
+        self._fetch = fetch
+        self._names = tuple(dict.fromkeys([*names, *queries]))
+        self._progress = progress
+        self._counts: dict[str, int] = {}
+
+    def __getitem__(self, name: str) -> Rows:
+        if name not in self._names:
+            raise KeyError(name)
+        query = self._queries.get(name)
+        if query is None:
+            return []
+        rows = self._fetch(query)
+        self._counts[name] = len(rows)
+        if self._progress is not None:
+            self._progress(len(self._counts), len(self._queries))
+        return rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    @property
+    def read(self) -> int:
+        """Rows fetched so far, across tables."""
+        return sum(self._counts.values())
+
+    @property
+    def counts(self) -> Mapping[str, int]:
+        """Rows fetched so far, by table."""
+        return dict(self._counts)
 
 
 def full_survey(layout: Layout, schema: str | None) -> Survey:
@@ -265,6 +335,7 @@ __all__ = [
     "Survey",
     "TableSpec",
     "TableSurvey",
+    "TablesOnDemand",
     "Warehouse",
     "full_survey",
     "read_column_map",

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# Before any import that loads polars: its allocator keeps freed pages for reuse, but a CLI run is one short
+# process, so hand them back at once. It keeps `permanence alerts` on the national cohort inside its memory budget
+# (benchmarks/README.md). A caller's own setting wins.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+
 import click
 
 from permanence_core import __version__

@@ -13,6 +13,7 @@ from permanence_core import api
 from permanence_core.cli.common import counted, echo_table, emit_json
 from permanence_core.cli.sources import (
     evaluation_options,
+    load_cohort,
     load_records,
     pseudonymise_option,
     pseudonymised,
@@ -20,8 +21,10 @@ from permanence_core.cli.sources import (
     report_rejections,
     source_options,
     the_child,
+    the_child_cohort,
 )
-from permanence_core.rules import AlertStatus, Evaluation, ObligationState, load_profile, profile_facets
+from permanence_core.rules import AlertStatus, ObligationState, load_profile, profile_facets
+from permanence_core.rules.engine import CohortEvaluation
 from permanence_core.rules.events import met_by_words
 
 log = logging.getLogger(__name__)
@@ -52,13 +55,14 @@ def alerts_command(
     """
     pseudonyms = pseudonymiser(pseudonymise)
     rules = load_profile(profile)
-    # Alerts need only the facets the profile's rules read: meetings, say, are not loaded for england.
-    result = load_records(adapter, source, config, profile_facets(rules))
-    records = result.records if child_id is None else [the_child(result, child_id, source)]
-    evaluation = api.evaluate(records, profile=rules, as_of=as_of)
+    # Alerts need only the facets the profile's rules read: meetings, say, are not loaded for england. The cohort
+    # comes as tables, evaluated all at once: only the alerts become objects.
+    result = load_cohort(adapter, source, config, profile_facets(rules))
+    cohort = result.cohort if child_id is None else the_child_cohort(result, child_id, source)
+    evaluation = api.evaluate_cohort(cohort, profile=rules, as_of=as_of)
     if pseudonyms is not None:
         pseudonyms, result = pseudonymised(pseudonyms, result)
-        evaluation = pseudonyms.evaluation(evaluation)
+        evaluation = pseudonyms.cohort_evaluation(evaluation)
     if fmt == "json":
         emit_json(
             {
@@ -76,11 +80,11 @@ def alerts_command(
         writer.writerows(a.to_dict() for a in evaluation.alerts)
         report_rejections(result)
         return
-    print_table(evaluation, len(records))
+    print_table(evaluation, len(cohort))
     report_rejections(result)
 
 
-def print_table(evaluation: Evaluation, children: int) -> None:
+def print_table(evaluation: CohortEvaluation, children: int) -> None:
     """A table as wide as the terminal for a team manager: overdue first (longest overdue at the top), then upcoming."""
     as_of = evaluation.as_of
     overdue = [a for a in evaluation.alerts if a.status is AlertStatus.OVERDUE]

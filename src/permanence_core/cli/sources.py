@@ -11,12 +11,13 @@ import attrs
 import click
 
 from permanence_core import api
-from permanence_core.adapters import LoadResult
+from permanence_core.adapters import CohortLoad, LoadResult
 from permanence_core.cli.common import check_config, counted, parse_date, progress_callback
 from permanence_core.errors import InputError
 from permanence_core.model import Facet
 
 if TYPE_CHECKING:
+    from permanence_core.cohort import Cohort
     from permanence_core.model import CaseRecord
     from permanence_core.pseudonymise import Pseudonymiser
 
@@ -78,11 +79,21 @@ def pseudonymiser(wanted: bool) -> Pseudonymiser | None:
     return Pseudonymiser.from_environment()
 
 
-def pseudonymised(pseudonyms: Pseudonymiser, result: LoadResult) -> tuple[Pseudonymiser, LoadResult]:
+Loaded = TypeVar("Loaded", LoadResult, CohortLoad)
+
+
+def pseudonymised(pseudonyms: Pseudonymiser, result: Loaded) -> tuple[Pseudonymiser, Loaded]:
     """The pseudonymiser knowing the source's child ids (to find them inside other ids), and the rejections hashed."""
-    ids = {r.child_id for r in result.records} | {r.child_id for r in result.rejected if r.child_id}
+    ids = set(_child_ids(result)) | {r.child_id for r in result.rejected if r.child_id}
     pseudonyms = pseudonyms.with_ids(ids)
     return pseudonyms, attrs.evolve(result, rejected=tuple(pseudonyms.rejection(r) for r in result.rejected))
+
+
+def _child_ids(result: LoadResult | CohortLoad) -> list[str]:
+    if isinstance(result, CohortLoad):
+        ids: list[str] = result.cohort.children["child_id"].to_list()
+        return ids
+    return [record.child_id for record in result.records]
 
 
 def load_records(adapter: str, source: str, config: str | None, facets: Collection[Facet] | None = None) -> LoadResult:
@@ -105,19 +116,47 @@ def load_records(adapter: str, source: str, config: str | None, facets: Collecti
     return result
 
 
+def load_cohort(adapter: str, source: str, config: str | None, facets: Collection[Facet] | None = None) -> CohortLoad:
+    """``load_records`` as cohort tables: what commands evaluating the whole cohort load."""
+    update, close = progress_callback(f"Loading {adapter}")
+    options: dict[str, object] = {"progress": update}
+    if config:
+        options["config"] = config
+    try:
+        loaded = api.load_cohort(adapter, source, options, facets)
+    finally:
+        close()
+    if loaded.nothing_loaded:
+        # Every record was rejected or unreadable: going on would report "no alerts" for a caseload.
+        report_rejections(loaded)
+        raise InputError(source, "no child could be loaded (see the rejections above)")
+    return loaded
+
+
 def the_child(result: LoadResult, child_id: str, source: str) -> CaseRecord:
     """The one child a command was asked about; a child not in the source (exit 1) names its rejected records."""
     for record in result.records:
         if record.child_id == child_id:
             return record
+    raise _not_in_source(result, child_id, source)
+
+
+def the_child_cohort(loaded: CohortLoad, child_id: str, source: str) -> Cohort:
+    """``the_child`` for a cohort load: the cohort of that one child."""
+    if child_id in loaded.cohort.children["child_id"]:
+        return loaded.cohort.only(child_id)
+    raise _not_in_source(loaded, child_id, source)
+
+
+def _not_in_source(result: LoadResult | CohortLoad, child_id: str, source: str) -> click.ClickException:
     rejected = [r for r in result.rejected if r.child_id == child_id]
     detail = f"; {counted(len(rejected), 'record')} of it {'was' if len(rejected) == 1 else 'were'} rejected"
     for rejection in rejected:
         click.echo(f"  {rejection}", err=True)
-    raise click.ClickException(f"child {child_id!r} is not in {source}{detail if rejected else ''}")
+    return click.ClickException(f"child {child_id!r} is not in {source}{detail if rejected else ''}")
 
 
-def report_rejections(result: LoadResult, limit: int = 10) -> None:
+def report_rejections(result: LoadResult | CohortLoad, limit: int = 10) -> None:
     """Tell the reader on stderr what was loaded and which records were rejected (the first few)."""
     counts = result.summary()
     click.echo(

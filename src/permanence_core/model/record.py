@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -43,7 +44,15 @@ class Facet(enum.StrEnum):
 
 
 def _facets(value: Iterable[str] | None) -> frozenset[Facet]:
+    if isinstance(value, frozenset):
+        # A load gives every record the same coverage: convert each distinct set once.
+        return _facet_set(value)
     return frozenset(Facet(v) for v in (value or ()))
+
+
+@functools.lru_cache(maxsize=256)
+def _facet_set(value: frozenset[str]) -> frozenset[Facet]:
+    return frozenset(Facet(v) for v in value)
 
 
 def _sorted_by(value: Iterable[Any] | None, key: str) -> tuple[Any, ...]:

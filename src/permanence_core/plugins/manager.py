@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
 
-from permanence_core.adapters import Adapter, LoadResult
+from permanence_core.adapters import Adapter, CohortLoad, LoadResult
 from permanence_core.errors import ConfigError, UsageError
-from permanence_core.model import CaseRecord
+from permanence_core.model import CaseRecord, Facet
 from permanence_core.plugins import DISABLE_ENV, ENTRY_POINT_GROUP, PROJECT_NAME, builtin, hookspecs
 
 if TYPE_CHECKING:
@@ -189,6 +189,16 @@ class Plugins:
     def load(self, adapter: str, source: str, options: Mapping[str, Any] | None = None) -> LoadResult:
         """Load records through ``adapter``."""
         return self.adapter(adapter).load(source, dict(options or {}))
+
+    def load_cohort(
+        self,
+        adapter: str,
+        source: str,
+        options: Mapping[str, Any] | None = None,
+        facets: Collection[Facet] | None = None,
+    ) -> CohortLoad:
+        """Load ``source`` through ``adapter`` as cohort tables (only ``facets``, when given)."""
+        return self.adapter(adapter).load_cohort(source, dict(options or {}), facets)
 
     def check(self, adapter: str, source: str, options: Mapping[str, Any] | None = None) -> SourceReport:
         """What ``source`` holds for ``adapter`` (``permanence source check``)."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from permanence_core import codes
 from permanence_core.documents.formatting import route_text
@@ -16,7 +19,8 @@ from permanence_core.tracker.cohort import cohort_figures
 from permanence_core.tracker.drift import DriftReport
 from permanence_core.tracker.report import TrackerReport
 from permanence_core.tracker.templates import TRACKER_TEMPLATE, tracker_templates
-from permanence_core.tracker.timeline_svg import legend_svg, timeline_svg
+from permanence_core.tracker.timeline_data import timeline_data
+from permanence_core.tracker.timeline_svg import HEIGHT, WIDTH, legend_svg, timeline_svg
 
 
 def legal_status_text(code: str | None) -> str:
@@ -24,9 +28,15 @@ def legal_status_text(code: str | None) -> str:
     return codes.LEGAL_STATUS.meaning(code) if code is not None and code in codes.LEGAL_STATUS else (code or "")
 
 
+@cache
+def timeline_script() -> Markup:
+    """The page's script that draws each timeline from ``timeline_data`` when the reader reaches it."""
+    return Markup(resources.files("permanence_core.tracker.templates").joinpath("timelines.js").read_text("utf-8"))
+
+
 class _Timelines(Mapping[str, str]):
-    """Each looked-after child's timeline, drawn when the page reaches it: a national cohort's 62,000
-    timelines are some 450 MB of SVG, which need never be held at once."""
+    """Each looked-after child's timeline as inline SVG, drawn only if a (council's) template asks for it:
+    the built-in page draws them in the browser from ``timeline_data`` instead."""
 
     def __init__(self, report: TrackerReport) -> None:
         self._rows = {row.child_id: row for row in report.looked_after}
@@ -43,7 +53,8 @@ class _Timelines(Mapping[str, str]):
 
 
 def render_html(report: TrackerReport, drift: DriftReport, templates: Mapping[str, Path] | None = None) -> str:
-    """The page: cohort charts, the sortable table of looked-after children and one SVG timeline per child.
+    """The page: cohort charts, the sortable, filterable table of looked-after children and a timeline per
+    child, drawn in the browser from compact data when the reader reaches it.
 
     ``templates`` (name → file, as ``Plugins().templates()`` returns) may replace ``tracker.html``.
     """
@@ -54,7 +65,7 @@ def html_chunks(
     report: TrackerReport, drift: DriftReport, templates: Mapping[str, Path] | None = None
 ) -> Iterator[str]:
     """The page of :func:`render_html` piece by piece, to write to a file as it is made (a national cohort's
-    page is about 480 MB); a template error is raised when the piece that has it is reached."""
+    page is about 95 MB); a template error is raised when the piece that has it is reached."""
     found = {**tracker_templates(), **dict(templates or {})}
     env = environment(found)
     env.filters["route"] = route_text
@@ -67,6 +78,10 @@ def html_chunks(
         "figures": figures,
         "charts": cohort_charts(figures, drift),
         "timelines": _Timelines(report),
+        "timeline_data": timeline_data(report.looked_after, report.as_of),
+        "timeline_script": timeline_script(),
+        "timeline_size": {"width": WIDTH, "height": HEIGHT},
+        "signal_totals": drift.totals(),
         "legend": legend_svg(),
         "generated_on": report.as_of,
     }

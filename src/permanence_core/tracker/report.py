@@ -6,14 +6,22 @@ import datetime as dt
 import enum
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import TypeGuard
 
 import attrs
 
 from permanence_core.adapters import Rejection
-from permanence_core.model import CareProceedings, CaseRecord, Facet, MeetingKind, PermanencePlan, PlanStatus
+from permanence_core.model import (
+    CareProceedings,
+    CaseRecord,
+    Facet,
+    Meeting,
+    MeetingKind,
+    PeriodOfCare,
+    PermanencePlan,
+    PlanStatus,
+)
 from permanence_core.rules import Evaluation, Obligation, ObligationState
-from permanence_core.rules.engine import calendar_for
-from permanence_core.rules.events import Facts
 
 #: Care proceedings must end within 26 weeks *beginning with* the issue day: the last day is issue + 181 days.
 PROCEEDINGS_LAST_DAY = dt.timedelta(days=26 * 7 - 1)
@@ -194,12 +202,49 @@ class TrackerReport:
         return tuple(row for row in self.rows if row.looked_after)
 
 
+@attrs.frozen
+class Facts:
+    """One child's latest period of care on the report date, and the events in it the tracker row shows.
+
+    The tracker's own reading of one child for display; the rules read the cohort's tables (``rules.events``).
+    """
+
+    record: CaseRecord
+    period: PeriodOfCare
+    as_of: dt.date
+
+    def in_period(self, day: dt.date | None) -> TypeGuard[dt.date]:
+        """True when ``day`` falls in the period of care (on or after its start, before its end)."""
+        return day is not None and day >= self.period.start and (self.period.end is None or day <= self.period.end)
+
+    @property
+    def review_dates(self) -> list[dt.date]:
+        """The dates of the reviews held in the period by the report date, in date order."""
+        return [
+            r.date for r in self.record.reviews if r.date and r.held and self.in_period(r.date) and r.date <= self.as_of
+        ]
+
+    @property
+    def meetings(self) -> list[Meeting]:
+        """The child's permanence meetings from the start of the period (scheduled ones included)."""
+        return [m for m in self.record.meetings if m.date >= self.period.start]
+
+    @property
+    def proceedings(self) -> list[CareProceedings]:
+        """Proceedings live at some point during the period."""
+        end = self.period.end
+        return [
+            p
+            for p in self.record.proceedings
+            if (p.concluded_on is None or p.concluded_on >= self.period.start) and (end is None or p.issue_date <= end)
+        ]
+
+
 def build_report(
     records: Iterable[CaseRecord], evaluation: Evaluation, rejected: Sequence[Rejection] = ()
 ) -> TrackerReport:
     """One row per child whose latest period of care started by ``evaluation.as_of``, sorted by child id."""
     as_of = evaluation.as_of
-    calendar = calendar_for(evaluation.profile)
     # Grouped once: Evaluation.obligations_for scans every obligation, which is quadratic over a cohort.
     obligations: dict[str, list[Obligation]] = defaultdict(list)
     for obligation in evaluation.obligations:
@@ -210,7 +255,7 @@ def build_report(
         count += 1
         period = record.latest_period(as_of)
         if period is not None:
-            facts = Facts(record, period, as_of, calendar)
+            facts = Facts(record, period, as_of)
             rows.append(_row(facts, obligations.get(record.child_id, [])))
     rows.sort(key=lambda row: row.child_id)
     return TrackerReport(

@@ -69,6 +69,17 @@ children = sa.Table(
     sa.Column("left_care_on", sa.Date),
 )
 
+#: What the sync that last checked a child found for it: a digest of the plans, meetings and actions it recorded
+#: from the child's record (see ``tracker/sync.py``). A later sync finding the same digest, with none of those rows
+#: changed in the ledger since that sync finished, has nothing to compare.
+sync_digests = sa.Table(
+    "tracker_sync_digests",
+    metadata,
+    sa.Column("child_id", sa.String(64), primary_key=True),
+    sa.Column("digest", sa.String(32), nullable=False),
+    sa.Column("sync_id", sa.Integer, sa.ForeignKey("tracker_syncs.sync_id"), nullable=False),
+)
+
 plan_history = sa.Table(
     "tracker_plan_history",
     metadata,

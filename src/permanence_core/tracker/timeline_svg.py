@@ -24,6 +24,11 @@ RED = "#b3261e"
 GREEN = "#1b7f3b"
 AMBER = "#e0a000"
 BLUE = "#1f5fa8"
+PROCEEDINGS = "#5b8db8"
+LANE_FILLS = ("#f4f4f4", "#ffffff")
+AXIS = "#595959"
+GRID = "#d0d0d0"
+INK = "#1f1f1f"
 
 
 class _Marker:
@@ -51,6 +56,15 @@ MARKERS = {
     EventKind.PERMANENCE_SECURED: _Marker(3, "star", "#a86b00", "Permanence secured"),
 }
 
+#: The outline of each polygon marker, around its centre.
+SHAPE_POINTS: dict[str, tuple[tuple[float, float], ...]] = {
+    "diamond": ((0, -6), (6, 0), (0, 6), (-6, 0)),
+    "triangle": ((0, -6), (6, 5), (-6, 5)),
+    "triangle-down": ((0, 6), (6, -5), (-6, -5)),
+    "check": ((-6, 0), (-2, 5), (6, -6), (-2, 1)),
+    "star": ((0, -7), (2, -2), (7, -2), (3, 1.5), (4.5, 7), (0, 3.5), (-4.5, 7), (-3, 1.5), (-7, -2), (-2, -2)),
+}
+
 #: The order of the legend, which is also the order a reader meets the markers in.
 LEGEND = (
     (EventKind.CARE_START, False, False),
@@ -73,7 +87,7 @@ def timeline_svg(timeline: Timeline, child_id: str) -> Markup:
     parts: list[etree._Element] = []
     for index, name in enumerate(LANES):
         y = _lane_top(index)
-        fill = "#f4f4f4" if index % 2 == 0 else "#ffffff"
+        fill = LANE_FILLS[index % 2]
         parts.append(
             E.rect(
                 x=number(PLOT_LEFT), y=number(y), width=number(PLOT_RIGHT - PLOT_LEFT), height=number(LANE), fill=fill
@@ -101,7 +115,7 @@ def legend_svg() -> Markup:
         words = marker.planned_words if planned else marker.words
         words = "Review overdue" if overdue else words
         entries.append((_shape(marker, 0, 0, planned=planned, overdue=overdue), words))
-    entries.append((E.rect(x="-9", y="-5", width="18", height="10", fill="#5b8db8"), "Care proceedings"))
+    entries.append((E.rect(x="-9", y="-5", width="18", height="10", fill=PROCEEDINGS), "Care proceedings"))
     entries.append((E.rect(x="-9", y="-5", width="18", height="10", fill=AMBER), "Within extension"))
     entries.append((E.rect(x="-9", y="-5", width="18", height="10", fill=RED), "Beyond the limit"))
     entries.append(
@@ -144,14 +158,12 @@ def _axis(start: dt.date, end: dt.date, x: Callable[[dt.date], float]) -> list[e
     span = (end - start).days
     every = 1 if span <= 500 else 3 if span <= 1400 else 12
     bottom = _lane_top(len(LANES))
-    parts = [
-        E.line(x1=number(PLOT_LEFT), y1=number(bottom), x2=number(PLOT_RIGHT), y2=number(bottom), stroke="#595959")
-    ]
+    parts = [E.line(x1=number(PLOT_LEFT), y1=number(bottom), x2=number(PLOT_RIGHT), y2=number(bottom), stroke=AXIS)]
     month = dt.date(start.year, start.month, 1)
     while month <= end:
         if month >= start and (month.month - 1) % every == 0:
             at = number(x(month))
-            parts.append(E.line(x1=at, y1=number(TOP), x2=at, y2=number(bottom + 4), stroke="#d0d0d0"))
+            parts.append(E.line(x1=at, y1=number(TOP), x2=at, y2=number(bottom + 4), stroke=GRID))
             words = str(month.year) if every == 12 or month.month == 1 else month.strftime("%b")
             if every == 1 and month.month == 1:
                 words = f"Jan {month.year}"
@@ -173,7 +185,7 @@ def _proceedings(bar: ProceedingsBar, today: dt.date, x: Callable[[dt.date], flo
                 y=number(middle - 6),
                 width=number(max(x(end) - x(bar.issue_date), 2)),
                 height="12",
-                fill="#5b8db8",
+                fill=PROCEEDINGS,
                 **{"class": "proceedings"},
             ),
             title,
@@ -218,7 +230,7 @@ def _mark_line(at: float, dashes: str, title: str, css_class: str) -> etree._Ele
         y1=number(top),
         x2=number(at),
         y2=number(bottom),
-        stroke="#1f1f1f",
+        stroke=INK,
         **{"stroke-dasharray": dashes, "stroke-width": "1.5", "class": css_class},
     )
     return with_title(line, title)
@@ -260,12 +272,6 @@ def _shape(marker: _Marker, cx: float, cy: float, *, planned: bool, overdue: boo
         return E.circle(cx=number(cx), cy=number(cy), r="3.5", **style)
     if marker.shape == "square":
         return E.rect(x=number(cx - 4.5), y=number(cy - 4.5), width="9", height="9", **style)
-    points = {
-        "diamond": ((0, -6), (6, 0), (0, 6), (-6, 0)),
-        "triangle": ((0, -6), (6, 5), (-6, 5)),
-        "triangle-down": ((0, 6), (6, -5), (-6, -5)),
-        "check": ((-6, 0), (-2, 5), (6, -6), (-2, 1)),
-        "star": ((0, -7), (2, -2), (7, -2), (3, 1.5), (4.5, 7), (0, 3.5), (-4.5, 7), (-3, 1.5), (-7, -2), (-2, -2)),
-    }[marker.shape]
+    points = SHAPE_POINTS[marker.shape]
     text = " ".join(f"{number(cx + dx)},{number(cy + dy)}" for dx, dy in points)
     return E.polygon(points=text, **style)

@@ -6,17 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
 import attrs
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from permanence_core.documents.formatting import route_text
 from permanence_core.tracker.cohort import cohort_figures
@@ -25,9 +21,8 @@ from permanence_core.tracker.report import TrackerReport, TrackerRow
 
 #: A text starting with one of these is a formula (or DDE payload) to Excel, LibreOffice and Google Sheets.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-OVERDUE_FILL = PatternFill("solid", start_color="F4C7C3", end_color="F4C7C3")
-HEADER_FILL = PatternFill("solid", start_color="DDE6F0", end_color="DDE6F0")
-HEADER_FONT = Font(bold=True)
+OVERDUE_COLOUR = "#F4C7C3"
+HEADER_COLOUR = "#DDE6F0"
 #: Dates as English councils write them.
 DATE_FORMAT = "dd/mm/yyyy"
 #: What an empty cell means, as the HTML page says it.
@@ -50,10 +45,10 @@ def _overdue(value: Any, overdue: bool) -> Any:
 
 def write_xlsx(report: TrackerReport, drift: DriftReport, target: Path | IO[bytes]) -> None:
     """Write the workbook: Tracker, Drift, Overdue actions, Cohort and Rejected sheets."""
-    workbook = openpyxl.Workbook(write_only=True)
+    book = _Book(target)
     flags = drift.by_child()
     _sheet(
-        workbook,
+        book,
         "Tracker",
         (
             ("Child", 12),
@@ -77,13 +72,13 @@ def write_xlsx(report: TrackerReport, drift: DriftReport, target: Path | IO[byte
         [_tracker_row(row, {f.signal for f in flags.get(row.child_id, ())}) for row in report.looked_after],
     )
     _sheet(
-        workbook,
+        book,
         "Drift",
         (("Child", 12), ("Signal", 30), ("Detail", 70)),
         [[f.child_id, f.signal.label, f.detail] for f in drift.flags],
     )
     _sheet(
-        workbook,
+        book,
         "Overdue actions",
         (
             ("Child", 12),
@@ -111,19 +106,19 @@ def write_xlsx(report: TrackerReport, drift: DriftReport, target: Path | IO[byte
         ],
     )
     _sheet(
-        workbook,
+        book,
         "Cohort",
         (("Measure", 30), ("Category", 32), ("Children", 9), ("Median days", 9), ("Shortest", 9), ("Longest", 9)),
         _cohort_rows(report, drift),
     )
     _sheet(
-        workbook,
+        book,
         "Rejected",
         (("Source", 30), ("Row", 7), ("Element", 24), ("Child", 12), ("Field", 16), ("Value", 20), ("Reason", 60)),
         [[r.source, r.row, r.element, r.child_id, r.field, r.value, r.reason] for r in report.rejected]
         or [["No record was rejected: every record in the source loaded."]],
     )
-    workbook.save(target)
+    book.workbook.close()
 
 
 def _tracker_row(row: TrackerRow, signals: set[Signal]) -> list[Any]:
@@ -170,55 +165,64 @@ def _cohort_rows(report: TrackerReport, drift: DriftReport) -> list[list[Any]]:
     return rows
 
 
-def _sheet(
-    workbook: openpyxl.Workbook, title: str, columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[Any]]
-) -> WriteOnlyWorksheet:
-    # A write-only sheet streams each row to disk as it is appended: a national cohort's tracker (62,000 rows)
-    # held as ordinary cells took some 400 MB. Its widths, frozen header and filter must be set before any row.
-    sheet: WriteOnlyWorksheet = workbook.create_sheet(title)  # a write-only workbook makes write-only sheets
-    # types-openpyxl leaves out the column dimensions and filter a write-only sheet has (from Worksheet._setup).
-    for index, (_name, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width + 2  # type: ignore[attr-defined]
-    sheet.freeze_panes = "A2"
-    # Printed by business support: landscape, every column on the page, the header row on each page. (The
-    # stubs leave a write-only sheet's print settings out; it has the ordinary sheet's.)
-    printed = cast(Worksheet, sheet)
-    printed.page_setup.orientation = "landscape"
-    printed.page_setup.paperSize = PAPER_A4
-    printed.page_setup.fitToWidth = 1
-    printed.page_setup.fitToHeight = 0
-    printed.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    printed.print_title_rows = "1:1"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows), 1) + 1}"  # type: ignore[attr-defined]
-    sheet.append([_header(sheet, name) for name, _width in columns])
-    for cells in rows:
-        sheet.append([_cell(sheet, item) for item in cells])
-    return sheet
+def _sheet(book: _Book, title: str, columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[Any]]) -> None:
+    # constant_memory streams each row to a temporary file as it is written: a national cohort's tracker
+    # (62,000 rows) is never held as cells. Rows must then go in order, which they do.
+    sheet = book.workbook.add_worksheet(title)
+    for index, (_name, width) in enumerate(columns):
+        sheet.set_column(index, index, width + 2)
+    sheet.freeze_panes(1, 0)
+    # Printed by business support: landscape, every column on the page, the header row on each page.
+    sheet.set_landscape()
+    sheet.set_paper(PAPER_A4)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
+    for column, (name, _width) in enumerate(columns):
+        sheet.write_string(0, column, name, book.header)
+    for number, cells in enumerate(rows, start=1):
+        for column, item in enumerate(cells):
+            _cell(book, sheet, number, column, item)
 
 
-def _header(sheet: WriteOnlyWorksheet, name: str) -> Cell:
-    cell = WriteOnlyCell(sheet, value=name)
-    cell.font = HEADER_FONT
-    cell.fill = HEADER_FILL
-    return cell
+class _Book:
+    """The workbook and the few cell formats its cells share (a format per combination, made once)."""
+
+    def __init__(self, target: Path | IO[bytes]) -> None:
+        self.workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
+        self.header = self.workbook.add_format({"bold": True, "bg_color": HEADER_COLOUR, "pattern": 1})
+        self._formats: dict[tuple[bool, bool, bool], Format | None] = {(False, False, False): None}
+
+    def format(self, *, date: bool, overdue: bool, as_text: bool) -> Format | None:
+        """The format of a date, an overdue (filled) cell and/or text Excel must not read as a formula."""
+        key = (date, overdue, as_text)
+        if key not in self._formats:
+            properties: dict[str, Any] = {}
+            if date:
+                properties["num_format"] = DATE_FORMAT
+            if overdue:
+                properties.update(bg_color=OVERDUE_COLOUR, pattern=1)
+            if as_text:
+                properties["quote_prefix"] = True
+            self._formats[key] = self.workbook.add_format(properties)
+        return self._formats[key]
 
 
-def _cell(sheet: WriteOnlyWorksheet, item: Any) -> Cell:
+def _cell(book: _Book, sheet: Worksheet, row: int, column: int, item: Any) -> None:
     """One cell: dates as dates, numbers as numbers, and text always as text, never as a formula."""
-    cell = WriteOnlyCell(sheet)
-    value = item.value if isinstance(item, Overdue) else item
+    overdue = isinstance(item, Overdue)
+    value = item.value if overdue else item
     if isinstance(value, str):
-        # openpyxl refuses control characters, which a rejected record's value may hold.
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-        if value.startswith(FORMULA_TRIGGERS):
-            # Stored as a string with Excel's own "typed with a leading apostrophe" flag: shown as typed,
-            # never evaluated, and still text after someone edits the cell.
-            cell.data_type = "s"
-            cell.quotePrefix = True
+        # A spreadsheet cannot hold control characters, which a rejected record's value may hold.
+        # Text is written as a string whatever it looks like; one that starts like a formula also gets
+        # Excel's own "typed with a leading apostrophe" flag: shown as typed, never evaluated, and still
+        # text after someone edits the cell.
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        as_text = value.startswith(FORMULA_TRIGGERS)
+        sheet.write_string(row, column, text, book.format(date=False, overdue=overdue, as_text=as_text))
+    elif isinstance(value, dt.date):
+        sheet.write_datetime(row, column, value, book.format(date=True, overdue=overdue, as_text=False))
+    elif isinstance(value, int | float):
+        sheet.write_number(row, column, value, book.format(date=False, overdue=overdue, as_text=False))
     elif value is not None:
-        cell.value = value
-        if isinstance(value, dt.date):
-            cell.number_format = DATE_FORMAT
-    if isinstance(item, Overdue):
-        cell.fill = OVERDUE_FILL
-    return cell
+        raise TypeError(f"no spreadsheet cell for {type(value).__name__}")

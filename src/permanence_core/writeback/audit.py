@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -97,7 +97,7 @@ class AuditLog:
     Every line is written with one ``write`` on a descriptor opened with ``O_APPEND`` under an exclusive
     ``flock``, so lines from concurrent runs never interleave and nothing already written is touched. The file
     is created ``0600`` (and narrowed to it when found wider) and each line is flushed to disk before the
-    state store records the outcome.
+    state store records the outcome (a group's lines with one write and one fsync: :meth:`append_all`).
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -108,7 +108,16 @@ class AuditLog:
 
     def append(self, entry: AuditEntry) -> None:
         """Add one line; OSError when the file cannot be written (the caller decides what that costs)."""
-        line = (json.dumps(entry.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        self.append_all([entry])
+
+    def append_all(self, entries: Sequence[AuditEntry]) -> None:
+        """Add a line per entry with one write and one fsync (group commit); OSError when the file cannot be
+        written, and then none, some or all of the lines may be there."""
+        if not entries:
+            return
+        line = "".join(
+            json.dumps(entry.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n" for entry in entries
+        ).encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, OWNER_ONLY)
         try:
@@ -198,6 +207,19 @@ def transport_name(transport: object) -> str:
     return f"adapter:{adapter}" if isinstance(adapter, str) else type(transport).__name__
 
 
+def found_on_retry(transport: object) -> bool:
+    """Whether a retry of an item that a killed run delivered finds it where it went and sends nothing again: an
+    outbox folder (the sidecar is there). Such items are audited and recorded a group at a time; a gateway's one
+    at a time, so a kill never makes the next run post again an item whose answer had arrived.
+
+    A transport of another kind may say so with a ``found_on_retry()`` method; without one, False.
+    """
+    if isinstance(transport, Outbox):
+        return True
+    own = getattr(transport, "found_on_retry", None)
+    return bool(own()) if callable(own) and not isinstance(transport, HttpGateway) else False
+
+
 def destination_of(transport: object) -> Destination:
     """Where each item goes through ``transport``: the URL path posted to, or the outbox sidecar's file name.
 
@@ -243,6 +265,7 @@ __all__ = [
     "audit_path",
     "beside_store",
     "destination_of",
+    "found_on_retry",
     "options_destination",
     "transport_name",
 ]

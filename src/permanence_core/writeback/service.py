@@ -13,12 +13,14 @@ import attrs
 import requests
 
 from permanence_core.errors import ConfigError, StoreError
+from permanence_core.private_files import deferred_directory_sync
 from permanence_core.writeback.audit import (
     AuditEntry,
     AuditLog,
     audit_path,
     beside_store,
     destination_of,
+    found_on_retry,
     transport_name,
 )
 from permanence_core.writeback.http import HttpGateway, PayloadBuilder, default_payload
@@ -41,6 +43,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RESOLVED = "resolved"
+#: Items claimed per transaction when each is sent, audited and recorded on its own (a gateway).
+CHUNK = 50
+#: Items claimed, written, audited and recorded per group to an outbox (one folder sync, audit fsync and commit).
+GROUP_CHUNK = 500
 
 
 class Transport(Protocol):
@@ -135,15 +141,16 @@ class WriteBack:
         store: StateStore,
         *,
         lease: dt.timedelta = DEFAULT_LEASE,
-        chunk_size: int = 50,
+        chunk_size: int | None = None,
         now: Callable[[], dt.datetime] = _utc_now,
         audit: AuditLog | AuditDefault | None = BESIDE_STORE,
     ) -> None:
-        """``audit``: where every attempt is logged; by default beside the store's SQLite file; None for no log."""
+        """``audit``: where every attempt is logged; by default beside the store's SQLite file; None for no log.
+        ``chunk_size``: items claimed per transaction (by default 50, or 500 to an outbox, whose items are also
+        written, audited and recorded a chunk at a time)."""
         self.transport = transport
         self.store = store
         self.lease = lease
-        self.chunk_size = chunk_size
         self.now = now
         if audit is BESIDE_STORE:
             path = beside_store(store.engine.url)
@@ -151,6 +158,9 @@ class WriteBack:
         self.audit = audit
         self._transport_name = transport_name(transport)
         self._destination = destination_of(transport)
+        self._grouped = found_on_retry(transport)
+        # Items claimed (and, to an outbox, written, audited and recorded) at once.
+        self.chunk_size = chunk_size or (GROUP_CHUNK if self._grouped else CHUNK)
 
     @classmethod
     def from_settings(
@@ -247,70 +257,105 @@ class WriteBack:
         except StoreError as exc:
             # Without a claim nothing may be sent; the items stay undelivered and the next run tries again.
             logger.error("write-back state store unavailable: %s", exc)
-            for item in chunk:
-                yield _failed(item.idempotency_key, f"state store unavailable ({exc})")
-            return
+            return [_failed(item.idempotency_key, f"state store unavailable ({exc})") for item in chunk]
+        receipts: dict[str, Receipt] = {}
+        claimed: list[tuple[WriteBackItem, Claim]] = []
         for item in chunk:
             claim = claims[item.idempotency_key]
             if claim.outcome is ClaimOutcome.DONE:
-                yield _already(claim.record)
+                receipts[item.idempotency_key] = _already(claim.record)
             elif claim.outcome is ClaimOutcome.HELD:
                 # Not "delivered": the holder may have died; its lease decides when the item is sent again.
                 until = claim.record.last_attempt_at + self.lease
-                yield Receipt(
+                receipts[item.idempotency_key] = Receipt(
                     idempotency_key=item.idempotency_key,
                     status=ReceiptStatus.HELD,
                     detail=f"another run holds this item until {until:%Y-%m-%d %H:%M} UTC",
                 )
             else:
-                yield self._send(item, claim)
+                claimed.append((item, claim))
+        # An outbox's items are written, audited and recorded a group at a time; anything else one by one.
+        groups = [claimed] if self._grouped else [[pair] for pair in claimed]
+        for group in groups:
+            if group:
+                receipts.update(self._send(group))
+        return [receipts[item.idempotency_key] for item in chunk]
 
-    def _send(self, item: WriteBackItem, claim: Claim) -> Receipt:
+    def _send(self, group: list[tuple[WriteBackItem, Claim]]) -> dict[str, Receipt]:
+        """Deliver a group of claimed items, then audit them, then record them: each item's outcome is on disk
+        where it went, then in the audit log, then in the store (a kill between any two leaves the next run to
+        find it there: a duplicate, not a second copy)."""
+        with deferred_directory_sync() as folders:
+            receipts = [self._deliver_one(item) for item, _claim in group]
+            try:
+                folders.sync()
+            except OSError as exc:
+                # The files are in place but may not survive a power cut: not counted as arrived. The retry
+                # finds them there and records them as duplicates.
+                logger.error("write-back: the outbox folder could not be synced: %s", type(exc).__name__)
+                receipts = [
+                    receipt
+                    if receipt.status is ReceiptStatus.FAILED
+                    else _failed(receipt.idempotency_key, f"{type(exc).__name__} while delivering")
+                    for receipt in receipts
+                ]
+        # Audited before the store records it: a run killed in between leaves the line, and the rerun's
+        # line (a duplicate, or the gateway's answer to the repeated key) follows it.
+        self._audit([item for item, _claim in group], receipts)
         try:
-            receipt = self.transport.deliver(item)
+            recorded = self.store.finish_all(
+                [(claim, receipt) for (_item, claim), receipt in zip(group, receipts, strict=True)], self.now()
+            )
+        except StoreError as exc:
+            recorded = [False] * len(group)
+            logger.error("write-back state store unavailable: %s", exc)
+        for receipt, done in zip(receipts, recorded, strict=True):
+            if not done:
+                # The claim lapsed or the store failed: the next run may send it again, which the gateway's
+                # Idempotency-Key (or the outbox's sidecar check) absorbs.
+                logger.warning("write-back %s: outcome %s not recorded", receipt.idempotency_key, receipt.status.value)
+        return {receipt.idempotency_key: receipt for receipt in receipts}
+
+    def _deliver_one(self, item: WriteBackItem) -> Receipt:
+        try:
+            return self.transport.deliver(item)
         except Exception as exc:
             # One item's unexpected failure must not cost the rest of the batch: it is recorded as failed
             # (the exception's type only, as its message may carry personal data) and retried next run.
             logger.error(
                 "write-back %s of child %s failed: %s", item.idempotency_key, item.child_id, type(exc).__name__
             )
-            receipt = _failed(item.idempotency_key, f"{type(exc).__name__} while delivering")
-        # Audited before the store records it: a run killed in between leaves the line, and the rerun's
-        # line (a duplicate, or the gateway's answer to the repeated key) follows it.
-        self._audit(item, receipt)
-        try:
-            recorded = self.store.finish(claim, receipt, self.now())
-        except StoreError as exc:
-            recorded = False
-            logger.error("write-back state store unavailable: %s", exc)
-        if not recorded:
-            # The claim lapsed or the store failed: the next run may send it again, which the gateway's
-            # Idempotency-Key (or the outbox's sidecar check) absorbs.
-            logger.warning("write-back %s: outcome %s not recorded", item.idempotency_key, receipt.status.value)
-        return receipt
+            return _failed(item.idempotency_key, f"{type(exc).__name__} while delivering")
 
-    def _audit(self, item: WriteBackItem, receipt: Receipt) -> None:
+    def _audit(self, items: list[WriteBackItem], receipts: list[Receipt]) -> None:
         if self.audit is None:
             return
+        at = self.now()
+        entries = [
+            AuditEntry.of(item, receipt, transport=self._transport_name, destination=self._destination_of(item), at=at)
+            for item, receipt in zip(items, receipts, strict=True)
+        ]
         try:
-            destination = self._destination(item)
+            self.audit.append_all(entries)
+        except OSError as exc:
+            # The items went (or failed) whatever the log says; the state store still records them, so the run
+            # carries on and says loudly that the audit trail has a gap.
+            for entry in entries:
+                logger.error(
+                    "write-back %s of child %s not written to the audit log %s: %s",
+                    entry.idempotency_key,
+                    entry.child_id,
+                    self.audit.path,
+                    type(exc).__name__,
+                )
+
+    def _destination_of(self, item: WriteBackItem) -> str | None:
+        try:
+            return self._destination(item)
         except Exception as exc:
             # Naming the destination is for the record only; a payload that cannot be built already failed.
             logger.debug("write-back %s: no destination for the audit (%s)", item.idempotency_key, type(exc).__name__)
-            destination = None
-        entry = AuditEntry.of(item, receipt, transport=self._transport_name, destination=destination, at=self.now())
-        try:
-            self.audit.append(entry)
-        except OSError as exc:
-            # The item went (or failed) whatever the log says; the state store still records it, so the run
-            # carries on and says loudly that the audit trail has a gap.
-            logger.error(
-                "write-back %s of child %s not written to the audit log %s: %s",
-                item.idempotency_key,
-                item.child_id,
-                self.audit.path,
-                type(exc).__name__,
-            )
+            return None
 
     def failed(self) -> list[DeliveryRecord]:
         """Items whose last attempt failed: they are sent again when a run produces them again."""

@@ -335,27 +335,50 @@ class StateStore:
                 claims[record.idempotency_key] = Claim(ClaimOutcome.HELD, record)
         return claims
 
-    @_store_errors
     def finish(self, claim: Claim, receipt: Receipt, now: dt.datetime) -> bool:
         """Record what happened to a claimed item; False when the claim was lost to another run meanwhile."""
-        failed = receipt.status.value == DeliveryStatus.FAILED.value
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                deliveries.update()
-                .where(
-                    deliveries.c.idempotency_key == claim.record.idempotency_key,
-                    deliveries.c.claim_token == claim.token,
-                )
-                .values(
-                    status=DeliveryStatus(receipt.status.value).value,
-                    external_id=receipt.external_id,
-                    location=receipt.location,
-                    last_error=receipt.detail if failed else None,
-                    last_attempt_at=now,
-                    claim_token=None,
-                )
+        return self.finish_all([(claim, receipt)], now)[0]
+
+    @_store_errors
+    def finish_all(self, outcomes: Sequence[tuple[Claim, Receipt]], now: dt.datetime) -> list[bool]:
+        """Record what happened to claimed items in one transaction (group commit); for each, False when its
+        claim was lost to another run meanwhile."""
+        if not outcomes:
+            return []
+        # One statement with bound parameters, compiled once, run per item: each item's row count says whether
+        # its claim still held.
+        statement = (
+            deliveries.update()
+            .where(
+                deliveries.c.idempotency_key == sa.bindparam("key"),
+                deliveries.c.claim_token == sa.bindparam("token"),
             )
-        return result.rowcount == 1
+            .values(
+                status=sa.bindparam("new_status"),
+                external_id=sa.bindparam("new_external_id"),
+                location=sa.bindparam("new_location"),
+                last_error=sa.bindparam("new_error"),
+                last_attempt_at=now,
+                claim_token=None,
+            )
+        )
+        recorded = []
+        with self.engine.begin() as conn:
+            for claim, receipt in outcomes:
+                failed = receipt.status.value == DeliveryStatus.FAILED.value
+                result = conn.execute(
+                    statement,
+                    {
+                        "key": claim.record.idempotency_key,
+                        "token": claim.token,
+                        "new_status": DeliveryStatus(receipt.status.value).value,
+                        "new_external_id": receipt.external_id,
+                        "new_location": receipt.location,
+                        "new_error": receipt.detail if failed else None,
+                    },
+                )
+                recorded.append(result.rowcount == 1)
+        return recorded
 
     @_store_errors
     def delivery(self, idempotency_key: str) -> DeliveryRecord | None:
@@ -392,22 +415,34 @@ class StateStore:
 
         Returns how many states were stored (a state another run stored first is skipped).
         """
+        first = _insert_ignoring_duplicates(self.engine, raised_alerts)
+        # The previous generation's row, replaced; one statement compiled once (run per state for its row count).
+        later = (
+            raised_alerts.update()
+            .where(
+                raised_alerts.c.child_id == sa.bindparam("key_child"),
+                raised_alerts.c.rule == sa.bindparam("key_rule"),
+                raised_alerts.c.anchor_date == sa.bindparam("key_anchor"),
+                raised_alerts.c.generation == sa.bindparam("previous"),
+            )
+            .values({column.name: sa.bindparam(f"new_{column.name}") for column in raised_alerts.columns})
+        )
         stored = 0
         with self.engine.begin() as conn:
             for state in states:
                 values = attrs.asdict(state)
                 if state.generation == 1:
-                    result = conn.execute(_insert_ignoring_duplicates(self.engine, raised_alerts).values(**values))
+                    result = conn.execute(first, values)
                 else:
                     result = conn.execute(
-                        raised_alerts.update()
-                        .where(
-                            raised_alerts.c.child_id == state.child_id,
-                            raised_alerts.c.rule == state.rule,
-                            raised_alerts.c.anchor_date == state.anchor_date,
-                            raised_alerts.c.generation == state.generation - 1,
-                        )
-                        .values(**values)
+                        later,
+                        {
+                            "key_child": state.child_id,
+                            "key_rule": state.rule,
+                            "key_anchor": state.anchor_date,
+                            "previous": state.generation - 1,
+                            **{f"new_{name}": value for name, value in values.items()},
+                        },
                     )
                 stored += result.rowcount
         return stored

@@ -33,7 +33,8 @@ class LiquidlogicAdapter(Adapter):
         from permanence_liquidlogic.config import load_config
         from permanence_liquidlogic.reader import read
 
-        return read(source, load_config(options))
+        progress = options.get("progress")
+        return read(source, load_config(options), options.get("facets"), progress if callable(progress) else None)
 
     def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
         """Which warehouse tables and columns are there, their rows, and the codes the configuration does not map."""

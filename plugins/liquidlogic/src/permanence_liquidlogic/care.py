@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -36,7 +36,7 @@ class CareFacts:
 
 
 def read_care(
-    tables: dict[str, list[dict[str, Any]]], people: People, config: LiquidlogicConfig, rejected: list[Rejection]
+    tables: Mapping[str, list[dict[str, Any]]], people: People, config: LiquidlogicConfig, rejected: list[Rejection]
 ) -> CareFacts:
     """The care history of every known person; unusable rows are rejected, naming table, key and column."""
     legal = _legal_statuses(tables[LEGAL_STATUS], people, config, rejected)

@@ -9,6 +9,7 @@ naming the table, the row's key and position, the child, the column and the reas
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Collection
 
 from permanence_core.adapters import LoadResult, Rejection
 from permanence_core.adapters.database import collector_paused, connect, source_of
@@ -40,16 +41,26 @@ from permanence_liquidlogic.workers import read_workers
 log = logging.getLogger(__name__)
 
 
-def read(source: str, config: LiquidlogicConfig) -> LoadResult:
-    """Load every looked-after child from the warehouse at database URL ``source``."""
+def read(
+    source: str,
+    config: LiquidlogicConfig,
+    facets: Collection[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> LoadResult:
+    """Load every looked-after child from the warehouse at database URL ``source``.
+
+    ``facets`` narrows the load to what the caller needs (None: every facet, as documents need); a facet
+    not read is in no child's coverage. ``progress`` is called with (tables read, tables to read).
+    """
     with collector_paused():
         with connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
-            found = survey(connection, layout(config), config.schema, config.columns)
+            found = survey(connection, layout(config).only(facets), config.schema, config.columns)
             found.require(source_of(connection))
-            fetched = fetch_all(Warehouse(connection, found), config)
-        for table, rows in fetched.rows.items():
-            log.debug("read %d rows from %s", len(rows), table)
-        result = assemble(fetched, config)
+            # Each table is fetched as the assembly reaches it and dropped after: rows never all live at once.
+            fetched = fetch_all(Warehouse(connection, found), config, progress)
+            result = assemble(fetched, config, layout(config).left_out(facets))
+        for table, count in fetched.counts.items():
+            log.debug("read %d rows from %s", count, table)
     log.info("liquidlogic load: %s", result.summary())
     return result
 
@@ -74,11 +85,13 @@ def _coverage(fetched: Fetched, config: LiquidlogicConfig, notices: list[str]) -
     return frozenset({Facet.CARE} | {facet for facet in _FACETS if fetched.covers(facet)})
 
 
-def assemble(fetched: Fetched, config: LiquidlogicConfig) -> LoadResult:
-    """One CaseRecord per looked-after person, from the rows read."""
+def assemble(fetched: Fetched, config: LiquidlogicConfig, left_out: Collection[str] = ()) -> LoadResult:
+    """One CaseRecord per looked-after person, from the rows read; ``left_out``: facets the caller did not want."""
     rejected: list[Rejection] = []
     notices: list[str] = []
     coverage = _coverage(fetched, config, notices)
+    if left_out:
+        notices.append(f"only the facets needed were read; not loaded: {', '.join(left_out)}")
     rows = fetched.rows
     people = People(table_rows(PERSON, rows[PERSON], rejected, {"upn": "UPN"}), config.person_id_field)
     care = read_care(rows, people, config, rejected)

@@ -10,7 +10,7 @@ filtered in the database by the council's configured codes rather than fetched w
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import attrs
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from permanence_core.adapters.base import Rejection
 from permanence_core.adapters.database import TableRows, to_key
-from permanence_core.adapters.warehouse import Layout, Survey, TableSpec, Warehouse
+from permanence_core.adapters.warehouse import Layout, Survey, TablesOnDemand, TableSpec, Warehouse
 from permanence_core.model import Facet
 from permanence_liquidlogic.config import LiquidlogicConfig
 
@@ -172,14 +172,21 @@ UNKNOWN = -1
 class Fetched:
     """The rows read: by table (joined reads under the table they describe), and what the warehouse holds."""
 
-    rows: dict[str, list[dict[str, Any]]]
+    rows: Mapping[str, list[dict[str, Any]]]
     survey: Survey
     review_meetings: dict[str, dict[str, Any]] = attrs.field(factory=dict)
 
     @property
+    def counts(self) -> Mapping[str, int]:
+        """Rows read so far, by table."""
+        if isinstance(self.rows, TablesOnDemand):
+            return self.rows.counts
+        return {name: len(rows) for name, rows in self.rows.items()}
+
+    @property
     def read(self) -> int:
         """Rows read, for the load's counts."""
-        return sum(len(rows) for rows in self.rows.values())
+        return sum(self.counts.values())
 
     def covers(self, facet: Facet) -> bool:
         """True when the warehouse has every table and column ``facet`` needs (and the council configured it)."""
@@ -232,13 +239,21 @@ def queries(config: LiquidlogicConfig, warehouse: Warehouse) -> dict[str, sa.Sel
 REVIEW_MEETINGS = "review meetings"
 
 
-def fetch_all(warehouse: Warehouse, config: LiquidlogicConfig) -> Fetched:
-    """Read every table the warehouse has, filtered to the rows the adapter uses, in key order."""
-    rows = {name: warehouse.rows(query) for name, query in queries(config, warehouse).items()}
+def fetch_all(
+    warehouse: Warehouse, config: LiquidlogicConfig, progress: Callable[[int, int], None] | None = None
+) -> Fetched:
+    """Every table the warehouse has, filtered to the rows the adapter uses, in key order.
+
+    The review-and-meeting join is read now; each table's rows are fetched when the assembly asks for
+    them (:class:`TablesOnDemand`), so the connection must stay open until the records are built.
+    """
+    selects = queries(config, warehouse)
+    joined = selects.pop(REVIEW_MEETINGS, None)
     review_meetings: dict[str, dict[str, Any]] = {}
-    for row in rows.pop(REVIEW_MEETINGS, []):
+    for row in [] if joined is None else warehouse.rows(joined):
         # A subject listed twice for one meeting repeats the review: the row with an outcome form is the review's.
         review_meetings.setdefault(to_key(row["FACT_CLA_REVIEW_ID"]) or "", row)
+    rows = TablesOnDemand(selects, warehouse.rows, TABLES, progress)
     return Fetched(rows=rows, survey=warehouse.survey, review_meetings=review_meetings)
 
 

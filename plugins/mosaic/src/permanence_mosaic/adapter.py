@@ -35,7 +35,8 @@ class MosaicAdapter(Adapter):
         from permanence_mosaic.reader import read
 
         progress = options.get("progress")
-        return read(source, load_config(options), progress if callable(progress) else None)
+        facets = options.get("facets")
+        return read(source, load_config(options), progress if callable(progress) else None, facets)
 
     def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
         """Which warehouse tables and columns are there, their rows, and the codes the configuration does not map."""

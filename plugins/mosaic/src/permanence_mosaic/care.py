@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -32,7 +33,7 @@ class CareHistory:
     not_in_care: int
 
 
-def read_care(tables: dict[str, list[dict[str, Any]]], people: People, rejected: list[Rejection]) -> CareHistory:
+def read_care(tables: Mapping[str, list[dict[str, Any]]], people: People, rejected: list[Rejection]) -> CareHistory:
     """Children with their care history; people with care records but no usable period are reported."""
     periods = table_rows(PERIODS, tables[PERIODS], rejected)
     period_rows = _period_rows(periods, people)

@@ -7,6 +7,7 @@ from typing import Any
 
 from permanence_core.adapters import Rejection
 from permanence_core.adapters.database import TableRows, key_of, to_key, to_text
+from permanence_core.errors import ModelValueError
 from permanence_core.model import Child, Identifiers, Sibling
 from permanence_mosaic.warehouse import PERSONS, table_rows
 
@@ -51,22 +52,22 @@ class People:
         """The child; an identifier or gender the model refuses is reported and left out."""
         position, row = self.index[person_id]
         rows = self.rows
-        nhs = rows.build(
-            position, row, lambda: Identifiers(case_id=person_id, nhs_number=to_text(row["nhs_id"])), suffix=_KEPT
-        )
-        upn = rows.build(
-            position, row, lambda: Identifiers(case_id=person_id, upn=to_text(row["upn_id"])), suffix=_KEPT
-        )
+        nhs_number, upn = to_text(row["nhs_id"]), to_text(row["upn_id"])
+        try:
+            identifiers = Identifiers(case_id=person_id, nhs_number=nhs_number, upn=upn)
+        except ModelValueError:
+            # One of them is refused: check each alone, so each refusal is reported and the other kept.
+            nhs = rows.build(position, row, lambda: Identifiers(case_id=person_id, nhs_number=nhs_number), suffix=_KEPT)
+            pupil = rows.build(position, row, lambda: Identifiers(case_id=person_id, upn=upn), suffix=_KEPT)
+            identifiers = Identifiers(
+                case_id=person_id, nhs_number=nhs.nhs_number if nhs else None, upn=pupil.upn if pupil else None
+            )
         gender = to_text(row["gender"])
         sex = SEX.get(gender.upper()) if gender else None
         if gender and sex is None:
             rows.reject(position, row, f"is not a Mosaic gender code (M, F, U){_KEPT}", field="gender", value=gender)
         return Child(
-            identifiers=Identifiers(
-                case_id=person_id,
-                nhs_number=nhs.nhs_number if nhs else None,
-                upn=upn.upn if upn else None,
-            ),
+            identifiers=identifiers,
             first_name=to_text(row["first_name"]),
             surname=to_text(row["last_name"]),
             date_of_birth=self.birth_date(person_id),

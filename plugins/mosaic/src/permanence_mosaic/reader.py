@@ -10,12 +10,12 @@ Rows that are simply not about a looked-after child (parents, carers, other step
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from permanence_core.adapters import LoadResult, Rejection
 from permanence_core.adapters.database import collector_paused, connect, source_of
-from permanence_core.adapters.warehouse import Warehouse, survey
+from permanence_core.adapters.warehouse import TablesOnDemand, Warehouse, survey
 from permanence_core.model import CaseRecord, Facet, Meeting, Review
 from permanence_mosaic.adoption import milestones, read_journeys
 from permanence_mosaic.care import not_in_care_notice, read_care
@@ -26,7 +26,7 @@ from permanence_mosaic.orders import read_orders
 from permanence_mosaic.persons import People
 from permanence_mosaic.plans import PlanReader
 from permanence_mosaic.relationships import read_siblings
-from permanence_mosaic.warehouse import PERSONS, count_rows, layout, read_tables
+from permanence_mosaic.warehouse import PERSONS, TABLES, count_rows, layout, queries
 from permanence_mosaic.workers import read_workers
 from permanence_mosaic.workflow import read_steps, reviews_and_meetings
 
@@ -35,22 +35,30 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 
 
-def read(source: str, config: MosaicConfig, progress: Progress | None = None) -> LoadResult:
+def read(
+    source: str, config: MosaicConfig, progress: Progress | None = None, facets: Collection[str] | None = None
+) -> LoadResult:
     """Load every looked-after child from the warehouse at database URL ``source``.
 
-    ``progress`` is called with (tables read, tables to read) as the load goes.
+    ``progress`` is called with (tables read, tables to read) as the load goes. ``facets`` narrows the load
+    to what the caller needs (None: every facet, as documents need); a facet not read is in no coverage.
     """
     with collector_paused():
         with connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
-            found = survey(connection, layout(config), config.schema, config.columns)
+            found = survey(connection, layout(config).only(facets), config.schema, config.columns)
             found.require(source_of(connection))
-            tables = read_tables(Warehouse(connection, found), config, progress)
-        warnings = found.warnings()
-        for warning in warnings:
-            log.warning("mosaic: %s", warning)
-        for table, rows in tables.items():
-            log.debug("read %d rows from %s", len(rows), table)
-        result = build(tables, config, found.available, warnings)
+            warnings = found.warnings()
+            for warning in warnings:
+                log.warning("mosaic: %s", warning)
+            left_out = layout(config).left_out(facets)
+            if left_out:
+                warnings.append(f"only the facets needed were read; not loaded: {', '.join(left_out)}")
+            warehouse = Warehouse(connection, found)
+            # Each table is fetched as the build reaches it and dropped after: rows never all live at once.
+            tables = TablesOnDemand(queries(config, warehouse), warehouse.rows, TABLES, progress)
+            result = build(tables, config, found.available, warnings)
+        for table, count in tables.counts.items():
+            log.debug("read %d rows from %s", count, table)
     log.info("mosaic load: %s", result.summary())
     return result
 
@@ -66,7 +74,7 @@ def coverage(config: MosaicConfig, available: frozenset[str] | None = None) -> f
 
 
 def build(
-    tables: dict[str, list[dict[str, Any]]],
+    tables: Mapping[str, list[dict[str, Any]]],
     config: MosaicConfig,
     available: frozenset[str] | None = None,
     warnings: list[str] | None = None,
@@ -120,4 +128,5 @@ def build(
         _applied, form_notices = apply_completed_forms(records, config.documents.completed_forms, rejected)
         notices += form_notices
     notices = list(warnings or []) + notices
-    return LoadResult(records=records.values(), rejected=rejected, read=count_rows(tables.values()), notices=notices)
+    read = tables.read if isinstance(tables, TablesOnDemand) else count_rows(tables.values())
+    return LoadResult(records=records.values(), rejected=rejected, read=read, notices=notices)

@@ -202,19 +202,6 @@ def queries(config: MosaicConfig, warehouse: Warehouse) -> dict[str, sa.Select[A
     return {name: warehouse.select(name, where=filters.get(name)) for name in TABLES if name in wanted}
 
 
-def read_tables(
-    warehouse: Warehouse, config: MosaicConfig, progress: Callable[[int, int], None] | None = None
-) -> dict[str, list[dict[str, Any]]]:
-    """Every needed table's rows in key order; a table of a facet not in source is empty."""
-    selects = queries(config, warehouse)
-    found: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
-    for done, (name, query) in enumerate(selects.items(), start=1):
-        found[name] = warehouse.rows(query)
-        if progress is not None:
-            progress(done, len(selects))
-    return found
-
-
 def count_rows(tables: Iterable[list[dict[str, Any]]]) -> int:
     """Rows read across ``tables``."""
     return sum(len(rows) for rows in tables)

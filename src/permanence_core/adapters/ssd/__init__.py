@@ -38,7 +38,7 @@ class SsdAdapter(Adapter):
         from permanence_core.adapters.ssd.reader import read
 
         progress = options.get("progress")
-        return read(source, load_config(options), progress if callable(progress) else None)
+        return read(source, load_config(options), progress if callable(progress) else None, options.get("facets"))
 
     def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
         """Which SSD tables and columns the build has, their rows, and the values ``[ssd]`` does not map."""

@@ -128,7 +128,7 @@ def read_care(tables: Mapping[str, Rows], people: People, config: SsdConfig, rej
     legal = _legal_statuses(table_rows(LEGAL_STATUS, tables[LEGAL_STATUS], rejected), people, config)
     placements = {
         to_key(row["clap_cla_placement_id"]) or "": row
-        for _position, row in table_rows(PLACEMENTS, tables[PLACEMENTS], rejected).unique()
+        for _position, row in table_rows(PLACEMENTS, tables.get(PLACEMENTS, []), rejected).unique()
     }
     rows = table_rows(
         EPISODES,

@@ -10,7 +10,7 @@ the column and why; the rest still loads.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,9 +33,10 @@ from permanence_core.adapters.ssd.tables import (
     PLACEMENTS,
     PROFESSIONALS,
     REVIEWS,
+    TABLES,
     layout,
 )
-from permanence_core.adapters.warehouse import Survey, Warehouse, survey
+from permanence_core.adapters.warehouse import Survey, TablesOnDemand, Warehouse, survey
 from permanence_core.model import AdoptionMilestones, CaseRecord, Facet
 
 log = logging.getLogger(__name__)
@@ -71,30 +72,36 @@ def queries(config: SsdConfig, warehouse: Warehouse) -> dict[str, sa.Select[Any]
     return {name: warehouse.select(name, where=filters.get(name)) for name in names}
 
 
-def read(source: str, config: SsdConfig, progress: Progress | None = None) -> LoadResult:
-    """Load every looked-after child from the SSD at database URL ``source``."""
-    with collector_paused():
-        with connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
-            found = survey(connection, layout(config), config.schema, config.columns)
-            found.require(source_of(connection))
-            warehouse = Warehouse(connection, found)
-            selects = queries(config, warehouse)
-            tables: dict[str, list[dict[str, Any]]] = {}
-            for done, (name, query) in enumerate(selects.items(), start=1):
-                tables[name] = warehouse.rows(query)
-                if progress is not None:
-                    progress(done, len(selects))
-        result = build(tables, config, found)
+def read(
+    source: str, config: SsdConfig, progress: Progress | None = None, facets: Collection[str] | None = None
+) -> LoadResult:
+    """Load every looked-after child from the SSD at database URL ``source``.
+
+    ``facets`` narrows the load to what the caller needs (None: every facet, as documents need); a facet
+    not read is in no child's coverage.
+    """
+    with collector_paused(), connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
+        found = survey(connection, layout(config).only(facets), config.schema, config.columns)
+        found.require(source_of(connection))
+        warehouse = Warehouse(connection, found)
+        # Each table is fetched as the build reaches it and dropped after: rows never all live at once.
+        tables = TablesOnDemand(queries(config, warehouse), warehouse.rows, TABLES, progress)
+        result = build(tables, config, found, layout(config).left_out(facets))
     log.info("ssd load: %s", result.summary())
     return result
 
 
-def build(tables: dict[str, list[dict[str, Any]]], config: SsdConfig, found: Survey) -> LoadResult:
-    """The load result from the tables' rows; ``found`` says which facets the SSD holds."""
+def build(
+    tables: Mapping[str, list[dict[str, Any]]], config: SsdConfig, found: Survey, left_out: Collection[str] = ()
+) -> LoadResult:
+    """The load result from the tables' rows; ``found`` says which facets the SSD holds, ``left_out`` the
+    facets the caller did not want."""
     rejected: list[Rejection] = []
     notices = found.warnings()
     for warning in notices:
         log.warning("ssd: %s", warning)
+    if left_out:
+        notices.append(f"only the facets needed were read; not loaded: {', '.join(left_out)}")
     available = found.available
     coverage = frozenset(Facet(f) for f in available if f in {facet.value for facet in Facet})
     notices.append("meetings not in source: the Standard Safeguarding Dataset has no meetings table")
@@ -103,8 +110,7 @@ def build(tables: dict[str, list[dict[str, Any]]], config: SsdConfig, found: Sur
     else:
         notices.append("proceedings not in source: the Standard Safeguarding Dataset has no issue date")
     people = People(table_rows(PERSON, tables[PERSON], rejected), tables.get(IDENTIFIERS, []))
-    empty: dict[str, list[dict[str, Any]]] = {PLACEMENTS: []}
-    care = read_care({**empty, **tables}, people, config, rejected)
+    care = read_care(tables, people, config, rejected)
     children = {person_id: people.child(person_id) for person_id in people.index if person_id in care.history}
     reviews = read_reviews(tables[REVIEWS], care.periods, rejected) if Facet.REVIEWS in coverage else {}
     adoption = read_adoption(tables[PERMANENCE], people, care.history, rejected) if Facet.ADOPTION in coverage else {}
@@ -138,7 +144,7 @@ def build(tables: dict[str, list[dict[str, Any]]], config: SsdConfig, found: Sur
     not_in_care = len(people.index) - len(children)
     if not_in_care:
         notices.append(f"{not_in_care} people in {PERSON} have no care episodes and are not looked after")
-    read_rows = sum(len(rows) for rows in tables.values())
+    read_rows = tables.read if isinstance(tables, TablesOnDemand) else sum(len(rows) for rows in tables.values())
     return LoadResult(records=records, rejected=rejected, read=read_rows, notices=notices)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
-from permanence_core.adapters.base import Adapter, Capability, LoadResult
+from permanence_core.adapters.base import Adapter, Capability, CohortLoad, LoadResult
 from permanence_core.adapters.ssda903.layout import discover
-from permanence_core.adapters.ssda903.reader import ReturnLoad, collector_paused, read_layout, read_return
+from permanence_core.adapters.ssda903.reader import ReturnLoad, read_layout, read_return
+from permanence_core.collector import collector_paused
 from permanence_core.model import Facet
 
 if TYPE_CHECKING:
@@ -29,6 +30,20 @@ class Ssda903Adapter(Adapter):
     def load(self, source: str, options: Mapping[str, Any]) -> LoadResult:
         """Load an SSDA903 return (CSV folder or XML file) plus the optional permanence pack."""
         return load(source, options)
+
+    def load_cohort(
+        self, source: str, options: Mapping[str, Any], facets: Collection[Facet] | None = None
+    ) -> CohortLoad:
+        """The return and its pack read straight into cohort tables (``cohort.read_cohort``): the same tables,
+        rejections and counts as a load turned into tables, without a record per child."""
+        from permanence_core.adapters.ssda903.cohort import read_cohort
+
+        pack = options.get("pack")
+        loaded = read_cohort(source, facets, str(pack) if pack else None)
+        progress = options.get("progress")
+        if callable(progress):
+            progress(1, 1)  # read whole: polars gives no running count of bytes
+        return loaded
 
     def write_back(self, item: WriteBackItem, options: Mapping[str, Any]) -> Receipt:
         """The return has no system of its own to write to: the council's HTTP gateway, else the outbox folder."""

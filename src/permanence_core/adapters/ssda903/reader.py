@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from permanence_core.adapters.ssda903.layout import Layout, discover
 from permanence_core.adapters.ssda903.report import TableCount, Unreadable
 from permanence_core.adapters.ssda903.tables import normalise_header
 from permanence_core.adapters.ssda903.xmlsource import XmlReturn
+from permanence_core.collector import collector_paused
 from permanence_core.model import CaseRecord
 
 Progress = Callable[[int, int], None]
@@ -37,22 +36,6 @@ class ReturnLoad:
     def read(self) -> int:
         """Rows read over all tables."""
         return sum(count.read for count in self.tables)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    # A national load allocates millions of small objects, none in reference cycles; CPython's cyclic
-    # collector would rescan them over and over (measured: a third of the load time), so it waits. On the
-    # way out, freeze+unfreeze moves them straight to the oldest generation instead of scanning them all.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def read_return(source: str | Path, *, progress: Progress | None = None) -> ReturnLoad:

@@ -1,0 +1,503 @@
+"""The permanence pack's CSV tables read straight into the cohort's pack columns, equal to the object reader's.
+
+The fast path covers the files the plans, meetings and proceedings facets need (children, plans, plan_status,
+meetings, attendees, actions, proceedings, hearings, extensions, coverage): each is read with polars and every
+value checked, one distinct value at a time, by the object reader's own parsers. Anything else (a bad or repeated
+row, a row about a child not in the return, a ``pack.json``, a facet read by other files (siblings, workers) or
+every facet, as documents ask) reads the whole pack with the object reader (:func:`read_pack`), which names every
+rejection, and converts its records. The return's own columns are the caller's and pass through untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import Any
+
+import attrs
+import polars as pl
+
+from permanence_core import codes
+from permanence_core.adapters.base import Rejection
+from permanence_core.adapters.pack import files
+from permanence_core.adapters.pack.csvpack import file_facet
+from permanence_core.adapters.pack.files import EVERY_CHILD, PACK_FACETS, PackFile
+from permanence_core.adapters.pack.jsonpack import DOCUMENTS_JSON, PACK_JSON
+from permanence_core.adapters.ssda903.checks import checked
+from permanence_core.adapters.ssda903.csvsource import bounded_lines, encoding_of
+from permanence_core.adapters.ssda903.rawrows import Reduce, read_rows
+from permanence_core.adapters.ssda903.report import TableCount, Unreadable
+from permanence_core.adapters.ssda903.values import RowError, date, flag, split_list
+from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
+from permanence_core.model import CaseRecord, Child, Facet, Identifiers, MeetingKind
+from permanence_core.model.child import _UPN as UPN_PATTERN
+from permanence_core.model.child import nhs_number_is_valid
+
+#: The facets whose files the fast path reads.
+FAST_FACETS = frozenset({Facet.PLANS, Facet.MEETINGS, Facet.PROCEEDINGS})
+#: The pack's columns of the children table.
+PACK_CHILD_COLUMNS = ("permanence_decision_date", *(f"covers_{facet.value}" for facet in sorted(PACK_FACETS)))
+_SOME_CHILD = Identifiers(case_id="x")
+
+
+@attrs.frozen(kw_only=True)
+class PackCohort:
+    """The cohort with the pack's facts joined, the pack's rejected rows and rows read."""
+
+    cohort: Cohort
+    rejected: tuple[Rejection, ...] = ()
+    read: int = 0
+    notices: tuple[str, ...] = ()
+    #: True when the object reader read the pack (see the module's docstring for when).
+    by_object_reader: bool = False
+
+
+class _Unusual(Exception):
+    """Something the fast path leaves to the object reader."""
+
+
+def read_pack_cohort(path: Path, returned: Cohort, facets: Collection[Facet] | None) -> PackCohort:
+    """Join the pack at ``path`` to ``returned`` (the return's cohort) as ``load`` merges it into records."""
+    wanted = None if facets is None else frozenset(facets) & PACK_FACETS
+    if wanted is not None and wanted <= FAST_FACETS and path.is_dir() and not (path / PACK_JSON).is_file():
+        try:
+            return _fast(path, returned, wanted)
+        except _Unusual:
+            pass
+    return _by_object_reader(path, returned, wanted)
+
+
+def _by_object_reader(path: Path, returned: Cohort, wanted: frozenset[Facet] | None) -> PackCohort:
+    from permanence_core.adapters.pack import merge, read_pack
+
+    children = returned.children["child_id"].to_list()
+    pack = read_pack(path, children, wanted)
+    stubs = (
+        merge(
+            CaseRecord(child=Child(identifiers=Identifiers(case_id=child_id))),
+            pack.records.get(child_id),
+            pack.declared,
+            pack.withheld.get(child_id, frozenset()),
+        )
+        for child_id in children
+    )
+    side = cohort_from_records(stubs)
+    return PackCohort(
+        cohort=_joined(returned, side.children.select("child_id", *PACK_CHILD_COLUMNS), side),
+        rejected=pack.rejected,
+        read=pack.read,
+        notices=pack.notices,
+        by_object_reader=True,
+    )
+
+
+def _joined(returned: Cohort, pack_children: pl.DataFrame, side: Cohort) -> Cohort:
+    children = returned.children.drop(*PACK_CHILD_COLUMNS).join(
+        pack_children, on="child_id", how="left", maintain_order="left"
+    )
+    return Cohort(
+        children=children.select(*SCHEMAS["children"]),
+        periods=returned.periods,
+        legal_statuses=returned.legal_statuses,
+        reviews=returned.reviews,
+        meetings=side.meetings,
+        plans=side.plans,
+        plan_history=side.plan_history,
+        proceedings=side.proceedings,
+    )
+
+
+def _header(path: Path) -> list[str]:
+    """The file's header as the object reader reads it (stripped, lower case)."""
+    with path.open(encoding=encoding_of(path), newline="") as stream:
+        try:
+            return [name.strip().lower() for name in next(csv.reader(bounded_lines(stream)), [])]
+        except (Unreadable, csv.Error):
+            raise _Unusual from None
+
+
+#: Free-text columns no check reads and no cohort column holds: not read (their rows are still counted and checked
+#: for width and blankness from the whole line).
+_UNCHECKED = {
+    files.CHILDREN.name: frozenset({"first_name", "surname", "sui", "ethnicity"}),
+    files.PLANS.name: frozenset({"description", "short_term_aim", "medium_term_aim", "long_term_aim"}),
+    files.PROCEEDINGS.name: frozenset({"court_reference", "outcome"}),
+    files.MEETINGS.name: frozenset({"chair", "summary", "agreed_plan"}),
+    files.ATTENDEES.name: frozenset({"role"}),
+    files.ACTIONS.name: frozenset({"owner", "depends_on"}),
+}
+
+
+#: Required columns nothing else reads: only whether each is given is kept.
+_PRESENCE = {files.ATTENDEES.name: frozenset({"name"}), files.ACTIONS.name: frozenset({"description"})}
+
+
+@attrs.define
+class _Account:
+    """The notices and row counts of the files read, as ``CsvPack`` gives them."""
+
+    notices: list[str] = attrs.field(factory=list)
+    counts: list[TableCount] = attrs.field(factory=list)
+
+
+def _rows(folder: Path, file: PackFile, account: _Account, reduce: Reduce | None = None) -> pl.DataFrame | None:
+    """The file's rows, its documented columns stripped (absent ones blank); None when there is no such file."""
+    found = [p for p in folder.glob("*") if p.name.lower() == file.name and p.is_file()]
+    if not found:
+        return None
+    path = found[0]
+    header = _header(path)
+    if any(header.count(column) > 1 for column in file.columns):
+        raise _Unusual
+    skipped = _UNCHECKED.get(file.name, frozenset())
+    positions = [
+        header.index(column) if column in header and column not in skipped else None for column in file.columns
+    ]
+    presence = [i for i, column in enumerate(file.columns) if column in _PRESENCE.get(file.name, ())]
+    rows = read_rows(path, positions, len(header), presence=presence, reduce=reduce)
+    frame = rows.frame
+    if rows.unreadable is not None or (frame["fields"] != len(header)).any():
+        raise _Unusual
+    frame = frame.drop("line", "fields", "blank")
+    frame = frame.rename({f"c{i}": column for i, column in enumerate(file.columns)})
+    source = f"pack/{path.name}"
+    absent = [column for column in file.columns if column not in header]
+    extra = [str(at) for at, name in enumerate(header, 1) if name not in file.columns]
+    if absent:
+        account.notices.append(f"{source}: no column {', '.join(absent)}; read as blank")
+    if extra:
+        account.notices.append(f"{source}: extra columns ignored: columns {', '.join(extra)}")
+    account.counts.append(TableCount(table=file.name, read=frame.height))
+    for column in file.required:
+        if (frame[column] == "").any():
+            raise _Unusual
+    return frame
+
+
+def _kept(values: pl.Series, check: Callable[[str], Any], dtype: pl.DataType) -> pl.Series:
+    """``values`` as the object reader keeps them; _Unusual when any fails its check."""
+    value, passed = checked(values, check, dtype)
+    if not passed.all():
+        raise _Unusual
+    return value
+
+
+def _in_return(frame: pl.DataFrame, column: str, children: pl.Series) -> None:
+    if not frame[column].is_in(children.implode()).all():
+        raise _Unusual
+
+
+def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohort:
+    children = returned.children["child_id"]
+    known = {file.name for file in files.FILES}
+    skipped = ", ".join(sorted(facet.value for facet in PACK_FACETS - wanted)) or "none"
+    notices = [f"pack: only the facets needed were read; not loaded: {skipped}, nor {DOCUMENTS_JSON}"]
+    account = _Account(
+        notices=[
+            f"pack/{found.name}: not a permanence pack file; ignored"
+            for found in sorted(folder.glob("*.csv"))
+            if found.name.lower() not in known
+        ]
+    )
+    facets: list[pl.DataFrame] = []
+    decisions = pl.DataFrame(schema={"child_id": pl.String(), "permanence_decision_date": pl.Date()})
+    plans = Cohort().plans
+    history = Cohort().plan_history
+    proceedings = Cohort().proceedings
+    if Facet.PLANS in wanted:
+        child_rows = _rows(folder, files.CHILDREN, account)
+        if child_rows is not None:
+            decisions = _child_details(child_rows, children)
+        plan_rows = _rows(folder, files.PLANS, account)
+        status_rows = _rows(folder, files.PLAN_STATUS, account) if plan_rows is not None else None
+        if plan_rows is not None:
+            plans, plan_ids = _plans(plan_rows, children)
+            facets.append(plans.select("child_id", pl.lit(Facet.PLANS.value).alias("facet")))
+            if status_rows is not None:
+                history = _history(status_rows, plan_ids)
+        elif _rows(folder, files.PLAN_STATUS, account) is not None:
+            raise _Unusual  # every status row names a plan that is not there: rejections
+    meetings = Cohort().meetings
+    if Facet.MEETINGS in wanted:
+        meeting_rows = _rows(folder, files.MEETINGS, account)
+        if meeting_rows is not None:
+            meetings = _meetings(meeting_rows, children)
+            del meeting_rows
+            meeting_ids = meetings["meeting_id"].unique()
+            # Of the millions of attendees and actions only whether each names a meeting read is kept (and a hash
+            # of each action's meeting and id, for repeats: a collision only sends the pack to the object reader).
+            attendee_rows = _rows(folder, files.ATTENDEES, account, _known_meeting(meeting_ids))
+            if attendee_rows is not None:
+                _attendees(attendee_rows)
+            del attendee_rows
+            action_rows = _rows(folder, files.ACTIONS, account, _known_meeting(meeting_ids, keyed=True))
+            if action_rows is not None:
+                _actions(action_rows)
+            del action_rows
+            facets.append(meetings.select("child_id", pl.lit(Facet.MEETINGS.value).alias("facet")))
+        elif _rows(folder, files.ATTENDEES, account) is not None or _rows(folder, files.ACTIONS, account) is not None:
+            raise _Unusual  # every row names a meeting that is not there: rejections
+    if Facet.PROCEEDINGS in wanted:
+        case_rows = _rows(folder, files.PROCEEDINGS, account)
+        if case_rows is not None:
+            hearing_rows = _rows(folder, files.HEARINGS, account)
+            extension_rows = _rows(folder, files.EXTENSIONS, account)
+            proceedings = _proceedings(case_rows, hearing_rows, extension_rows, children)
+            facets.append(proceedings.select("child_id", pl.lit(Facet.PROCEEDINGS.value).alias("facet")))
+        elif _rows(folder, files.HEARINGS, account) is not None or _rows(folder, files.EXTENSIONS, account) is not None:
+            raise _Unusual
+    declared: set[Facet] = set()
+    coverage_rows = _rows(folder, files.COVERAGE, account)
+    if coverage_rows is not None:
+        named = _kept(coverage_rows["facet"], lambda text: files.coverage_facet({"facet": text}).value, pl.String())
+        rows = coverage_rows.with_columns(named.alias("facet")).filter(pl.col("facet").is_in([f.value for f in wanted]))
+        declared = {Facet(value) for value in rows.filter(pl.col("child_id") == EVERY_CHILD)["facet"].to_list()}
+        per_child = rows.filter(pl.col("child_id") != EVERY_CHILD)
+        _in_return(per_child, "child_id", children)
+        facets.append(per_child.select("child_id", "facet"))
+    covered = pl.concat(facets) if facets else pl.DataFrame(schema={"child_id": pl.String(), "facet": pl.String()})
+    pack_children = returned.children.select("child_id").join(decisions, on="child_id", how="left")
+    for facet in sorted(PACK_FACETS):
+        has = pl.col("child_id").is_in(covered.filter(pl.col("facet") == facet.value)["child_id"].implode())
+        pack_children = pack_children.with_columns(
+            (pl.lit(facet in declared) | has if facet in wanted else pl.lit(False)).alias(f"covers_{facet.value}")
+        )
+    side = Cohort(plans=plans, plan_history=history, proceedings=proceedings, meetings=meetings)
+    return PackCohort(
+        cohort=_joined(returned, pack_children, side),
+        read=sum(count.read for count in account.counts),
+        notices=(*notices, *account.notices, *(str(count) for count in account.counts)),
+    )
+
+
+def _child_details(rows: pl.DataFrame, children: pl.Series) -> pl.DataFrame:
+    """children.csv: every value checked as ``CsvPack._child`` builds the child; the decision date per child."""
+    _in_return(rows, "child_id", children)
+    if rows["child_id"].is_duplicated().any():
+        raise _Unusual
+    _kept(rows["nhs_number"], _nhs_number, pl.Boolean())
+    for column in ("upn", "former_upn"):
+        _kept(rows[column], _pack_upn, pl.Boolean())
+    _kept(rows["sex"], lambda text: bool(Child(identifiers=_SOME_CHILD, sex=text.upper() or None)), pl.Boolean())
+    for column in ("date_of_birth", "referral_date"):
+        _kept(rows[column], _dated(column), pl.Date())
+    decided = _kept(rows["permanence_decision_date"], lambda text: date(text, "permanence_decision_date"), pl.Date())
+    return pl.DataFrame({"child_id": rows["child_id"], "permanence_decision_date": decided})
+
+
+def _dated(column: str) -> Callable[[str], dt.date | None]:
+    return lambda text: date(text, column)
+
+
+def _pack_upn(text: str) -> bool:
+    # The pack keeps "UN1".."UN10" as given (and the model refuses them), unlike the return's UPN column.
+    return text == "" or bool(UPN_PATTERN.match(text.upper())) or _bad()
+
+
+def _nhs_number(text: str) -> bool:
+    # Identifiers' own check (spaces dropped, then modulus 11), without building one per child.
+    return not text or nhs_number_is_valid(text.replace(" ", "")) or _bad()
+
+
+def _bad() -> bool:
+    raise _Unusual
+
+
+def _plans(rows: pl.DataFrame, children: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """plans.csv as the cohort's plans table (``seq`` in decision order), and each plan_id's child and seq."""
+    _in_return(rows, "child_id", children)
+    if rows["plan_id"].is_duplicated().any():
+        raise _Unusual
+    # The primary route depends on the Annex A codes when blank: checked together, as files.plan reads them.
+    routes = rows.select("primary_route", "annex_a_codes").unique()
+    primaries = [
+        _plan_part(primary, annex)
+        for primary, annex in zip(routes["primary_route"], routes["annex_a_codes"], strict=True)
+    ]
+    routes = routes.with_columns(pl.Series("primary", primaries, dtype=pl.String))
+    contingencies = _kept(
+        rows["contingency_routes"],
+        lambda text: list(_contingencies(text)),
+        pl.List(pl.String()),
+    )
+    decided = _kept(rows["decided_on"], lambda text: date(text, "decided_on"), pl.Date())
+    ratified = _kept(rows["ratified_at_review"], lambda text: date(text, "ratified_at_review"), pl.Date())
+    plans = (
+        rows.select("child_id", "plan_id", "primary_route", "annex_a_codes")
+        .with_columns(
+            contingencies.alias("contingencies"), decided.alias("decided_on"), ratified.alias("ratified_at_review")
+        )
+        .with_row_index("_order")
+        .join(routes, on=["primary_route", "annex_a_codes"], how="left", maintain_order="left")
+        .sort("child_id", pl.col("decided_on").fill_null(pl.date(1, 1, 1)), "_order")
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over("child_id").alias("seq"))
+    )
+    table = plans.select(*SCHEMAS["plans"])
+    return table, plans.select("plan_id", "child_id", "seq")
+
+
+def _plan_part(primary: str, annex: str) -> str:
+    try:
+        return files.plan({"primary_route": primary, "annex_a_codes": annex, "plan_id": "x"}).primary
+    except (RowError, ValueError) as exc:  # ModelValueError is a ValueError: the object reader rejects the row
+        raise _Unusual from exc
+
+
+def _contingencies(text: str) -> tuple[str, ...]:
+    plan = files.plan({"primary_route": next(iter(codes.PERMANENCE_ROUTE)), "contingency_routes": text, "plan_id": "x"})
+    return plan.contingencies
+
+
+def _meetings(rows: pl.DataFrame, children: pl.Series) -> pl.DataFrame:
+    """meetings.csv as the cohort's meetings table: one row per meeting and child of the return it names
+    (``seq`` in date order, as the record sorts them), each value checked as ``files.meeting`` reads it."""
+    if rows["meeting_id"].is_duplicated().any():
+        raise _Unusual
+    kind = _kept(rows["kind"], lambda text: MeetingKind(text.lower()).value, pl.String())
+    day = _kept(rows["date"], lambda text: date(text, "date", required=True), pl.Date())
+    minutes = _kept(rows["minutes_issued_on"], _dated("minutes_issued_on"), pl.Date())
+    referral = _kept(rows["referral_received_on"], _dated("referral_received_on"), pl.Date())
+    named = _kept(rows["children"], lambda text: list(split_list(text)), pl.List(pl.String()))
+    if (named.list.n_unique() != named.list.len()).any():
+        raise _Unusual  # a child named twice would hold the meeting twice
+    meetings = (
+        rows.select("meeting_id")
+        .with_columns(
+            kind.alias("kind"),
+            day.alias("date"),
+            referral.alias("referral_received_on"),
+            minutes.alias("minutes_issued_on"),
+            named.alias("child_id"),
+        )
+        .with_row_index("_order")
+        .explode("child_id")
+    )
+    ours = meetings.filter(pl.col("child_id").is_in(children.implode()))
+    if ours["_order"].n_unique() != rows.height:
+        raise _Unusual  # a meeting naming no child of the return is rejected
+    return (
+        ours.sort("child_id", "date", "_order")
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over("child_id").alias("seq"))
+        .select(*SCHEMAS["meetings"])
+    )
+
+
+def _known_meeting(meetings: pl.Series, *, keyed: bool = False) -> Reduce:
+    """Rows of attendees or actions with ``meeting_id`` (``c0``) reduced to ``x`` (a meeting read), ``?`` (none)
+    or blank, and with ``keyed`` a ``_key`` hashing the meeting and action ids (``c0``, ``c1``)."""
+    known = meetings.implode()
+    meeting = pl.col("c0")
+
+    def reduce(rows: pl.DataFrame) -> pl.DataFrame:
+        if keyed:
+            rows = rows.with_columns(pl.struct("c0", "c1").hash(seed=0).alias("_key"), _given("c1"))
+        return rows.with_columns(
+            pl.when(meeting == "")
+            .then(pl.lit(""))
+            .when(meeting.is_in(known))
+            .then(pl.lit("x"))
+            .otherwise(pl.lit("?"))
+            .alias("c0")
+        )
+
+    return reduce
+
+
+def _given(name: str) -> pl.Expr:
+    return pl.when(pl.col(name) == "").then(pl.lit("")).otherwise(pl.lit("x")).alias(name)
+
+
+def _attendees(rows: pl.DataFrame) -> None:
+    """attendees.csv: each row names a meeting read, and its ``attended`` is a yes/no value (nothing is kept)."""
+    if (rows["meeting_id"] != "x").any():
+        raise _Unusual
+    _kept(rows["attended"], _flag("attended"), pl.Boolean())
+
+
+def _actions(rows: pl.DataFrame) -> None:
+    """actions.csv: each row names a meeting read, once per action id, with real dates (nothing is kept)."""
+    if (rows["meeting_id"] != "x").any() or rows["_key"].is_duplicated().any():
+        raise _Unusual
+    for column in ("due_date", "completed_on"):
+        _kept(rows[column], _dated(column), pl.Date())
+
+
+def _flag(column: str) -> Callable[[str], bool | None]:
+    return lambda text: flag(text, column)
+
+
+def _history(rows: pl.DataFrame, plan_ids: pl.DataFrame) -> pl.DataFrame:
+    """plan_status.csv as the plan_history table (each status checked as ``files.status_change``)."""
+    _in_return(rows, "plan_id", plan_ids["plan_id"])
+    status = _kept(
+        rows["status"],
+        lambda text: files.status_change({"status": text, "date": "2000-01-01"}).status.value,
+        pl.String(),
+    )
+    day = _kept(rows["date"], lambda text: date(text, "date", required=True), pl.Date())
+    return (
+        rows.select("plan_id")
+        .with_columns(status.alias("status"), day.alias("date"))
+        .join(plan_ids, on="plan_id", how="left", maintain_order="left")
+        .select("child_id", pl.col("seq").alias("plan_seq"), "status", "date")
+    )
+
+
+def _proceedings(
+    rows: pl.DataFrame, hearings: pl.DataFrame | None, extensions: pl.DataFrame | None, children: pl.Series
+) -> pl.DataFrame:
+    """proceedings.csv with its hearings and extensions as the proceedings table (``seq`` by issue date)."""
+    _in_return(rows, "child_id", children)
+    if rows.select("child_id", "proceedings_id").is_duplicated().any():
+        raise _Unusual
+    issued = _kept(rows["issue_date"], lambda text: date(text, "issue_date", required=True), pl.Date())
+    concluded = _kept(rows["concluded_on"], lambda text: date(text, "concluded_on"), pl.Date())
+    cases = rows.select("child_id", "proceedings_id").with_columns(
+        issued.alias("issue_date"), concluded.alias("concluded_on")
+    )
+    if (cases["concluded_on"] < cases["issue_date"]).any():
+        raise _Unusual
+    known = cases["proceedings_id"]
+    first_cmh = pl.DataFrame(schema={"proceedings_id": pl.String(), "first_cmh": pl.Date()})
+    if hearings is not None:
+        _in_return(hearings, "proceedings_id", known)
+        kind = _kept(
+            hearings["kind"], lambda text: files.hearing({"date": "2000-01-01", "kind": text}).kind.value, pl.String()
+        )
+        day = _kept(hearings["date"], lambda text: date(text, "date", required=True), pl.Date())
+        first_cmh = (
+            hearings.select("proceedings_id")
+            .with_columns(kind.alias("kind"), day.alias("date"))
+            .filter(pl.col("kind") == "cmh")
+            .group_by("proceedings_id")
+            .agg(pl.col("date").min().alias("first_cmh"))
+        )
+    weeks = pl.DataFrame(schema={"proceedings_id": pl.String(), "extension_weeks": pl.Int32()})
+    if extensions is not None:
+        _in_return(extensions, "proceedings_id", known)
+        _kept(extensions["granted_on"], lambda text: date(text, "granted_on", required=True), pl.Date())
+        added = _kept(
+            extensions["weeks"],
+            lambda text: str(files.extension({"granted_on": "2000-01-01", "weeks": text}).weeks),
+            pl.String(),
+        )
+        weeks = (
+            extensions.select("proceedings_id")
+            .with_columns(added.cast(pl.Int32).alias("weeks"))
+            .group_by("proceedings_id")
+            .agg(pl.col("weeks").sum().cast(pl.Int32).alias("extension_weeks"))
+        )
+    return (
+        cases.with_row_index("_order")
+        .join(first_cmh, on="proceedings_id", how="left")
+        .join(weeks, on="proceedings_id", how="left")
+        .with_columns(pl.col("extension_weeks").fill_null(0))
+        .sort("child_id", "issue_date", "_order")
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over("child_id").alias("seq"))
+        .select(*SCHEMAS["proceedings"])
+    )
+
+
+__all__ = ["FAST_FACETS", "PackCohort", "file_facet", "read_pack_cohort"]

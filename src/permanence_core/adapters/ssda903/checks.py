@@ -1,0 +1,178 @@
+"""Each SSDA903 column's check for the columnar reader, one distinct value at a time, by the object reader's own code.
+
+A return repeats its values (a few thousand dates, a few dozen codes, one id per child), so checking each
+distinct value with the very parsers and model validators the object reader uses costs little and cannot drift
+from them. A check returns the value as the object reader keeps it (a date, an upper-case code, None for blank)
+or raises; a row with any failing value goes to the object reader, which names the problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import polars as pl
+
+from permanence_core import codes
+from permanence_core.adapters.ssda903 import tables
+from permanence_core.adapters.ssda903.assemble import _CONTROL
+from permanence_core.adapters.ssda903.rows import decision, previous_permanence
+from permanence_core.adapters.ssda903.values import RowError, code, date, flag, required
+from permanence_core.errors import ModelValueError
+from permanence_core.model import AllocatedWorker, Child, Episode, Identifiers, Review, WorkerRole
+from permanence_core.model.child import _UPN as UPN_PATTERN
+
+#: A value's check: the value as kept, or an exception (RowError, ModelValueError, ValueError) when it is bad.
+Check = Callable[[str], Any]
+_UPN_UNKNOWN = re.compile(r"UN\d{1,2}")
+# A day any date validator accepts, to check one coded field of a model object at a time.
+_SOME_DAY = dt.date(2000, 1, 1)
+_SOME_CHILD = Identifiers(case_id="x")
+
+
+def child_ids(values: pl.Series) -> pl.Series:
+    """The id each row is filed under; null when the object reader gives the row no child (blank, or holding
+    a control character: ``Assembler.sink``'s own pattern)."""
+    usable = (values != "") & ~values.str.contains(_CONTROL.pattern)
+    return values.to_frame().select(pl.when(usable).then(values))[values.name]
+
+
+def _date(column: str, *, needed: bool = False) -> Check:
+    return lambda text: date(text, column, required=needed)
+
+
+def _episode_code(field: str, column: str, *, needed: bool = False) -> Check:
+    def check(text: str) -> str | None:
+        value = required(text, column).upper() if needed else code(text)
+        one_field: dict[str, Any] = {field: value}
+        Episode(start=_SOME_DAY, **one_field)
+        return value
+
+    return check
+
+
+def _sex(text: str) -> str | None:
+    value = code(text)
+    Child(identifiers=_SOME_CHILD, sex=value)
+    return value
+
+
+def upn(text: str) -> str | None:
+    """A UPN as ``Identifiers`` keeps it (upper case; None when blank or a UN reason code), or ModelValueError."""
+    value = text.upper()
+    if not value or _UPN_UNKNOWN.fullmatch(value):
+        return None
+    # The model's own pattern, without building an Identifiers for each of the cohort's UPNs.
+    if not UPN_PATTERN.match(value):
+        raise ModelValueError("upn", value, "is not a 13-character UPN")
+    return value
+
+
+def _participation(text: str) -> str | None:
+    value = code(text)
+    Review(date=_SOME_DAY, participation=value)
+    return value
+
+
+def _reversal(text: str) -> str | None:
+    # The PlacedAdoption parser checks the reason code; its dates are checked as their own columns.
+    return decision(("", "", "01/01/2000", "", text)).reason
+
+
+def _previous(text: str) -> str | None:
+    kept = previous_permanence(("", "", text, "", ""))
+    return kept.code if kept else None
+
+
+def _worker_id(text: str) -> str:
+    worker = required(text, "SW_ID")
+    AllocatedWorker(worker_id=worker, role=WorkerRole.SOCIAL_WORKER, start=_SOME_DAY)
+    return worker
+
+
+def _flag(column: str) -> Check:
+    return lambda text: flag(text, column)
+
+
+#: For each table, each column's check (columns not named are not parsed by the object reader).
+CHECKS: Mapping[str, Mapping[str, Check]] = {
+    tables.HEADER.name: {"SEX": _sex, "DOB": _date("DOB"), "UPN": upn},
+    tables.EPISODES.name: {
+        "DECOM": _date("DECOM", needed=True),
+        "RNE": _episode_code("reason_new_episode", "RNE", needed=True),
+        "LS": _episode_code("legal_status", "LS", needed=True),
+        "CIN": _episode_code("category_of_need", "CIN"),
+        "PLACE": _episode_code("placement", "PLACE", needed=True),
+        "PLACE_PROVIDER": _episode_code("placement_provider", "PLACE_PROVIDER"),
+        "DEC": _date("DEC"),
+        "REC": _episode_code("reason_ceased", "REC"),
+        "REASON_PLACE_CHANGE": _episode_code("reason_place_change", "REASON_PLACE_CHANGE"),
+    },
+    tables.REVIEWS.name: {"REVIEW": _date("REVIEW", needed=True), "REVIEW_CODE": _participation},
+    tables.UASC.name: {"DUC": _date("DUC")},
+    tables.OC2.name: {},
+    tables.OC3.name: {},
+    tables.AD1.name: {
+        "DATE_INT": _date("DATE_INT"),
+        "DATE_MATCH": _date("DATE_MATCH"),
+        "FOSTER_CARE": _flag("FOSTER_CARE"),
+    },
+    tables.PLACED_ADOPTION.name: {
+        "DATE_PLACED": _date("DATE_PLACED", needed=True),
+        "DATE_PLACED_CEASED": _date("DATE_PLACED_CEASED"),
+        "REASON_PLACED_CEASED": _reversal,
+    },
+    tables.PREV_PERM.name: {"PREV_PERM": _previous},
+    tables.MISSING.name: {"MIS_START": _date("MIS_START"), "MIS_END": _date("MIS_END")},
+    tables.SW_EPISODES.name: {
+        "SW_ID": _worker_id,
+        "SW_DECOM": _date("SW_DECOM", needed=True),
+        "SW_DEC": _date("SW_DEC"),
+    },
+    tables.DOLO.name: {"DOLO_START": _date("DOLO_START"), "DOLO_END": _date("DOLO_END")},
+}
+_DATES = frozenset(
+    {"DOB", "DECOM", "DEC", "REVIEW", "DUC", "DATE_INT", "DATE_MATCH", "DATE_PLACED", "DATE_PLACED_CEASED",
+     "MIS_START", "MIS_END", "SW_DECOM", "SW_DEC", "DOLO_START", "DOLO_END"}
+)  # fmt: skip
+_FAILURES = (RowError, ModelValueError, ValueError)
+
+
+def kept_type(column: str) -> pl.DataType:
+    """The type a checked column's values are kept as."""
+    if column in _DATES:
+        return pl.Date()
+    return pl.Boolean() if column == "FOSTER_CARE" else pl.String()
+
+
+def checked(values: pl.Series, check: Check, dtype: pl.DataType) -> tuple[pl.Series, pl.Series]:
+    """``values`` as kept (``dtype``; null where blank or bad) and whether each passed ``check``."""
+    if values.is_empty():  # polars keeps an empty series' type through replace_strict
+        return pl.Series(values.name, [], dtype=dtype), pl.Series(values.name, [], dtype=pl.Boolean)
+    distinct = values.unique()
+    kept: list[Any] = []
+    passed: list[bool] = []
+    for text in distinct.to_list():
+        try:
+            kept.append(check(text))
+            passed.append(True)
+        except _FAILURES:
+            kept.append(None)
+            passed.append(False)
+    ok = pl.Series(passed, dtype=pl.Boolean)
+    if not isinstance(dtype, pl.List):
+        # A lookup in place: lighter than a join (replace_strict cannot return lists).
+        value = values.replace_strict(distinct, pl.Series(kept, dtype=dtype), return_dtype=dtype)
+        return value.alias(values.name), values.replace_strict(distinct, ok, return_dtype=pl.Boolean).alias(values.name)
+    mapping = pl.DataFrame({"key": distinct, "value": pl.Series(kept, dtype=dtype), "ok": ok})
+    joined = values.rename("key").to_frame().join(mapping, on="key", how="left", maintain_order="left")
+    return joined["value"].alias(values.name), joined["ok"].alias(values.name)
+
+
+def outcomes(reasons: pl.Series) -> pl.Series:
+    """The permanence route each reason-ceased code secures (None for none), as ``PeriodOfCare.outcome``."""
+    distinct = reasons.drop_nulls().unique()
+    routes = pl.Series([codes.permanence_outcome(reason) for reason in distinct.to_list()], dtype=pl.String)
+    return reasons.replace_strict(distinct, routes, default=None, return_dtype=pl.String)
