@@ -2,11 +2,13 @@
 
 import datetime as dt
 import gc
+import os
 from pathlib import Path
 
 import pytest
 
 from permanence_core.adapters.ssda903 import load, read_return
+from permanence_core.adapters.ssda903.csvsource import MAX_LINE
 from permanence_core.errors import InputError
 from permanence_core.model import Facet
 from permanence_core.plugins.manager import Plugins, get_plugin_manager
@@ -258,3 +260,41 @@ def test_load_passes_the_returns_notices_on_and_reads_only_the_pack_facets_asked
     # The pack's rows and rejections are added to the return's.
     returned = read_return(BASIC)
     assert every.read > returned.read and len(every.rejected) > len(returned.rejected)
+
+
+def test_a_source_that_cannot_be_read_is_an_input_error_naming_it(tmp_path):
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "return.txt").write_text("x")
+    for name, reason in [
+        ("nowhere", "does not exist"),
+        ("fifo", "is neither a regular file nor a folder"),
+        ("empty", "holds no SSDA903 CSV tables or XML returns"),
+        ("return.txt", "is neither an SSDA903 XML return nor a CSV table"),
+    ]:
+        with pytest.raises(InputError) as caught:
+            read_return(tmp_path / name)
+        assert str(caught.value) == f"{tmp_path / name}: {reason}"
+    with pytest.raises(InputError) as caught:
+        load(str(BASIC), {"pack": str(tmp_path / "nowhere")})
+    assert str(caught.value) == f"{tmp_path / 'nowhere'}: the permanence pack does not exist"
+
+
+def test_the_unread_rest_of_a_table_is_one_rejection_and_its_facts_are_withheld_from_every_child(tmp_path):
+    (tmp_path / "header.csv").write_bytes((BASIC / "header.csv").read_bytes())
+    (tmp_path / "episodes.csv").write_text((BASIC / "episodes.csv").read_text() + "x" * (MAX_LINE + 5) + "\n")
+    (tmp_path / "archive").mkdir()
+    single = read_return(tmp_path / "header.csv")
+    result = read_return(tmp_path)
+    lines = len((BASIC / "episodes.csv").read_text().splitlines())
+    assert [(r.source, r.row, r.child_id, r.field) for r in result.rejected if r.row == lines + 1] == [
+        ("episodes.csv", lines + 1, None, None)
+    ]
+    assert result.notices[0] == "archive/: no year in its name, so not read as a collection year"
+    assert {c.table: (c.read, c.rejected) for c in result.tables}["Unreadable"] == (1, 1)
+    assert (
+        "Episodes: a file of this table could not be read, so adoption, care facts are not in source for any child"
+        in result.notices
+    )
+    # A CSV file given alone is read as the one table it is.
+    assert [r.child_id for r in single.records] == ["C001", "C002", "C003", "C004", "C005", "C006"]
