@@ -324,3 +324,20 @@ def test_a_date_that_happened_may_be_from_1900_to_a_year_and_a_day_ahead():
         assert date(day.isoformat(), "DECOM") == day
     with pytest.raises(RowError, match="cannot have happened yet"):
         date((today + dt.timedelta(days=367)).isoformat(), "DECOM")
+
+
+def test_a_header_holding_two_tables_identifying_columns_is_the_table_it_shares_most_columns_with():
+    found = tables.recognise(["CHILD", "SEX", "DOB", "ETHNIC", "DATE_INT", "DATE_MATCH", "FOSTER_CARE"])
+    assert found.table is tables.AD1
+    assert found.extra == ("SEX", "ETHNIC") and found.absent == ("NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR")
+
+
+def test_a_byte_the_files_encoding_leaves_undefined_is_named_with_its_line(tmp_path):
+    (tmp_path / "header.csv").write_bytes((HEADER + "K1,F,01/01/2015,WBRI,,,").encode("cp1252") + b"\x81\n")
+    [unreadable] = read_return(tmp_path).rejected
+    assert (unreadable.source, unreadable.row, unreadable.reason) == (
+        "header.csv",
+        1,
+        "the file is not valid cp1252 text from about this line (character maps to <undefined>), "
+        "so the rest was not read",
+    )

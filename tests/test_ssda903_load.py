@@ -287,8 +287,14 @@ def test_the_unread_rest_of_a_table_is_one_rejection_and_its_facts_are_withheld_
     single = read_return(tmp_path / "header.csv")
     result = read_return(tmp_path)
     lines = len((BASIC / "episodes.csv").read_text().splitlines())
-    assert [(r.source, r.row, r.child_id, r.field) for r in result.rejected if r.row == lines + 1] == [
-        ("episodes.csv", lines + 1, None, None)
+    assert [(r.source, r.row, r.child_id, r.field, r.reason) for r in result.rejected if r.row == lines + 1] == [
+        (
+            "episodes.csv",
+            lines + 1,
+            None,
+            None,
+            f"the line is longer than {MAX_LINE} characters (not a CSV row), so the rest was not read",
+        )
     ]
     assert result.notices[0] == "archive/: no year in its name, so not read as a collection year"
     assert {c.table: (c.read, c.rejected) for c in result.tables}["Unreadable"] == (1, 1)
