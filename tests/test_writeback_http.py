@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from responses import matchers
 
-from permanence_core.errors import ConfigError
+from permanence_core.errors import ConfigError, PayloadRefused
 from permanence_core.writeback import CaseNote, DocumentUpload, ReceiptStatus, WorkTrayAlert
 from permanence_core.writeback.http import HttpGateway, Payload, default_payload, retry_after
 
@@ -166,6 +166,18 @@ def test_a_payload_builder_error_gives_its_class_never_its_text(sleeps):
     receipt = HttpGateway(BASE, payloads=refuses, sleep=sleeps).deliver(note())
     assert receipt.status is ReceiptStatus.FAILED
     assert receipt.detail == "payload: ValueError"
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_a_deliberate_refusal_keeps_its_words_and_sends_nothing(sleeps):
+    # PayloadRefused is the builder saying, in ids and codes, what the council must fix before the item can go.
+    def refuses(item):
+        raise PayloadRefused(f"child {item.child_id} has no allocated team_manager")
+
+    receipt = HttpGateway(BASE, payloads=refuses, sleep=sleeps).deliver(note())
+    assert receipt.status is ReceiptStatus.FAILED
+    assert receipt.detail == f"payload: child {note().child_id} has no allocated team_manager"
     assert len(responses.calls) == 0
 
 

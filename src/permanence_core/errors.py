@@ -22,6 +22,12 @@ class ModelValueError(PermanenceError, ValueError):
         super().__init__(f"{field}: {quoted!r} {reason}")
 
 
+class PayloadRefused(PermanenceError, ValueError):
+    """A payload builder's deliberate refusal of an item the target system would reject. Its message names ids,
+    codes and rules only (never a name or case text): the HTTP gateway records it as the item's failure detail,
+    where any other error is recorded by its class alone."""
+
+
 @attrs.frozen(kw_only=True)
 class Location:
     """Where a piece of input came from: file, row (or XML line), element and field."""

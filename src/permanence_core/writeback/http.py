@@ -18,7 +18,7 @@ import attrs
 import requests
 
 from permanence_core import __version__
-from permanence_core.errors import ConfigError, Location
+from permanence_core.errors import ConfigError, Location, PayloadRefused
 from permanence_core.writeback.items import CaseNote, DocumentUpload, Receipt, ReceiptStatus, WriteBackItem
 from permanence_core.writeback.outbox import sidecar
 from permanence_core.writeback.settings import DEFAULT_PATHS, WriteBackSettings, check_endpoint
@@ -168,9 +168,12 @@ class HttpGateway:
         which may echo the child's details)."""
         key = item.idempotency_key
         # The error's class only, never its text: a payload builder's message can quote the item it was given,
-        # and the detail goes to the state store and the audit log.
+        # and the detail goes to the state store and the audit log. A deliberate refusal, written to name ids
+        # only, keeps its words: they tell the council what to fix.
         try:
             payload = self.payloads(item)
+        except PayloadRefused as exc:
+            return Receipt(idempotency_key=key, status=ReceiptStatus.FAILED, detail=f"payload: {exc}")
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             return Receipt(idempotency_key=key, status=ReceiptStatus.FAILED, detail=f"payload: {type(exc).__name__}")
         try:

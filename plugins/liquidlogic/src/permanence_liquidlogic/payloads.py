@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from permanence_core.errors import PayloadRefused
 from permanence_core.writeback import CaseNote, DocumentUpload, Payload, WorkTrayAlert, WriteBackItem
 from permanence_liquidlogic.config import LiquidlogicConfig, load_config
 
@@ -45,7 +46,7 @@ class LiquidlogicPayloads:
     def task(self, item: WorkTrayAlert) -> dict[str, Any]:
         """A work-tray task for one worker: LCS work trays belong to workers, so a recipient is required."""
         if not item.recipient_id:
-            raise ValueError(
+            raise PayloadRefused(
                 f"child {item.child_id} has no allocated {item.recipient_role} to send the work-tray task to"
             )
         return {

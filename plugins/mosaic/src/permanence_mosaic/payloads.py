@@ -15,6 +15,7 @@ import json
 import mimetypes
 from pathlib import PurePath
 
+from permanence_core.errors import PayloadRefused
 from permanence_core.writeback import CaseNote, DocumentUpload, Payload, WorkTrayAlert, WriteBackItem
 from permanence_mosaic.config import DEFAULT_CASE_NOTES, DEFAULT_DOCUMENTS, CaseNoteSettings, DocumentSettings
 
@@ -99,9 +100,9 @@ def _document(item: DocumentUpload, documents: DocumentSettings) -> Payload:
     extension = PurePath(item.filename).suffix.lower().lstrip(".")
     if extension not in documents.allowed_extensions:
         allowed = ", ".join(sorted(documents.allowed_extensions))
-        raise ValueError(f"{item.filename}: Mosaic does not accept .{extension} files here (allowed: {allowed})")
+        raise PayloadRefused(f"Mosaic does not accept .{extension} files here (allowed: {allowed})")
     if not item.content:
-        raise ValueError(f"{item.filename}: Mosaic refuses empty (zero-byte) documents")
+        raise PayloadRefused("Mosaic refuses empty (zero-byte) documents")
     filed = documents.category_for(item.document_type)
     name = file_name(item.filename)
     metadata = {
