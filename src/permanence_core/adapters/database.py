@@ -7,7 +7,6 @@ used becomes a Rejection naming the table, the row's key and position, the child
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from sqlalchemy.engine import URL, Connection, CursorResult, make_url
 from sqlalchemy.sql.expression import ColumnElement, TableClause
 
 from permanence_core.adapters.base import Rejection
+from permanence_core.collector import collector_paused  # re-exported: the warehouse plugins import it from here
 from permanence_core.errors import InputError, ModelValueError
 
 T = TypeVar("T")
@@ -70,23 +70,6 @@ def _attach_on_connect(engine: sqlalchemy.Engine, attach: Mapping[str, Path]) ->
         for schema, path in attach.items():
             cursor.execute("ATTACH DATABASE ? AS ?", (f"file:{Path(path).resolve()}?mode=ro", schema))
         cursor.close()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a large load builds its records.
-
-    A national warehouse makes millions of small objects and no reference cycles; the collector would
-    rescan them again and again as they accumulate (measured on 85,000 children, 850,000 rows: 19 s
-    with it running, 10 s paused; benchmarks/bench_database_adapters.py).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @contextmanager
