@@ -55,6 +55,16 @@ HTTP_KINDS = HTTP_BEFORE + HTTP_AFTER
 DISK_KINDS = ("disk-full", "write-error", "fsync-error", "rename-error", "dir-sync-error")
 
 
+def property_examples(full: int) -> int:
+    """Examples per fault-injection property test: `full`, or at most PERMANENCE_PROPERTY_EXAMPLES if that is set.
+
+    A mutation run sets it low (docs/mutation-testing.md): the property tests run once per mutant they reach, and
+    at full size they cost minutes a mutant on a shared machine. `make test` always runs them in full.
+    """
+    limit = os.environ.get("PERMANENCE_PROPERTY_EXAMPLES")
+    return min(full, int(limit)) if limit else full
+
+
 def make_items(count: int) -> list[WriteBackItem]:
     """``count`` synthetic items, documents, case notes and work-tray alerts in turn, one child each."""
     made: list[WriteBackItem] = []

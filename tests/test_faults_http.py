@@ -17,6 +17,7 @@ from faults_helpers import (
     gateway_writeback,
     make_items,
     mocked_gateway,
+    property_examples,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -98,7 +99,7 @@ def test_429_waits_as_long_as_the_gateway_asks(state_url):
     assert gateway.duplicated() == 0
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=property_examples(25), deadline=None)
 @given(
     seed=st.integers(min_value=0, max_value=10_000),
     rate=st.floats(min_value=0.05, max_value=0.7),

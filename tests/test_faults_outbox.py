@@ -15,6 +15,7 @@ from faults_helpers import (
     faulty_disk,
     make_items,
     outbox_lost,
+    property_examples,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -82,7 +83,7 @@ def test_failed_attempts_are_recorded_by_error_type_only(tmp_path):
     check_outbox(folder, items, disk)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=property_examples(25), deadline=None)
 @given(
     seed=st.integers(min_value=0, max_value=10_000),
     rate=st.floats(min_value=0.05, max_value=0.6),

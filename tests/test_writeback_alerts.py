@@ -3,13 +3,16 @@
 import datetime as dt
 from collections import Counter
 
+import attrs
 import pytest
 
 from permanence_core.rules.obligations import Alert, AlertStatus
 from permanence_core.writeback import ChangeKind, Receipt, ReceiptStatus, StateStore, WorkTrayAlert, WriteBack
+from permanence_core.writeback.alert_items import team_manager_work_tray
 
 ANCHOR = dt.date(2025, 2, 3)
 DUE = dt.date(2025, 3, 3)
+SOURCE = "Care Planning Regulations 2010, reg 33"
 
 
 def alert(child="C001", rule="review.first", status=AlertStatus.UPCOMING, due=DUE, anchor=ANCHOR):
@@ -21,7 +24,7 @@ def alert(child="C001", rule="review.first", status=AlertStatus.UPCOMING, due=DU
         anchor_event="became looked after",
         anchor_date=anchor,
         message=f"{rule} due {due.isoformat()}",
-        source="Care Planning Regulations 2010, reg 33",
+        source=SOURCE,
     )
 
 
@@ -206,3 +209,14 @@ def test_every_change_ends_in_exactly_one_count(wb, tray):
     assert (counts["changed"], counts["resolved"], counts["recorded"]) == (1, 1, 1)
     raised = counts["new"] + counts["changed"] + counts["resolved"]
     assert raised == counts["sent"] + counts["duplicate"] + counts["failed"] + counts["recorded"]
+
+
+def test_the_default_item_is_a_work_tray_alert_for_the_team_manager_and_progress_is_reported(wb, tray):
+    seen = []
+    titled = Alert(**{**attrs.asdict(alert(child="C002"), recurse=False), "title": "First review"})
+    wb.raise_alerts([alert(), titled], team_manager_work_tray, progress=lambda done, total: seen.append((done, total)))
+    assert [(t.child_id, t.recipient_role, t.title, t.body, t.due_date) for t in tray.tasks] == [
+        ("C001", "team_manager", "review.first (upcoming)", f"review.first due {DUE}\nSource: {SOURCE}", DUE),
+        ("C002", "team_manager", "First review (upcoming)", f"review.first due {DUE}\nSource: {SOURCE}", DUE),
+    ]
+    assert seen[-1] == (2, 2)

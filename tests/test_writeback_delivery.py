@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 import requests
 import responses
+from faults_helpers import property_examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -305,7 +306,7 @@ class Flaky:
         return Receipt(idempotency_key=key, status=ReceiptStatus.DELIVERED)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=property_examples(60), deadline=None)
 @given(
     count=st.integers(min_value=1, max_value=25),
     plans=st.lists(st.sets(st.integers(min_value=0, max_value=24)), min_size=1, max_size=4),

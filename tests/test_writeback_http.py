@@ -4,6 +4,7 @@ import datetime as dt
 import email.utils
 import json
 
+import attrs
 import pytest
 import requests
 import responses
@@ -349,3 +350,32 @@ def test_back_off_doubles_and_never_exceeds_the_cap(attempts, backoff, cap):
         assert gateway.deliver(note()).status is ReceiptStatus.FAILED
         assert len(mock.calls) == attempts
     assert asked == [min(cap, backoff * 2**n) for n in range(attempts - 1)]
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        (None, b'{"id": "N-1"}'),
+        ("text/plain", b'{"id": "N-1"}'),
+        ("application/json", b"not json"),
+        ("application/json", b'{"other": "N-1"}'),
+        ("application/json", b'["N-1"]'),
+        ("application/json", b""),
+    ],
+)
+def test_an_external_id_is_read_only_from_a_json_object_that_has_the_id_field(gateway, content_type, body):
+    responses.post(f"{BASE}/case-notes", body=body, status=201, content_type=content_type)
+    receipt = gateway.deliver(note())
+    assert (receipt.status, receipt.external_id, receipt.location) == (ReceiptStatus.DELIVERED, None, None)
+
+
+def test_a_document_of_unknown_type_is_sent_as_octet_stream_and_its_metadata_keeps_non_ascii_text():
+    item = attrs.evolve(document(), filename="minutes.synthetic-unknown", title="Réunion PPM")
+    payload = default_payload(item)
+    assert payload.files["file"][2] == "application/octet-stream"
+    assert '"title": "Réunion PPM"' in payload.fields["metadata"]
+
+
+def test_retry_after_as_a_date_without_a_zone_is_read_as_utc():
+    assert retry_after("Mon, 03 Mar 2025 09:00:30 -0000", NOW) == 30.0

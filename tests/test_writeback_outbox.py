@@ -5,10 +5,21 @@ import json
 import os
 import stat
 
+import attrs
 import pytest
 
 from permanence_core.errors import ConfigError
-from permanence_core.writeback import CaseNote, DocumentUpload, Outbox, ReceiptStatus, StateStore, WriteBack
+from permanence_core.writeback import (
+    AuditLog,
+    CaseNote,
+    DocumentUpload,
+    Outbox,
+    Receipt,
+    ReceiptStatus,
+    StateStore,
+    WriteBack,
+)
+from permanence_core.writeback.audit import MAX_LINE, AuditEntry, AuditReading
 
 
 def document(child_id="C001", content=b"%PDF-1.7 synthetic"):
@@ -158,3 +169,63 @@ def test_an_outbox_duplicate_found_on_disk_is_recorded_as_done(tmp_path):
         assert [r.status for r in wb.deliver([note()])] == [ReceiptStatus.DUPLICATE]
         assert wb.store.delivery(note().idempotency_key).status.value == "duplicate"
         assert wb.failed() == []
+
+
+def test_each_outcome_is_one_audit_line_with_the_transport_destination_and_time(tmp_path):
+    folder = tmp_path / "out"
+    log = AuditLog(tmp_path / "audit.jsonl")
+    at = dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    items = [document(), note(child_id="C002")]
+    with WriteBack(
+        Outbox(folder), StateStore(f"sqlite:///{tmp_path / 'state.sqlite'}"), audit=log, now=lambda: at
+    ) as wb:
+        wb.deliver(items)
+    reading = log.read()
+    assert reading.unreadable == ()
+    assert [attrs.asdict(entry) for entry in reading.entries] == [
+        {
+            "at": dt.datetime(2025, 3, 1, 8, 30, tzinfo=dt.UTC),
+            "transport": "outbox",
+            "item_type": type(item).__name__,
+            "idempotency_key": item.idempotency_key,
+            "child_id": item.child_id,
+            "destination": f"{Outbox(folder).stem(item)}.json",
+            "status": "queued",
+            "external_id": None,
+            "error": None,
+        }
+        for item in items
+    ]
+    assert [entry.child_id for entry in log.read(child_id="C002").entries] == ["C002"]
+
+
+def test_an_audit_entry_keeps_the_external_id_and_a_failure_reason_only_for_a_failure():
+    item = note()
+    at = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+    delivered = Receipt(
+        idempotency_key=item.idempotency_key, status=ReceiptStatus.DELIVERED, external_id="N-1", detail="201"
+    )
+    failed = Receipt(idempotency_key=item.idempotency_key, status=ReceiptStatus.FAILED, detail="HTTP 503")
+    ok = AuditEntry.of(item, delivered, transport="http", destination="/notes", at=at)
+    assert (ok.external_id, ok.error) == ("N-1", None)
+    assert AuditEntry.of(item, failed, transport="http", destination="/notes", at=at).error == "HTTP 503"
+    assert AuditEntry.from_dict(ok.to_dict()) == ok
+
+
+def test_a_torn_or_overlong_audit_line_is_one_unreadable_line_and_the_next_entry_starts_on_its_own(tmp_path):
+    log = AuditLog(tmp_path / "audit.jsonl")
+    item = note()
+    entry = AuditEntry.of(
+        item,
+        Receipt(idempotency_key=item.idempotency_key, status=ReceiptStatus.QUEUED),
+        transport="outbox",
+        destination=None,
+        at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC),
+    )
+    log.append(entry)
+    with log.path.open("ab") as handle:
+        handle.write(b"x" * (MAX_LINE + 10) + b"\n" + b"y" * MAX_LINE + b"\n" + b'{"at": "2025-03-01T00:0')
+    log.append(entry)
+    lines = log.path.read_bytes().split(b"\n")
+    assert [len(line) for line in lines[1:4]] == [MAX_LINE + 10, MAX_LINE, 23]
+    assert log.read() == AuditReading(entries=(entry, entry), unreadable=(2, 3, 4))
