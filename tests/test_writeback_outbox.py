@@ -17,6 +17,7 @@ from permanence_core.writeback import (
     Receipt,
     ReceiptStatus,
     StateStore,
+    WorkTrayAlert,
     WriteBack,
 )
 from permanence_core.writeback.audit import MAX_LINE, AuditEntry, AuditReading
@@ -224,8 +225,25 @@ def test_a_torn_or_overlong_audit_line_is_one_unreadable_line_and_the_next_entry
     )
     log.append(entry)
     with log.path.open("ab") as handle:
-        handle.write(b"x" * (MAX_LINE + 10) + b"\n" + b"y" * MAX_LINE + b"\n" + b'{"at": "2025-03-01T00:0')
+        handle.write(b"x" * (3 * MAX_LINE) + b"\n" + b"y" * MAX_LINE + b"\n" + b'{"at": "2025-03-01T00:0')
     log.append(entry)
     lines = log.path.read_bytes().split(b"\n")
-    assert [len(line) for line in lines[1:4]] == [MAX_LINE + 10, MAX_LINE, 23]
+    assert [len(line) for line in lines[1:4]] == [3 * MAX_LINE, MAX_LINE, 23]
     assert log.read() == AuditReading(entries=(entry, entry), unreadable=(2, 3, 4))
+
+
+def test_file_names_say_the_item_kind_and_never_start_with_a_dot_or_hold_a_separator(tmp_path):
+    outbox = Outbox.from_options({"outbox": str(tmp_path / "out")})
+    tray = WorkTrayAlert(
+        child_id="..C/7..", recipient_role="team_manager", title="Review due", body="Synthetic.", due_date=None
+    )
+    stems = [outbox.stem(item) for item in (note(child_id="-.C 1/.."), tray, note(child_id="..."))]
+    keys = [item.idempotency_key[:16] for item in (note(child_id="-.C 1/.."), tray, note(child_id="..."))]
+    assert stems == [f"C-1_case-note_{keys[0]}", f"C-7_work-tray-alert_{keys[1]}", f"x_case-note_{keys[2]}"]
+    item = note()
+    queued = outbox.deliver(item)
+    again = outbox.deliver(item)
+    assert (again.status, again.location) == (ReceiptStatus.DUPLICATE, queued.location)
+    assert (
+        (outbox.folder / f"{outbox.stem(item)}.json").read_text(encoding="utf-8").startswith('{\n "child_id": "C001"')
+    )

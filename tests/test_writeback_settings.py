@@ -175,3 +175,70 @@ def test_from_options_needs_a_destination(tmp_path):
     both = write(tmp_path, '[write_back]\noutbox = "out"\nendpoint = "https://gw.test"\n')
     with pytest.raises(ConfigError, match="not both"):
         WriteBack.from_options({"config": str(both)})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("write_back = 3\n", "write_back: must be a table"),
+        (
+            '[write_back]\nendpoint = "https://gw.test"\noutbox = "out"\n',
+            "write_back.endpoint: set either endpoint (HTTP gateway) or outbox (folder), not both",
+        ),
+        ("[write_back]\npaths = 3\n", "write_back.paths: 3 must be a table of item type = path"),
+        (
+            '[write_back]\nendpoint = "https://[gw"\n',
+            "write_back.endpoint: 'https://[gw' is not a valid URL (Invalid IPv6 URL)",
+        ),
+        (
+            '[write_back]\nendpoint = "https://u@gw.test"\n',
+            "write_back.endpoint: credentials must not be in the URL; name an environment variable in token_env",
+        ),
+        (
+            '[write_back]\nendpoint = "https://gw.test/?api_key=&x=1"\n',
+            "write_back.endpoint: a credential must not be in the URL's query (api_key): "
+            "name an environment variable in token_env",
+        ),
+        (
+            '[write_back]\nendpoint = "https://gw.test/#token=abc"\n',
+            "write_back.endpoint: a credential must not be in the URL's query (fragment): "
+            "name an environment variable in token_env",
+        ),
+        (
+            '[write_back]\npaths = { case_note = "/{child_id!r}/x" }\n',
+            "write_back.paths.case_note: '/{child_id!r}/x': only the {child_id} placeholder is allowed",
+        ),
+        (
+            '[write_back]\npaths = { case_note = "/{child_id/x" }\n',
+            "write_back.paths.case_note: '/{child_id/x' is not a path template (expected '}' before end of string); "
+            "write {child_id} for the id",
+        ),
+        (
+            '[write_back]\nstate = "postgresql://pc:pw@db/wb"\n',
+            "write_back.state: the database password must not be in the URL; name its variable in state_password_env",
+        ),
+        (
+            '[write_back]\noutbox = "~nosuchuser-synthetic/out"\n',
+            "write_back.outbox: '~nosuchuser-synthetic/out': the home folder it names is unknown on this machine",
+        ),
+        ("[write_back]\nlease_minutes = 0\n", "write_back.lease_minutes: 0 must be a positive number"),
+        ("[write_back]\nread_timeout = inf\n", "write_back.read_timeout: inf must be a positive number"),
+    ],
+)
+def test_a_config_error_names_the_file_the_key_and_the_fault_exactly(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        WriteBackSettings.from_file(path)
+    assert str(error.value) == f"{path}, {message}"
+
+
+def test_options_name_the_state_store_and_token_variable_and_a_missing_destination_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = WriteBackSettings.from_options(
+        {"outbox": "drop", "state": "sqlite:///s.sqlite", "token_env": "GW_TOKEN"}
+    )
+    assert (settings.outbox, settings.token_env) == (tmp_path / "drop", "GW_TOKEN")
+    assert str(settings.state_url()) == f"sqlite:///{tmp_path / 's.sqlite'}"
+    with pytest.raises(ConfigError) as error:
+        WriteBack.from_options({})
+    assert str(error.value) == "write-back settings: set endpoint (HTTP gateway) or outbox (folder)"
