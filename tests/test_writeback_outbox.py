@@ -213,7 +213,9 @@ def test_an_audit_entry_keeps_the_external_id_and_a_failure_reason_only_for_a_fa
     assert AuditEntry.from_dict(ok.to_dict()) == ok
 
 
-def test_a_torn_or_overlong_audit_line_is_one_unreadable_line_and_the_next_entry_starts_on_its_own(tmp_path):
+def test_a_torn_overlong_or_undecodable_audit_line_is_one_unreadable_line_and_the_next_entry_starts_on_its_own(
+    tmp_path,
+):
     log = AuditLog(tmp_path / "audit.jsonl")
     item = note()
     entry = AuditEntry.of(
@@ -225,11 +227,11 @@ def test_a_torn_or_overlong_audit_line_is_one_unreadable_line_and_the_next_entry
     )
     log.append(entry)
     with log.path.open("ab") as handle:
-        handle.write(b"x" * (3 * MAX_LINE) + b"\n" + b"y" * MAX_LINE + b"\n" + b'{"at": "2025-03-01T00:0')
+        handle.write(b"x" * (3 * MAX_LINE) + b"\n" + b"y" * MAX_LINE + b"\n\xff\n" + b'{"at": "2025-03-01T00:0')
     log.append(entry)
     lines = log.path.read_bytes().split(b"\n")
-    assert [len(line) for line in lines[1:4]] == [3 * MAX_LINE, MAX_LINE, 23]
-    assert log.read() == AuditReading(entries=(entry, entry), unreadable=(2, 3, 4))
+    assert [len(line) for line in lines[1:5]] == [3 * MAX_LINE, MAX_LINE, 1, 23]
+    assert log.read() == AuditReading(entries=(entry, entry), unreadable=(2, 3, 4, 5))
 
 
 def test_file_names_say_the_item_kind_and_never_start_with_a_dot_or_hold_a_separator(tmp_path):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+import requests
 import responses
 
 from permanence_core.errors import ConfigError
@@ -242,3 +243,25 @@ def test_options_name_the_state_store_and_token_variable_and_a_missing_destinati
     with pytest.raises(ConfigError) as error:
         WriteBack.from_options({})
     assert str(error.value) == "write-back settings: set endpoint (HTTP gateway) or outbox (folder)"
+
+
+def test_a_gateway_built_from_settings_takes_every_setting_and_the_service_passes_its_session_and_sleep(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PERMANENCE_GATEWAY_TOKEN", "synthetic-token")
+    bundle = tmp_path / "council-ca.pem"
+    bundle.write_text("synthetic")
+    text = GATEWAY_CONFIG.replace(
+        "[write_back.paths]", 'id_field = "noteId"\nca_bundle = "council-ca.pem"\n\n[write_back.paths]'
+    )
+    settings = WriteBackSettings.from_file(write(tmp_path, text))
+    gateway = HttpGateway.from_settings(settings)
+    assert (gateway.timeout, gateway.max_attempts, gateway.backoff, gateway.max_wait) == ((3, 20), 5, 0.5, 45)
+    assert (gateway.id_field, gateway.verify) == ("noteId", str(bundle))
+    gateway.close()
+    with pytest.raises(ConfigError) as error:
+        HttpGateway.from_settings(attrs.evolve(settings, endpoint=None))
+    assert str(error.value) == "write-back settings: endpoint: a gateway URL is required for HTTP write-back"
+    session, sleep = requests.Session(), print
+    with WriteBack.from_settings(settings, session=session, sleep=sleep) as wb:
+        assert (wb.transport.session, wb.transport.sleep) == (session, sleep)
