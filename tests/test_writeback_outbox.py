@@ -8,7 +8,8 @@ import stat
 import attrs
 import pytest
 
-from permanence_core.errors import ConfigError
+from permanence_core.errors import ConfigError, StoreError
+from permanence_core.private_files import PendingFolders
 from permanence_core.writeback import (
     AuditLog,
     CaseNote,
@@ -249,3 +250,44 @@ def test_file_names_say_the_item_kind_and_never_start_with_a_dot_or_hold_a_separ
     assert (
         (outbox.folder / f"{outbox.stem(item)}.json").read_text(encoding="utf-8").startswith('{\n "child_id": "C001"')
     )
+
+
+class HalfDown:
+    """A transport that queues every item but child C002's, which it fails."""
+
+    def deliver(self, item):
+        if item.child_id == "C002":
+            return Receipt(idempotency_key=item.idempotency_key, status=ReceiptStatus.FAILED, detail="HTTP 503")
+        return Receipt(idempotency_key=item.idempotency_key, status=ReceiptStatus.QUEUED)
+
+
+def test_an_unsynced_folder_fails_what_was_written_and_keeps_each_failures_own_reason(tmp_path, monkeypatch, caplog):
+    def unsynced(_self):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(PendingFolders, "sync", unsynced)
+    with WriteBack(HalfDown(), StateStore(f"sqlite:///{tmp_path / 'state.sqlite'}"), audit=None) as wb:
+        receipts = wb.deliver([note(), note(child_id="C002")])
+        assert [(r.status, r.detail) for r in receipts] == [
+            (ReceiptStatus.FAILED, "OSError while delivering"),
+            (ReceiptStatus.FAILED, "HTTP 503"),
+        ]
+    assert "the outbox folder could not be synced: OSError" in caplog.text
+
+
+def test_outcomes_the_store_cannot_record_are_still_returned_and_each_is_named_in_the_log(
+    tmp_path, monkeypatch, caplog
+):
+    store = StateStore(f"sqlite:///{tmp_path / 'state.sqlite'}")
+
+    def unavailable(*_args):
+        raise StoreError("the state store is locked")
+
+    monkeypatch.setattr(store, "finish_all", unavailable)
+    items = [note(), note(child_id="C002")]
+    with WriteBack(HalfDown(), store, audit=None) as wb:
+        receipts = wb.deliver(items)
+    assert [r.status for r in receipts] == [ReceiptStatus.QUEUED, ReceiptStatus.FAILED]
+    assert "write-back state store unavailable: the state store is locked" in caplog.text
+    for item, outcome in zip(items, ("queued", "failed"), strict=True):
+        assert f"write-back {item.idempotency_key}: outcome {outcome} not recorded" in caplog.text
