@@ -7,7 +7,7 @@ import attrs
 import pytest
 
 from permanence_core.rules.obligations import Alert, AlertStatus
-from permanence_core.writeback import ChangeKind, Receipt, ReceiptStatus, StateStore, WorkTrayAlert, WriteBack
+from permanence_core.writeback import ChangeKind, Outbox, Receipt, ReceiptStatus, StateStore, WorkTrayAlert, WriteBack
 from permanence_core.writeback.alert_items import team_manager_work_tray
 
 ANCHOR = dt.date(2025, 2, 3)
@@ -220,3 +220,42 @@ def test_the_default_item_is_a_work_tray_alert_for_the_team_manager_and_progress
         ("C002", "team_manager", "First review (upcoming)", f"review.first due {DUE}\nSource: {SOURCE}", DUE),
     ]
     assert seen[-1] == (2, 2)
+
+
+def test_an_obligation_given_twice_does_not_stop_the_alerts_after_it_and_queued_alerts_count_as_sent(tmp_path):
+    outbox = Outbox(tmp_path / "out")
+    with WriteBack(outbox, StateStore(f"sqlite:///{tmp_path / 'state.sqlite'}")) as wb:
+        run = wb.raise_alerts([alert(), alert(), alert(child="C002"), alert(child="C003")], to_task)
+        assert [change.child_id for change in run.changes] == ["C001", "C002", "C003"]
+        assert run.summary() == {
+            "new": 3,
+            "changed": 0,
+            "resolved": 0,
+            "unchanged": 0,
+            "sent": 3,
+            "duplicate": 0,
+            "held": 0,
+            "failed": 0,
+            "recorded": 0,
+        }
+
+
+def test_a_rerun_names_when_and_how_an_item_was_sent_and_closing_the_service_closes_its_transport(tmp_path):
+    class Closing(Tray):
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    transport = Closing()
+    at = dt.datetime(2025, 3, 4, 23, 30, tzinfo=dt.UTC)
+    with WriteBack(transport, StateStore(f"sqlite:///{tmp_path / 'state.sqlite'}"), now=lambda: at) as wb:
+        run = wb.raise_alerts([alert()], to_task)
+        [first] = run.receipts
+        [again] = wb.deliver([transport.tasks[0]])
+    assert (again.idempotency_key, again.status, again.detail) == (
+        first.idempotency_key,
+        ReceiptStatus.DUPLICATE,
+        "sent before: delivered on 2025-03-04",
+    )
+    assert transport.closed
