@@ -227,12 +227,14 @@ def test_a_torn_overlong_or_undecodable_audit_line_is_one_unreadable_line_and_th
         at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC),
     )
     log.append(entry)
+    log.append(entry)
+    assert log.path.read_bytes().count(b"\n") == 2  # no blank line between whole entries
     with log.path.open("ab") as handle:
         handle.write(b"x" * (3 * MAX_LINE) + b"\n" + b"y" * MAX_LINE + b"\n\xff\n" + b'{"at": "2025-03-01T00:0')
     log.append(entry)
     lines = log.path.read_bytes().split(b"\n")
-    assert [len(line) for line in lines[1:5]] == [3 * MAX_LINE, MAX_LINE, 1, 23]
-    assert log.read() == AuditReading(entries=(entry, entry), unreadable=(2, 3, 4, 5))
+    assert [len(line) for line in lines[2:6]] == [3 * MAX_LINE, MAX_LINE, 1, 23]
+    assert log.read() == AuditReading(entries=(entry, entry, entry), unreadable=(3, 4, 5, 6))
 
 
 def test_file_names_say_the_item_kind_and_never_start_with_a_dot_or_hold_a_separator(tmp_path):
