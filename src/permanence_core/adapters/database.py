@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -151,18 +151,21 @@ def row_dicts(result: CursorResult[Any]) -> list[dict[str, Any]]:
     much. The queries select untyped columns, so SQLAlchemy would not convert any value anyway.
     """
     names = tuple(result.keys())
+    return [dict(zip(names, row, strict=True)) for batch in row_batches(result) for row in batch]
+
+
+def row_batches(result: CursorResult[Any]) -> Iterator[Sequence[Any]]:
+    """The rows of ``result`` as the driver's plain tuples, :data:`BATCH_ROWS` at a time (see :func:`row_dicts`)."""
     cursor = result.cursor
     dbapi_error = result.context.dialect.loaded_dbapi.Error
-    rows: list[dict[str, Any]] = []
     try:
         while batch := cursor.fetchmany(BATCH_ROWS):
-            rows.extend([dict(zip(names, row, strict=True)) for row in batch])
+            yield batch
     except dbapi_error as exc:
         # As SQLAlchemy would raise it, so that connect() reports it as the source's error.
         raise sqlalchemy.exc.DBAPIError.instance(None, None, exc, dbapi_error) from exc
     finally:
         result.close()
-    return rows
 
 
 def to_key(value: Any) -> str | None:
@@ -324,6 +327,7 @@ __all__ = [
     "key_of",
     "redacted",
     "require_tables",
+    "row_batches",
     "row_dicts",
     "source_of",
     "to_date",
