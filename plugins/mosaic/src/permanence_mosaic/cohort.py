@@ -19,6 +19,7 @@ import logging
 from collections.abc import Collection, Mapping
 from typing import Any
 
+import attrs
 import polars as pl
 import sqlalchemy as sa
 
@@ -26,7 +27,7 @@ from permanence_core import codes
 from permanence_core.adapters.base import CohortLoad
 from permanence_core.adapters.database import collector_paused, row_batches
 from permanence_core.adapters.warehouse import Warehouse
-from permanence_core.cohort import SCHEMAS, Cohort
+from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
 from permanence_core.errors import ModelValueError
 from permanence_core.model import (
     Facet,
@@ -69,7 +70,7 @@ _FAILURES = (ValueError, ModelValueError)
 _RESPITE = ("Y", "y", "1")
 
 
-def read_cohort(source: str, config: MosaicConfig, facets: Collection[str] | None = None) -> CohortLoad:
+def read_cohort(source: str, config: MosaicConfig, facets: Collection[str] | None = None) -> MosaicCohortLoad:
     """Read the warehouse at ``source`` as ``read`` would, into a Cohort (``facets`` as ``read``'s).
 
     The cohort, rejections, rows read and notices equal ``cohort_from_records(read(...).records)`` and that
@@ -81,10 +82,17 @@ def read_cohort(source: str, config: MosaicConfig, facets: Collection[str] | Non
                 return _read(warehouse, config, warnings)
             except Unclean as exc:
                 log.info("mosaic: %s; the object reader reads the warehouse", exc)
-    return CohortLoad.of(read(source, config, facets=facets))
+    loaded = read(source, config, facets=facets)
+    return MosaicCohortLoad(
+        cohort=cohort_from_records(loaded.records),
+        rejected=loaded.rejected,
+        read=loaded.read,
+        notices=loaded.notices,
+        by_object_reader=True,
+    )
 
 
-def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> CohortLoad:
+def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> MosaicCohortLoad:
     available = warehouse.survey.available
     facets = coverage(config, available)
     wanted = queries(config, warehouse)
@@ -129,7 +137,7 @@ def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> Co
         plans=_in_order(rank, plans.plans, "plans"),
         plan_history=_in_order(rank, plans.history, "plan_history"),
     )
-    return CohortLoad(cohort=cohort, read=sum(read_counts.values()), notices=[*warnings, *notices])
+    return MosaicCohortLoad(cohort=cohort, read=sum(read_counts.values()), notices=[*warnings, *notices])
 
 
 def _fetch(warehouse: Warehouse, query: sa.Select[Any], name: str) -> pl.DataFrame:
@@ -177,6 +185,13 @@ def _known(frame: pl.DataFrame, people: pl.DataFrame, table: str, column: str = 
 
 def _ordered(frame: pl.DataFrame, table: str) -> None:
     require(not (frame["end_date"] < frame["start_date"]).any(), table, "an end before its start")
+
+
+@attrs.frozen(kw_only=True)
+class MosaicCohortLoad(CohortLoad):
+    """A cohort load, and whether the object reader read the warehouse (a row it would reject was found)."""
+
+    by_object_reader: bool = False
 
 
 class _Care:
