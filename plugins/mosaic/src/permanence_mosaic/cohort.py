@@ -1,15 +1,13 @@
-"""The Mosaic warehouse read straight into cohort tables, equal to the object reader's, faster.
+"""The Mosaic warehouse read straight into cohort tables, equal to the object reader's, without building records.
 
-The care tables (people, periods of care, placements, legal statuses) and the adoption, sibling, worker and
-order tables are fetched as polars columns and derived with column expressions; every value is checked, one
-distinct value at a time, by the object reader's own converters and model validators (``to_key``, ``to_date``,
-``PlacementSpell``…). The workflow steps, their subjects and form answers (a few rows per child, filtered in the
-database) go through the object reader's own ``read_steps``, ``read_answers``, ``reviews_and_meetings`` and
-``PlanReader``, so reviews, meetings and plans, and every rejection they make, are the object reader's.
+The same queries as a load fetch each table into polars columns; periods of care, legal statuses and adoption
+milestones are derived here, reviews, meetings and plans in :mod:`.cohort_steps`, all with column expressions.
+Every value is checked the object reader's way, one distinct value at a time, by its own converters and model
+validators (:mod:`.columns`: ``to_key``, ``to_date``, ``PlacementSpell``…).
 
-A warehouse where any row of the column-checked tables would be rejected, or that reads completed forms, is read
-whole by the object reader (``cohort_from_records(read(...))``): its rejections and notices are then exactly the
-object load's, and clean warehouses, the national norm, take the fast path.
+A warehouse with any row the object reader would reject, or that reads completed forms, is read whole by the object
+reader (``cohort_from_records(read(...))``): its rejections and notices are then exactly the object load's. Clean
+warehouses take the fast path; a messy one is as slow as before, and still right.
 """
 
 from __future__ import annotations
@@ -61,12 +59,11 @@ from permanence_mosaic.warehouse import (
 
 log = logging.getLogger(__name__)
 
-#: The tables the fast path checks column by column; the workflow tables go through the object reader.
+#: The tables read here; the workflow tables (read when reviews, meetings or plans are) in cohort_steps.
 COLUMNAR = (PERSONS, PERIODS, PLACEMENTS, LEGAL_STATUSES, STEP_PEOPLE, RELATIONSHIPS, WORKERS, ALLOCATIONS)
 WORKFLOW = (STEPS, SUBJECTS, QUESTIONS, ANSWERS)
 # A day any date validator accepts, to check one coded field of a model object at a time.
 _SOME_DAY = dt.date(2000, 1, 1)
-_FAILURES = (ValueError, ModelValueError)
 _RESPITE = ("Y", "y", "1")
 
 
