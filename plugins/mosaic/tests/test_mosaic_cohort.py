@@ -245,6 +245,7 @@ BAD: dict[str, Callable[[Rows], None]] = {
     "repeated person": lambda r: r["persons"].append(r["persons"][1]),
     "person without an id": lambda r: r["persons"].append((None, "X", "Y", None, None, None, None, None, None)),
     "date of birth not a date": lambda r: _change(r, "persons", 1, 5, "not a date"),
+    "sibling's date of birth not a date": lambda r: _sibling_born_when(r, "not a date"),
     "gender not a code": lambda r: _change(r, "persons", 1, 7, "X"),
     "NHS number refused": lambda r: _change(r, "persons", 1, 4, "1234567890"),
     "UPN refused": lambda r: _change(r, "persons", 1, 3, "NOTAUPN"),
@@ -289,6 +290,13 @@ BAD: dict[str, Callable[[Rows], None]] = {
 }
 
 
+def _sibling_born_when(rows: Rows, born: str) -> None:
+    """A looked-after child's sibling who is not looked after, with this date of birth."""
+    child = rows["periods"][0][1]
+    rows["persons"].append((7777, "Sibling", "Synthetic", None, None, born, None, "F", None))
+    rows["relationships"].append((7777, child, "Child's Siblings", "N", None, None))
+
+
 def _change(rows: Rows, table: str, at: int, column: int, value: object) -> None:
     row = list(rows[table][at])
     row[column] = value
@@ -327,6 +335,14 @@ def test_rows_the_object_reader_rejects_send_the_warehouse_its_way(
 
     assert got.by_object_reader
     assert got.rejected or kind == "a group step dated differently per child"
+
+
+def test_a_bad_date_of_birth_of_someone_not_read_leaves_the_fast_path(warehouse: Warehouse, config: Path) -> None:
+    rows = synthetic(5)
+    _change(rows, "persons", 0, 5, "not a date")  # the first family's parent: neither in care nor a sibling
+    url = warehouse(**rows)
+
+    assert not _read_both(url, config, None).by_object_reader
 
 
 def test_permanence_alerts_reads_the_cohort_through_the_fast_path(warehouse: Warehouse, config: Path) -> None:

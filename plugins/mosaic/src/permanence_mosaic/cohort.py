@@ -110,7 +110,13 @@ def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> Mo
     children = care.children
     _check_identity(people.filter(pl.col("id").is_in(children["child_id"].implode())))
     journeys = _journeys(frame(STEP_PEOPLE), children)
-    ended = _siblings(frame(RELATIONSHIPS), people)
+    ended, siblings = _siblings(frame(RELATIONSHIPS), people, children)
+    # Dates of birth are read for the children and their siblings only (dm_persons holds every client).
+    dates(
+        people.filter(pl.col("id").is_in(pl.concat([children["child_id"], siblings]).implode())),
+        PERSONS,
+        "date_of_birth",
+    )
     _workers(frame(WORKERS), frame(ALLOCATIONS), children)
     orders = _orders(frame(NON_LA_LEGAL_STATUSES), children, config.order_types)
     notices = [f"{care.not_in_care} people in {PERSONS} have no care records and are not looked after"]
@@ -157,10 +163,8 @@ def _empty(name: str) -> pl.DataFrame:
 
 
 def _people(frame: pl.DataFrame) -> pl.DataFrame:
-    """dm_persons: id, position order kept, date of birth checked for every person (children and siblings)."""
-    frame = dates(
-        texts(keys(frame, PERSONS, "person_id"), PERSONS, "gender", "nhs_id", "upn_id"), PERSONS, "date_of_birth"
-    )
+    """dm_persons: ids checked, in key order (the children's order)."""
+    frame = texts(keys(frame, PERSONS, "person_id"), PERSONS, "gender", "nhs_id", "upn_id")
     unique(frame, PERSONS)
     return frame.rename({"person_id": "id"})
 
@@ -315,8 +319,9 @@ def _journeys(frame: pl.DataFrame, children: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _siblings(frame: pl.DataFrame, people: pl.DataFrame) -> int:
-    """``read_siblings``' checks; the relationships that have ended (siblings are no cohort fact)."""
+def _siblings(frame: pl.DataFrame, people: pl.DataFrame, children: pl.DataFrame) -> tuple[int, pl.Series]:
+    """``read_siblings``' checks: the relationships that have ended, and the children's siblings (siblings are no
+    cohort fact, but their dates of birth are read)."""
     frame = keys(frame, RELATIONSHIPS, "person_id", "other_person_id")
     unique(frame, RELATIONSHIPS, "person_id")
     _known(frame, people, RELATIONSHIPS)
@@ -324,7 +329,14 @@ def _siblings(frame: pl.DataFrame, people: pl.DataFrame) -> int:
     frame = dates(frame, RELATIONSHIPS, "end_date")
     current = frame.filter(pl.col("end_date").is_null())
     require(not (current["person_id"] == current["other_person_id"]).any(), RELATIONSHIPS, "a person their own sibling")
-    return frame.height - current.height
+    in_care = children["child_id"].implode()
+    siblings = pl.concat(
+        [
+            current.filter(pl.col("person_id").is_in(in_care))["other_person_id"],
+            current.filter(pl.col("other_person_id").is_in(in_care))["person_id"],
+        ]
+    )
+    return frame.height - current.height, siblings
 
 
 def _workers(workers: pl.DataFrame, allocations: pl.DataFrame, children: pl.DataFrame) -> None:
