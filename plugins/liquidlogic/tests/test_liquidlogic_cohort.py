@@ -295,3 +295,15 @@ def test_keys_stored_as_reals_read_alike(tmp_path: Path, lcs_builder: Builder) -
     fast = assert_same(lcs_builder(tmp_path / "w", **rows), None)
     assert isinstance(fast, ColumnarLoad)
     assert fast.by_object_reader < len(fast.cohort)
+
+
+def test_progress_counts_the_tables_read_as_the_record_path_does(warehouse: Callable[..., Built]) -> None:
+    source, options = warehouse()
+    by_records: list[tuple[int, int]] = []
+    by_columns: list[tuple[int, int]] = []
+
+    ADAPTER.load(source, {**options, "progress": lambda done, total: by_records.append((done, total))})
+    ADAPTER.load_cohort(source, {**options, "progress": lambda done, total: by_columns.append((done, total))})
+
+    assert by_columns[-1] == by_records[-1]
+    assert [done for done, _total in by_columns] == list(range(1, len(by_columns) + 1))

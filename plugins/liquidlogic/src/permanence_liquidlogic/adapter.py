@@ -44,7 +44,8 @@ class LiquidlogicAdapter(Adapter):
         from permanence_liquidlogic.config import load_config
 
         wanted = None if facets is None else sorted(facet.value for facet in facets)
-        return read_cohort(source, load_config(options), wanted)
+        progress = options.get("progress")
+        return read_cohort(source, load_config(options), wanted, progress if callable(progress) else None)
 
     def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
         """Which warehouse tables and columns are there, their rows, and the codes the configuration does not map."""

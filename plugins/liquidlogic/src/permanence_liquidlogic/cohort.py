@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection, Container, Mapping
+from collections.abc import Callable, Collection, Container, Mapping
 from typing import Any
 
 import attrs
@@ -76,23 +76,33 @@ class ColumnarLoad(CohortLoad):
     by_object_reader: int = 0
 
 
-def read_cohort(source: str, config: LiquidlogicConfig, facets: Collection[str] | None = None) -> ColumnarLoad:
-    """Load the warehouse at ``source`` as ``read`` would, into cohort tables (``facets``: as ``read``'s)."""
+def read_cohort(
+    source: str,
+    config: LiquidlogicConfig,
+    facets: Collection[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ColumnarLoad:
+    """Load the warehouse at ``source`` as ``read`` would, into cohort tables (``facets`` and ``progress``: as
+    ``read``'s)."""
     with collector_paused(), connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
         found = survey(connection, layout(config).only(facets), config.schema, config.columns)
         found.require(source_of(connection))
         frames: dict[str, pl.DataFrame] = {}
-        for name, query in queries(config, Warehouse(connection, found)).items():
+        selects = queries(config, Warehouse(connection, found))
+        tables = [name for name in selects if name != REVIEW_MEETINGS]
+        for name, query in selects.items():
             frame = fetch_frame(connection, query)
             if frame is None:
                 break
             frames[name] = frame
+            if progress is not None and name != REVIEW_MEETINGS:
+                progress(len([table for table in tables if table in frames]), len(tables))
         else:
             return _Reader(frames, found, config, layout(config).left_out(facets)).load()
     log.info("liquidlogic: a column holds values of several types; the warehouse is read by the object reader")
     from permanence_liquidlogic.reader import read
 
-    loaded = read(source, config, facets)
+    loaded = read(source, config, facets, progress)
     return ColumnarLoad(
         cohort=cohort_from_records(loaded.records),
         rejected=loaded.rejected,
