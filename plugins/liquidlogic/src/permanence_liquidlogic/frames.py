@@ -9,7 +9,7 @@ reader calls on each row, so the two cannot drift.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import polars as pl
@@ -20,7 +20,7 @@ from permanence_core.adapters.database import BATCH_ROWS, to_date, to_key
 from permanence_core.adapters.ssda903.checks import checked
 
 #: Column types whose values come back from polars exactly as the driver gave them (``to_dicts``).
-_FAITHFUL = (pl.Int64, pl.Float64, pl.String, pl.Null, pl.Boolean, pl.Date, pl.Datetime)
+_FAITHFUL = (pl.Int64, pl.Float64, pl.String, pl.Null, pl.Boolean, pl.Date)
 
 #: The position of a row in its query's result, counted from 1 (what a rejection names).
 POSITION = "_pos"
@@ -32,33 +32,51 @@ def fetch_frame(connection: Connection, query: sa.Select[Any]) -> pl.DataFrame |
     names = list(result.keys())
     cursor = result.cursor
     dbapi_error = result.context.dialect.loaded_dbapi.Error
-    parts: list[pl.DataFrame] = []
+    batches: list[pl.DataFrame | None] = []
     try:
         while batch := cursor.fetchmany(BATCH_ROWS * 10):
-            columns = list(zip(*batch, strict=True))
-            try:
-                parts.append(pl.DataFrame([pl.Series(n, c, strict=True) for n, c in zip(names, columns, strict=True)]))
-            except (TypeError, ValueError, OverflowError):
+            batches.append(batch_frame(names, batch))
+            if batches[-1] is None:
                 return None
     except dbapi_error as exc:
         # As SQLAlchemy would raise it, so that connect() reports it as the source's error.
         raise sa.exc.DBAPIError.instance(None, None, exc, dbapi_error) from exc
     finally:
         result.close()
-    frame = _joined(names, parts)
+    frame = joined(names, [part for part in batches if part is not None])
     if frame is None:
         return None
     return frame.with_row_index(POSITION, offset=1).with_columns(pl.col(POSITION).cast(pl.Int64))
 
 
-def _joined(names: list[str], parts: list[pl.DataFrame]) -> pl.DataFrame | None:
+def batch_frame(names: list[str], rows: Sequence[Sequence[Any]]) -> pl.DataFrame | None:
+    """Rows from the driver as one typed column each; None when a column mixes types (1 and "1", a date and a
+    datetime) or holds a type whose values would not come back as they were (a time zone, a decimal)."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    try:
+        frame = pl.DataFrame([pl.Series(n, c, strict=True) for n, c in zip(names, columns, strict=True)])
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not all(_faithful(dtype) for dtype in frame.schema.values()):
+        return None
+    return frame
+
+
+def _faithful(dtype: pl.DataType) -> bool:
+    # An aware datetime is stored in UTC: its date could differ from the one the object reader takes.
+    if isinstance(dtype, pl.Datetime):
+        return dtype.time_zone is None
+    return isinstance(dtype, _FAITHFUL)
+
+
+def joined(names: list[str], parts: list[pl.DataFrame]) -> pl.DataFrame | None:
     """The batches as one frame: a column empty in one batch takes the type of the others; any other mix is None."""
     if not parts:
         return pl.DataFrame(schema=dict.fromkeys(names, pl.Null()))
     types: dict[str, pl.DataType] = {}
     for name in names:
         found = {part.schema[name] for part in parts} - {pl.Null()}
-        if len(found) > 1 or not all(isinstance(dtype, _FAITHFUL) for dtype in found):
+        if len(found) > 1:
             return None
         types[name] = found.pop() if found else pl.Null()
     return pl.concat([part.cast(types) for part in parts], how="vertical")  # type: ignore[arg-type]
