@@ -131,7 +131,8 @@ class _Reader:
             self.notices.append(f"only the facets needed were read; not loaded: {', '.join(left_out)}")
         #: Person ids (DIM_PERSON_ID keys) whose rows the object reader reads.
         self.flagged: list[pl.Series] = []
-        self.frames: dict[str, pl.DataFrame] = {}
+        #: DIM_PERSON rows marked duplicated (a notice counts them).
+        self.merged = 0
 
     # -- rows as TableRows.unique and People.known see them ---------------------------------------------------
 
@@ -158,11 +159,10 @@ class _Reader:
     def _flag(self, persons: pl.Series) -> None:
         self.flagged.append(persons.drop_nulls().cast(pl.String))
 
-    def _keep(self, name: str, frame: pl.DataFrame, ok: pl.Series | pl.Expr) -> pl.DataFrame:
+    def _keep(self, frame: pl.DataFrame, ok: pl.Series | pl.Expr) -> pl.DataFrame:
         """Flag the people of rows failing ``ok``; the frame with ``_ok`` narrowed to it."""
         frame = frame.with_columns((pl.col(_OK) & ok).alias(_OK))
         self._flag(frame.filter(~pl.col(_OK))[_PERSON])
-        self.frames[name] = frame
         return frame
 
     # -- the load ---------------------------------------------------------------------------------------------
@@ -195,8 +195,7 @@ class _Reader:
                 for name in SCHEMAS
             }
         )
-        merged = self.merged
-        self.notices.extend(counted(merged, not_in_care, cancelled, superseded))
+        self.notices.extend(counted(self.merged, not_in_care, cancelled, superseded))
         read = sum(frame.height for name, frame in self.raw.items() if name != REVIEW_MEETINGS)
         return ColumnarLoad(
             cohort=cohort, rejected=slow.rejected, read=read, notices=self.notices, by_object_reader=len(slow.records)
@@ -253,7 +252,6 @@ class _Reader:
         )
         legal = legal.with_columns(start.alias("start"), end.alias("end"), code.alias("code"))
         legal = self._keep(
-            LEGAL_STATUS,
             legal,
             start_ok & end_ok & start.is_not_null() & code.is_not_null() & ~(end < start).fill_null(False),
         )
@@ -270,7 +268,6 @@ class _Reader:
             start.alias("start"), end.alias("end"), reason.alias("rec"), keys(episodes["FACT_CLA_ID"]).alias("cla")
         )
         episodes = self._keep(
-            EPISODES,
             episodes,
             pl.col("cla").is_not_null()
             & start_ok
@@ -337,7 +334,6 @@ class _Reader:
 
         frame = frame.with_columns(start.alias("start"), kind.alias("type"))
         frame = self._keep(
-            PLACEMENTS,
             frame,
             start_ok
             & end_ok
@@ -373,7 +369,7 @@ class _Reader:
         due, due_ok = dates(frame["DUE_DTTM"])
         held, held_ok = dates(frame["MEETING_DTTM"])
         frame = frame.with_columns(held.alias("date"), due.alias("due"))
-        frame = self._keep(REVIEWS, frame, due_ok & held_ok & (due.is_not_null() | held.is_not_null()))
+        frame = self._keep(frame, due_ok & held_ok & (due.is_not_null() | held.is_not_null()))
         frame = frame.join(
             meetings, left_on="_k_FACT_CLA_REVIEW_ID", right_on="_rid", how="left", maintain_order="left"
         )
@@ -403,7 +399,7 @@ class _Reader:
             if text is not None and text not in codes.REVERSAL_REASON:
                 raise ValueError(text)
 
-        self._keep(ADOPTION, frame, every & passes(frame["DIM_LOOKUP_ADOP_REASON_CEASED_CODE"], reason))
+        self._keep(frame, every & passes(frame["DIM_LOOKUP_ADOP_REASON_CEASED_CODE"], reason))
         latest = (
             usable.with_columns(pl.col("START_DTTM").fill_null(dt.date.min).alias("_start"))
             .sort("_start", POSITION)
@@ -435,7 +431,6 @@ class _Reader:
         )
         repeated = pl.when(pl.col(_OK)).then(pl.struct(_PERSON, "form", "question")).is_duplicated()
         frame = self._keep(
-            ANSWERS,
             frame,
             pl.col("form").is_not_null()
             & answered_ok
@@ -525,7 +520,7 @@ class _Reader:
             lambda value: (to_text(value) or "").upper() in statuses,
             pl.Boolean(),
         )
-        frame = self._keep(CARE_PLANS, frame.with_columns(start.alias("agreed")), start_ok)
+        frame = self._keep(frame.with_columns(start.alias("agreed")), start_ok)
         return frame.filter(pl.col(_OK) & status & pl.col("agreed").is_not_null()).select(_PERSON, "agreed")
 
     # -- meetings ---------------------------------------------------------------------------------------------
@@ -547,7 +542,7 @@ class _Reader:
         )
         count = frame.filter(pl.col(_OK) & pl.col("_cancelled"))["meeting_id"].n_unique()
         good = day_ok & day.is_not_null() & kind.is_not_null()
-        frame = self._keep(MEETINGS, frame, pl.col("_cancelled") | good)
+        frame = self._keep(frame, pl.col("_cancelled") | good)
         held = frame.filter(pl.col(_OK) & ~pl.col("_cancelled"))
         # A meeting read two ways is one meeting to the object reader (its last row wins): its people go there.
         twice = held.group_by("meeting_id").agg(pl.struct("kind", "date").n_unique().alias("n")).filter(pl.col("n") > 1)
@@ -582,7 +577,6 @@ class _Reader:
             AllocatedWorker(worker_id=value, role=WorkerRole.SOCIAL_WORKER)
 
         self._keep(
-            INVOLVEMENTS,
             frame,
             frame["_wid"].is_in(ids["_wid"].implode())
             & role.is_not_null()
