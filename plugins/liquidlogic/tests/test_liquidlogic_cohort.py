@@ -97,7 +97,7 @@ def random_rows(seed: int, children: int = 40, bad: float = 0.08) -> dict[str, l
     tables["workers"] += [(300 + w, f"S{w}", rng.choice([None, f"W{w}"]), "Worker", f"N{w}", "Team") for w in range(6)]
     people = list(range(201, 201 + children))
     for person in people:
-        legacy = f"L{person}" if not spoil() else rng.choice([None, "L201", " "])
+        legacy = f"L{person}" if not spoil() else rng.choice([None, "L201", " ", "L\x01"])
         upn = rng.choice([None, None, "B123456789012"]) if not spoil() else rng.choice(["BAD", "UN1"])
         gender = rng.choice("MFU") if not spoil() else "X"
         born = _day(rng, 2005, 2014) if not spoil() else rng.choice(BAD_DATES)

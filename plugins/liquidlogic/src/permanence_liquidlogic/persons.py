@@ -80,6 +80,9 @@ class People:
             reason = "is empty" if case_id is None else "is the case id of another person"
             self.rows.reject(position, row, f"{reason}; not loaded", field=field, value=case_id)
             return None
+        # A case id the model refuses (a control character) names no child: reported, not loaded.
+        if self.rows.build(position, row, lambda: Identifiers(case_id=case_id), suffix="; not loaded") is None:
+            return None
         case_ids.add(case_id)
         kept = "; loaded without it"
         upn = self.rows.build(position, row, lambda: Identifiers(case_id=case_id, upn=to_text(row["UPN"])), suffix=kept)

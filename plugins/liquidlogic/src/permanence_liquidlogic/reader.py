@@ -137,7 +137,8 @@ def build(
     form records) replaces the one the reviews read here give, when the caller read the reviews of more people."""
     rejected: list[Rejection] = []
     rows = fetched.rows
-    people = People(table_rows(PERSON, rows[PERSON], rejected, {"upn": "UPN"}), config.person_id_field)
+    columns = {"upn": "UPN", "case_id": config.person_id_field}
+    people = People(table_rows(PERSON, rows[PERSON], rejected, columns), config.person_id_field)
     care = read_care(rows, people, config, rejected)
     reviews = ReviewFacts(reviews={}, outcome_forms={})
     if Facet.REVIEWS in coverage:
