@@ -16,6 +16,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from permanence_liquidlogic.adapter import LiquidlogicAdapter
 from permanence_liquidlogic.cohort import ColumnarLoad
 from permanence_liquidlogic.tables import TABLES
@@ -307,3 +309,40 @@ def test_progress_counts_the_tables_read_as_the_record_path_does(warehouse: Call
 
     assert by_columns[-1] == by_records[-1]
     assert [done for done, _total in by_columns] == list(range(1, len(by_columns) + 1))
+
+
+_ids = st.sampled_from([201, 202, 203, -1, 404, None])
+_dates = st.sampled_from(["2022-01-01", "2023-06-30 00:00:00", "2021-01-01", None, "", "soon", "2024-02-30"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    episodes=st.lists(
+        st.tuples(
+            st.sampled_from([1, 2, 3, 4, None]),
+            _ids,
+            st.sampled_from([31, 32, None]),
+            _dates,
+            _dates,
+            st.sampled_from([None, "X1", "E11", "E99"]),
+        ),
+        max_size=8,
+    ),
+    legal=st.lists(
+        st.tuples(
+            st.sampled_from([11, 12, 13, None]), _ids, st.sampled_from(["C2", "V3", "E1", "Care", None]), _dates, _dates
+        ),
+        max_size=5,
+    ),
+    reviews=st.lists(
+        st.tuples(st.sampled_from([81, 82, 83, None]), st.sampled_from([91, 92, None]), _ids, _dates, _dates),
+        max_size=4,
+    ),
+)
+def test_any_mix_of_nulls_duplicates_and_bad_values_reads_alike(
+    warehouse: Callable[..., Built],
+    episodes: list[tuple[Any, ...]],
+    legal: list[tuple[Any, ...]],
+    reviews: list[tuple[Any, ...]],
+) -> None:
+    assert_same(warehouse(episodes=episodes, legal_statuses=legal, reviews=reviews), None)
