@@ -1,7 +1,7 @@
 """Mosaic, Liquidlogic and SSD load time on a national-scale synthetic warehouse (SQLite), through the plugin host.
 
 Run: .venv/bin/python benchmarks/bench_database_adapters.py [--children N] [--episodes-per-child N] [--adapter NAME]
-[--profile NAME] [--cohort]
+[--profile NAME] [--cohort] [--spoil-every N]
 Prints figures only; nothing here asserts a speed. Peak memory is the process's maximum resident size.
 """
 
@@ -359,6 +359,15 @@ def ssd_warehouse(folder: Path, children: int, spells: int) -> tuple[str, dict[s
     return f"sqlite:///{path}", {}, rows
 
 
+def spoil(path: Path, every: int) -> None:
+    """One episode in ``every`` gets a start date that is not a date."""
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "UPDATE FACT_CARE_EPISODES SET CARE_START_DATE = 'soon' WHERE FACT_CARE_EPISODES_ID % ? = 1", (every,)
+        )
+    db.close()
+
+
 def timed(label: str, rows: int, load) -> None:
     start, cpu_start = time.perf_counter(), time.process_time()
     result = load()
@@ -393,6 +402,13 @@ def main() -> None:
         action="store_true",
         help="Time load_cohort (the cohort tables permanence alerts evaluates) instead of load (the records).",
     )
+    parser.add_argument(
+        "--spoil-every",
+        type=int,
+        metavar="N",
+        help="Liquidlogic: give one care episode of every Nth child an unreadable start date (a rejection; with"
+        " --cohort that child goes through the record path).",
+    )
     args = parser.parse_args()
     wanted = set(args.adapter or ["mosaic", "liquidlogic", "ssd"])
     facets: dict[str, list[str]] = {}
@@ -409,6 +425,8 @@ def main() -> None:
         for name, build in builders.items():
             if name in wanted:
                 source, options, rows = build(folder, args.children, args.episodes_per_child)
+                if name == "liquidlogic" and args.spoil_every:
+                    spoil(folder / "child_social.db", args.spoil_every * args.episodes_per_child)
                 if args.cohort:
                     timed(name, rows, lambda name=name, s=source, o=options: plugins.load_cohort(name, s, o, needed))
                 else:
