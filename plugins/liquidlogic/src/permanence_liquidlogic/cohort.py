@@ -282,8 +282,12 @@ class _Reader:
         spells = legal.filter(pl.col(_OK)).select(_PERSON, "code", "start", "end", POSITION)
         kept = episodes.filter(pl.col(_OK)).select(_PERSON, "cla", "start", "end", "rec", POSITION)
         # Each episode's legal status: the latest spell begun by its start and not ended (ties: the first read).
+        # It decides only whether a period is a short break, so only people with a short-break spell need it.
+        breaks = list(codes.SHORT_BREAK_LEGAL_STATUSES)
+        with_breaks = spells.filter(pl.col("code").is_in(breaks))[_PERSON].unique().implode()
         status = (
-            kept.select(_PERSON, POSITION, "start")
+            kept.filter(pl.col(_PERSON).is_in(with_breaks))
+            .select(_PERSON, POSITION, "start")
             .join(spells.rename({"start": "s_start", "end": "s_end", POSITION: "s_pos"}), on=_PERSON)
             .filter(
                 (pl.col("s_start") <= pl.col("start"))
@@ -302,7 +306,7 @@ class _Reader:
                 pl.col("end").max().alias("_last"),
                 pl.col("end").is_null().any().alias("_open"),
                 pl.col("rec").filter(pl.col("end") == pl.col("end").max()).first().alias("_rec"),
-                pl.col("ls").is_in(list(codes.SHORT_BREAK_LEGAL_STATUSES)).fill_null(False).all().alias("short_break"),
+                pl.col("ls").is_in(breaks).fill_null(False).all().alias("short_break"),
             )
             .with_columns(
                 pl.when(~pl.col("_open")).then(pl.col("_last")).alias("end"),
