@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection, Container, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import attrs
@@ -28,12 +28,20 @@ from permanence_core.adapters.ssda903.checks import outcomes
 from permanence_core.adapters.warehouse import Survey, Warehouse, survey
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
 from permanence_core.collector import collector_paused
-from permanence_core.model import AllocatedWorker, Episode, Facet, Identifiers, PlacementSpell, WorkerRole
+from permanence_core.model import (
+    AdoptionMilestones,
+    AllocatedWorker,
+    Episode,
+    Facet,
+    Identifiers,
+    PlacementSpell,
+    WorkerRole,
+)
 from permanence_liquidlogic.adoption import ADOPTED, PLACEMENT_ORDER
 from permanence_liquidlogic.config import PASSWORD_ENV, LiquidlogicConfig
 from permanence_liquidlogic.frames import POSITION, dates, fetch_frame, keys, passes, values
 from permanence_liquidlogic.lookups import flag, legal_status_map
-from permanence_liquidlogic.persons import SEX
+from permanence_liquidlogic.persons import sex_of
 from permanence_liquidlogic.plans import _MARKS, CONTINGENCY, PRIMARY, TICKED
 from permanence_liquidlogic.reader import Built, build, counted, coverage_of
 from permanence_liquidlogic.tables import (
@@ -222,7 +230,7 @@ class _Reader:
 
         def gender(value: Any) -> None:
             text = to_text(value)
-            if text and SEX.get(text.upper()) is None:
+            if text and sex_of(text) is None:
                 raise ValueError(text)
 
         ok = (
@@ -328,13 +336,12 @@ class _Reader:
         def placement_type(value: Any) -> None:
             PlacementSpell(placement_type=value, start=_SOME_DAY)
 
-        def optional(known: Container[str]) -> Any:
-            def check(value: Any) -> None:
-                text = to_text(value)
-                if text is not None and text not in known:
-                    raise ValueError(text)
+        # care.py checks provider and change reason against the code lists PlacementSpell validates them with.
+        def provider(value: Any) -> None:
+            PlacementSpell(placement_type=None, start=_SOME_DAY, provider=to_text(value))
 
-            return check
+        def change_reason(value: Any) -> None:
+            PlacementSpell(placement_type=None, start=_SOME_DAY, reason_change=to_text(value))
 
         frame = frame.with_columns(start.alias("start"), kind.alias("type"))
         frame = self._keep(
@@ -344,8 +351,8 @@ class _Reader:
             & start.is_not_null()
             & kind.is_not_null()
             & passes(kind, placement_type)
-            & passes(frame["DIM_LOOKUP_PLACEMENT_PROVIDER_CODE"], optional(codes.PLACEMENT_PROVIDER))
-            & passes(frame["DIM_LOOKUP_PLAC_CHNG_REAS_CODE"], optional(codes.REASON_PLACE_CHANGE))
+            & passes(frame["DIM_LOOKUP_PLACEMENT_PROVIDER_CODE"], provider)
+            & passes(frame["DIM_LOOKUP_PLAC_CHNG_REAS_CODE"], change_reason)
             & ~(end < start).fill_null(False),
         )
         return frame.filter(pl.col(_OK)).select(_PERSON, "start", "type")
@@ -399,9 +406,8 @@ class _Reader:
         superseded = usable.group_by(_PERSON).len().filter(pl.col("len") > 1).height
 
         def reason(value: Any) -> None:
-            text = to_text(value)
-            if text is not None and text not in codes.REVERSAL_REASON:
-                raise ValueError(text)
+            # adoption.py's check: the code list AdoptionMilestones validates the reason with.
+            AdoptionMilestones(reversal_reason=to_text(value))
 
         self._keep(frame, every & passes(frame["DIM_LOOKUP_ADOP_REASON_CEASED_CODE"], reason))
         latest = (

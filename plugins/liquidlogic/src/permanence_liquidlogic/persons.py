@@ -17,6 +17,11 @@ SEX = {"M": "M", "F": "F", "U": "U"}
 _UNKNOWN = str(UNKNOWN)
 
 
+def sex_of(gender: str | None) -> str | None:
+    """The sex code an LCS gender code (``GENDER_MAIN_CODE``, stripped) means; None when empty or unknown."""
+    return SEX.get(gender.upper()) if gender else None
+
+
 class People:
     """The persons of DIM_PERSON by ``DIM_PERSON_ID``, without the unknown row (-1) and merged duplicates.
 
@@ -88,7 +93,7 @@ class People:
         upn = self.rows.build(position, row, lambda: Identifiers(case_id=case_id, upn=to_text(row["UPN"])), suffix=kept)
         _ok, born = self.rows.date(position, row, "BIRTH_DTTM", suffix=kept)
         gender = to_text(row["GENDER_MAIN_CODE"])
-        sex = SEX.get(gender.upper()) if gender else None
+        sex = sex_of(gender)
         if gender and sex is None:
             self.rows.reject(
                 position, row, f"is not an LCS gender code (M, F, U){kept}", field="GENDER_MAIN_CODE", value=gender
