@@ -41,8 +41,9 @@ from permanence_liquidlogic.adoption import ADOPTED, PLACEMENT_ORDER
 from permanence_liquidlogic.config import PASSWORD_ENV, LiquidlogicConfig
 from permanence_liquidlogic.frames import POSITION, dates, fetch_frame, keys, passes, values
 from permanence_liquidlogic.lookups import flag, legal_status_map
+from permanence_liquidlogic.meetings import meeting_kinds
 from permanence_liquidlogic.persons import sex_of
-from permanence_liquidlogic.plans import _MARKS, CONTINGENCY, PRIMARY, TICKED
+from permanence_liquidlogic.plans import CONTINGENCY, MARKS, PRIMARY, TICKED, answer_codes, route_of
 from permanence_liquidlogic.reader import Built, build, counted, coverage_of
 from permanence_liquidlogic.tables import (
     ADOPTION,
@@ -64,6 +65,7 @@ from permanence_liquidlogic.tables import (
     layout,
     queries,
 )
+from permanence_liquidlogic.workers import worker_roles
 
 log = logging.getLogger(__name__)
 
@@ -423,14 +425,13 @@ class _Reader:
     def _plans(self, people: pl.Series, outcome_forms: Mapping[str, dt.date]) -> dict[str, pl.DataFrame]:
         """Each person's plans (one per form ticking one) and their status history."""
         config = self.config
-        order = {code.strip().upper(): index for index, code in enumerate(config.answer_map)}
-        annex = {code.strip().upper(): plan for code, plan in config.answer_map.items()}
+        order, annex = answer_codes(config)
         frame = self._keyed(ANSWERS, people=people)
         answered, answered_ok = dates(frame["ANSWERED_DTTM"])
         question = values(frame["ANSWER_NO"], lambda value: (to_text(value) or "").upper(), pl.String())
         mark = values(
             frame["ANSWER"],
-            lambda value: _MARKS.get(text.upper(), "?") if (text := to_text(value)) else None,
+            lambda value: MARKS.get(text.upper(), "?") if (text := to_text(value)) else None,
             pl.String(),
         )
         frame = frame.with_columns(
@@ -458,7 +459,7 @@ class _Reader:
             pl.col("question").replace_strict(order, return_dtype=pl.Int64).alias("order"),
             pl.col("question").replace_strict(annex, return_dtype=pl.String).alias("annex"),
         )
-        routes = {code: codes.ANNEX_A_PLAN.attribute(code, "route") or "other" for code in set(annex.values())}
+        routes = {code: route_of(code) for code in set(annex.values())}
         ticked = ticked.with_columns(
             pl.col("annex").replace_strict(routes, return_dtype=pl.String).alias("route"),
             pl.col("mark").replace_strict(_PRIMARY_RANK, return_dtype=pl.Int64).alias("_rank"),
@@ -537,7 +538,7 @@ class _Reader:
 
     def _meetings(self, people: pl.Series) -> tuple[pl.DataFrame, int]:
         """Each person's permanence meetings, and how many cancelled meetings were left out."""
-        kinds = {code.strip().upper(): kind.value for code, kind in self.config.meeting_types.items()}
+        kinds = {code: kind.value for code, kind in meeting_kinds(self.config).items()}
         frame = self._keyed(MEETINGS, people=people)
         cancelled = values(frame["CANCELLED"], lambda value: bool(flag(value)), pl.Boolean())
         day, day_ok = dates(frame["ACTUAL_DTTM"])
@@ -566,7 +567,7 @@ class _Reader:
     def _workers(self, people: pl.Series) -> None:
         """Flag the people with an involvement the object reader rejects (workers are no cohort table)."""
         config = self.config
-        roles = {code.strip().upper(): role for code, role in config.involvement_roles.items()}
+        roles = worker_roles(config)
         workers = self.raw[WORKERS]
         workers = workers.with_columns(keys(workers["DIM_WORKER_ID"]).fill_null("").alias("_wid")).unique(
             "_wid", keep="first", maintain_order=True
