@@ -43,7 +43,7 @@ from permanence_liquidlogic.frames import POSITION, dates, fetch_frame, keys, pa
 from permanence_liquidlogic.lookups import flag, legal_status_map
 from permanence_liquidlogic.meetings import meeting_kinds
 from permanence_liquidlogic.persons import sex_of
-from permanence_liquidlogic.plans import CONTINGENCY, MARKS, PRIMARY, TICKED, answer_codes, route_of
+from permanence_liquidlogic.plans import CONTINGENCY, MARKS, PRIMARY, TICKED, agreed_status, answer_codes, route_of
 from permanence_liquidlogic.reader import Built, build, counted, coverage_of
 from permanence_liquidlogic.tables import (
     ADOPTION,
@@ -523,12 +523,11 @@ class _Reader:
     def _agreed_care_plans(self, people: pl.Series) -> pl.DataFrame:
         if CARE_PLANS not in self.raw:
             return pl.DataFrame(schema={_PERSON: pl.String, "agreed": pl.Date})
-        statuses = {status.upper() for status in self.config.care_plan_statuses}
         frame = self._keyed(CARE_PLANS, people=people)
         start, start_ok = dates(frame["START_DTTM"])
         status = values(
             frame["DIM_LOOKUP_PLAN_STATUS_ID_CODE"],
-            lambda value: (to_text(value) or "").upper() in statuses,
+            agreed_status(self.config),
             pl.Boolean(),
         )
         frame = self._keep(frame.with_columns(start.alias("agreed")), start_ok)

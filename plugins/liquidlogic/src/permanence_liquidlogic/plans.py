@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from permanence_core import codes
@@ -182,7 +182,7 @@ def _agreed_care_plans(
 ) -> dict[str, list[dt.date]]:
     """Start dates of each child's agreed care plans, in order."""
     rows = table_rows(CARE_PLANS, rows_in, rejected)
-    agreed_statuses = {status.upper() for status in config.care_plan_statuses}
+    agreed = agreed_status(config)
     found: dict[str, list[dt.date]] = defaultdict(list)
     for position, row in rows.unique():
         person_id = people.known(rows, position, row)
@@ -191,10 +191,15 @@ def _agreed_care_plans(
         ok, start = rows.date(position, row, "START_DTTM")
         if not ok:
             continue
-        status = (to_text(row["DIM_LOOKUP_PLAN_STATUS_ID_CODE"]) or "").upper()
-        if status in agreed_statuses and start is not None:
+        if agreed(row["DIM_LOOKUP_PLAN_STATUS_ID_CODE"]) and start is not None:
             found[person_id].append(start)
     return {person_id: sorted(starts) for person_id, starts in found.items()}
+
+
+def agreed_status(config: LiquidlogicConfig) -> Callable[[Any], bool]:
+    """Whether a ``DIM_LOOKUP_PLAN_STATUS_ID_CODE`` value is one of an agreed care plan (case and padding aside)."""
+    statuses = {status.upper() for status in config.care_plan_statuses}
+    return lambda value: (to_text(value) or "").upper() in statuses
 
 
 def _agreed_between(agreed: Sequence[dt.date], start: dt.date | None, following: dt.date | None) -> dt.date | None:
