@@ -218,6 +218,20 @@ def to_text(value: Any) -> str | None:
     return text or None
 
 
+class PositionedRows(list[dict[str, Any]]):
+    """Some rows of a table read in key order, each with its position in the whole table (counted from 1).
+
+    A reader that handles most rows another way (a columnar path) gives the rest to :class:`TableRows` this way,
+    so every rejection still names the row's position in the table as a full read would.
+    """
+
+    def __init__(self, rows: list[dict[str, Any]], positions: list[int]) -> None:
+        super().__init__(rows)
+        if len(positions) != len(rows):
+            raise ValueError("one position per row")
+        self.positions = positions
+
+
 class TableRows:
     """One table's rows in key order, and the rejections found while turning them into model objects.
 
@@ -242,6 +256,7 @@ class TableRows:
         self.person = person
         self.rejected = rejected
         self.columns = dict(columns or {})
+        self.positions: Sequence[int] = rows.positions if isinstance(rows, PositionedRows) else range(1, len(rows) + 1)
 
     def reject(
         self,
@@ -279,7 +294,7 @@ class TableRows:
         result = []
         keys, person = self.keys, self.person
         single = keys[0] if len(keys) == 1 else None
-        for position, row in enumerate(self.rows, start=1):
+        for position, row in zip(self.positions, self.rows, strict=True):
             # One-column keys (most tables) are compared as the key itself: no tuple to build and hash per row.
             key: object
             if single is not None:
@@ -319,6 +334,7 @@ class TableRows:
 
 
 __all__ = [
+    "PositionedRows",
     "TableRows",
     "collector_paused",
     "connect",
