@@ -24,7 +24,7 @@ import polars as pl
 from permanence_core import codes
 from permanence_core.adapters.base import CohortLoad
 from permanence_core.adapters.database import PositionedRows, connect, source_of, to_text
-from permanence_core.adapters.ssda903.checks import outcomes
+from permanence_core.adapters.distinct_checks import outcomes
 from permanence_core.adapters.warehouse import Survey, Warehouse, survey
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
 from permanence_core.collector import collector_paused

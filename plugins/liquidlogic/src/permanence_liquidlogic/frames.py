@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from permanence_core.adapters.database import BATCH_ROWS, to_date, to_key
-from permanence_core.adapters.ssda903.checks import checked
+from permanence_core.adapters.distinct_checks import checked
 
 #: Column types whose values come back from polars exactly as the driver gave them (``to_dicts``).
 _FAITHFUL = (pl.Int64, pl.Float64, pl.String, pl.Null, pl.Boolean, pl.Date)

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from permanence_core import codes
 from permanence_core.adapters.base import CohortLoad
 from permanence_core.adapters.database import collector_paused, row_batches
+from permanence_core.adapters.distinct_checks import outcomes
 from permanence_core.adapters.warehouse import Warehouse
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
 from permanence_core.errors import ModelValueError
@@ -275,12 +276,8 @@ class _Care:
         self.placements = placements
 
     def periods_table(self) -> pl.DataFrame:
-        reasons = self.periods["reason_ceased"]
-        distinct = reasons.drop_nulls().unique()
-        routes = pl.Series([codes.permanence_outcome(r) for r in distinct.to_list()], dtype=pl.String)
-        outcome = reasons.replace_strict(distinct, routes, default=None, return_dtype=pl.String)
         return (
-            self.periods.with_columns(outcome.alias("outcome"))
+            self.periods.with_columns(outcomes(self.periods["reason_ceased"]).alias("outcome"))
             .select(*SCHEMAS["periods"])
             .cast(pl.Schema(SCHEMAS["periods"]))
         )

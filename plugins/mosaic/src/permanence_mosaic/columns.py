@@ -1,9 +1,9 @@
 """Warehouse columns checked the object reader's way, one distinct value at a time, for the Mosaic fast path.
 
-A warehouse repeats its values (a few thousand days, a few dozen codes), so converting each distinct value with
-the object reader's own converters (``to_key``, ``to_date``, ``to_text``) and model validators costs little and
-cannot drift from them. Where the object reader would reject a row, :class:`Unclean` is raised instead: the
-fast path then leaves the whole warehouse to the object reader, which names every rejection.
+A warehouse repeats its values (a few thousand days, a few dozen codes), so each column is converted one distinct
+value at a time (``permanence_core.adapters.distinct_checks``) by the object reader's own converters (``to_key``,
+``to_date``, ``to_text``) and model validators. Where the object reader would reject a row, :class:`Unclean` is
+raised instead: the fast path then leaves the whole warehouse to the object reader, which names every rejection.
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ from typing import Any
 import polars as pl
 
 from permanence_core.adapters.database import to_date, to_key, to_text
-from permanence_core.errors import ModelValueError
+from permanence_core.adapters.distinct_checks import checked
 from permanence_mosaic.warehouse import TABLES
-
-_FAILURES = (ValueError, ModelValueError)
 
 
 class Unclean(Exception):
@@ -26,17 +24,10 @@ class Unclean(Exception):
 
 def each(values: pl.Series, convert: Callable[[Any], Any], dtype: pl.DataType, table: str) -> pl.Series:
     """``values`` converted by ``convert``, once per distinct value (nulls stay null); Unclean if it refuses one."""
-    if values.is_empty() or values.null_count() == values.len():
-        return pl.Series(values.name, [None] * values.len(), dtype=dtype)
-    distinct = values.drop_nulls().unique()
-    kept: list[Any] = []
-    for value in distinct.to_list():
-        try:
-            kept.append(convert(value))
-        except _FAILURES as exc:
-            raise Unclean(f"{table}.{values.name} has a value the object reader rejects") from exc
-    mapped = pl.Series(kept, dtype=dtype)
-    return values.replace_strict(distinct, mapped, default=None, return_dtype=dtype).alias(values.name)
+    kept, passed = checked(values, lambda value: None if value is None else convert(value), dtype)
+    if not passed.all():
+        raise Unclean(f"{table}.{values.name} has a value the object reader rejects")
+    return kept
 
 
 def keys(frame: pl.DataFrame, table: str, *columns: str) -> pl.DataFrame:
