@@ -7,7 +7,7 @@ from rules_helpers import D, meeting, plan, proceedings, record
 
 from permanence_core.model import AdoptionMilestones, Facet, LegalStatusSpell, PeriodOfCare, PlanStatus, StatusChange
 from permanence_core.rules import Alert, AlertStatus, Obligation, ObligationState, evaluate, load_profile
-from permanence_core.rules.engine import calendar_for, needed_facets
+from permanence_core.rules.engine import calendar_for, needed_facets, profile_facets
 from permanence_core.rules.profile import Offset
 
 ENGLAND = load_profile("england")
@@ -474,3 +474,10 @@ def test_a_match_on_the_order_day_and_a_placement_today_count():
     [a2], _ = found(ENGLAND, rec, D(2025, 12, 1), "adoption.a2")
     assert (a1.state, a1.met_on) == (ObligationState.MET, D(2025, 12, 1))
     assert (a2.state, a2.met_on) == (ObligationState.MET, D(2025, 6, 2))
+
+
+def test_a_profile_needs_every_facet_its_rules_read():
+    # England's rules read no meeting; Bolton's permanence planning meetings do.
+    england = {Facet.ADOPTION, Facet.CARE, Facet.PLANS, Facet.PROCEEDINGS, Facet.REVIEWS}
+    assert profile_facets(load_profile("england")) == england
+    assert profile_facets(load_profile("bolton")) == england | {Facet.MEETINGS}
