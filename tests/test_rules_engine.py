@@ -5,9 +5,10 @@ no test held. Each test names the behaviour; `make mutation` shows the faults th
 import pytest
 from rules_helpers import D, meeting, plan, proceedings, record
 
+from permanence_core.cohort import cohort_from_records
 from permanence_core.model import AdoptionMilestones, Facet, LegalStatusSpell, PeriodOfCare, PlanStatus, StatusChange
 from permanence_core.rules import Alert, AlertStatus, Obligation, ObligationState, evaluate, load_profile
-from permanence_core.rules.engine import calendar_for, needed_facets, profile_facets
+from permanence_core.rules.engine import calendar_for, evaluate_cohort, needed_facets, profile_facets
 from permanence_core.rules.profile import Offset
 
 ENGLAND = load_profile("england")
@@ -61,6 +62,9 @@ def test_the_summary_counts_states_alerts_and_what_cannot_be_assessed():
         "alerts": {"overdue": 1},
         "not_assessable_by_rule": {"plan.by_second_review": 1, "proceedings.cmh": 1, "proceedings.final": 1},
     }
+    # The columnar engine's own summary, read from its table, says the same.
+    cohort = cohort_from_records([record(D(2026, 1, 5), coverage=BARE)])
+    assert evaluate_cohort(cohort, ENGLAND, D(2026, 2, 10)).summary() == evaluation.summary()
 
 
 @pytest.mark.parametrize(
