@@ -9,7 +9,7 @@ from permanence_core.cohort import cohort_from_records
 from permanence_core.model import AdoptionMilestones, Facet, LegalStatusSpell, PeriodOfCare, PlanStatus, StatusChange
 from permanence_core.rules import Alert, AlertStatus, Obligation, ObligationState, evaluate, load_profile
 from permanence_core.rules.engine import calendar_for, evaluate_cohort, needed_facets, profile_facets
-from permanence_core.rules.profile import Offset
+from permanence_core.rules.profile import Offset, resolve
 
 ENGLAND = load_profile("england")
 REG_33_1 = "Care Planning, Placement and Case Review (England) Regulations 2010, reg 33(1)"
@@ -485,3 +485,31 @@ def test_a_profile_needs_every_facet_its_rules_read():
     england = {Facet.ADOPTION, Facet.CARE, Facet.PLANS, Facet.PROCEEDINGS, Facet.REVIEWS}
     assert profile_facets(load_profile("england")) == england
     assert profile_facets(load_profile("bolton")) == england | {Facet.MEETINGS}
+
+
+IN_PROCEEDINGS = """
+name = "stage"
+[rules."s.review"]
+title = "A review while in proceedings"
+anchor = "care_start"
+offset = { days = 10 }
+met_by = "review_held"
+applies = { stage = ["in_proceedings"] }
+source = "test"
+"""
+
+
+def test_a_child_is_in_proceedings_from_issue_until_they_conclude():
+    profile = resolve("stage", {"stage": IN_PROCEEDINGS})
+    start, as_of = D(2026, 1, 5), D(2026, 4, 1)
+    children = {
+        "live": proceedings(D(2026, 1, 10)),
+        "concluding later": proceedings(D(2026, 1, 10), concluded_on=D(2026, 4, 2)),
+        "concluded": proceedings(D(2026, 1, 10), concluded_on=D(2026, 3, 1)),
+        "issued later": proceedings(D(2026, 4, 2)),
+    }
+    records = [record(start, child_id=name, proceedings=[case]) for name, case in children.items()]
+    assert [o.child_id for o in evaluate(records, profile, as_of).obligations] == ["live", "concluding later"]
+    assert evaluate_cohort(cohort_from_records(records), profile, as_of).evaluation().obligations == (
+        evaluate(records, profile, as_of).obligations
+    )
