@@ -507,9 +507,12 @@ def test_a_child_is_in_proceedings_from_issue_until_they_conclude():
         "concluding later": proceedings(D(2026, 1, 10), concluded_on=D(2026, 4, 2)),
         "concluded": proceedings(D(2026, 1, 10), concluded_on=D(2026, 3, 1)),
         "issued later": proceedings(D(2026, 4, 2)),
+        "issued today": proceedings(as_of),
+        "concluded today": proceedings(D(2026, 1, 10), concluded_on=as_of),
     }
     records = [record(start, child_id=name, proceedings=[case]) for name, case in children.items()]
-    assert [o.child_id for o in evaluate(records, profile, as_of).obligations] == ["live", "concluding later"]
+    in_proceedings = ["live", "concluding later", "issued today"]
+    assert [o.child_id for o in evaluate(records, profile, as_of).obligations] == in_proceedings
     assert evaluate_cohort(cohort_from_records(records), profile, as_of).evaluation().obligations == (
         evaluate(records, profile, as_of).obligations
     )
