@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from permanence_core.adapters.ssda903 import read_return, rows, tables
+from permanence_core.adapters.ssda903 import csvsource, read_return, rows, tables
 from permanence_core.adapters.ssda903.values import RowError, date, flag
 from permanence_core.model import Review
 
@@ -367,3 +367,20 @@ def test_a_byte_the_files_encoding_leaves_undefined_is_named_with_its_line(tmp_p
         "the file is not valid cp1252 text from about this line (character maps to <undefined>), "
         "so the rest was not read",
     )
+
+
+def test_a_repeated_header_row_and_an_id_with_a_control_character_are_rejected_saying_why(tmp_path):
+    rows = "K1,F,01/01/2015,WBRI,,,\n"
+    (tmp_path / "header.csv").write_text(HEADER + rows + rows + "K\x01,F,01/01/2015,WBRI,,,\n")
+    assert [(r.row, r.field, r.reason) for r in read_return(tmp_path).rejected] == [
+        (3, "CHILD", "repeats an earlier Header row of this child"),
+        (4, "CHILD", "holds a control character: not an id"),
+    ]
+
+
+def test_progress_is_reported_every_so_many_rows_of_a_table(tmp_path, monkeypatch):
+    monkeypatch.setattr(csvsource, "_PROGRESS_EVERY", 3)
+    (tmp_path / "header.csv").write_text(HEADER + "".join(f"K{i},F,01/01/2015,WBRI,,,\n" for i in range(7)))
+    calls = []
+    read_return(tmp_path, progress=lambda done, total: calls.append(done))
+    assert len(calls) == 3  # after rows 3 and 6, and at the end of the file
