@@ -40,10 +40,11 @@ class PackFile:
     columns: tuple[str, ...]
     required: frozenset[str]
     facet: Facet | None = None
+    #: The required columns in documented order (the first blank one is the one reported).
+    required_in_order: tuple[str, ...] = attrs.field(init=False)
 
-    @property
-    def required_in_order(self) -> tuple[str, ...]:
-        """The required columns in documented order (the first blank one is the one reported)."""
+    @required_in_order.default
+    def _required_in_order(self) -> tuple[str, ...]:
         return tuple(column for column in self.columns if column in self.required)
 
 
