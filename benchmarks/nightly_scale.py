@@ -33,6 +33,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+# As the permanence CLI does before polars loads (permanence_core/cli/__init__.py): the allocator hands freed pages
+# back at once, so a stage's tables do not stay resident after it. A caller's own setting wins.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+
 import attrs
 
 from permanence_core.adapters import LoadResult

@@ -19,7 +19,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
+
+# As the permanence CLI does before polars loads: a nightly run is one short process, so the allocator hands freed
+# pages back at once and the evaluation's tables do not stay resident. A caller's own setting wins.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 from permanence_core import api
 from permanence_core.calendar import parse_iso_date
