@@ -88,6 +88,10 @@ source = "Our procedures manual, section 4"
             'extends = "england"\n[rules."review.first"]\nstops = "plan_ratified"',
             r'council\.toml: rule "review\.first": stops must be a list',
         ),
+        (
+            'extends = "england"\n[rules."review.first"]\noffset = { working_days = [1] }',
+            r'rule "review\.first": invalid value for type, expected int \| None @ rules\."review\.first"\.offset',
+        ),
     ],
 )
 def test_malformed_profiles_name_the_file_rule_and_key(tmp_path, text, expected):
