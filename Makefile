@@ -66,7 +66,7 @@ nightly-scale: install
 	$(BIN)/python benchmarks/nightly_scale.py
 
 # Mutation testing (not part of `make test`): mutmut's mutants of calendar.py, rules/, the SSDA903 reader and the
-# write-back, each run against those parts' tests ([tool.mutmut] in pyproject.toml); about 30-40 minutes on two cores.
+# write-back, each run against those parts' tests ([tool.mutmut] in pyproject.toml); hours on two cores (8,500 mutants).
 # Survivors are listed at the end; `$(BIN)/mutmut show NAME` prints one as a diff. docs/mutation-testing.md lists the last run.
 MUTMUT := mutmut==3.8.1
 MUTATION_JOBS ?= 2

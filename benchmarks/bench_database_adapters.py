@@ -1,7 +1,7 @@
 """Mosaic, Liquidlogic and SSD load time on a national-scale synthetic warehouse (SQLite), through the plugin host.
 
 Run: .venv/bin/python benchmarks/bench_database_adapters.py [--children N] [--episodes-per-child N] [--adapter NAME]
-[--profile NAME]
+[--profile NAME] [--cohort] [--spoil-every N]
 Prints figures only; nothing here asserts a speed. Peak memory is the process's maximum resident size.
 """
 
@@ -359,15 +359,26 @@ def ssd_warehouse(folder: Path, children: int, spells: int) -> tuple[str, dict[s
     return f"sqlite:///{path}", {}, rows
 
 
+def spoil(path: Path, every: int) -> None:
+    """One episode in ``every`` gets a start date that is not a date."""
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "UPDATE FACT_CARE_EPISODES SET CARE_START_DATE = 'soon' WHERE FACT_CARE_EPISODES_ID % ? = 1", (every,)
+        )
+    db.close()
+
+
 def timed(label: str, rows: int, load) -> None:
     start, cpu_start = time.perf_counter(), time.process_time()
     result = load()
     seconds = time.perf_counter() - start
+    # A load gives records; a cohort load (--cohort) gives the cohort tables.
+    children = len(result.records) if hasattr(result, "records") else len(result.cohort)
     # CPU time as well as wall time: on a shared machine the wall clock also counts other processes' turns.
     cpu = time.process_time() - cpu_start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"{label:<12} {len(result.records):>7} children {rows:>8} rows  {seconds:6.2f} s (cpu {cpu:6.2f} s)"
+        f"{label:<12} {children:>7} children {rows:>8} rows  {seconds:6.2f} s (cpu {cpu:6.2f} s)"
         f"  {rows / seconds:9.0f} rows/s  peak RSS {peak:6.0f} MiB  rejected {len(result.rejected)}"
     )
 
@@ -386,13 +397,27 @@ def main() -> None:
         "--profile",
         help="Load only the facets this rules profile needs (the facets load option), as permanence alerts does.",
     )
+    parser.add_argument(
+        "--cohort",
+        action="store_true",
+        help="Time load_cohort (the cohort tables permanence alerts evaluates) instead of load (the records).",
+    )
+    parser.add_argument(
+        "--spoil-every",
+        type=int,
+        metavar="N",
+        help="Liquidlogic: give one care episode of every Nth child an unreadable start date (a rejection; with"
+        " --cohort that child goes through the record path).",
+    )
     args = parser.parse_args()
     wanted = set(args.adapter or ["mosaic", "liquidlogic", "ssd"])
     facets: dict[str, list[str]] = {}
+    needed = None
     if args.profile:
         from permanence_core.rules import load_profile, profile_facets
 
-        facets["facets"] = sorted(facet.value for facet in profile_facets(load_profile(args.profile)))
+        needed = profile_facets(load_profile(args.profile))
+        facets["facets"] = sorted(facet.value for facet in needed)
     plugins = Plugins()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -400,8 +425,14 @@ def main() -> None:
         for name, build in builders.items():
             if name in wanted:
                 source, options, rows = build(folder, args.children, args.episodes_per_child)
-                options = {**options, **facets}
-                timed(name, rows, lambda name=name, source=source, options=options: plugins.load(name, source, options))
+                if name == "liquidlogic" and args.spoil_every:
+                    spoil(folder / "child_social.db", args.spoil_every * args.episodes_per_child)
+                if args.cohort:
+                    cohort = f"{name} cohort"
+                    timed(cohort, rows, lambda name=name, s=source, o=options: plugins.load_cohort(name, s, o, needed))
+                else:
+                    options = {**options, **facets}
+                    timed(name, rows, lambda name=name, s=source, o=options: plugins.load(name, s, o))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
-"""The nightly job at national scale in one process: load → evaluate → ledger → write-back → tracker, measured.
+"""The nightly job at national scale in one process: load → ledger → evaluate → write-back → tracker, measured.
 
 Run: .venv/bin/python benchmarks/nightly_scale.py [--children 85000] [--profile panel-tor] [--no-html]
      (or `make nightly-scale`)
 
 Generates a synthetic cohort with its permanence pack once (cached by size, seed and date; the generation is not
 a stage, its time is printed), then runs the whole nightly job twice in this one process against one SQLite
-ledger and one outbox, as two runs of the same night would: load (ssda903 with the pack), evaluate the profile,
-record the sync in the ledger, raise each new or changed alert to the outbox exactly once (the second run sends
-nothing), and write the tracker: the workbook, then the HTML page (--no-html skips it). After each stage it
+ledger and one outbox, as two runs of the same night would, with the steps `permanence ledger sync --raise-alerts`
+runs (permanence_core.tracker.nightly): load (ssda903 with the pack), record the sync in the ledger, evaluate the
+profile on the cohort's tables, raise each new or changed alert to the outbox exactly once (the second run sends
+nothing); then write the tracker: the workbook, then the HTML page (--no-html skips it). After each stage it
 prints the wall and CPU time, the stage's own peak RSS, the RSS it left behind and the process peak so far;
 then each run's totals against the targets (60 s, 1.5 GiB), and what reached the outbox: sent, lost,
 duplicated. A missed target is printed as MISSED and does not change the exit status: 1 when a stage crashed or
@@ -32,25 +33,27 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+# As the permanence CLI does before polars loads (permanence_core/cli/__init__.py): the allocator hands freed pages
+# back at once, so a stage's tables do not stay resident after it. A caller's own setting wins.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+
 import attrs
 
-from permanence_core import api
 from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import progress_callback
 from permanence_core.collector import collector_paused
 from permanence_core.plugins.manager import Plugins
 from permanence_core.private_files import open_private
-from permanence_core.rules import Evaluation
+from permanence_core.rules.engine import CohortEvaluation
 from permanence_core.synth import CohortSpec, generate
+from permanence_core.tracker import nightly
 from permanence_core.tracker.drift import assess_drift
 from permanence_core.tracker.html import html_chunks
 from permanence_core.tracker.ledger import Ledger
 from permanence_core.tracker.report import build_report
-from permanence_core.tracker.sync import record_sync
 from permanence_core.tracker.xlsx import write_xlsx
 from permanence_core.writeback import ReceiptStatus
 from permanence_core.writeback.audit import AUDIT_FILE, AuditLog
-from permanence_core.writeback.service import AlertRun
 
 ADAPTER = "ssda903"
 #: Issue #18's goal for the national cohort: each run within a minute and 1.5 GiB.
@@ -236,28 +239,34 @@ def nightly_run(
 def _case_stages(
     run: int, meter: Meter, source: Path, work: Path, profile: str, as_of: dt.date, plugins: Plugins
 ) -> tuple[tuple[Any, Any], int, dict[str, int]]:
-    """Load, evaluate, ledger sync, write-back and the tracker's rows: the stages that need the records."""
-    loaded = meter.stage(run, "load", lambda: api.load(ADAPTER, str(source), plugins=plugins), _load_detail)
+    """The job's steps as `permanence ledger sync --raise-alerts` runs them (permanence_core.tracker.nightly),
+    each timed as a stage, then the tracker's rows: the stages that need the records."""
+    loaded = meter.stage(run, "load", lambda: nightly.load(ADAPTER, str(source), plugins=plugins), _load_detail)
     # The records live until the report is built: keep the cyclic collector from re-walking them.
     gc.freeze()
-    evaluation = meter.stage(
-        run, "evaluate", lambda: api.evaluate(loaded.records, profile, as_of, plugins=plugins), _evaluation_detail
-    )
-    gc.freeze()
+    options = {"outbox": str(work / "outbox")}
     with Ledger(f"sqlite:///{work / 'ledger.sqlite'}") as ledger:
         meter.stage(
             run,
             "ledger sync",
-            lambda: record_sync(ledger, loaded, adapter=ADAPTER, source=str(source)),
+            lambda: nightly.sync(ledger, loaded, adapter=ADAPTER, source=str(source)),
             lambda entry: (
                 f"{entry.children_new:,} children new, {entry.meetings_added:,} meetings and "
                 f"{entry.actions_added:,} actions added, {entry.plans_changed:,} plan changes"
             ),
         )
+        evaluation = meter.stage(
+            run,
+            "evaluate",
+            lambda: nightly.evaluate(ledger, loaded, profile, as_of, plugins),
+            _evaluation_detail,
+        )
         summary = meter.stage(
             run,
             "write-back",
-            lambda: _raise_alerts(ledger, loaded, evaluation, work / "outbox", plugins).summary(),
+            lambda: nightly.raise_alerts(
+                ledger, loaded, evaluation, adapter=ADAPTER, options=options, plugins=plugins
+            ).summary(),
             lambda counts: (
                 f"{counts['new']:,} new, {counts['changed']:,} changed, {counts['resolved']:,} resolved, "
                 f"{counts['unchanged']:,} unchanged; sent {counts['sent']:,}, failed {counts['failed']:,}"
@@ -280,28 +289,16 @@ def _load_detail(loaded: LoadResult) -> str:
     )
 
 
-def _evaluation_detail(evaluation: Evaluation) -> str:
+def _evaluation_detail(evaluation: CohortEvaluation) -> str:
     counts = collections.Counter(alert.status.value for alert in evaluation.alerts)
     alerts = ", ".join(f"{count:,} {status}" for status, count in sorted(counts.items()))
-    return f"{len(evaluation.obligations):,} obligations, alerts: {alerts or 'none'}"
+    return f"{evaluation.table.height:,} obligations, alerts: {alerts or 'none'}"
 
 
-def _raise_alerts(
-    ledger: Ledger, loaded: LoadResult, evaluation: Evaluation, outbox: Path, plugins: Plugins
-) -> AlertRun:
-    """As ``permanence ledger sync --raise-alerts --outbox`` does: through the adapter, claimed in the ledger."""
-    options = {"outbox": str(outbox)}
-    transport = api.AdapterTransport(ADAPTER, options, plugins)
-    to_item = api.alert_items(ADAPTER, loaded.records, evaluation.as_of, options, plugins)
-    return ledger.raise_alerts(
-        evaluation.alerts, to_item, transport, resolved_in=[record.child_id for record in loaded.records]
-    )
-
-
-def _report(loaded: LoadResult, evaluation: Evaluation) -> tuple[Any, Any]:
+def _report(loaded: LoadResult, evaluation: CohortEvaluation) -> tuple[Any, Any]:
     # As `permanence tracker` does: the rows, the page and the workbook are built with the collector paused.
     with collector_paused():
-        report = build_report(loaded.records, evaluation, loaded.rejected)
+        report = build_report(loaded.records, evaluation.evaluation(), loaded.rejected)
         return report, assess_drift(report.rows, report.as_of)
 
 

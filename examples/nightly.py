@@ -2,9 +2,11 @@
 
     python examples/nightly.py --adapter ssda903 --source /data/903 --profile bolton --outbox /srv/permanence/outbox
 
-Load every child through the adapter, evaluate the council's profile, and raise each alert that is new or
-changed since last night the way the adapter's system takes it (Mosaic: a case note alerting the allocated
-workers; Liquidlogic: a task in the Team Manager's work tray; otherwise a work-tray alert for the team manager).
+Load every child through the adapter, record the sync in the ledger (kept with the write-back state), evaluate
+the council's profile, and raise each alert that is new or changed since last night the way the adapter's
+system takes it (Mosaic: a case note alerting the allocated workers; Liquidlogic: a task in the Team Manager's
+work tray; otherwise a work-tray alert for the team manager). The same steps as `permanence ledger sync
+--raise-alerts` (permanence_core.tracker.nightly).
 Re-running the same night sends nothing twice. Prints a JSON summary (ids and counts only) on stdout.
 
 Exit codes: 0 ran; 1 the source or configuration could not be read; 2 usage error (a bad option, or no
@@ -17,11 +19,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
+
+# As the permanence CLI does before polars loads: a nightly run is one short process, so the allocator hands freed
+# pages back at once and the evaluation's tables do not stay resident. A caller's own setting wins.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 from permanence_core import api
 from permanence_core.calendar import parse_iso_date
-from permanence_core.errors import InputError, PermanenceError, UsageError
+from permanence_core.errors import PermanenceError, UsageError
+from permanence_core.tracker import nightly
+from permanence_core.tracker.ledger import Ledger
 from permanence_core.writeback import ReceiptStatus
 
 
@@ -58,16 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         options["state"] = f"sqlite:///{args.outbox.rstrip('/')}/../permanence-state.sqlite"
     try:
         # Checked before anything is loaded: with nowhere to deliver, the run would only fail item by item.
-        api.write_back_settings(options)
-        loaded = api.load(args.adapter, args.source, {"config": args.config} if args.config else {})
-        if loaded.nothing_loaded:
-            raise InputError(args.source, f"no child could be loaded: {len(loaded.rejected)} records rejected")
-        evaluation = api.evaluate(loaded.records, profile=args.profile, as_of=args.as_of)
-        # The adapter says how its system takes an alert: a Mosaic case note, a Liquidlogic work-tray task…
-        to_item = api.alert_items(args.adapter, loaded.records, args.as_of, options)
-        with api.writer(args.adapter, options) as writer:
-            run = writer.raise_alerts(
-                evaluation.alerts, to_item, resolved_in=[record.child_id for record in loaded.records]
+        settings = api.write_back_settings(options)
+        # The steps `permanence ledger sync --raise-alerts` runs: load, record the sync in the ledger (beside
+        # the write-back state), evaluate, and raise each new or changed alert the way the adapter's system
+        # takes it (a Mosaic case note, a Liquidlogic work-tray task...).
+        with Ledger(settings.state_url()) as ledger:
+            job = nightly.run(
+                ledger, args.adapter, args.source, profile=args.profile, as_of=args.as_of, options=options
             )
     except UsageError as exc:
         print(f"nightly: error: {exc}", file=sys.stderr)
@@ -75,16 +81,18 @@ def main(argv: list[str] | None = None) -> int:
     except PermanenceError as exc:
         print(f"nightly: error: {exc}", file=sys.stderr)
         return 1
+    run = job.alerts
     failed = [r for r in run.receipts if r.status is ReceiptStatus.FAILED]
     print(
         json.dumps(
             {
                 "as_of": args.as_of.isoformat(),
                 "profile": args.profile,
-                "load": loaded.summary(),
-                "alerts": evaluation.summary()["alerts"],
+                "load": job.loaded.summary(),
+                "sync": {"children_new": job.sync.children_new, "plans_changed": job.sync.plans_changed},
+                "alerts": job.evaluation.summary()["alerts"],
                 "write_back": run.summary(),
-                "rejected": len(loaded.rejected),
+                "rejected": len(job.loaded.rejected),
             },
             indent=2,
         )

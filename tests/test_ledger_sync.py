@@ -216,6 +216,28 @@ def test_a_sibling_groups_meeting_is_one_meeting_with_shared_actions(ledger):
         assert (shared_action.action_id, shared_action.child_id) == ("1", None)
 
 
+def test_a_later_siblings_copy_of_a_meeting_adds_its_children_and_is_noticed_on_resync(ledger, monkeypatch):
+    """The meeting is recorded from C1's record (the first to hold it) with every child any copy names; a sibling
+    joining it later in the cohort is a change to that meeting though C1's record is as it was."""
+    compared = compared_meetings(monkeypatch)
+    alone = meeting("PPM-S", D(2024, 2, 1), ("C1",), action("1", due=D(2024, 3, 1)), kind="ppm")
+    both = meeting("PPM-S", D(2024, 2, 1), ("C1", "C2"), action("1", due=D(2024, 3, 1)), kind="ppm")
+    cohort = [case("C1", meetings=[alone]), case("C2", meetings=[both])]
+    for _run in range(2):
+        compared.append([])
+        sync(ledger, *cohort)
+    assert compared == [["PPM-S"], []]
+    assert ledger.meetings()[0].children == ("C1", "C2")
+    third = meeting("PPM-S", D(2024, 2, 1), ("C3",), action("1", due=D(2024, 3, 1)), kind="ppm")
+    compared.append([])
+    entry = sync(ledger, *cohort, case("C3", meetings=[third]))
+    assert compared[-1] == ["PPM-S"]
+    assert (entry.meetings_changed, entry.actions_changed) == (1, 0)
+    assert ledger.meetings()[0].children == ("C1", "C2", "C3")
+    [shared_action] = ledger.actions(child_id="C3")
+    assert (shared_action.action_id, shared_action.child_id) == ("1", None)
+
+
 def test_open_actions_come_from_every_earlier_meeting(ledger):
     """Issue 16: an action is brought back at each meeting until it is done, whichever meeting set it."""
     sync(

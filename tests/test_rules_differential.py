@@ -3,13 +3,14 @@ every field, in the same order, for synthetic cohorts of many seeds, the demo da
 every built-in profile, on month ends, bank holidays and a weekend."""
 
 import datetime as dt
+import os
 from functools import cache
 
 import attrs
 import polars as pl
 import pytest
 import rules_oracle
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rules_helpers import ALL_FACETS, D, meeting, plan, proceedings, record
 
@@ -29,6 +30,16 @@ PROFILES = ("england", "bolton", "north-east-lincolnshire", "panel-tor", "ppm-pr
 AS_OF = (D(2026, 11, 30), D(2025, 12, 25), D(2026, 4, 6), D(2026, 8, 31), D(2026, 3, 7))
 SEEDS = range(20)
 CHILDREN = 150
+EDGE_EXAMPLES = 40
+UNDER_MUTMUT = "MUTANT_UNDER_TEST" in os.environ
+
+#: Under mutmut (which sets MUTANT_UNDER_TEST, also when run by hand to check one mutant) a small subset, the same
+#: every run, so that each mutant of the engine costs seconds, not minutes: `make test` compares the whole.
+if UNDER_MUTMUT:
+    AS_OF, SEEDS, CHILDREN, EDGE_EXAMPLES = AS_OF[:1], range(1), 60, 8
+#: A mutant that fails an example is killed: under mutmut, shrinking it to the smallest (minutes of the oracle) is
+#: left out, as is the example database (derandomized: the same examples every run).
+PHASES = (Phase.explicit, Phase.generate) if UNDER_MUTMUT else tuple(Phase)
 
 
 @cache
@@ -255,7 +266,13 @@ def edge_profiles():
     return [resolve(name, texts) for name in (*PROFILES, "edges")]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=EDGE_EXAMPLES,
+    derandomize=UNDER_MUTMUT,
+    phases=PHASES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(records=edge_cohort(), as_of=_after(D(2024, 3, 1), 900))
 def test_generated_edge_cases_evaluate_as_the_object_engine_does(records, as_of):
     for profile in edge_profiles():

@@ -5,10 +5,11 @@ no test held. Each test names the behaviour; `make mutation` shows the faults th
 import pytest
 from rules_helpers import D, meeting, plan, proceedings, record
 
+from permanence_core.cohort import cohort_from_records
 from permanence_core.model import AdoptionMilestones, Facet, LegalStatusSpell, PeriodOfCare, PlanStatus, StatusChange
 from permanence_core.rules import Alert, AlertStatus, Obligation, ObligationState, evaluate, load_profile
-from permanence_core.rules.engine import calendar_for, needed_facets
-from permanence_core.rules.profile import Offset
+from permanence_core.rules.engine import calendar_for, evaluate_cohort, needed_facets, profile_facets
+from permanence_core.rules.profile import Offset, resolve
 
 ENGLAND = load_profile("england")
 REG_33_1 = "Care Planning, Placement and Case Review (England) Regulations 2010, reg 33(1)"
@@ -61,6 +62,9 @@ def test_the_summary_counts_states_alerts_and_what_cannot_be_assessed():
         "alerts": {"overdue": 1},
         "not_assessable_by_rule": {"plan.by_second_review": 1, "proceedings.cmh": 1, "proceedings.final": 1},
     }
+    # The columnar engine's own summary, read from its table, says the same.
+    cohort = cohort_from_records([record(D(2026, 1, 5), coverage=BARE)])
+    assert evaluate_cohort(cohort, ENGLAND, D(2026, 2, 10)).summary() == evaluation.summary()
 
 
 @pytest.mark.parametrize(
@@ -474,3 +478,41 @@ def test_a_match_on_the_order_day_and_a_placement_today_count():
     [a2], _ = found(ENGLAND, rec, D(2025, 12, 1), "adoption.a2")
     assert (a1.state, a1.met_on) == (ObligationState.MET, D(2025, 12, 1))
     assert (a2.state, a2.met_on) == (ObligationState.MET, D(2025, 6, 2))
+
+
+def test_a_profile_needs_every_facet_its_rules_read():
+    # England's rules read no meeting; Bolton's permanence planning meetings do.
+    england = {Facet.ADOPTION, Facet.CARE, Facet.PLANS, Facet.PROCEEDINGS, Facet.REVIEWS}
+    assert profile_facets(load_profile("england")) == england
+    assert profile_facets(load_profile("bolton")) == england | {Facet.MEETINGS}
+
+
+IN_PROCEEDINGS = """
+name = "stage"
+[rules."s.review"]
+title = "A review while in proceedings"
+anchor = "care_start"
+offset = { days = 10 }
+met_by = "review_held"
+applies = { stage = ["in_proceedings"] }
+source = "test"
+"""
+
+
+def test_a_child_is_in_proceedings_from_issue_until_they_conclude():
+    profile = resolve("stage", {"stage": IN_PROCEEDINGS})
+    start, as_of = D(2026, 1, 5), D(2026, 4, 1)
+    children = {
+        "live": proceedings(D(2026, 1, 10)),
+        "concluding later": proceedings(D(2026, 1, 10), concluded_on=D(2026, 4, 2)),
+        "concluded": proceedings(D(2026, 1, 10), concluded_on=D(2026, 3, 1)),
+        "issued later": proceedings(D(2026, 4, 2)),
+        "issued today": proceedings(as_of),
+        "concluded today": proceedings(D(2026, 1, 10), concluded_on=as_of),
+    }
+    records = [record(start, child_id=name, proceedings=[case]) for name, case in children.items()]
+    in_proceedings = ["live", "concluding later", "issued today"]
+    assert [o.child_id for o in evaluate(records, profile, as_of).obligations] == in_proceedings
+    assert evaluate_cohort(cohort_from_records(records), profile, as_of).evaluation().obligations == (
+        evaluate(records, profile, as_of).obligations
+    )

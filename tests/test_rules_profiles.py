@@ -88,6 +88,10 @@ source = "Our procedures manual, section 4"
             'extends = "england"\n[rules."review.first"]\nstops = "plan_ratified"',
             r'council\.toml: rule "review\.first": stops must be a list',
         ),
+        (
+            'extends = "england"\n[rules."review.first"]\noffset = { working_days = [1] }',
+            r'rule "review\.first": invalid value for type, expected int \| None @ rules\."review\.first"\.offset',
+        ),
     ],
 )
 def test_malformed_profiles_name_the_file_rule_and_key(tmp_path, text, expected):
@@ -161,3 +165,13 @@ def test_later_anchors_never_give_earlier_due_dates(anchor, later, offset, count
 def test_a_working_day_due_date_is_never_a_non_working_day(anchor, count, counting):
     assert CAL.is_working_day(due_date(anchor, Offset(working_days=count), counting, CAL))
     assert CAL.is_working_day(due_date(anchor, Offset(working_days=-count), counting, CAL))
+
+
+def test_a_panel_setting_of_the_wrong_kind_is_named_in_words_not_as_a_validator(tmp_path):
+    path = tmp_path / "bad-panel.toml"
+    path.write_text('name = "bad-panel"\nextends = "panel-tor"\n[panel]\nweekday = [1]\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_profile(str(path))
+    message = str(caught.value)
+    assert "'weekday' must be in ('monday', 'tuesday', 'wednesday', 'thursday', 'friday')" in message
+    assert "Attribute(" not in message and "validator" not in message

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Collection
@@ -19,7 +20,7 @@ from unittest import mock
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_adversarial_ssda903 import BASIC, CSV_TOKENS, mangled, write_files
 
@@ -37,6 +38,17 @@ DEMO = Path(__file__).parents[1] / "src" / "permanence_core" / "demo_data"
 ENGLAND = profile_facets(load_profile("england"))
 #: The facet sets a load is asked for: a profile's, the return's only, one pack facet, every facet (documents).
 FACETS: list[Collection[Facet] | None] = [ENGLAND, {Facet.CARE}, {Facet.PLANS}, {Facet.MEETINGS, Facet.CARE}, None]
+SEEDS = [1, 7, 903]
+#: Fuzzed files per property test (the first two, then the CSV tokenizer's).
+EXAMPLES, LINE_EXAMPLES = 40, 300
+UNDER_MUTMUT = "MUTANT_UNDER_TEST" in os.environ
+#: Under mutmut (which sets MUTANT_UNDER_TEST, also when run by hand to check one mutant) one seed and fewer fuzzed
+#: files, the same every run, so that a mutant of either reader costs seconds: `make test` runs the whole.
+if UNDER_MUTMUT:
+    SEEDS, EXAMPLES, LINE_EXAMPLES = [7], 10, 60
+#: A mutant that fails an example is killed: under mutmut, shrinking it to the smallest (minutes of the oracle) is
+#: left out, as is the example database (derandomized: the same examples every run).
+PHASES = (Phase.explicit, Phase.generate) if UNDER_MUTMUT else tuple(Phase)
 
 
 def sorted_table(frame: pl.DataFrame) -> pl.DataFrame:
@@ -83,7 +95,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int, str], 
     return cohort
 
 
-@pytest.mark.parametrize("seed", [1, 7, 903])
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("pack", ["csv", "none", "json"])
 @pytest.mark.parametrize("facets", FACETS)
 def test_synthetic_cohorts_read_the_same(synthetic, seed, pack, facets):
@@ -285,7 +297,13 @@ def test_a_line_past_the_csv_limit_reads_the_same(synthetic, tmp_path):
 
 # --- fuzzed files -----------------------------------------------------------------------------------------
 
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    derandomize=UNDER_MUTMUT,
+    phases=PHASES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @FUZZ
@@ -356,7 +374,7 @@ def test_plain_and_quoted_files_are_read_by_polars_not_row_by_row(synthetic, mon
 LINE_TOKENS = st.sampled_from(["a", " b ", "", ",", '"', '""', '"x,y"', "\r\n", "\n", "\r", "\t", "é", "\x00", "  "])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=LINE_EXAMPLES, derandomize=UNDER_MUTMUT, phases=PHASES, deadline=None)
 @given(
     text=st.lists(LINE_TOKENS, max_size=40).map("".join), width=st.integers(1, 4), block=st.sampled_from([4, 1 << 24])
 )

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from permanence_core.adapters.ssda903 import read_return, rows, tables
+from permanence_core.adapters.ssda903 import csvsource, read_return, rows, tables
 from permanence_core.adapters.ssda903.values import RowError, date, flag
 from permanence_core.model import Review
 
@@ -287,8 +287,10 @@ def test_overlapping_and_open_episodes_of_every_child_are_counted_in_the_notices
     later = "K3,01/01/2021,P,C1,N1,U4,PR1,,,,,,\n"  # care began before the episodes loaded
     (tmp_path / "episodes.csv").write_text(EPISODES + spells.format("K1") + spells.format("K2") + later)
     notices = read_return(tmp_path).notices
-    [began_before] = [n for n in notices if "earliest episode" in n]
-    assert began_before.startswith("1 children's earliest episode is not a start of care (RNE S)")
+    assert (
+        "1 children's earliest episode is not a start of care (RNE S): their first period of care began before the "
+        "episodes loaded; add earlier collection years to see its start"
+    ) in notices
     assert "Episodes: 2 open episodes closed where the child's next episode starts" in notices
     assert "Episodes: 2 episodes cut back to end where the child's next episode starts" in notices
     assert "3 children have no Header row that loaded (none, or it was rejected): their details are unknown, " in (
@@ -310,6 +312,29 @@ def test_a_header_line_the_csv_module_cannot_read_is_the_whole_file_unread(tmp_p
     [unreadable] = result.rejected
     assert (unreadable.source, unreadable.row) == ("episodes.csv", 1)
     assert unreadable.reason.startswith("the header line cannot be read: field larger than field limit")
+    assert [r.child_id for r in result.records] == ["K1"]  # the files after it are still read
+
+
+def test_a_file_given_alone_that_is_no_903_table_is_refused_not_passed_over(tmp_path):
+    (tmp_path / "notes.csv").write_text("TEAM\nA\n")
+    result = read_return(tmp_path / "notes.csv")
+    assert [(r.source, r.row, r.reason) for r in result.rejected] == [
+        ("notes.csv", 1, "is not an SSDA903 table (1 column), so nothing was read")
+    ]
+    assert [n for n in result.notices if "notes.csv" in n] == []
+
+
+def test_a_table_naming_a_column_twice_is_refused_whole_with_the_positions(tmp_path):
+    (tmp_path / "header.csv").write_text("CHILD,SEX,DOB,CHILD,ETHNIC,DOB\nK1,F,01/01/2015,K1,WBRI,01/01/2015\n")
+    result = read_return(tmp_path)
+    assert [(r.source, r.row, r.reason) for r in result.rejected] == [
+        (
+            "header.csv",
+            1,
+            "looks like the Header table but names a column twice (CHILD in columns 1, 4; DOB in columns 3, 6), "
+            "so the whole file was not read",
+        ),
+    ]
 
 
 def test_a_utf8_lead_byte_cut_off_at_the_end_makes_the_file_windows_1252(tmp_path):
@@ -342,3 +367,20 @@ def test_a_byte_the_files_encoding_leaves_undefined_is_named_with_its_line(tmp_p
         "the file is not valid cp1252 text from about this line (character maps to <undefined>), "
         "so the rest was not read",
     )
+
+
+def test_a_repeated_header_row_and_an_id_with_a_control_character_are_rejected_saying_why(tmp_path):
+    rows = "K1,F,01/01/2015,WBRI,,,\n"
+    (tmp_path / "header.csv").write_text(HEADER + rows + rows + "K\x01,F,01/01/2015,WBRI,,,\n")
+    assert [(r.row, r.field, r.reason) for r in read_return(tmp_path).rejected] == [
+        (3, "CHILD", "repeats an earlier Header row of this child"),
+        (4, "CHILD", "holds a control character: not an id"),
+    ]
+
+
+def test_progress_is_reported_every_so_many_rows_of_a_table(tmp_path, monkeypatch):
+    monkeypatch.setattr(csvsource, "_PROGRESS_EVERY", 3)
+    (tmp_path / "header.csv").write_text(HEADER + "".join(f"K{i},F,01/01/2015,WBRI,,,\n" for i in range(7)))
+    calls = []
+    read_return(tmp_path, progress=lambda done, total: calls.append(done))
+    assert len(calls) == 3  # after rows 3 and 6, and at the end of the file

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from permanence_core.adapters.ssda903 import read_return
-from permanence_core.adapters.ssda903.layout import collection_year, discover
+from permanence_core.adapters.ssda903.layout import Collection, Layout, collection_year, discover
 from permanence_core.model import Facet
 
 D = dt.date
@@ -91,6 +91,26 @@ def test_files_in_the_source_folder_itself_are_the_latest_collection(tmp_path):
     assert [c.label for c in layout.collections] == ["2023-24", "."]
     result = read_return(tmp_path)
     assert result.records[0].child.ethnicity == "WOTH"
+
+
+def test_a_single_file_is_the_one_collection_and_keeps_the_pack_given_beside_it(tmp_path):
+    header = tmp_path / "header.csv"
+    header.write_text("CHILD,SEX,DOB,ETHNIC\nM1,F,01/02/2017,WOTH\n")
+    (tmp_path / "pack").mkdir()
+    assert discover(header, pack=tmp_path / "pack") == Layout(
+        root=header, collections=(Collection(label=".", csv_files=(header,)),), pack=tmp_path / "pack"
+    )
+
+
+def test_every_folder_is_looked_at_whatever_sorts_before_it(tmp_path):
+    # "archive" (no year) and "pack" sort before "year-2024": passing over either must not end the search.
+    for folder in ("archive", "pack", "year-2024"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "year-2024" / "header.csv").write_text("CHILD,SEX,DOB,ETHNIC\nM1,F,01/02/2017,WOTH\n")
+    layout = discover(tmp_path)
+    assert [c.label for c in layout.collections] == ["year-2024"]
+    assert layout.pack == tmp_path / "pack"
+    assert layout.ignored == ("archive/: no year in its name, so not read as a collection year",)
 
 
 @pytest.mark.parametrize(

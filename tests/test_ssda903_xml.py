@@ -261,3 +261,27 @@ def test_rows_written_as_header_fields_are_named_by_their_field(tmp_path):
     )
     found = [(r.row, r.element, r.field) for r in read_return(path).rejected]
     assert found == [(3, "CHILD[1]/HEADER/DUC", "DUC"), (3, "CHILD[1]/HEADER/DATE_INT", "DATE_INT")]
+
+
+def test_progress_is_reported_within_an_xml_return_as_its_children_are_read(monkeypatch):
+    monkeypatch.setattr(xmlsource, "CHUNK_BYTES", 256)
+    calls = []
+    read_return(SMALL, progress=lambda done, total: calls.append(done))
+    size = SMALL.stat().st_size
+    assert 0 < calls[0] < size and calls[-1] == size
+
+
+def test_xml_returns_of_two_years_stitch_and_progress_counts_both(tmp_path):
+    for year in ("2023-24", "2024-25"):
+        (tmp_path / year).mkdir()
+        (tmp_path / year / "return.xml").write_bytes(SMALL.read_bytes())
+    calls = []
+    result = read_return(tmp_path, progress=lambda done, total: calls.append((done, total)))
+    # The later year's rows replace the earlier year's: none is a repeat within one year.
+    alone = [(r.row, r.reason) for r in read_return(SMALL).rejected]
+    assert [(r.source, r.row, r.reason) for r in result.rejected] == [
+        (f"{year}/return.xml", row, reason) for year in ("2023-24", "2024-25") for row, reason in alone
+    ]
+    assert any("rows replaced by a later collection year's row" in notice for notice in result.notices)
+    size = 2 * SMALL.stat().st_size
+    assert calls[-1] == (size, size)

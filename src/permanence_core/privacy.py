@@ -8,6 +8,8 @@ import re
 MASK = "***"
 #: How many trailing characters of an identifier stay visible: enough to find the row, too few to identify anyone.
 VISIBLE = 3
+# What mask() gives; no national identifier starts with "*".
+_MASKED = re.compile(re.escape(MASK) + f".{{0,{VISIBLE}}}", re.DOTALL)
 # Field names (any case, any separators) that hold a national identifier: UPN, former UPN, NHS number, ULN.
 _IDENTIFYING = re.compile(r"(?:^|_)(?:upn|nhs|uln|unique_pupil|unique_learner)(?:$|_|number|no)")
 
@@ -18,8 +20,14 @@ def is_identifying(field: str | None) -> bool:
 
 
 def mask(value: str) -> str:
-    """``value`` with all but its last 3 characters replaced by ``***`` (a short value is masked whole)."""
+    """``value`` with all but its last 3 characters replaced by ``***`` (a short value is masked whole).
+
+    A masked value is returned unchanged: a ``Rejection`` masks its value whenever it is made, ``attrs.evolve``
+    included, and masking ``***012`` again would lose the three characters that find the row.
+    """
     text = str(value).strip()
+    if _MASKED.fullmatch(text):
+        return text
     return MASK + text[-VISIBLE:] if len(text) > 2 * VISIBLE else MASK
 
 

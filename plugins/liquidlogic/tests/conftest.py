@@ -322,3 +322,9 @@ def lcs_gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[LcsGateway]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback(responses.POST, _PATH, callback=gateway)
         yield gateway
+
+
+@pytest.fixture(scope="session")
+def lcs_builder() -> Callable[..., tuple[str, dict[str, Any]]]:
+    """``build_warehouse``, for test modules (which cannot import conftest under importlib mode)."""
+    return build_warehouse

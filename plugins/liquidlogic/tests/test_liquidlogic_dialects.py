@@ -19,7 +19,9 @@ from permanence_liquidlogic.tables import layout, queries
 from sqlalchemy.dialects import mssql, postgresql, sqlite
 
 from permanence_core import api
+from permanence_core.adapters import CohortLoad
 from permanence_core.adapters.warehouse import Warehouse, full_survey
+from permanence_core.cohort import SCHEMAS
 from permanence_core.model import MeetingKind, WorkerRole
 from permanence_core.testing.databases import POSTGRES_ENV, compiled, postgres_copy, sent_queries
 
@@ -91,6 +93,13 @@ def test_the_warehouse_loads_the_same_from_each_database(
         config.write_text(text.replace('schema = "Child_Social"', f'schema = "{schema}"'), encoding="utf-8")
 
         result = api.load("liquidlogic", server, {"config": str(config)})
+        # The columnar reader on PostgreSQL's own types (timestamps, integers) gives the records' tables too.
+        tables = api.load_cohort("liquidlogic", server, {"config": str(config)})
 
     assert not result.rejected
     assert result.records == expected.records
+    records = CohortLoad.of(result)
+    for name in SCHEMAS:
+        mine, theirs = getattr(tables.cohort, name), getattr(records.cohort, name)
+        assert mine.sort(mine.columns, nulls_last=True).equals(theirs.sort(theirs.columns, nulls_last=True)), name
+    assert (tables.rejected, tables.read, tables.notices) == (records.rejected, records.read, records.notices)

@@ -153,6 +153,28 @@ def test_the_case_id_can_be_the_legacy_id(warehouse: Warehouse, rows) -> None:
     ]
 
 
+def test_a_bad_upn_named_by_the_legacy_id_shows_its_last_three_characters(warehouse: Warehouse, rows) -> None:
+    bad_upn = (201, "L201", "B123456789012Z", "Dafyddine", "Examplefield", "2014-07-19", "M", None)
+    persons = [rows["persons"][0], bad_upn, *rows["persons"][2:]]
+
+    result = _load(warehouse(persons=persons, settings='person_id_field = "LEGACY_ID"\n'))
+
+    [rejection] = result.rejected
+    assert (rejection.child_id, rejection.field, rejection.value) == ("L201", "UPN", "***12Z")
+    assert str(rejection).startswith("DIM_PERSON DIM_PERSON_ID=201") and "child L201 UPN='***12Z'" in str(rejection)
+
+
+def test_a_case_id_with_a_control_character_is_reported_not_loaded(warehouse: Warehouse, rows) -> None:
+    persons = [*rows["persons"][:2], (202, "L\x01202", None, "Eirlysa", "Fakenham", "2018-02-03", "F", None)]
+
+    result = _load(warehouse(persons=persons, settings='person_id_field = "LEGACY_ID"\n'))
+
+    assert sorted(_by_id(result)) == ["L201"]
+    assert [(r.source, r.field, r.reason) for r in result.rejected] == [
+        ("DIM_PERSON DIM_PERSON_ID=202", "LEGACY_ID", "holds a control character (at position 2); not loaded"),
+    ]
+
+
 def test_bad_upn_birth_date_and_gender_are_reported_and_the_child_still_loads(warehouse: Warehouse, rows) -> None:
     persons = [(201, "L201", "B12", "Dafyddine", "Examplefield", "19/07/2014", "Q", None), *rows["persons"][2:]]
 

@@ -11,7 +11,9 @@ import pytest
 from permanence_raise.config import RaiseConfig
 from permanence_raise.contents import range_year
 from permanence_raise.inbox import Outcome, ingest
+from permanence_raise.snapshot import Entry, name_by_origin
 
+from permanence_core.adapters.base import LoadResult, Rejection
 from permanence_core.adapters.ssda903.convert import csv_to_xml
 from permanence_core.model import Facet, MeetingKind
 from permanence_core.plugins.manager import Plugins
@@ -192,3 +194,14 @@ def test_a_carried_over_file_is_the_same_bytes_as_the_drop_supplied(inbox: Calla
     archived = root / "archive" / "2025-03-31"
     for name in ("header.csv", "episodes.csv", "pack/children.csv"):
         assert (snapshot / name).read_bytes() == (archived / name).read_bytes()
+
+
+def test_a_rejection_named_by_its_archive_path_shows_the_last_three_characters_of_a_upn() -> None:
+    rejected = Rejection(
+        source="header.csv", reason="is not a UPN", row=2, child_id="C1", field="UPN", value="A12345678901XY"
+    )
+    manifest = {"header.csv": Entry(drop="2025-03-31", inner="header.csv")}
+
+    [named] = name_by_origin(LoadResult(rejected=[rejected]), manifest).rejected
+
+    assert (named.source, named.value) == ("2025-03-31/header.csv", "***1XY")

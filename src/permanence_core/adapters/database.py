@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -151,18 +151,21 @@ def row_dicts(result: CursorResult[Any]) -> list[dict[str, Any]]:
     much. The queries select untyped columns, so SQLAlchemy would not convert any value anyway.
     """
     names = tuple(result.keys())
+    return [dict(zip(names, row, strict=True)) for batch in row_batches(result) for row in batch]
+
+
+def row_batches(result: CursorResult[Any]) -> Iterator[Sequence[Any]]:
+    """The rows of ``result`` as the driver's plain tuples, :data:`BATCH_ROWS` at a time (see :func:`row_dicts`)."""
     cursor = result.cursor
     dbapi_error = result.context.dialect.loaded_dbapi.Error
-    rows: list[dict[str, Any]] = []
     try:
         while batch := cursor.fetchmany(BATCH_ROWS):
-            rows.extend([dict(zip(names, row, strict=True)) for row in batch])
+            yield batch
     except dbapi_error as exc:
         # As SQLAlchemy would raise it, so that connect() reports it as the source's error.
         raise sqlalchemy.exc.DBAPIError.instance(None, None, exc, dbapi_error) from exc
     finally:
         result.close()
-    return rows
 
 
 def to_key(value: Any) -> str | None:
@@ -215,6 +218,20 @@ def to_text(value: Any) -> str | None:
     return text or None
 
 
+class PositionedRows(list[dict[str, Any]]):
+    """Some rows of a table read in key order, each with its position in the whole table (counted from 1).
+
+    A reader that handles most rows another way (a columnar path) gives the rest to :class:`TableRows` this way,
+    so every rejection still names the row's position in the table as a full read would.
+    """
+
+    def __init__(self, rows: list[dict[str, Any]], positions: list[int]) -> None:
+        super().__init__(rows)
+        if len(positions) != len(rows):
+            raise ValueError("one position per row")
+        self.positions = positions
+
+
 class TableRows:
     """One table's rows in key order, and the rejections found while turning them into model objects.
 
@@ -239,6 +256,7 @@ class TableRows:
         self.person = person
         self.rejected = rejected
         self.columns = dict(columns or {})
+        self.positions: Sequence[int] = rows.positions if isinstance(rows, PositionedRows) else range(1, len(rows) + 1)
 
     def reject(
         self,
@@ -276,7 +294,7 @@ class TableRows:
         result = []
         keys, person = self.keys, self.person
         single = keys[0] if len(keys) == 1 else None
-        for position, row in enumerate(self.rows, start=1):
+        for position, row in zip(self.positions, self.rows, strict=True):
             # One-column keys (most tables) are compared as the key itself: no tuple to build and hash per row.
             key: object
             if single is not None:
@@ -316,6 +334,7 @@ class TableRows:
 
 
 __all__ = [
+    "PositionedRows",
     "TableRows",
     "collector_paused",
     "connect",
@@ -324,6 +343,7 @@ __all__ = [
     "key_of",
     "redacted",
     "require_tables",
+    "row_batches",
     "row_dicts",
     "source_of",
     "to_date",

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from permanence_core import api
 from permanence_core.cli.common import check_config, counted, emit_json, progress_callback
 from permanence_core.cli.sources import evaluation_options, load_records, report_rejections, source_options
 
@@ -177,31 +176,24 @@ def sync_command(
     since the last run is raised once, as the adapter raises alerts in its system (write-back settings from
     --config, or --outbox).
     """
-    from permanence_core.tracker.sync import record_sync
+    from permanence_core.tracker import nightly
 
     if raise_alerts and not (config or outbox):
         raise click.UsageError("--raise-alerts needs write-back settings: --config with [write_back], or --outbox")
     started = dt.datetime.now(dt.UTC)
-    result = load_records(adapter, source, config)
+    # The nightly job's steps (permanence_core.tracker.nightly), as examples/nightly.py and the benchmark run them.
+    result = load_records(adapter, source, config, nightly.JOB_FACETS)
     with open_ledger(ledger_url, config) as ledger:
         update, close = progress_callback("Recording the sync")
         try:
-            entry = record_sync(ledger, result, adapter=adapter, source=source, started_at=started, progress=update)
+            entry = nightly.sync(ledger, result, adapter=adapter, source=source, started_at=started, progress=update)
         finally:
             close()
         summary: dict[str, Any] = {"ledger": ledger.url, "sync": entry.to_dict()}
         if raise_alerts:
-            from permanence_core.tracker.panel import with_panels
-
-            # A panel held in the ledger is tracking the rules should count, as a case-system meeting is.
-            evaluation = api.evaluate(with_panels(ledger, result.records), profile=profile, as_of=as_of)
+            evaluation = nightly.evaluate(ledger, result, profile, as_of)
             options = {key: value for key, value in (("config", config), ("outbox", outbox)) if value}
-            transport = api.AdapterTransport(adapter, options)
-            # The adapter says how its system takes an alert (a case note, a work-tray task).
-            to_item = api.alert_items(adapter, result.records, evaluation.as_of, options)
-            run = ledger.raise_alerts(
-                evaluation.alerts, to_item, transport, resolved_in=[r.child_id for r in result.records]
-            )
+            run = nightly.raise_alerts(ledger, result, evaluation, adapter=adapter, options=options)
             summary["alerts"] = run.summary()
     summary["rejected"] = [r.to_dict() for r in result.rejected]
     if fmt == "json":

@@ -184,8 +184,14 @@ _converter = cattrs.Converter(forbid_extra_keys=True)
 def _describe(exc: BaseException, type_: type | None) -> str:
     # Our own ValueErrors (e.g. an offset with two units) say what is wrong; keep their words.
     if type(exc) is ValueError:
-        return str(exc)
+        return _words(exc)
     return format_exception(exc, type_)
+
+
+def _words(exc: ValueError) -> str:
+    # attrs' validators raise ValueError(message, attribute, options, value): the message alone is for people.
+    first = exc.args[0] if exc.args else ""
+    return first if isinstance(first, str) and len(exc.args) > 1 else str(exc)
 
 
 def _vocabulary(rule_id: str, data: dict[str, Any], where: str) -> None:
@@ -295,7 +301,7 @@ def resolve(name: str, texts: dict[str, str], where: dict[str, str] | None = Non
         messages = (
             cattrs.transform_error(exc, path="panel", format_exception=_describe)
             if isinstance(exc, cattrs.BaseValidationError)
-            else [str(exc)]
+            else [_words(exc)]
         )
         raise ConfigError(where.get(name, name), "; ".join(messages)) from None
     unknown = sorted(set(panel.business or ()) - {rule.id for rule in rules})

@@ -244,6 +244,43 @@ def _store_errors(method: Callable[_P, _R]) -> Callable[_P, _R]:
     return guarded
 
 
+class _PerRow:
+    """A statement compiled once and run row by row through the driver: each row's count, as ``conn.execute`` gives
+    it, without SQLAlchemy's per-execution work (a tenth of the cost, for the 19,000 alerts of a national night).
+
+    ``names`` are the statement's bound parameters in the order rows give them; rows hold values as the driver
+    takes them (see :meth:`driver_value`).
+    """
+
+    def __init__(self, conn: sa.Connection, statement: sa.ClauseElement, names: Sequence[str]) -> None:
+        compiled = statement.compile(dialect=conn.dialect, column_keys=list(names))
+        self._sql = compiled.string
+        positions = getattr(compiled, "positiontup", None)
+        self._order = None if positions is None else [names.index(name) for name in positions]
+        self._names = names
+        self._conn = conn
+        self._date = sa.Date().dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        self._timestamp = UtcDateTime().dialect_impl(conn.dialect).bind_processor(conn.dialect)
+
+    def driver_value(self, value: Any) -> Any:
+        """A value as the driver takes it: timestamps as UTC (``UtcDateTime``), dates as the ``Date`` type binds."""
+        if isinstance(value, dt.datetime):
+            return value if self._timestamp is None else self._timestamp(value)
+        if isinstance(value, dt.date):
+            return value if self._date is None else self._date(value)
+        return value
+
+    def run(self, row: Sequence[Any]) -> int:
+        """Run the statement for one row; the rows it changed (or inserted)."""
+        values = [self.driver_value(value) for value in row]
+        params: Any = (
+            dict(zip(self._names, values, strict=True))
+            if self._order is None
+            else tuple(values[index] for index in self._order)
+        )
+        return int(self._conn.exec_driver_sql(self._sql, params).rowcount)
+
+
 class StateStore:
     """Deliveries and raised alerts in a database; safe for several runs at once (claim before send).
 
@@ -358,26 +395,28 @@ class StateStore:
                 external_id=sa.bindparam("new_external_id"),
                 location=sa.bindparam("new_location"),
                 last_error=sa.bindparam("new_error"),
-                last_attempt_at=now,
-                claim_token=None,
+                last_attempt_at=sa.bindparam("new_at", type_=UtcDateTime),
+                claim_token=sa.null(),
             )
         )
+        names = ("key", "token", "new_status", "new_external_id", "new_location", "new_error", "new_at")
         recorded = []
         with self.engine.begin() as conn:
+            finish = _PerRow(conn, statement, names)
             for claim, receipt in outcomes:
                 failed = receipt.status.value == DeliveryStatus.FAILED.value
-                result = conn.execute(
-                    statement,
-                    {
-                        "key": claim.record.idempotency_key,
-                        "token": claim.token,
-                        "new_status": DeliveryStatus(receipt.status.value).value,
-                        "new_external_id": receipt.external_id,
-                        "new_location": receipt.location,
-                        "new_error": receipt.detail if failed else None,
-                    },
+                changed = finish.run(
+                    (
+                        claim.record.idempotency_key,
+                        claim.token,
+                        DeliveryStatus(receipt.status.value).value,
+                        receipt.external_id,
+                        receipt.location,
+                        receipt.detail if failed else None,
+                        now,
+                    )
                 )
-                recorded.append(result.rowcount == 1)
+                recorded.append(changed == 1)
         return recorded
 
     @_store_errors
@@ -427,24 +466,20 @@ class StateStore:
             )
             .values({column.name: sa.bindparam(f"new_{column.name}") for column in raised_alerts.columns})
         )
+        fields = [field.name for field in attrs.fields(RaisedAlert)]
         stored = 0
         with self.engine.begin() as conn:
+            insert = _PerRow(conn, first, fields)
+            replace = _PerRow(
+                conn, later, ("key_child", "key_rule", "key_anchor", "previous", *(f"new_{name}" for name in fields))
+            )
             for state in states:
-                values = attrs.asdict(state)
+                values = attrs.astuple(state, recurse=False)
                 if state.generation == 1:
-                    result = conn.execute(first, values)
+                    stored += insert.run(values)
                 else:
-                    result = conn.execute(
-                        later,
-                        {
-                            "key_child": state.child_id,
-                            "key_rule": state.rule,
-                            "key_anchor": state.anchor_date,
-                            "previous": state.generation - 1,
-                            **{f"new_{name}": value for name, value in values.items()},
-                        },
-                    )
-                stored += result.rowcount
+                    keys = (state.child_id, state.rule, state.anchor_date, state.generation - 1)
+                    stored += replace.run((*keys, *values))
         return stored
 
 

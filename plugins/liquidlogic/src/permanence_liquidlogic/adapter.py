@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from permanence_core.adapters import Adapter, Capability, LoadResult
+from permanence_core.adapters import Adapter, Capability, CohortLoad, LoadResult
 
 if TYPE_CHECKING:
     from permanence_core.adapters.sourcecheck import SourceReport
-    from permanence_core.model import CaseRecord
+    from permanence_core.model import CaseRecord, Facet
     from permanence_core.writeback import AlertChange, Receipt, WriteBackItem
 
 
@@ -35,6 +35,17 @@ class LiquidlogicAdapter(Adapter):
 
         progress = options.get("progress")
         return read(source, load_config(options), options.get("facets"), progress if callable(progress) else None)
+
+    def load_cohort(
+        self, source: str, options: Mapping[str, Any], facets: Collection[Facet] | None = None
+    ) -> CohortLoad:
+        """The warehouse read straight into cohort tables (no record objects), equal to the records' tables."""
+        from permanence_liquidlogic.cohort import read_cohort
+        from permanence_liquidlogic.config import load_config
+
+        wanted = None if facets is None else sorted(facet.value for facet in facets)
+        progress = options.get("progress")
+        return read_cohort(source, load_config(options), wanted, progress if callable(progress) else None)
 
     def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
         """Which warehouse tables and columns are there, their rows, and the codes the configuration does not map."""

@@ -45,6 +45,12 @@ class MeetingFacts:
     cancelled: int
 
 
+def meeting_kinds(config: LiquidlogicConfig) -> dict[str, MeetingKind]:
+    """Each configured meeting type code (upper case) to the meeting it is."""
+    # SQL Server compares codes case-insensitively and pads CHAR columns; the lookup here must agree.
+    return {code.strip().upper(): kind for code, kind in config.meeting_types.items()}
+
+
 def read_meetings(
     rows_in: list[dict[str, Any]], people: People, config: LiquidlogicConfig, rejected: list[Rejection]
 ) -> MeetingFacts:
@@ -53,8 +59,7 @@ def read_meetings(
     subjects: dict[str, list[str]] = defaultdict(list)
     details: dict[str, tuple[MeetingKind, dt.date]] = {}
     cancelled: set[str] = set()
-    # SQL Server compares codes case-insensitively and pads CHAR columns; the lookup here must agree.
-    kinds = {code.strip().upper(): kind for code, kind in config.meeting_types.items()}
+    kinds = meeting_kinds(config)
     for position, row in rows.unique():
         person_id = people.known(rows, position, row)
         if person_id is None:

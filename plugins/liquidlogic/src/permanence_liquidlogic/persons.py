@@ -17,6 +17,11 @@ SEX = {"M": "M", "F": "F", "U": "U"}
 _UNKNOWN = str(UNKNOWN)
 
 
+def sex_of(gender: str | None) -> str | None:
+    """The sex code an LCS gender code (``GENDER_MAIN_CODE``, stripped) means; None when empty or unknown."""
+    return SEX.get(gender.upper()) if gender else None
+
+
 class People:
     """The persons of DIM_PERSON by ``DIM_PERSON_ID``, without the unknown row (-1) and merged duplicates.
 
@@ -80,12 +85,15 @@ class People:
             reason = "is empty" if case_id is None else "is the case id of another person"
             self.rows.reject(position, row, f"{reason}; not loaded", field=field, value=case_id)
             return None
+        # A case id the model refuses (a control character) names no child: reported, not loaded.
+        if self.rows.build(position, row, lambda: Identifiers(case_id=case_id), suffix="; not loaded") is None:
+            return None
         case_ids.add(case_id)
         kept = "; loaded without it"
         upn = self.rows.build(position, row, lambda: Identifiers(case_id=case_id, upn=to_text(row["UPN"])), suffix=kept)
         _ok, born = self.rows.date(position, row, "BIRTH_DTTM", suffix=kept)
         gender = to_text(row["GENDER_MAIN_CODE"])
-        sex = SEX.get(gender.upper()) if gender else None
+        sex = sex_of(gender)
         if gender and sex is None:
             self.rows.reject(
                 position, row, f"is not an LCS gender code (M, F, U){kept}", field="GENDER_MAIN_CODE", value=gender

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from permanence_core import codes
@@ -25,7 +25,7 @@ from permanence_liquidlogic.persons import People
 from permanence_liquidlogic.tables import ANSWERS, CARE_PLANS, table_rows
 
 PRIMARY, TICKED, CONTINGENCY = "primary", "ticked", "contingency"
-_MARKS = {
+MARKS = {
     **dict.fromkeys(("Y", "YES", "TRUE", "1", "X", "TICKED", "CHECKED", "SELECTED"), TICKED),
     **dict.fromkeys(("N", "NO", "FALSE", "0", "NOT SELECTED"), None),
     **dict.fromkeys(("PRIMARY", "P", "PRIMARY PLAN"), PRIMARY),
@@ -75,9 +75,7 @@ def _answers(
     rows_in: list[dict[str, Any]], people: People, config: LiquidlogicConfig, rejected: list[Rejection]
 ) -> dict[str, dict[str, _Form]]:
     rows = table_rows(ANSWERS, rows_in, rejected)
-    # SQL Server compares codes case-insensitively and pads CHAR columns; the lookup here must agree.
-    order = {code.strip().upper(): index for index, code in enumerate(config.answer_map)}
-    annex = {code.strip().upper(): plan for code, plan in config.answer_map.items()}
+    order, annex = answer_codes(config)
     forms: dict[str, dict[str, _Form]] = defaultdict(dict)
     # A form's answers share their timestamp: parse each distinct value once (a warehouse has millions).
     parsed: dict[Any, dt.date | None] = {}
@@ -126,14 +124,27 @@ def _answers(
     return forms
 
 
+def answer_codes(config: LiquidlogicConfig) -> tuple[dict[str, int], dict[str, str]]:
+    """Each question code (``ANSWER_NO``, upper case) to its place in the answer map and to its Annex A plan."""
+    # SQL Server compares codes case-insensitively and pads CHAR columns; the lookup here must agree.
+    order = {code.strip().upper(): index for index, code in enumerate(config.answer_map)}
+    annex = {code.strip().upper(): plan for code, plan in config.answer_map.items()}
+    return order, annex
+
+
+def route_of(annex_a_code: str) -> str:
+    """The permanence route an Annex A plan code is (``other`` when the list names none)."""
+    return codes.ANNEX_A_PLAN.attribute(annex_a_code, "route") or "other"
+
+
 def _mark(rows: TableRows, position: int, row: dict[str, Any]) -> str | Literal[False] | None:
     """The answer's mark: ticked, primary, contingency, None for no; False (rejected) when unreadable."""
     text = to_text(row["ANSWER"])
     if text is None:
         return None
     key = text.upper()
-    if key in _MARKS:
-        return _MARKS[key]
+    if key in MARKS:
+        return MARKS[key]
     rows.reject(
         position,
         row,
@@ -147,7 +158,7 @@ def _plan(form_id: str, form: _Form, ratified: dt.date | None, agreed: dt.date |
     ticked = sorted(form.ticked)
     primary = next(entry for mark in (PRIMARY, TICKED, CONTINGENCY) for entry in ticked if entry[2] == mark)
     ordered = [primary, *(entry for entry in ticked if entry is not primary)]
-    routes = [codes.ANNEX_A_PLAN.attribute(code, "route") or "other" for _order, code, _mark in ordered]
+    routes = [route_of(code) for _order, code, _mark in ordered]
     history = []
     # A plan ratified by then is past agreement: an agreed entry would only hide the ratification.
     if agreed is not None and (ratified is None or agreed < ratified):
@@ -171,7 +182,7 @@ def _agreed_care_plans(
 ) -> dict[str, list[dt.date]]:
     """Start dates of each child's agreed care plans, in order."""
     rows = table_rows(CARE_PLANS, rows_in, rejected)
-    agreed_statuses = {status.upper() for status in config.care_plan_statuses}
+    agreed = agreed_status(config)
     found: dict[str, list[dt.date]] = defaultdict(list)
     for position, row in rows.unique():
         person_id = people.known(rows, position, row)
@@ -180,10 +191,15 @@ def _agreed_care_plans(
         ok, start = rows.date(position, row, "START_DTTM")
         if not ok:
             continue
-        status = (to_text(row["DIM_LOOKUP_PLAN_STATUS_ID_CODE"]) or "").upper()
-        if status in agreed_statuses and start is not None:
+        if agreed(row["DIM_LOOKUP_PLAN_STATUS_ID_CODE"]) and start is not None:
             found[person_id].append(start)
     return {person_id: sorted(starts) for person_id, starts in found.items()}
+
+
+def agreed_status(config: LiquidlogicConfig) -> Callable[[Any], bool]:
+    """Whether a ``DIM_LOOKUP_PLAN_STATUS_ID_CODE`` value is one of an agreed care plan (case and padding aside)."""
+    statuses = {status.upper() for status in config.care_plan_statuses}
+    return lambda value: (to_text(value) or "").upper() in statuses
 
 
 def _agreed_between(agreed: Sequence[dt.date], start: dt.date | None, following: dt.date | None) -> dt.date | None:

@@ -8,8 +8,11 @@ naming the table, the row's key and position, the child, the column and the reas
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
+
+import attrs
 
 from permanence_core.adapters import LoadResult, Rejection
 from permanence_core.adapters.database import collector_paused, connect, source_of
@@ -69,7 +72,7 @@ def read(
 _FACETS = (Facet.REVIEWS, Facet.ADOPTION, Facet.PLANS, Facet.MEETINGS, Facet.WORKERS)
 
 
-def _coverage(fetched: Fetched, config: LiquidlogicConfig, notices: list[str]) -> frozenset[Facet]:
+def coverage_of(fetched: Fetched, config: LiquidlogicConfig, notices: list[str]) -> frozenset[Facet]:
     """CARE, and each facet whose tables and columns the warehouse has and whose codes the configuration gives."""
     for warning in fetched.survey.warnings():
         log.warning("liquidlogic: %s", warning)
@@ -87,13 +90,55 @@ def _coverage(fetched: Fetched, config: LiquidlogicConfig, notices: list[str]) -
 
 def assemble(fetched: Fetched, config: LiquidlogicConfig, left_out: Collection[str] = ()) -> LoadResult:
     """One CaseRecord per looked-after person, from the rows read; ``left_out``: facets the caller did not want."""
-    rejected: list[Rejection] = []
     notices: list[str] = []
-    coverage = _coverage(fetched, config, notices)
+    coverage = coverage_of(fetched, config, notices)
     if left_out:
         notices.append(f"only the facets needed were read; not loaded: {', '.join(left_out)}")
+    built = build(fetched, config, coverage)
+    notices.extend(counted(built.merged, built.not_in_care, built.cancelled, built.superseded))
+    return LoadResult(records=built.records, rejected=built.rejected, read=fetched.read, notices=notices)
+
+
+def counted(merged: int, not_in_care: int, cancelled: int, superseded: int) -> list[str]:
+    """The load's notices of rows left out on purpose, by what they are."""
+    notices = []
+    if merged:
+        notices.append(f"{merged} {PERSON} rows are marked duplicated (DUPLICATED_DTTM) and were skipped")
+    if not_in_care:
+        notices.append(f"{not_in_care} people in {PERSON} have no care episodes and are not looked after")
+    if cancelled:
+        notices.append(f"{cancelled} cancelled permanence meetings were left out")
+    if superseded:
+        notices.append(f"{superseded} children have several {ADOPTION} rows; the latest (START_DTTM) was used")
+    return notices
+
+
+@attrs.frozen
+class Built:
+    """The records of a load, its rejections (naming children by case id) and what it left out on purpose."""
+
+    records: list[CaseRecord]
+    #: Each record's person (DIM_PERSON_ID).
+    persons: list[str]
+    rejected: list[Rejection]
+    merged: int
+    not_in_care: int
+    cancelled: int
+    superseded: int
+
+
+def build(
+    fetched: Fetched,
+    config: LiquidlogicConfig,
+    coverage: frozenset[Facet],
+    outcome_forms: Mapping[str, dt.date] | None = None,
+) -> Built:
+    """The records of every looked-after person in ``fetched``; ``outcome_forms`` (the held review each outcome
+    form records) replaces the one the reviews read here give, when the caller read the reviews of more people."""
+    rejected: list[Rejection] = []
     rows = fetched.rows
-    people = People(table_rows(PERSON, rows[PERSON], rejected, {"upn": "UPN"}), config.person_id_field)
+    columns = {"upn": "UPN", "case_id": config.person_id_field}
+    people = People(table_rows(PERSON, rows[PERSON], rejected, columns), config.person_id_field)
     care = read_care(rows, people, config, rejected)
     reviews = ReviewFacts(reviews={}, outcome_forms={})
     if Facet.REVIEWS in coverage:
@@ -104,7 +149,8 @@ def assemble(fetched: Fetched, config: LiquidlogicConfig, left_out: Collection[s
         adoption, superseded = read_adoption(rows[ADOPTION], people, care, rejected)
     plans = {}
     if Facet.PLANS in coverage:
-        plans = read_plans(rows[ANSWERS], rows.get(CARE_PLANS, []), reviews.outcome_forms, people, config, rejected)
+        forms = reviews.outcome_forms if outcome_forms is None else dict(outcome_forms)
+        plans = read_plans(rows[ANSWERS], rows.get(CARE_PLANS, []), forms, people, config, rejected)
     meetings = MeetingFacts(by_person={}, cancelled=0)
     if Facet.MEETINGS in coverage:
         meetings = read_meetings(rows[MEETINGS], people, config, rejected)
@@ -146,12 +192,12 @@ def assemble(fetched: Fetched, config: LiquidlogicConfig, left_out: Collection[s
         )
         for person_id, child in children.items()
     ]
-    if people.merged:
-        notices.append(f"{len(people.merged)} {PERSON} rows are marked duplicated (DUPLICATED_DTTM) and were skipped")
-    if not_in_care:
-        notices.append(f"{not_in_care} people in {PERSON} have no care episodes and are not looked after")
-    if meetings.cancelled:
-        notices.append(f"{meetings.cancelled} cancelled permanence meetings were left out")
-    if superseded:
-        notices.append(f"{superseded} children have several {ADOPTION} rows; the latest (START_DTTM) was used")
-    return LoadResult(records=records, rejected=[people.named(r) for r in rejected], read=fetched.read, notices=notices)
+    return Built(
+        records=records,
+        persons=list(children),
+        rejected=[people.named(r) for r in rejected],
+        merged=len(people.merged),
+        not_in_care=not_in_care,
+        cancelled=meetings.cancelled,
+        superseded=superseded,
+    )

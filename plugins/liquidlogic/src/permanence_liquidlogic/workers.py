@@ -14,10 +14,15 @@ from typing import Any
 
 from permanence_core.adapters.base import Rejection
 from permanence_core.adapters.database import to_key, to_text
-from permanence_core.model import AllocatedWorker
+from permanence_core.model import AllocatedWorker, WorkerRole
 from permanence_liquidlogic.config import LiquidlogicConfig
 from permanence_liquidlogic.persons import People
 from permanence_liquidlogic.tables import INVOLVEMENTS, table_rows
+
+
+def worker_roles(config: LiquidlogicConfig) -> dict[str, WorkerRole]:
+    """Each configured involvement type code (upper case) to the worker's role."""
+    return {code.strip().upper(): role for code, role in config.involvement_roles.items()}
 
 
 def read_workers(
@@ -32,7 +37,7 @@ def read_workers(
     for row in workers_in:
         # DIM_WORKER is keyed by DIM_WORKER_ID; a repeated key would be a broken warehouse, and the first wins.
         workers.setdefault(to_key(row["DIM_WORKER_ID"]) or "", row)
-    roles = {code.strip().upper(): role for code, role in config.involvement_roles.items()}
+    roles = worker_roles(config)
     rows = table_rows(INVOLVEMENTS, involvements_in, rejected, {"end": "END_DTTM", "worker_id": config.worker_id_field})
     found: dict[str, list[AllocatedWorker]] = defaultdict(list)
     for position, row in rows.unique():

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from permanence_core.adapters import Adapter, Capability, LoadResult
+from permanence_core.model import Facet
 
 if TYPE_CHECKING:
+    from permanence_core.adapters.base import CohortLoad
     from permanence_core.adapters.sourcecheck import SourceReport
     from permanence_core.model import CaseRecord
     from permanence_core.writeback import AlertChange, PayloadBuilder, Receipt, WriteBackItem
@@ -37,6 +39,18 @@ class MosaicAdapter(Adapter):
         progress = options.get("progress")
         facets = options.get("facets")
         return read(source, load_config(options), progress if callable(progress) else None, facets)
+
+    def load_cohort(
+        self, source: str, options: Mapping[str, Any], facets: Collection[Facet] | None = None
+    ) -> CohortLoad:
+        """The warehouse read straight into cohort tables (``permanence_mosaic.cohort``); equal to ``load``'s."""
+        from permanence_mosaic.cohort import read_cohort
+        from permanence_mosaic.config import load_config
+
+        if facets is None and options.get("facets") is not None:
+            facets = [Facet(name) for name in options["facets"]]
+        wanted = None if facets is None else sorted(facet.value for facet in facets)
+        return read_cohort(source, load_config(options), wanted)
 
     def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
         """Which warehouse tables and columns are there, their rows, and the codes the configuration does not map."""

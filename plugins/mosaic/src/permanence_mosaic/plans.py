@@ -141,9 +141,8 @@ class PlanReader:
     def _route(self, child_id: str, answer: Answer) -> tuple[str, str | None] | None:
         """(route, Annex A code) an answer names; an answer naming none is rejected."""
         text = str(answer.value)
-        key = answer_key(text)
-        code = self.configured.get(key) or BUILTIN_ANSWERS.get(key)
-        if code is None:
+        route = route_of(text, self.configured)
+        if route is None:
             self.answers.rows.reject(
                 answer.position,
                 answer.row,
@@ -153,9 +152,18 @@ class PlanReader:
                 child_id=child_id,
             )
             return None
-        if code in codes.ANNEX_A_PLAN:
-            return codes.ANNEX_A_PLAN.attribute(code, "route") or "other", code
-        return code, None
+        return route
+
+
+def route_of(text: str, configured: Mapping[str, str]) -> tuple[str, str | None] | None:
+    """(route, Annex A code) a plan answer's text names, through the council's map then the built-in names."""
+    key = answer_key(text)
+    code = configured.get(key) or BUILTIN_ANSWERS.get(key)
+    if code is None:
+        return None
+    if code in codes.ANNEX_A_PLAN:
+        return codes.ANNEX_A_PLAN.attribute(code, "route") or "other", code
+    return code, None
 
 
 def _secured(periods: Iterable[PeriodOfCare], orders: Iterable[tuple[str, dt.date]]) -> list[tuple[str, dt.date]]:

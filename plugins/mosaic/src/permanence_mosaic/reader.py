@@ -10,7 +10,8 @@ Rows that are simply not about a looked-after child (parents, carers, other step
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from permanence_core.adapters import LoadResult, Rejection
@@ -44,23 +45,29 @@ def read(
     to what the caller needs (None: every facet, as documents need); a facet not read is in no coverage.
     """
     with collector_paused():
-        with connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
-            found = survey(connection, layout(config).only(facets), config.schema, config.columns)
-            found.require(source_of(connection))
-            warnings = found.warnings()
-            for warning in warnings:
-                log.warning("mosaic: %s", warning)
-            left_out = layout(config).left_out(facets)
-            if left_out:
-                warnings.append(f"only the facets needed were read; not loaded: {', '.join(left_out)}")
-            warehouse = Warehouse(connection, found)
+        with opened(source, config, facets) as (warehouse, warnings):
             # Each table is fetched as the build reaches it and dropped after: rows never all live at once.
             tables = TablesOnDemand(queries(config, warehouse), warehouse.rows, TABLES, progress)
-            result = build(tables, config, found.available, warnings)
+            result = build(tables, config, warehouse.survey.available, warnings)
         for table, count in tables.counts.items():
             log.debug("read %d rows from %s", count, table)
     log.info("mosaic load: %s", result.summary())
     return result
+
+
+@contextmanager
+def opened(source: str, config: MosaicConfig, facets: Collection[str] | None) -> Iterator[tuple[Warehouse, list[str]]]:
+    """The surveyed warehouse at ``source`` narrowed to ``facets``, and the warnings a load begins its notices with."""
+    with connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
+        found = survey(connection, layout(config).only(facets), config.schema, config.columns)
+        found.require(source_of(connection))
+        warnings = found.warnings()
+        for warning in warnings:
+            log.warning("mosaic: %s", warning)
+        left_out = layout(config).left_out(facets)
+        if left_out:
+            warnings.append(f"only the facets needed were read; not loaded: {', '.join(left_out)}")
+        yield Warehouse(connection, found), warnings
 
 
 def coverage(config: MosaicConfig, available: frozenset[str] | None = None) -> frozenset[Facet]:

@@ -21,11 +21,12 @@ import polars as pl
 
 from permanence_core import codes
 from permanence_core.adapters.base import Rejection
+from permanence_core.adapters.distinct_checks import checked
 from permanence_core.adapters.pack import files
 from permanence_core.adapters.pack.csvpack import file_facet
 from permanence_core.adapters.pack.files import EVERY_CHILD, PACK_FACETS, PackFile
 from permanence_core.adapters.pack.jsonpack import DOCUMENTS_JSON, PACK_JSON
-from permanence_core.adapters.ssda903.checks import checked
+from permanence_core.adapters.ssda903.checks import REFUSED
 from permanence_core.adapters.ssda903.csvsource import bounded_lines, encoding_of
 from permanence_core.adapters.ssda903.rawrows import Reduce, read_rows
 from permanence_core.adapters.ssda903.report import TableCount, Unreadable
@@ -178,7 +179,7 @@ def _rows(folder: Path, file: PackFile, account: _Account, reduce: Reduce | None
 
 def _kept(values: pl.Series, check: Callable[[str], Any], dtype: pl.DataType) -> pl.Series:
     """``values`` as the object reader keeps them; _Unusual when any fails its check."""
-    value, passed = checked(values, check, dtype)
+    value, passed = checked(values, check, dtype, refused=REFUSED)
     if not passed.all():
         raise _Unusual
     return value

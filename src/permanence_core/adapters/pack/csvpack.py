@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Collection, Iterator
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 import attrs
@@ -85,6 +86,9 @@ class CsvPack:
     _plans: dict[str, _HeldPlan] = attrs.field(factory=dict)
     _meetings: dict[str, _HeldMeeting] = attrs.field(factory=dict)
     _proceedings: dict[str, _HeldProceedings] = attrs.field(factory=dict)
+    #: The same people attend meeting after meeting: attendees are frozen, so one object serves every meeting
+    #: they attend (as pack.json's reader shares them). Kept while the pack is read only.
+    _attendees: dict[tuple[str, str, str], tuple[Attendee, bool]] = attrs.field(factory=dict)
 
     def read(self) -> dict[str, CaseRecord]:
         """Read the files in dependency order and return the pack's record of each child it mentions."""
@@ -162,12 +166,16 @@ class CsvPack:
         if extra:
             # Named by position only: in a file that is not what it seems, a header cell may be a child's detail.
             self.notices.append(f"{source}: extra columns ignored: columns {', '.join(extra)}")
+        blank = dict.fromkeys(file.columns, "")
         for values in reader:
-            if not any(value.strip() for value in values):
+            # Names, roles, owners and stock phrases recur in every meeting: one string object per distinct text
+            # (as pack.json's reader interns them), freed with the last record that holds it.
+            cells = [intern(value.strip()) for value in values]
+            if not any(cells):
                 continue
             counts[0] += 1
-            row = {column: "" for column in file.columns}
-            row.update(zip(header, (value.strip() for value in values), strict=False))
+            row = blank.copy()
+            row.update(zip(header, cells, strict=False))
             try:
                 if len(values) != len(header):
                     raise RowError(None, None, f"has {len(values)} fields where the header has {len(header)}")
@@ -268,7 +276,11 @@ class CsvPack:
 
     def _attendee(self, row: Row) -> None:
         _meeting, _children, present, apologies, _actions = self._held_meeting(row)
-        person, attended = files.attendee(row)
+        key = (row["name"], row.get("role", ""), row.get("attended", ""))
+        shared = self._attendees.get(key)
+        if shared is None:
+            shared = self._attendees[key] = files.attendee(row)
+        person, attended = shared
         if attended:
             present.append(person)
         else:

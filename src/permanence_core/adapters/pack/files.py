@@ -40,6 +40,12 @@ class PackFile:
     columns: tuple[str, ...]
     required: frozenset[str]
     facet: Facet | None = None
+    #: The required columns in documented order (the first blank one is the one reported).
+    required_in_order: tuple[str, ...] = attrs.field(init=False)
+
+    @required_in_order.default
+    def _required_in_order(self) -> tuple[str, ...]:
+        return tuple(column for column in self.columns if column in self.required)
 
 
 CHILDREN = PackFile(
@@ -147,9 +153,8 @@ PACK_FACETS = frozenset({Facet.PLANS, Facet.MEETINGS, Facet.PROCEEDINGS, Facet.S
 
 def check_required(file: PackFile, row: Row) -> None:
     """Raise RowError for the first required column that is blank."""
-    for column in file.columns:
-        if column in file.required:
-            required(row.get(column, ""), column)
+    for column in file.required_in_order:
+        required(row.get(column, ""), column)
 
 
 def _call(build: Callable[..., T], columns: Mapping[str, str], row: Row, **kwargs: Any) -> T:

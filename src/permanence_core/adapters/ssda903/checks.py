@@ -1,9 +1,9 @@
 """Each SSDA903 column's check for the columnar reader, one distinct value at a time, by the object reader's own code.
 
-A return repeats its values (a few thousand dates, a few dozen codes, one id per child), so checking each
-distinct value with the very parsers and model validators the object reader uses costs little and cannot drift
-from them. A check returns the value as the object reader keeps it (a date, an upper-case code, None for blank)
-or raises; a row with any failing value goes to the object reader, which names the problem.
+A return repeats its values (a few thousand dates, a few dozen codes, one id per child), so each column is checked
+one distinct value at a time (``permanence_core.adapters.distinct_checks``) with the very parsers and model
+validators the object reader uses. A check returns the value as the object reader keeps it (a date, an upper-case
+code, None for blank) or raises; a row with any failing value goes to the object reader, which names the problem.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 
 import polars as pl
 
-from permanence_core import codes
 from permanence_core.adapters.ssda903 import tables
 from permanence_core.adapters.ssda903.assemble import _CONTROL
 from permanence_core.adapters.ssda903.rows import decision, previous_permanence
@@ -137,7 +136,8 @@ _DATES = frozenset(
     {"DOB", "DECOM", "DEC", "REVIEW", "DUC", "DATE_INT", "DATE_MATCH", "DATE_PLACED", "DATE_PLACED_CEASED",
      "MIS_START", "MIS_END", "SW_DECOM", "SW_DEC", "DOLO_START", "DOLO_END"}
 )  # fmt: skip
-_FAILURES = (RowError, ModelValueError, ValueError)
+#: What the checks raise on a bad value (``distinct_checks.checked``'s ``refused``).
+REFUSED = (RowError, ModelValueError, ValueError)
 
 
 def kept_type(column: str) -> pl.DataType:
@@ -145,34 +145,3 @@ def kept_type(column: str) -> pl.DataType:
     if column in _DATES:
         return pl.Date()
     return pl.Boolean() if column == "FOSTER_CARE" else pl.String()
-
-
-def checked(values: pl.Series, check: Check, dtype: pl.DataType) -> tuple[pl.Series, pl.Series]:
-    """``values`` as kept (``dtype``; null where blank or bad) and whether each passed ``check``."""
-    if values.is_empty():  # polars keeps an empty series' type through replace_strict
-        return pl.Series(values.name, [], dtype=dtype), pl.Series(values.name, [], dtype=pl.Boolean)
-    distinct = values.unique()
-    kept: list[Any] = []
-    passed: list[bool] = []
-    for text in distinct.to_list():
-        try:
-            kept.append(check(text))
-            passed.append(True)
-        except _FAILURES:
-            kept.append(None)
-            passed.append(False)
-    ok = pl.Series(passed, dtype=pl.Boolean)
-    if not isinstance(dtype, pl.List):
-        # A lookup in place: lighter than a join (replace_strict cannot return lists).
-        value = values.replace_strict(distinct, pl.Series(kept, dtype=dtype), return_dtype=dtype)
-        return value.alias(values.name), values.replace_strict(distinct, ok, return_dtype=pl.Boolean).alias(values.name)
-    mapping = pl.DataFrame({"key": distinct, "value": pl.Series(kept, dtype=dtype), "ok": ok})
-    joined = values.rename("key").to_frame().join(mapping, on="key", how="left", maintain_order="left")
-    return joined["value"].alias(values.name), joined["ok"].alias(values.name)
-
-
-def outcomes(reasons: pl.Series) -> pl.Series:
-    """The permanence route each reason-ceased code secures (None for none), as ``PeriodOfCare.outcome``."""
-    distinct = reasons.drop_nulls().unique()
-    routes = pl.Series([codes.permanence_outcome(reason) for reason in distinct.to_list()], dtype=pl.String)
-    return reasons.replace_strict(distinct, routes, default=None, return_dtype=pl.String)

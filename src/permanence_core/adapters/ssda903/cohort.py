@@ -19,10 +19,11 @@ import polars as pl
 
 from permanence_core.adapters.base import CohortLoad
 from permanence_core.adapters.care_frames import adoption_dates, legal_statuses, periods, sequenced
+from permanence_core.adapters.distinct_checks import checked, outcomes
 from permanence_core.adapters.episodes import STARTED
 from permanence_core.adapters.ssda903 import tables
 from permanence_core.adapters.ssda903.assemble import RETURN_FACETS, WITHHELD_BY, Assembler
-from permanence_core.adapters.ssda903.checks import CHECKS, checked, child_ids, kept_type, outcomes
+from permanence_core.adapters.ssda903.checks import CHECKS, REFUSED, child_ids, kept_type
 from permanence_core.adapters.ssda903.layout import Layout, discover
 from permanence_core.adapters.ssda903.rawrows import RawRows, read_rows
 from permanence_core.adapters.ssda903.reader import UNREADABLE, _recognised, _summary
@@ -196,7 +197,7 @@ def _checked(table: tables.Table, files: list[_File]) -> pl.DataFrame:
     frame = frame.with_columns(child_ids(frame["CHILD"]).alias("_child"))
     ok = ~frame["_problem"]
     for column, check in CHECKS[table.name].items():
-        value, passed = checked(frame[column], check, kept_type(column))
+        value, passed = checked(frame[column], check, kept_type(column), refused=REFUSED)
         frame = frame.with_columns(value.alias(f"p_{column}"))
         ok = ok & passed
     return frame.with_columns(ok.alias("_ok"))
