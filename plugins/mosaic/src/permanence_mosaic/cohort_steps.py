@@ -16,10 +16,10 @@ from permanence_core.cohort import SCHEMAS
 from permanence_core.model import PlanStatus
 from permanence_mosaic.columns import dates, each, keys, require, texts, unique
 from permanence_mosaic.config import MosaicConfig
-from permanence_mosaic.forms import DATE_QUESTIONS, _form_order
-from permanence_mosaic.plans import _RANK, route_of
+from permanence_mosaic.forms import DATE_QUESTIONS, _form_order, answer_notices
+from permanence_mosaic.plans import _RANK, plan_notices, route_of
 from permanence_mosaic.warehouse import ANSWERS, QUESTIONS, STEPS, SUBJECTS
-from permanence_mosaic.workflow import CANCELLED, STARTED
+from permanence_mosaic.workflow import CANCELLED, STARTED, step_notices
 
 _SCHEMA = {name: {c: t for c, t in SCHEMAS[name].items() if c != "seq"} for name in ("reviews", "meetings")}
 _STEP_DATES = ("meeting_date", "referral_received", "minutes_issued")
@@ -84,15 +84,7 @@ def read_workflow(
     cancelled = counted.filter(is_meeting & pl.col("cancelled")).height
     reviews = with_children.filter(about_someone & is_review & (pl.col("cancelled") | pl.col("day").is_not_null()))
     meetings = with_children.filter(about_someone & is_meeting & ~pl.col("cancelled") & pl.col("day").is_not_null())
-    notices = []
-    if not_begun:
-        notices.append(f"{not_begun} workflow steps in {STEPS} have not begun and have no meeting date: not held yet")
-    if cancelled:
-        notices.append(f"{cancelled} meeting steps in {STEPS} were cancelled and are not meetings")
-    if nobody:
-        notices.append(f"{nobody} workflow steps in {STEPS} are about no looked-after child")
-    if answers.about_others:
-        notices.append(f"{answers.about_others} answers in {ANSWERS} are about no looked-after child of their step")
+    notices = step_notices(not_begun, cancelled, nobody) + answer_notices(answers.about_others)
     plans, history, decided, not_held = _plans(answers.slots, held, config, periods, orders)
     return Workflow(
         reviews=reviews.select(
@@ -114,9 +106,7 @@ def read_workflow(
         history=history,
         decided=decided,
         notices=notices,
-        plan_notices=[f"{not_held} plan answers in {ANSWERS} are on steps not held yet and were not read"]
-        if not_held
-        else [],
+        plan_notices=plan_notices(not_held),
     )
 
 

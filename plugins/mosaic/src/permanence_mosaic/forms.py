@@ -113,10 +113,14 @@ def read_answers(
     by_child: dict[str, dict[str, dict[str, list[Answer]]]] = defaultdict(lambda: defaultdict(dict))
     for (child, step_id, name), (_order, answers) in latest.items():
         by_child[child][step_id][name] = answers
-    notices = (
+    return FormAnswers(rows=rows, by_child=by_child), answer_notices(about_others)
+
+
+def answer_notices(about_others: int) -> list[str]:
+    """The load's notice of form answers about no child of their step (both readers give these words)."""
+    return (
         [f"{about_others} answers in {ANSWERS} are about no looked-after child of their step"] if about_others else []
     )
-    return FormAnswers(rows=rows, by_child=by_child), notices
 
 
 def _about(

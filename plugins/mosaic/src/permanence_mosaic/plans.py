@@ -72,8 +72,7 @@ class PlanReader:
 
     def notices(self) -> list[str]:
         """Counts of plan answers not used."""
-        count = self.not_held
-        return [f"{count} plan answers in {ANSWERS} are on steps not held yet and were not read"] if count else []
+        return plan_notices(self.not_held)
 
     def plans(
         self, child_id: str, periods: Iterable[PeriodOfCare], orders: Iterable[tuple[str, dt.date]]
@@ -209,3 +208,8 @@ def _decision_date(decisions: list[dt.date], periods: Iterable[PeriodOfCare]) ->
     latest_start = max(starts) if starts else None
     current = [day for day in decisions if latest_start is not None and day >= latest_start]
     return min(current) if current else max(decisions)
+
+
+def plan_notices(not_held: int) -> list[str]:
+    """The load's notice of plan answers on steps not held yet (both readers give these words)."""
+    return [f"{not_held} plan answers in {ANSWERS} are on steps not held yet and were not read"] if not_held else []

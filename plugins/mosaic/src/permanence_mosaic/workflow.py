@@ -133,14 +133,19 @@ def reviews_and_meetings(
             meeting = _meeting(step, kind, day, children, answered)
             for child in children:
                 meetings[child].append(meeting)
+    return reviews, meetings, step_notices(not_begun, cancelled, about_others)
+
+
+def step_notices(not_begun: int, cancelled: int, about_nobody: int) -> list[str]:
+    """The load's notices of workflow steps left out on purpose (both readers give these words)."""
     notices = []
     if not_begun:
         notices.append(f"{not_begun} workflow steps in {STEPS} have not begun and have no meeting date: not held yet")
     if cancelled:
         notices.append(f"{cancelled} meeting steps in {STEPS} were cancelled and are not meetings")
-    if about_others:
-        notices.append(f"{about_others} workflow steps in {STEPS} are about no looked-after child")
-    return reviews, meetings, notices
+    if about_nobody:
+        notices.append(f"{about_nobody} workflow steps in {STEPS} are about no looked-after child")
+    return notices
 
 
 def _meeting(step: Step, kind: MeetingKind, day: dt.date, children: tuple[str, ...], dates: StepDates) -> Meeting:
