@@ -70,10 +70,10 @@ nightly-scale: install
 # Survivors are listed at the end; `$(BIN)/mutmut show NAME` prints one as a diff. docs/mutation-testing.md lists the last run.
 MUTMUT := mutmut==3.8.1
 MUTATION_JOBS ?= 2
+# The fault-injection property tests run 5 examples a mutant, not their full count (tests/faults_helpers.py).
 
 mutation: install
 	$(BIN)/python -m pip install --quiet "$(MUTMUT)"
-	# The fault-injection property tests run 5 examples a mutant, not their full count (tests/faults_helpers.py).
 	PERMANENCE_PROPERTY_EXAMPLES=5 nice -n 10 $(BIN)/mutmut run --max-children $(MUTATION_JOBS)
 	$(BIN)/mutmut results
 
