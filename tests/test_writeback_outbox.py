@@ -242,9 +242,15 @@ def test_file_names_say_the_item_kind_and_never_start_with_a_dot_or_hold_a_separ
     tray = WorkTrayAlert(
         child_id="..C/7..", recipient_role="team_manager", title="Review due", body="Synthetic.", due_date=None
     )
-    stems = [outbox.stem(item) for item in (note(child_id="-.C 1/.."), tray, note(child_id="..."))]
-    keys = [item.idempotency_key[:16] for item in (note(child_id="-.C 1/.."), tray, note(child_id="..."))]
-    assert stems == [f"C-1_case-note_{keys[0]}", f"C-7_work-tray-alert_{keys[1]}", f"x_case-note_{keys[2]}"]
+    items = (note(child_id="-.C 1/.."), tray, note(child_id="..."), note(child_id="X7X"))
+    stems = [outbox.stem(item) for item in items]
+    keys = [item.idempotency_key[:16] for item in items]
+    assert stems == [
+        f"C-1_case-note_{keys[0]}",
+        f"C-7_work-tray-alert_{keys[1]}",
+        f"x_case-note_{keys[2]}",
+        f"X7X_case-note_{keys[3]}",
+    ]
     item = note()
     queued = outbox.deliver(item)
     again = outbox.deliver(item)
