@@ -21,7 +21,7 @@ from permanence_core.writeback import (
     WorkTrayAlert,
     WriteBack,
 )
-from permanence_core.writeback.audit import MAX_LINE, AuditEntry, AuditReading
+from permanence_core.writeback.audit import MAX_LINE, AuditEntry, AuditReading, options_destination
 
 
 def document(child_id="C001", content=b"%PDF-1.7 synthetic"):
@@ -299,3 +299,12 @@ def test_outcomes_the_store_cannot_record_are_still_returned_and_each_is_named_i
     assert "write-back state store unavailable: the state store is locked" in caplog.text
     for item, outcome in zip(items, ("queued", "failed"), strict=True):
         assert f"write-back {item.idempotency_key}: outcome {outcome} not recorded" in caplog.text
+
+
+def test_the_audit_names_where_the_options_send_an_item_and_the_log_by_its_path(tmp_path):
+    item = note(child_id="C 1")
+    outbox = tmp_path / "out"
+    assert options_destination({"outbox": str(outbox)})(item) == f"{Outbox(outbox).stem(item)}.json"
+    assert options_destination({"endpoint": "https://gw.test/base/"})(item) == "/base/case-notes"
+    assert options_destination({})(item) is None
+    assert repr(AuditLog(tmp_path / "a.jsonl")) == f"AuditLog({str(tmp_path / 'a.jsonl')!r})"
