@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from permanence_core import api
+from permanence_core.adapters import LoadResult
 from permanence_core.cohort import cohort_from_records, detail_from_records
 from permanence_core.cohort.detail import routing_records
 from permanence_core.synth import CohortSpec, generate
@@ -17,13 +18,13 @@ AS_OF = dt.date(2026, 11, 2)
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> api.LoadResult:
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> LoadResult:
     folder: Path = tmp_path_factory.mktemp("cohort")
     generate(CohortSpec(children=100, seed=31, as_of=AS_OF), folder)
     return api.load("ssda903", str(folder))
 
 
-def _changes(loaded: api.LoadResult) -> list[AlertChange]:
+def _changes(loaded: LoadResult) -> list[AlertChange]:
     evaluation = api.evaluate(loaded.records, "panel-tor", AS_OF)
     assert len(evaluation.alerts) > 20  # enough alerts to route
     return [
@@ -40,7 +41,7 @@ def _changes(loaded: api.LoadResult) -> list[AlertChange]:
     ]
 
 
-def test_routing_records_keep_each_childs_id_coverage_and_workers(loaded: api.LoadResult) -> None:
+def test_routing_records_keep_each_childs_id_coverage_and_workers(loaded: LoadResult) -> None:
     slim = routing_records(cohort_from_records(loaded.records), detail_from_records(loaded.records))
     assert [(r.child_id, r.workers) for r in slim] == [(r.child_id, r.workers) for r in loaded.records]
     assert sum(len(r.workers) for r in slim) > len(slim)  # the synthetic children have workers to route to
@@ -51,7 +52,7 @@ def test_routing_records_keep_each_childs_id_coverage_and_workers(loaded: api.Lo
 
 
 @pytest.mark.parametrize("adapter", ["ssda903", "mosaic", "liquidlogic"])
-def test_every_alert_is_routed_as_the_full_records_route_it(loaded: api.LoadResult, adapter: str) -> None:
+def test_every_alert_is_routed_as_the_full_records_route_it(loaded: LoadResult, adapter: str) -> None:
     slim = routing_records(cohort_from_records(loaded.records), detail_from_records(loaded.records))
     full_items = api.alert_items(adapter, loaded.records, AS_OF, {})
     slim_items = api.alert_items(adapter, slim, AS_OF, {})
