@@ -516,3 +516,18 @@ def test_a_child_is_in_proceedings_from_issue_until_they_conclude():
     assert evaluate_cohort(cohort_from_records(records), profile, as_of).evaluation().obligations == (
         evaluate(records, profile, as_of).obligations
     )
+
+
+def test_a_child_is_without_a_ratified_plan_until_a_review_ratifies_one():
+    profile = resolve("stage", {"stage": IN_PROCEEDINGS.replace('"in_proceedings"', '"no_ratified_plan"')})
+    start, as_of = D(2026, 1, 5), D(2026, 4, 1)
+    children = {
+        "no plan": [],
+        "decided only": [plan(D(2026, 1, 20))],
+        "ratified": [plan(D(2026, 1, 20), ratified_at_review=D(2026, 2, 2))],
+    }
+    records = [record(start, child_id=name, plans=plans) for name, plans in children.items()]
+    assert [o.child_id for o in evaluate(records, profile, as_of).obligations] == ["no plan", "decided only"]
+    assert evaluate_cohort(cohort_from_records(records), profile, as_of).evaluation().obligations == (
+        evaluate(records, profile, as_of).obligations
+    )
