@@ -9,6 +9,7 @@ from permanence_core.cohort import cohort_from_records
 from permanence_core.model import AdoptionMilestones, Facet, LegalStatusSpell, PeriodOfCare, PlanStatus, StatusChange
 from permanence_core.rules import Alert, AlertStatus, Obligation, ObligationState, evaluate, load_profile
 from permanence_core.rules.engine import calendar_for, evaluate_cohort, needed_facets, profile_facets
+from permanence_core.rules.events import met_by_words
 from permanence_core.rules.profile import Offset, resolve
 
 ENGLAND = load_profile("england")
@@ -232,7 +233,8 @@ def test_a_plan_review_and_a_looked_after_review_on_the_same_day_meet_the_plan_r
     meetings = [meeting("ppm", D(2026, 1, 31)), meeting("plan_review", D(2026, 7, 20))]
     rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 26), D(2026, 7, 20)], meetings=meetings)
     [obligation], _ = found("ppm-process", rec, D(2026, 8, 3), "plan_review.six_months")
-    assert (obligation.state, obligation.met_on) == (ObligationState.MET, D(2026, 7, 20))
+    met = (ObligationState.MET, D(2026, 7, 20), "plan review held")
+    assert (obligation.state, obligation.met_on, obligation.met_event) == met
 
 
 # --- applies -------------------------------------------------------------------------------------------------
@@ -254,6 +256,25 @@ def test_a_rule_for_one_legal_status_applies_to_each_anchor_by_the_status_on_its
     rec = record(D(2026, 1, 5), legal_statuses=statuses, meetings=panels)
     obligations, _ = found(load_profile(str(path)), rec, D(2026, 3, 20), "panel.care_orders")
     assert [(o.anchor_date, o.due_date) for o in obligations] == [(D(2026, 3, 12), D(2026, 3, 9))]
+
+
+def test_a_legal_status_is_in_force_from_its_first_day_until_the_day_before_it_ends(tmp_path):
+    path = tmp_path / "care-orders.toml"
+    path.write_text(
+        'name = "care-orders"\nextends = "england"\n'
+        '[rules."panel.care_orders"]\ntitle = "Referral before a panel, full care orders only"\n'
+        'anchor = "tracking_panel"\noffset = { days = -3 }\nmet_by = "referral_received"\n'
+        'applies = { legal_status = ["C2"] }\nsource = "test"\n'
+    )
+    # The care order starts on the first panel's day and ends on the second's, with no status after it.
+    statuses = [
+        LegalStatusSpell(code="V2", start=D(2026, 1, 5), end=D(2026, 2, 20)),
+        LegalStatusSpell(code="C2", start=D(2026, 2, 20), end=D(2026, 3, 12)),
+    ]
+    panels = [meeting("tracking_panel", D(2026, 2, 20)), meeting("tracking_panel", D(2026, 3, 12))]
+    rec = record(D(2026, 1, 5), legal_statuses=statuses, meetings=panels)
+    obligations, _ = found(load_profile(str(path)), rec, D(2026, 3, 20), "panel.care_orders")
+    assert [o.anchor_date for o in obligations] == [D(2026, 2, 20)]
 
 
 def test_a_second_rule_for_one_plan_route_applies_only_to_children_with_that_plan(tmp_path):
@@ -531,3 +552,39 @@ def test_a_child_is_without_a_ratified_plan_until_a_review_ratifies_one():
     assert evaluate_cohort(cohort_from_records(records), profile, as_of).evaluation().obligations == (
         evaluate(records, profile, as_of).obligations
     )
+
+
+def test_one_childs_alerts_and_timeline_are_theirs_alone_by_due_date_with_the_undated_last():
+    # B's source lacks plans and proceedings: the rules reading them are not assessable and have no due date.
+    records = [
+        record(D(2026, 1, 5), child_id="A", reviews=[D(2026, 1, 30)]),
+        record(D(2026, 2, 2), child_id="B", coverage=BARE),
+    ]
+    as_of = D(2026, 6, 1)
+    evaluation = evaluate(records, ENGLAND, as_of)
+    columnar = evaluate_cohort(cohort_from_records(records), ENGLAND, as_of)
+    for child in ("A", "B"):
+        timeline = evaluation.obligations_for(child)
+        assert len(timeline) == len([o for o in evaluation.obligations if o.child_id == child]) > 0
+        assert {o.child_id for o in timeline} == {child}
+        dated = [o for o in timeline if o.due_date is not None]
+        assert timeline[: len(dated)] == tuple(dated)
+        assert [(o.due_date, o.rule) for o in dated] == sorted((o.due_date, o.rule) for o in dated)
+        assert [o.rule for o in timeline[len(dated) :]] == sorted(o.rule for o in timeline[len(dated) :])
+        alerts = evaluation.alerts_for(child)
+        assert alerts == tuple(a for a in evaluation.alerts if a.child_id == child) != ()
+        assert (columnar.obligations_for(child), columnar.alerts_for(child)) == (timeline, alerts)
+    undated = [o for o in evaluation.obligations_for("B") if o.due_date is None]
+    assert len(undated) > 1
+    assert len({o.due_date for o in evaluation.obligations_for("A")}) < len(evaluation.obligations_for("A"))
+
+
+def test_an_alert_counts_calendar_days_past_its_due_date_negative_while_upcoming():
+    _, [alert] = found(ENGLAND, record(D(2026, 1, 5)), D(2026, 2, 10), "review.first")
+    assert alert.due_date == D(2026, 2, 2)
+    assert (alert.days_overdue(D(2026, 2, 10)), alert.days_overdue(D(2026, 1, 30))) == (8, -3)
+
+
+def test_what_meets_a_rule_is_said_in_words_and_a_term_the_vocabulary_lacks_says_so():
+    assert met_by_words("review_held") == "a looked-after review held"
+    assert met_by_words(None) == met_by_words("no_such_event") == "an event the rule does not name"

@@ -175,3 +175,10 @@ def test_a_panel_setting_of_the_wrong_kind_is_named_in_words_not_as_a_validator(
     message = str(caught.value)
     assert "'weekday' must be in ('monday', 'tuesday', 'wednesday', 'thursday', 'friday')" in message
     assert "Attribute(" not in message and "validator" not in message
+
+
+def test_the_panels_business_is_the_rules_it_lists_or_every_rule_when_it_lists_none():
+    panel = load_profile("panel-tor").panel
+    assert panel.is_business("proceedings.final") and not panel.is_business("review.first")
+    every = load_profile("england").panel
+    assert every.business is None and every.is_business("review.first")
