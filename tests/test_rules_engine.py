@@ -354,6 +354,23 @@ def test_each_panel_anchors_its_own_referral_and_minutes():
     assert [o.anchor_event for o in issued] == ["care proceedings issued"]
 
 
+def test_the_minutes_of_the_first_panel_meet_a_rule_anchored_on_the_first_panel(tmp_path):
+    path = tmp_path / "first-minutes.toml"
+    path.write_text(
+        'name = "first-minutes"\n[rules."panel.first_minutes"]\ntitle = "Minutes of the first panel"\n'
+        'anchor = "first_tracking_panel"\noffset = { working_days = 3 }\nmet_by = "minutes_issued"\n'
+        'source = "test"\n'
+    )
+    panels = [
+        meeting("tracking_panel", D(2026, 3, 19), minutes_issued_on=D(2026, 3, 23)),
+        meeting("tracking_panel", D(2026, 4, 16), minutes_issued_on=D(2026, 4, 17)),
+    ]
+    [obligation], _ = found(
+        load_profile(str(path)), record(D(2026, 1, 5), meetings=panels), D(2026, 5, 1), "panel.first_minutes"
+    )
+    assert (obligation.state, obligation.met_on) == (ObligationState.MET, D(2026, 3, 23))
+
+
 def test_the_first_and_second_reviews_anchor_the_next_ones():
     rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 30), D(2026, 4, 28)])
     [second], _ = found(ENGLAND, rec, D(2026, 5, 1), "review.second")

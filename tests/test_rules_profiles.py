@@ -182,3 +182,19 @@ def test_the_panels_business_is_the_rules_it_lists_or_every_rule_when_it_lists_n
     assert panel.is_business("proceedings.final") and not panel.is_business("review.first")
     every = load_profile("england").panel
     assert every.business is None and every.is_business("review.first")
+
+
+class _ProfilePlugin:
+    """A plugin registry offering one council's profile text."""
+
+    def __init__(self, texts):
+        self.texts = texts
+
+    def profiles(self):
+        return self.texts
+
+
+def test_a_broken_profile_from_a_plugin_is_named_as_a_profile():
+    plugins = _ProfilePlugin({"broken": 'extends = "england"\ncolour = "red"\n'})
+    with pytest.raises(ConfigError, match=r"^profile broken: unknown top-level key\(s\): colour$"):
+        load_profile("broken", plugins)
