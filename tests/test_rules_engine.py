@@ -518,6 +518,14 @@ def test_a_match_on_the_order_day_and_a_placement_today_count():
     assert (a2.state, a2.met_on) == (ObligationState.MET, D(2025, 6, 2))
 
 
+def test_an_adoption_milestone_dated_after_the_as_of_day_has_not_met_its_rule_yet():
+    adoption = AdoptionMilestones(
+        decision=D(2025, 3, 3), placement_order=D(2025, 6, 2), match=D(2025, 6, 2), placed=D(2025, 12, 1)
+    )
+    [a1], _ = found(ENGLAND, record(D(2024, 11, 4), adoption=adoption), D(2025, 11, 30), "adoption.a1")
+    assert (a1.state, a1.met_on) == (ObligationState.OPEN, None)
+
+
 def test_a_profile_needs_every_facet_its_rules_read():
     # England's rules read no meeting; Bolton's permanence planning meetings do.
     england = {Facet.ADOPTION, Facet.CARE, Facet.PLANS, Facet.PROCEEDINGS, Facet.REVIEWS}
