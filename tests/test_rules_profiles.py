@@ -198,3 +198,11 @@ def test_a_broken_profile_from_a_plugin_is_named_as_a_profile():
     plugins = _ProfilePlugin({"broken": 'extends = "england"\ncolour = "red"\n'})
     with pytest.raises(ConfigError, match=r"^profile broken: unknown top-level key\(s\): colour$"):
         load_profile("broken", plugins)
+
+
+def test_a_profile_that_extends_itself_names_its_file_and_the_loop(tmp_path):
+    path = tmp_path / "loop.toml"
+    path.write_text('name = "loop"\nextends = "loop"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_profile(str(path))
+    assert str(caught.value) == f"{path}: extends loops: loop -> loop"
