@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from permanence_core.calendar import WorkingCalendar
 from permanence_core.errors import ConfigError
 from permanence_core.rules import due_date, load_profile
-from permanence_core.rules.profile import Counting, Offset
+from permanence_core.rules.profile import Counting, Offset, resolve
 
 
 def write(tmp_path, text, name="council.toml"):
@@ -195,9 +195,16 @@ class _ProfilePlugin:
 
 
 def test_a_broken_profile_from_a_plugin_is_named_as_a_profile():
-    plugins = _ProfilePlugin({"broken": 'extends = "england"\ncolour = "red"\n'})
+    plugins = _ProfilePlugin({"broken": 'extends = "england"\ncolour = "red"\n', "unreadable": "name = ["})
     with pytest.raises(ConfigError, match=r"^profile broken: unknown top-level key\(s\): colour$"):
         load_profile("broken", plugins)
+    with pytest.raises(ConfigError, match=r"^profile unreadable: is not valid TOML"):
+        load_profile("unreadable", plugins)
+
+
+def test_resolving_a_profile_the_texts_lack_names_it():
+    with pytest.raises(ConfigError, match=r"^absent: unknown profile 'absent'$"):
+        resolve("absent", {})
 
 
 def test_a_profile_that_extends_itself_names_its_file_and_the_loop(tmp_path):
