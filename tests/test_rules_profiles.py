@@ -92,6 +92,17 @@ source = "Our procedures manual, section 4"
             'extends = "england"\n[rules."review.first"]\noffset = { working_days = [1] }',
             r'rule "review\.first": invalid value for type, expected int \| None @ rules\."review\.first"\.offset',
         ),
+        # Values of the wrong kind that cattrs alone would have coerced: letters, text, truth.
+        (
+            'extends = "england"\n[rules."review.first"]\napplies = { plan_route = "adoption" }',
+            r'rule "review\.first": \'adoption\' is not a list @ rules\."review\.first"\.applies\.plan_route$',
+        ),
+        ('extends = "england"\n[rules."review.first"]\ntitle = { a = 1 }', r"\{'a': 1\} is not text @ .*\.title$"),
+        (
+            'extends = "england"\n[rules."review.first"]\nstatutory = "no"',
+            r"'no' is not true or false @ .*\.statutory$",
+        ),
+        ('[panel]\nbusiness = "review.first"', r"'review\.first' is not a list @ panel\.business$"),
     ],
 )
 def test_malformed_profiles_name_the_file_rule_and_key(tmp_path, text, expected):
@@ -169,12 +180,15 @@ def test_a_working_day_due_date_is_never_a_non_working_day(anchor, count, counti
 
 def test_a_panel_setting_of_the_wrong_kind_is_named_in_words_not_as_a_validator(tmp_path):
     path = tmp_path / "bad-panel.toml"
-    path.write_text('name = "bad-panel"\nextends = "panel-tor"\n[panel]\nweekday = [1]\n', encoding="utf-8")
+    path.write_text('name = "bad-panel"\nextends = "panel-tor"\n[panel]\nweekday = "sunday"\n', encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_profile(str(path))
     message = str(caught.value)
     assert "'weekday' must be in ('monday', 'tuesday', 'wednesday', 'thursday', 'friday')" in message
     assert "Attribute(" not in message and "validator" not in message
+    path.write_text('name = "bad-panel"\nextends = "panel-tor"\n[panel]\nweekday = [1]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad-panel\.toml: \[1\] is not text @ panel\.weekday$"):
+        load_profile(str(path))
 
 
 def test_the_panels_business_is_the_rules_it_lists_or_every_rule_when_it_lists_none():
@@ -213,3 +227,17 @@ def test_a_profile_that_extends_itself_names_its_file_and_the_loop(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_profile(str(path))
     assert str(caught.value) == f"{path}: extends loops: loop -> loop"
+
+
+def test_resolving_without_files_names_the_profile_and_every_fault_of_a_rule():
+    rule = (
+        '[rules."x.y"]\ntitle="t"\nanchor="care_start"\noffset=3\nmet_by="ppm_held"\nsource="s"\nwarning_days="soon"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        resolve("council", {"council": rule})
+    assert str(caught.value) == (
+        'council: rule "x.y": invalid value for type, expected Offset @ rules."x.y".offset; '
+        "invalid literal for int() with base 10: 'soon' @ rules.\"x.y\".warning_days"
+    )
+    with pytest.raises(ConfigError, match=r"^council: invalid literal for int\(\) .* @ settings\.warning_days$"):
+        resolve("council", {"council": '[settings]\nwarning_days = "soon"\n'})
