@@ -184,6 +184,7 @@ def test_a_panel_setting_of_the_wrong_kind_is_named_in_words_not_as_a_validator(
     with pytest.raises(ConfigError) as caught:
         load_profile(str(path))
     message = str(caught.value)
+    assert message.startswith(f"{path}: ")
     assert "'weekday' must be in ('monday', 'tuesday', 'wednesday', 'thursday', 'friday')" in message
     assert "Attribute(" not in message and "validator" not in message
     path.write_text('name = "bad-panel"\nextends = "panel-tor"\n[panel]\nweekday = [1]\n', encoding="utf-8")
@@ -239,5 +240,35 @@ def test_resolving_without_files_names_the_profile_and_every_fault_of_a_rule():
         'council: rule "x.y": invalid value for type, expected Offset @ rules."x.y".offset; '
         "invalid literal for int() with base 10: 'soon' @ rules.\"x.y\".warning_days"
     )
-    with pytest.raises(ConfigError, match=r"^council: invalid literal for int\(\) .* @ settings\.warning_days$"):
-        resolve("council", {"council": '[settings]\nwarning_days = "soon"\n'})
+    with pytest.raises(ConfigError) as caught:
+        resolve("council", {"council": '[settings]\nwarning_days = "soon"\ndrift = 1\n'})
+    assert str(caught.value) == (
+        "council: invalid literal for int() with base 10: 'soon' @ settings.warning_days; "
+        "extra fields found (drift) @ settings"
+    )
+
+
+def test_resolving_a_panel_without_files_names_the_profile_and_each_fault():
+    def fault(panel):
+        with pytest.raises(ConfigError) as caught:
+            resolve("council", {"council": f"[panel]\n{panel}\n"})
+        return str(caught.value)
+
+    assert fault('week = "x"\nreferral_working_days = "y"') == (
+        "council: invalid literal for int() with base 10: 'x' @ panel.week; "
+        "invalid literal for int() with base 10: 'y' @ panel.referral_working_days"
+    )
+    assert fault('weekday = "sunday"') == (
+        "council: 'weekday' must be in ('monday', 'tuesday', 'wednesday', 'thursday', 'friday') (got 'sunday') @ panel"
+    )
+    assert fault('business = ["no.such", "also.not"]') == (
+        "council: panel.business names rules the profile has not: also.not, no.such"
+    )
+
+
+def test_a_panel_naming_rules_the_profile_has_not_names_its_file(tmp_path):
+    path = tmp_path / "panel.toml"
+    path.write_text('name = "panel"\nextends = "panel-tor"\n[panel]\nbusiness = ["no.such"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_profile(str(path))
+    assert str(caught.value) == f"{path}: panel.business names rules the profile has not: no.such"
