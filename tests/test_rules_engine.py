@@ -5,6 +5,7 @@ no test held. Each test names the behaviour; `make mutation` shows the faults th
 import pytest
 from rules_helpers import D, meeting, plan, proceedings, record
 
+from permanence_core.calendar import WorkingCalendar
 from permanence_core.cohort import cohort_from_records
 from permanence_core.model import AdoptionMilestones, Facet, LegalStatusSpell, PeriodOfCare, PlanStatus, StatusChange
 from permanence_core.rules import Alert, AlertStatus, Obligation, ObligationState, evaluate, load_profile
@@ -613,3 +614,11 @@ def test_an_alert_counts_calendar_days_past_its_due_date_negative_while_upcoming
 def test_what_meets_a_rule_is_said_in_words_and_a_term_the_vocabulary_lacks_says_so():
     assert met_by_words("review_held") == "a looked-after review held"
     assert met_by_words(None) == met_by_words("no_such_event") == "an event the rule does not name"
+
+
+def test_a_calendar_given_to_evaluate_is_the_one_it_counts_working_days_by():
+    closed = WorkingCalendar(extra_closures=[D(2026, 1, 30)])
+    rec = record(D(2026, 1, 5))
+    [by_profile], _ = found(ENGLAND, rec, D(2026, 1, 6), "review.first")
+    [obligation] = [o for o in evaluate([rec], ENGLAND, D(2026, 1, 6), closed).obligations if o.rule == "review.first"]
+    assert (by_profile.due_date, obligation.due_date) == (D(2026, 2, 2), D(2026, 2, 3))

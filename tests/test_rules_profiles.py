@@ -92,6 +92,7 @@ source = "Our procedures manual, section 4"
             'extends = "england"\n[rules."review.first"]\noffset = { working_days = [1] }',
             r'rule "review\.first": invalid value for type, expected int \| None @ rules\."review\.first"\.offset',
         ),
+        ('colour = "red"\nsize = 3', r"council\.toml: unknown top-level key\(s\): colour, size$"),
         # Values of the wrong kind that cattrs alone would have coerced: letters, text, truth.
         (
             'extends = "england"\n[rules."review.first"]\napplies = { plan_route = "adoption" }',
