@@ -622,3 +622,9 @@ def test_a_calendar_given_to_evaluate_is_the_one_it_counts_working_days_by():
     [by_profile], _ = found(ENGLAND, rec, D(2026, 1, 6), "review.first")
     [obligation] = [o for o in evaluate([rec], ENGLAND, D(2026, 1, 6), closed).obligations if o.rule == "review.first"]
     assert (by_profile.due_date, obligation.due_date) == (D(2026, 2, 2), D(2026, 2, 3))
+
+
+def test_a_review_the_day_after_the_one_a_chain_counts_from_meets_the_next_step():
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 30), D(2026, 4, 28), D(2026, 4, 29)])
+    subsequent, _ = found(ENGLAND, rec, D(2026, 5, 1), "review.subsequent")
+    assert [(o.anchor_date, o.met_on) for o in subsequent] == [(D(2026, 4, 28), D(2026, 4, 29)), (D(2026, 4, 29), None)]
