@@ -630,16 +630,15 @@ def test_a_review_the_day_after_the_one_a_chain_counts_from_meets_the_next_step(
     assert [(o.anchor_date, o.met_on) for o in subsequent] == [(D(2026, 4, 28), D(2026, 4, 29)), (D(2026, 4, 29), None)]
 
 
-def test_a_review_on_the_day_a_chain_starts_meets_its_first_step_when_the_start_is_no_review(tmp_path):
+def test_a_review_on_the_day_a_chain_starts_meets_its_first_step_and_the_chain_stops_at_its_limit(tmp_path):
     path = tmp_path / "visits.toml"
     path.write_text(
         'name = "visits"\n[rules."review.chain"]\ntitle = "A review every 20 days from care"\nanchor = "care_start"\n'
-        'offset = { days = 20 }\nmet_by = "review_held"\nrecurrence = { chain = true, limit = 3 }\nsource = "test"\n'
+        'offset = { days = 20 }\nmet_by = "review_held"\nrecurrence = { chain = true, limit = 2 }\nsource = "test"\n'
     )
     rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 5), D(2026, 1, 20)])
     chain, _ = found(load_profile(str(path)), rec, D(2026, 1, 21), "review.chain")
     assert [(o.anchor_date, o.met_on) for o in chain] == [
         (D(2026, 1, 5), D(2026, 1, 5)),
         (D(2026, 1, 5), D(2026, 1, 20)),
-        (D(2026, 1, 20), None),
-    ]
+    ]  # the limit: no third step from the review of 20 January
