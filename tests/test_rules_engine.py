@@ -642,3 +642,16 @@ def test_a_review_on_the_day_a_chain_starts_meets_its_first_step_and_the_chain_s
         (D(2026, 1, 5), D(2026, 1, 5)),
         (D(2026, 1, 5), D(2026, 1, 20)),
     ]  # the limit: no third step from the review of 20 January
+
+
+def test_only_a_child_with_adoption_as_plan_or_contingency_is_in_the_adoption_plan_stage():
+    profile = resolve("stage", {"stage": IN_PROCEEDINGS.replace('"in_proceedings"', '"adoption_plan"')})
+    children = {
+        "adoption": [plan(D(2026, 1, 20))],
+        "adoption as contingency": [plan(D(2026, 1, 20), primary="return_to_family", contingencies=["adoption"])],
+        "home": [plan(D(2026, 1, 20), primary="return_to_family")],
+        "no plan": [],
+    }
+    records = [record(D(2026, 1, 5), child_id=name, plans=plans) for name, plans in children.items()]
+    obligations = evaluate(records, profile, D(2026, 4, 1)).obligations
+    assert [o.child_id for o in obligations] == ["adoption", "adoption as contingency"]
