@@ -655,3 +655,9 @@ def test_only_a_child_with_adoption_as_plan_or_contingency_is_in_the_adoption_pl
     records = [record(D(2026, 1, 5), child_id=name, plans=plans) for name, plans in children.items()]
     obligations = evaluate(records, profile, D(2026, 4, 1)).obligations
     assert [o.child_id for o in obligations] == ["adoption", "adoption as contingency"]
+
+
+def test_a_review_the_day_after_the_first_meets_the_second_review_rule():
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 30), D(2026, 1, 31)])
+    [second], _ = found(ENGLAND, rec, D(2026, 2, 10), "review.second")
+    assert (second.anchor_date, second.met_on) == (D(2026, 1, 30), D(2026, 1, 31))
