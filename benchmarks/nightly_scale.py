@@ -41,6 +41,7 @@ import attrs
 
 from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import progress_callback
+from permanence_core.cohort import cohort_from_records, detail_from_records
 from permanence_core.collector import collector_paused
 from permanence_core.plugins.manager import Plugins
 from permanence_core.private_files import open_private
@@ -50,7 +51,7 @@ from permanence_core.tracker import nightly
 from permanence_core.tracker.drift import assess_drift
 from permanence_core.tracker.html import html_chunks
 from permanence_core.tracker.ledger import Ledger
-from permanence_core.tracker.report import build_report
+from permanence_core.tracker.report import report_from_cohort
 from permanence_core.tracker.xlsx import write_xlsx
 from permanence_core.writeback import ReceiptStatus
 from permanence_core.writeback.audit import AUDIT_FILE, AuditLog
@@ -298,7 +299,10 @@ def _evaluation_detail(evaluation: CohortEvaluation) -> str:
 def _report(loaded: LoadResult, evaluation: CohortEvaluation) -> tuple[Any, Any]:
     # As `permanence tracker` does: the rows, the page and the workbook are built with the collector paused.
     with collector_paused():
-        report = build_report(loaded.records, evaluation.evaluation(), loaded.rejected)
+        # The records as loaded, as the rows always read them (the evaluation's cohort also has the ledger's panels).
+        records = loaded.records
+        cohort = cohort_from_records(records)
+        report = report_from_cohort(cohort, detail_from_records(records), evaluation, loaded.rejected)
         return report, assess_drift(report.rows, report.as_of)
 
 
