@@ -582,18 +582,16 @@ def _events(
 
 
 def _timelines(events: pl.DataFrame, as_of: dt.date) -> dict[int, tuple[TimelineEvent, ...]]:
-    """``events`` as objects, by ``child``."""
+    """``events`` as objects, by ``child``. A marker is immutable and many children share one (a review held on the
+    same day): each distinct marker is built once and shared, which saves most of the objects' time and memory."""
     kinds = {kind.value: kind for kind in EventKind}
-    built = [
-        TimelineEvent(kinds[kind], day, planned, overdue)
-        for kind, day, planned, overdue in zip(
-            events["kind"].to_list(),
-            events["date"].to_list(),
-            events["planned"].to_list(),
-            events["overdue"].to_list(),
-            strict=True,
-        )
+    marker = ["kind", "date", "planned", "overdue"]
+    distinct = events.select(marker).unique(maintain_order=True).with_row_index("marker")
+    shared = [
+        TimelineEvent(kinds[kind], day, planned, overdue) for _, kind, day, planned, overdue in distinct.iter_rows()
     ]
+    numbers = events.join(distinct, on=marker, how="left", maintain_order="left")["marker"].to_list()
+    built = [shared[number] for number in numbers]
     timelines: dict[int, tuple[TimelineEvent, ...]] = {}
     offset = 0
     for child, count in events.group_by("child", maintain_order=True).len().iter_rows():
