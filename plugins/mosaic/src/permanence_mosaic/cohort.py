@@ -141,6 +141,8 @@ def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> Mo
     flagged = _together(flags.people(), ties)
     fast = ~pl.col("child_id").is_in(flagged.implode())
     slow = _object_reader(raw, flagged, config, available)
+    if slow:
+        log.info("mosaic: %d people with rows the object reader rejects, or tied to them, read by it", flagged.len())
     slow_cohort = cohort_from_records(slow.result.records) if slow else Cohort()
     fast_children = children.filter(fast)
     periods = pl.concat([care.periods_table().filter(fast), slow_cohort.periods])
