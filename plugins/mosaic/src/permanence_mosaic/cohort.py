@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from permanence_core import codes
 from permanence_core.adapters.base import CohortLoad
-from permanence_core.adapters.database import collector_paused, row_batches
+from permanence_core.adapters.database import collector_paused, row_batches, to_key
 from permanence_core.adapters.distinct_checks import outcomes
 from permanence_core.adapters.people_rows import rows_of
 from permanence_core.adapters.warehouse import Warehouse
@@ -133,14 +133,15 @@ def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> Mo
     )
     # Dates of birth are read for the children and their siblings only (dm_persons holds every client).
     born = people.filter(pl.col("id").is_in(pl.concat([children["child_id"], siblings]).implode()))
-    dates(born, PERSONS, "date_of_birth", by=(flags, "id"))
+    misborn = Flags()
+    dates(born, PERSONS, "date_of_birth", by=(misborn, "id"))
     _workers(frame(WORKERS), frame(ALLOCATIONS), children, flags)
     orders = _orders(frame(NON_LA_LEGAL_STATUSES), children, config.order_types, flags)
-    # A sibling's rejections are read with the child's, and a period's ending and respite from any row naming it.
-    ties = pl.concat([relationships.select(pl.col("person_id", "other_person_id")), care.ties], how="vertical_relaxed")
-    flagged = _together(flags.people(), ties)
+    # A child's load reads their siblings' dates of birth: a bad one is rejected in the load of each child it is a
+    # sibling of. A period's ending and respite come from any care row naming it, whoever's it is.
+    flagged = _together(pl.concat([flags.people(), _tied(misborn.people(), relationships)]), care.ties)
     fast = ~pl.col("child_id").is_in(flagged.implode())
-    slow = _object_reader(raw, flagged, config, available)
+    slow, lent = _object_reader(raw, flagged, config, available)
     if slow:
         log.info("mosaic: %d people with rows the object reader rejects, or tied to them, read by it", flagged.len())
     slow_cohort = cohort_from_records(slow.result.records) if slow else Cohort()
@@ -151,13 +152,17 @@ def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> Mo
     not_in_care = people.filter(
         pl.col("id").is_not_null() & ~pl.col("id").is_in(flagged.implode()) & ~pl.col("id").is_in(in_care)
     ).height
-    notices = not_in_care_notice(not_in_care + (slow.not_in_care if slow else 0))
+    # The object reader counts the siblings lent to it (with no care rows of theirs) as not in care.
+    notices = not_in_care_notice(not_in_care + (slow.not_in_care - lent if slow else 0))
     empty = Workflow.empty()
     flow = empty
     if workflow:
         flow = read_workflow({name: frame(name) for name in WORKFLOW}, config, everyone, periods, orders)
         notices += flow.notices
-    fast_ended = relationships.filter(pl.col("end_date").is_not_null() & ~pl.col("person_id").is_in(flagged.implode()))
+    fast_ended = relationships.filter(
+        pl.col("end_date").is_not_null()
+        & ~pl.any_horizontal(pl.col("person_id", "other_person_id").is_in(flagged.implode()))
+    )
     notices += ended_notice(fast_ended.height + (slow.ended_siblings if slow else 0))
     plans = flow if Facet.PLANS in facets else empty
     notices += plans.plan_notices
@@ -197,36 +202,55 @@ def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> Mo
     )
 
 
+def _tied(people: pl.Series, ties: pl.DataFrame) -> pl.Series:
+    """``people`` and everyone named with one of them in a row of ``ties`` (two columns of ids)."""
+    first, second = ties.columns[:2]
+    named = pl.col(first).is_in(people.implode()) | pl.col(second).is_in(people.implode())
+    tied = ties.filter(named)
+    return pl.concat([people, tied[first].rename("person"), tied[second].rename("person")]).drop_nulls().unique()
+
+
 def _together(flagged: pl.Series, ties: pl.DataFrame) -> pl.Series:
-    """``flagged`` and everyone tied to one of them (either column of a row of ``ties``), transitively."""
-    first, second = ties.columns
-    while True:
-        tied = ties.filter(pl.col(first).is_in(flagged.implode()) | pl.col(second).is_in(flagged.implode()))
-        grown = pl.concat([flagged, tied[first].rename("person"), tied[second].rename("person")]).drop_nulls().unique()
-        if grown.len() == flagged.len():
-            return flagged
+    """``flagged`` and everyone tied to one of them by ``ties``, transitively."""
+    while (grown := _tied(flagged, ties)).len() > flagged.len():
         flagged = grown
+    return flagged
 
 
 def _object_reader(
     raw: Mapping[str, pl.DataFrame], flagged: pl.Series, config: MosaicConfig, available: frozenset[str]
-) -> Built | None:
+) -> tuple[Built | None, int]:
     """The object reader's build over every row of the flagged people and every row naming no person (None when
-    there are none).
+    there are none), and how many people not flagged it was lent.
 
-    The workflow tables are left out (their rows were all clean, or the whole warehouse went the object way): the
-    fast path derives every child's reviews, meetings and plans, these children's from their records' periods.
+    A sibling relationship naming a flagged person on either side goes with them (it places them among the children
+    whose siblings are read), and the other person's dm_persons row is lent, so the object reader knows them: with
+    no care rows of theirs, it counts them as not in care. The workflow tables are left out (their rows were all
+    clean, or the whole warehouse went the object way): the fast path derives every child's reviews, meetings and
+    plans, these children's from the periods of care and orders built here.
     """
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     for name, found in raw.items():
         person = TABLES[name].person
-        if person is not None and name not in WORKFLOW:
-            tables[name] = rows_of(found, key(found[person], name), flagged)
+        if person is None or name in (*WORKFLOW, PERSONS):
+            continue
+        who = key(found[person], name)
+        if name == RELATIONSHIPS:
+            other = key(found["other_person_id"], name)
+            who = pl.select(pl.when(other.is_in(flagged.implode())).then(other).otherwise(who)).to_series()
+        tables[name] = rows_of(found, who, flagged)
+    named = [to_key(row[column]) for row in tables[RELATIONSHIPS] for column in ("person_id", "other_person_id")]
+    lent = pl.Series("person", named, dtype=pl.String).drop_nulls().unique()
+    lent = lent.filter(~lent.is_in(flagged.implode()))
+    if PERSONS in raw:
+        people = key(raw[PERSONS]["person_id"], PERSONS)
+        tables[PERSONS] = rows_of(raw[PERSONS], people, pl.concat([flagged, lent]))
+        lent = lent.filter(lent.is_in(people.implode()))
     if not any(tables.values()):
-        return None
+        return None, 0
     # dm_workers names no person: it is read whole, as it names the flagged children's workers.
     tables[WORKERS] = raw[WORKERS].to_dicts() if WORKERS in raw else []
-    return built(tables, config, available)
+    return built(tables, config, available), lent.len()
 
 
 def _orders_of(slow: Built | None) -> pl.DataFrame:
