@@ -4,7 +4,8 @@ Warehouses have the documented dm_* tables (conftest's DDL, research/case_system
 random generator: families in care and out of it, sibling groups sharing a subgroup, group and per-child forms,
 several forms per step, steps of every configured type and status. Each is read by ``load_cohort`` and by
 ``cohort_from_records(read(...))``, for several facet sets; then every optional table and column is removed in turn,
-and rows of each kind the object reader rejects are added (the whole warehouse then goes the object way).
+and rows of each kind the object reader rejects are added (their children then go the object way, and for the workflow
+tables' kinds the whole warehouse).
 """
 
 from __future__ import annotations
