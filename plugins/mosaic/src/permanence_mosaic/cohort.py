@@ -5,11 +5,12 @@ milestones are derived here, reviews, meetings and plans in :mod:`.cohort_steps`
 Every value is checked the object reader's way, one distinct value at a time, by its own converters and model
 validators (:mod:`.columns`: ``to_key``, ``to_date``, ``PlacementSpell``…).
 
-A person with any row the object reader would reject is *flagged* (:class:`.columns.Flags`), and so is everyone tied
-to them: their siblings (whose dates of birth their load reads) and anyone whose care rows name the other's period
-of care. All of the flagged people's rows, and every row naming no person, go through the object reader's own build
-(:func:`.reader.built`) at their own positions, so its rejections name the same rows in the same order as a full
-load; the other children's rows are derived here. The workflow tables (steps, subjects, answers) are shared by every
+A person with any row the object reader would reject is *flagged* (:class:`.columns.Flags`), and so is anyone whose
+load reads that row: every child a person with a bad date of birth is a sibling of, and, transitively, people whose
+care rows name each other's period of care. All of the flagged people's rows, the sibling relationships naming them,
+and every row naming no person go through the object reader's own build (:func:`.reader.built`) at their own
+positions, so its rejections name the same rows in the same order as a full load; the other children's rows are
+derived here. The workflow tables (steps, subjects, answers) are shared by every
 child of a subgroup: every child's reviews, meetings and plans are derived here, the flagged children's from the
 periods of care and orders the object reader built. Notices count the whole warehouse. A bad row of the workflow
 tables or dm_workers, a column of mixed types, or completed forms send the whole warehouse to the object reader
