@@ -17,7 +17,7 @@ from permanence_core.privacy import shown
 
 if TYPE_CHECKING:
     from permanence_core.adapters.sourcecheck import SourceReport
-    from permanence_core.cohort import Cohort
+    from permanence_core.cohort import Cohort, CohortDetail
     from permanence_core.writeback import AlertChange, Receipt, WriteBackItem
 
 
@@ -190,20 +190,27 @@ class LoadResult:
 
 @attrs.frozen(kw_only=True)
 class CohortLoad:
-    """A load as cohort tables: the ``Cohort``, and the load's rejections, counts and notices (no records)."""
+    """A load as cohort tables: the ``Cohort``, and the load's rejections, counts and notices (no records).
+
+    ``detail``: the cohort's detail tables (names, meeting detail, actions, plan ids) when the caller asked for
+    them (``load_cohort``'s option ``detail``), else None.
+    """
 
     cohort: Cohort
+    detail: CohortDetail | None = None
     rejected: tuple[Rejection, ...] = attrs.field(default=(), converter=to_tuple)
     read: int = 0
     notices: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
 
     @classmethod
-    def of(cls, result: LoadResult) -> CohortLoad:
-        """The tables of a load's records (``cohort_from_records``), with its rejections, counts and notices."""
-        from permanence_core.cohort import cohort_from_records
+    def of(cls, result: LoadResult, *, detail: bool = False) -> CohortLoad:
+        """The tables of a load's records (``cohort_from_records``), with its rejections, counts and notices; and
+        their detail tables (``detail_from_records``) when ``detail``."""
+        from permanence_core.cohort import cohort_from_records, detail_from_records
 
         return cls(
             cohort=cohort_from_records(result.records),
+            detail=detail_from_records(result.records) if detail else None,
             rejected=result.rejected,
             read=result.read,
             notices=result.notices,
