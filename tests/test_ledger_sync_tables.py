@@ -13,10 +13,12 @@ import itertools
 import attrs
 import pytest
 import sqlalchemy as sa
-from ledger_helpers import D, action, case, loaded, meeting, plan
+from ledger_helpers import D, InMemoryAdapter, action, case, loaded, meeting, plan, use_adapter
 from ledger_sync_oracle import record_sync as oracle_sync
 
+from permanence_core import api
 from permanence_core.adapters import CohortLoad, LoadResult
+from permanence_core.cohort import DETAIL_SCHEMAS, detail_from_records
 from permanence_core.model import Action, Meeting, StatusChange
 from permanence_core.synth import CohortGenerator, CohortSpec
 from permanence_core.tracker import panel as panels
@@ -226,3 +228,24 @@ def test_hand_made_cases_siblings_repeated_meetings_and_plans_without_ids(twins)
 def test_the_table_sync_refuses_a_load_without_its_detail_tables(twins):
     with pytest.raises(ValueError, match="detail"):
         sync_tables(twins.tables, CohortLoad.of(loaded(case("C1"))), adapter="memory", source="synthetic")
+
+
+class _TablesWithoutDetail(InMemoryAdapter):
+    """An adapter with its own table reader that gives no detail tables (as the warehouse adapters' do today)."""
+
+    def load_cohort(self, source, options, facets=None):
+        return attrs.evolve(super().load_cohort(source, {}, facets), detail=None)
+
+
+@pytest.mark.parametrize("adapter", [InMemoryAdapter, _TablesWithoutDetail])
+def test_a_load_asked_for_its_detail_gives_the_tables_of_its_records(adapter, monkeypatch):
+    records = synthetic(SEEDS[0], children=8)
+    use_adapter(monkeypatch, adapter(records))
+    plain = api.load_cohort("memory", "synthetic")
+    assert plain.detail is None
+    detailed = api.load_cohort("memory", "synthetic", {"detail": True})
+    expected = detail_from_records(records)
+    assert detailed.detail is not None
+    for name in DETAIL_SCHEMAS:
+        assert getattr(detailed.detail, name).equals(getattr(expected, name)), name
+    assert detailed.read == plain.read and detailed.cohort.children.equals(plain.cohort.children)

@@ -3,7 +3,8 @@
 The oracle is ``cohort_from_records(ssda903.load(...).records)`` with that load's rejections and rows read; the
 columnar ``read_cohort`` must equal it table by table (sorted), rejection by rejection (in order) and in ``read``,
 for synthetic cohorts, the bundled demo, the DfE validator's fake return, hand-made bad rows of every kind and
-fuzzed files.
+fuzzed files. Asked for the detail tables as well, it must give the same cohort and, table by table,
+``detail_from_records`` of the same records.
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ from test_adversarial_ssda903 import BASIC, CSV_TOKENS, mangled, write_files
 from permanence_core.adapters import ssda903
 from permanence_core.adapters.ssda903 import rawrows
 from permanence_core.adapters.ssda903.cohort import ColumnarLoad, read_cohort
-from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
+from permanence_core.cohort import (
+    SCHEMAS,
+    Cohort,
+    CohortDetail,
+    cohort_from_records,
+    detail_from_records,
+)
 from permanence_core.errors import PermanenceError
 from permanence_core.model import Facet
 from permanence_core.rules import load_profile, profile_facets
@@ -55,27 +62,52 @@ def sorted_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(frame.columns, nulls_last=True)
 
 
-def oracle(source: Path, facets: Collection[Facet] | None) -> tuple[Cohort, tuple[object, ...], int, tuple[str, ...]]:
+#: Each detail table's key: its rows sorted by it (list columns cannot be sorted on).
+DETAIL_KEYS = {
+    "names": ["child_id"],
+    "meeting_detail": ["child_id", "seq"],
+    "actions": ["child_id", "meeting_seq", "position"],
+    "plan_ids": ["child_id", "seq"],
+}
+
+
+def oracle(
+    source: Path, facets: Collection[Facet] | None
+) -> tuple[Cohort, tuple[object, ...], int, tuple[str, ...], CohortDetail]:
     options = {} if facets is None else {"facets": sorted(facet.value for facet in facets)}
     loaded = ssda903.load(str(source), options)
-    return cohort_from_records(loaded.records), loaded.rejected, loaded.read, loaded.notices
+    records = loaded.records
+    return cohort_from_records(records), loaded.rejected, loaded.read, loaded.notices, detail_from_records(records)
 
 
 def assert_same(source: Path, facets: Collection[Facet] | None) -> ColumnarLoad:
     try:
-        expected, rejected, read, notices = oracle(source, facets)
+        expected, rejected, read, notices, detail = oracle(source, facets)
     except PermanenceError as exc:
         with pytest.raises(type(exc)):
             read_cohort(str(source), facets)
+        with pytest.raises(type(exc)):
+            read_cohort(str(source), facets, detail=True)
         return ColumnarLoad(cohort=Cohort())
     fast = read_cohort(str(source), facets)
-    for name in SCHEMAS:
-        mine, theirs = getattr(fast.cohort, name), getattr(expected, name)
-        assert sorted_table(mine).equals(sorted_table(theirs)), (name, mine, theirs)
-    assert fast.cohort.children["child_id"].to_list() == expected.children["child_id"].to_list()
-    assert fast.rejected == rejected
-    assert fast.read == read
-    assert fast.notices == notices
+    assert fast.detail is None
+    with_detail = read_cohort(str(source), facets, detail=True)
+    for load in (fast, with_detail):
+        for name in SCHEMAS:
+            mine, theirs = getattr(load.cohort, name), getattr(expected, name)
+            assert sorted_table(mine).equals(sorted_table(theirs)), (name, mine, theirs)
+        assert load.cohort.children["child_id"].to_list() == expected.children["child_id"].to_list()
+        assert load.rejected == rejected
+        assert load.read == read
+        assert load.notices == notices
+    assert with_detail.detail is not None
+    for name, keys in DETAIL_KEYS.items():
+        mine, theirs = getattr(with_detail.detail, name), getattr(detail, name)
+        assert mine.sort(keys).equals(theirs.sort(keys)), (name, mine, theirs)
+    assert (with_detail.by_object_reader, with_detail.pack_by_object_reader) == (
+        fast.by_object_reader,
+        fast.pack_by_object_reader,
+    )
     return fast
 
 
@@ -239,6 +271,19 @@ BAD_ROWS = {
     "a meeting naming a child twice": [
         ("pack/meetings.csv", lambda rows: rows[1].__setitem__(3, f"{rows[1][3]};{rows[1][3]}"))
     ],
+    "names, chairs, owners and dependencies blank or padded": [
+        cell("pack/children.csv", 1, "first_name", ""),
+        cell("pack/children.csv", 2, "surname", ""),
+        cell("pack/children.csv", 3, "first_name", ""),
+        cell("pack/children.csv", 3, "surname", ""),
+        cell("pack/children.csv", 4, "surname", "  Padded  "),
+        cell("pack/meetings.csv", 1, "chair", ""),
+        cell("pack/meetings.csv", 2, "chair", " Chair  "),
+        cell("pack/actions.csv", 1, "owner", ""),
+        cell("pack/actions.csv", 2, "owner", "  Sam "),
+        cell("pack/actions.csv", 3, "depends_on", " A1 ;; ; A2;"),
+        cell("pack/actions.csv", 4, "description", "  Padded  "),
+    ],
     "pack coverage for one child and a blank annex route": [
         cell("pack/plans.csv", 1, "primary_route", ""),
         cell("pack/plans.csv", 1, "annex_a_codes", "ADOPTION"),
@@ -254,6 +299,7 @@ LOADED_WHOLE = {
     "pack coverage for one child and a blank annex route",
     "a child in one table only",
     "a meeting naming a child twice",
+    "names, chairs, owners and dependencies blank or padded",
 }
 
 

@@ -68,14 +68,16 @@ class Adapter(abc.ABC):
     ) -> CohortLoad:
         """Load every child in ``source`` as cohort tables, for evaluating the whole cohort at once.
 
-        ``facets``: only what the caller needs (None: everything); an adapter may read less. By default the
-        records of :meth:`load` turned into tables; an adapter that can read its source straight into the tables
-        overrides this and builds no record objects (the tables must equal ``cohort_from_records`` of its records).
+        ``facets``: only what the caller needs (None: everything); an adapter may read less. The option
+        ``detail`` (true) asks for the detail tables too (``CohortLoad.detail``: names, meeting detail, actions,
+        plan ids), which the ledger's sync reads. By default the records of :meth:`load` turned into tables; an
+        adapter that can read its source straight into the tables overrides this and builds no record objects
+        (the tables must equal ``cohort_from_records`` and ``detail_from_records`` of its records).
         """
-        wanted = dict(options)
+        wanted = {key: value for key, value in options.items() if key != "detail"}
         if facets is not None:
             wanted["facets"] = sorted(facet.value for facet in facets)
-        return CohortLoad.of(self.load(source, wanted))
+        return CohortLoad.of(self.load(source, wanted), detail=bool(options.get("detail")))
 
     def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
         """What ``source`` holds for this adapter, before go-live (``permanence source check``).

@@ -348,8 +348,10 @@ def _survey(cohort: Cohort, detail: CohortDetail, today: dt.date) -> _Survey:
         held.select("child_id", pl.col("seq").alias("meeting_seq"), "meeting_id", "order"),
         on=["child_id", "meeting_seq"],
     ).sort("order", "meeting_seq", "position", maintain_order=True)
+    # The latest period, as a record orders them (by start): an adapter's reader may give them in another order.
     last_period = (
         cohort.periods.filter(~pl.col("short_break"))
+        .sort("start", maintain_order=True)
         .group_by("child_id", maintain_order=True)
         .agg(pl.col("start").last(), pl.col("end").last())
     )

@@ -27,7 +27,7 @@ from permanence_core.adapters.ssda903.checks import CHECKS, REFUSED, child_ids, 
 from permanence_core.adapters.ssda903.layout import Layout, discover
 from permanence_core.adapters.ssda903.rawrows import RawRows, read_rows
 from permanence_core.adapters.ssda903.reader import UNREADABLE, _recognised, _summary
-from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
+from permanence_core.cohort import SCHEMAS, Cohort, CohortDetail, cohort_from_records, detail_from_records
 from permanence_core.collector import collector_paused
 from permanence_core.model import Facet
 
@@ -66,20 +66,23 @@ class _File:
     width: int
 
 
-def read_cohort(source: str, facets: Collection[Facet] | None = None, pack: str | None = None) -> ColumnarLoad:
+def read_cohort(
+    source: str, facets: Collection[Facet] | None = None, pack: str | None = None, *, detail: bool = False
+) -> ColumnarLoad:
     """Read the return at ``source`` (and its pack: ``pack``, else ``pack/``) as ``load`` would, into a Cohort.
 
     ``facets`` narrows the pack as ``load``'s option does (None: every facet). The cohort, rejections and rows
-    read equal ``cohort_from_records(load(source, options).records)`` and that load's account.
+    read equal ``cohort_from_records(load(source, options).records)`` and that load's account; with ``detail``,
+    the detail tables equal ``detail_from_records`` of those records.
     """
     layout = discover(source, pack)
     if len(layout.collections) != 1 or layout.collections[0].xml_files:
-        return _by_object_reader(source, facets, pack)
+        return _by_object_reader(source, facets, pack, detail)
     with collector_paused():
-        return _read(layout, facets)
+        return _read(layout, facets, detail)
 
 
-def _by_object_reader(source: str, facets: Collection[Facet] | None, pack: str | None) -> ColumnarLoad:
+def _by_object_reader(source: str, facets: Collection[Facet] | None, pack: str | None, detail: bool) -> ColumnarLoad:
     from permanence_core.adapters.ssda903 import load
 
     options: dict[str, Any] = {"pack": pack}
@@ -88,6 +91,7 @@ def _by_object_reader(source: str, facets: Collection[Facet] | None, pack: str |
     loaded = load(source, options)
     return ColumnarLoad(
         cohort=cohort_from_records(loaded.records),
+        detail=detail_from_records(loaded.records) if detail else None,
         rejected=loaded.rejected,
         read=loaded.read,
         notices=loaded.notices,
@@ -95,7 +99,7 @@ def _by_object_reader(source: str, facets: Collection[Facet] | None, pack: str |
     )
 
 
-def _read(layout: Layout, facets: Collection[Facet] | None) -> ColumnarLoad:
+def _read(layout: Layout, facets: Collection[Facet] | None, detail: bool) -> ColumnarLoad:
     assembler = Assembler()
     notices = list(layout.ignored)
     files = []
@@ -145,9 +149,10 @@ def _read(layout: Layout, facets: Collection[Facet] | None) -> ColumnarLoad:
     if layout.pack is not None:
         from permanence_core.adapters.pack.cohort import read_pack_cohort
 
-        pack = read_pack_cohort(layout.pack, returned, facets)
+        pack = read_pack_cohort(layout.pack, returned, facets, detail=detail)
         return ColumnarLoad(
             cohort=pack.cohort,
+            detail=pack.detail,
             rejected=rejected + pack.rejected,
             read=read + pack.read,
             notices=tuple(notices) + pack.notices,
@@ -156,6 +161,10 @@ def _read(layout: Layout, facets: Collection[Facet] | None) -> ColumnarLoad:
         )
     return ColumnarLoad(
         cohort=returned,
+        # The return names no child: each child's name is its id (as ``Child.display_name`` gives it).
+        detail=CohortDetail(names=returned.children.select("child_id", pl.col("child_id").alias("name")))
+        if detail
+        else None,
         rejected=rejected,
         read=read,
         notices=tuple(notices),
