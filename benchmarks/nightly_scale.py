@@ -242,7 +242,7 @@ def _case_stages(
     """The job's steps as `permanence ledger sync --raise-alerts` runs them (permanence_core.tracker.nightly),
     each timed as a stage, then the tracker's rows: the stages that need the records."""
     loaded = meter.stage(run, "load", lambda: nightly.load(ADAPTER, str(source), plugins=plugins), _load_detail)
-    # The records live until the report is built: keep the cyclic collector from re-walking them.
+    # The tables live through the run: keep the cyclic collector from re-walking them.
     gc.freeze()
     options = {"outbox": str(work / "outbox")}
     with Ledger(f"sqlite:///{work / 'ledger.sqlite'}") as ledger:
@@ -272,6 +272,9 @@ def _case_stages(
                 f"{counts['unchanged']:,} unchanged; sent {counts['sent']:,}, failed {counts['failed']:,}"
             ),
         )
+    # The tracker still reads records (the last step that does): read from the source here, timed as its own stage.
+    meter.stage(run, "records", lambda: loaded.records.result, _records_detail)
+    gc.freeze()
     built = meter.stage(
         run,
         "tracker rows",
@@ -281,12 +284,17 @@ def _case_stages(
     return built, len(evaluation.alerts), summary
 
 
-def _load_detail(loaded: LoadResult) -> str:
-    meetings = sum(len(record.meetings) for record in loaded.records)
+def _load_detail(loaded: nightly.NightlyLoad) -> str:
+    tables = loaded.tables
     return (
-        f"{len(loaded.records):,} children, {meetings:,} meetings, {loaded.read:,} read, "
-        f"{len(loaded.rejected):,} rejected"
+        f"{len(tables.cohort):,} children, {tables.cohort.meetings.height:,} meetings, {tables.read:,} read, "
+        f"{len(tables.rejected):,} rejected (as tables)"
     )
+
+
+def _records_detail(result: LoadResult) -> str:
+    meetings = sum(len(record.meetings) for record in result.records)
+    return f"{len(result.records):,} records, {meetings:,} meetings, for the tracker"
 
 
 def _evaluation_detail(evaluation: CohortEvaluation) -> str:
@@ -295,10 +303,10 @@ def _evaluation_detail(evaluation: CohortEvaluation) -> str:
     return f"{evaluation.table.height:,} obligations, alerts: {alerts or 'none'}"
 
 
-def _report(loaded: LoadResult, evaluation: CohortEvaluation) -> tuple[Any, Any]:
+def _report(loaded: nightly.NightlyLoad, evaluation: CohortEvaluation) -> tuple[Any, Any]:
     # As `permanence tracker` does: the rows, the page and the workbook are built with the collector paused.
     with collector_paused():
-        report = build_report(loaded.records, evaluation.evaluation(), loaded.rejected)
+        report = build_report(loaded.records.result.records, evaluation.evaluation(), loaded.rejected)
         return report, assess_drift(report.rows, report.as_of)
 
 

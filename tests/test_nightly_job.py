@@ -7,19 +7,23 @@ import datetime as dt
 from pathlib import Path
 
 import attrs
+import polars as pl
 import pytest
 
 from permanence_core import api
+from permanence_core.cohort import SCHEMAS, cohort_from_records
 from permanence_core.errors import InputError
 from permanence_core.tracker import nightly
+from permanence_core.tracker import panel as panels
 from permanence_core.tracker.ledger import Ledger
-from permanence_core.tracker.panel.outcomes import with_panels
+from permanence_core.tracker.panel import Outcome
+from permanence_core.tracker.panel.outcomes import cohort_with_panels, with_panels
 
 DEMO = str(Path(__file__).resolve().parents[1] / "src" / "permanence_core" / "demo_data")
 AS_OF = dt.date(2026, 11, 2)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def loaded():
     return nightly.load("ssda903", DEMO)
 
@@ -52,3 +56,40 @@ def test_a_run_with_nothing_loaded_stops_before_the_ledger_records_it(tmp_path):
                 ledger, "ssda903", str(source), profile="england", as_of=AS_OF, options={"outbox": str(tmp_path)}
             )
         assert ledger.syncs(5) == []
+
+
+def test_the_job_reads_no_record_unless_a_step_asks(tmp_path):
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as ledger:
+        run = nightly.run(
+            ledger, "ssda903", DEMO, profile="panel-tor", as_of=AS_OF, options={"outbox": str(tmp_path / "out")}
+        )
+    assert run.sync.children == len(run.loaded.child_ids) > 0 and run.alerts.summary()["sent"] > 0
+    # The SSDA903 adapter raises a work-tray alert for the team manager: it never looks at the records.
+    assert not run.loaded.records.read_yet
+    assert run.loaded.tables.detail is not None
+
+
+def test_panels_held_in_the_ledger_are_tracking_meetings_of_the_tables_as_of_the_records(loaded, tmp_path):
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as ledger:
+        nightly.sync(ledger, loaded, adapter="ssda903", source=DEMO)
+        # Two panels, one recorded for two children, the other for one of them, the latest on a meeting's date.
+        children = loaded.child_ids[:2]
+        day = max(loaded.tables.cohort.meetings.filter(pl.col("child_id") == children[0])["date"].to_list())
+        for when, discussed in ((AS_OF - dt.timedelta(days=40), children), (day, children[:1])):
+            panel = panels.schedule(ledger, when)
+            for child in discussed:
+                panels.record_outcome(ledger, panel, Outcome(child_id=child, decision="progressing"))
+        seen = with_panels(ledger, loaded.records)
+        expected = cohort_from_records(seen)
+        tables = cohort_with_panels(ledger, loaded.tables.cohort)
+        on_tables = nightly.evaluate(ledger, loaded, "panel-tor", AS_OF)
+        on_objects = api.evaluate(seen, "panel-tor", AS_OF)
+    assert tables.meetings.height == loaded.tables.cohort.meetings.height + 3
+    # The tables leave the facets only the records' readers use (siblings, workers) unread.
+    unread = [f"covers_{facet.value}" for facet in nightly.JOB_FACETS - nightly.TABLE_FACETS]
+    for name in SCHEMAS:
+        mine, theirs = getattr(tables, name), getattr(expected, name)
+        if name == "children":
+            mine, theirs = mine.drop(unread), theirs.drop(unread)
+        assert mine.sort(mine.columns[:3]).equals(theirs.sort(theirs.columns[:3])), name
+    assert sorted(map(repr, on_tables.evaluation().obligations)) == sorted(map(repr, on_objects.obligations))

@@ -1,47 +1,121 @@
 """The nightly job, one sequence whoever runs it: ``permanence ledger sync --raise-alerts``, examples/nightly.py
 and benchmarks/nightly_scale.py call these steps in this order.
 
-1. :func:`load` what the job reads (every facet, no documents' facts);
-2. :func:`sync` the load into the ledger (``record_sync``: plans, meetings and actions as history);
-3. :func:`evaluate` the profile on the cohort's tables, with the panels the ledger holds as tracking meetings;
+1. :func:`load` what the job reads, as the cohort's tables and their detail tables (``load_cohort``);
+2. :func:`sync` the load into the ledger (``sync_tables``: plans, meetings and actions as history);
+3. :func:`evaluate` the profile on the same tables, with the panels the ledger holds as tracking meetings;
 4. :func:`raise_alerts`: each new or changed alert once, as the adapter's system takes it.
 
 Each step is its own function so that a caller can time it or report between steps; :func:`run` does them all.
+No step builds a record per child; the records (``NightlyLoad.records``) are read from the source only when a step
+asks for them: an adapter's ``alert_items`` that reads them (a Mosaic case note goes to the child's allocated
+workers), and the tracker's rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, overload
 
 import attrs
 
 from permanence_core import api
-from permanence_core.adapters import LoadResult
-from permanence_core.cohort import cohort_from_records
+from permanence_core.adapters import CohortLoad, LoadResult, Rejection
 from permanence_core.errors import InputError
-from permanence_core.model import Facet
+from permanence_core.model import CaseRecord, Facet
 from permanence_core.plugins.manager import Plugins
 from permanence_core.rules import Profile, load_profile
 from permanence_core.rules.engine import CohortEvaluation
 from permanence_core.tracker.entries import SyncEntry
 from permanence_core.tracker.ledger import Ledger
-from permanence_core.tracker.panel.outcomes import with_panels
-from permanence_core.tracker.sync import record_sync
+from permanence_core.tracker.panel.outcomes import cohort_with_panels
+from permanence_core.tracker.sync import sync_tables
 from permanence_core.writeback.service import AlertRun
 
-#: What the job reads. The ledger keeps plans, meetings, actions and proceedings whatever the profile needs, and
-#: an adapter may route an alert to the child's allocated workers: every facet. The documents' facts (family,
-#: views, narrative, sign-offs) no step reads, so a pack's documents.json is left unread.
+#: What the job's records hold, when a step asks for them. An adapter may route an alert to the child's allocated
+#: workers: every facet. The documents' facts (family, views, narrative, sign-offs) no step reads, so a pack's
+#: documents.json is left unread.
 JOB_FACETS = frozenset(Facet)
+#: What the job reads as tables: what the ledger keeps and the rules read. Siblings and workers, which only the
+#: records' readers use, are left out: the SSDA903 reader then reads the pack's tables straight into the cohort.
+TABLE_FACETS = JOB_FACETS - {Facet.SIBLINGS, Facet.WORKERS}
+
+
+class LazyRecords(Sequence[CaseRecord]):
+    """The job's records, read from the source the first time anything looks at them."""
+
+    def __init__(self, read: Callable[[], LoadResult]) -> None:
+        self._read = read
+        self._result: LoadResult | None = None
+
+    @property
+    def result(self) -> LoadResult:
+        """The load, read once."""
+        if self._result is None:
+            self._result = self._read()
+        return self._result
+
+    @property
+    def read_yet(self) -> bool:
+        """True once a step has asked for the records."""
+        return self._result is not None
+
+    @overload
+    def __getitem__(self, index: int) -> CaseRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[CaseRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> CaseRecord | Sequence[CaseRecord]:
+        return self.result.records[index]
+
+    def __len__(self) -> int:
+        return len(self.result.records)
+
+    def __iter__(self) -> Iterator[CaseRecord]:
+        return iter(self.result.records)
+
+
+@attrs.frozen(kw_only=True)
+class NightlyLoad:
+    """What the job read: the cohort and its detail tables with the load's counts and rejections (``tables``), and
+    the records, read from the source only when a step asks for them (``records``)."""
+
+    tables: CohortLoad
+    records: LazyRecords
+
+    @property
+    def rejected(self) -> tuple[Rejection, ...]:
+        """The load's rejected records."""
+        return self.tables.rejected
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """The load's notices."""
+        return self.tables.notices
+
+    @property
+    def nothing_loaded(self) -> bool:
+        """True when the source held records yet no child loaded."""
+        return self.tables.nothing_loaded
+
+    @property
+    def child_ids(self) -> list[str]:
+        """Every child loaded, in the source's order."""
+        ids: list[str] = self.tables.cohort.children.get_column("child_id").to_list()
+        return ids
+
+    def summary(self) -> dict[str, int]:
+        """Counts for reports and logs (ids only)."""
+        return self.tables.summary()
 
 
 @attrs.frozen(kw_only=True)
 class NightlyRun:
     """What one run did: the load, the ledger's sync entry, the evaluation and the write-back."""
 
-    loaded: LoadResult
+    loaded: NightlyLoad
     sync: SyncEntry
     evaluation: CohortEvaluation
     alerts: AlertRun
@@ -49,29 +123,32 @@ class NightlyRun:
 
 def load(
     adapter: str, source: str, options: Mapping[str, Any] | None = None, plugins: Plugins | None = None
-) -> LoadResult:
-    """Every child's record through ``adapter`` (``options``: the adapter's, e.g. ``config``), with the facets
-    the job reads (``JOB_FACETS``)."""
-    wanted = {**(options or {}), "facets": sorted(facet.value for facet in JOB_FACETS)}
-    return api.load(adapter, source, wanted, plugins)
+) -> NightlyLoad:
+    """Every child through ``adapter`` (``options``: the adapter's, e.g. ``config``) as the cohort's tables and
+    their detail tables (``TABLE_FACETS``); the records (``JOB_FACETS``) are read when a step asks for them."""
+    given = dict(options or {})
+    tables = api.load_cohort(adapter, source, {**given, "detail": True}, TABLE_FACETS, plugins)
+    wanted = {key: value for key, value in given.items() if key != "progress"}
+    wanted["facets"] = sorted(facet.value for facet in JOB_FACETS)
+    return NightlyLoad(tables=tables, records=LazyRecords(lambda: api.load(adapter, source, wanted, plugins)))
 
 
 def sync(
     ledger: Ledger,
-    loaded: LoadResult,
+    loaded: NightlyLoad,
     *,
     adapter: str,
     source: str,
     started_at: dt.datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SyncEntry:
-    """Record the load in the ledger (see ``record_sync``)."""
-    return record_sync(ledger, loaded, adapter=adapter, source=source, started_at=started_at, progress=progress)
+    """Record the load in the ledger (see ``sync_tables``)."""
+    return sync_tables(ledger, loaded.tables, adapter=adapter, source=source, started_at=started_at, progress=progress)
 
 
 def evaluate(
     ledger: Ledger,
-    loaded: LoadResult,
+    loaded: NightlyLoad,
     profile: str | Profile,
     as_of: dt.date | None = None,
     plugins: Plugins | None = None,
@@ -80,13 +157,13 @@ def evaluate(
     as a case-system meeting is. ``.evaluation()`` gives every obligation as an object (the tracker's rows)."""
     if isinstance(profile, str):
         profile = load_profile(profile, plugins)
-    cohort = cohort_from_records(with_panels(ledger, loaded.records))
+    cohort = cohort_with_panels(ledger, loaded.tables.cohort)
     return api.evaluate_cohort(cohort, profile, as_of, plugins=plugins)
 
 
 def raise_alerts(
     ledger: Ledger,
-    loaded: LoadResult,
+    loaded: NightlyLoad,
     evaluation: CohortEvaluation,
     *,
     adapter: str,
@@ -97,15 +174,10 @@ def raise_alerts(
     """Raise each alert that is new or changed since the last run once, through the adapter (``options``: its
     write-back settings, ``outbox`` or ``config``); an alert of a loaded child no longer raised is resolved."""
     transport = api.AdapterTransport(adapter, options, plugins)
-    # The adapter says how its system takes an alert (a Mosaic case note, a Liquidlogic work-tray task...).
+    # The adapter says how its system takes an alert (a Mosaic case note, a Liquidlogic work-tray task...); the
+    # records are read only if it looks at them.
     to_item = api.alert_items(adapter, loaded.records, evaluation.as_of, options, plugins)
-    return ledger.raise_alerts(
-        evaluation.alerts,
-        to_item,
-        transport,
-        resolved_in=[record.child_id for record in loaded.records],
-        progress=progress,
-    )
+    return ledger.raise_alerts(evaluation.alerts, to_item, transport, resolved_in=loaded.child_ids, progress=progress)
 
 
 def run(
