@@ -9,10 +9,12 @@ from pathlib import Path
 import attrs
 import polars as pl
 import pytest
+from ledger_helpers import InMemoryAdapter, use_adapter
 
 from permanence_core import api
 from permanence_core.cohort import SCHEMAS, cohort_from_records
 from permanence_core.errors import InputError
+from permanence_core.synth import CohortGenerator, CohortSpec
 from permanence_core.tracker import nightly
 from permanence_core.tracker import panel as panels
 from permanence_core.tracker.ledger import Ledger
@@ -93,3 +95,26 @@ def test_panels_held_in_the_ledger_are_tracking_meetings_of_the_tables_as_of_the
             mine, theirs = mine.drop(unread), theirs.drop(unread)
         assert mine.sort(mine.columns[:3]).equals(theirs.sort(theirs.columns[:3])), name
     assert sorted(map(repr, on_tables.evaluation().obligations)) == sorted(map(repr, on_objects.obligations))
+
+
+class _Counted(InMemoryAdapter):
+    """The in-memory adapter (no detail tables of its own), counting its loads."""
+
+    loads = 0
+
+    def load(self, source, options):
+        self.loads += 1
+        return super().load(source, options)
+
+
+def test_an_adapter_without_detail_tables_is_read_once_as_records(monkeypatch, tmp_path):
+    records = [child.record for child in CohortGenerator(CohortSpec(children=12, seed=4, as_of=AS_OF))]
+    adapter = _Counted(records)
+    use_adapter(monkeypatch, adapter)
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as ledger:
+        run = nightly.run(
+            ledger, "memory", "synthetic", profile="panel-tor", as_of=AS_OF, options={"outbox": str(tmp_path / "out")}
+        )
+    assert adapter.loads == 1
+    assert run.loaded.records.read_yet and list(run.loaded.records) == records
+    assert run.sync.children == 12 and run.loaded.tables.detail is not None

@@ -52,6 +52,10 @@ class Adapter(abc.ABC):
     source_help: str
     #: What the adapter does with its system; the write capabilities say which items ``write_back`` accepts.
     capabilities: frozenset[Capability] = frozenset({Capability.READ})
+    #: True when :meth:`load_cohort` reads the detail tables straight from the source when ``options["detail"]``
+    #: asks (no record per child): the nightly job then reads tables, and records only if a step asks for them.
+    #: False (the default): the nightly job reads records once, and the tables from them.
+    detail_tables: bool = False
 
     @abc.abstractmethod
     def load(self, source: str, options: Mapping[str, Any]) -> LoadResult:

@@ -43,11 +43,11 @@ TABLE_FACETS = JOB_FACETS - {Facet.SIBLINGS, Facet.WORKERS}
 
 
 class LazyRecords(Sequence[CaseRecord]):
-    """The job's records, read from the source the first time anything looks at them."""
+    """The job's records, read from the source the first time anything looks at them (or already read)."""
 
-    def __init__(self, read: Callable[[], LoadResult]) -> None:
+    def __init__(self, read: Callable[[], LoadResult], result: LoadResult | None = None) -> None:
         self._read = read
-        self._result: LoadResult | None = None
+        self._result = result
 
     @property
     def result(self) -> LoadResult:
@@ -125,12 +125,19 @@ def load(
     adapter: str, source: str, options: Mapping[str, Any] | None = None, plugins: Plugins | None = None
 ) -> NightlyLoad:
     """Every child through ``adapter`` (``options``: the adapter's, e.g. ``config``) as the cohort's tables and
-    their detail tables (``TABLE_FACETS``); the records (``JOB_FACETS``) are read when a step asks for them."""
+    their detail tables (``TABLE_FACETS``); the records (``JOB_FACETS``) are read when a step asks for them. An
+    adapter that cannot read the detail tables straight from its source (``Adapter.detail_tables`` false) is read
+    as records once (``JOB_FACETS``), and the tables are made from them."""
+    plugins = plugins or Plugins()
     given = dict(options or {})
+    wanted = {**given, "facets": sorted(facet.value for facet in JOB_FACETS)}
+    if not plugins.adapter(adapter).detail_tables:
+        result = api.load(adapter, source, wanted, plugins)
+        return NightlyLoad(tables=CohortLoad.of(result, detail=True), records=LazyRecords(lambda: result, result))
     tables = api.load_cohort(adapter, source, {**given, "detail": True}, TABLE_FACETS, plugins)
-    wanted = {key: value for key, value in given.items() if key != "progress"}
-    wanted["facets"] = sorted(facet.value for facet in JOB_FACETS)
-    return NightlyLoad(tables=tables, records=LazyRecords(lambda: api.load(adapter, source, wanted, plugins)))
+    # Read again only if a step asks, after the load's progress bar is gone.
+    later = {key: value for key, value in wanted.items() if key != "progress"}
+    return NightlyLoad(tables=tables, records=LazyRecords(lambda: api.load(adapter, source, later, plugins)))
 
 
 def sync(

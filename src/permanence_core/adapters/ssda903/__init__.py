@@ -26,6 +26,7 @@ class Ssda903Adapter(Adapter):
     capabilities = frozenset(
         {Capability.READ, Capability.UPLOAD_DOCUMENT, Capability.CASE_NOTE, Capability.WORK_TRAY_ALERT}
     )
+    detail_tables = True
 
     def load(self, source: str, options: Mapping[str, Any]) -> LoadResult:
         """Load an SSDA903 return (CSV folder or XML file) plus the optional permanence pack."""
