@@ -18,11 +18,11 @@ from ledger_sync_oracle import record_sync as oracle_sync
 
 from permanence_core import api
 from permanence_core.adapters import CohortLoad, LoadResult
-from permanence_core.cohort import DETAIL_SCHEMAS, detail_from_records
-from permanence_core.model import Action, Meeting, StatusChange
-from permanence_core.synth import CohortGenerator, CohortSpec
+from permanence_core.cohort import DETAIL_SCHEMAS, SCHEMAS, Cohort, CohortDetail, detail_from_records
+from permanence_core.model import Action, Meeting, PeriodOfCare, StatusChange
+from permanence_core.synth import CohortGenerator, CohortSpec, generate
+from permanence_core.tracker import nightly, schema
 from permanence_core.tracker import panel as panels
-from permanence_core.tracker import schema
 from permanence_core.tracker.ledger import Ledger
 from permanence_core.tracker.panel import Outcome
 from permanence_core.tracker.sync import sync_tables
@@ -186,10 +186,10 @@ def test_three_nights_of_a_synthetic_cohort_write_the_ledger_as_the_record_sync(
     twins.sync(edited(records))
 
 
-def test_hand_made_cases_siblings_repeated_meetings_and_plans_without_ids(twins):
+def hand_made():
     """The shapes a synthetic cohort seldom has: a meeting held twice in one record, a sibling's copy naming no one
     or naming the children in another order, a meeting named by a child the sync does not load, plans without ids
-    and undated, a meeting held the day after a sync."""
+    and undated, a meeting held the day after a sync, a child with two periods of care."""
     twice = meeting("TP-1", D(2024, 5, 2), ("C1",), action("A1", due=D(2024, 6, 1)))
     tomorrow = T0.date() + dt.timedelta(days=1)
     cases = [
@@ -216,6 +216,13 @@ def test_hand_made_cases_siblings_repeated_meetings_and_plans_without_ids(twins)
             "C3", end=D(2025, 1, 1), plans=[plan("long_term_fostering", plan_id="P3", ratified_at_review=D(2024, 3, 1))]
         ),
     ]
+    earlier = PeriodOfCare(start=D(2022, 1, 3), end=D(2022, 9, 1), reason_ceased="E13")
+    cases[0] = attrs.evolve(cases[0], periods_of_care=(earlier, *cases[0].periods_of_care))
+    return cases
+
+
+def test_hand_made_cases_siblings_repeated_meetings_and_plans_without_ids(twins):
+    cases = hand_made()
     twins.sync(cases)
     held = twins.sync(cases)
     assert held.meetings_changed == 1  # TP-5, held since
@@ -249,3 +256,39 @@ def test_a_load_asked_for_its_detail_gives_the_tables_of_its_records(adapter, mo
     for name in DETAIL_SCHEMAS:
         assert getattr(detailed.detail, name).equals(getattr(expected, name)), name
     assert detailed.read == plain.read and detailed.cohort.children.equals(plain.cohort.children)
+
+
+def shuffled(load, seed):
+    """The same load with every table's rows in another order (a reader need not give a record's order)."""
+    cohort = {name: getattr(load.cohort, name).sample(fraction=1.0, shuffle=True, seed=seed) for name in SCHEMAS}
+    # The children's order is the sync's order: it stays.
+    cohort["children"] = load.cohort.children
+    detail = {name: getattr(load.detail, name).sample(fraction=1.0, shuffle=True, seed=seed) for name in DETAIL_SCHEMAS}
+    return attrs.evolve(load, cohort=Cohort(**cohort), detail=CohortDetail(**detail))
+
+
+@pytest.mark.parametrize("made", ["synthetic", "by hand"])
+def test_the_rows_order_within_each_table_does_not_matter(twins, made):
+    records = synthetic(SEEDS[1]) if made == "synthetic" else hand_made()
+    nights = (records, edited(records)) if made == "synthetic" else (records, records[::-1])
+    for night, cohort in enumerate(nights):
+        result = LoadResult(records=cohort, read=len(cohort))
+        at = T0 + dt.timedelta(days=night)
+        oracle_sync(twins.oracle, result, adapter="memory", source="synthetic", now=ticking(at))
+        load = shuffled(CohortLoad.of(result, detail=True), seed=night)
+        sync_tables(twins.tables, load, adapter="memory", source="synthetic", now=ticking(at))
+        assert_same_tables(twins.oracle, twins.tables)
+
+
+def test_the_ssda903_tables_write_the_ledger_as_its_records(twins, tmp_path):
+    """End to end: the SSDA903 return and pack read as tables, against the same source read as records."""
+    folder = tmp_path / "return"
+    generate(CohortSpec(children=60, seed=8, as_of=AS_OF), folder)
+    facets = sorted(facet.value for facet in nightly.TABLE_FACETS)
+    records = api.load("ssda903", str(folder), {"facets": facets})
+    tables = api.load_cohort("ssda903", str(folder), {"detail": True}, nightly.TABLE_FACETS)
+    assert not tables.cohort.children.is_empty() and tables.detail is not None
+    first = oracle_sync(twins.oracle, records, adapter="ssda903", source=str(folder), now=ticking(T0))
+    second = sync_tables(twins.tables, tables, adapter="ssda903", source=str(folder), now=ticking(T0))
+    assert attrs.evolve(second, finished_at=first.finished_at) == first
+    assert_same_tables(twins.oracle, twins.tables)
