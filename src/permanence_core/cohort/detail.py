@@ -15,7 +15,9 @@ import attrs
 import polars as pl
 
 from permanence_core.cohort.from_records import frame
-from permanence_core.model import CaseRecord
+from permanence_core.cohort.tables import Cohort
+from permanence_core.model import CaseRecord, Child, Facet, Identifiers
+from permanence_core.model.people import AllocatedWorker
 
 #: One row per child: the name the tracker shows (an internal paper; ``--pseudonymise`` leaves it out).
 NAMES: Mapping[str, pl.DataType] = {
@@ -52,11 +54,23 @@ PLAN_IDS: Mapping[str, pl.DataType] = {
     "plan_id": pl.String(),
 }
 
+#: Each child's allocated workers (the write-back routes an alert to them), in the record's order.
+WORKERS: Mapping[str, pl.DataType] = {
+    "child_id": pl.String(),
+    "worker_id": pl.String(),
+    "role": pl.String(),
+    "name": pl.String(),
+    "team": pl.String(),
+    "start": pl.Date(),
+    "end": pl.Date(),
+}
+
 DETAIL_SCHEMAS: Mapping[str, Mapping[str, pl.DataType]] = {
     "names": NAMES,
     "meeting_detail": MEETING_DETAIL,
     "actions": ACTIONS,
     "plan_ids": PLAN_IDS,
+    "workers": WORKERS,
 }
 
 
@@ -73,6 +87,7 @@ class CohortDetail:
     meeting_detail: pl.DataFrame = attrs.field(factory=lambda: empty_detail("meeting_detail"))
     actions: pl.DataFrame = attrs.field(factory=lambda: empty_detail("actions"))
     plan_ids: pl.DataFrame = attrs.field(factory=lambda: empty_detail("plan_ids"))
+    workers: pl.DataFrame = attrs.field(factory=lambda: empty_detail("workers"))
 
     def __attrs_post_init__(self) -> None:
         # As Cohort: a producer's drifting column would be read wrongly, not fail.
@@ -113,7 +128,38 @@ def detail_from_records(records: Iterable[CaseRecord]) -> CohortDetail:
         plan_ids=frame(
             [(r.child_id, seq, plan.plan_id) for r in records for seq, plan in enumerate(r.plans)], PLAN_IDS
         ),
+        workers=frame(
+            [
+                (r.child_id, w.worker_id, w.role.value, w.name, w.team, w.start, w.end)
+                for r in records
+                for w in r.workers
+            ],
+            WORKERS,
+        ),
     )
+
+
+def routing_records(cohort: Cohort, detail: CohortDetail) -> list[CaseRecord]:
+    """Every child as the write-back routes an alert: the child's id and allocated workers, nothing else.
+
+    ``Adapter.alert_items`` reads only these (to find each child's workers on the day); building them from the
+    tables costs a small object per child, where the whole record costs its meetings, actions and plans too.
+    """
+    workers: dict[str, list[AllocatedWorker]] = {}
+    for child, *fields in detail.workers.iter_rows():
+        worker_id, role, name, team, start, end = fields
+        workers.setdefault(child, []).append(
+            AllocatedWorker(worker_id=worker_id, role=role, name=name, team=team, start=start, end=end)
+        )
+    covered = cohort.children.select("child_id", f"covers_{Facet.WORKERS.value}").iter_rows()
+    return [
+        CaseRecord(
+            child=Child(identifiers=Identifiers(case_id=child)),
+            coverage={Facet.WORKERS.value} if covers else set(),
+            workers=workers.get(child, ()),
+        )
+        for child, covers in covered
+    ]
 
 
 def _with_lists(
