@@ -29,6 +29,7 @@ from permanence_core.adapters import ssda903
 from permanence_core.adapters.ssda903 import rawrows
 from permanence_core.adapters.ssda903.cohort import ColumnarLoad, read_cohort
 from permanence_core.cohort import (
+    DETAIL_SCHEMAS,
     SCHEMAS,
     Cohort,
     CohortDetail,
@@ -68,6 +69,7 @@ DETAIL_KEYS = {
     "meeting_detail": ["child_id", "seq"],
     "actions": ["child_id", "meeting_seq", "position"],
     "plan_ids": ["child_id", "seq"],
+    "workers": ["child_id", "worker_id", "role", "start", "end", "name", "team"],
 }
 
 
@@ -101,6 +103,7 @@ def assert_same(source: Path, facets: Collection[Facet] | None) -> ColumnarLoad:
         assert load.read == read
         assert load.notices == notices
     assert with_detail.detail is not None
+    assert set(DETAIL_KEYS) == set(DETAIL_SCHEMAS)
     for name, keys in DETAIL_KEYS.items():
         mine, theirs = getattr(with_detail.detail, name), getattr(detail, name)
         assert mine.sort(keys).equals(theirs.sort(keys)), (name, mine, theirs)
@@ -160,6 +163,25 @@ def test_the_basic_return_with_the_test_pack_reads_the_same(tmp_path):
     shutil.copytree(DATA / "pack", tmp_path / "pack")
     for facets in FACETS:
         assert_same(tmp_path, facets)
+
+
+@pytest.mark.parametrize("change", ["as is", "a bad worker row", "a worker ending before starting", "no pack workers"])
+def test_the_returns_social_workers_stand_where_the_pack_gives_none(tmp_path, change):
+    shutil.copytree(DATA / "basic", tmp_path, dirs_exist_ok=True)
+    shutil.copytree(DATA / "pack", tmp_path / "pack")
+    sw = tmp_path / "sw_episodes.csv"
+    rows = sw.read_text(encoding="utf-8-sig").splitlines()
+    rows.append("C009,01/01/2010,SW19,01/03/2024,,")
+    if change == "a bad worker row":
+        rows.append("C001,12/03/2019,SW20,31/02/2024,,")
+    if change == "a worker ending before starting":
+        rows.append("C001,12/03/2019,SW21,01/06/2024,01/05/2024,")
+    sw.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    if change == "no pack workers":
+        (tmp_path / "pack" / "workers.csv").unlink()
+    for facets in FACETS:
+        fast = assert_same(tmp_path, facets)
+        assert fast.rejected or change == "as is" or change == "no pack workers"
 
 
 # --- bad rows of every kind -------------------------------------------------------------------------------

@@ -67,20 +67,29 @@ class _Unusual(Exception):
 
 
 def read_pack_cohort(
-    path: Path, returned: Cohort, facets: Collection[Facet] | None, *, detail: bool = False
+    path: Path,
+    returned: Cohort,
+    facets: Collection[Facet] | None,
+    *,
+    detail: bool = False,
+    returned_workers: pl.DataFrame | None = None,
 ) -> PackCohort:
     """Join the pack at ``path`` to ``returned`` (the return's cohort) as ``load`` merges it into records; with
-    ``detail``, the cohort's detail tables too, equal to ``detail_from_records`` of that load's records."""
+    ``detail``, the cohort's detail tables too, equal to ``detail_from_records`` of that load's records
+    (``returned_workers``: the return's allocated workers, which stand for a child the pack gives none)."""
     wanted = None if facets is None else frozenset(facets) & PACK_FACETS
+    workers = returned_workers if returned_workers is not None else pl.DataFrame(schema=dict(DETAIL_SCHEMAS["workers"]))
     if wanted is not None and wanted <= FAST_FACETS and path.is_dir() and not (path / PACK_JSON).is_file():
         try:
-            return _fast(path, returned, wanted, detail)
+            return _fast(path, returned, wanted, detail, workers)
         except _Unusual:
             pass
-    return _by_object_reader(path, returned, wanted, detail)
+    return _by_object_reader(path, returned, wanted, detail, workers)
 
 
-def _by_object_reader(path: Path, returned: Cohort, wanted: frozenset[Facet] | None, detail: bool) -> PackCohort:
+def _by_object_reader(
+    path: Path, returned: Cohort, wanted: frozenset[Facet] | None, detail: bool, returned_workers: pl.DataFrame
+) -> PackCohort:
     from permanence_core.adapters.pack import merge, read_pack
 
     children = returned.children["child_id"].to_list()
@@ -96,13 +105,20 @@ def _by_object_reader(path: Path, returned: Cohort, wanted: frozenset[Facet] | N
     ]
     side = cohort_from_records(stubs)
     return PackCohort(
-        detail=detail_from_records(stubs) if detail else None,
+        detail=_with_returned_workers(detail_from_records(stubs), returned_workers) if detail else None,
         cohort=_joined(returned, side.children.select("child_id", *PACK_CHILD_COLUMNS), side),
         rejected=pack.rejected,
         read=pack.read,
         notices=pack.notices,
         by_object_reader=True,
     )
+
+
+def _with_returned_workers(detail: CohortDetail, returned_workers: pl.DataFrame) -> CohortDetail:
+    """As ``merge``: a child's workers are the pack's, else the return's."""
+    given = detail.workers.get_column("child_id").unique().implode()
+    workers = pl.concat([detail.workers, returned_workers.filter(~pl.col("child_id").is_in(given))])
+    return attrs.evolve(detail, workers=workers)
 
 
 def _joined(returned: Cohort, pack_children: pl.DataFrame, side: Cohort) -> Cohort:
@@ -211,7 +227,9 @@ def _in_return(frame: pl.DataFrame, column: str, children: pl.Series) -> None:
         raise _Unusual
 
 
-def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet], detail: bool) -> PackCohort:
+def _fast(
+    folder: Path, returned: Cohort, wanted: frozenset[Facet], detail: bool, returned_workers: pl.DataFrame
+) -> PackCohort:
     children = returned.children["child_id"]
     names = pl.DataFrame(schema={"child_id": pl.String(), "first_name": pl.String(), "surname": pl.String()})
     tables = {name: pl.DataFrame(schema=dict(schema)) for name, schema in DETAIL_SCHEMAS.items()}
@@ -299,7 +317,12 @@ def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet], detail: bool
         )
     side = Cohort(plans=plans, plan_history=history, proceedings=proceedings, meetings=meetings)
     return PackCohort(
-        detail=CohortDetail(names=_names(returned, names), **{k: v for k, v in tables.items() if k != "names"})
+        # The pack's workers are not read here (not a facet of the fast path): the return's stand.
+        detail=CohortDetail(
+            names=_names(returned, names),
+            **{k: v for k, v in tables.items() if k not in ("names", "workers")},
+            workers=returned_workers,
+        )
         if detail
         else None,
         cohort=_joined(returned, pack_children, side),

@@ -11,7 +11,7 @@ more than one collection year) is read whole by the object reader.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -28,8 +28,9 @@ from permanence_core.adapters.ssda903.layout import Layout, discover
 from permanence_core.adapters.ssda903.rawrows import RawRows, read_rows
 from permanence_core.adapters.ssda903.reader import UNREADABLE, _recognised, _summary
 from permanence_core.cohort import SCHEMAS, Cohort, CohortDetail, cohort_from_records, detail_from_records
+from permanence_core.cohort.detail import DETAIL_SCHEMAS
 from permanence_core.collector import collector_paused
-from permanence_core.model import Facet
+from permanence_core.model import CaseRecord, Facet, WorkerRole
 
 #: How rows of a table are keyed within a child (as the Assembler keys them): a repeat is rejected.
 _KEYS: Mapping[str, tuple[str, ...]] = {
@@ -149,7 +150,8 @@ def _read(layout: Layout, facets: Collection[Facet] | None, detail: bool) -> Col
     if layout.pack is not None:
         from permanence_core.adapters.pack.cohort import read_pack_cohort
 
-        pack = read_pack_cohort(layout.pack, returned, facets, detail=detail)
+        workers = _workers(frames, records) if detail else None
+        pack = read_pack_cohort(layout.pack, returned, facets, detail=detail, returned_workers=workers)
         return ColumnarLoad(
             cohort=pack.cohort,
             detail=pack.detail,
@@ -162,7 +164,10 @@ def _read(layout: Layout, facets: Collection[Facet] | None, detail: bool) -> Col
     return ColumnarLoad(
         cohort=returned,
         # The return names no child: each child's name is its id (as ``Child.display_name`` gives it).
-        detail=CohortDetail(names=returned.children.select("child_id", pl.col("child_id").alias("name")))
+        detail=CohortDetail(
+            names=returned.children.select("child_id", pl.col("child_id").alias("name")),
+            workers=_workers(frames, records),
+        )
         if detail
         else None,
         rejected=rejected,
@@ -170,6 +175,22 @@ def _read(layout: Layout, facets: Collection[Facet] | None, detail: bool) -> Col
         notices=tuple(notices),
         by_object_reader=len(records),
     )
+
+
+def _workers(frames: Mapping[str, pl.DataFrame], records: Sequence[CaseRecord]) -> pl.DataFrame:
+    """The detail table of the return's allocated social workers (SWEpisodes, as ``rows.social_worker`` makes
+    them): the checked rows' of the children read here, then those of the object reader's records."""
+    fast = frames[tables.SW_EPISODES.name].select(
+        pl.col("_child").alias("child_id"),
+        pl.col("p_SW_ID").alias("worker_id"),
+        pl.lit(WorkerRole.SOCIAL_WORKER.value).alias("role"),
+        pl.lit(None, dtype=pl.String()).alias("name"),
+        pl.lit(None, dtype=pl.String()).alias("team"),
+        pl.col("p_SW_DECOM").alias("start"),
+        pl.col("p_SW_DEC").alias("end"),
+    )
+    schema = pl.Schema(DETAIL_SCHEMAS["workers"])
+    return pl.concat([fast.cast(schema), detail_from_records(records).workers])
 
 
 def _in_order(cohort: Cohort, order: pl.DataFrame) -> Cohort:
