@@ -284,9 +284,9 @@ def test_the_ssda903_tables_write_the_ledger_as_its_records(twins, tmp_path):
     """End to end: the SSDA903 return and pack read as tables, against the same source read as records."""
     folder = tmp_path / "return"
     generate(CohortSpec(children=60, seed=8, as_of=AS_OF), folder)
-    facets = sorted(facet.value for facet in nightly.TABLE_FACETS)
+    facets = sorted(facet.value for facet in nightly.JOB_FACETS)
     records = api.load("ssda903", str(folder), {"facets": facets})
-    tables = api.load_cohort("ssda903", str(folder), {"detail": True}, nightly.TABLE_FACETS)
+    tables = api.load_cohort("ssda903", str(folder), {"detail": True}, nightly.JOB_FACETS)
     assert not tables.cohort.children.is_empty() and tables.detail is not None
     first = oracle_sync(twins.oracle, records, adapter="ssda903", source=str(folder), now=ticking(T0))
     second = sync_tables(twins.tables, tables, adapter="ssda903", source=str(folder), now=ticking(T0))

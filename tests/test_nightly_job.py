@@ -87,12 +87,8 @@ def test_panels_held_in_the_ledger_are_tracking_meetings_of_the_tables_as_of_the
         on_tables = nightly.evaluate(ledger, loaded, "panel-tor", AS_OF)
         on_objects = api.evaluate(seen, "panel-tor", AS_OF)
     assert tables.meetings.height == loaded.tables.cohort.meetings.height + 3
-    # The tables leave the facets only the records' readers use (siblings, workers) unread.
-    unread = [f"covers_{facet.value}" for facet in nightly.JOB_FACETS - nightly.TABLE_FACETS]
     for name in SCHEMAS:
         mine, theirs = getattr(tables, name), getattr(expected, name)
-        if name == "children":
-            mine, theirs = mine.drop(unread), theirs.drop(unread)
         assert mine.sort(mine.columns[:3]).equals(theirs.sort(theirs.columns[:3])), name
     assert sorted(map(repr, on_tables.evaluation().obligations)) == sorted(map(repr, on_objects.obligations))
 

@@ -33,13 +33,10 @@ from permanence_core.tracker.panel.outcomes import cohort_with_panels
 from permanence_core.tracker.sync import sync_tables
 from permanence_core.writeback.service import AlertRun
 
-#: What the job's records hold, when a step asks for them. An adapter may route an alert to the child's allocated
-#: workers: every facet. The documents' facts (family, views, narrative, sign-offs) no step reads, so a pack's
-#: documents.json is left unread.
+#: What the job reads, as tables and as records when a step asks for them. An adapter may route an alert to the
+#: child's allocated workers: every facet. The documents' facts (family, views, narrative, sign-offs) no step
+#: reads, so a pack's documents.json is left unread.
 JOB_FACETS = frozenset(Facet)
-#: What the job reads as tables: what the ledger keeps and the rules read. Siblings and workers, which only the
-#: records' readers use, are left out: the SSDA903 reader then reads the pack's tables straight into the cohort.
-TABLE_FACETS = JOB_FACETS - {Facet.SIBLINGS, Facet.WORKERS}
 
 
 class LazyRecords(Sequence[CaseRecord]):
@@ -125,16 +122,16 @@ def load(
     adapter: str, source: str, options: Mapping[str, Any] | None = None, plugins: Plugins | None = None
 ) -> NightlyLoad:
     """Every child through ``adapter`` (``options``: the adapter's, e.g. ``config``) as the cohort's tables and
-    their detail tables (``TABLE_FACETS``); the records (``JOB_FACETS``) are read when a step asks for them. An
-    adapter that cannot read the detail tables straight from its source (``Adapter.detail_tables`` false) is read
-    as records once (``JOB_FACETS``), and the tables are made from them."""
+    their detail tables (``JOB_FACETS``); the records are read when a step asks for them. An adapter that cannot
+    read the detail tables straight from its source (``Adapter.detail_tables`` false) is read as records once, and
+    the tables are made from them."""
     plugins = plugins or Plugins()
     given = dict(options or {})
     wanted = {**given, "facets": sorted(facet.value for facet in JOB_FACETS)}
     if not plugins.adapter(adapter).detail_tables:
         result = api.load(adapter, source, wanted, plugins)
         return NightlyLoad(tables=CohortLoad.of(result, detail=True), records=LazyRecords(lambda: result, result))
-    tables = api.load_cohort(adapter, source, {**given, "detail": True}, TABLE_FACETS, plugins)
+    tables = api.load_cohort(adapter, source, {**given, "detail": True}, JOB_FACETS, plugins)
     # Read again only if a step asks, after the load's progress bar is gone.
     later = {key: value for key, value in wanted.items() if key != "progress"}
     return NightlyLoad(tables=tables, records=LazyRecords(lambda: api.load(adapter, source, later, plugins)))

@@ -42,7 +42,7 @@ from permanence_core.model.child import _UPN as UPN_PATTERN
 from permanence_core.model.child import nhs_number_is_valid
 
 #: The facets whose files the fast path reads.
-FAST_FACETS = frozenset({Facet.PLANS, Facet.MEETINGS, Facet.PROCEEDINGS})
+FAST_FACETS = frozenset({Facet.PLANS, Facet.MEETINGS, Facet.PROCEEDINGS, Facet.SIBLINGS, Facet.WORKERS})
 #: The pack's columns of the children table.
 PACK_CHILD_COLUMNS = ("permanence_decision_date", *(f"covers_{facet.value}" for facet in sorted(PACK_FACETS)))
 _SOME_CHILD = Identifiers(case_id="x")
@@ -105,7 +105,7 @@ def _by_object_reader(
     ]
     side = cohort_from_records(stubs)
     return PackCohort(
-        detail=_with_returned_workers(detail_from_records(stubs), returned_workers) if detail else None,
+        detail=_detail_of(stubs, returned_workers) if detail else None,
         cohort=_joined(returned, side.children.select("child_id", *PACK_CHILD_COLUMNS), side),
         rejected=pack.rejected,
         read=pack.read,
@@ -114,11 +114,15 @@ def _by_object_reader(
     )
 
 
-def _with_returned_workers(detail: CohortDetail, returned_workers: pl.DataFrame) -> CohortDetail:
+def _with_returned_workers(pack_workers: pl.DataFrame, returned_workers: pl.DataFrame) -> pl.DataFrame:
     """As ``merge``: a child's workers are the pack's, else the return's."""
-    given = detail.workers.get_column("child_id").unique().implode()
-    workers = pl.concat([detail.workers, returned_workers.filter(~pl.col("child_id").is_in(given))])
-    return attrs.evolve(detail, workers=workers)
+    given = pack_workers.get_column("child_id").unique().implode()
+    return pl.concat([pack_workers, returned_workers.filter(~pl.col("child_id").is_in(given))])
+
+
+def _detail_of(stubs: list[CaseRecord], returned_workers: pl.DataFrame) -> CohortDetail:
+    detail = detail_from_records(stubs)
+    return attrs.evolve(detail, workers=_with_returned_workers(detail.workers, returned_workers))
 
 
 def _joined(returned: Cohort, pack_children: pl.DataFrame, side: Cohort) -> Cohort:
@@ -155,16 +159,22 @@ _UNCHECKED = {
     files.MEETINGS.name: frozenset({"chair", "summary", "agreed_plan"}),
     files.ATTENDEES.name: frozenset({"role"}),
     files.ACTIONS.name: frozenset({"owner", "depends_on"}),
+    files.WORKERS.name: frozenset({"name", "team"}),
 }
 
 
 #: Required columns nothing else reads: only whether each is given is kept.
-_PRESENCE = {files.ATTENDEES.name: frozenset({"name"}), files.ACTIONS.name: frozenset({"description"})}
+_PRESENCE = {
+    files.ATTENDEES.name: frozenset({"name"}),
+    files.ACTIONS.name: frozenset({"description"}),
+    files.SIBLINGS.name: frozenset({"sibling_name"}),
+}
 #: The text columns the detail tables hold: read (whole) only when the detail is asked for.
 _DETAIL_COLUMNS = {
     files.CHILDREN.name: frozenset({"first_name", "surname"}),
     files.MEETINGS.name: frozenset({"chair"}),
     files.ACTIONS.name: frozenset({"description", "owner", "depends_on"}),
+    files.WORKERS.name: frozenset({"name", "team"}),
 }
 
 
@@ -299,6 +309,19 @@ def _fast(
             facets.append(proceedings.select("child_id", pl.lit(Facet.PROCEEDINGS.value).alias("facet")))
         elif _rows(folder, files.HEARINGS, account) is not None or _rows(folder, files.EXTENSIONS, account) is not None:
             raise _Unusual
+    if Facet.SIBLINGS in wanted:
+        sibling_rows = _rows(folder, files.SIBLINGS, account)
+        if sibling_rows is not None:
+            _siblings(sibling_rows, children)
+            facets.append(sibling_rows.select("child_id", pl.lit(Facet.SIBLINGS.value).alias("facet")))
+        del sibling_rows
+    pack_workers = returned_workers.head(0)
+    if Facet.WORKERS in wanted:
+        worker_rows = _rows(folder, files.WORKERS, account, detail=detail)
+        if worker_rows is not None:
+            pack_workers = _workers(worker_rows, children)
+            facets.append(worker_rows.select("child_id", pl.lit(Facet.WORKERS.value).alias("facet")))
+        del worker_rows
     declared: set[Facet] = set()
     coverage_rows = _rows(folder, files.COVERAGE, account)
     if coverage_rows is not None:
@@ -317,11 +340,10 @@ def _fast(
         )
     side = Cohort(plans=plans, plan_history=history, proceedings=proceedings, meetings=meetings)
     return PackCohort(
-        # The pack's workers are not read here (not a facet of the fast path): the return's stand.
         detail=CohortDetail(
             names=_names(returned, names),
             **{k: v for k, v in tables.items() if k not in ("names", "workers")},
-            workers=returned_workers,
+            workers=_with_returned_workers(pack_workers, returned_workers),
         )
         if detail
         else None,
@@ -526,6 +548,63 @@ def _action_detail(rows: pl.DataFrame, meeting_ids: pl.Series, copies: pl.DataFr
         copies.select("meeting_id", "child_id", pl.col("seq").alias("meeting_seq"))
         .join(actions, on="meeting_id")
         .select(*DETAIL_SCHEMAS["actions"])
+    )
+
+
+def _siblings(rows: pl.DataFrame, children: pl.Series) -> None:
+    """siblings.csv: each distinct combination of the values ``files.sibling`` checks together, checked by it
+    (nothing is kept: the cohort holds only whether a child has siblings recorded)."""
+    _in_return(rows, "child_id", children)
+    columns = ("sibling_child_id", "sibling_name", "in_concurrent_planning", "plan", "sibling_date_of_birth")
+    given = rows.select(
+        # Which of the id and the name are given is all the check reads of them.
+        pl.when(pl.col("sibling_child_id") != "").then(pl.lit("x")).otherwise(pl.lit("")).alias("sibling_child_id"),
+        pl.col("sibling_name"),
+        *columns[2:],
+    ).unique()
+    for values in given.iter_rows():
+        try:
+            files.sibling(dict(zip(columns, values, strict=True)))
+        except (RowError, ValueError) as exc:
+            raise _Unusual from exc
+
+
+_WORKER_CHECKED = ("role", "start", "end")
+
+
+def _workers(rows: pl.DataFrame, children: pl.Series) -> pl.DataFrame:
+    """workers.csv as the workers detail table, each distinct role, start and end checked together by
+    ``files.worker`` (as kept: the role's value, the dates)."""
+    _in_return(rows, "child_id", children)
+    kept = []
+    for role, start, end in rows.select(*_WORKER_CHECKED).unique().iter_rows():
+        try:
+            worker = files.worker({"worker_id": "x", "role": role, "start": start, "end": end})
+        except (RowError, ValueError) as exc:
+            raise _Unusual from exc
+        kept.append((role, start, end, worker.role.value, worker.start, worker.end))
+    checked_rows = pl.DataFrame(
+        kept,
+        schema={
+            **{column: pl.String() for column in _WORKER_CHECKED},
+            "_role": pl.String(),
+            "_start": pl.Date(),
+            "_end": pl.Date(),
+        },
+        orient="row",
+    )
+    return (
+        rows.join(checked_rows, on=list(_WORKER_CHECKED), how="left", maintain_order="left")
+        .select(
+            "child_id",
+            "worker_id",
+            pl.col("_role").alias("role"),
+            pl.when(pl.col("name") != "").then(pl.col("name")).alias("name"),
+            pl.when(pl.col("team") != "").then(pl.col("team")).alias("team"),
+            pl.col("_start").alias("start"),
+            pl.col("_end").alias("end"),
+        )
+        .cast(pl.Schema(DETAIL_SCHEMAS["workers"]))
     )
 
 
