@@ -1,16 +1,16 @@
 """The permanence pack's CSV tables read straight into the cohort's pack columns, equal to the object reader's.
 
-The fast path covers the files the plans, meetings and proceedings facets need (children, plans, plan_status,
-meetings, attendees, actions, proceedings, hearings, extensions, coverage): each is read with polars and every
-value checked, one distinct value at a time, by the object reader's own parsers. Anything else (a bad or repeated
-row, a row about a child not in the return, a ``pack.json``, a facet read by other files (siblings, workers) or
-every facet, as documents ask) reads the whole pack with the object reader (:func:`read_pack`), which names every
-rejection, and converts its records. The return's own columns are the caller's and pass through untouched.
+The fast path covers the files of the facets a pack supplies (children, plans, plan_status, meetings, attendees,
+actions, proceedings, hearings, extensions, siblings, workers, coverage): each is read with polars and every value
+checked, one distinct value (or combination the object reader checks together) at a time, by the object reader's
+own parsers. Anything else (a bad or repeated row, a row about a child not in the return, a ``pack.json``, or every
+facet with the documents' facts, as documents ask) reads the whole pack with the object reader
+(:func:`read_pack`), which names every rejection, and converts its records. The return's own columns are the
+caller's and pass through untouched.
 
-Asked for the cohort's detail tables (``CohortDetail``: names, meeting chairs and children, actions, plan ids),
-the fast path also reads the text columns they hold (names, chairs, owners, descriptions, dependencies); the
-object reader's records give them through ``detail_from_records``.
-"""
+Asked for the cohort's detail tables (``CohortDetail``: names, meeting chairs and children, actions, plan ids,
+workers), the fast path also reads the text columns they hold (names, chairs, owners, descriptions, dependencies,
+workers' names and teams); the object reader's records give them through ``detail_from_records``."""
 
 from __future__ import annotations
 
