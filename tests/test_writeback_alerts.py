@@ -259,3 +259,24 @@ def test_a_rerun_names_when_and_how_an_item_was_sent_and_closing_the_service_clo
         "sent before: delivered on 2025-03-04",
     )
     assert transport.closed
+
+
+def test_the_store_remembers_the_key_each_raise_was_sent_under_and_none_for_a_change_not_sent(wb, tray):
+    def open_only(change):
+        return to_task(change) if change.status == "upcoming" else None
+
+    wb.raise_alerts([alert(), alert(child="C002", status=AlertStatus.OVERDUE)], open_only)
+    raised = {key[0]: state.idempotency_key for key, state in wb.store.raised_alerts().items()}
+    assert raised == {"C001": tray.tasks[0].idempotency_key, "C002": None}
+
+
+def test_an_alert_that_changed_while_its_raise_was_failing_goes_out_under_a_new_key(wb, tray):
+    # The failed attempt may have reached the gateway: reusing its key would let the gateway drop the new content.
+    tray.down = True
+    wb.raise_alerts([alert()], to_task)
+    tray.down = False
+    wb.raise_alerts([alert(status=AlertStatus.OVERDUE)], to_task)
+    [failed] = wb.store.failed()
+    [sent] = tray.tasks
+    assert sent.title == "review.first: overdue"
+    assert failed.idempotency_key != sent.idempotency_key

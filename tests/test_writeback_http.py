@@ -382,3 +382,61 @@ def test_a_document_of_unknown_type_is_sent_as_octet_stream_and_its_metadata_kee
 
 def test_retry_after_as_a_date_without_a_zone_is_read_as_utc():
     assert retry_after("Mon, 03 Mar 2025 09:00:30 -0000", NOW) == 30.0
+
+
+def _refusing(item):
+    raise PayloadRefused(f"child {item.child_id} has no allocated team_manager")
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("payloads", "answer", "detail"),
+    [
+        (_refusing, None, "payload: child C001 has no allocated team_manager"),
+        (lambda item: Payload(json={}, path="/x/{person}"), None, "payload path: KeyError"),
+        (default_payload, requests.exceptions.SSLError("certificate verify failed"), "TLS verification failed"),
+        (default_payload, requests.exceptions.InvalidHeader("synthetic"), "InvalidHeader"),
+        (default_payload, 422, "HTTP 422 Unprocessable Entity"),
+        (default_payload, 499, "HTTP 499"),
+    ],
+)
+def test_a_failed_receipt_carries_the_items_key_and_says_why_without_retrying(sleeps, payloads, answer, detail):
+    # The key is what the state store records the failure under: without it the next run could not retry it.
+    if isinstance(answer, int):
+        responses.post(f"{BASE}/case-notes", status=answer)
+    elif answer is not None:
+        responses.post(f"{BASE}/case-notes", body=answer)
+    receipt = HttpGateway(BASE, payloads=payloads, sleep=sleeps).deliver(note())
+    assert (receipt.idempotency_key, receipt.status, receipt.detail) == (
+        note().idempotency_key,
+        ReceiptStatus.FAILED,
+        detail,
+    )
+    assert sleeps == []
+
+
+@responses.activate
+@pytest.mark.parametrize("status", [300, 302])
+def test_a_3xx_answer_is_a_failure_not_a_delivery(gateway, sleeps, status):
+    responses.post(f"{BASE}/case-notes", status=status, headers={"Location": "https://elsewhere.test/login"})
+    receipt = gateway.deliver(note())
+    assert (receipt.status, receipt.detail.split()[:2]) == (ReceiptStatus.FAILED, ["HTTP", str(status)])
+    assert sleeps == []
+
+
+@responses.activate
+def test_a_single_attempt_is_named_in_the_singular(sleeps):
+    responses.post(f"{BASE}/case-notes", status=503)
+    receipt = HttpGateway(BASE, max_attempts=1, sleep=sleeps).deliver(note())
+    assert receipt.detail == "HTTP 503 Service Unavailable after 1 attempt"
+    assert sleeps == []
+
+
+@responses.activate
+def test_requests_verify_with_the_ca_bundle_when_one_is_given_and_with_the_system_store_otherwise(tmp_path, sleeps):
+    bundle = tmp_path / "council-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    responses.post(f"{BASE}/case-notes", status=201)
+    assert HttpGateway(BASE).verify is True
+    HttpGateway(BASE, ca_bundle=bundle, sleep=sleeps).deliver(note())
+    assert responses.calls[0].request.req_kwargs["verify"] == str(bundle)

@@ -14,6 +14,7 @@ from permanence_core.writeback import (
     AuditLog,
     CaseNote,
     DocumentUpload,
+    HttpGateway,
     Outbox,
     Receipt,
     ReceiptStatus,
@@ -21,7 +22,8 @@ from permanence_core.writeback import (
     WorkTrayAlert,
     WriteBack,
 )
-from permanence_core.writeback.audit import MAX_LINE, AuditEntry, AuditReading
+from permanence_core.writeback import audit as audit_module
+from permanence_core.writeback.audit import MAX_LINE, AuditEntry, AuditReading, found_on_retry, options_destination
 
 
 def document(child_id="C001", content=b"%PDF-1.7 synthetic"):
@@ -242,9 +244,15 @@ def test_file_names_say_the_item_kind_and_never_start_with_a_dot_or_hold_a_separ
     tray = WorkTrayAlert(
         child_id="..C/7..", recipient_role="team_manager", title="Review due", body="Synthetic.", due_date=None
     )
-    stems = [outbox.stem(item) for item in (note(child_id="-.C 1/.."), tray, note(child_id="..."))]
-    keys = [item.idempotency_key[:16] for item in (note(child_id="-.C 1/.."), tray, note(child_id="..."))]
-    assert stems == [f"C-1_case-note_{keys[0]}", f"C-7_work-tray-alert_{keys[1]}", f"x_case-note_{keys[2]}"]
+    items = (note(child_id="-.C 1/.."), tray, note(child_id="..."), note(child_id="X7X"))
+    stems = [outbox.stem(item) for item in items]
+    keys = [item.idempotency_key[:16] for item in items]
+    assert stems == [
+        f"C-1_case-note_{keys[0]}",
+        f"C-7_work-tray-alert_{keys[1]}",
+        f"x_case-note_{keys[2]}",
+        f"X7X_case-note_{keys[3]}",
+    ]
     item = note()
     queued = outbox.deliver(item)
     again = outbox.deliver(item)
@@ -293,3 +301,60 @@ def test_outcomes_the_store_cannot_record_are_still_returned_and_each_is_named_i
     assert "write-back state store unavailable: the state store is locked" in caplog.text
     for item, outcome in zip(items, ("queued", "failed"), strict=True):
         assert f"write-back {item.idempotency_key}: outcome {outcome} not recorded" in caplog.text
+
+
+def test_the_audit_names_where_the_options_send_an_item_and_the_log_by_its_path(tmp_path):
+    item = note(child_id="C 1")
+    outbox = tmp_path / "out"
+    assert options_destination({"outbox": str(outbox)})(item) == f"{Outbox(outbox).stem(item)}.json"
+    assert options_destination({"endpoint": "https://gw.test/base/"})(item) == "/base/case-notes"
+    assert options_destination({})(item) is None
+    assert repr(AuditLog(tmp_path / "a.jsonl")) == f"AuditLog({str(tmp_path / 'a.jsonl')!r})"
+
+
+def test_an_audit_line_is_written_under_a_lock_into_new_folders_and_a_wider_log_is_narrowed(tmp_path, monkeypatch):
+    item = note()
+    entry = AuditEntry.of(
+        item,
+        Receipt(idempotency_key=item.idempotency_key, status="queued"),
+        transport="outbox",
+        destination=None,
+        at=dt.datetime(2025, 3, 4, 23, 30, tzinfo=dt.UTC),
+    )
+    locks = []
+    real_flock = audit_module.fcntl.flock
+    monkeypatch.setattr(audit_module.fcntl, "flock", lambda fd, op: locks.append(op) or real_flock(fd, op))
+    nested = AuditLog(tmp_path / "logs" / "2025" / "audit.jsonl")
+    nested.append(entry)
+    assert nested.read().entries == (entry,)
+    assert locks == [audit_module.fcntl.LOCK_EX]
+    wide = tmp_path / "old.jsonl"
+    wide.write_text("")
+    wide.chmod(0o644)
+    AuditLog(wide).append(entry)
+    assert stat.S_IMODE(wide.stat().st_mode) == 0o600
+
+
+class Retrying:
+    """A transport that says whether a retry finds an item a killed run delivered."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def deliver(self, item):
+        return Receipt(idempotency_key=item.idempotency_key, status=ReceiptStatus.QUEUED)
+
+    def found_on_retry(self):
+        return self.answer
+
+
+def test_only_an_outbox_or_a_transport_that_says_so_finds_on_retry_what_a_killed_run_delivered(tmp_path):
+    assert found_on_retry(Outbox(tmp_path / "out")) is True
+    assert (found_on_retry(Retrying(True)), found_on_retry(Retrying(False)), found_on_retry(object())) == (
+        True,
+        False,
+        False,
+    )
+    gateway = HttpGateway("https://gw.test")
+    gateway.found_on_retry = lambda: True  # a gateway's answer is never taken: it posts again
+    assert found_on_retry(gateway) is False

@@ -10,8 +10,11 @@ import responses
 
 from permanence_core.errors import ConfigError
 from permanence_core.writeback import HttpGateway, Outbox, ReceiptStatus, WriteBack, WriteBackSettings
+from permanence_core.writeback.audit import AUDIT_FILE, audit_path
 from permanence_core.writeback.http import Payload
 from permanence_core.writeback.items import CaseNote
+from permanence_core.writeback.settings import NoDestinationError, check_endpoint
+from permanence_core.writeback.transports import transport_for
 
 GATEWAY_CONFIG = """
 [mosaic]
@@ -265,3 +268,124 @@ def test_a_gateway_built_from_settings_takes_every_setting_and_the_service_passe
     session, sleep = requests.Session(), print
     with WriteBack.from_settings(settings, session=session, sleep=sleep) as wb:
         assert (wb.transport.session, wb.transport.sleep) == (session, sleep)
+
+
+@pytest.mark.parametrize("endpoint", ["https:///permanence", "https://gw.test/perm anence"])
+def test_an_endpoint_without_a_host_or_with_a_space_is_refused(endpoint):
+    with pytest.raises(ConfigError) as error:
+        check_endpoint(endpoint, "endpoint")
+    assert str(error.value) == f"endpoint: {endpoint!r} is not an http(s) URL"
+
+
+@pytest.mark.parametrize("fragment", ["#tab=password", "#tab=password=reset"])
+def test_only_the_name_of_a_url_fragment_is_read_as_a_credential_key(fragment):
+    assert check_endpoint(f"https://gw.test/api{fragment}", "endpoint") == f"https://gw.test/api{fragment}"
+
+
+def test_only_trailing_slashes_are_taken_off_an_endpoint():
+    assert check_endpoint("https://gw.test/FAX//", "endpoint") == "https://gw.test/FAX"
+
+
+def test_a_section_of_another_name_is_named_in_its_errors(tmp_path):
+    path = write(tmp_path, "[gateway]\ncolour = 1\n")
+    with pytest.raises(ConfigError) as error:
+        WriteBackSettings.from_file(path, section="gateway")
+    assert str(error.value).startswith(f"{path}, gateway.colour: unknown setting")
+
+
+def test_a_secret_in_a_mapping_is_refused_naming_its_source_and_section():
+    with pytest.raises(ConfigError) as error:
+        WriteBackSettings.from_mapping({"token": "synthetic-secret"}, source="hook options")
+    assert str(error.value) == (
+        "hook options, write_back.token: secrets must not be written in a configuration file: put the value in "
+        "an environment variable and give its name as token_env"
+    )
+
+
+def test_a_setting_given_as_none_is_left_at_its_default_and_the_ones_after_it_are_read(tmp_path):
+    settings = WriteBackSettings.from_mapping({"ca_bundle": None, "max_attempts": 2, "audit_log": "a.jsonl"})
+    assert (settings.ca_bundle, settings.max_attempts, settings.audit_log) == (None, 2, Path("a.jsonl"))
+    assert WriteBackSettings.from_mapping({"outbox": "out"}).outbox == Path("out")
+    beside = WriteBackSettings.from_mapping({"audit_log": "a.jsonl", "outbox": "/srv/out"}, base_dir=tmp_path)
+    assert (beside.audit_log, beside.outbox) == (tmp_path / "a.jsonl", Path("/srv/out"))
+
+
+def test_the_state_password_variable_must_be_a_variable_name():
+    with pytest.raises(ConfigError) as error:
+        WriteBackSettings.from_mapping({"state_password_env": "db password"})
+    assert (
+        str(error.value)
+        == "write-back options, write_back.state_password_env: 'db password' is not an environment variable name"
+    )
+
+
+@pytest.mark.parametrize(
+    "state", ["sqlite://", "sqlite:///", "sqlite:///:memory:", "postgresql://pc@db.test/wb", "sqlite:////srv/wb.sqlite"]
+)
+def test_only_a_relative_sqlite_file_is_moved_beside_the_configuration(tmp_path, state):
+    assert WriteBackSettings.from_mapping({"state": state}, base_dir=tmp_path).state == state
+    assert WriteBackSettings.from_mapping({"state": "sqlite:///wb.sqlite"}).state == "sqlite:///wb.sqlite"
+
+
+def test_a_state_file_under_an_unknown_home_is_a_config_error_naming_the_key():
+    with pytest.raises(ConfigError) as error:
+        WriteBackSettings.from_mapping({"state": "sqlite:///~nosuchuser-synthetic/wb.sqlite"})
+    assert str(error.value) == (
+        "write-back options, write_back.state: '~nosuchuser-synthetic/wb.sqlite': the home folder it names is "
+        "unknown on this machine"
+    )
+
+
+def test_an_option_replaces_the_files_destination_and_other_options_keep_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    outbox_file = str(write(tmp_path, '[write_back]\noutbox = "out"\n', "outbox.toml"))
+    gateway_file = str(write(tmp_path, '[write_back]\nendpoint = "https://gw.test"\n', "gateway.toml"))
+    to_gateway = WriteBackSettings.from_options({"config": outbox_file, "endpoint": "https://gw.test/v2/"})
+    assert (to_gateway.endpoint, to_gateway.outbox) == ("https://gw.test/v2", None)
+    kept = WriteBackSettings.from_options({"config": outbox_file, "state": "sqlite:///s.sqlite"})
+    assert (kept.endpoint, kept.outbox) == (None, tmp_path / "out")
+    kept = WriteBackSettings.from_options({"config": gateway_file, "state": "sqlite:///s.sqlite"})
+    assert (kept.endpoint, kept.outbox) == ("https://gw.test", None)
+    with pytest.raises(ConfigError) as error:
+        WriteBackSettings.from_options({"outbox": "~nosuchuser-synthetic/out"})
+    assert str(error.value) == (
+        "write-back options, write_back.outbox: '~nosuchuser-synthetic/out': the home folder it names is unknown "
+        "on this machine"
+    )
+
+
+def test_settings_without_a_gateway_or_an_outbox_are_refused_as_a_usage_error(tmp_path):
+    with pytest.raises(NoDestinationError) as error:
+        WriteBackSettings().require_destination()
+    assert str(error.value) == (
+        "no write-back destination is configured: give --outbox FOLDER, or --config FILE whose [write_back] table "
+        "sets endpoint (the council's gateway) or outbox (a folder)"
+    )
+    for settings in (WriteBackSettings(outbox=tmp_path), WriteBackSettings(endpoint="https://gw.test")):
+        assert settings.require_destination() is settings
+
+
+def test_a_writeback_takes_the_payloads_lease_audit_log_session_and_sleep_it_is_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def body(item):
+        return Payload(json={"PERSON_ID": item.child_id})
+
+    session, sleep = requests.Session(), print
+    settings = WriteBackSettings.from_mapping(
+        {"endpoint": "https://gw.test", "lease_minutes": 5, "audit_log": "a.jsonl", "state": "sqlite:///s.sqlite"},
+        base_dir=tmp_path,
+    )
+    with WriteBack.from_settings(settings, payloads=body) as wb:
+        assert (wb.transport.payloads, wb.lease, wb.audit.path) == (body, dt.timedelta(minutes=5), tmp_path / "a.jsonl")
+    options = {"endpoint": "https://gw.test", "state": "sqlite:///s.sqlite"}
+    with WriteBack.from_options(options, payloads=body, session=session, sleep=sleep) as wb:
+        assert (wb.transport.payloads, wb.transport.session, wb.transport.sleep) == (body, session, sleep)
+    assert transport_for({"endpoint": "https://gw.test/transport-for"}, payloads=body).payloads is body
+
+
+def test_the_audit_log_is_beside_a_sqlite_store_else_in_the_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    beside = WriteBackSettings.from_mapping({"state": "sqlite:///state/wb.sqlite"}, base_dir=tmp_path)
+    assert audit_path(beside) == tmp_path / "state" / AUDIT_FILE
+    assert audit_path(WriteBackSettings(state="postgresql://pc@db.test/wb")) == tmp_path / AUDIT_FILE

@@ -14,6 +14,7 @@ from permanence_core.writeback.state import (
     DeliveryStatus,
     RaisedAlert,
     StateStore,
+    claim_transition,
     deliveries,
 )
 
@@ -193,3 +194,34 @@ def test_runs_opening_a_new_store_together_all_succeed(tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_a_claim_is_held_up_to_the_last_instant_of_the_lease_and_taken_over_after_it(store):
+    tick = dt.timedelta(microseconds=1)
+    sending = DeliveryStatus.SENDING
+    assert claim_transition(None, None, T0, LEASE) == (ClaimOutcome.CLAIMED, sending)
+    assert claim_transition(DeliveryStatus.FAILED, T0, T0, LEASE) == (ClaimOutcome.CLAIMED, sending)
+    assert claim_transition(DeliveryStatus.DELIVERED, T0, T0, LEASE) == (ClaimOutcome.DONE, DeliveryStatus.DELIVERED)
+    assert claim_transition(sending, T0, T0 + LEASE, LEASE) == (ClaimOutcome.HELD, sending)
+    assert claim_transition(sending, T0, T0 + LEASE + tick, LEASE) == (ClaimOutcome.CLAIMED, sending)
+    # The store's SQL draws the line at the same instant.
+    store.claim([request("k1")], T0, LEASE)
+    assert store.claim([request("k1")], T0 + LEASE, LEASE)["k1"].outcome is ClaimOutcome.HELD
+    assert store.claim([request("k1")], T0 + LEASE + tick, LEASE)["k1"].outcome is ClaimOutcome.CLAIMED
+
+
+def test_a_delivery_record_reads_as_json_with_its_status_and_times_as_text(store):
+    claim = store.claim([request("k1", child="C042")], T0, LEASE)["k1"]
+    store.finish(claim, Receipt(idempotency_key="k1", status="failed", detail="HTTP 503 after 4 attempts"), T0)
+    assert store.delivery("k1").to_dict() == {
+        "idempotency_key": "k1",
+        "child_id": "C042",
+        "item_type": "CaseNote",
+        "status": "failed",
+        "external_id": None,
+        "location": None,
+        "attempts": 1,
+        "first_attempt_at": "2025-03-03T02:00:00+00:00",
+        "last_attempt_at": "2025-03-03T02:00:00+00:00",
+        "last_error": "HTTP 503 after 4 attempts",
+    }
