@@ -79,6 +79,16 @@ def test_the_job_reads_the_source_as_tables_and_never_as_records(monkeypatch, tm
     assert run.sync.children == len(run.loaded.child_ids) > 0 and run.alerts.summary()["sent"] > 0
 
 
+def test_the_routing_records_are_built_only_when_the_adapter_looks(loaded, records):
+    routing = nightly.RoutingRecords(loaded.tables.cohort, loaded.detail)
+    # SSDA903's alert items (the core's team-manager work tray) never look at them.
+    api.alert_items("ssda903", routing, AS_OF, {})
+    assert not routing.built
+    # Liquidlogic's look for each child's team manager: each child's id and workers, as the records have them.
+    api.alert_items("liquidlogic", routing, AS_OF, {})
+    assert routing.built and [(r.child_id, r.workers) for r in routing] == [(r.child_id, r.workers) for r in records]
+
+
 def test_panels_held_in_the_ledger_are_tracking_meetings_of_the_tables_as_of_the_records(loaded, records, tmp_path):
     with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as ledger:
         nightly.sync(ledger, loaded, adapter="ssda903", source=DEMO)
