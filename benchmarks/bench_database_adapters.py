@@ -359,12 +359,15 @@ def ssd_warehouse(folder: Path, children: int, spells: int) -> tuple[str, dict[s
     return f"sqlite:///{path}", {}, rows
 
 
-def spoil(path: Path, every: int) -> None:
-    """One episode in ``every`` gets a start date that is not a date."""
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "UPDATE FACT_CARE_EPISODES SET CARE_START_DATE = 'soon' WHERE FACT_CARE_EPISODES_ID % ? = 1", (every,)
-        )
+def spoil(folder: Path, adapter: str, every: int, spells: int) -> None:
+    """One care episode (Liquidlogic) or placement (Mosaic) of every ``every``-th child gets a start date that is
+    not a date."""
+    table, start, key, db_file = {
+        "liquidlogic": ("FACT_CARE_EPISODES", "CARE_START_DATE", "FACT_CARE_EPISODES_ID", "child_social.db"),
+        "mosaic": ("dm_placements", "start_date", "placement_id", "mosaic.db"),
+    }[adapter]
+    with sqlite3.connect(folder / db_file) as db:
+        db.execute(f"UPDATE {table} SET {start} = 'soon' WHERE {key} % ? = 1", (every * spells,))
     db.close()
 
 
@@ -406,8 +409,8 @@ def main() -> None:
         "--spoil-every",
         type=int,
         metavar="N",
-        help="Liquidlogic: give one care episode of every Nth child an unreadable start date (a rejection; with"
-        " --cohort that child goes through the record path).",
+        help="Liquidlogic and Mosaic: give one care episode (placement) of every Nth child an unreadable start date"
+        " (a rejection; with --cohort that child, and a Mosaic child's sibling, goes through the record path).",
     )
     args = parser.parse_args()
     wanted = set(args.adapter or ["mosaic", "liquidlogic", "ssd"])
@@ -425,8 +428,8 @@ def main() -> None:
         for name, build in builders.items():
             if name in wanted:
                 source, options, rows = build(folder, args.children, args.episodes_per_child)
-                if name == "liquidlogic" and args.spoil_every:
-                    spoil(folder / "child_social.db", args.spoil_every * args.episodes_per_child)
+                if name in ("liquidlogic", "mosaic") and args.spoil_every:
+                    spoil(folder, name, args.spoil_every, args.episodes_per_child)
                 if args.cohort:
                     cohort = f"{name} cohort"
                     timed(cohort, rows, lambda name=name, s=source, o=options: plugins.load_cohort(name, s, o, needed))

@@ -5,10 +5,11 @@
 
 Each size runs in its own process: the cohort is generated in memory (or, with ``--source``, a cohort
 ``permanence synth`` wrote, pack included, is loaded as ``permanence tracker --adapter ssda903`` loads it;
-not timed), then the evaluation and each tracker step are timed on one core, with the cyclic collector
-paused as ``permanence tracker`` pauses it. Prints seconds per step (wall and CPU), the size of the HTML
-page and the workbook, and the process's peak RSS. The page grows about 1.5 KB per looked-after child (a
-table row, a heading and the timeline's data); issue #18's target is the 20,000-child page in at most 5 s.
+not timed), then, as ``permanence tracker`` runs them, the records' cohort and detail tables, the evaluation
+and each tracker step are timed on one core, with the cyclic collector paused as ``permanence tracker``
+pauses it. Prints seconds per step (wall and CPU), the size of the HTML page and the workbook, and the
+process's peak RSS. The page grows about 1.5 KB per looked-after child (a table row, a heading and the
+timeline's data); issue #18's target is the 20,000-child page in at most 5 s.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ T = TypeVar("T")
 def measure(children: int, profile: str, source: str | None = None, as_of: dt.date = AS_OF) -> dict[str, float]:
     """Generate ``children`` records (or load ``source``), then time the evaluation and each tracker step."""
     from permanence_core import api
+    from permanence_core.cohort import cohort_from_records, detail_from_records
     from permanence_core.collector import collector_paused
     from permanence_core.synth import CohortGenerator, CohortSpec
     from permanence_core.tracker.drift import assess_drift
     from permanence_core.tracker.html import render_html
-    from permanence_core.tracker.report import build_report
+    from permanence_core.tracker.report import report_from_cohort
     from permanence_core.tracker.xlsx import write_xlsx
 
     if source:
@@ -52,8 +54,9 @@ def measure(children: int, profile: str, source: str | None = None, as_of: dt.da
         timings[f"{name}_cpu_seconds"] = time.process_time() - cpu
         return result
 
-    evaluation = timed("evaluate", lambda: api.evaluate(records, profile=profile, as_of=as_of))
-    report = timed("rows", lambda: build_report(records, evaluation))
+    cohort, detail = timed("tables", lambda: (cohort_from_records(records), detail_from_records(records)))
+    evaluation = timed("evaluate", lambda: api.evaluate_cohort(cohort, profile=profile, as_of=as_of))
+    report = timed("rows", lambda: report_from_cohort(cohort, detail, evaluation))
     drift = timed("drift", lambda: assess_drift(report.rows, as_of))
     html = timed("html", lambda: render_html(report, drift))
     workbook = io.BytesIO()

@@ -39,7 +39,6 @@ os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 import attrs
 
-from permanence_core.adapters import LoadResult
 from permanence_core.cli.common import progress_callback
 from permanence_core.collector import collector_paused
 from permanence_core.plugins.manager import Plugins
@@ -50,7 +49,7 @@ from permanence_core.tracker import nightly
 from permanence_core.tracker.drift import assess_drift
 from permanence_core.tracker.html import html_chunks
 from permanence_core.tracker.ledger import Ledger
-from permanence_core.tracker.report import build_report
+from permanence_core.tracker.report import report_from_cohort
 from permanence_core.tracker.xlsx import write_xlsx
 from permanence_core.writeback import ReceiptStatus
 from permanence_core.writeback.audit import AUDIT_FILE, AuditLog
@@ -227,7 +226,7 @@ def nightly_run(
 ) -> RunOutcome:
     """The nightly job once, stage by stage."""
     built, alerts, summary = _case_stages(run, meter, source, work, profile, as_of, plugins)
-    # The records and the obligations went with _case_stages: the report holds what the tracker shows.
+    # The tables and the obligations went with _case_stages: the report holds what the tracker shows.
     gc.unfreeze()
     gc.collect()
     meter.stage(run, "tracker xlsx", lambda: _write_xlsx(built, work / f"tracker-run{run}.xlsx"), _file_detail)
@@ -240,9 +239,9 @@ def _case_stages(
     run: int, meter: Meter, source: Path, work: Path, profile: str, as_of: dt.date, plugins: Plugins
 ) -> tuple[tuple[Any, Any], int, dict[str, int]]:
     """The job's steps as `permanence ledger sync --raise-alerts` runs them (permanence_core.tracker.nightly),
-    each timed as a stage, then the tracker's rows: the stages that need the records."""
+    each timed as a stage, then the tracker's rows: the stages that read the load's tables."""
     loaded = meter.stage(run, "load", lambda: nightly.load(ADAPTER, str(source), plugins=plugins), _load_detail)
-    # The records live until the report is built: keep the cyclic collector from re-walking them.
+    # The tables live through the run: keep the cyclic collector from re-walking them.
     gc.freeze()
     options = {"outbox": str(work / "outbox")}
     with Ledger(f"sqlite:///{work / 'ledger.sqlite'}") as ledger:
@@ -281,11 +280,11 @@ def _case_stages(
     return built, len(evaluation.alerts), summary
 
 
-def _load_detail(loaded: LoadResult) -> str:
-    meetings = sum(len(record.meetings) for record in loaded.records)
+def _load_detail(loaded: nightly.NightlyLoad) -> str:
+    tables = loaded.tables
     return (
-        f"{len(loaded.records):,} children, {meetings:,} meetings, {loaded.read:,} read, "
-        f"{len(loaded.rejected):,} rejected"
+        f"{len(tables.cohort):,} children, {tables.cohort.meetings.height:,} meetings, {tables.read:,} read, "
+        f"{len(tables.rejected):,} rejected (as tables)"
     )
 
 
@@ -295,10 +294,11 @@ def _evaluation_detail(evaluation: CohortEvaluation) -> str:
     return f"{evaluation.table.height:,} obligations, alerts: {alerts or 'none'}"
 
 
-def _report(loaded: LoadResult, evaluation: CohortEvaluation) -> tuple[Any, Any]:
+def _report(loaded: nightly.NightlyLoad, evaluation: CohortEvaluation) -> tuple[Any, Any]:
     # As `permanence tracker` does: the rows, the page and the workbook are built with the collector paused.
     with collector_paused():
-        report = build_report(loaded.records, evaluation.evaluation(), loaded.rejected)
+        # The load's own tables (the evaluation's cohort also has the ledger's panels, which the rows never showed).
+        report = report_from_cohort(loaded.tables.cohort, loaded.detail, evaluation, loaded.rejected)
         return report, assess_drift(report.rows, report.as_of)
 
 

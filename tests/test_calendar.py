@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from permanence_core.calendar import WorkingCalendar, add_months
+from permanence_core.calendar import WorkingCalendar, add_months, parse_iso_date
 
 CAL = WorkingCalendar()
 D = dt.date
@@ -118,3 +118,10 @@ def test_add_months_is_monotonic_and_lands_in_the_right_month(day, months):
     result = add_months(day, months)
     assert result >= day
     assert (result.year * 12 + result.month) - (day.year * 12 + day.month) == months
+
+
+def test_a_command_takes_a_date_only_as_yyyy_mm_dd():
+    assert parse_iso_date(" 2026-11-02 ") == dt.date(2026, 11, 2)
+    for text in ("20261102", "2026-W44-1", "2026-02-30"):
+        with pytest.raises(ValueError, match=f"^'{text}' is not a date in YYYY-MM-DD form$"):
+            parse_iso_date(text)

@@ -12,7 +12,8 @@ from permanence_core.tracker.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "nightly_scale.py"
-# The order `permanence ledger sync --raise-alerts` runs the job in (permanence_core.tracker.nightly), then the tracker.
+# The order `permanence ledger sync --raise-alerts` runs the job in (permanence_core.tracker.nightly), then the tracker
+# (with the records it still reads).
 STAGES = ["load", "ledger sync", "evaluate", "write-back", "tracker rows", "tracker xlsx"]
 
 

@@ -2,6 +2,7 @@
 part of the UK), a council's own closures, negative offsets, inclusive counting and month ends."""
 
 import datetime as dt
+import os
 
 import polars as pl
 import pytest
@@ -11,8 +12,23 @@ from permanence_core.rules.due_dates import closures_between, due_date_expr
 from permanence_core.rules.engine import due_date
 from permanence_core.rules.profile import Counting, Offset
 
-#: Every day of seven years: each weekday, bank holiday, Easter and month end in them.
-DAYS = pl.DataFrame({"anchor": pl.date_range(dt.date(2023, 1, 1), dt.date(2029, 12, 31), eager=True)})
+#: Every day of seven years: each weekday, bank holiday, Easter and month end in them. Under mutmut (which sets
+#: MUTANT_UNDER_TEST, also when run by hand to check one mutant) nineteen months and a leap day's week, a quarter of
+#: the days, so that a mutant of the calendar costs seconds: each weekday, Christmas and New Year twice, Easter, the
+#: council's closures, months of 28, 30 and 31 days and 29 February are still in it. `make test` counts every day.
+if "MUTANT_UNDER_TEST" in os.environ:
+    DAYS = pl.DataFrame(
+        {
+            "anchor": pl.concat(
+                [
+                    pl.date_range(dt.date(2025, 5, 25), dt.date(2026, 12, 31), eager=True),
+                    pl.date_range(dt.date(2028, 2, 25), dt.date(2028, 3, 2), eager=True),
+                ]
+            )
+        }
+    )
+else:
+    DAYS = pl.DataFrame({"anchor": pl.date_range(dt.date(2023, 1, 1), dt.date(2029, 12, 31), eager=True)})
 CALENDARS = {
     "england": WorkingCalendar(),
     "closures": WorkingCalendar(extra_closures=[dt.date(2026, 12, 29), dt.date(2026, 12, 30), dt.date(2025, 6, 2)]),

@@ -5,10 +5,12 @@ no test held. Each test names the behaviour; `make mutation` shows the faults th
 import pytest
 from rules_helpers import D, meeting, plan, proceedings, record
 
+from permanence_core.calendar import WorkingCalendar
 from permanence_core.cohort import cohort_from_records
 from permanence_core.model import AdoptionMilestones, Facet, LegalStatusSpell, PeriodOfCare, PlanStatus, StatusChange
 from permanence_core.rules import Alert, AlertStatus, Obligation, ObligationState, evaluate, load_profile
 from permanence_core.rules.engine import calendar_for, evaluate_cohort, needed_facets, profile_facets
+from permanence_core.rules.events import met_by_words
 from permanence_core.rules.profile import Offset, resolve
 
 ENGLAND = load_profile("england")
@@ -232,7 +234,8 @@ def test_a_plan_review_and_a_looked_after_review_on_the_same_day_meet_the_plan_r
     meetings = [meeting("ppm", D(2026, 1, 31)), meeting("plan_review", D(2026, 7, 20))]
     rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 26), D(2026, 7, 20)], meetings=meetings)
     [obligation], _ = found("ppm-process", rec, D(2026, 8, 3), "plan_review.six_months")
-    assert (obligation.state, obligation.met_on) == (ObligationState.MET, D(2026, 7, 20))
+    met = (ObligationState.MET, D(2026, 7, 20), "plan review held")
+    assert (obligation.state, obligation.met_on, obligation.met_event) == met
 
 
 # --- applies -------------------------------------------------------------------------------------------------
@@ -254,6 +257,25 @@ def test_a_rule_for_one_legal_status_applies_to_each_anchor_by_the_status_on_its
     rec = record(D(2026, 1, 5), legal_statuses=statuses, meetings=panels)
     obligations, _ = found(load_profile(str(path)), rec, D(2026, 3, 20), "panel.care_orders")
     assert [(o.anchor_date, o.due_date) for o in obligations] == [(D(2026, 3, 12), D(2026, 3, 9))]
+
+
+def test_a_legal_status_is_in_force_from_its_first_day_until_the_day_before_it_ends(tmp_path):
+    path = tmp_path / "care-orders.toml"
+    path.write_text(
+        'name = "care-orders"\nextends = "england"\n'
+        '[rules."panel.care_orders"]\ntitle = "Referral before a panel, full care orders only"\n'
+        'anchor = "tracking_panel"\noffset = { days = -3 }\nmet_by = "referral_received"\n'
+        'applies = { legal_status = ["C2"] }\nsource = "test"\n'
+    )
+    # The care order starts on the first panel's day and ends on the second's, with no status after it.
+    statuses = [
+        LegalStatusSpell(code="V2", start=D(2026, 1, 5), end=D(2026, 2, 20)),
+        LegalStatusSpell(code="C2", start=D(2026, 2, 20), end=D(2026, 3, 12)),
+    ]
+    panels = [meeting("tracking_panel", D(2026, 2, 20)), meeting("tracking_panel", D(2026, 3, 12))]
+    rec = record(D(2026, 1, 5), legal_statuses=statuses, meetings=panels)
+    obligations, _ = found(load_profile(str(path)), rec, D(2026, 3, 20), "panel.care_orders")
+    assert [o.anchor_date for o in obligations] == [D(2026, 2, 20)]
 
 
 def test_a_second_rule_for_one_plan_route_applies_only_to_children_with_that_plan(tmp_path):
@@ -331,6 +353,23 @@ def test_each_panel_anchors_its_own_referral_and_minutes():
         "england", record(D(2026, 1, 5), proceedings=[proceedings(D(2026, 1, 5))]), D(2026, 1, 6), "proceedings.cmh"
     )
     assert [o.anchor_event for o in issued] == ["care proceedings issued"]
+
+
+def test_the_minutes_of_the_first_panel_meet_a_rule_anchored_on_the_first_panel(tmp_path):
+    path = tmp_path / "first-minutes.toml"
+    path.write_text(
+        'name = "first-minutes"\n[rules."panel.first_minutes"]\ntitle = "Minutes of the first panel"\n'
+        'anchor = "first_tracking_panel"\noffset = { working_days = 3 }\nmet_by = "minutes_issued"\n'
+        'source = "test"\n'
+    )
+    panels = [
+        meeting("tracking_panel", D(2026, 3, 19), minutes_issued_on=D(2026, 3, 23)),
+        meeting("tracking_panel", D(2026, 4, 16), minutes_issued_on=D(2026, 4, 17)),
+    ]
+    [obligation], _ = found(
+        load_profile(str(path)), record(D(2026, 1, 5), meetings=panels), D(2026, 5, 1), "panel.first_minutes"
+    )
+    assert (obligation.state, obligation.met_on) == (ObligationState.MET, D(2026, 3, 23))
 
 
 def test_the_first_and_second_reviews_anchor_the_next_ones():
@@ -480,6 +519,14 @@ def test_a_match_on_the_order_day_and_a_placement_today_count():
     assert (a2.state, a2.met_on) == (ObligationState.MET, D(2025, 6, 2))
 
 
+def test_an_adoption_milestone_dated_after_the_as_of_day_has_not_met_its_rule_yet():
+    adoption = AdoptionMilestones(
+        decision=D(2025, 3, 3), placement_order=D(2025, 6, 2), match=D(2025, 6, 2), placed=D(2025, 12, 1)
+    )
+    [a1], _ = found(ENGLAND, record(D(2024, 11, 4), adoption=adoption), D(2025, 11, 30), "adoption.a1")
+    assert (a1.state, a1.met_on) == (ObligationState.OPEN, None)
+
+
 def test_a_profile_needs_every_facet_its_rules_read():
     # England's rules read no meeting; Bolton's permanence planning meetings do.
     england = {Facet.ADOPTION, Facet.CARE, Facet.PLANS, Facet.PROCEEDINGS, Facet.REVIEWS}
@@ -516,3 +563,101 @@ def test_a_child_is_in_proceedings_from_issue_until_they_conclude():
     assert evaluate_cohort(cohort_from_records(records), profile, as_of).evaluation().obligations == (
         evaluate(records, profile, as_of).obligations
     )
+
+
+def test_a_child_is_without_a_ratified_plan_until_a_review_ratifies_one():
+    profile = resolve("stage", {"stage": IN_PROCEEDINGS.replace('"in_proceedings"', '"no_ratified_plan"')})
+    start, as_of = D(2026, 1, 5), D(2026, 4, 1)
+    children = {
+        "no plan": [],
+        "decided only": [plan(D(2026, 1, 20))],
+        "ratified": [plan(D(2026, 1, 20), ratified_at_review=D(2026, 2, 2))],
+    }
+    records = [record(start, child_id=name, plans=plans) for name, plans in children.items()]
+    assert [o.child_id for o in evaluate(records, profile, as_of).obligations] == ["no plan", "decided only"]
+    assert evaluate_cohort(cohort_from_records(records), profile, as_of).evaluation().obligations == (
+        evaluate(records, profile, as_of).obligations
+    )
+
+
+def test_one_childs_alerts_and_timeline_are_theirs_alone_by_due_date_with_the_undated_last():
+    # B's source lacks plans and proceedings: the rules reading them are not assessable and have no due date.
+    records = [
+        record(D(2026, 1, 5), child_id="A", reviews=[D(2026, 1, 30)]),
+        record(D(2026, 2, 2), child_id="B", coverage=BARE),
+    ]
+    as_of = D(2026, 6, 1)
+    evaluation = evaluate(records, ENGLAND, as_of)
+    columnar = evaluate_cohort(cohort_from_records(records), ENGLAND, as_of)
+    for child in ("A", "B"):
+        timeline = evaluation.obligations_for(child)
+        assert len(timeline) == len([o for o in evaluation.obligations if o.child_id == child]) > 0
+        assert {o.child_id for o in timeline} == {child}
+        dated = [o for o in timeline if o.due_date is not None]
+        assert timeline[: len(dated)] == tuple(dated)
+        assert [(o.due_date, o.rule) for o in dated] == sorted((o.due_date, o.rule) for o in dated)
+        assert [o.rule for o in timeline[len(dated) :]] == sorted(o.rule for o in timeline[len(dated) :])
+        alerts = evaluation.alerts_for(child)
+        assert alerts == tuple(a for a in evaluation.alerts if a.child_id == child) != ()
+        assert (columnar.obligations_for(child), columnar.alerts_for(child)) == (timeline, alerts)
+    undated = [o for o in evaluation.obligations_for("B") if o.due_date is None]
+    assert len(undated) > 1
+    assert len({o.due_date for o in evaluation.obligations_for("A")}) < len(evaluation.obligations_for("A"))
+
+
+def test_an_alert_counts_calendar_days_past_its_due_date_negative_while_upcoming():
+    _, [alert] = found(ENGLAND, record(D(2026, 1, 5)), D(2026, 2, 10), "review.first")
+    assert alert.due_date == D(2026, 2, 2)
+    assert (alert.days_overdue(D(2026, 2, 10)), alert.days_overdue(D(2026, 1, 30))) == (8, -3)
+
+
+def test_what_meets_a_rule_is_said_in_words_and_a_term_the_vocabulary_lacks_says_so():
+    assert met_by_words("review_held") == "a looked-after review held"
+    assert met_by_words(None) == met_by_words("no_such_event") == "an event the rule does not name"
+
+
+def test_a_calendar_given_to_evaluate_is_the_one_it_counts_working_days_by():
+    closed = WorkingCalendar(extra_closures=[D(2026, 1, 30)])
+    rec = record(D(2026, 1, 5))
+    [by_profile], _ = found(ENGLAND, rec, D(2026, 1, 6), "review.first")
+    [obligation] = [o for o in evaluate([rec], ENGLAND, D(2026, 1, 6), closed).obligations if o.rule == "review.first"]
+    assert (by_profile.due_date, obligation.due_date) == (D(2026, 2, 2), D(2026, 2, 3))
+
+
+def test_a_review_the_day_after_the_one_a_chain_counts_from_meets_the_next_step():
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 30), D(2026, 4, 28), D(2026, 4, 29)])
+    subsequent, _ = found(ENGLAND, rec, D(2026, 5, 1), "review.subsequent")
+    assert [(o.anchor_date, o.met_on) for o in subsequent] == [(D(2026, 4, 28), D(2026, 4, 29)), (D(2026, 4, 29), None)]
+
+
+def test_a_review_on_the_day_a_chain_starts_meets_its_first_step_and_the_chain_stops_at_its_limit(tmp_path):
+    path = tmp_path / "visits.toml"
+    path.write_text(
+        'name = "visits"\n[rules."review.chain"]\ntitle = "A review every 20 days from care"\nanchor = "care_start"\n'
+        'offset = { days = 20 }\nmet_by = "review_held"\nrecurrence = { chain = true, limit = 2 }\nsource = "test"\n'
+    )
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 5), D(2026, 1, 20)])
+    chain, _ = found(load_profile(str(path)), rec, D(2026, 1, 21), "review.chain")
+    assert [(o.anchor_date, o.met_on) for o in chain] == [
+        (D(2026, 1, 5), D(2026, 1, 5)),
+        (D(2026, 1, 5), D(2026, 1, 20)),
+    ]  # the limit: no third step from the review of 20 January
+
+
+def test_only_a_child_with_adoption_as_plan_or_contingency_is_in_the_adoption_plan_stage():
+    profile = resolve("stage", {"stage": IN_PROCEEDINGS.replace('"in_proceedings"', '"adoption_plan"')})
+    children = {
+        "adoption": [plan(D(2026, 1, 20))],
+        "adoption as contingency": [plan(D(2026, 1, 20), primary="return_to_family", contingencies=["adoption"])],
+        "home": [plan(D(2026, 1, 20), primary="return_to_family")],
+        "no plan": [],
+    }
+    records = [record(D(2026, 1, 5), child_id=name, plans=plans) for name, plans in children.items()]
+    obligations = evaluate(records, profile, D(2026, 4, 1)).obligations
+    assert [o.child_id for o in obligations] == ["adoption", "adoption as contingency"]
+
+
+def test_a_review_the_day_after_the_first_meets_the_second_review_rule():
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 30), D(2026, 1, 31)])
+    [second], _ = found(ENGLAND, rec, D(2026, 2, 10), "review.second")
+    assert (second.anchor_date, second.met_on) == (D(2026, 1, 30), D(2026, 1, 31))

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from permanence_core.calendar import WorkingCalendar
 from permanence_core.errors import ConfigError
 from permanence_core.rules import due_date, load_profile
-from permanence_core.rules.profile import Counting, Offset
+from permanence_core.rules.profile import Counting, Offset, resolve
 
 
 def write(tmp_path, text, name="council.toml"):
@@ -92,6 +92,18 @@ source = "Our procedures manual, section 4"
             'extends = "england"\n[rules."review.first"]\noffset = { working_days = [1] }',
             r'rule "review\.first": invalid value for type, expected int \| None @ rules\."review\.first"\.offset',
         ),
+        ('colour = "red"\nsize = 3', r"council\.toml: unknown top-level key\(s\): colour, size$"),
+        # Values of the wrong kind that cattrs alone would have coerced: letters, text, truth.
+        (
+            'extends = "england"\n[rules."review.first"]\napplies = { plan_route = "adoption" }',
+            r'rule "review\.first": \'adoption\' is not a list @ rules\."review\.first"\.applies\.plan_route$',
+        ),
+        ('extends = "england"\n[rules."review.first"]\ntitle = { a = 1 }', r"\{'a': 1\} is not text @ .*\.title$"),
+        (
+            'extends = "england"\n[rules."review.first"]\nstatutory = "no"',
+            r"'no' is not true or false @ .*\.statutory$",
+        ),
+        ('[panel]\nbusiness = "review.first"', r"'review\.first' is not a list @ panel\.business$"),
     ],
 )
 def test_malformed_profiles_name_the_file_rule_and_key(tmp_path, text, expected):
@@ -169,9 +181,95 @@ def test_a_working_day_due_date_is_never_a_non_working_day(anchor, count, counti
 
 def test_a_panel_setting_of_the_wrong_kind_is_named_in_words_not_as_a_validator(tmp_path):
     path = tmp_path / "bad-panel.toml"
-    path.write_text('name = "bad-panel"\nextends = "panel-tor"\n[panel]\nweekday = [1]\n', encoding="utf-8")
+    path.write_text('name = "bad-panel"\nextends = "panel-tor"\n[panel]\nweekday = "sunday"\n', encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_profile(str(path))
     message = str(caught.value)
+    assert message.startswith(f"{path}: ")
     assert "'weekday' must be in ('monday', 'tuesday', 'wednesday', 'thursday', 'friday')" in message
     assert "Attribute(" not in message and "validator" not in message
+    path.write_text('name = "bad-panel"\nextends = "panel-tor"\n[panel]\nweekday = [1]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad-panel\.toml: \[1\] is not text @ panel\.weekday$"):
+        load_profile(str(path))
+
+
+def test_the_panels_business_is_the_rules_it_lists_or_every_rule_when_it_lists_none():
+    panel = load_profile("panel-tor").panel
+    assert panel.is_business("proceedings.final") and not panel.is_business("review.first")
+    every = load_profile("england").panel
+    assert every.business is None and every.is_business("review.first")
+
+
+class _ProfilePlugin:
+    """A plugin registry offering one council's profile text."""
+
+    def __init__(self, texts):
+        self.texts = texts
+
+    def profiles(self):
+        return self.texts
+
+
+def test_a_broken_profile_from_a_plugin_is_named_as_a_profile():
+    plugins = _ProfilePlugin({"broken": 'extends = "england"\ncolour = "red"\n', "unreadable": "name = ["})
+    with pytest.raises(ConfigError, match=r"^profile broken: unknown top-level key\(s\): colour$"):
+        load_profile("broken", plugins)
+    with pytest.raises(ConfigError, match=r"^profile unreadable: is not valid TOML"):
+        load_profile("unreadable", plugins)
+
+
+def test_resolving_a_profile_the_texts_lack_names_it():
+    with pytest.raises(ConfigError, match=r"^absent: unknown profile 'absent'$"):
+        resolve("absent", {})
+
+
+def test_a_profile_that_extends_itself_names_its_file_and_the_loop(tmp_path):
+    path = tmp_path / "loop.toml"
+    path.write_text('name = "loop"\nextends = "loop"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_profile(str(path))
+    assert str(caught.value) == f"{path}: extends loops: loop -> loop"
+
+
+def test_resolving_without_files_names_the_profile_and_every_fault_of_a_rule():
+    rule = (
+        '[rules."x.y"]\ntitle="t"\nanchor="care_start"\noffset=3\nmet_by="ppm_held"\nsource="s"\nwarning_days="soon"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        resolve("council", {"council": rule})
+    assert str(caught.value) == (
+        'council: rule "x.y": invalid value for type, expected Offset @ rules."x.y".offset; '
+        "invalid literal for int() with base 10: 'soon' @ rules.\"x.y\".warning_days"
+    )
+    with pytest.raises(ConfigError) as caught:
+        resolve("council", {"council": '[settings]\nwarning_days = "soon"\ndrift = 1\n'})
+    assert str(caught.value) == (
+        "council: invalid literal for int() with base 10: 'soon' @ settings.warning_days; "
+        "extra fields found (drift) @ settings"
+    )
+
+
+def test_resolving_a_panel_without_files_names_the_profile_and_each_fault():
+    def fault(panel):
+        with pytest.raises(ConfigError) as caught:
+            resolve("council", {"council": f"[panel]\n{panel}\n"})
+        return str(caught.value)
+
+    assert fault('week = "x"\nreferral_working_days = "y"') == (
+        "council: invalid literal for int() with base 10: 'x' @ panel.week; "
+        "invalid literal for int() with base 10: 'y' @ panel.referral_working_days"
+    )
+    assert fault('weekday = "sunday"') == (
+        "council: 'weekday' must be in ('monday', 'tuesday', 'wednesday', 'thursday', 'friday') (got 'sunday') @ panel"
+    )
+    assert fault('business = ["no.such", "also.not"]') == (
+        "council: panel.business names rules the profile has not: also.not, no.such"
+    )
+
+
+def test_a_panel_naming_rules_the_profile_has_not_names_its_file(tmp_path):
+    path = tmp_path / "panel.toml"
+    path.write_text('name = "panel"\nextends = "panel-tor"\n[panel]\nbusiness = ["no.such"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_profile(str(path))
+    assert str(caught.value) == f"{path}: panel.business names rules the profile has not: no.such"

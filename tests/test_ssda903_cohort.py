@@ -3,7 +3,8 @@
 The oracle is ``cohort_from_records(ssda903.load(...).records)`` with that load's rejections and rows read; the
 columnar ``read_cohort`` must equal it table by table (sorted), rejection by rejection (in order) and in ``read``,
 for synthetic cohorts, the bundled demo, the DfE validator's fake return, hand-made bad rows of every kind and
-fuzzed files.
+fuzzed files. Asked for the detail tables as well, it must give the same cohort and, table by table,
+``detail_from_records`` of the same records.
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ from test_adversarial_ssda903 import BASIC, CSV_TOKENS, mangled, write_files
 from permanence_core.adapters import ssda903
 from permanence_core.adapters.ssda903 import rawrows
 from permanence_core.adapters.ssda903.cohort import ColumnarLoad, read_cohort
-from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
+from permanence_core.cohort import (
+    DETAIL_SCHEMAS,
+    SCHEMAS,
+    Cohort,
+    CohortDetail,
+    cohort_from_records,
+    detail_from_records,
+)
 from permanence_core.errors import PermanenceError
 from permanence_core.model import Facet
 from permanence_core.rules import load_profile, profile_facets
@@ -36,8 +44,16 @@ from permanence_core.synth import CohortSpec, generate
 DATA = Path(__file__).parent / "data" / "ssda903"
 DEMO = Path(__file__).parents[1] / "src" / "permanence_core" / "demo_data"
 ENGLAND = profile_facets(load_profile("england"))
-#: The facet sets a load is asked for: a profile's, the return's only, one pack facet, every facet (documents).
-FACETS: list[Collection[Facet] | None] = [ENGLAND, {Facet.CARE}, {Facet.PLANS}, {Facet.MEETINGS, Facet.CARE}, None]
+#: The facet sets a load is asked for: a profile's, the return's only, one pack facet, every facet named (the
+#: nightly job), every facet (documents).
+FACETS: list[Collection[Facet] | None] = [
+    ENGLAND,
+    {Facet.CARE},
+    {Facet.PLANS},
+    {Facet.MEETINGS, Facet.CARE},
+    set(Facet),
+    None,
+]
 SEEDS = [1, 7, 903]
 #: Fuzzed files per property test (the first two, then the CSV tokenizer's).
 EXAMPLES, LINE_EXAMPLES = 40, 300
@@ -55,27 +71,54 @@ def sorted_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(frame.columns, nulls_last=True)
 
 
-def oracle(source: Path, facets: Collection[Facet] | None) -> tuple[Cohort, tuple[object, ...], int, tuple[str, ...]]:
+#: Each detail table's key: its rows sorted by it (list columns cannot be sorted on).
+DETAIL_KEYS = {
+    "names": ["child_id"],
+    "meeting_detail": ["child_id", "seq"],
+    "actions": ["child_id", "meeting_seq", "position"],
+    "plan_ids": ["child_id", "seq"],
+    "workers": ["child_id", "worker_id", "role", "start", "end", "name", "team"],
+}
+
+
+def oracle(
+    source: Path, facets: Collection[Facet] | None
+) -> tuple[Cohort, tuple[object, ...], int, tuple[str, ...], CohortDetail]:
     options = {} if facets is None else {"facets": sorted(facet.value for facet in facets)}
     loaded = ssda903.load(str(source), options)
-    return cohort_from_records(loaded.records), loaded.rejected, loaded.read, loaded.notices
+    records = loaded.records
+    return cohort_from_records(records), loaded.rejected, loaded.read, loaded.notices, detail_from_records(records)
 
 
 def assert_same(source: Path, facets: Collection[Facet] | None) -> ColumnarLoad:
     try:
-        expected, rejected, read, notices = oracle(source, facets)
+        expected, rejected, read, notices, detail = oracle(source, facets)
     except PermanenceError as exc:
         with pytest.raises(type(exc)):
             read_cohort(str(source), facets)
+        with pytest.raises(type(exc)):
+            read_cohort(str(source), facets, detail=True)
         return ColumnarLoad(cohort=Cohort())
     fast = read_cohort(str(source), facets)
-    for name in SCHEMAS:
-        mine, theirs = getattr(fast.cohort, name), getattr(expected, name)
-        assert sorted_table(mine).equals(sorted_table(theirs)), (name, mine, theirs)
-    assert fast.cohort.children["child_id"].to_list() == expected.children["child_id"].to_list()
-    assert fast.rejected == rejected
-    assert fast.read == read
-    assert fast.notices == notices
+    assert fast.detail is None
+    with_detail = read_cohort(str(source), facets, detail=True)
+    for load in (fast, with_detail):
+        for name in SCHEMAS:
+            mine, theirs = getattr(load.cohort, name), getattr(expected, name)
+            assert sorted_table(mine).equals(sorted_table(theirs)), (name, mine, theirs)
+        assert load.cohort.children["child_id"].to_list() == expected.children["child_id"].to_list()
+        assert load.rejected == rejected
+        assert load.read == read
+        assert load.notices == notices
+    assert with_detail.detail is not None
+    assert set(DETAIL_KEYS) == set(DETAIL_SCHEMAS)
+    for name, keys in DETAIL_KEYS.items():
+        mine, theirs = getattr(with_detail.detail, name), getattr(detail, name)
+        assert mine.sort(keys).equals(theirs.sort(keys)), (name, mine, theirs)
+    assert (with_detail.by_object_reader, with_detail.pack_by_object_reader) == (
+        fast.by_object_reader,
+        fast.pack_by_object_reader,
+    )
     return fast
 
 
@@ -128,6 +171,25 @@ def test_the_basic_return_with_the_test_pack_reads_the_same(tmp_path):
     shutil.copytree(DATA / "pack", tmp_path / "pack")
     for facets in FACETS:
         assert_same(tmp_path, facets)
+
+
+@pytest.mark.parametrize("change", ["as is", "a bad worker row", "a worker ending before starting", "no pack workers"])
+def test_the_returns_social_workers_stand_where_the_pack_gives_none(tmp_path, change):
+    shutil.copytree(DATA / "basic", tmp_path, dirs_exist_ok=True)
+    shutil.copytree(DATA / "pack", tmp_path / "pack")
+    sw = tmp_path / "sw_episodes.csv"
+    rows = sw.read_text(encoding="utf-8-sig").splitlines()
+    rows.append("C009,01/01/2010,SW19,01/03/2024,,")
+    if change == "a bad worker row":
+        rows.append("C001,12/03/2019,SW20,31/02/2024,,")
+    if change == "a worker ending before starting":
+        rows.append("C001,12/03/2019,SW21,01/06/2024,01/05/2024,")
+    sw.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    if change == "no pack workers":
+        (tmp_path / "pack" / "workers.csv").unlink()
+    for facets in FACETS:
+        fast = assert_same(tmp_path, facets)
+        assert fast.rejected or change == "as is" or change == "no pack workers"
 
 
 # --- bad rows of every kind -------------------------------------------------------------------------------
@@ -236,8 +298,36 @@ BAD_ROWS = {
         cell("pack/actions.csv", 2, "due_date", "31/02/2025"),
         cell("pack/actions.csv", 3, "description", " "),
     ],
+    "a bad siblings row of every kind": [
+        cell("pack/siblings.csv", 1, "plan", "sometimes"),
+        cell("pack/siblings.csv", 2, "in_concurrent_planning", "perhaps"),
+        cell("pack/siblings.csv", 3, "sibling_date_of_birth", "31/02/2015"),
+        ("pack/siblings.csv", lambda rows: rows[4].__setitem__(1, "") or rows[4].__setitem__(2, "")),
+    ],
+    "a sibling plan of no kind": [cell("pack/siblings.csv", 1, "plan", "sometimes")],
+    "a bad workers row of every kind": [
+        cell("pack/workers.csv", 1, "role", "wizard"),
+        cell("pack/workers.csv", 2, "end", "01/01/1990"),
+        cell("pack/workers.csv", 3, "start", "soon"),
+        cell("pack/workers.csv", 4, "child_id", "NOT-A-CHILD"),
+    ],
+    "a worker of an unknown role": [cell("pack/workers.csv", 1, "role", "wizard")],
+    "a worker ending before starting": [cell("pack/workers.csv", 2, "end", "01/01/1990")],
     "a meeting naming a child twice": [
         ("pack/meetings.csv", lambda rows: rows[1].__setitem__(3, f"{rows[1][3]};{rows[1][3]}"))
+    ],
+    "names, chairs, owners and dependencies blank or padded": [
+        cell("pack/children.csv", 1, "first_name", ""),
+        cell("pack/children.csv", 2, "surname", ""),
+        cell("pack/children.csv", 3, "first_name", ""),
+        cell("pack/children.csv", 3, "surname", ""),
+        cell("pack/children.csv", 4, "surname", "  Padded  "),
+        cell("pack/meetings.csv", 1, "chair", ""),
+        cell("pack/meetings.csv", 2, "chair", " Chair  "),
+        cell("pack/actions.csv", 1, "owner", ""),
+        cell("pack/actions.csv", 2, "owner", "  Sam "),
+        cell("pack/actions.csv", 3, "depends_on", " A1 ;; ; A2;"),
+        cell("pack/actions.csv", 4, "description", "  Padded  "),
     ],
     "pack coverage for one child and a blank annex route": [
         cell("pack/plans.csv", 1, "primary_route", ""),
@@ -254,18 +344,24 @@ LOADED_WHOLE = {
     "pack coverage for one child and a blank annex route",
     "a child in one table only",
     "a meeting naming a child twice",
+    "names, chairs, owners and dependencies blank or padded",
 }
 
 
+#: The facet a kind of bad row needs read to be rejected (by a word of its name).
+NEEDS = {"meeting": Facet.MEETINGS, "worker": Facet.WORKERS, "sibling": Facet.SIBLINGS}
+
+
 @pytest.mark.parametrize("kind", sorted(BAD_ROWS))
-@pytest.mark.parametrize("facets", [ENGLAND, {Facet.CARE, Facet.MEETINGS, Facet.PLANS}, None])
+@pytest.mark.parametrize("facets", [ENGLAND, {Facet.CARE, Facet.MEETINGS, Facet.PLANS}, set(Facet), None])
 def test_bad_rows_of_every_kind_are_rejected_the_same(synthetic, tmp_path, kind, facets):
     shutil.copytree(synthetic(5, "csv"), tmp_path, dirs_exist_ok=True)
     for name, change in BAD_ROWS[kind]:
         rewrite(tmp_path, name, change)
     fast = assert_same(tmp_path, facets)
-    meetings_unread = "meetings" in kind and facets is not None and Facet.MEETINGS not in facets
-    assert bool(fast.rejected) == (kind not in LOADED_WHOLE and not meetings_unread)
+    needs = next((facet for word, facet in NEEDS.items() if word in kind), None)
+    unread = needs is not None and facets is not None and needs not in facets
+    assert bool(fast.rejected) == (kind not in LOADED_WHOLE and not unread)
 
 
 def test_a_child_with_a_bad_row_alone_goes_to_the_object_reader(synthetic, tmp_path):

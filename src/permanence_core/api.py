@@ -73,10 +73,19 @@ def load_cohort(
 
     ``facets``: only what the caller needs, e.g. ``rules.profile_facets(profile)`` (None: everything). An adapter
     that reads its source straight into tables builds no record objects; any other loads records and converts them.
+    ``options["detail"]`` (true) asks for the detail tables too (``CohortLoad.detail``); an adapter whose reader
+    does not give them is loaded as records instead.
     """
     if options and options.get("config"):
         read_config(options["config"])
-    loaded = (plugins or Plugins()).load_cohort(adapter, source, options, facets)
+    plugins = plugins or Plugins()
+    loaded = plugins.load_cohort(adapter, source, options, facets)
+    if options and options.get("detail") and loaded.detail is None:
+        # An adapter whose own reader gives no detail tables: its records give them (as the default reader does).
+        wanted = {key: value for key, value in options.items() if key != "detail"}
+        if facets is not None:
+            wanted["facets"] = sorted(facet.value for facet in facets)
+        loaded = CohortLoad.of(plugins.load(adapter, source, wanted), detail=True)
     log.info("loaded %s through %s as tables: %s", source, adapter, loaded.summary())
     return loaded
 

@@ -17,7 +17,7 @@ from permanence_core.privacy import shown
 
 if TYPE_CHECKING:
     from permanence_core.adapters.sourcecheck import SourceReport
-    from permanence_core.cohort import Cohort
+    from permanence_core.cohort import Cohort, CohortDetail
     from permanence_core.writeback import AlertChange, Receipt, WriteBackItem
 
 
@@ -52,6 +52,10 @@ class Adapter(abc.ABC):
     source_help: str
     #: What the adapter does with its system; the write capabilities say which items ``write_back`` accepts.
     capabilities: frozenset[Capability] = frozenset({Capability.READ})
+    #: True when :meth:`load_cohort` reads the detail tables straight from the source when ``options["detail"]``
+    #: asks (no record per child): the nightly job then reads tables, and records only if a step asks for them.
+    #: False (the default): the nightly job reads records once, and the tables from them.
+    detail_tables: bool = False
 
     @abc.abstractmethod
     def load(self, source: str, options: Mapping[str, Any]) -> LoadResult:
@@ -68,14 +72,16 @@ class Adapter(abc.ABC):
     ) -> CohortLoad:
         """Load every child in ``source`` as cohort tables, for evaluating the whole cohort at once.
 
-        ``facets``: only what the caller needs (None: everything); an adapter may read less. By default the
-        records of :meth:`load` turned into tables; an adapter that can read its source straight into the tables
-        overrides this and builds no record objects (the tables must equal ``cohort_from_records`` of its records).
+        ``facets``: only what the caller needs (None: everything); an adapter may read less. The option
+        ``detail`` (true) asks for the detail tables too (``CohortLoad.detail``: names, meeting detail, actions,
+        plan ids), which the ledger's sync reads. By default the records of :meth:`load` turned into tables; an
+        adapter that can read its source straight into the tables overrides this and builds no record objects
+        (the tables must equal ``cohort_from_records`` and ``detail_from_records`` of its records).
         """
-        wanted = dict(options)
+        wanted = {key: value for key, value in options.items() if key != "detail"}
         if facets is not None:
             wanted["facets"] = sorted(facet.value for facet in facets)
-        return CohortLoad.of(self.load(source, wanted))
+        return CohortLoad.of(self.load(source, wanted), detail=bool(options.get("detail")))
 
     def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
         """What ``source`` holds for this adapter, before go-live (``permanence source check``).
@@ -190,20 +196,27 @@ class LoadResult:
 
 @attrs.frozen(kw_only=True)
 class CohortLoad:
-    """A load as cohort tables: the ``Cohort``, and the load's rejections, counts and notices (no records)."""
+    """A load as cohort tables: the ``Cohort``, and the load's rejections, counts and notices (no records).
+
+    ``detail``: the cohort's detail tables (names, meeting detail, actions, plan ids) when the caller asked for
+    them (``load_cohort``'s option ``detail``), else None.
+    """
 
     cohort: Cohort
+    detail: CohortDetail | None = None
     rejected: tuple[Rejection, ...] = attrs.field(default=(), converter=to_tuple)
     read: int = 0
     notices: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
 
     @classmethod
-    def of(cls, result: LoadResult) -> CohortLoad:
-        """The tables of a load's records (``cohort_from_records``), with its rejections, counts and notices."""
-        from permanence_core.cohort import cohort_from_records
+    def of(cls, result: LoadResult, *, detail: bool = False) -> CohortLoad:
+        """The tables of a load's records (``cohort_from_records``), with its rejections, counts and notices; and
+        their detail tables (``detail_from_records``) when ``detail``."""
+        from permanence_core.cohort import cohort_from_records, detail_from_records
 
         return cls(
             cohort=cohort_from_records(result.records),
+            detail=detail_from_records(result.records) if detail else None,
             rejected=result.rejected,
             read=result.read,
             notices=result.notices,

@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from permanence_core.cli.common import check_config, counted, emit_json, progress_callback
-from permanence_core.cli.sources import evaluation_options, load_records, report_rejections, source_options
+from permanence_core.cli.sources import evaluation_options, report_rejections, source_options
+from permanence_core.errors import InputError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from permanence_core.tracker.entries import ActionEntry
     from permanence_core.tracker.ledger import Ledger
+    from permanence_core.tracker.nightly import NightlyLoad
 
 #: The ledger's URL may come from the environment; its password only ever does.
 URL_ENV = "PERMANENCE_LEDGER_URL"
@@ -182,7 +184,7 @@ def sync_command(
         raise click.UsageError("--raise-alerts needs write-back settings: --config with [write_back], or --outbox")
     started = dt.datetime.now(dt.UTC)
     # The nightly job's steps (permanence_core.tracker.nightly), as examples/nightly.py and the benchmark run them.
-    result = load_records(adapter, source, config, nightly.JOB_FACETS)
+    result = _nightly_load(adapter, source, config)
     with open_ledger(ledger_url, config) as ledger:
         update, close = progress_callback("Recording the sync")
         try:
@@ -208,7 +210,24 @@ def sync_command(
     )
     if "alerts" in summary:
         click.echo(alert_counts(summary["alerts"]))
-    report_rejections(result)
+    report_rejections(result.tables)
+
+
+def _nightly_load(adapter: str, source: str, config: str | None) -> NightlyLoad:
+    """The nightly job's load (tables, records when asked), with a progress bar on a terminal; a load in which no
+    child loaded stops here, its rejections reported."""
+    from permanence_core.tracker import nightly
+
+    update, close = progress_callback(f"Loading {adapter}")
+    try:
+        loaded = nightly.load(adapter, source, {"progress": update, **({"config": config} if config else {})})
+    finally:
+        close()
+    if loaded.nothing_loaded:
+        # Every record was rejected or unreadable: going on would resolve every alert of a caseload.
+        report_rejections(loaded.tables)
+        raise InputError(source, "no child could be loaded (see the rejections above)")
+    return loaded
 
 
 @ledger_group.command("status")

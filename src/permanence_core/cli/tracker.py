@@ -18,6 +18,7 @@ from permanence_core.cli.sources import (
     report_rejections,
     source_options,
 )
+from permanence_core.cohort import cohort_from_records, detail_from_records
 from permanence_core.collector import collector_paused
 from permanence_core.plugins.manager import Plugins
 from permanence_core.private_files import open_private
@@ -25,7 +26,7 @@ from permanence_core.rules.engine import calendar_for
 from permanence_core.tracker.cohort import cohort_figures
 from permanence_core.tracker.drift import DriftThresholds, assess_drift
 from permanence_core.tracker.html import html_chunks
-from permanence_core.tracker.report import build_report
+from permanence_core.tracker.report import report_from_cohort
 from permanence_core.tracker.xlsx import write_xlsx
 
 _SUFFIXES = {".html": "html", ".htm": "html", ".xlsx": "xlsx"}
@@ -87,11 +88,12 @@ def tracker_command(
         raise click.BadParameter(f"{str(out)!r} must end in .html or .xlsx", param_hint="'--out'")
     pseudonyms = pseudonymiser(pseudonymise)
     result = load_records(adapter, source, config)
-    # The obligations, rows and timelines are millions of objects in no reference cycle, which the collector
-    # would rescan with the whole cohort as they accumulate (about 2 s a pass at 20,000 children).
+    # The rows and timelines are millions of objects in no reference cycle, which the collector would rescan
+    # with the whole cohort as they accumulate (about 2 s a pass at 20,000 children). The obligations stay a table.
     with collector_paused():
-        evaluation = api.evaluate(result.records, profile=profile, as_of=as_of)
-        report = build_report(result.records, evaluation, result.rejected)
+        cohort = cohort_from_records(result.records)
+        evaluation = api.evaluate_cohort(cohort, profile=profile, as_of=as_of)
+        report = report_from_cohort(cohort, detail_from_records(result.records), evaluation, result.rejected)
     if pseudonyms is not None:
         pseudonyms, result = pseudonymised(pseudonyms, result)
         report = pseudonyms.report(report)

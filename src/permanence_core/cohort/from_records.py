@@ -41,7 +41,7 @@ def cohort_from_records(records: Iterable[CaseRecord]) -> Cohort:
             for seq, p in enumerate(r.proceedings)
         ],
     }
-    frames = {name: _frame(rows, SCHEMAS[name]) for name, rows in tables.items()}
+    frames = {name: frame(rows, SCHEMAS[name]) for name, rows in tables.items()}
     return Cohort(plans=_plans(plans), **frames)
 
 
@@ -55,7 +55,8 @@ def _child_row(record: CaseRecord) -> tuple[Any, ...]:
     )
 
 
-def _frame(rows: list[tuple[Any, ...]], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+def frame(rows: list[tuple[Any, ...]], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """A frame of ``schema`` from ``rows`` (tuples in the schema's column order), one typed Series per column."""
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
     return pl.DataFrame(
         [pl.Series(name, values, dtype=dtype) for (name, dtype), values in zip(schema.items(), columns, strict=True)]
@@ -66,15 +67,15 @@ def _plans(plans: list[tuple[str, int, Any]]) -> pl.DataFrame:
     schema = dict(SCHEMAS["plans"])
     flat = {name: dtype for name, dtype in schema.items() if name != "contingencies"}
     rows = [(child, seq, p.primary, p.decided_on, p.ratified_at_review) for child, seq, p in plans]
-    frame = _frame(rows, flat).with_row_index("row")
+    numbered = frame(rows, flat).with_row_index("row")
     # A list column built from one flat column of routes and each plan's row number (a list per plan is slow).
-    routes = _frame(
+    routes = frame(
         [(row, route) for row, (_, _, p) in enumerate(plans) for route in p.contingencies],
         {"row": pl.UInt32(), "route": pl.String()},
     )
     lists = routes.group_by("row", maintain_order=True).agg(pl.col("route").alias("contingencies"))
     return (
-        frame.join(lists, on="row", how="left")
+        numbered.join(lists, on="row", how="left")
         .sort("row")
         .with_columns(pl.col("contingencies").fill_null(pl.lit([], dtype=pl.List(pl.String()))))
         .select(list(schema))

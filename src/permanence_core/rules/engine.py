@@ -142,10 +142,14 @@ class CohortEvaluation:
     table: pl.DataFrame = attrs.field(eq=False)
     alerts: tuple[Alert, ...]
 
-    def obligations(self, child_id: str | None = None) -> tuple[Obligation, ...]:
-        """Every obligation as objects (or only ``child_id``'s), in the table's order."""
-        table = self.table if child_id is None else self.table.filter(pl.col("child_id") == child_id)
+    def obligations(self, child_id: str | None = None, rule: str | None = None) -> tuple[Obligation, ...]:
+        """Every obligation as objects (or only ``child_id``'s, or only those of the rule ``rule``), in the table's
+        order."""
         rules = self.profile.rules
+        table = self.table if child_id is None else self.table.filter(pl.col("child_id") == child_id)
+        if rule is not None:
+            indices = [index for index, known in enumerate(rules) if known.id == rule]
+            table = table.filter(pl.col("rule_index").is_in(indices))
         columns = ("rule_index", "child_id", "state", "anchor_event", "anchor_date", "due_date", "met_on")
         rows = table.select(*columns, "met_event", "note").iter_rows()
         return tuple(_obligation(rules[row[0]], *row[1:]) for row in rows)

@@ -181,6 +181,31 @@ class Profile:
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
 
+# cattrs' own hooks coerce: a table given as a title became its text, "no" became true, and a plan route given as
+# "adoption" rather than ["adoption"] became its eight letters, so the rule applied to no child.
+def _text(value: object, type_: type[str]) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not text")
+    return type_(value)  # str, or an enum of text (Counting): it checks the value
+
+
+def _flag(value: object, _type: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not true or false")
+    return value
+
+
+def _texts(value: object, _type: object) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"{value!r} is not a list")
+    return tuple(_text(item, str) for item in value)
+
+
+_converter.register_structure_hook(str, _text)
+_converter.register_structure_hook(bool, _flag)
+_converter.register_structure_hook_func(lambda type_: type_ == tuple[str, ...], _texts)
+
+
 def _describe(exc: BaseException, type_: type | None) -> str:
     # Our own ValueErrors (e.g. an offset with two units) say what is wrong; keep their words.
     if type(exc) is ValueError:

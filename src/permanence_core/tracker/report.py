@@ -1,27 +1,27 @@
-"""The tracker's rows: one line and one timeline per child, computed from its record and the rules' evaluation."""
+"""The tracker's rows: one line and one timeline per child, computed from the cohort's tables and the rules' evaluation.
+
+Each child's facts (latest period, plans, proceedings, last activity, next deadline, timeline events) are computed for
+the whole cohort at once with polars, over the same ``CohortFacts`` the rules read; Python objects are built only for
+the rows and their timelines, never for the cohort's obligations. Records are read as their tables.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TypeGuard
+from typing import Any
 
 import attrs
+import polars as pl
 
 from permanence_core.adapters import Rejection
-from permanence_core.model import (
-    CareProceedings,
-    CaseRecord,
-    Facet,
-    Meeting,
-    MeetingKind,
-    PeriodOfCare,
-    PermanencePlan,
-    PlanStatus,
-)
+from permanence_core.cohort import Cohort, CohortDetail, cohort_from_records, detail_from_records
+from permanence_core.cohort.from_records import frame
+from permanence_core.model import CaseRecord, MeetingKind, PlanStatus
 from permanence_core.rules import Evaluation, Obligation, ObligationState
+from permanence_core.rules.engine import OBLIGATION_COLUMNS, CohortEvaluation, calendar_for
+from permanence_core.rules.events import CohortFacts
 
 #: Care proceedings must end within 26 weeks *beginning with* the issue day: the last day is issue + 181 days.
 PROCEEDINGS_LAST_DAY = dt.timedelta(days=26 * 7 - 1)
@@ -202,252 +202,443 @@ class TrackerReport:
         return tuple(row for row in self.rows if row.looked_after)
 
 
-@attrs.frozen
-class Facts:
-    """One child's latest period of care on the report date, and the events in it the tracker row shows.
-
-    The tracker's own reading of one child for display; the rules read the cohort's tables (``rules.events``).
-    """
-
-    record: CaseRecord
-    period: PeriodOfCare
-    as_of: dt.date
-
-    def in_period(self, day: dt.date | None) -> TypeGuard[dt.date]:
-        """True when ``day`` falls in the period of care (on or after its start, before its end)."""
-        return day is not None and day >= self.period.start and (self.period.end is None or day <= self.period.end)
-
-    @property
-    def review_dates(self) -> list[dt.date]:
-        """The dates of the reviews held in the period by the report date, in date order."""
-        return [
-            r.date for r in self.record.reviews if r.date and r.held and self.in_period(r.date) and r.date <= self.as_of
-        ]
-
-    @property
-    def meetings(self) -> list[Meeting]:
-        """The child's permanence meetings from the start of the period (scheduled ones included)."""
-        return [m for m in self.record.meetings if m.date >= self.period.start]
-
-    @property
-    def proceedings(self) -> list[CareProceedings]:
-        """Proceedings live at some point during the period."""
-        end = self.period.end
-        return [
-            p
-            for p in self.record.proceedings
-            if (p.concluded_on is None or p.concluded_on >= self.period.start) and (end is None or p.issue_date <= end)
-        ]
-
-
 def build_report(
-    records: Iterable[CaseRecord], evaluation: Evaluation, rejected: Sequence[Rejection] = ()
+    records: Iterable[CaseRecord], evaluation: Evaluation | CohortEvaluation, rejected: Sequence[Rejection] = ()
 ) -> TrackerReport:
-    """One row per child whose latest period of care started by ``evaluation.as_of``, sorted by child id."""
-    as_of = evaluation.as_of
-    # Grouped once: Evaluation.obligations_for scans every obligation, which is quadratic over a cohort.
-    obligations: dict[str, list[Obligation]] = defaultdict(list)
-    for obligation in evaluation.obligations:
-        obligations[obligation.child_id].append(obligation)
-    rows = []
-    count = 0
-    for record in records:
-        count += 1
-        period = record.latest_period(as_of)
-        if period is not None:
-            facts = Facts(record, period, as_of)
-            rows.append(_row(facts, obligations.get(record.child_id, [])))
-    rows.sort(key=lambda row: row.child_id)
+    """``report_from_cohort`` for ``records``: their cohort and detail tables, and the evaluation's obligations."""
+    records = records if isinstance(records, Sequence) else list(records)
+    if isinstance(evaluation, Evaluation):
+        evaluation = _as_table(evaluation)
+    return report_from_cohort(cohort_from_records(records), detail_from_records(records), evaluation, rejected)
+
+
+def report_from_cohort(
+    cohort: Cohort, detail: CohortDetail, evaluation: CohortEvaluation, rejected: Sequence[Rejection] = ()
+) -> TrackerReport:
+    """One row per child whose latest period of care started by ``evaluation.as_of``, sorted by child id.
+
+    ``evaluation`` is the evaluation of ``cohort``; ``detail`` gives the names and the meetings' actions.
+    """
+    as_of, profile = evaluation.as_of, evaluation.profile
+    facts = CohortFacts(cohort, as_of, calendar_for(profile))
+    base = facts.base
+    plans = _period_plans(facts)
+    history = _plan_history(facts, plans)
+    # Keyed by this cohort's ``child`` (the table's own is left out: it is null for an ``Evaluation``'s objects).
+    obligations = (
+        evaluation.table.drop("child")
+        .with_row_index("order")
+        .join(base.select("child_id", "child", "in_care"), on="child_id", how="inner")
+    )
+    rule_ids = {index: rule.id for index, rule in enumerate(profile.rules)}
+    open_ = obligations.filter(
+        (pl.col("state") == ObligationState.OPEN.value) & pl.col("due_date").is_not_null()
+    ).with_columns(rule=pl.col("rule_index").replace_strict(rule_ids, return_dtype=pl.String))
+    secured = _secured(facts, history)
+    rows = (
+        base.select("child", "child_id", "in_care", "start", "end", "covers_meetings", "covers_plans")
+        .join(_legal_status(facts), on="child", how="left")
+        .join(_current_plan(plans, history, as_of), on="child", how="left")
+        .join(_proceedings(facts, obligations, profile.rules), on="child", how="left")
+        .join(_next_deadline(open_), on="child", how="left")
+        .join(_last_activity(facts, detail, plans, history), on="child", how="left")
+        .join(secured, on="child", how="left")
+        .join(detail.names.unique("child_id", keep="first"), on="child_id", how="left")
+        .sort("child_id", maintain_order=True)
+    )
+    events = _events(facts, plans, history, open_, secured)
+    timelines = _timelines(events, as_of)
+    overdue = _overdue_actions(facts, detail)
+    by_second_review: dict[str, Obligation] = {}
+    for obligation in evaluation.obligations(rule=PLAN_BY_SECOND_REVIEW):
+        by_second_review.setdefault(obligation.child_id, obligation)
+    built = tuple(
+        _row(values, as_of, profile.rules, timelines, overdue, by_second_review)
+        for values in rows.iter_rows(named=True)
+    )
     return TrackerReport(
-        as_of=as_of, profile=evaluation.profile.name, rows=tuple(rows), rejected=tuple(rejected), source_children=count
+        as_of=as_of, profile=profile.name, rows=built, rejected=tuple(rejected), source_children=cohort.children.height
     )
 
 
-def _row(facts: Facts, obligations: list[Obligation]) -> TrackerRow:
-    record, period, as_of = facts.record, facts.period, facts.as_of
-    ended_on = period.end if period.end is not None and period.end <= as_of else None
-    looked_after = ended_on is None
+def _row(
+    values: dict[str, Any],
+    as_of: dt.date,
+    rules: Sequence[Any],
+    timelines: dict[int, tuple[TimelineEvent, ...]],
+    overdue: dict[int, tuple[OverdueAction, ...]],
+    by_second_review: dict[str, Obligation],
+) -> TrackerRow:
+    child, start, looked_after = values["child"], values["start"], values["in_care"]
+    ended_on = None if looked_after else values["end"]
     last_day = as_of if ended_on is None else ended_on
-    # A period's end date is the day care ceased, when the last legal status has usually ended too.
-    status_day = as_of if ended_on is None else max(period.start, ended_on - dt.timedelta(days=1))
-    plans = _plans(facts)
-    plan = plans[-1] if plans else None
-    bar = _proceedings(facts, obligations)
-    secured_on, secured_route = _secured(facts, plans)
-    last_activity = _last_activity(facts, plans)
-    open_obligations = [
-        (o.due_date, o) for o in obligations if o.state is ObligationState.OPEN and o.due_date is not None
-    ]
+    bar = None
+    if values["issue_date"] is not None:
+        bar = ProceedingsBar(
+            issue_date=values["issue_date"],
+            concluded_on=values["concluded_on"],
+            due_date=values["proceedings_due"],
+            extension_weeks=values["extension_weeks"],
+        )
+    deadline = None
+    if values["deadline_rule"] is not None:
+        rule, due = rules[values["deadline_rule"]], values["deadline_due"]
+        deadline = Deadline(rule=rule.id, title=rule.title, due_date=due, overdue=due < as_of)
+    last_activity = values["last_activity"]
+    status = values["plan_status"]
     return TrackerRow(
-        child_id=record.child_id,
+        child_id=values["child_id"],
         looked_after=looked_after,
-        care_start=period.start,
+        care_start=start,
         care_end=ended_on,
-        days_in_care=(last_day - period.start).days,
-        legal_status=record.legal_status_on(status_day),
-        plan_route=plan.primary if plan else None,
-        contingencies=plan.contingencies if plan else (),
-        plan_status=_status(plan, as_of) if plan else None,
-        routes=tuple(p.primary for p in plans),
+        days_in_care=(last_day - start).days,
+        legal_status=values["legal_status"],
+        plan_route=values["plan_route"],
+        contingencies=tuple(values["contingencies"] or ()),
+        plan_status=PlanStatus(status) if status is not None else None,
+        routes=tuple(values["routes"] or ()),
         proceedings=bar,
         proceedings_week=bar.week_on(bar.concluded_on or as_of) if bar else None,
-        next_deadline=_next_deadline(open_obligations, as_of) if looked_after else None,
-        overdue_actions=_overdue_actions(facts),
-        activity_assessable=bool(record.coverage & {Facet.MEETINGS, Facet.PLANS}),
+        next_deadline=deadline,
+        overdue_actions=overdue.get(child, ()),
+        activity_assessable=bool(values["covers_meetings"] or values["covers_plans"]),
         last_activity=last_activity,
         days_since_activity=(last_day - last_activity).days if last_activity else None,
-        secured_on=secured_on,
-        secured_route=secured_route,
-        plan_by_second_review=next((o for o in obligations if o.rule == PLAN_BY_SECOND_REVIEW), None),
-        timeline=_timeline(facts, plans, bar, open_obligations, secured_on),
-        name=record.child.display_name,
+        secured_on=values["secured_on"],
+        secured_route=values["secured_route"],
+        plan_by_second_review=by_second_review.get(values["child_id"]),
+        timeline=_timeline(timelines.get(child, ()), bar, as_of),
+        name=values["name"],
     )
 
 
-def _plans(facts: Facts) -> list[PermanencePlan]:
-    """The plans of this period known on the report date (a plan with no decision date is taken as current)."""
-    return [
-        plan
-        for plan in facts.record.plans
-        if plan.decided_on is None or (plan.decided_on >= facts.period.start and plan.decided_on <= facts.as_of)
-    ]
+def _in_period(day: pl.Expr, as_of: dt.date) -> pl.Expr:
+    """``day`` falls in the period of care (``start`` to ``end``, both inclusive) and is not after the report date."""
+    end = pl.col("end")
+    return day.is_not_null() & (day >= pl.col("start")) & (end.is_null() | (day <= end)) & (day <= as_of)
 
 
-def _status(plan: PermanencePlan, as_of: dt.date) -> PlanStatus:
-    """The plan's status on the report date; without a history, ratified once a review ratified it."""
-    if plan.history:
-        return plan.status_on(as_of) or PlanStatus.PROPOSED
-    ratified = plan.ratified_at_review is not None and plan.ratified_at_review <= as_of
-    return PlanStatus.RATIFIED if ratified else PlanStatus.PROPOSED
-
-
-def _ratified(facts: Facts, plans: list[PermanencePlan]) -> list[dt.date]:
-    """When each plan was first ratified at a review in this period (a later plan is ratified again)."""
-    found: set[dt.date] = set()
-    for plan in plans:
-        ratified = [c.date for c in plan.history if c.status is PlanStatus.RATIFIED] + [plan.ratified_at_review]
-        dates = [day for day in ratified if facts.in_period(day) and day <= facts.as_of]
-        if dates:
-            found.add(min(dates))
-    return sorted(found)
-
-
-def _proceedings(facts: Facts, obligations: list[Obligation]) -> ProceedingsBar | None:
-    issued = [p for p in facts.proceedings if p.issue_date <= facts.as_of]
-    if not issued:
-        return None
-    latest: CareProceedings = issued[-1]
-    # The rules engine's due date honours a profile that counts differently; without it, the law's count.
-    due = next(
-        (
-            o.due_date
-            for o in obligations
-            if o.rule == PROCEEDINGS_FINAL and o.anchor_date == latest.issue_date and o.due_date is not None
-        ),
-        latest.issue_date + PROCEEDINGS_LAST_DAY + dt.timedelta(weeks=latest.extension_weeks),
-    )
-    concluded = latest.concluded_on if latest.concluded_on and latest.concluded_on <= facts.as_of else None
-    return ProceedingsBar(
-        issue_date=latest.issue_date, concluded_on=concluded, due_date=due, extension_weeks=latest.extension_weeks
+def _legal_status(facts: CohortFacts) -> pl.DataFrame:
+    """The legal status in force on the report date, or the day before care ended: ``child``, ``legal_status``."""
+    base = facts.base
+    # A period's end date is the day care ceased, when the last legal status has usually ended too.
+    before_end = pl.max_horizontal("start", pl.col("end") - pl.duration(days=1))
+    days = base.select("child_id", "child", day=pl.when("in_care").then(pl.lit(facts.as_of)).otherwise(before_end))
+    spells = facts.cohort.legal_statuses.with_row_index("spell").join(days, on="child_id", how="inner")
+    day = pl.col("day")
+    # The latest spell covering the day, as the record (spells by start) reads it from the end.
+    return (
+        spells.filter((pl.col("start") <= day) & (pl.col("end").is_null() | (day < pl.col("end"))))
+        .sort("child", "start", "spell")
+        .unique("child", keep="last")
+        .select("child", legal_status="code")
     )
 
 
-def _secured(facts: Facts, plans: list[PermanencePlan]) -> tuple[dt.date | None, str | None]:
-    """When permanence was secured and by which route (the rules engine's definition, with the route kept)."""
-    candidates: list[tuple[dt.date, str]] = []
-    period = facts.period
-    if period.outcome and period.end:
-        candidates.append((period.end, period.outcome))
-    adoption = facts.record.adoption
-    if adoption and adoption.order:
-        candidates.append((adoption.order, "adoption"))
-    candidates += [(c.date, p.primary) for p in plans for c in p.history if c.status is PlanStatus.ACHIEVED]
-    candidates = [
-        (day, route)
-        for day, route in candidates
-        if route in PERMANENCE_ROUTES and facts.in_period(day) and day <= facts.as_of
-    ]
-    return min(candidates) if candidates else (None, None)
+def _period_plans(facts: CohortFacts) -> pl.DataFrame:
+    """The plans of this period known on the report date (a plan with no decision date is taken as current),
+    in the record's order, with the period's ``start`` and ``end``."""
+    decided = pl.col("decided_on")
+    return (
+        facts.cohort.plans.join(facts.base.select("child_id", "child", "start", "end"), on="child_id", how="inner")
+        .filter(decided.is_null() | ((decided >= pl.col("start")) & (decided <= facts.as_of)))
+        .sort("child", "seq")
+    )
 
 
-def _last_activity(facts: Facts, plans: list[PermanencePlan]) -> dt.date | None:
+def _plan_history(facts: CohortFacts, plans: pl.DataFrame) -> pl.DataFrame:
+    """The status changes of ``plans``, in their order (``change``), with their plan's ``primary`` route."""
+    return (
+        facts.cohort.plan_history.with_row_index("change")
+        .rename({"plan_seq": "seq"})
+        .join(plans.select("child_id", "seq", "child", "primary", "start", "end"), on=["child_id", "seq"])
+    )
+
+
+def _current_plan(plans: pl.DataFrame, history: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """The current plan's route, contingencies and status on the report date, and every plan's route (``routes``).
+
+    Status: from the plan's history (the latest change by then, the first of a day; proposed before any); without
+    a history, ratified once a review ratified it."""
+    current = plans.unique("child", keep="last", maintain_order=True)
+    changes = history.join(current.select("child", "seq"), on=["child", "seq"], how="semi")
+    latest = (
+        changes.filter(pl.col("date") <= as_of)
+        .sort(["child", "date", "change"], descending=[False, False, True])
+        .unique("child", keep="last")
+        .select("child", status_then="status")
+    )
+    with_history = changes.select("child").unique().with_columns(has_history=pl.lit(True))
+    ratified = pl.col("ratified_at_review") <= as_of
+    status = (
+        pl.when(pl.col("has_history"))
+        .then(pl.col("status_then").fill_null(PlanStatus.PROPOSED.value))
+        .when(ratified)
+        .then(pl.lit(PlanStatus.RATIFIED.value))
+        .otherwise(pl.lit(PlanStatus.PROPOSED.value))
+    )
+    routes = plans.group_by("child", maintain_order=True).agg(routes="primary")
+    return (
+        current.join(latest, on="child", how="left")
+        .join(with_history, on="child", how="left")
+        .select("child", "contingencies", plan_route="primary", plan_status=status)
+        .join(routes, on="child", how="left")
+    )
+
+
+def _ratified(plans: pl.DataFrame, history: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """When each plan was first ratified at a review in this period (a later plan is ratified again): ``child``,
+    ``date``, one row a day."""
+    at_review = plans.select("child", "seq", "start", "end", date="ratified_at_review")
+    changes = history.filter(pl.col("status") == PlanStatus.RATIFIED.value)
+    dates = pl.concat([at_review, changes.select("child", "seq", "start", "end", "date")])
+    return (
+        dates.filter(_in_period(pl.col("date"), as_of))
+        .group_by("child", "seq")
+        .agg(pl.col("date").min())
+        .unique(["child", "date"])
+        .select("child", "date")
+    )
+
+
+def _secured(facts: CohortFacts, history: pl.DataFrame) -> pl.DataFrame:
+    """When permanence was secured and by which route (the rules engine's definition, with the route kept): a
+    permanence exit from care, an adoption order or a plan achieved, the earliest (then the route's name)."""
+    base = facts.base
+    outcome = pl.col("outcome")
+    exits = base.filter(outcome.is_not_null() & (outcome != "") & pl.col("end").is_not_null()).select(
+        "child", "start", "end", day="end", route="outcome"
+    )
+    orders = base.select("child", "start", "end", day="adoption_order", route=pl.lit("adoption"))
+    achieved = history.filter(pl.col("status") == PlanStatus.ACHIEVED.value).select(
+        "child", "start", "end", day="date", route="primary"
+    )
+    return (
+        pl.concat([exits, orders, achieved])
+        .filter(pl.col("route").is_in(sorted(PERMANENCE_ROUTES)) & _in_period(pl.col("day"), facts.as_of))
+        .sort("child", "day", "route")
+        .unique("child", keep="first")
+        .select("child", secured_on="day", secured_route="route")
+    )
+
+
+def _last_activity(
+    facts: CohortFacts, detail: CohortDetail, plans: pl.DataFrame, history: pl.DataFrame
+) -> pl.DataFrame:
     """The latest permanence work on the record: a meeting held, a plan decided, changed or ratified,
     the permanence decision, an action completed or an adoption milestone. Reviews and hearings are
     left out because they happen whether or not anyone is working on permanence."""
-    record = facts.record
-    recorded: list[dt.date | None] = [m.date for m in facts.meetings]
-    recorded += [a.completed_on for m in facts.meetings for a in m.actions]
-    for plan in plans:
-        recorded += [plan.decided_on, plan.ratified_at_review, *(c.date for c in plan.history)]
-    recorded.append(record.permanence_decision_date)
-    if record.adoption:
-        adoption = record.adoption
-        recorded += [adoption.decision, adoption.placement_order, adoption.match, adoption.placed, adoption.order]
-    dates = [day for day in recorded if day is not None and facts.period.start <= day <= facts.as_of]
-    return max(dates) if dates else None
-
-
-def _next_deadline(open_obligations: list[tuple[dt.date, Obligation]], as_of: dt.date) -> Deadline | None:
-    if not open_obligations:
-        return None
-    due, first = min(open_obligations, key=lambda pair: (pair[0], pair[1].rule))
-    return Deadline(rule=first.rule, title=first.title, due_date=due, overdue=due < as_of)
-
-
-def _overdue_actions(facts: Facts) -> tuple[OverdueAction, ...]:
-    """Actions due before the report date and not completed by it (an as-of in the past sees them as they were)."""
-    as_of = facts.as_of
-    found: dict[str, OverdueAction] = {}
-    for meeting in facts.meetings:
-        for action in meeting.actions:
-            done = action.completed_on is not None and action.completed_on <= as_of
-            if action.due_date is None or action.due_date >= as_of or done or action.action_id in found:
-                continue
-            found[action.action_id] = OverdueAction(
-                child_id=facts.record.child_id,
-                meeting_id=meeting.meeting_id,
-                meeting_kind=meeting.kind,
-                action_id=action.action_id,
-                owner=action.owner,
-                due_date=action.due_date,
-                days_overdue=(as_of - action.due_date).days,
-                description=action.description,
-            )
-    return tuple(sorted(found.values(), key=lambda a: (a.due_date, a.action_id)))
-
-
-def _timeline(
-    facts: Facts,
-    plans: list[PermanencePlan],
-    bar: ProceedingsBar | None,
-    open_obligations: list[tuple[dt.date, Obligation]],
-    secured_on: dt.date | None,
-) -> Timeline:
-    as_of, period = facts.as_of, facts.period
-    events = [TimelineEvent(EventKind.CARE_START, period.start)]
-    if period.end and period.end <= as_of:
-        events.append(TimelineEvent(EventKind.CARE_END, period.end))
-    events += [TimelineEvent(EventKind.REVIEW_HELD, day) for day in facts.review_dates]
-    if period.end is None or period.end > as_of:
-        # A child who has left care owes no further review, whatever the open obligation says.
-        events += [
-            TimelineEvent(EventKind.REVIEW_DUE, due, planned=True, overdue=due < as_of)
-            for due, o in open_obligations
-            if o.rule in REVIEW_RULES
+    base = facts.base
+    meetings = facts.meetings
+    completed = detail.actions.join(
+        meetings.select("child_id", "child", meeting_seq="seq"), on=["child_id", "meeting_seq"], how="inner"
+    )
+    milestones = (
+        "permanence_decision_date",
+        "adoption_decision",
+        "adoption_placement_order",
+        "adoption_match",
+        "adoption_placed",
+        "adoption_order",
+    )
+    dates = pl.concat(
+        [
+            meetings.select("child", "date"),
+            completed.select("child", date="completed_on"),
+            plans.select("child", date="decided_on"),
+            plans.select("child", date="ratified_at_review"),
+            history.select("child", "date"),
+            *(base.select("child", date=column) for column in milestones),
         ]
-    events += [TimelineEvent(_MEETING_EVENTS[m.kind], m.date, planned=m.date > as_of) for m in facts.meetings]
-    events += [TimelineEvent(EventKind.PLAN_DECIDED, p.decided_on) for p in plans if p.decided_on]
-    events += [TimelineEvent(EventKind.PLAN_RATIFIED, day) for day in _ratified(facts, plans)]
-    if secured_on:
-        events.append(TimelineEvent(EventKind.PERMANENCE_SECURED, secured_on))
-    events.sort(key=lambda e: (e.date, e.kind))
-    edges = [as_of, *(e.date for e in events)]
+    )
+    day = pl.col("date")
+    return (
+        dates.join(base.select("child", "start"), on="child")
+        .filter(day.is_not_null() & (day >= pl.col("start")) & (day <= facts.as_of))
+        .group_by("child")
+        .agg(last_activity=day.max())
+    )
+
+
+def _proceedings(facts: CohortFacts, obligations: pl.DataFrame, rules: Sequence[Any]) -> pl.DataFrame:
+    """The latest proceedings of the period issued by the report date: issued, concluded by then, the due date
+    and the weeks of extension."""
+    latest = (
+        facts.proceedings.filter(pl.col("issue_date") <= facts.as_of)
+        .unique("child", keep="last", maintain_order=True)
+        .select("child", "child_id", "issue_date", "concluded_on", pl.col("extension_weeks").fill_null(0))
+    )
+    # The rules engine's due date honours a profile that counts differently; without it, the law's count.
+    final = [index for index, rule in enumerate(rules) if rule.id == PROCEEDINGS_FINAL]
+    engine_due = (
+        obligations.filter(pl.col("rule_index").is_in(final) & pl.col("due_date").is_not_null())
+        .sort("order")
+        .unique(["child", "anchor_date"], keep="first")
+        .select("child", issue_date="anchor_date", engine_due="due_date")
+    )
+    law_due = (
+        pl.col("issue_date")
+        + pl.duration(days=PROCEEDINGS_LAST_DAY.days)
+        + pl.duration(weeks=pl.col("extension_weeks"))
+    )
+    concluded = pl.col("concluded_on")
+    return latest.join(engine_due, on=["child", "issue_date"], how="left").select(
+        "child",
+        "issue_date",
+        "extension_weeks",
+        concluded_on=pl.when(concluded <= facts.as_of).then(concluded),
+        proceedings_due=pl.coalesce("engine_due", law_due),
+    )
+
+
+def _next_deadline(open_: pl.DataFrame) -> pl.DataFrame:
+    """The earliest open obligation of a child looked after (the rule's id breaks ties): its rule and due date."""
+    return (
+        open_.filter(pl.col("in_care"))
+        .sort("child", "due_date", "rule")
+        .unique("child", keep="first")
+        .select("child", deadline_rule="rule_index", deadline_due="due_date")
+    )
+
+
+def _overdue_actions(facts: CohortFacts, detail: CohortDetail) -> dict[int, tuple[OverdueAction, ...]]:
+    """Actions due before the report date and not completed by it (an as-of in the past sees them as they were),
+    each once (its first meeting), by due date and id, by ``child``."""
+    as_of = facts.as_of
+    meetings = facts.meetings.select("child_id", "child", "meeting_id", "kind", meeting_seq="seq")
+    due, completed = pl.col("due_date"), pl.col("completed_on")
+    overdue = (
+        detail.actions.join(meetings, on=["child_id", "meeting_seq"], how="inner")
+        .filter(due.is_not_null() & (due < as_of) & ~(completed.is_not_null() & (completed <= as_of)))
+        .sort("child", "meeting_seq", "position")
+        .unique(["child", "action_id"], keep="first", maintain_order=True)
+        .sort("child", "due_date", "action_id")
+    )
+    kinds = {kind.value: kind for kind in MeetingKind}
+    found: dict[int, list[OverdueAction]] = {}
+    columns = ("child", "child_id", "meeting_id", "kind", "action_id", "owner", "due_date", "description")
+    for child, child_id, meeting_id, kind, action_id, owner, due_date, description in overdue.select(
+        columns
+    ).iter_rows():
+        found.setdefault(child, []).append(
+            OverdueAction(
+                child_id=child_id,
+                meeting_id=meeting_id,
+                meeting_kind=kinds[kind],
+                action_id=action_id,
+                owner=owner,
+                due_date=due_date,
+                days_overdue=(as_of - due_date).days,
+                description=description,
+            )
+        )
+    return {child: tuple(actions) for child, actions in found.items()}
+
+
+def _events(
+    facts: CohortFacts, plans: pl.DataFrame, history: pl.DataFrame, open_: pl.DataFrame, secured: pl.DataFrame
+) -> pl.DataFrame:
+    """Every child's timeline markers (``child``, ``date``, ``kind``, ``planned``, ``overdue``), by child, date and
+    kind."""
+    as_of, base = facts.as_of, facts.base
+
+    def marker(
+        frame: pl.DataFrame, date: str, kind: EventKind | pl.Expr, planned: pl.Expr | None = None
+    ) -> pl.DataFrame:
+        return frame.select(
+            "child",
+            date=pl.col(date),
+            kind=pl.lit(kind.value) if isinstance(kind, EventKind) else kind,
+            planned=pl.lit(False) if planned is None else planned,
+            overdue=pl.lit(False),
+        )
+
+    meeting_events = {kind.value: event.value for kind, event in _MEETING_EVENTS.items()}
+    # A child who has left care owes no further review, whatever the open obligation says.
+    reviews_due = open_.filter(pl.col("in_care") & pl.col("rule").is_in(sorted(REVIEW_RULES))).select(
+        "child",
+        date="due_date",
+        kind=pl.lit(EventKind.REVIEW_DUE.value),
+        planned=pl.lit(True),
+        overdue=pl.col("due_date") < as_of,
+    )
+    return pl.concat(
+        [
+            marker(base, "start", EventKind.CARE_START),
+            marker(base.filter(pl.col("end") <= as_of), "end", EventKind.CARE_END),
+            marker(facts.reviews, "date", EventKind.REVIEW_HELD),
+            reviews_due,
+            marker(
+                facts.meetings,
+                "date",
+                pl.col("kind").replace_strict(meeting_events, return_dtype=pl.String),
+                pl.col("date") > as_of,
+            ),
+            marker(plans.filter(pl.col("decided_on").is_not_null()), "decided_on", EventKind.PLAN_DECIDED),
+            marker(_ratified(plans, history, as_of), "date", EventKind.PLAN_RATIFIED),
+            marker(secured, "secured_on", EventKind.PERMANENCE_SECURED),
+        ]
+    ).sort("child", "date", "kind", maintain_order=True)
+
+
+def _timelines(events: pl.DataFrame, as_of: dt.date) -> dict[int, tuple[TimelineEvent, ...]]:
+    """``events`` as objects, by ``child``. A marker is immutable and many children share one (a review held on the
+    same day): each distinct marker is built once and shared, which saves most of the objects' time and memory."""
+    kinds = {kind.value: kind for kind in EventKind}
+    marker = ["kind", "date", "planned", "overdue"]
+    distinct = events.select(marker).unique(maintain_order=True).with_row_index("marker")
+    shared = [
+        TimelineEvent(kinds[kind], day, planned, overdue) for _, kind, day, planned, overdue in distinct.iter_rows()
+    ]
+    numbers = events.join(distinct, on=marker, how="left", maintain_order="left")["marker"].to_list()
+    built = [shared[number] for number in numbers]
+    timelines: dict[int, tuple[TimelineEvent, ...]] = {}
+    offset = 0
+    for child, count in events.group_by("child", maintain_order=True).len().iter_rows():
+        timelines[child] = tuple(built[offset : offset + count])
+        offset += count
+    return timelines
+
+
+def _timeline(events: tuple[TimelineEvent, ...], bar: ProceedingsBar | None, as_of: dt.date) -> Timeline:
+    edges = [as_of, *(e.date for e in events[:1]), *(e.date for e in events[-1:])]
     if bar:
         edges += [bar.issue_date, bar.week_26_ends, bar.due_date]
     return Timeline(
         start=min(edges) - _MARGIN,
         end=max(edges) + _MARGIN,
         today=as_of,
-        events=tuple(events),
+        events=events,
         proceedings=(bar,) if bar else (),
+    )
+
+
+def _as_table(evaluation: Evaluation) -> CohortEvaluation:
+    """An evaluation whose obligations are objects as a ``CohortEvaluation``: the columns the objects carry, in
+    their order; the table's positions (``child``, ``anchor_index``, ``step``) and ``alert`` are left null."""
+    index = {rule.id: position for position, rule in enumerate(evaluation.profile.rules)}
+    carried = ("child_id", "rule_index", "state", "anchor_event", "anchor_date", "due_date", "met_on", "met_event")
+    schema = {name: OBLIGATION_COLUMNS[name] for name in (*carried, "note")}
+    rows = [
+        (
+            o.child_id,
+            index[o.rule],
+            o.state.value,
+            o.anchor_event,
+            o.anchor_date,
+            o.due_date,
+            o.met_on,
+            o.met_event,
+            o.note,
+        )
+        for o in evaluation.obligations
+    ]
+    table = frame(rows, schema).with_columns(
+        pl.lit(None, dtype).alias(name) for name, dtype in OBLIGATION_COLUMNS.items() if name not in schema
+    )
+    return CohortEvaluation(
+        as_of=evaluation.as_of,
+        profile=evaluation.profile,
+        table=table.select(list(OBLIGATION_COLUMNS)),
+        alerts=evaluation.alerts,
     )

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
-import itertools
 import logging
-import marshal
 import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
+import polars as pl
 import sqlalchemy as sa
 
-from permanence_core.adapters import LoadResult
+from permanence_core.adapters import CohortLoad, LoadResult
+from permanence_core.cohort import Cohort, CohortDetail
 from permanence_core.collector import collector_paused
-from permanence_core.model import CaseRecord, Meeting, PermanencePlan
+from permanence_core.model import Facet, PermanencePlan, PlanStatus
 from permanence_core.tracker import schema
 from permanence_core.tracker.entries import SyncEntry
 from permanence_core.tracker.ledger import Ledger, shown_url, utc_now
@@ -45,9 +44,13 @@ _PLAN_FIELDS = {
 
 def plan_key(plan: PermanencePlan) -> str:
     """The plan's id in the case system, or its route and decision date when the system gives none."""
-    if plan.plan_id:
-        return plan.plan_id
-    return f"{plan.primary}@{plan.decided_on.isoformat() if plan.decided_on else 'undated'}"
+    return _plan_key(plan.plan_id, plan.primary, plan.decided_on)
+
+
+def _plan_key(plan_id: str | None, primary: str, decided_on: dt.date | None) -> str:
+    if plan_id:
+        return plan_id
+    return f"{primary}@{decided_on.isoformat() if decided_on else 'undated'}"
 
 
 def record_sync(
@@ -60,16 +63,44 @@ def record_sync(
     now: Callable[[], dt.datetime] = utc_now,
     progress: Callable[[int, int], None] | None = None,
 ) -> SyncEntry:
-    """Record ``result`` (a load through ``adapter`` from ``source``) in the ledger, in one transaction.
+    """Record ``result`` (a load through ``adapter`` from ``source``) in the ledger: its records as cohort and
+    detail tables, recorded by :func:`sync_tables`."""
+    return sync_tables(
+        ledger,
+        CohortLoad.of(result, detail=True),
+        adapter=adapter,
+        source=source,
+        started_at=started_at,
+        now=now,
+        progress=progress,
+    )
+
+
+def sync_tables(
+    ledger: Ledger,
+    loaded: CohortLoad,
+    *,
+    adapter: str,
+    source: str,
+    started_at: dt.datetime | None = None,
+    now: Callable[[], dt.datetime] = utc_now,
+    progress: Callable[[int, int], None] | None = None,
+) -> SyncEntry:
+    """Record ``loaded`` (a load through ``adapter`` from ``source``, as cohort tables with their detail tables) in
+    the ledger, in one transaction.
 
     The ledger keeps what changed since the last sync: children seen for the first time, each plan when
     first seen and whenever its route, contingencies, dates or status change, meetings and actions added or
     changed. A meeting the ledger itself holds (a panel) is never overwritten by one from the case system.
     Syncs take turns under the ledger's writer lock, so two at once cannot record the same change twice.
+    The children are taken in the order of ``loaded.cohort.children``, as a record sync takes its records.
     """
+    if loaded.detail is None:
+        raise ValueError("sync_tables needs the load's detail tables: load the cohort with its detail")
+    cohort, detail = loaded.cohort, loaded.detail
     started = started_at or now()
-    records = result.records
-    coverage = sorted({facet.value for facet in set().union(*(record.coverage for record in records))})
+    coverage = sorted(facet.value for facet in Facet if cohort.children.get_column(f"covers_{facet.value}").any())
+    child_ids: list[str] = cohort.children.get_column("child_id").to_list()
     counts: Counter[str] = Counter()
     # The sync allocates a few objects per meeting and action, none in cycles, nearly all freed as it goes:
     # the cyclic collector would rescan the growing heap many times over (a third of a national first sync).
@@ -80,10 +111,10 @@ def record_sync(
                 source=shown_url(source),
                 started_at=started,
                 finished_at=started,
-                read=result.read,
-                loaded=result.loaded,
-                rejected=len(result.rejected),
-                children=len(records),
+                read=loaded.read,
+                loaded=loaded.loaded,
+                rejected=len(loaded.rejected),
+                children=len(child_ids),
                 coverage=",".join(coverage),
                 **dict.fromkeys(_COUNTS, 0),
             )
@@ -93,21 +124,20 @@ def record_sync(
         sync_id = inserted[0]
         stored = _Stored(conn.dialect, _empty_tables(conn))
         today = now().date()
-        survey = _survey(records, today)
+        survey = _survey(cohort, detail, today)
         changed = _changed(conn, survey)
-        _unchanged(conn, stored, [r.child_id for r in records if r.child_id not in changed], sync_id)
-        rest = [record for record in records if record.child_id in changed]
+        _unchanged(conn, stored, [child for child in child_ids if child not in changed], sync_id)
+        rest = [child for child in child_ids if child in changed]
         if progress is not None:
-            progress(len(records) - len(rest), len(records))
-        for start in range(0, len(rest), CHUNK):
-            chunk = rest[start : start + CHUNK]
+            progress(len(child_ids) - len(rest), len(child_ids))
+        for start, chunk in _chunks(cohort, detail, survey, rest):
             at = now()
-            _children(conn, stored, chunk, sync_id, counts)
-            _plans(conn, stored, chunk, sync_id, at, counts)
-            _meetings(conn, stored, _held_first(chunk, survey.holders), survey, today, sync_id, at, counts)
-            _record_digests(conn, stored, {r.child_id: survey.digests[r.child_id] for r in chunk}, sync_id)
+            _children(conn, stored, chunk.children, sync_id, counts)
+            _plans(conn, stored, chunk.plans, sync_id, at, counts)
+            _meetings(conn, stored, chunk.meetings, chunk.actions, today, sync_id, at, counts)
+            _record_digests(conn, stored, {child: survey.digests[child] for child, _, _ in chunk.children}, sync_id)
             if progress is not None:
-                progress(len(records) - len(rest) + min(start + CHUNK, len(rest)), len(records))
+                progress(len(child_ids) - len(rest) + min(start + CHUNK, len(rest)), len(child_ids))
         finished = now()
         values = {name: counts[name] for name in _COUNTS}
         conn.execute(
@@ -120,10 +150,10 @@ def record_sync(
         source=shown_url(source),
         started_at=started,
         finished_at=finished,
-        read=result.read,
-        loaded=result.loaded,
-        rejected=len(result.rejected),
-        children=len(records),
+        read=loaded.read,
+        loaded=loaded.loaded,
+        rejected=len(loaded.rejected),
+        children=len(child_ids),
         coverage=coverage,
         **values,
     )
@@ -261,141 +291,125 @@ def _raw(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
     return sa.type_coerce(column, sa.String).label(column.name) if isinstance(column.type, sa.Date) else column
 
 
-# -- what the records hold, and which children are not as the last sync found them --------------------
+# -- what the tables hold, and which children are not as the last sync found them ----------------------
 
-# The digest's fields, read in C (attrgetter, map, chain: no Python bytecode per meeting or action): every value
-# that reaches the ledger from a plan, a meeting or an action, or that one is derived from (a plan's status and
-# its date from its history, a meeting's status from its date). Dates are kept apart (marshal takes no dates) and
-# enter the digest as day numbers.
-_PLAN_TEXT = operator.attrgetter("plan_id", "primary", "contingencies")
-_PLAN_DATES = operator.attrgetter("decided_on", "ratified_at_review")
-_CHANGE_STATUS = operator.attrgetter("status._value_")
-_CHANGE_DATE = operator.attrgetter("date")
-_MEETING_ID = operator.attrgetter("meeting_id")
-_MEETING_CHILDREN = operator.attrgetter("children")
-_MEETING_DATE = operator.attrgetter("date")
-_KIND = operator.attrgetter("kind._value_")
-_MEETING_ACTIONS = operator.attrgetter("actions")
-# A list per field, not a tuple per meeting or action: a third less work.
-_MEETING_TEXT = tuple(map(operator.attrgetter, ("meeting_id", "kind._value_", "chair")))
-_MEETING_DATES = tuple(map(operator.attrgetter, ("date", "minutes_issued_on", "referral_received_on")))
-_ACTION_TEXT = tuple(map(operator.attrgetter, ("action_id", "description", "owner", "depends_on")))
-_ACTION_DATES = tuple(map(operator.attrgetter, ("due_date", "completed_on")))
-_chained = itertools.chain.from_iterable
-#: marshal's format 2 writes no back-references and no interning marks, so equal values give equal bytes
-#: whatever objects hold them (a later Python may change the format: each child is then compared once).
-_MARSHAL_VERSION = 2
-
-
-class _DayNumbers(dict[dt.date | None, int | None]):
-    """Each date's proleptic ordinal, worked out once per distinct date; None stays None."""
-
-    def __init__(self) -> None:
-        super().__init__({None: None})
-
-    def __missing__(self, day: dt.date | None) -> int | None:
-        number = self[day] = day.toordinal() if day is not None else None
-        return number
+#: Each digest names the polars version that hashed it: polars keeps its hashes stable only within a version, so
+#: after an upgrade every child is compared row by row once (as after the first sync).
+_DIGEST_TAG = "p" + pl.__version__ + ":"
+_SEED = 18
 
 
 @attrs.frozen
 class _Survey:
-    """The cohort's meetings and each child's digest, from one pass over the records.
+    """The cohort's meetings and each child's digest, from the tables.
 
-    ``holders``: each meeting's holder, the first record in the sync that holds it (a sibling group's meeting is
-    recorded from the first sibling's record); ``members``: each meeting's children, those its holder's copy names
-    and every other child whose record holds it; ``digests``: per child, a digest of everything the sync would
-    record from its record.
+    ``held``: each meeting's holder's copy, the first copy in the sync's order (a sibling group's meeting is
+    recorded from the first sibling's record), with ``members``: the meeting's children, those its copies name and
+    every child whose record holds it, in the order met; ``actions``: the actions of those copies; ``last_period``:
+    each child's latest period of care (short breaks aside); ``digests``: per child, a digest of everything the
+    sync would record from its rows.
     """
 
-    holders: dict[str, str]
-    members: dict[str, tuple[str, ...]]
+    order: pl.DataFrame
+    held: pl.DataFrame
+    actions: pl.DataFrame
+    last_period: pl.DataFrame
     digests: dict[str, str]
 
-
-def _survey(records: Sequence[CaseRecord], today: dt.date) -> _Survey:
-    holders: dict[str, str] = {}
-    members: dict[str, tuple[str, ...]] = {}
-    grown: set[str] = set()
-    first_record: dict[str, CaseRecord] = {}
-    digests: dict[str, str] = {}
-    days = _DayNumbers()
-    for record in records:
-        child = record.child_id
-        first_record.setdefault(child, record)
-        meetings = record.meetings
-        ids = list(map(_MEETING_ID, meetings))
-        mine: Sequence[Meeting] = meetings
-        if holders.keys().isdisjoint(ids) and len(set(ids)) == len(ids):
-            # The usual case: every meeting is held first here, once. Bulk updates, in C.
-            holders.update(dict.fromkeys(ids, child))
-            named = list(map(_MEETING_CHILDREN, meetings))
-            members.update(zip(ids, named, strict=True))
-            alone = (child,)
-            if not all(map(alone.__eq__, named)):
-                for meeting_id, children in zip(ids, named, strict=True):
-                    members[meeting_id] = _members((), children, child)
-        else:
-            mine = first = []
-            for meeting in meetings:
-                meeting_id = meeting.meeting_id
-                known = members.get(meeting_id)
-                if known is None:
-                    holders[meeting_id] = child
-                    members[meeting_id] = _members((), meeting.children, child)
-                    first.append(meeting)
-                elif not (child in known and meeting.children == known):
-                    joined = _members(known, meeting.children, child)
-                    if joined is not known:
-                        members[meeting_id] = joined
-                        grown.add(meeting_id)
-        digests[child] = _digest(record, mine, members, today, days)
-    # A meeting a later sibling's record joined: its holder's digest must name every child.
-    for child in {holders[meeting_id] for meeting_id in grown}:
-        record = first_record[child]
-        copies = {m.meeting_id: m for m in reversed(record.meetings) if holders[m.meeting_id] == child}
-        held = [m for m in record.meetings if copies.get(m.meeting_id) is m]
-        digests[child] = _digest(record, held, members, today, days)
-    return _Survey(holders=holders, members=members, digests=digests)
+    def holders(self, meeting_ids: Iterable[str]) -> set[str]:
+        """The children who hold the meetings ``meeting_ids`` (those this sync reads)."""
+        return set(self.held.filter(pl.col("meeting_id").is_in(list(meeting_ids))).get_column("child_id").to_list())
 
 
-def _members(known: tuple[str, ...], named: tuple[str, ...], child: str) -> tuple[str, ...]:
-    """A meeting's children: ``known`` so far, then those a copy in ``child``'s record names and ``child`` itself;
-    ``known`` itself when that adds no one (the copy that names its own child once, and no one twice, as is)."""
-    if not known and child in named and len(set(named)) == len(named):
-        return named
-    added = tuple(dict.fromkeys(c for c in (*named, child) if c not in known))
-    return known + added if added else known
-
-
-def _digest(
-    record: CaseRecord,
-    mine: Sequence[Meeting],
-    members: dict[str, tuple[str, ...]],
-    today: dt.date,
-    days: _DayNumbers,
-) -> str:
-    """A digest of the child's row, its plans, and the meetings and actions its record is the first to hold."""
-    plans = record.plans
-    periods = [period for period in record.periods_of_care if not period.short_break]
-    actions = list(map(_MEETING_ACTIONS, mine))
-    every_action = list(_chained(actions))
-    day = days.__getitem__
-    content = (
-        [(_PLAN_TEXT(plan), list(map(_CHANGE_STATUS, plan.history))) for plan in plans],
-        list(map(day, _chained(map(_PLAN_DATES, plans)))),
-        [list(map(day, map(_CHANGE_DATE, plan.history))) for plan in plans],
-        list(map(day, (periods[-1].start, periods[-1].end) if periods else (None, None))),
-        [list(map(field, mine)) for field in _MEETING_TEXT],
-        [list(map(day, map(field, mine))) for field in _MEETING_DATES],
-        list(map(members.__getitem__, map(_MEETING_ID, mine))),
-        # Which meetings were held by today (the rest are scheduled): given their dates, how many.
-        sum(map(today.__ge__, map(_MEETING_DATE, mine))),
-        list(map(len, actions)),
-        [list(map(field, every_action)) for field in _ACTION_TEXT],
-        [list(map(day, map(field, every_action))) for field in _ACTION_DATES],
+def _survey(cohort: Cohort, detail: CohortDetail, today: dt.date) -> _Survey:
+    order = cohort.children.select("child_id").unique(keep="first", maintain_order=True).with_row_index("order")
+    # Every copy of every meeting, in the sync's order: child by child, each child's meetings as its record has them.
+    copies = (
+        cohort.meetings.join(detail.meeting_detail, on=["child_id", "seq"], how="left")
+        .join(order, on="child_id")
+        .sort("order", "seq", maintain_order=True)
+        .with_columns(pl.col("children").fill_null(pl.lit([], dtype=pl.List(pl.String()))))
     )
-    return hashlib.blake2b(marshal.dumps(content, _MARSHAL_VERSION), digest_size=16).hexdigest()
+    # A meeting's children: those each copy names, then the copy's own child; each once, in the order met.
+    members = (
+        copies.select("meeting_id", pl.concat_list("children", "child_id").alias("member"))
+        .explode("member")
+        .unique(subset=["meeting_id", "member"], keep="first", maintain_order=True)
+        .group_by("meeting_id", maintain_order=True)
+        .agg(pl.col("member").alias("members"))
+    )
+    held = (
+        copies.filter(pl.col("meeting_id").is_first_distinct())
+        .join(members, on="meeting_id", how="left", maintain_order="left")
+        .with_columns((pl.col("date") <= today).alias("held"))
+        .drop("children")
+    )
+    actions = detail.actions.join(
+        held.select("child_id", pl.col("seq").alias("meeting_seq"), "meeting_id", "order"),
+        on=["child_id", "meeting_seq"],
+    ).sort("order", "meeting_seq", "position", maintain_order=True)
+    # The latest period, as a record orders them (by start): an adapter's reader may give them in another order.
+    last_period = (
+        cohort.periods.filter(~pl.col("short_break"))
+        .sort("start", maintain_order=True)
+        .group_by("child_id", maintain_order=True)
+        .agg(pl.col("start").last(), pl.col("end").last())
+    )
+    return _Survey(
+        order=order,
+        held=held,
+        actions=actions,
+        last_period=last_period,
+        digests=_digests(cohort, detail, order, held, actions, last_period),
+    )
+
+
+def _digests(
+    cohort: Cohort,
+    detail: CohortDetail,
+    order: pl.DataFrame,
+    held: pl.DataFrame,
+    actions: pl.DataFrame,
+    last_period: pl.DataFrame,
+) -> dict[str, str]:
+    """Per child, a hash of every value that reaches the ledger from its rows, or that one is derived from (a
+    plan's status and its date from its history, a meeting's status from its date): its plans and their history,
+    its latest period of care, and the meetings (with their children) and actions it is the first to hold."""
+
+    def part(frame: pl.DataFrame, number: int, keys: Sequence[str], values: Sequence[str]) -> pl.DataFrame:
+        return frame.select(
+            "child_id",
+            pl.lit(number, dtype=pl.Int32()).alias("part"),
+            *(pl.col(key).cast(pl.Int32()).alias(f"k{i}") for i, key in enumerate(keys)),
+            *(pl.lit(0, dtype=pl.Int32()).alias(f"k{i}") for i in range(len(keys), 2)),
+            pl.struct(*values).hash(_SEED).alias("hash"),
+        )
+
+    plans = cohort.plans.join(detail.plan_ids, on=["child_id", "seq"], how="left", maintain_order="left")
+    history = cohort.plan_history.with_columns(pl.int_range(pl.len()).over("child_id", "plan_seq").alias("position"))
+    rows = pl.concat(
+        [
+            part(plans, 0, ["seq"], ["plan_id", "primary", "contingencies", "decided_on", "ratified_at_review"]),
+            part(history, 1, ["plan_seq", "position"], ["status", "date"]),
+            part(last_period, 2, [], ["start", "end"]),
+            part(
+                held,
+                3,
+                ["seq"],
+                ["meeting_id", "kind", "date", "held", "chair", "minutes_issued_on", "referral_received_on", "members"],
+            ),
+            part(actions, 4, ["meeting_seq", "position"], _ACTION_FIELDS),
+        ]
+    )
+    hashed = (
+        order.join(rows, on="child_id", how="left")
+        .sort("order", "part", "k0", "k1", maintain_order=True)
+        .group_by("order", maintain_order=True)
+        .agg(pl.first("child_id"), pl.col("hash").drop_nulls())
+        .select("child_id", pl.col("hash").hash(_SEED))
+    )
+
+    return {child: f"{_DIGEST_TAG}{digest:016x}" for child, digest in hashed.iter_rows()}
 
 
 def _changed(conn: sa.Connection, survey: _Survey) -> set[str]:
@@ -413,7 +427,7 @@ def _changed(conn: sa.Connection, survey: _Survey) -> set[str]:
     for table in (schema.meetings, schema.actions):
         # At or after: a change stamped within the same clock tick as the sync's end counts as made after it.
         query = sa.select(table.c.meeting_id).where(table.c.updated_at >= finished).distinct()
-        changed.update(survey.holders[m] for m in conn.execute(query).scalars() if m in survey.holders)
+        changed.update(survey.holders(conn.execute(query).scalars()))
     return changed
 
 
@@ -440,15 +454,70 @@ def _record_digests(conn: sa.Connection, stored: _Stored, digests: dict[str, str
     )
 
 
-def _held_first(chunk: Sequence[CaseRecord], holders: dict[str, str]) -> dict[str, Meeting]:
-    """The meetings the records of ``chunk`` are the first to hold, by id (each its holder's copy)."""
-    meetings: dict[str, Meeting] = {}
-    for record in chunk:
-        child = record.child_id
-        for meeting in record.meetings:
-            if holders[meeting.meeting_id] == child:
-                meetings.setdefault(meeting.meeting_id, meeting)
-    return meetings
+# -- the rows of a chunk of children ---------------------------------------------------------------
+
+#: An action's values as the detail tables hold them, in this order.
+_ACTION_FIELDS = ("action_id", "description", "owner", "due_date", "completed_on", "depends_on")
+_MEETING_FIELDS = ("kind", "date", "chair", "minutes_issued_on", "referral_received_on", "members")
+
+
+@attrs.frozen
+class _Chunk:
+    """What a few hundred children bring to the ledger, as plain rows: each child's latest period of care (its
+    start and end); its plans (``_PLAN_FIELDS`` order); the meetings it is the first to hold, by id
+    (``_MEETING_FIELDS``); and their actions, by meeting id (``_ACTION_FIELDS``)."""
+
+    children: list[tuple[str, dt.date | None, dt.date | None]]
+    plans: list[tuple[Any, ...]]
+    meetings: dict[str, tuple[Any, ...]]
+    actions: dict[str, list[tuple[Any, ...]]]
+
+
+_PLAN_ROW = ("child_id", "plan_id", "primary", "contingencies", "decided_on", "ratified_at_review", "status", "date")
+
+
+def _chunks(
+    cohort: Cohort, detail: CohortDetail, survey: _Survey, child_ids: Sequence[str]
+) -> Iterator[tuple[int, _Chunk]]:
+    """The rows of the children ``child_ids`` (in the sync's order), ``CHUNK`` children at a time, each chunk with
+    the index of its first child. Only these children's rows become Python values, a chunk at a time."""
+    if not child_ids:
+        return
+    wanted = pl.DataFrame({"child_id": pl.Series(child_ids, dtype=pl.String())}).with_row_index("index")
+    wanted = wanted.with_columns((pl.col("index") // CHUNK).alias("chunk"))
+
+    def by_chunk(frame: pl.DataFrame, order: Sequence[str], columns: Sequence[str]) -> dict[Any, pl.DataFrame]:
+        picked = wanted.join(frame, on="child_id").sort("index", *order, maintain_order=True)
+        return {key[0]: part.select(columns) for key, part in picked.partition_by("chunk", as_dict=True).items()}
+
+    history = cohort.plan_history.group_by("child_id", "plan_seq", maintain_order=True).agg("status", "date")
+    plans = (
+        cohort.plans.join(detail.plan_ids, on=["child_id", "seq"], how="left", maintain_order="left")
+        .join(history.rename({"plan_seq": "seq"}), on=["child_id", "seq"], how="left", maintain_order="left")
+        .with_columns(pl.col("status", "date").fill_null(pl.lit([])))
+    )
+    periods = wanted.join(survey.last_period, on="child_id", how="left").sort("index")
+    chunked_plans = by_chunk(plans, ["seq"], _PLAN_ROW)
+    chunked_meetings = by_chunk(survey.held, ["seq"], ["meeting_id", *_MEETING_FIELDS])
+    chunked_actions = by_chunk(survey.actions, ["meeting_seq", "position"], ["meeting_id", *_ACTION_FIELDS])
+    for number, start in enumerate(range(0, len(child_ids), CHUNK)):
+        actions: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        if number in chunked_actions:
+            for meeting_id, *values in chunked_actions[number].iter_rows():
+                actions[meeting_id].append(tuple(values))
+        yield (
+            start,
+            _Chunk(
+                children=periods.slice(start, CHUNK).select("child_id", "start", "end").rows(),
+                plans=chunked_plans[number].rows() if number in chunked_plans else [],
+                meetings=(
+                    {row[0]: row[1:] for row in chunked_meetings[number].iter_rows()}
+                    if number in chunked_meetings
+                    else {}
+                ),
+                actions=actions,
+            ),
+        )
 
 
 # -- children ---------------------------------------------------------------------------------------
@@ -457,16 +526,18 @@ _CHILD_COLUMNS = ("child_id", "last_sync_id", "looked_after_since", "left_care_o
 
 
 def _children(
-    conn: sa.Connection, stored: _Stored, chunk: Sequence[CaseRecord], sync_id: int, counts: Counter[str]
+    conn: sa.Connection,
+    stored: _Stored,
+    rows: Sequence[tuple[str, dt.date | None, dt.date | None]],
+    sync_id: int,
+    counts: Counter[str],
 ) -> None:
     table = schema.children
-    known = {row.child_id for row in stored.select_in(conn, sa.select(table.c.child_id), table.c.child_id, _ids(chunk))}
+    ids = [child for child, _, _ in rows]
+    known = {row.child_id for row in stored.select_in(conn, sa.select(table.c.child_id), table.c.child_id, ids)}
     new, old = [], []
-    for record in chunk:
-        child = record.child_id
-        periods = [p for p in record.periods_of_care if not p.short_break]
-        since = stored.date(periods[-1].start if periods else None)
-        left = stored.date(periods[-1].end if periods else None)
+    for child, start, end in rows:
+        since, left = stored.date(start), stored.date(end)
         if child in known:
             old.append((sync_id, since, left, child))
         else:
@@ -487,42 +558,48 @@ def _children(
     counts["children_new"] += len(new)
 
 
-def _ids(chunk: Sequence[CaseRecord]) -> list[str]:
-    return [record.child_id for record in chunk]
-
-
 # -- plans ------------------------------------------------------------------------------------------
 
 _PLAN_STATE = ("plan_key", "primary_route", "contingencies", "decided_on", "ratified_on", "status", "status_since")
 _PLAN_COLUMNS = (*_PLAN_STATE, "child_id", "sync_id", "recorded_at", "change")
 
 
-def _plan_state(stored: _Stored, plan: PermanencePlan) -> dict[str, Any]:
+def _plan_state(stored: _Stored, row: tuple[Any, ...]) -> dict[str, Any]:
+    """A plan's row in the ledger, from its row in the chunk (``_PLAN_ROW``)."""
+    _child, plan_id, primary, contingencies, decided_on, ratified, statuses, dates = row
+    history = list(zip(statuses, dates, strict=True))
     return {
-        "plan_key": plan_key(plan),
-        "primary_route": plan.primary,
-        "contingencies": ",".join(plan.contingencies),
-        "decided_on": stored.date(plan.decided_on),
-        "ratified_on": stored.date(plan.ratified_at_review),
-        "status": plan.status.value,
-        "status_since": stored.date(_status_since(plan)),
+        "plan_key": _plan_key(plan_id, primary, decided_on),
+        "primary_route": primary,
+        "contingencies": ",".join(contingencies),
+        "decided_on": stored.date(decided_on),
+        "ratified_on": stored.date(ratified),
+        "status": _status(history, ratified),
+        "status_since": stored.date(_status_since(history, decided_on)),
     }
 
 
-def _status_since(plan: PermanencePlan) -> dt.date | None:
+def _status(history: Sequence[tuple[str, dt.date]], ratified: dt.date | None) -> str:
+    """As ``PermanencePlan.status``: the latest status; with no history, proposed (ratified if a review did)."""
+    if history:
+        return max(history, key=operator.itemgetter(1))[0]
+    return PlanStatus.RATIFIED.value if ratified else PlanStatus.PROPOSED.value
+
+
+def _status_since(history: Sequence[tuple[str, dt.date]], decided_on: dt.date | None) -> dt.date | None:
     """When the plan took its current status: the first of the latest run of changes to that status."""
-    changes = sorted(plan.history, key=lambda change: change.date)
-    since = plan.decided_on
-    for index, change in enumerate(changes):
-        if index == 0 or change.status != changes[index - 1].status:
-            since = change.date
+    changes = sorted(history, key=operator.itemgetter(1))
+    since = decided_on
+    for index, (status, day) in enumerate(changes):
+        if index == 0 or status != changes[index - 1][0]:
+            since = day
     return since
 
 
 def _plans(
     conn: sa.Connection,
     stored: _Stored,
-    chunk: Sequence[CaseRecord],
+    rows: Sequence[tuple[Any, ...]],
     sync_id: int,
     at: dt.datetime,
     counts: Counter[str],
@@ -531,29 +608,30 @@ def _plans(
     query = sa.select(table.c.entry_id, table.c.child_id, *(_raw(table.c[name]) for name in _PLAN_STATE))
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     route: dict[str, str] = {}
-    for row in sorted(stored.select_in(conn, query, table.c.child_id, _ids(chunk)), key=lambda row: row.entry_id):
+    ids = list(dict.fromkeys(row[0] for row in rows))
+    for row in sorted(stored.select_in(conn, query, table.c.child_id, ids), key=lambda row: row.entry_id):
         latest[(row.child_id, row.plan_key)] = row._asdict()
     # In entry order: per child, the last plan entry is its latest route.
     for (child_id, _key), latest_row in sorted(latest.items(), key=lambda item: item[1]["entry_id"]):
         route[child_id] = latest_row["primary_route"]
     recorded_at = stored.timestamp(at)
     new_rows = []
-    for record in chunk:
-        child = record.child_id
-        for plan in record.plans:
-            state = _plan_state(stored, plan)
-            before = latest.get((child, state["plan_key"]))
-            if before is None:
-                change = ["new"]
-                if route.get(child, plan.primary) != plan.primary:
-                    change.append("route")
-            else:
-                change = list(dict.fromkeys(name for f, name in _PLAN_FIELDS.items() if before[f] != state[f]))
-            if not change:
-                continue
-            route[child] = plan.primary
-            latest[(child, state["plan_key"])] = state
-            new_rows.append((*(state[name] for name in _PLAN_STATE), child, sync_id, recorded_at, ",".join(change)))
+    for plan in rows:
+        child = plan[0]
+        state = _plan_state(stored, plan)
+        primary = state["primary_route"]
+        before = latest.get((child, state["plan_key"]))
+        if before is None:
+            change = ["new"]
+            if route.get(child, primary) != primary:
+                change.append("route")
+        else:
+            change = list(dict.fromkeys(name for f, name in _PLAN_FIELDS.items() if before[f] != state[f]))
+        if not change:
+            continue
+        route[child] = primary
+        latest[(child, state["plan_key"])] = state
+        new_rows.append((*(state[name] for name in _PLAN_STATE), child, sync_id, recorded_at, ",".join(change)))
     stored.insert(conn, table, _PLAN_COLUMNS, new_rows)
     counts["plans_changed"] += len(new_rows)
 
@@ -570,14 +648,15 @@ _LINK_COLUMNS = ("meeting_id", "child_id", "position")
 def _meetings(
     conn: sa.Connection,
     stored: _Stored,
-    wanted: dict[str, Meeting],
-    survey: _Survey,
+    wanted: dict[str, tuple[Any, ...]],
+    actions: dict[str, list[tuple[Any, ...]]],
     today: dt.date,
     sync_id: int,
     at: dt.datetime,
     counts: Counter[str],
 ) -> None:
-    """Add or update the ``wanted`` meetings (by id, their holder's copy), their children and their actions."""
+    """Add or update the ``wanted`` meetings (by id, their holder's copy: ``_MEETING_FIELDS``), their children and
+    their ``actions``."""
     if not wanted:
         return
     table, links = schema.meetings, schema.meeting_children
@@ -599,20 +678,22 @@ def _meetings(
     stamp = stored.timestamp(at)
     added = (Origin.CASE_SYSTEM.value, sync_id, sync_id, stamp, stamp)
     held, scheduled = MeetingStatus.HELD.value, MeetingStatus.SCHEDULED.value
-    date, members = stored.date, survey.members
+    date = stored.date
     skipped = set(ours)
+    members: dict[str, tuple[str, ...]] = {}
     inserts, updates, relink = [], [], []
-    for meeting_id, meeting in wanted.items():
+    for meeting_id, (kind, day, chair, minutes, referral, children) in wanted.items():
         if meeting_id in skipped:
             continue
+        members[meeting_id] = tuple(children)
         values = (
             meeting_id,
-            _KIND(meeting),
-            date(meeting.date),
-            held if meeting.date <= today else scheduled,
-            meeting.chair,
-            date(meeting.minutes_issued_on),
-            date(meeting.referral_received_on),
+            kind,
+            date(day),
+            held if day <= today else scheduled,
+            chair,
+            date(minutes),
+            date(referral),
         )
         before = existing.get(meeting_id)
         if before is None:
@@ -642,8 +723,7 @@ def _meetings(
     )
     counts["meetings_added"] += len(inserts)
     counts["meetings_changed"] += len(updates)
-    kept = {key: meeting for key, meeting in wanted.items() if key not in skipped}
-    _actions(conn, stored, kept, set(existing), members, sync_id, at, counts)
+    _actions(conn, stored, members, actions, set(existing), sync_id, at, counts)
 
 
 #: An action's values from the case system, in this order (compared with the ledger's, then written).
@@ -667,14 +747,15 @@ _COMPLETED = _ACTION_VALUES.index("completed_on")
 def _actions(
     conn: sa.Connection,
     stored: _Stored,
-    meetings: dict[str, Meeting],
-    existed: set[str],
     members: dict[str, tuple[str, ...]],
+    actions: dict[str, list[tuple[Any, ...]]],
+    existed: set[str],
     sync_id: int,
     at: dt.datetime,
     counts: Counter[str],
 ) -> None:
-    """Add or update the actions of ``meetings``; only those of meetings that ``existed`` are looked up."""
+    """Add or update the ``actions`` (``_ACTION_FIELDS``) of the meetings ``members`` names (each with its
+    children); only those of meetings that ``existed`` are looked up."""
     table = schema.actions
     query = sa.select(
         table.c.meeting_id, table.c.action_id, table.c.status, *(_raw(table.c[name]) for name in _ACTION_VALUES)
@@ -688,24 +769,17 @@ def _actions(
     added = (0, Origin.CASE_SYSTEM.value, sync_id, sync_id, stamp, stamp)
     date = stored.date
     inserts, updates = [], []
-    for meeting_id, meeting in meetings.items():
-        children = members[meeting_id]
+    for meeting_id, children in members.items():
         shared = children[0] if len(children) == 1 else None
-        for position, action in enumerate(meeting.actions, start=1):
-            completed = date(action.completed_on)
-            row = (
-                shared,
-                position,
-                action.description,
-                action.owner,
-                date(action.due_date),
-                completed,
-                ",".join(action.depends_on),
-            )
-            found = existing.get((meeting_id, action.action_id)) if meeting_id in existed else None
+        for position, (action_id, description, owner, due, done_on, depends_on) in enumerate(
+            actions.get(meeting_id, ()), start=1
+        ):
+            completed = date(done_on)
+            row = (shared, position, description, owner, date(due), completed, ",".join(depends_on))
+            found = existing.get((meeting_id, action_id)) if meeting_id in existed else None
             if found is None:
                 status = done if completed is not None else open_
-                inserts.append((meeting_id, action.action_id, *row, status, *added))
+                inserts.append((meeting_id, action_id, *row, status, *added))
                 continue
             status, before = found
             if before[_COMPLETED] is not None and completed is None:
@@ -714,7 +788,7 @@ def _actions(
             if row != before:
                 # Completed in the case system is done; an open action the panel carried forward stays carried.
                 new_status = done if row[_COMPLETED] is not None else _reopened(status).value
-                updates.append((*row, new_status, sync_id, stamp, meeting_id, action.action_id))
+                updates.append((*row, new_status, sync_id, stamp, meeting_id, action_id))
     stored.insert(conn, table, _ACTION_INSERT, inserts)
     stored.update(
         conn,
@@ -732,4 +806,4 @@ def _reopened(status: str) -> ActionStatus:
     return ActionStatus.CARRIED if status == ActionStatus.CARRIED else ActionStatus.OPEN
 
 
-__all__ = ["plan_key", "record_sync"]
+__all__ = ["plan_key", "record_sync", "sync_tables"]

@@ -23,8 +23,9 @@ import polars as pl
 
 from permanence_core import codes
 from permanence_core.adapters.base import CohortLoad
-from permanence_core.adapters.database import PositionedRows, connect, source_of, to_text
+from permanence_core.adapters.database import connect, source_of, to_text
 from permanence_core.adapters.distinct_checks import outcomes
+from permanence_core.adapters.people_rows import rows_of
 from permanence_core.adapters.warehouse import Survey, Warehouse, survey
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
 from permanence_core.collector import collector_paused
@@ -188,9 +189,9 @@ class _Reader:
         if Facet.WORKERS in self.coverage:
             self._workers(known)
 
-        flagged = pl.concat([pl.Series(_PERSON, [], dtype=pl.String), *self.flagged]).unique().implode()
+        flagged = pl.concat([pl.Series(_PERSON, [], dtype=pl.String), *self.flagged]).unique()
         slow = self._object_reader(flagged, outcome_forms)
-        fast_people = people.filter(~pl.col(_PERSON).is_in(flagged))
+        fast_people = people.filter(~pl.col(_PERSON).is_in(flagged.implode()))
         in_care = care["periods"][_PERSON].unique().implode()
         not_in_care = fast_people.filter(~pl.col(_PERSON).is_in(in_care)).height + slow.not_in_care
         fast_people = fast_people.filter(pl.col(_PERSON).is_in(in_care))
@@ -602,19 +603,18 @@ class _Reader:
     def _object_reader(self, flagged: pl.Series, outcome_forms: Mapping[str, dt.date]) -> Built:
         """The object reader's build over every row of the flagged people and every row naming no person."""
         subset: dict[str, list[dict[str, Any]]] = {}
-        picked: dict[str, pl.DataFrame] = {}
         for name, frame in self.raw.items():
             if name in (REVIEW_MEETINGS, WORKERS):
                 continue
-            person = keys(frame[PERSON_ID])
-            picked[name] = rows = frame.filter(person.is_null() | person.is_in(flagged))
-            subset[name] = PositionedRows(rows.drop(POSITION).to_dicts(), rows[POSITION].to_list())
+            # Positions count from 1 in table order, as POSITION does.
+            subset[name] = rows_of(frame.drop(POSITION), keys(frame[PERSON_ID]), flagged)
         if WORKERS in self.raw:
             subset[WORKERS] = self.raw[WORKERS].drop(POSITION).to_dicts()
         review_meetings: dict[str, dict[str, Any]] = {}
         joined = self.raw.get(REVIEW_MEETINGS)
-        if joined is not None and REVIEWS in picked:
-            wanted = keys(picked[REVIEWS]["FACT_CLA_REVIEW_ID"]).implode()
+        if joined is not None and REVIEWS in subset:
+            picked = [row["FACT_CLA_REVIEW_ID"] for row in subset[REVIEWS]]
+            wanted = keys(pl.Series(picked, dtype=self.raw[REVIEWS]["FACT_CLA_REVIEW_ID"].dtype)).implode()
             review = keys(joined["FACT_CLA_REVIEW_ID"]).fill_null("")
             rows = joined.filter(review.is_in(wanted))
             for key, row in zip(

@@ -63,9 +63,8 @@ def read_care(tables: Mapping[str, list[dict[str, Any]]], people: People, reject
     )
 
 
-def not_in_care_notice(history: CareHistory) -> list[str]:
+def not_in_care_notice(count: int) -> list[str]:
     """The notice counting people who are not looked after."""
-    count = history.not_in_care
     return [f"{count} people in {PERSONS} have no care records and are not looked after"] if count else []
 
 

@@ -5,9 +5,16 @@ milestones are derived here, reviews, meetings and plans in :mod:`.cohort_steps`
 Every value is checked the object reader's way, one distinct value at a time, by its own converters and model
 validators (:mod:`.columns`: ``to_key``, ``to_date``, ``PlacementSpell``…).
 
-A warehouse with any row the object reader would reject, or that reads completed forms, is read whole by the object
-reader (``cohort_from_records(read(...))``): its rejections and notices are then exactly the object load's. Clean
-warehouses take the fast path; a messy one is as slow as before, and still right.
+A person with any row the object reader would reject is *flagged* (:class:`.columns.Flags`), and so is anyone whose
+load reads that row: every child a person with a bad date of birth is a sibling of, and, transitively, people whose
+care rows name each other's period of care. All of the flagged people's rows, the sibling relationships naming them,
+and every row naming no person go through the object reader's own build (:func:`.reader.built`) at their own
+positions, so its rejections name the same rows in the same order as a full load; the other children's rows are
+derived here. The workflow tables (steps, subjects, answers) are shared by every
+child of a subgroup: every child's reviews, meetings and plans are derived here, the flagged children's from the
+periods of care and orders the object reader built. Notices count the whole warehouse. A bad row of the workflow
+tables or dm_workers, a column of mixed types, or completed forms send the whole warehouse to the object reader
+(``cohort_from_records(read(...))``).
 """
 
 from __future__ import annotations
@@ -23,8 +30,9 @@ import sqlalchemy as sa
 
 from permanence_core import codes
 from permanence_core.adapters.base import CohortLoad
-from permanence_core.adapters.database import collector_paused, row_batches
+from permanence_core.adapters.database import collector_paused, row_batches, to_key
 from permanence_core.adapters.distinct_checks import outcomes
+from permanence_core.adapters.people_rows import rows_of
 from permanence_core.adapters.warehouse import Warehouse
 from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
 from permanence_core.errors import ModelValueError
@@ -35,11 +43,13 @@ from permanence_core.model import (
     PlacementSpell,
 )
 from permanence_mosaic.adoption import ADOPTED, PLACEMENT_ORDER
+from permanence_mosaic.care import not_in_care_notice
 from permanence_mosaic.cohort_steps import Workflow, read_workflow
-from permanence_mosaic.columns import Unclean, dates, keys, require, texts, unique, valid
+from permanence_mosaic.columns import Flags, Unclean, dates, key, keys, texts, unique, valid
 from permanence_mosaic.config import MosaicConfig
 from permanence_mosaic.persons import SEX
-from permanence_mosaic.reader import coverage, opened, read
+from permanence_mosaic.reader import Built, built, coverage, opened, read
+from permanence_mosaic.relationships import ended_notice
 from permanence_mosaic.warehouse import (
     ALLOCATIONS,
     ANSWERS,
@@ -86,7 +96,8 @@ def read_cohort(source: str, config: MosaicConfig, facets: Collection[str] | Non
         rejected=loaded.rejected,
         read=loaded.read,
         notices=loaded.notices,
-        by_object_reader=True,
+        by_object_reader=len(loaded.records),
+        whole_warehouse=True,
     )
 
 
@@ -97,51 +108,161 @@ def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> Mo
     workflow = bool(facets & {Facet.REVIEWS, Facet.MEETINGS, Facet.PLANS})
     # As the object reader: the orders table is read only when the council maps order types.
     asked = {*COLUMNAR, *(WORKFLOW if workflow else ()), *((NON_LA_LEGAL_STATUSES,) if config.order_types else ())}
-    read_counts: dict[str, int] = {}
+    raw: dict[str, pl.DataFrame] = {}
 
     def frame(name: str) -> pl.DataFrame:
         query = wanted.get(name) if name in asked else None
         found = _empty(name) if query is None else _fetch(warehouse, query, name)
         if query is not None:
-            read_counts[name] = found.height
+            raw[name] = found
         return found
 
-    people = _people(frame(PERSONS))
-    care = _Care(frame(PERIODS), frame(PLACEMENTS), frame(LEGAL_STATUSES), people)
+    flags = Flags()
+    people = _people(frame(PERSONS), flags)
+    care = _Care(frame(PERIODS), frame(PLACEMENTS), frame(LEGAL_STATUSES), people, flags)
     children = care.children
-    _check_identity(people.filter(pl.col("id").is_in(children["child_id"].implode())))
-    journeys = _journeys(frame(STEP_PEOPLE), children)
-    ended, siblings = _siblings(frame(RELATIONSHIPS), people, children)
-    # Dates of birth are read for the children and their siblings only (dm_persons holds every client).
-    dates(
-        people.filter(pl.col("id").is_in(pl.concat([children["child_id"], siblings]).implode())),
-        PERSONS,
-        "date_of_birth",
+    in_care = children["child_id"].implode()
+    _check_identity(people.filter(pl.col("id").is_in(in_care)), flags)
+    journeys = _journeys(frame(STEP_PEOPLE), children, flags)
+    relationships = _relationships(frame(RELATIONSHIPS), people, flags)
+    current = relationships.filter(pl.col("end_date").is_null())
+    siblings = pl.concat(
+        [
+            current.filter(pl.col("person_id").is_in(in_care))["other_person_id"],
+            current.filter(pl.col("other_person_id").is_in(in_care))["person_id"],
+        ]
     )
-    _workers(frame(WORKERS), frame(ALLOCATIONS), children)
-    orders = _orders(frame(NON_LA_LEGAL_STATUSES), children, config.order_types)
-    notices = [f"{care.not_in_care} people in {PERSONS} have no care records and are not looked after"]
-    notices = notices if care.not_in_care else []
+    # Dates of birth are read for the children and their siblings only (dm_persons holds every client).
+    born = people.filter(pl.col("id").is_in(pl.concat([children["child_id"], siblings]).implode()))
+    misborn = Flags()
+    dates(born, PERSONS, "date_of_birth", by=(misborn, "id"))
+    _workers(frame(WORKERS), frame(ALLOCATIONS), children, flags)
+    orders = _orders(frame(NON_LA_LEGAL_STATUSES), children, config.order_types, flags)
+    # A child's load reads their siblings' dates of birth: a bad one is rejected in the load of each child it is a
+    # sibling of. A period's ending and respite come from any care row naming it, whoever's it is.
+    flagged = _together(pl.concat([flags.people(), _tied(misborn.people(), relationships)]), care.ties)
+    fast = ~pl.col("child_id").is_in(flagged.implode())
+    slow, lent = _object_reader(raw, flagged, config, available)
+    if slow:
+        log.info("mosaic: %d people with rows the object reader rejects, or tied to them, read by it", flagged.len())
+    slow_cohort = cohort_from_records(slow.result.records) if slow else Cohort()
+    fast_children = children.filter(fast)
+    periods = pl.concat([care.periods_table().filter(fast), slow_cohort.periods])
+    orders = pl.concat([orders.filter(fast), _orders_of(slow)])
+    everyone = pl.concat([fast_children["child_id"], slow_cohort.children["child_id"]])
+    not_in_care = people.filter(
+        pl.col("id").is_not_null() & ~pl.col("id").is_in(flagged.implode()) & ~pl.col("id").is_in(in_care)
+    ).height
+    # The object reader counts the siblings lent to it (with no care rows of theirs) as not in care.
+    notices = not_in_care_notice(not_in_care + (slow.not_in_care - lent if slow else 0))
     empty = Workflow.empty()
     flow = empty
     if workflow:
-        periods = care.periods_table()
-        flow = read_workflow({name: frame(name) for name in WORKFLOW}, config, children["child_id"], periods, orders)
+        flow = read_workflow({name: frame(name) for name in WORKFLOW}, config, everyone, periods, orders)
         notices += flow.notices
-    notices += [f"{ended} sibling relationships in {RELATIONSHIPS} have ended and were not read"] if ended else []
+    fast_ended = relationships.filter(
+        pl.col("end_date").is_not_null()
+        & ~pl.any_horizontal(pl.col("person_id", "other_person_id").is_in(flagged.implode()))
+    )
+    notices += ended_notice(fast_ended.height + (slow.ended_siblings if slow else 0))
     plans = flow if Facet.PLANS in facets else empty
     notices += plans.plan_notices
-    rank = children.with_row_index("_rank")
+    # Children in dm_persons order (the object reader's), whichever way each was read.
+    rank = (
+        people.select(pl.col("id").alias("child_id"))
+        .unique("child_id", keep="first", maintain_order=True)
+        .filter(pl.col("child_id").is_in(everyone.implode()))
+        .with_row_index("_rank")
+    )
+    slow_children = slow_cohort.children.drop("permanence_decision_date").join(
+        plans.decided, on="child_id", how="left", maintain_order="left"
+    )
     cohort = Cohort(
-        children=_children_table(children, care, journeys, plans.decided, facets),
-        periods=care.periods_table(),
-        legal_statuses=care.legal_table(),
+        children=_by_rank(
+            rank,
+            pl.concat(
+                [
+                    _children_table(fast_children, care, journeys, plans.decided, facets),
+                    slow_children.select(*SCHEMAS["children"]).cast(pl.Schema(SCHEMAS["children"])),
+                ]
+            ),
+        ),
+        periods=_by_rank(rank, periods),
+        legal_statuses=_by_rank(rank, pl.concat([care.legal_table().filter(fast), slow_cohort.legal_statuses])),
         reviews=_in_order(rank, (flow if Facet.REVIEWS in facets else empty).reviews, "reviews"),
         meetings=_in_order(rank, (flow if Facet.MEETINGS in facets else empty).meetings, "meetings"),
         plans=_in_order(rank, plans.plans, "plans"),
         plan_history=_in_order(rank, plans.history, "plan_history"),
     )
-    return MosaicCohortLoad(cohort=cohort, read=sum(read_counts.values()), notices=[*warnings, *notices])
+    return MosaicCohortLoad(
+        cohort=cohort,
+        rejected=slow.result.rejected if slow else (),
+        read=sum(found.height for found in raw.values()),
+        notices=[*warnings, *notices],
+        by_object_reader=slow_cohort.children.height,
+    )
+
+
+def _tied(people: pl.Series, ties: pl.DataFrame) -> pl.Series:
+    """``people`` and everyone named with one of them in a row of ``ties`` (two columns of ids)."""
+    first, second = ties.columns[:2]
+    named = pl.col(first).is_in(people.implode()) | pl.col(second).is_in(people.implode())
+    tied = ties.filter(named)
+    return pl.concat([people, tied[first].rename("person"), tied[second].rename("person")]).drop_nulls().unique()
+
+
+def _together(flagged: pl.Series, ties: pl.DataFrame) -> pl.Series:
+    """``flagged`` and everyone tied to one of them by ``ties``, transitively."""
+    while (grown := _tied(flagged, ties)).len() > flagged.len():
+        flagged = grown
+    return flagged
+
+
+def _object_reader(
+    raw: Mapping[str, pl.DataFrame], flagged: pl.Series, config: MosaicConfig, available: frozenset[str]
+) -> tuple[Built | None, int]:
+    """The object reader's build over every row of the flagged people and every row naming no person (None when
+    there are none), and how many people not flagged it was lent.
+
+    A sibling relationship naming a flagged person on either side goes with them (it places them among the children
+    whose siblings are read), and the other person's dm_persons row is lent, so the object reader knows them: with
+    no care rows of theirs, it counts them as not in care. The workflow tables are left out (their rows were all
+    clean, or the whole warehouse went the object way): the fast path derives every child's reviews, meetings and
+    plans, these children's from the periods of care and orders built here.
+    """
+    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    for name, found in raw.items():
+        person = TABLES[name].person
+        if person is None or name in (*WORKFLOW, PERSONS):
+            continue
+        who = key(found[person], name)
+        if name == RELATIONSHIPS:
+            other = key(found["other_person_id"], name)
+            who = pl.select(pl.when(other.is_in(flagged.implode())).then(other).otherwise(who)).to_series()
+        tables[name] = rows_of(found, who, flagged)
+    named = [to_key(row[column]) for row in tables[RELATIONSHIPS] for column in ("person_id", "other_person_id")]
+    lent = pl.Series("person", named, dtype=pl.String).drop_nulls().unique()
+    lent = lent.filter(~lent.is_in(flagged.implode()))
+    if PERSONS in raw:
+        people = key(raw[PERSONS]["person_id"], PERSONS)
+        tables[PERSONS] = rows_of(raw[PERSONS], people, pl.concat([flagged, lent]))
+        lent = lent.filter(lent.is_in(people.implode()))
+    if not any(tables.values()):
+        return None, 0
+    # dm_workers names no person: it is read whole, as it names the flagged children's workers.
+    tables[WORKERS] = raw[WORKERS].to_dicts() if WORKERS in raw else []
+    return built(tables, config, available), lent.len()
+
+
+def _orders_of(slow: Built | None) -> pl.DataFrame:
+    """(child_id, route, date made) of the object reader's children's orders."""
+    rows = [(child, route, day) for child, made in (slow.orders if slow else {}).items() for route, day in made]
+    return pl.DataFrame(rows, schema=_ORDERS, orient="row")
+
+
+def _by_rank(rank: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """A care table in the children's order, each child's rows in their own order."""
+    return rows.join(rank, on="child_id", maintain_order="left").sort("_rank", maintain_order=True).drop("_rank")
 
 
 def _fetch(warehouse: Warehouse, query: sa.Select[Any], name: str) -> pl.DataFrame:
@@ -163,83 +284,111 @@ def _empty(name: str) -> pl.DataFrame:
     return pl.DataFrame(schema=dict.fromkeys(TABLES[name].columns, pl.Null()))
 
 
-def _people(frame: pl.DataFrame) -> pl.DataFrame:
+def _people(frame: pl.DataFrame, flags: Flags) -> pl.DataFrame:
     """dm_persons: ids checked, in key order (the children's order)."""
     frame = texts(keys(frame, PERSONS, "person_id"), PERSONS, "gender", "nhs_id", "upn_id")
-    unique(frame, PERSONS)
+    unique(frame, PERSONS, "person_id", flags)
     return frame.rename({"person_id": "id"})
 
 
-def _check_identity(children: pl.DataFrame) -> None:
+def _check_identity(children: pl.DataFrame, flags: Flags) -> None:
     """``People.child``'s rejections: an identifier the model refuses, a gender that is not M, F or U."""
-    gender = children["gender"].drop_nulls().str.to_uppercase()
-    require(gender.is_in(list(SEX)).all(), PERSONS, "a gender that is not a Mosaic gender code")
+    gender = pl.col("gender")
+    flags.rows(children, gender.is_not_null() & ~gender.str.to_uppercase().is_in(list(SEX)), "id")
+    refused = []
     for case_id, nhs, upn in children.select("id", "nhs_id", "upn_id").iter_rows():
         try:
             Identifiers(case_id=case_id, nhs_number=nhs, upn=upn)
-        except ModelValueError as exc:
-            raise Unclean(f"{PERSONS} has an identifier the model refuses") from exc
+        except ModelValueError:
+            refused.append(case_id)
+    flags.rows(children, pl.col("id").is_in(refused), "id")
 
 
-def _known(frame: pl.DataFrame, people: pl.DataFrame, table: str, column: str = "person_id") -> None:
-    require(frame[column].is_in(people["id"].implode()).all(), table, f"a {column} not in {PERSONS}")
+def _known(frame: pl.DataFrame, people: pl.DataFrame, flags: Flags, column: str = "person_id") -> None:
+    """Flag the rows naming someone not in dm_persons (``People.known``)."""
+    flags.rows(frame, ~pl.col(column).is_in(people["id"].implode()))
 
 
-def _ordered(frame: pl.DataFrame, table: str) -> None:
-    require(not (frame["end_date"] < frame["start_date"]).any(), table, "an end before its start")
+def _ordered(frame: pl.DataFrame, flags: Flags) -> None:
+    """Flag the rows ending before they start (the model's validators)."""
+    flags.rows(frame, pl.col("end_date") < pl.col("start_date"))
+
+
+def _required(frame: pl.DataFrame, flags: Flags, *columns: str) -> None:
+    """Flag the rows without a value in one of ``columns``."""
+    flags.rows(frame, pl.any_horizontal(pl.col(columns).is_null()))
 
 
 @attrs.frozen(kw_only=True)
 class MosaicCohortLoad(CohortLoad):
-    """A cohort load, and whether the object reader read the warehouse (a row it would reject was found)."""
+    """A cohort load, how many of its children the object reader built (those with a row it rejects, and anyone
+    tied to them), and whether it read the whole warehouse (a row no child's fallback can take)."""
 
-    by_object_reader: bool = False
+    by_object_reader: int = 0
+    whole_warehouse: bool = False
 
 
 class _Care:
     """dm_periods_of_care, dm_placements and dm_legal_statuses checked as ``read_care`` does, and the children."""
 
     def __init__(
-        self, periods: pl.DataFrame, placements: pl.DataFrame, legal: pl.DataFrame, people: pl.DataFrame
+        self, periods: pl.DataFrame, placements: pl.DataFrame, legal: pl.DataFrame, people: pl.DataFrame, flags: Flags
     ) -> None:
-        periods = dates(keys(periods, PERIODS, "period_of_care_id", "person_id"), PERIODS, "start_date", "end_date")
-        unique(periods, PERIODS, "person_id")
-        _known(periods, people, PERIODS)
-        require(periods["start_date"].null_count() == 0, PERIODS, "a period without a start")
-        _ordered(periods, PERIODS)
+        by = (flags, "person_id")
+        periods = keys(periods, PERIODS, "period_of_care_id", "person_id")
+        periods = dates(periods, PERIODS, "start_date", "end_date", by=by)
+        unique(periods, PERIODS, "person_id", flags)
+        _known(periods, people, flags)
+        _required(periods, flags, "start_date")
+        _ordered(periods, flags)
         placements = keys(placements, PLACEMENTS, "placement_id", "split_number", "person_id", "period_of_care_id")
-        placements = dates(placements, PLACEMENTS, "start_date", "end_date")
+        placements = dates(placements, PLACEMENTS, "start_date", "end_date", by=by)
         placements = texts(
             placements, PLACEMENTS, "placement_type", "reason_episode_ceased", "reason_for_placement_change"
         )
-        unique(placements, PLACEMENTS, "person_id")
-        _known(placements, people, PLACEMENTS)
-        ceased = placements["reason_episode_ceased"].drop_nulls()
-        require(ceased.is_in(list(codes.REASON_EPISODE_CEASED)).all(), PLACEMENTS, "a reason that is not a code")
-        require(placements["start_date"].null_count() == 0, PLACEMENTS, "a placement without a start")
-        _ordered(placements, PLACEMENTS)
-        valid(placements["placement_type"], lambda v: PlacementSpell(placement_type=v, start=_SOME_DAY), PLACEMENTS)
+        unique(placements, PLACEMENTS, "person_id", flags)
+        _known(placements, people, flags)
+        ceased = pl.col("reason_episode_ceased")
+        flags.rows(placements, ceased.is_not_null() & ~ceased.is_in(list(codes.REASON_EPISODE_CEASED)))
+        _required(placements, flags, "start_date")
+        _ordered(placements, flags)
+        valid(placements, "placement_type", lambda v: PlacementSpell(placement_type=v, start=_SOME_DAY), PLACEMENTS, by)
         valid(
-            placements["reason_for_placement_change"],
+            placements,
+            "reason_for_placement_change",
             lambda v: PlacementSpell(placement_type=None, start=_SOME_DAY, reason_change=v),
             PLACEMENTS,
+            by,
         )
         legal = keys(legal, LEGAL_STATUSES, "legal_status_id", "person_id", "period_of_care_id")
         legal = texts(
-            dates(legal, LEGAL_STATUSES, "start_date", "end_date"), LEGAL_STATUSES, "legal_status", "is_respite_care"
+            dates(legal, LEGAL_STATUSES, "start_date", "end_date", by=by),
+            LEGAL_STATUSES,
+            "legal_status",
+            "is_respite_care",
         )
-        unique(legal, LEGAL_STATUSES, "person_id")
-        _known(legal, people, LEGAL_STATUSES)
-        require(legal["start_date"].null_count() == 0, LEGAL_STATUSES, "a status without a start")
-        require(legal["legal_status"].null_count() == 0, LEGAL_STATUSES, "a status without a code")
-        _ordered(legal, LEGAL_STATUSES)
-        valid(legal["legal_status"], lambda v: LegalStatusSpell(code=v, start=_SOME_DAY), LEGAL_STATUSES)
+        unique(legal, LEGAL_STATUSES, "person_id", flags)
+        _known(legal, people, flags)
+        _required(legal, flags, "start_date", "legal_status")
+        _ordered(legal, flags)
+        valid(legal, "legal_status", lambda v: LegalStatusSpell(code=v, start=_SOME_DAY), LEGAL_STATUSES, by)
         in_care = periods["person_id"].unique().implode()
-        cared_for = pl.concat([placements["person_id"], legal["person_id"]]).unique()
-        require(cared_for.is_in(in_care).all(), PERSONS, "care records without a period of care")
+        # ``read_care`` rejects the person with care records but no period of care.
+        flags.rows(
+            pl.concat([placements.select("person_id"), legal.select("person_id")]), ~pl.col("person_id").is_in(in_care)
+        )
+        # A placement or legal status naming another person's period decides that period's ending or respite.
+        owners = periods.select("period_of_care_id", pl.col("person_id").alias("other_person_id"))
+        self.ties = (
+            pl.concat(
+                [placements.select("person_id", "period_of_care_id"), legal.select("person_id", "period_of_care_id")]
+            )
+            .join(owners, on="period_of_care_id")
+            .filter(pl.col("person_id") != pl.col("other_person_id"))
+            .select("person_id", "other_person_id")
+        )
         ranked = people.select(pl.col("id").alias("child_id")).with_row_index("_rank")
         self.children = ranked.filter(pl.col("child_id").is_in(in_care)).drop("_rank")
-        self.not_in_care = people.height - self.children.height
         # The reason a period ended is its last-ending placement's (the later row on a tie).
         endings = (
             placements.with_row_index("_row")
@@ -291,15 +440,22 @@ class _Care:
         ).cast(pl.Schema(SCHEMAS["legal_statuses"]))
 
 
-def _journeys(frame: pl.DataFrame, children: pl.DataFrame) -> pl.DataFrame:
+def _journeys(frame: pl.DataFrame, children: pl.DataFrame, flags: Flags) -> pl.DataFrame:
     """Per child: the latest adoption decision, and the first match and reversal from it (``read_journeys``)."""
     frame = keys(frame, STEP_PEOPLE, "workflow_step_id", "person_id")
-    unique(frame, STEP_PEOPLE, "person_id")
+    unique(frame, STEP_PEOPLE, "person_id", flags)
     days = ("adoption_best_interest_date", "adoption_match_date", "adoption_plan_date_ceased")
     frame = frame.filter(pl.col("person_id").is_in(children["child_id"].implode()))
-    frame = texts(dates(frame, STEP_PEOPLE, *days), STEP_PEOPLE, "adoption_plan_reason_cat_code")
-    reasons = frame.filter(pl.col("adoption_plan_date_ceased").is_not_null())["adoption_plan_reason_cat_code"]
-    require(reasons.drop_nulls().is_in(list(codes.REVERSAL_REASON)).all(), STEP_PEOPLE, "a reason that is not a code")
+    frame = texts(
+        dates(frame, STEP_PEOPLE, *days, by=(flags, "person_id")), STEP_PEOPLE, "adoption_plan_reason_cat_code"
+    )
+    reason = pl.col("adoption_plan_reason_cat_code")
+    flags.rows(
+        frame,
+        pl.col("adoption_plan_date_ceased").is_not_null()
+        & reason.is_not_null()
+        & ~reason.is_in(list(codes.REVERSAL_REASON)),
+    )
     since = pl.col("adoption_decision").fill_null(dt.date.min)
     return (
         frame.with_columns(pl.col("adoption_best_interest_date").max().over("person_id").alias("adoption_decision"))
@@ -316,59 +472,53 @@ def _journeys(frame: pl.DataFrame, children: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _siblings(frame: pl.DataFrame, people: pl.DataFrame, children: pl.DataFrame) -> tuple[int, pl.Series]:
-    """``read_siblings``' checks: the relationships that have ended, and the children's siblings (siblings are no
-    cohort fact, but their dates of birth are read)."""
+def _relationships(frame: pl.DataFrame, people: pl.DataFrame, flags: Flags) -> pl.DataFrame:
+    """``read_siblings``' checks: the sibling relationships (person_id, other_person_id, end_date), each read
+    (siblings are no cohort fact, but their dates of birth are read)."""
     frame = keys(frame, RELATIONSHIPS, "person_id", "other_person_id")
-    unique(frame, RELATIONSHIPS, "person_id")
-    _known(frame, people, RELATIONSHIPS)
-    _known(frame, people, RELATIONSHIPS, "other_person_id")
-    frame = dates(frame, RELATIONSHIPS, "end_date")
-    current = frame.filter(pl.col("end_date").is_null())
-    require(not (current["person_id"] == current["other_person_id"]).any(), RELATIONSHIPS, "a person their own sibling")
-    in_care = children["child_id"].implode()
-    siblings = pl.concat(
-        [
-            current.filter(pl.col("person_id").is_in(in_care))["other_person_id"],
-            current.filter(pl.col("other_person_id").is_in(in_care))["person_id"],
-        ]
-    )
-    return frame.height - current.height, siblings
+    unique(frame, RELATIONSHIPS, "person_id", flags)
+    _known(frame, people, flags)
+    _known(frame, people, flags, "other_person_id")
+    frame = dates(frame, RELATIONSHIPS, "end_date", by=(flags, "person_id"))
+    flags.rows(frame, pl.col("end_date").is_null() & (pl.col("person_id") == pl.col("other_person_id")))
+    return frame.select("person_id", "other_person_id", "end_date")
 
 
-def _workers(workers: pl.DataFrame, allocations: pl.DataFrame, children: pl.DataFrame) -> None:
-    """``read_workers``' checks (allocations are no cohort fact)."""
+def _workers(workers: pl.DataFrame, allocations: pl.DataFrame, children: pl.DataFrame, flags: Flags) -> None:
+    """``read_workers``' checks (allocations are no cohort fact); a repeated worker is no one child's."""
     workers = keys(workers, WORKERS, "worker_id")
     unique(workers, WORKERS)
     # The start date is part of an allocation's key, compared as the key text before it is read as a date.
     keyed = keys(
         allocations.with_columns(pl.col("start_date").alias("_start")), ALLOCATIONS, "person_id", "worker_id", "_start"
     )
-    unique(keyed.drop("start_date").rename({"_start": "start_date"}), ALLOCATIONS, "person_id")
+    unique(keyed.drop("start_date").rename({"_start": "start_date"}), ALLOCATIONS, "person_id", flags)
     ours = keyed.filter(pl.col("person_id").is_in(children["child_id"].implode()))
-    ours = dates(ours, ALLOCATIONS, "start_date", "end_date")
-    require(ours["worker_id"].is_in(workers["worker_id"].implode()).all(), ALLOCATIONS, f"a worker not in {WORKERS}")
-    _ordered(ours, ALLOCATIONS)
+    ours = dates(ours, ALLOCATIONS, "start_date", "end_date", by=(flags, "person_id"))
+    flags.rows(ours, ~pl.col("worker_id").is_in(workers["worker_id"].implode()))
+    _ordered(ours, flags)
 
 
-def _orders(frame: pl.DataFrame, children: pl.DataFrame, order_types: Mapping[str, str]) -> pl.DataFrame:
+_ORDERS = {"child_id": pl.String(), "route": pl.String(), "date": pl.Date()}
+
+
+def _orders(frame: pl.DataFrame, children: pl.DataFrame, order_types: Mapping[str, str], flags: Flags) -> pl.DataFrame:
     """(child_id, route, date made) of each configured order of each child (``read_orders``)."""
-    schema = {"child_id": pl.String(), "route": pl.String(), "date": pl.Date()}
     if not order_types or frame.is_empty():
-        return pl.DataFrame(schema=schema)
+        return pl.DataFrame(schema=_ORDERS)
     frame = keys(frame, NON_LA_LEGAL_STATUSES, "legal_status_id", "person_id")
     frame = texts(frame, NON_LA_LEGAL_STATUSES, "legal_status_type")
-    unique(frame, NON_LA_LEGAL_STATUSES, "person_id")
+    unique(frame, NON_LA_LEGAL_STATUSES, "person_id", flags)
     frame = frame.filter(
         pl.col("person_id").is_in(children["child_id"].implode()) & pl.col("legal_status_type").is_in(list(order_types))
     )
-    frame = dates(frame, NON_LA_LEGAL_STATUSES, "start_date")
-    require(frame["start_date"].null_count() == 0, NON_LA_LEGAL_STATUSES, "an order without the day it was made")
+    frame = dates(frame, NON_LA_LEGAL_STATUSES, "start_date", by=(flags, "person_id"))
+    _required(frame, flags, "start_date")
     return frame.select(
         pl.col("person_id").alias("child_id"),
         pl.col("legal_status_type").replace_strict(dict(order_types), return_dtype=pl.String).alias("route"),
         pl.col("start_date").alias("date"),
-    ).cast(pl.Schema(schema))
+    ).cast(pl.Schema(_ORDERS))
 
 
 def _children_table(

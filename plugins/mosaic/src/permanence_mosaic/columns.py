@@ -2,8 +2,9 @@
 
 A warehouse repeats its values (a few thousand days, a few dozen codes), so each column is converted one distinct
 value at a time (``permanence_core.adapters.distinct_checks``) by the object reader's own converters (``to_key``,
-``to_date``, ``to_text``) and model validators. Where the object reader would reject a row, :class:`Unclean` is
-raised instead: the fast path then leaves the whole warehouse to the object reader, which names every rejection.
+``to_date``, ``to_text``) and model validators. Where the object reader would reject a row, a table read per person
+flags the row's person (:class:`Flags`: the object reader then builds that person); a table whose rows name no
+person (workflow steps, form answers) raises :class:`Unclean`, and the whole warehouse goes the object way.
 """
 
 from __future__ import annotations
@@ -19,7 +20,27 @@ from permanence_mosaic.warehouse import TABLES
 
 
 class Unclean(Exception):
-    """A row the object reader would reject (or a value polars cannot hold): the load goes the object way."""
+    """A row the object reader would reject that no person's fallback can take: the load goes the object way."""
+
+
+class Flags:
+    """The people with a row the object reader would reject: it builds them, the fast path everyone else."""
+
+    def __init__(self) -> None:
+        self._found: list[pl.Series] = [pl.Series("person", [], dtype=pl.String)]
+
+    def rows(self, frame: pl.DataFrame, bad: pl.Series | pl.Expr, person: str = "person_id") -> None:
+        """Flag the person (column ``person``, ids) of each row of ``frame`` where ``bad`` is true."""
+        found = frame.filter(bad)[person]
+        self._found.append(found.drop_nulls().cast(pl.String).rename("person"))
+
+    def people(self) -> pl.Series:
+        """Every person flagged, once each."""
+        return pl.concat(self._found).unique()
+
+
+Checked = tuple[Flags, str] | None
+"""Where a conversion reports a row it refuses: (the flags, the frame's person column), or None to raise Unclean."""
 
 
 def each(values: pl.Series, convert: Callable[[Any], Any], dtype: pl.DataType, table: str) -> pl.Series:
@@ -30,12 +51,24 @@ def each(values: pl.Series, convert: Callable[[Any], Any], dtype: pl.DataType, t
     return kept
 
 
+def _each(
+    frame: pl.DataFrame, column: str, convert: Callable[[Any], Any], dtype: pl.DataType, table: str, by: Checked
+) -> pl.Series:
+    if by is None:
+        return each(frame[column], convert, dtype, table)
+    kept, passed = checked(frame[column], lambda value: None if value is None else convert(value), dtype)
+    flags, person = by
+    flags.rows(frame, ~passed, person)
+    return kept
+
+
 def keys(frame: pl.DataFrame, table: str, *columns: str) -> pl.DataFrame:
-    """``columns`` as ids (``to_key``: ``17``, ``17.0`` and ``" 17 "`` are all ``"17"``)."""
-    return frame.with_columns(_key(frame[c], table) for c in columns)
+    """``columns`` as ids (``to_key``: ``17``, ``17.0`` and ``" 17 "`` are all ``"17"``; it refuses nothing)."""
+    return frame.with_columns(key(frame[c], table) for c in columns)
 
 
-def _key(values: pl.Series, table: str) -> pl.Series:
+def key(values: pl.Series, table: str) -> pl.Series:
+    """One column as ids (``to_key``)."""
     # An integer id is its decimal digits (``to_key``'s first case): cast in one go, since ids are mostly distinct
     # and a call per value would be the load's largest cost. Text and float ids go through ``to_key`` itself.
     if values.dtype.is_integer():
@@ -43,19 +76,20 @@ def _key(values: pl.Series, table: str) -> pl.Series:
     return each(values, to_key, pl.String(), table)
 
 
-def dates(frame: pl.DataFrame, table: str, *columns: str) -> pl.DataFrame:
-    """``columns`` as dates (``to_date``)."""
-    return frame.with_columns(each(frame[c], to_date, pl.Date(), table) for c in columns)
+def dates(frame: pl.DataFrame, table: str, *columns: str, by: Checked = None) -> pl.DataFrame:
+    """``columns`` as dates (``to_date``); a value it refuses is null (and flagged, ``by``)."""
+    return frame.with_columns(_each(frame, c, to_date, pl.Date(), table, by) for c in columns)
 
 
 def texts(frame: pl.DataFrame, table: str, *columns: str) -> pl.DataFrame:
-    """``columns`` as text stripped of padding, empty as null (``to_text``)."""
+    """``columns`` as text stripped of padding, empty as null (``to_text``: it refuses nothing)."""
     return frame.with_columns(each(frame[c], to_text, pl.String(), table) for c in columns)
 
 
-def valid(values: pl.Series, make: Callable[[Any], object], table: str) -> None:
-    """Unclean unless ``make`` accepts every distinct value (a model object built on one field)."""
-    each(values, lambda value: make(value) and None, pl.Null(), table)
+def valid(frame: pl.DataFrame, column: str, make: Callable[[Any], object], table: str, by: Checked = None) -> None:
+    """Unclean (or the rows flagged, ``by``) unless ``make`` accepts every distinct value of ``column`` (a model
+    object built on one field)."""
+    _each(frame, column, lambda value: make(value) and None, pl.Null(), table, by)
 
 
 def require(clean: bool, table: str, what: str) -> None:
@@ -64,10 +98,18 @@ def require(clean: bool, table: str, what: str) -> None:
         raise Unclean(f"{table} has {what}")
 
 
-def unique(frame: pl.DataFrame, table: str, person: str | None = None) -> None:
-    """``TableRows.unique``'s rejections (key columns already ids): a key column or the person empty, a key repeated."""
+def unique(frame: pl.DataFrame, table: str, person: str | None = None, flags: Flags | None = None) -> None:
+    """``TableRows.unique``'s rejections (key columns already ids): a key column or the person empty, a key repeated.
+
+    With ``flags``, the person of each such row is flagged instead (every row of a repeated key: the object reader
+    keeps the first, so they go to it together); a row naming no person goes to the object reader anyway.
+    """
     key = list(TABLES[table].keys)
     needed = [*key, *([person] if person else [])]
-    empty = frame.select(pl.any_horizontal(pl.col(needed).is_null()).any()).item()
-    require(empty is not True, table, "an empty key")
-    require(not frame.select(key).is_duplicated().any(), table, "a repeated key")
+    empty = pl.any_horizontal(pl.col(needed).is_null())
+    repeated = pl.struct(key).is_duplicated() if len(key) > 1 else pl.col(key[0]).is_duplicated()
+    if flags is not None and person is not None:
+        flags.rows(frame, empty | repeated, person)
+        return
+    require(frame.select(empty.any()).item() is not True, table, "an empty key")
+    require(not frame.select(repeated.any()).item(), table, "a repeated key")

@@ -9,10 +9,13 @@ Rows that are simply not about a looked-after child (parents, carers, other step
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+
+import attrs
 
 from permanence_core.adapters import LoadResult, Rejection
 from permanence_core.adapters.database import collector_paused, connect, source_of
@@ -26,7 +29,7 @@ from permanence_mosaic.forms import read_answers
 from permanence_mosaic.orders import read_orders
 from permanence_mosaic.persons import People
 from permanence_mosaic.plans import PlanReader
-from permanence_mosaic.relationships import read_siblings
+from permanence_mosaic.relationships import ended_notice, read_siblings
 from permanence_mosaic.warehouse import PERSONS, TABLES, count_rows, layout, queries
 from permanence_mosaic.workers import read_workers
 from permanence_mosaic.workflow import read_steps, reviews_and_meetings
@@ -87,13 +90,34 @@ def build(
     warnings: list[str] | None = None,
 ) -> LoadResult:
     """The load result from the tables' rows; ``available`` are the facets the warehouse supplies."""
+    return built(tables, config, available, warnings).result
+
+
+@attrs.frozen
+class Built:
+    """A build's load result, with the counts behind its notices and each child's orders, for a reader that
+    builds some children this way and the rest another (the fast path's fallback, :mod:`.cohort`)."""
+
+    result: LoadResult
+    not_in_care: int
+    ended_siblings: int
+    orders: Mapping[str, list[tuple[str, dt.date]]]
+
+
+def built(
+    tables: Mapping[str, list[dict[str, Any]]],
+    config: MosaicConfig,
+    available: frozenset[str] | None = None,
+    warnings: list[str] | None = None,
+) -> Built:
+    """:func:`build`, with the counts and orders kept apart."""
     rejected: list[Rejection] = []
     people = People(tables[PERSONS], rejected)
     care = read_care(tables, people, rejected)
     children = care.periods
-    notices = not_in_care_notice(care)
+    notices = not_in_care_notice(care.not_in_care)
     journeys = read_journeys(tables, children, rejected)
-    siblings, sibling_notices = read_siblings(tables, people, care, rejected)
+    siblings, ended = read_siblings(tables, people, care, rejected)
     workers = read_workers(tables, config.worker_role, children, rejected)
     orders = read_orders(tables, config.order_types, children, rejected)
     reviews: dict[str, list[Review]] = {}
@@ -130,10 +154,11 @@ def build(
             plans=child_plans,
             permanence_decision_date=decided,
         )
-    notices += sibling_notices + (plans.notices() if plans else [])
+    notices += ended_notice(ended) + (plans.notices() if plans else [])
     if config.documents.completed_forms is not None:
         _applied, form_notices = apply_completed_forms(records, config.documents.completed_forms, rejected)
         notices += form_notices
     notices = list(warnings or []) + notices
     read = tables.read if isinstance(tables, TablesOnDemand) else count_rows(tables.values())
-    return LoadResult(records=records.values(), rejected=rejected, read=read, notices=notices)
+    result = LoadResult(records=records.values(), rejected=rejected, read=read, notices=notices)
+    return Built(result=result, not_in_care=care.not_in_care, ended_siblings=ended, orders=orders)

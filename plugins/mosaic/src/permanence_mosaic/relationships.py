@@ -21,8 +21,8 @@ from permanence_mosaic.warehouse import RELATIONSHIPS, table_rows
 
 def read_siblings(
     tables: Mapping[str, list[dict[str, Any]]], people: People, care: CareHistory, rejected: list[Rejection]
-) -> tuple[dict[str, list[Sibling]], list[str]]:
-    """Each child's siblings, and a notice counting ended relationships."""
+) -> tuple[dict[str, list[Sibling]], int]:
+    """Each child's siblings, and how many relationships have ended (:func:`ended_notice`)."""
     rows = table_rows(RELATIONSHIPS, tables[RELATIONSHIPS], rejected)
     others: dict[str, list[str]] = defaultdict(list)
     ended = 0
@@ -46,5 +46,9 @@ def read_siblings(
     siblings = {
         child: [people.sibling(other, in_planning=other in open_now) for other in ids] for child, ids in others.items()
     }
-    notices = [f"{ended} sibling relationships in {RELATIONSHIPS} have ended and were not read"] if ended else []
-    return siblings, notices
+    return siblings, ended
+
+
+def ended_notice(ended: int) -> list[str]:
+    """The notice counting sibling relationships that have ended."""
+    return [f"{ended} sibling relationships in {RELATIONSHIPS} have ended and were not read"] if ended else []

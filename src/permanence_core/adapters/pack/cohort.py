@@ -1,12 +1,16 @@
 """The permanence pack's CSV tables read straight into the cohort's pack columns, equal to the object reader's.
 
-The fast path covers the files the plans, meetings and proceedings facets need (children, plans, plan_status,
-meetings, attendees, actions, proceedings, hearings, extensions, coverage): each is read with polars and every
-value checked, one distinct value at a time, by the object reader's own parsers. Anything else (a bad or repeated
-row, a row about a child not in the return, a ``pack.json``, a facet read by other files (siblings, workers) or
-every facet, as documents ask) reads the whole pack with the object reader (:func:`read_pack`), which names every
-rejection, and converts its records. The return's own columns are the caller's and pass through untouched.
-"""
+The fast path covers the files of the facets a pack supplies (children, plans, plan_status, meetings, attendees,
+actions, proceedings, hearings, extensions, siblings, workers, coverage): each is read with polars and every value
+checked, one distinct value (or combination the object reader checks together) at a time, by the object reader's
+own parsers. Anything else (a bad or repeated row, a row about a child not in the return, a ``pack.json``, or every
+facet with the documents' facts, as documents ask) reads the whole pack with the object reader
+(:func:`read_pack`), which names every rejection, and converts its records. The return's own columns are the
+caller's and pass through untouched.
+
+Asked for the cohort's detail tables (``CohortDetail``: names, meeting chairs and children, actions, plan ids,
+workers), the fast path also reads the text columns they hold (names, chairs, owners, descriptions, dependencies,
+workers' names and teams); the object reader's records give them through ``detail_from_records``."""
 
 from __future__ import annotations
 
@@ -31,13 +35,14 @@ from permanence_core.adapters.ssda903.csvsource import bounded_lines, encoding_o
 from permanence_core.adapters.ssda903.rawrows import Reduce, read_rows
 from permanence_core.adapters.ssda903.report import TableCount, Unreadable
 from permanence_core.adapters.ssda903.values import RowError, date, flag, split_list
-from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
+from permanence_core.cohort import SCHEMAS, Cohort, CohortDetail, cohort_from_records, detail_from_records
+from permanence_core.cohort.detail import DETAIL_SCHEMAS
 from permanence_core.model import CaseRecord, Child, Facet, Identifiers, MeetingKind
 from permanence_core.model.child import _UPN as UPN_PATTERN
 from permanence_core.model.child import nhs_number_is_valid
 
 #: The facets whose files the fast path reads.
-FAST_FACETS = frozenset({Facet.PLANS, Facet.MEETINGS, Facet.PROCEEDINGS})
+FAST_FACETS = frozenset({Facet.PLANS, Facet.MEETINGS, Facet.PROCEEDINGS, Facet.SIBLINGS, Facet.WORKERS})
 #: The pack's columns of the children table.
 PACK_CHILD_COLUMNS = ("permanence_decision_date", *(f"covers_{facet.value}" for facet in sorted(PACK_FACETS)))
 _SOME_CHILD = Identifiers(case_id="x")
@@ -53,29 +58,43 @@ class PackCohort:
     notices: tuple[str, ...] = ()
     #: True when the object reader read the pack (see the module's docstring for when).
     by_object_reader: bool = False
+    #: The cohort's detail tables, when asked for.
+    detail: CohortDetail | None = None
 
 
 class _Unusual(Exception):
     """Something the fast path leaves to the object reader."""
 
 
-def read_pack_cohort(path: Path, returned: Cohort, facets: Collection[Facet] | None) -> PackCohort:
-    """Join the pack at ``path`` to ``returned`` (the return's cohort) as ``load`` merges it into records."""
+def read_pack_cohort(
+    path: Path,
+    returned: Cohort,
+    facets: Collection[Facet] | None,
+    *,
+    detail: bool = False,
+    returned_workers: pl.DataFrame | None = None,
+) -> PackCohort:
+    """Join the pack at ``path`` to ``returned`` (the return's cohort) as ``load`` merges it into records; with
+    ``detail``, the cohort's detail tables too, equal to ``detail_from_records`` of that load's records
+    (``returned_workers``: the return's allocated workers, which stand for a child the pack gives none)."""
     wanted = None if facets is None else frozenset(facets) & PACK_FACETS
+    workers = returned_workers if returned_workers is not None else pl.DataFrame(schema=dict(DETAIL_SCHEMAS["workers"]))
     if wanted is not None and wanted <= FAST_FACETS and path.is_dir() and not (path / PACK_JSON).is_file():
         try:
-            return _fast(path, returned, wanted)
+            return _fast(path, returned, wanted, detail, workers)
         except _Unusual:
             pass
-    return _by_object_reader(path, returned, wanted)
+    return _by_object_reader(path, returned, wanted, detail, workers)
 
 
-def _by_object_reader(path: Path, returned: Cohort, wanted: frozenset[Facet] | None) -> PackCohort:
+def _by_object_reader(
+    path: Path, returned: Cohort, wanted: frozenset[Facet] | None, detail: bool, returned_workers: pl.DataFrame
+) -> PackCohort:
     from permanence_core.adapters.pack import merge, read_pack
 
     children = returned.children["child_id"].to_list()
     pack = read_pack(path, children, wanted)
-    stubs = (
+    stubs = [
         merge(
             CaseRecord(child=Child(identifiers=Identifiers(case_id=child_id))),
             pack.records.get(child_id),
@@ -83,15 +102,27 @@ def _by_object_reader(path: Path, returned: Cohort, wanted: frozenset[Facet] | N
             pack.withheld.get(child_id, frozenset()),
         )
         for child_id in children
-    )
+    ]
     side = cohort_from_records(stubs)
     return PackCohort(
+        detail=_detail_of(stubs, returned_workers) if detail else None,
         cohort=_joined(returned, side.children.select("child_id", *PACK_CHILD_COLUMNS), side),
         rejected=pack.rejected,
         read=pack.read,
         notices=pack.notices,
         by_object_reader=True,
     )
+
+
+def _with_returned_workers(pack_workers: pl.DataFrame, returned_workers: pl.DataFrame) -> pl.DataFrame:
+    """As ``merge``: a child's workers are the pack's, else the return's."""
+    given = pack_workers.get_column("child_id").unique().implode()
+    return pl.concat([pack_workers, returned_workers.filter(~pl.col("child_id").is_in(given))])
+
+
+def _detail_of(stubs: list[CaseRecord], returned_workers: pl.DataFrame) -> CohortDetail:
+    detail = detail_from_records(stubs)
+    return attrs.evolve(detail, workers=_with_returned_workers(detail.workers, returned_workers))
 
 
 def _joined(returned: Cohort, pack_children: pl.DataFrame, side: Cohort) -> Cohort:
@@ -128,11 +159,23 @@ _UNCHECKED = {
     files.MEETINGS.name: frozenset({"chair", "summary", "agreed_plan"}),
     files.ATTENDEES.name: frozenset({"role"}),
     files.ACTIONS.name: frozenset({"owner", "depends_on"}),
+    files.WORKERS.name: frozenset({"name", "team"}),
 }
 
 
 #: Required columns nothing else reads: only whether each is given is kept.
-_PRESENCE = {files.ATTENDEES.name: frozenset({"name"}), files.ACTIONS.name: frozenset({"description"})}
+_PRESENCE = {
+    files.ATTENDEES.name: frozenset({"name"}),
+    files.ACTIONS.name: frozenset({"description"}),
+    files.SIBLINGS.name: frozenset({"sibling_name"}),
+}
+#: The text columns the detail tables hold: read (whole) only when the detail is asked for.
+_DETAIL_COLUMNS = {
+    files.CHILDREN.name: frozenset({"first_name", "surname"}),
+    files.MEETINGS.name: frozenset({"chair"}),
+    files.ACTIONS.name: frozenset({"description", "owner", "depends_on"}),
+    files.WORKERS.name: frozenset({"name", "team"}),
+}
 
 
 @attrs.define
@@ -143,8 +186,11 @@ class _Account:
     counts: list[TableCount] = attrs.field(factory=list)
 
 
-def _rows(folder: Path, file: PackFile, account: _Account, reduce: Reduce | None = None) -> pl.DataFrame | None:
-    """The file's rows, its documented columns stripped (absent ones blank); None when there is no such file."""
+def _rows(
+    folder: Path, file: PackFile, account: _Account, reduce: Reduce | None = None, *, detail: bool = False
+) -> pl.DataFrame | None:
+    """The file's rows, its documented columns stripped (absent ones blank); None when there is no such file.
+    With ``detail``, the columns the detail tables hold are read whole too."""
     found = [p for p in folder.glob("*") if p.name.lower() == file.name and p.is_file()]
     if not found:
         return None
@@ -152,11 +198,12 @@ def _rows(folder: Path, file: PackFile, account: _Account, reduce: Reduce | None
     header = _header(path)
     if any(header.count(column) > 1 for column in file.columns):
         raise _Unusual
-    skipped = _UNCHECKED.get(file.name, frozenset())
+    wanted = _DETAIL_COLUMNS.get(file.name, frozenset()) if detail else frozenset()
+    skipped = _UNCHECKED.get(file.name, frozenset()) - wanted
     positions = [
         header.index(column) if column in header and column not in skipped else None for column in file.columns
     ]
-    presence = [i for i, column in enumerate(file.columns) if column in _PRESENCE.get(file.name, ())]
+    presence = [i for i, column in enumerate(file.columns) if column in _PRESENCE.get(file.name, frozenset()) - wanted]
     rows = read_rows(path, positions, len(header), presence=presence, reduce=reduce)
     frame = rows.frame
     if rows.unreadable is not None or (frame["fields"] != len(header)).any():
@@ -190,8 +237,12 @@ def _in_return(frame: pl.DataFrame, column: str, children: pl.Series) -> None:
         raise _Unusual
 
 
-def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohort:
+def _fast(
+    folder: Path, returned: Cohort, wanted: frozenset[Facet], detail: bool, returned_workers: pl.DataFrame
+) -> PackCohort:
     children = returned.children["child_id"]
+    names = pl.DataFrame(schema={"child_id": pl.String(), "first_name": pl.String(), "surname": pl.String()})
+    tables = {name: pl.DataFrame(schema=dict(schema)) for name, schema in DETAIL_SCHEMAS.items()}
     known = {file.name for file in files.FILES}
     skipped = ", ".join(sorted(facet.value for facet in PACK_FACETS - wanted)) or "none"
     notices = [f"pack: only the facets needed were read; not loaded: {skipped}, nor {DOCUMENTS_JSON}"]
@@ -208,13 +259,15 @@ def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohor
     history = Cohort().plan_history
     proceedings = Cohort().proceedings
     if Facet.PLANS in wanted:
-        child_rows = _rows(folder, files.CHILDREN, account)
+        child_rows = _rows(folder, files.CHILDREN, account, detail=detail)
         if child_rows is not None:
             decisions = _child_details(child_rows, children)
+            names = child_rows.select("child_id", "first_name", "surname")
         plan_rows = _rows(folder, files.PLANS, account)
         status_rows = _rows(folder, files.PLAN_STATUS, account) if plan_rows is not None else None
         if plan_rows is not None:
             plans, plan_ids = _plans(plan_rows, children)
+            tables["plan_ids"] = plan_ids.select(*DETAIL_SCHEMAS["plan_ids"])
             facets.append(plans.select("child_id", pl.lit(Facet.PLANS.value).alias("facet")))
             if status_rows is not None:
                 history = _history(status_rows, plan_ids)
@@ -222,10 +275,12 @@ def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohor
             raise _Unusual  # every status row names a plan that is not there: rejections
     meetings = Cohort().meetings
     if Facet.MEETINGS in wanted:
-        meeting_rows = _rows(folder, files.MEETINGS, account)
+        meeting_rows = _rows(folder, files.MEETINGS, account, detail=detail)
         if meeting_rows is not None:
-            meetings = _meetings(meeting_rows, children)
+            meetings, copies = _meetings(meeting_rows, children)
             del meeting_rows
+            if detail:
+                tables["meeting_detail"] = copies.select(*DETAIL_SCHEMAS["meeting_detail"])
             meeting_ids = meetings["meeting_id"].unique()
             # Of the millions of attendees and actions only whether each names a meeting read is kept (and a hash
             # of each action's meeting and id, for repeats: a collision only sends the pack to the object reader).
@@ -233,9 +288,14 @@ def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohor
             if attendee_rows is not None:
                 _attendees(attendee_rows)
             del attendee_rows
-            action_rows = _rows(folder, files.ACTIONS, account, _known_meeting(meeting_ids, keyed=True))
-            if action_rows is not None:
-                _actions(action_rows)
+            if detail:
+                action_rows = _rows(folder, files.ACTIONS, account, detail=True)
+                if action_rows is not None:
+                    tables["actions"] = _action_detail(action_rows, meeting_ids, copies)
+            else:
+                action_rows = _rows(folder, files.ACTIONS, account, _known_meeting(meeting_ids, keyed=True))
+                if action_rows is not None:
+                    _actions(action_rows)
             del action_rows
             facets.append(meetings.select("child_id", pl.lit(Facet.MEETINGS.value).alias("facet")))
         elif _rows(folder, files.ATTENDEES, account) is not None or _rows(folder, files.ACTIONS, account) is not None:
@@ -249,6 +309,19 @@ def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohor
             facets.append(proceedings.select("child_id", pl.lit(Facet.PROCEEDINGS.value).alias("facet")))
         elif _rows(folder, files.HEARINGS, account) is not None or _rows(folder, files.EXTENSIONS, account) is not None:
             raise _Unusual
+    if Facet.SIBLINGS in wanted:
+        sibling_rows = _rows(folder, files.SIBLINGS, account)
+        if sibling_rows is not None:
+            _siblings(sibling_rows, children)
+            facets.append(sibling_rows.select("child_id", pl.lit(Facet.SIBLINGS.value).alias("facet")))
+        del sibling_rows
+    pack_workers = returned_workers.head(0)
+    if Facet.WORKERS in wanted:
+        worker_rows = _rows(folder, files.WORKERS, account, detail=detail)
+        if worker_rows is not None:
+            pack_workers = _workers(worker_rows, children)
+            facets.append(worker_rows.select("child_id", pl.lit(Facet.WORKERS.value).alias("facet")))
+        del worker_rows
     declared: set[Facet] = set()
     coverage_rows = _rows(folder, files.COVERAGE, account)
     if coverage_rows is not None:
@@ -267,6 +340,13 @@ def _fast(folder: Path, returned: Cohort, wanted: frozenset[Facet]) -> PackCohor
         )
     side = Cohort(plans=plans, plan_history=history, proceedings=proceedings, meetings=meetings)
     return PackCohort(
+        detail=CohortDetail(
+            names=_names(returned, names),
+            **{k: v for k, v in tables.items() if k not in ("names", "workers")},
+            workers=_with_returned_workers(pack_workers, returned_workers),
+        )
+        if detail
+        else None,
         cohort=_joined(returned, pack_children, side),
         read=sum(count.read for count in account.counts),
         notices=(*notices, *account.notices, *(str(count) for count in account.counts)),
@@ -351,9 +431,21 @@ def _contingencies(text: str) -> tuple[str, ...]:
     return plan.contingencies
 
 
-def _meetings(rows: pl.DataFrame, children: pl.Series) -> pl.DataFrame:
+def _names(returned: Cohort, names: pl.DataFrame) -> pl.DataFrame:
+    """Each child's name as ``Child.display_name`` gives it: first name and surname, else the child's id."""
+    given = [pl.when(pl.col(column) != "").then(pl.col(column)) for column in ("first_name", "surname")]
+    name = pl.concat_str(given, separator=" ", ignore_nulls=True)
+    return (
+        returned.children.select("child_id")
+        .join(names, on="child_id", how="left", maintain_order="left")
+        .select("child_id", pl.when(name != "").then(name).otherwise(pl.col("child_id")).alias("name"))
+    )
+
+
+def _meetings(rows: pl.DataFrame, children: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
     """meetings.csv as the cohort's meetings table: one row per meeting and child of the return it names
-    (``seq`` in date order, as the record sorts them), each value checked as ``files.meeting`` reads it."""
+    (``seq`` in date order, as the record sorts them), each value checked as ``files.meeting`` reads it; and
+    those rows' ``meeting_id``, ``child_id``, ``seq``, ``chair`` and ``children`` (every child the row names)."""
     if rows["meeting_id"].is_duplicated().any():
         raise _Unusual
     kind = _kept(rows["kind"], lambda text: MeetingKind(text.lower()).value, pl.String())
@@ -378,11 +470,19 @@ def _meetings(rows: pl.DataFrame, children: pl.Series) -> pl.DataFrame:
     ours = meetings.filter(pl.col("child_id").is_in(children.implode()))
     if ours["_order"].n_unique() != rows.height:
         raise _Unusual  # a meeting naming no child of the return is rejected
-    return (
-        ours.sort("child_id", "date", "_order")
-        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over("child_id").alias("seq"))
-        .select(*SCHEMAS["meetings"])
+    table = ours.sort("child_id", "date", "_order").with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int32).over("child_id").alias("seq")
     )
+    # As files.meeting: a blank chair is none.
+    chairs = rows.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_order"),
+        pl.when(pl.col("chair") != "").then(pl.col("chair")).alias("chair"),
+        named.alias("children"),
+    )
+    copies = table.select("meeting_id", "child_id", "seq", "_order").join(
+        chairs, on="_order", how="left", maintain_order="left"
+    )
+    return table.select(*SCHEMAS["meetings"]), copies
 
 
 def _known_meeting(meetings: pl.Series, *, keyed: bool = False) -> Reduce:
@@ -423,6 +523,89 @@ def _actions(rows: pl.DataFrame) -> None:
         raise _Unusual
     for column in ("due_date", "completed_on"):
         _kept(rows[column], _dated(column), pl.Date())
+
+
+def _action_detail(rows: pl.DataFrame, meeting_ids: pl.Series, copies: pl.DataFrame) -> pl.DataFrame:
+    """actions.csv read whole, checked as ``_actions`` checks it, as the actions table: each action in every copy
+    of its meeting, numbered in the file's order within the meeting (as the object reader appends them)."""
+    _in_return(rows, "meeting_id", meeting_ids)
+    if rows.select("meeting_id", "action_id").is_duplicated().any():
+        raise _Unusual
+    due = _kept(rows["due_date"], _dated("due_date"), pl.Date())
+    completed = _kept(rows["completed_on"], _dated("completed_on"), pl.Date())
+    depends = _kept(rows["depends_on"], lambda text: list(split_list(text)), pl.List(pl.String()))
+    actions = rows.select(
+        "meeting_id",
+        (pl.int_range(pl.len(), dtype=pl.Int32).over("meeting_id") + 1).alias("position"),
+        "action_id",
+        "description",
+        pl.when(pl.col("owner") != "").then(pl.col("owner")).alias("owner"),
+        depends.alias("depends_on"),
+        due.alias("due_date"),
+        completed.alias("completed_on"),
+    )
+    return (
+        copies.select("meeting_id", "child_id", pl.col("seq").alias("meeting_seq"))
+        .join(actions, on="meeting_id")
+        .select(*DETAIL_SCHEMAS["actions"])
+    )
+
+
+def _siblings(rows: pl.DataFrame, children: pl.Series) -> None:
+    """siblings.csv: each distinct combination of the values ``files.sibling`` checks together, checked by it
+    (nothing is kept: the cohort holds only whether a child has siblings recorded)."""
+    _in_return(rows, "child_id", children)
+    columns = ("sibling_child_id", "sibling_name", "in_concurrent_planning", "plan", "sibling_date_of_birth")
+    given = rows.select(
+        # Which of the id and the name are given is all the check reads of them.
+        pl.when(pl.col("sibling_child_id") != "").then(pl.lit("x")).otherwise(pl.lit("")).alias("sibling_child_id"),
+        pl.col("sibling_name"),
+        *columns[2:],
+    ).unique()
+    for values in given.iter_rows():
+        try:
+            files.sibling(dict(zip(columns, values, strict=True)))
+        except (RowError, ValueError) as exc:
+            raise _Unusual from exc
+
+
+_WORKER_CHECKED = ("role", "start", "end")
+
+
+def _workers(rows: pl.DataFrame, children: pl.Series) -> pl.DataFrame:
+    """workers.csv as the workers detail table, each distinct role, start and end checked together by
+    ``files.worker`` (as kept: the role's value, the dates)."""
+    _in_return(rows, "child_id", children)
+    kept = []
+    for role, start, end in rows.select(*_WORKER_CHECKED).unique().iter_rows():
+        try:
+            worker = files.worker({"worker_id": "x", "role": role, "start": start, "end": end})
+        except (RowError, ValueError) as exc:
+            raise _Unusual from exc
+        kept.append((role, start, end, worker.role.value, worker.start, worker.end))
+    checked_rows = pl.DataFrame(
+        kept,
+        schema={
+            **{column: pl.String() for column in _WORKER_CHECKED},
+            "_role": pl.String(),
+            "_start": pl.Date(),
+            "_end": pl.Date(),
+        },
+        orient="row",
+    )
+    return (
+        rows.join(checked_rows, on=list(_WORKER_CHECKED), how="left", maintain_order="left")
+        .select(
+            "child_id",
+            "worker_id",
+            pl.col("_role").alias("role"),
+            pl.when(pl.col("name") != "").then(pl.col("name")).alias("name"),
+            pl.when(pl.col("team") != "").then(pl.col("team")).alias("team"),
+            pl.col("_start").alias("start"),
+            pl.col("_end").alias("end"),
+        )
+        .cast(pl.Schema(DETAIL_SCHEMAS["workers"]))
+    )
 
 
 def _flag(column: str) -> Callable[[str], bool | None]:

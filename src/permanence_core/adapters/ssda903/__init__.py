@@ -26,6 +26,7 @@ class Ssda903Adapter(Adapter):
     capabilities = frozenset(
         {Capability.READ, Capability.UPLOAD_DOCUMENT, Capability.CASE_NOTE, Capability.WORK_TRAY_ALERT}
     )
+    detail_tables = True
 
     def load(self, source: str, options: Mapping[str, Any]) -> LoadResult:
         """Load an SSDA903 return (CSV folder or XML file) plus the optional permanence pack."""
@@ -35,11 +36,12 @@ class Ssda903Adapter(Adapter):
         self, source: str, options: Mapping[str, Any], facets: Collection[Facet] | None = None
     ) -> CohortLoad:
         """The return and its pack read straight into cohort tables (``cohort.read_cohort``): the same tables,
-        rejections and counts as a load turned into tables, without a record per child."""
+        rejections and counts as a load turned into tables, without a record per child; with the option
+        ``detail``, the detail tables too."""
         from permanence_core.adapters.ssda903.cohort import read_cohort
 
         pack = options.get("pack")
-        loaded = read_cohort(source, facets, str(pack) if pack else None)
+        loaded = read_cohort(source, facets, str(pack) if pack else None, detail=bool(options.get("detail")))
         progress = options.get("progress")
         if callable(progress):
             progress(1, 1)  # read whole: polars gives no running count of bytes

@@ -11,7 +11,7 @@ more than one collection year) is read whole by the object reader.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -27,9 +27,10 @@ from permanence_core.adapters.ssda903.checks import CHECKS, REFUSED, child_ids, 
 from permanence_core.adapters.ssda903.layout import Layout, discover
 from permanence_core.adapters.ssda903.rawrows import RawRows, read_rows
 from permanence_core.adapters.ssda903.reader import UNREADABLE, _recognised, _summary
-from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
+from permanence_core.cohort import SCHEMAS, Cohort, CohortDetail, cohort_from_records, detail_from_records
+from permanence_core.cohort.detail import DETAIL_SCHEMAS
 from permanence_core.collector import collector_paused
-from permanence_core.model import Facet
+from permanence_core.model import CaseRecord, Facet, WorkerRole
 
 #: How rows of a table are keyed within a child (as the Assembler keys them): a repeat is rejected.
 _KEYS: Mapping[str, tuple[str, ...]] = {
@@ -66,20 +67,23 @@ class _File:
     width: int
 
 
-def read_cohort(source: str, facets: Collection[Facet] | None = None, pack: str | None = None) -> ColumnarLoad:
+def read_cohort(
+    source: str, facets: Collection[Facet] | None = None, pack: str | None = None, *, detail: bool = False
+) -> ColumnarLoad:
     """Read the return at ``source`` (and its pack: ``pack``, else ``pack/``) as ``load`` would, into a Cohort.
 
     ``facets`` narrows the pack as ``load``'s option does (None: every facet). The cohort, rejections and rows
-    read equal ``cohort_from_records(load(source, options).records)`` and that load's account.
+    read equal ``cohort_from_records(load(source, options).records)`` and that load's account; with ``detail``,
+    the detail tables equal ``detail_from_records`` of those records.
     """
     layout = discover(source, pack)
     if len(layout.collections) != 1 or layout.collections[0].xml_files:
-        return _by_object_reader(source, facets, pack)
+        return _by_object_reader(source, facets, pack, detail)
     with collector_paused():
-        return _read(layout, facets)
+        return _read(layout, facets, detail)
 
 
-def _by_object_reader(source: str, facets: Collection[Facet] | None, pack: str | None) -> ColumnarLoad:
+def _by_object_reader(source: str, facets: Collection[Facet] | None, pack: str | None, detail: bool) -> ColumnarLoad:
     from permanence_core.adapters.ssda903 import load
 
     options: dict[str, Any] = {"pack": pack}
@@ -88,6 +92,7 @@ def _by_object_reader(source: str, facets: Collection[Facet] | None, pack: str |
     loaded = load(source, options)
     return ColumnarLoad(
         cohort=cohort_from_records(loaded.records),
+        detail=detail_from_records(loaded.records) if detail else None,
         rejected=loaded.rejected,
         read=loaded.read,
         notices=loaded.notices,
@@ -95,7 +100,7 @@ def _by_object_reader(source: str, facets: Collection[Facet] | None, pack: str |
     )
 
 
-def _read(layout: Layout, facets: Collection[Facet] | None) -> ColumnarLoad:
+def _read(layout: Layout, facets: Collection[Facet] | None, detail: bool) -> ColumnarLoad:
     assembler = Assembler()
     notices = list(layout.ignored)
     files = []
@@ -145,9 +150,11 @@ def _read(layout: Layout, facets: Collection[Facet] | None) -> ColumnarLoad:
     if layout.pack is not None:
         from permanence_core.adapters.pack.cohort import read_pack_cohort
 
-        pack = read_pack_cohort(layout.pack, returned, facets)
+        workers = _workers(frames, records) if detail else None
+        pack = read_pack_cohort(layout.pack, returned, facets, detail=detail, returned_workers=workers)
         return ColumnarLoad(
             cohort=pack.cohort,
+            detail=pack.detail,
             rejected=rejected + pack.rejected,
             read=read + pack.read,
             notices=tuple(notices) + pack.notices,
@@ -156,11 +163,34 @@ def _read(layout: Layout, facets: Collection[Facet] | None) -> ColumnarLoad:
         )
     return ColumnarLoad(
         cohort=returned,
+        # The return names no child: each child's name is its id (as ``Child.display_name`` gives it).
+        detail=CohortDetail(
+            names=returned.children.select("child_id", pl.col("child_id").alias("name")),
+            workers=_workers(frames, records),
+        )
+        if detail
+        else None,
         rejected=rejected,
         read=read,
         notices=tuple(notices),
         by_object_reader=len(records),
     )
+
+
+def _workers(frames: Mapping[str, pl.DataFrame], records: Sequence[CaseRecord]) -> pl.DataFrame:
+    """The detail table of the return's allocated social workers (SWEpisodes, as ``rows.social_worker`` makes
+    them): the checked rows' of the children read here, then those of the object reader's records."""
+    fast = frames[tables.SW_EPISODES.name].select(
+        pl.col("_child").alias("child_id"),
+        pl.col("p_SW_ID").alias("worker_id"),
+        pl.lit(WorkerRole.SOCIAL_WORKER.value).alias("role"),
+        pl.lit(None, dtype=pl.String()).alias("name"),
+        pl.lit(None, dtype=pl.String()).alias("team"),
+        pl.col("p_SW_DECOM").alias("start"),
+        pl.col("p_SW_DEC").alias("end"),
+    )
+    schema = pl.Schema(DETAIL_SCHEMAS["workers"])
+    return pl.concat([fast.cast(schema), detail_from_records(records).workers])
 
 
 def _in_order(cohort: Cohort, order: pl.DataFrame) -> Cohort:

@@ -9,8 +9,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
+import polars as pl
 import sqlalchemy as sa
 
+from permanence_core.cohort import SCHEMAS, Cohort
 from permanence_core.documents import CompletedProForma, CompletedRecord
 from permanence_core.errors import Location
 from permanence_core.model import Action, Attendee, CaseRecord, Meeting
@@ -136,23 +138,17 @@ def with_panels(ledger: Ledger, records: Iterable[CaseRecord]) -> list[CaseRecor
     panel did (seed 002: monthly until permanence is secured). Coverage is not changed: a source that
     holds no meetings still cannot assess the rules that need them.
     """
-    held = [p for p in panels(ledger) if p.status is MeetingStatus.HELD]
-    if not held:
+    discussed = _discussed(ledger)
+    if not discussed:
         return list(records)
-    links = schema.meeting_children
-    query = sa.select(links.c.meeting_id, links.c.child_id).where(
-        links.c.meeting_id.in_([p.panel_id for p in held]), links.c.recorded_at.is_not(None)
-    )
-    with ledger.engine.connect() as conn:
-        discussed = [(row.meeting_id, row.child_id) for row in conn.execute(query)]
-    by_id = {p.panel_id: p for p in held}
+    by_id = {panel.panel_id: panel for panel, _child in discussed}
     actions: dict[tuple[str, str], list[Action]] = {}
     for entry in ledger.actions():
         if entry.meeting_id in by_id and entry.child_id:
             actions.setdefault((entry.meeting_id, entry.child_id), []).append(entry.to_action())
     extra: dict[str, list[Meeting]] = {}
-    for panel_id, child in discussed:
-        panel = by_id[panel_id]
+    for panel, child in discussed:
+        panel_id = panel.panel_id
         extra.setdefault(child, []).append(
             Meeting(
                 meeting_id=panel_id,
@@ -170,6 +166,42 @@ def with_panels(ledger: Ledger, records: Iterable[CaseRecord]) -> list[CaseRecor
         else record
         for record in records
     ]
+
+
+def _discussed(ledger: Ledger) -> list[tuple[Panel, str]]:
+    """Each held panel and child whose outcome there is recorded."""
+    held = {p.panel_id: p for p in panels(ledger) if p.status is MeetingStatus.HELD}
+    if not held:
+        return []
+    links = schema.meeting_children
+    query = sa.select(links.c.meeting_id, links.c.child_id).where(
+        links.c.meeting_id.in_(list(held)), links.c.recorded_at.is_not(None)
+    )
+    with ledger.engine.connect() as conn:
+        return [(held[row.meeting_id], row.child_id) for row in conn.execute(query)]
+
+
+def cohort_with_panels(ledger: Ledger, cohort: Cohort) -> Cohort:
+    """``cohort`` with the panels held in the ledger as its children's tracking meetings: the meeting rows of
+    ``cohort_from_records(with_panels(ledger, records))`` (each child's meetings renumbered in date order, the
+    panels after the case system's meetings of the same day, as a record orders them)."""
+    discussed = _discussed(ledger)
+    if not discussed:
+        return cohort
+    rows = [
+        (child, 0, panel.panel_id, KIND.value, panel.date, None, panel.minutes_issued_on) for panel, child in discussed
+    ]
+    schema_ = SCHEMAS["meetings"]
+    added = pl.DataFrame(rows, schema=dict(schema_), orient="row").filter(
+        pl.col("child_id").is_in(cohort.children.get_column("child_id").implode())
+    )
+    # The record's order: its own meetings by date then the panels appended, sorted by date (ties keep that order).
+    meetings = (
+        pl.concat([cohort.meetings.sort("child_id", "seq", maintain_order=True), added])
+        .sort("child_id", pl.col("date"), maintain_order=True)
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32()).over("child_id").alias("seq"))
+    )
+    return attrs.evolve(cohort, meetings=meetings.select(*schema_))
 
 
 def record_outcome(ledger: Ledger, panel: Panel, outcome: Outcome, *, now: dt.datetime | None = None) -> Recorded:
