@@ -15,7 +15,7 @@ import attrs
 import polars as pl
 
 from permanence_core.cohort.from_records import frame
-from permanence_core.cohort.tables import Cohort
+from permanence_core.cohort.tables import Cohort, refuse_drift, rows_of_child
 from permanence_core.model import CaseRecord, Child, Facet, Identifiers
 from permanence_core.model.people import AllocatedWorker
 
@@ -90,17 +90,11 @@ class CohortDetail:
     workers: pl.DataFrame = attrs.field(factory=lambda: empty_detail("workers"))
 
     def __attrs_post_init__(self) -> None:
-        # As Cohort: a producer's drifting column would be read wrongly, not fail.
-        for name, schema in DETAIL_SCHEMAS.items():
-            actual = dict(getattr(self, name).schema)
-            if actual != dict(schema):
-                raise ValueError(f"cohort detail table {name!r} has columns {actual}, not {dict(schema)}")
+        refuse_drift(self, DETAIL_SCHEMAS, "cohort detail table")
 
     def only(self, child_id: str) -> CohortDetail:
         """The detail of one child: each table's rows of ``child_id``."""
-        return CohortDetail(
-            **{name: getattr(self, name).filter(pl.col("child_id") == child_id) for name in DETAIL_SCHEMAS}
-        )
+        return CohortDetail(**rows_of_child(self, DETAIL_SCHEMAS, child_id))
 
 
 def detail_from_records(records: Iterable[CaseRecord]) -> CohortDetail:

@@ -7,7 +7,7 @@ these frames instead, so a national cohort never becomes a million Python object
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import attrs
 import polars as pl
@@ -109,6 +109,20 @@ def empty(name: str) -> pl.DataFrame:
     return pl.DataFrame(schema=dict(SCHEMAS[name]))
 
 
+def refuse_drift(tables: object, schemas: Mapping[str, Mapping[str, pl.DataType]], what: str) -> None:
+    """Refuse a table of ``tables`` whose columns drift from ``schemas``: a producer's drifting column would be
+    read wrongly, not fail."""
+    for name, schema in schemas.items():
+        actual = dict(getattr(tables, name).schema)
+        if actual != dict(schema):
+            raise ValueError(f"{what} {name!r} has columns {actual}, not {dict(schema)}")
+
+
+def rows_of_child(tables: object, names: Iterable[str], child_id: str) -> dict[str, pl.DataFrame]:
+    """Each named table of ``tables`` cut to the rows of ``child_id``."""
+    return {name: getattr(tables, name).filter(pl.col("child_id") == child_id) for name in names}
+
+
 @attrs.frozen
 class Cohort:
     """Every child's facts as tables. Producers: ``cohort_from_records`` (any adapter) or an adapter's own reader."""
@@ -123,15 +137,11 @@ class Cohort:
     proceedings: pl.DataFrame = attrs.field(factory=lambda: empty("proceedings"))
 
     def __attrs_post_init__(self) -> None:
-        # A producer's column drifting from the schema would evaluate wrongly, not fail: refuse it here.
-        for name, schema in SCHEMAS.items():
-            actual = dict(getattr(self, name).schema)
-            if actual != dict(schema):
-                raise ValueError(f"cohort table {name!r} has columns {actual}, not {dict(schema)}")
+        refuse_drift(self, SCHEMAS, "cohort table")
 
     def __len__(self) -> int:
         return self.children.height
 
     def only(self, child_id: str) -> Cohort:
         """The cohort of one child: each table's rows of ``child_id``."""
-        return Cohort(**{name: getattr(self, name).filter(pl.col("child_id") == child_id) for name in SCHEMAS})
+        return Cohort(**rows_of_child(self, SCHEMAS, child_id))
