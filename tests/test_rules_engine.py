@@ -2,6 +2,8 @@
 boundaries (an event on the anchor's own day, on the due date, on the as-of date) that mutation testing found
 no test held. Each test names the behaviour; `make mutation` shows the faults they catch."""
 
+import attrs
+import polars as pl
 import pytest
 from rules_helpers import D, meeting, plan, proceedings, record
 
@@ -9,7 +11,13 @@ from permanence_core.calendar import WorkingCalendar
 from permanence_core.cohort import cohort_from_records
 from permanence_core.model import AdoptionMilestones, Facet, LegalStatusSpell, PeriodOfCare, PlanStatus, StatusChange
 from permanence_core.rules import Alert, AlertStatus, Obligation, ObligationState, evaluate, load_profile
-from permanence_core.rules.engine import calendar_for, evaluate_cohort, needed_facets, profile_facets
+from permanence_core.rules.engine import (
+    OBLIGATION_COLUMNS,
+    calendar_for,
+    evaluate_cohort,
+    needed_facets,
+    profile_facets,
+)
 from permanence_core.rules.events import met_by_words
 from permanence_core.rules.profile import Offset, resolve
 
@@ -661,3 +669,69 @@ def test_a_review_the_day_after_the_first_meets_the_second_review_rule():
     rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 30), D(2026, 1, 31)])
     [second], _ = found(ENGLAND, rec, D(2026, 2, 10), "review.second")
     assert (second.anchor_date, second.met_on) == (D(2026, 1, 30), D(2026, 1, 31))
+
+
+@pytest.mark.parametrize("extensions", ["", "add_extensions = true\n"])
+def test_a_chain_met_by_a_plan_review_or_a_review_counts_each_step_from_the_event_that_met_the_last(
+    tmp_path, extensions
+):
+    # plan_review_or_review_held is no sequence of one kind, so its chain takes the step-by-step loop: each step
+    # searches strictly after the review that met the step before, not from its day. A step anchored on a review
+    # adds no proceedings' extensions, even for a rule that adds them.
+    path = tmp_path / "reviews.toml"
+    path.write_text(
+        'name = "reviews"\n[rules."review.chain"]\ntitle = "A review every 20 days from care"\nanchor = "care_start"\n'
+        'offset = { days = 20 }\nmet_by = "plan_review_or_review_held"\nrecurrence = { chain = true, limit = 3 }\n'
+        f'{extensions}source = "test"\n'
+    )
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 20)], meetings=[meeting("plan_review", D(2026, 2, 1))])
+    chain, _ = found(load_profile(str(path)), rec, D(2026, 2, 5), "review.chain")
+    assert [(o.anchor_date, o.due_date, o.met_on, o.met_event) for o in chain] == [
+        (D(2026, 1, 5), D(2026, 1, 25), D(2026, 1, 20), "looked-after review held"),
+        (D(2026, 1, 20), D(2026, 2, 9), D(2026, 2, 1), "plan review held"),
+        (D(2026, 2, 1), D(2026, 2, 21), None, None),
+    ]
+
+
+def test_a_cohort_evaluation_lists_the_obligations_of_one_rule_alone_and_of_one_child_and_rule():
+    records = [record(D(2026, 1, 5), reviews=[D(2026, 1, 30)]), record(D(2026, 1, 12), child_id="C2")]
+    evaluation = evaluate_cohort(cohort_from_records(records), ENGLAND, D(2026, 6, 1))
+    every = evaluation.obligations()
+    second = evaluation.obligations(rule="review.second")
+    assert second == tuple(o for o in every if o.rule == "review.second")
+    assert [o.child_id for o in second] == ["C1"]  # C2 has held no first review to count from
+    assert evaluation.obligations("C2", rule="review.first") == (evaluation.obligations_for("C2")[0],)
+    assert evaluation.obligations("C2", rule="review.first")[0].rule == "review.first"
+    assert evaluation.obligations(rule="no.such.rule") == ()
+
+
+def test_a_not_assessable_obligation_is_a_typed_row_of_the_table_first_in_its_place_and_raising_no_alert():
+    evaluation = evaluate_cohort(cohort_from_records([record(D(2026, 1, 5), coverage=BARE)]), ENGLAND, D(2026, 2, 10))
+    assert evaluation.table.schema == pl.Schema(OBLIGATION_COLUMNS)
+    rows = evaluation.table.filter(pl.col("state") == ObligationState.NOT_ASSESSABLE.value)
+    assert rows.select("anchor_index", "step", "alert").rows() == [(0, 0, False)] * 3
+
+
+def test_a_facet_whose_coverage_is_unknown_counts_as_not_supplied():
+    cohort = cohort_from_records([record(D(2026, 1, 5))])
+    unknown = cohort.children.with_columns(covers_meetings=pl.lit(None, pl.Boolean))
+    evaluation = evaluate_cohort(attrs.evolve(cohort, children=unknown), load_profile("ppm-process"), D(2026, 6, 1))
+    [ppm] = evaluation.obligations(rule="ppm.after_first_cmh")
+    assert (ppm.state, ppm.note) == (ObligationState.NOT_ASSESSABLE, "the source does not supply: meetings")
+
+
+def test_a_chain_met_from_its_warning_window_with_extensions_counts_from_the_review_that_met_the_last(tmp_path):
+    # A search from the window carries no reference, so the chain takes the step-by-step loop; the step anchored on
+    # the review joins the proceedings' extensions by the review's index, and a review adds none.
+    path = tmp_path / "window.toml"
+    path.write_text(
+        'name = "window"\n[rules."review.window"]\ntitle = "A review every 20 days from care"\nanchor = "care_start"\n'
+        'offset = { days = 20 }\nmet_by = "review_held"\nmet_from = "window"\nadd_extensions = true\n'
+        'recurrence = { chain = true, limit = 3 }\nsource = "test"\n'
+    )
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 20)])
+    chain, _ = found(load_profile(str(path)), rec, D(2026, 2, 5), "review.window")
+    assert [(o.anchor_date, o.due_date, o.met_on) for o in chain] == [
+        (D(2026, 1, 5), D(2026, 1, 25), D(2026, 1, 20)),
+        (D(2026, 1, 20), D(2026, 2, 9), None),  # the window opens on 26 January, after the only review
+    ]
