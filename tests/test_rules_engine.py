@@ -685,12 +685,15 @@ def test_a_chain_met_by_a_plan_review_or_a_review_counts_each_step_from_the_even
         f'{extensions}source = "test"\n'
     )
     rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 20)], meetings=[meeting("plan_review", D(2026, 2, 1))])
-    chain, _ = found(load_profile(str(path)), rec, D(2026, 2, 5), "review.chain")
-    assert [(o.anchor_date, o.due_date, o.met_on, o.met_event) for o in chain] == [
+    evaluation = evaluate_cohort(cohort_from_records([rec]), load_profile(str(path)), D(2026, 2, 10))
+    assert [(o.anchor_date, o.due_date, o.met_on, o.met_event) for o in evaluation.obligations()] == [
         (D(2026, 1, 5), D(2026, 1, 25), D(2026, 1, 20), "looked-after review held"),
         (D(2026, 1, 20), D(2026, 2, 9), D(2026, 2, 1), "plan review held"),
         (D(2026, 2, 1), D(2026, 2, 21), None, None),
     ]
+    assert evaluation.table["step"].to_list() == [0, 1, 2]
+    # The third step, in its warning window, alerts: a later step may alert as the first may.
+    assert [(a.due_date, a.status) for a in evaluation.alerts] == [(D(2026, 2, 21), AlertStatus.UPCOMING)]
 
 
 def test_a_cohort_evaluation_lists_the_obligations_of_one_rule_alone_and_of_one_child_and_rule():
@@ -710,6 +713,8 @@ def test_a_not_assessable_obligation_is_a_typed_row_of_the_table_first_in_its_pl
     assert evaluation.table.schema == pl.Schema(OBLIGATION_COLUMNS)
     rows = evaluation.table.filter(pl.col("state") == ObligationState.NOT_ASSESSABLE.value)
     assert rows.select("anchor_index", "step", "alert").rows() == [(0, 0, False)] * 3
+    # No rule recurs here: every obligation is the first step of its chain.
+    assert set(evaluation.table["step"]) == {0}
 
 
 def test_a_facet_whose_coverage_is_unknown_counts_as_not_supplied():
@@ -729,9 +734,15 @@ def test_a_chain_met_from_its_warning_window_with_extensions_counts_from_the_rev
         'offset = { days = 20 }\nmet_by = "review_held"\nmet_from = "window"\nadd_extensions = true\n'
         'recurrence = { chain = true, limit = 3 }\nsource = "test"\n'
     )
-    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 20)])
+    rec = record(D(2026, 1, 5), reviews=[D(2026, 1, 8), D(2026, 1, 20)])
     chain, _ = found(load_profile(str(path)), rec, D(2026, 2, 5), "review.window")
     assert [(o.anchor_date, o.due_date, o.met_on) for o in chain] == [
-        (D(2026, 1, 5), D(2026, 1, 25), D(2026, 1, 20)),
+        (D(2026, 1, 5), D(2026, 1, 25), D(2026, 1, 20)),  # not the review of 8 January, before the window
         (D(2026, 1, 20), D(2026, 2, 9), None),  # the window opens on 26 January, after the only review
     ]
+
+
+@pytest.mark.parametrize(("left", "owed"), [(D(2026, 2, 2), False), (D(2026, 2, 3), True)])
+def test_a_child_who_leaves_care_on_the_day_a_review_falls_due_is_not_owed_it(left, owed):
+    obligations, _ = found(ENGLAND, record(D(2026, 1, 5), end=left), D(2026, 3, 1), "review.first")
+    assert [o.due_date for o in obligations] == ([D(2026, 2, 2)] if owed else [])
