@@ -286,7 +286,7 @@ def test_a_legal_status_is_in_force_from_its_first_day_until_the_day_before_it_e
     assert [o.anchor_date for o in obligations] == [D(2026, 2, 20)]
 
 
-def test_a_second_rule_for_one_plan_route_applies_only_to_children_with_that_plan(tmp_path):
+def test_a_second_rule_for_one_plan_route_applies_only_to_children_with_that_plan_or_contingency(tmp_path):
     path = tmp_path / "adoption-route.toml"
     path.write_text(
         'name = "adoption-route"\nextends = "england"\n'
@@ -297,7 +297,11 @@ def test_a_second_rule_for_one_plan_route_applies_only_to_children_with_that_pla
     profile = load_profile(str(path))
     adoption = record(D(2026, 1, 5), plans=[plan(D(2026, 1, 20), primary="adoption")])
     home = record(D(2026, 1, 5), plans=[plan(D(2026, 1, 20), primary="return_to_family")])
+    contingency = record(
+        D(2026, 1, 5), plans=[plan(D(2026, 1, 20), primary="return_to_family", contingencies=["adoption"])]
+    )
     assert [o.due_date for o in found(profile, adoption, D(2026, 2, 10), "adoption.ppm")[0]] == [D(2026, 2, 2)]
+    assert [o.due_date for o in found(profile, contingency, D(2026, 2, 10), "adoption.ppm")[0]] == [D(2026, 2, 2)]
     assert found(profile, home, D(2026, 2, 10), "adoption.ppm")[0] == []
 
 
