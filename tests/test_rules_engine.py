@@ -750,3 +750,12 @@ def test_a_chain_met_from_its_warning_window_with_extensions_counts_from_the_rev
 def test_a_child_who_leaves_care_on_the_day_a_review_falls_due_is_not_owed_it(left, owed):
     obligations, _ = found(ENGLAND, record(D(2026, 1, 5), end=left), D(2026, 3, 1), "review.first")
     assert [o.due_date for o in obligations] == ([D(2026, 2, 2)] if owed else [])
+
+
+def test_proceedings_whose_extensions_are_unknown_add_none():
+    # A cohort table may leave extension_weeks null (an adapter that does not know): no extension, not a week.
+    cohort = cohort_from_records([record(D(2026, 1, 5), proceedings=[proceedings(D(2026, 1, 12))])])
+    unknown = cohort.proceedings.with_columns(extension_weeks=pl.lit(None, pl.Int32))
+    evaluation = evaluate_cohort(attrs.evolve(cohort, proceedings=unknown), ENGLAND, D(2026, 2, 1))
+    [final] = evaluation.obligations(rule="proceedings.final")
+    assert final.due_date == D(2026, 7, 12)  # 26 weeks beginning with the issue day: issue + 181 days
