@@ -125,3 +125,15 @@ def test_a_command_takes_a_date_only_as_yyyy_mm_dd():
     for text in ("20261102", "2026-W44-1", "2026-02-30"):
         with pytest.raises(ValueError, match=f"^'{text}' is not a date in YYYY-MM-DD form$"):
             parse_iso_date(text)
+
+
+def test_the_closed_days_of_a_span_of_years_are_its_bank_holidays_and_extra_closures_in_date_order():
+    closures = [D(2025, 12, 31), D(2026, 1, 2), D(2026, 12, 29), D(2027, 1, 4)]
+    calendar = WorkingCalendar(extra_closures=closures)
+    bank_2026 = [D(2026, 1, 1), D(2026, 4, 3), D(2026, 4, 6), D(2026, 5, 4), D(2026, 5, 25), D(2026, 8, 31)]
+    christmas_2026 = [D(2026, 12, 25), D(2026, 12, 26), D(2026, 12, 28)]  # Boxing Day's substitute on the 28th
+    expected = [*bank_2026[:1], D(2026, 1, 2), *bank_2026[1:], *christmas_2026, D(2026, 12, 29)]
+    assert calendar.closed_days(2026, 2026) == expected
+    two_years = calendar.closed_days(2025, 2026)
+    assert two_years[-len(expected) :] == expected
+    assert {D(2025, 12, 25), D(2025, 12, 31)} < set(two_years)
