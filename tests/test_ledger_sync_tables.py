@@ -292,3 +292,46 @@ def test_the_ssda903_tables_write_the_ledger_as_its_records(twins, tmp_path):
     second = sync_tables(twins.tables, tables, adapter="ssda903", source=str(folder), now=ticking(T0))
     assert attrs.evolve(second, finished_at=first.finished_at) == first
     assert_same_tables(twins.oracle, twins.tables)
+
+
+def indexes(ledger):
+    """Every index of the ledger's file and the statement that made it (SQLite's own, primary keys' aside)."""
+    with ledger.engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+        ).all()
+
+
+def test_a_first_sync_leaves_every_index_the_migrations_made(tmp_path):
+    """The first sync builds the secondary indexes of its empty tables after its inserts: they are all there after."""
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as ledger:
+        made = indexes(ledger)
+        assert {"tracker_meetings", "tracker_meeting_children", "tracker_actions"} <= {row[0] for row in made}
+        sync_tables(ledger, CohortLoad.of(loaded(*synthetic(SEEDS[0])), detail=True), adapter="m", source="s")
+        assert indexes(ledger) == made
+        with ledger.engine.connect() as conn:
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT meeting_id FROM tracker_actions WHERE child_id = 'x'"
+            ).all()
+        assert "ix_tracker_actions_child_id" in str(plan)
+
+
+def test_a_first_sync_that_fails_leaves_the_ledger_as_it_was(tmp_path, monkeypatch):
+    """A crash after the inserts, before the indexes are built again: the transaction takes every change back."""
+    import permanence_core.tracker.sync as sync_module
+
+    def broken(_conn, _statements):
+        raise RuntimeError("the machine went down")
+
+    monkeypatch.setattr(sync_module, "_indexes_restored", broken)
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as ledger:
+        made = indexes(ledger)
+        with pytest.raises(RuntimeError, match="went down"):
+            sync_tables(ledger, CohortLoad.of(loaded(*synthetic(SEEDS[0])), detail=True), adapter="m", source="s")
+        assert indexes(ledger) == made
+        for table in (schema.syncs, schema.meetings, schema.actions, schema.meeting_children):
+            assert rows(ledger, table) == [], table.name
+    monkeypatch.undo()
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as ledger:
+        entry = sync_tables(ledger, CohortLoad.of(loaded(*synthetic(SEEDS[0])), detail=True), adapter="m", source="s")
+        assert entry.meetings_added > 0 and indexes(ledger) == made
