@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"{'children':>9} {'CSV MB':>7} {'pack MB':>8} {'alerts':>7} {'alerts s':>9} {'CPU s':>7} {'MiB':>6} "
         f"{'pandas s':>9} {'CPU s':>6} {'read s':>7} {'MiB':>5} {'ratio':>6} {'CPU ratio':>9} {'s/10k':>6}"
-        + (f" {'903 val s':>9} {'MiB':>6}" if any(row[6] for row in rows) else "")
+        + (f" {'903 val s':>9} {'CPU s':>7} {'MiB':>6} {'val/alerts':>10}" if any(row[6] for row in rows) else "")
     )
     for size, files_mb, pack_mb, alerts, report, pandas, checked in rows:
         line = (
@@ -187,7 +187,11 @@ def main(argv: list[str] | None = None) -> None:
             f"{alerts['cpu'] / pandas['cpu']:>9.2f} {alerts['wall'] / size * 10_000:>6.2f}"
         )
         if checked is not None:
-            line += f" {checked['wall']:>9.2f} {checked['peak_mib']:>6.0f}"
+            # How many times longer the validator takes than the alerts run, on the same return.
+            line += (
+                f" {checked['wall']:>9.2f} {checked['cpu']:>7.2f} {checked['peak_mib']:>6.0f}"
+                f" {checked['wall'] / alerts['wall']:>10.1f}"
+            )
         print(line)
     national = [row for row in rows if row[0] == NATIONAL]
     if national:

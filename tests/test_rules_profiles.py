@@ -90,7 +90,7 @@ source = "Our procedures manual, section 4"
         ),
         (
             'extends = "england"\n[rules."review.first"]\noffset = { working_days = [1] }',
-            r'rule "review\.first": invalid value for type, expected int \| None @ rules\."review\.first"\.offset',
+            r'rule "review\.first": \[1\] is not a whole number @ rules\."review\.first"\.offset\.working_days$',
         ),
         ('colour = "red"\nsize = 3', r"council\.toml: unknown top-level key\(s\): colour, size$"),
         # Values of the wrong kind that cattrs alone would have coerced: letters, text, truth.
@@ -104,6 +104,16 @@ source = "Our procedures manual, section 4"
             r"'no' is not true or false @ .*\.statutory$",
         ),
         ('[panel]\nbusiness = "review.first"', r"'review\.first' is not a list @ panel\.business$"),
+        # Numbers given as text, with a fraction, or as truth: cattrs alone read "10" as 10 and 3.7 as 3.
+        (
+            'extends = "england"\n[rules."review.first"]\nwarning_days = "10"',
+            r"'10' is not a whole number @ .*\.warning_days$",
+        ),
+        (
+            'extends = "england"\n[rules."review.first"]\noffset = { days = 3.7 }',
+            r"3\.7 is not a whole number @ .*\.offset\.days$",
+        ),
+        ("[panel]\nreferral_working_days = true", r"True is not a whole number @ panel\.referral_working_days$"),
     ],
 )
 def test_malformed_profiles_name_the_file_rule_and_key(tmp_path, text, expected):
@@ -239,13 +249,12 @@ def test_resolving_without_files_names_the_profile_and_every_fault_of_a_rule():
         resolve("council", {"council": rule})
     assert str(caught.value) == (
         'council: rule "x.y": invalid value for type, expected Offset @ rules."x.y".offset; '
-        "invalid literal for int() with base 10: 'soon' @ rules.\"x.y\".warning_days"
+        "'soon' is not a whole number @ rules.\"x.y\".warning_days"
     )
     with pytest.raises(ConfigError) as caught:
         resolve("council", {"council": '[settings]\nwarning_days = "soon"\ndrift = 1\n'})
     assert str(caught.value) == (
-        "council: invalid literal for int() with base 10: 'soon' @ settings.warning_days; "
-        "extra fields found (drift) @ settings"
+        "council: 'soon' is not a whole number @ settings.warning_days; extra fields found (drift) @ settings"
     )
 
 
@@ -256,8 +265,7 @@ def test_resolving_a_panel_without_files_names_the_profile_and_each_fault():
         return str(caught.value)
 
     assert fault('week = "x"\nreferral_working_days = "y"') == (
-        "council: invalid literal for int() with base 10: 'x' @ panel.week; "
-        "invalid literal for int() with base 10: 'y' @ panel.referral_working_days"
+        "council: 'x' is not a whole number @ panel.week; 'y' is not a whole number @ panel.referral_working_days"
     )
     assert fault('weekday = "sunday"') == (
         "council: 'weekday' must be in ('monday', 'tuesday', 'wednesday', 'thursday', 'friday') (got 'sunday') @ panel"

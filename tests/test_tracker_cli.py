@@ -8,7 +8,9 @@ import pytest
 from click.testing import CliRunner
 from tracker_helpers import adopted, bare, in_proceedings
 
+from permanence_core import api
 from permanence_core.adapters import Adapter, LoadResult, Rejection
+from permanence_core.adapters.ssda903 import Ssda903Adapter
 from permanence_core.cli import cli
 from permanence_core.errors import InputError
 from permanence_core.plugins import hookimpl, manager
@@ -162,3 +164,19 @@ def test_the_demo_cohort_end_to_end(tmp_path):
     assert len(timelines) == len(rows)
     flagged = [r for r in rows if r.xpath("td[last()]//li")]
     assert len(flagged) == summary["drift"]["children_flagged"]
+
+
+def test_the_page_is_built_from_the_tables_and_is_the_page_the_records_give(tmp_path, monkeypatch):
+    args = ("tracker", "--adapter", "ssda903", "--source", demo_folder(), "--as-of", "2026-11-02", "--out")
+    with monkeypatch.context() as patched:
+
+        def no_records(*_args, **_kwargs):
+            raise AssertionError("the tracker read the source as records")
+
+        patched.setattr(api, "load", no_records)
+        assert run(*args, tmp_path / "tables.html").exit_code == 0
+    # An adapter that cannot read the detail tables itself is read as records, and the tables made from them.
+    monkeypatch.setattr(Ssda903Adapter, "detail_tables", False)
+    assert run(*args, tmp_path / "records.html").exit_code == 0
+    page = (tmp_path / "tables.html").read_bytes()
+    assert page == (tmp_path / "records.html").read_bytes() and b'id="row-' in page

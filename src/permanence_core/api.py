@@ -79,13 +79,15 @@ def load_cohort(
     if options and options.get("config"):
         read_config(options["config"])
     plugins = plugins or Plugins()
-    loaded = plugins.load_cohort(adapter, source, options, facets)
-    if options and options.get("detail") and loaded.detail is None:
-        # An adapter whose own reader gives no detail tables: its records give them (as the default reader does).
+    if options and options.get("detail") and not plugins.adapter(adapter).detail_tables:
+        # An adapter whose own reader gives no detail tables: its records give them (as the default reader does),
+        # read once rather than as tables first and then again as records.
         wanted = {key: value for key, value in options.items() if key != "detail"}
         if facets is not None:
             wanted["facets"] = sorted(facet.value for facet in facets)
         loaded = CohortLoad.of(plugins.load(adapter, source, wanted), detail=True)
+    else:
+        loaded = plugins.load_cohort(adapter, source, options, facets)
     log.info("loaded %s through %s as tables: %s", source, adapter, loaded.summary())
     return loaded
 

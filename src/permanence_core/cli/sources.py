@@ -116,12 +116,17 @@ def load_records(adapter: str, source: str, config: str | None, facets: Collecti
     return result
 
 
-def load_cohort(adapter: str, source: str, config: str | None, facets: Collection[Facet] | None = None) -> CohortLoad:
-    """``load_records`` as cohort tables: what commands evaluating the whole cohort load."""
+def load_cohort(
+    adapter: str, source: str, config: str | None, facets: Collection[Facet] | None = None, *, detail: bool = False
+) -> CohortLoad:
+    """``load_records`` as cohort tables: what commands evaluating the whole cohort load; ``detail``: the detail
+    tables too (names, meetings' chairs, actions, plan ids, workers), as the tracker shows them."""
     update, close = progress_callback(f"Loading {adapter}")
     options: dict[str, object] = {"progress": update}
     if config:
         options["config"] = config
+    if detail:
+        options["detail"] = True
     try:
         loaded = api.load_cohort(adapter, source, options, facets)
     finally:

@@ -11,15 +11,15 @@ from permanence_core import api
 from permanence_core.cli.common import counted, emit_json
 from permanence_core.cli.sources import (
     evaluation_options,
-    load_records,
+    load_cohort,
     pseudonymise_option,
     pseudonymised,
     pseudonymiser,
     report_rejections,
     source_options,
 )
-from permanence_core.cohort import cohort_from_records, detail_from_records
 from permanence_core.collector import collector_paused
+from permanence_core.model import Facet
 from permanence_core.plugins.manager import Plugins
 from permanence_core.private_files import open_private
 from permanence_core.rules.engine import calendar_for
@@ -87,13 +87,15 @@ def tracker_command(
     if out is not None and kind is None:
         raise click.BadParameter(f"{str(out)!r} must end in .html or .xlsx", param_hint="'--out'")
     pseudonyms = pseudonymiser(pseudonymise)
-    result = load_records(adapter, source, config)
-    # The rows and timelines are millions of objects in no reference cycle, which the collector would rescan
-    # with the whole cohort as they accumulate (about 2 s a pass at 20,000 children). The obligations stay a table.
+    # The cohort's tables and the detail tables the rows show (names, actions): no record per child. Every
+    # facet, but not the documents' own facts (family, views, narrative), which the tracker never shows.
+    result = load_cohort(adapter, source, config, frozenset(Facet), detail=True)
+    assert result.detail is not None  # asked for: the adapter's tables, or made from its records
+    # The rows and timelines are many objects in no reference cycle, which the collector would rescan as they
+    # accumulate (about 2 s a pass at 20,000 children). The obligations stay a table.
     with collector_paused():
-        cohort = cohort_from_records(result.records)
-        evaluation = api.evaluate_cohort(cohort, profile=profile, as_of=as_of)
-        report = report_from_cohort(cohort, detail_from_records(result.records), evaluation, result.rejected)
+        evaluation = api.evaluate_cohort(result.cohort, profile=profile, as_of=as_of)
+        report = report_from_cohort(result.cohort, result.detail, evaluation, result.rejected)
     if pseudonyms is not None:
         pseudonyms, result = pseudonymised(pseudonyms, result)
         report = pseudonyms.report(report)

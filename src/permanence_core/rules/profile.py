@@ -195,6 +195,13 @@ def _flag(value: object, _type: object) -> bool:
     return value
 
 
+def _whole(value: object, _type: object) -> int:
+    # cattrs' own hook calls int(): "10" became 10 and 3.7 became 3. A bool is an int in Python, never a count of days.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{value!r} is not a whole number")
+    return value
+
+
 def _texts(value: object, _type: object) -> tuple[str, ...]:
     if not isinstance(value, list | tuple):
         raise ValueError(f"{value!r} is not a list")
@@ -203,6 +210,7 @@ def _texts(value: object, _type: object) -> tuple[str, ...]:
 
 _converter.register_structure_hook(str, _text)
 _converter.register_structure_hook(bool, _flag)
+_converter.register_structure_hook(int, _whole)
 _converter.register_structure_hook_func(lambda type_: type_ == tuple[str, ...], _texts)
 
 

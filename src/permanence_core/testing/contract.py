@@ -12,12 +12,15 @@ from typing import Any
 import attrs
 import click
 import pluggy
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from permanence_core.adapters import Adapter, Capability, LoadResult, Rejection
+from permanence_core import api
+from permanence_core.adapters import Adapter, Capability, CohortLoad, LoadResult, Rejection
 from permanence_core.adapters.sourcecheck import SourceReport
 from permanence_core.adapters.warehouse import FACETS
+from permanence_core.cohort import DETAIL_SCHEMAS, SCHEMAS
 from permanence_core.errors import InputError, UsageError
 from permanence_core.model import CaseRecord, Facet
 from permanence_core.plugins.manager import PluginInfo, Plugins
@@ -302,6 +305,28 @@ class AdapterContract:
         assert again.rejected == loaded.rejected
         assert again.read == loaded.read
 
+    @pytest.mark.parametrize("which", ["source", "bad_source"])
+    def test_the_cohort_tables_are_what_the_records_give(
+        self, request: pytest.FixtureRequest, plugins: Plugins, adapter_name: str, which: str
+    ) -> None:
+        # ``load_cohort`` (what ``permanence alerts``, the tracker and the nightly job read) may read the source
+        # straight into tables; it must give the tables, detail tables and rejections its records give.
+        if which == "bad_source" and not self.supports_rejections:
+            pytest.skip("the adapter declares supports_rejections = False")
+        source = request.getfixturevalue(which)
+        options = dict(request.getfixturevalue("load_options" if which == "source" else "bad_load_options"))
+        records = plugins.load(adapter_name, source, options)
+        expected = CohortLoad.of(records, detail=True)
+        tables = api.load_cohort(adapter_name, source, {**options, "detail": True}, plugins=plugins)
+        assert tables.detail is not None and expected.detail is not None
+        for name in SCHEMAS:
+            _assert_same_rows(getattr(tables.cohort, name), getattr(expected.cohort, name), name)
+        for name in DETAIL_SCHEMAS:
+            _assert_same_rows(getattr(tables.detail, name), getattr(expected.detail, name), name)
+        assert tables.cohort.children["child_id"].to_list() == expected.cohort.children["child_id"].to_list()
+        assert tables.rejected == records.rejected
+        assert tables.read == records.read
+
     def test_records_round_trip_through_the_interchange_format(self, loaded: LoadResult) -> None:
         for record in loaded.records:
             assert record_from_dict(record_to_dict(record)) == record
@@ -456,3 +481,11 @@ class AdapterContract:
 
 
 __all__ = ["ITEM_CAPABILITIES", "AdapterContract", "sample_alert_change", "sample_item"]
+
+
+def _assert_same_rows(mine: pl.DataFrame, theirs: pl.DataFrame, name: str) -> None:
+    """The same rows, whatever their order (a table is read in the source's order, records in the child's)."""
+    assert mine.schema == theirs.schema, f"{name}: {mine.schema} is not {theirs.schema}"
+    keys = [column for column, kind in mine.schema.items() if not isinstance(kind, pl.List)]
+    mine, theirs = mine.sort(keys, nulls_last=True), theirs.sort(keys, nulls_last=True)
+    assert mine.equals(theirs), f"{name}: the table differs from the records' ({mine.height} rows, {theirs.height})"

@@ -132,12 +132,9 @@ def load(
     """Every child through ``adapter`` (``options``: the adapter's, e.g. ``config``) as the cohort's tables and
     their detail tables (``JOB_FACETS``). An adapter that cannot read the detail tables straight from its source
     (``Adapter.detail_tables`` false) is read as records once, the tables made from them and the records let go."""
-    plugins = plugins or Plugins()
-    given = dict(options or {})
-    wanted = {**given, "facets": sorted(facet.value for facet in JOB_FACETS)}
-    if not plugins.adapter(adapter).detail_tables:
-        return NightlyLoad(tables=CohortLoad.of(api.load(adapter, source, wanted, plugins), detail=True))
-    return NightlyLoad(tables=api.load_cohort(adapter, source, {**given, "detail": True}, JOB_FACETS, plugins))
+    return NightlyLoad(
+        tables=api.load_cohort(adapter, source, {**(options or {}), "detail": True}, JOB_FACETS, plugins)
+    )
 
 
 def sync(

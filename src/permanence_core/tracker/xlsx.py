@@ -4,13 +4,14 @@ overdue cells highlighted, and no cell a spreadsheet would run as a formula."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 import xlsxwriter
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -208,6 +209,15 @@ class _Book:
         return self._formats[key]
 
 
+@functools.cache
+def _illegal_characters() -> re.Pattern[str]:
+    """openpyxl's pattern of the characters a spreadsheet cannot hold. Imported when a workbook is written, not
+    with the module: openpyxl takes 0.14 s to import, which every ``permanence`` command would pay at start-up."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE
+
+
 def _cell(book: _Book, sheet: Worksheet, row: int, column: int, item: Any) -> None:
     """One cell: dates as dates, numbers as numbers, and text always as text, never as a formula."""
     overdue = isinstance(item, Overdue)
@@ -217,7 +227,7 @@ def _cell(book: _Book, sheet: Worksheet, row: int, column: int, item: Any) -> No
         # Text is written as a string whatever it looks like; one that starts like a formula also gets
         # Excel's own "typed with a leading apostrophe" flag: shown as typed, never evaluated, and still
         # text after someone edits the cell.
-        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        text = _illegal_characters().sub("\ufffd", value)
         as_text = value.startswith(FORMULA_TRIGGERS)
         sheet.write_string(row, column, text, book.format(date=False, overdue=overdue, as_text=as_text))
     elif isinstance(value, dt.date):
