@@ -15,6 +15,9 @@ child of a subgroup: every child's reviews, meetings and plans are derived here,
 periods of care and orders the object reader built. Notices count the whole warehouse. A bad row of the workflow
 tables or dm_workers, a column of mixed types, or completed forms send the whole warehouse to the object reader
 (``cohort_from_records(read(...))``).
+
+Asked for them (``detail``), the detail tables come from the same rows (:func:`_detail`), equal to
+``detail_from_records`` of the records.
 """
 
 from __future__ import annotations
