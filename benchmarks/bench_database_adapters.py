@@ -1,7 +1,7 @@
 """Mosaic, Liquidlogic and SSD load time on a national-scale synthetic warehouse (SQLite), through the plugin host.
 
 Run: .venv/bin/python benchmarks/bench_database_adapters.py [--children N] [--episodes-per-child N] [--adapter NAME]
-[--profile NAME] [--cohort] [--spoil-every N]
+[--profile NAME] [--cohort [--detail]] [--spoil-every N]
 Prints figures only; nothing here asserts a speed. Peak memory is the process's maximum resident size.
 """
 
@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from permanence_core import api
 from permanence_core.plugins.manager import Plugins
 
 START = dt.date(2015, 1, 1)
@@ -406,6 +407,12 @@ def main() -> None:
         help="Time load_cohort (the cohort tables permanence alerts evaluates) instead of load (the records).",
     )
     parser.add_argument(
+        "--detail",
+        action="store_true",
+        help="With --cohort: the detail tables too (names, meeting detail, actions, plan ids, workers), through"
+        " api.load_cohort as the nightly job and the tracker ask (an adapter without its own detail tables: records).",
+    )
+    parser.add_argument(
         "--spoil-every",
         type=int,
         metavar="N",
@@ -413,6 +420,8 @@ def main() -> None:
         " (a rejection; with --cohort that child, and a Mosaic child's sibling, goes through the record path).",
     )
     args = parser.parse_args()
+    if args.detail and not args.cohort:
+        parser.error("--detail needs --cohort")
     wanted = set(args.adapter or ["mosaic", "liquidlogic", "ssd"])
     facets: dict[str, list[str]] = {}
     needed = None
@@ -430,7 +439,14 @@ def main() -> None:
                 source, options, rows = build(folder, args.children, args.episodes_per_child)
                 if name in ("liquidlogic", "mosaic") and args.spoil_every:
                     spoil(folder, name, args.spoil_every, args.episodes_per_child)
-                if args.cohort:
+                if args.detail:
+                    detailed = {**options, "detail": True}
+                    timed(
+                        f"{name} detail",
+                        rows,
+                        lambda name=name, s=source, o=detailed: api.load_cohort(name, s, o, needed, plugins),
+                    )
+                elif args.cohort:
                     cohort = f"{name} cohort"
                     timed(cohort, rows, lambda name=name, s=source, o=options: plugins.load_cohort(name, s, o, needed))
                 else:

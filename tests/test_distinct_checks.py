@@ -6,6 +6,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from permanence_core.adapters.distinct_checks import checked, outcomes
 
@@ -65,6 +67,25 @@ def test_list_values_are_kept_by_a_join() -> None:
 
     assert kept.to_list() == [["a", "b"], [], ["a", "b"]]
     assert passed.all()
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet="ab,x", max_size=6)), max_size=30),
+)
+def test_list_values_are_each_the_checks_own_list_refused_ones_null(texts: list[str | None]) -> None:
+    """Every shape a list can take: empty, one item, several, repeated values, a refused value (null)."""
+
+    def split(text: str | None) -> list[str]:
+        if text is not None and "x" in text:
+            raise ValueError(text)
+        return [part for part in (text or "").split(",") if part]
+
+    kept, passed = checked(pl.Series("codes", texts, dtype=pl.String), split, pl.List(pl.String()))
+
+    expected = [None if text is not None and "x" in text else split(text) for text in texts]
+    assert kept.to_list() == expected
+    assert kept.dtype == pl.List(pl.String())
+    assert passed.to_list() == [value is not None for value in expected]
 
 
 def test_an_empty_column_keeps_its_types() -> None:

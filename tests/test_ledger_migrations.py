@@ -62,7 +62,7 @@ def old_store_with_history(url):
 
 def test_a_new_ledger_is_migrated_to_the_head_and_matches_the_code(ledger_url):
     with Ledger(ledger_url) as ledger:
-        assert current_revision(ledger.engine) == head_revision() == "0003"
+        assert current_revision(ledger.engine) == head_revision() == "0004"
         assert differences(ledger.engine) == []
     assert {"writeback_deliveries", "writeback_raised_alerts", "tracker_syncs", "tracker_actions"} <= tables(ledger_url)
 
@@ -71,7 +71,7 @@ def test_an_old_state_store_upgrades_in_place_and_keeps_its_rows(ledger_url):
     old_store_with_history(ledger_url)
     assert "alembic_version" not in tables(ledger_url)
     with Ledger(ledger_url) as ledger:
-        assert current_revision(ledger.engine) == "0003"
+        assert current_revision(ledger.engine) == "0004"
         assert differences(ledger.engine) == []
         store = ledger.state_store()
         assert store.delivery("k1").external_id == "N1"
@@ -124,7 +124,7 @@ def test_runs_that_upgrade_at_once_take_turns(ledger_url):
     assert errors == []
     engine = ledger_module.open_engine(ledger_url)
     try:
-        assert current_revision(engine) == "0003"
+        assert current_revision(engine) == "0004"
         assert differences(engine) == []
     finally:
         engine.dispose()
@@ -132,7 +132,7 @@ def test_runs_that_upgrade_at_once_take_turns(ledger_url):
 
 def test_a_ledger_opened_without_migrating_says_what_to_run(ledger_url):
     old_store_with_history(ledger_url)
-    with pytest.raises(ConfigError, match=r"revision none, this version needs 0003: run `permanence ledger upgrade`"):
+    with pytest.raises(ConfigError, match=r"revision none, this version needs 0004: run `permanence ledger upgrade`"):
         Ledger(ledger_url, migrate=False)
 
 
@@ -140,7 +140,7 @@ def test_the_upgrade_as_sql_for_a_dba():
     script = upgrade_sql("postgresql+psycopg://permanence@db.example/permanence")
     assert "CREATE TABLE writeback_deliveries" in script
     assert "CREATE TABLE tracker_actions" in script
-    assert "UPDATE alembic_version SET version_num='0003'" in script
+    assert "UPDATE alembic_version SET version_num='0004'" in script
 
 
 @pytest.mark.parametrize(
@@ -160,3 +160,51 @@ def test_a_password_is_never_shown():
         ledger_module.shown_url("postgresql+psycopg://u:s3cret@db.example/x")
         == "postgresql+psycopg://u:***@db.example/x"
     )
+
+
+def _action(meeting, action, child, carried=None):
+    at = dt.datetime(2025, 3, 3, 2, 0)
+    return {
+        "meeting_id": meeting,
+        "action_id": action,
+        "child_id": child,
+        "position": 1,
+        "description": "Book the assessment",
+        "depends_on": "",
+        "status": "open",
+        "carried_from_meeting": carried[0] if carried else None,
+        "carried_from_action": carried[1] if carried else None,
+        "times_carried": 1 if carried else 0,
+        "origin": "ledger" if carried else "case_system",
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
+def test_a_carried_action_is_copied_once_per_child_before_and_after_0004(ledger_url):
+    upgrade(ledger_url, "0003")
+    engine = sa.create_engine(ledger_url)
+    actions = sa.table("tracker_actions", *(sa.column(name) for name in _action("m", "a", "c")))
+    meeting = {"kind": "ppm", "date": dt.date(2025, 3, 3), "status": "held", "origin": "ledger"}
+    meeting |= {"created_at": dt.datetime(2025, 3, 3, 2, 0), "updated_at": dt.datetime(2025, 3, 3, 2, 0)}
+    meetings = sa.table("tracker_meetings", *(sa.column(name) for name in ["meeting_id", *meeting]))
+    try:
+        with engine.begin() as conn:
+            conn.execute(meetings.insert(), [{"meeting_id": "PPM-1", **meeting}, {"meeting_id": "P-2", **meeting}])
+            carried = _action("P-2", "C1.1", "C1", ("PPM-1", "A1"))
+            conn.execute(actions.insert(), [_action("PPM-1", "A1", "C1"), carried])
+        upgrade(ledger_url)
+        with engine.begin() as conn:
+            assert current_revision(engine) == "0004" and differences(engine) == []
+            assert len(conn.execute(sa.select(actions.c.action_id)).all()) == 2
+            # Actions never carried never conflict; a second copy of a carried action for the same child does.
+            conn.execute(actions.insert(), [_action("PPM-1", "A2", "C1"), _action("PPM-1", "A3", "C1")])
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(actions.insert(), _action("P-2", "C1.2", "C1", ("PPM-1", "A1")))
+        downgrade(ledger_url, "0003")
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(actions.insert(), _action("P-2", "C1.2", "C1", ("PPM-1", "A1")))
+        with engine.connect() as conn:
+            assert len(conn.execute(sa.select(actions.c.action_id)).all()) == 4
+    finally:
+        engine.dispose()

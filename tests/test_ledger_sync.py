@@ -6,6 +6,7 @@ import threading
 
 import attrs
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_helpers import BACKENDS, D, action, case, database, loaded, meeting, plan
@@ -82,6 +83,30 @@ def test_a_first_sync_records_what_was_read_and_everything_as_new(ledger):
     )
     actions = ledger.actions(child_id="C1")
     assert [(a.action_id, a.status, a.child_id) for a in actions] == [("A1", "done", "C1"), ("A2", "open", "C1")]
+
+
+def _indexes(ledger):
+    inspector = sa.inspect(ledger.engine)
+    return {table: sorted(index["name"] for index in inspector.get_indexes(table)) for table in schema.metadata.tables}
+
+
+def test_a_first_sync_builds_the_indexes_after_its_rows_and_a_failed_one_leaves_them_as_they_were(ledger, monkeypatch):
+    made = _indexes(ledger)
+    assert made["tracker_meetings"] == ["ix_tracker_meetings_kind_date"]
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("the disk filled up")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sync_module, "_record_digests", fail)
+        with pytest.raises(RuntimeError, match="disk filled"):
+            sync(ledger, *first_cohort())
+    assert _indexes(ledger) == made and ledger.syncs() == [] and ledger.actions(child_id="C1") == []
+    sync(ledger, *first_cohort())
+    assert _indexes(ledger) == made and len(ledger.actions(child_id="C1")) == 2
+    # A resync adds to tables that are no longer empty, with their indexes in place throughout.
+    sync(ledger, *first_cohort(), case("C3", meetings=[meeting("PPM-3", D(2024, 3, 4), ("C3",), kind="ppm")]))
+    assert _indexes(ledger) == made
 
 
 def test_an_unchanged_sync_changes_nothing(ledger):

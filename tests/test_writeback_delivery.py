@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from permanence_core.errors import StoreError
 from permanence_core.writeback import CaseNote, HttpGateway, Receipt, ReceiptStatus, StateStore, WriteBack
-from permanence_core.writeback.audit import AUDIT_FILE
-from permanence_core.writeback.state import DeliveryStatus
+from permanence_core.writeback.audit import AUDIT_FILE, AuditLog
+from permanence_core.writeback.service import CHUNK, GROUP_CHUNK
+from permanence_core.writeback.state import ClaimRequest, DeliveryStatus
 
 BASE = "https://gateway.council.test/permanence"
 
@@ -204,6 +205,7 @@ def test_a_transport_exception_text_never_reaches_a_log(tmp_path, caplog):
         assert "Jane" not in text and "01/02/2015" not in text
     # The failures themselves are not hidden: the exception's type and the item are.
     assert "C001" in logged and "RuntimeError" in logged and "ConnectionError" in logged
+    assert f"write-back {notes(2)[1].idempotency_key} of child C001 failed: RuntimeError" in caplog.messages
 
 
 def test_a_payload_builder_error_text_never_reaches_a_log_the_audit_or_the_store(tmp_path, caplog):
@@ -225,7 +227,7 @@ def test_a_payload_builder_error_text_never_reaches_a_log_the_audit_or_the_store
     assert json.loads(audit.splitlines()[-1])["error"] == "payload: ValueError"
 
 
-def test_nothing_is_sent_without_a_claim_when_the_store_is_unavailable(state_url, monkeypatch):
+def test_nothing_is_sent_without_a_claim_when_the_store_is_unavailable(state_url, monkeypatch, caplog):
     transport = Recording()
     store = StateStore(state_url)
 
@@ -241,6 +243,10 @@ def test_nothing_is_sent_without_a_claim_when_the_store_is_unavailable(state_url
         == "state store unavailable (write-back state store sqlite:///state.sqlite: database is locked)"
     )
     assert transport.sent == Counter()
+    assert [r.idempotency_key for r in receipts] == [item.idempotency_key for item in notes(3)]
+    assert caplog.messages == [
+        "write-back state store unavailable: write-back state store sqlite:///state.sqlite: database is locked"
+    ]
 
 
 def test_a_second_run_started_while_the_first_is_sending_does_not_send_again(state_url):
@@ -325,3 +331,58 @@ def test_whatever_fails_along_the_way_every_item_is_delivered_exactly_once(count
     wb.close()
     assert transport.accepted == Counter({item.idempotency_key: 1 for item in items})
     assert transport.after_accept == []
+
+
+def test_a_claim_another_run_holds_is_held_until_this_runs_lease_ends_and_taken_over_after_it(state_url):
+    at = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
+    items = notes(2)
+    store = StateStore(state_url)
+    store.claim(
+        [ClaimRequest(idempotency_key=i.idempotency_key, child_id=i.child_id, item_type="CaseNote") for i in items], at
+    )
+    lease = dt.timedelta(minutes=5)
+    held = WriteBack(Recording(), store, lease=lease, now=lambda: at + dt.timedelta(minutes=1)).deliver(items[:1])
+    assert [(r.status, r.idempotency_key, r.detail) for r in held] == [
+        (ReceiptStatus.HELD, items[0].idempotency_key, "another run holds this item until 2025-03-01 09:05 UTC")
+    ]
+    # After this run's lease (not the store's default of an hour) the claim is taken to belong to a dead run.
+    taken = WriteBack(Recording(), store, lease=lease, now=lambda: at + dt.timedelta(minutes=6)).deliver(items)
+    assert statuses(taken) == ["delivered", "delivered"]
+
+
+class Grouping(Recording):
+    """A transport that, like an outbox, finds on retry what a killed run delivered."""
+
+    def found_on_retry(self):
+        return True
+
+
+def test_items_a_retry_finds_are_recorded_a_chunk_at_a_time_and_others_one_by_one(state_url, monkeypatch):
+    for transport, chunk, recorded in ((Grouping(), GROUP_CHUNK, [3]), (Recording(), CHUNK, [1, 1, 1])):
+        store = StateStore(state_url)
+        sizes = []
+        finish_all = store.finish_all
+        monkeypatch.setattr(
+            store,
+            "finish_all",
+            lambda outcomes, now, f=finish_all, s=sizes: s.append(len(outcomes)) or f(outcomes, now),
+        )
+        items = notes(3, prefix=type(transport).__name__)
+        with WriteBack(transport, store) as wb:
+            assert (wb.chunk_size, statuses(wb.deliver(items))) == (chunk, ["delivered"] * 3)
+            # The store records each item's type as the claim names it.
+            assert [store.delivery(i.idempotency_key).item_type for i in items] == ["CaseNote"] * 3
+        assert sizes == recorded
+
+
+def test_an_audit_log_that_cannot_be_written_is_named_with_each_item_and_the_errors_type(tmp_path, caplog):
+    folder = tmp_path / "audit-is-a-folder"
+    folder.mkdir()
+    items = notes(2)
+    with WriteBack(Recording(), StateStore(f"sqlite:///{tmp_path / 'state.sqlite'}"), audit=AuditLog(folder)) as wb:
+        assert statuses(wb.deliver(items)) == ["delivered", "delivered"]
+    assert [m for m in caplog.messages if "audit" in m] == [
+        f"write-back {item.idempotency_key} of child {item.child_id} not written to the audit log {folder}: "
+        "IsADirectoryError"
+        for item in items
+    ]

@@ -7,6 +7,7 @@ import stat
 
 import attrs
 import pytest
+from sqlalchemy.engine import make_url
 
 from permanence_core.errors import ConfigError, StoreError
 from permanence_core.private_files import PendingFolders
@@ -23,7 +24,17 @@ from permanence_core.writeback import (
     WriteBack,
 )
 from permanence_core.writeback import audit as audit_module
-from permanence_core.writeback.audit import MAX_LINE, AuditEntry, AuditReading, found_on_retry, options_destination
+from permanence_core.writeback.audit import (
+    MAX_LINE,
+    AuditEntry,
+    AuditReading,
+    beside_store,
+    destination_of,
+    found_on_retry,
+    options_destination,
+    transport_name,
+)
+from permanence_core.writeback.items import content_key
 
 
 def document(child_id="C001", content=b"%PDF-1.7 synthetic"):
@@ -300,7 +311,7 @@ def test_outcomes_the_store_cannot_record_are_still_returned_and_each_is_named_i
     assert [r.status for r in receipts] == [ReceiptStatus.QUEUED, ReceiptStatus.FAILED]
     assert "write-back state store unavailable: the state store is locked" in caplog.text
     for item, outcome in zip(items, ("queued", "failed"), strict=True):
-        assert f"write-back {item.idempotency_key}: outcome {outcome} not recorded" in caplog.text
+        assert f"write-back {item.idempotency_key}: outcome {outcome} not recorded" in caplog.messages
 
 
 def test_the_audit_names_where_the_options_send_an_item_and_the_log_by_its_path(tmp_path):
@@ -358,3 +369,37 @@ def test_only_an_outbox_or_a_transport_that_says_so_finds_on_retry_what_a_killed
     gateway = HttpGateway("https://gw.test")
     gateway.found_on_retry = lambda: True  # a gateway's answer is never taken: it posts again
     assert found_on_retry(gateway) is False
+
+
+def test_the_audit_log_sits_beside_a_sqlite_store_file_only(tmp_path):
+    beside = tmp_path / "permanence-audit.jsonl"
+    assert beside_store(f"sqlite:///{tmp_path / 'state.sqlite'}") == beside
+    assert beside_store(make_url(f"sqlite:///{tmp_path / 'state.sqlite'}")) == beside
+    for url in ("sqlite://", "sqlite:///:memory:", f"sqlite:///file:{tmp_path / 'state.sqlite'}?uri=true"):
+        assert beside_store(url) is None, url
+    assert beside_store("postgresql://user@db.council.test/permanence") is None
+
+
+class Adapted(Retrying):
+    """An adapter's own write-back transport: it names its adapter and where each item goes."""
+
+    adapter = "mosaic"
+
+    def destination(self, item):
+        return f"tray/{item.child_id}"
+
+
+def test_the_audit_names_each_transport_and_where_it_sends_an_item(tmp_path):
+    item = note(child_id="C 1")
+    gateway = HttpGateway("https://gw.test/base/")
+    assert (transport_name(gateway), transport_name(Outbox(tmp_path))) == ("http", "outbox")
+    assert (transport_name(Adapted(True)), transport_name(Retrying(True))) == ("adapter:mosaic", "Retrying")
+    assert destination_of(gateway)(item) == "/base/case-notes"
+    assert destination_of(Adapted(True))(item) == "tray/C 1"
+    assert destination_of(Retrying(True))(item) is None
+
+
+def test_an_items_key_is_the_same_in_every_version_and_its_parts_cannot_run_together():
+    # A key that changed with an upgrade would make the next run send every item again.
+    assert content_key("note", "C001") == "9050b86e42d2a4e25a9efaee0345f3db"
+    assert content_key("ab", "c") != content_key("a", "bc")

@@ -2,9 +2,12 @@
 
 import datetime as dt
 import threading
+import time
 
+import attrs
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from permanence_core.errors import ConfigError
 from permanence_core.writeback import Receipt, ReceiptStatus
@@ -14,8 +17,11 @@ from permanence_core.writeback.state import (
     DeliveryStatus,
     RaisedAlert,
     StateStore,
+    _insert_ignoring_duplicates,
     claim_transition,
+    create_state_engine,
     deliveries,
+    metadata,
 )
 
 T0 = dt.datetime(2025, 3, 3, 2, 0, tzinfo=dt.UTC)
@@ -225,3 +231,146 @@ def test_a_delivery_record_reads_as_json_with_its_status_and_times_as_text(store
         "last_attempt_at": "2025-03-03T02:00:00+00:00",
         "last_error": "HTTP 503 after 4 attempts",
     }
+
+
+def test_a_store_file_waits_30_seconds_for_another_runs_lock_and_an_in_memory_store_is_shared_across_threads(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    timeouts = {}
+    for name, url in (
+        ("file", f"sqlite:///{tmp_path / 'state.sqlite'}"),
+        ("uri", f"sqlite:///file:{tmp_path / 'uri.sqlite'}?uri=true"),
+    ):
+        engine = create_state_engine(url)
+        sa.event.listen(engine, "do_connect", lambda _d, _r, _a, params, name=name: timeouts.update({name: params}))
+        StateStore(engine=engine).close()
+    assert {name: params.get("timeout") for name, params in timeouts.items()} == {"file": 30, "uri": 30}
+    # One connection shared by every thread, or each would see its own empty in-memory database.
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        store = StateStore(url)
+        errors = []
+
+        def claim_in_another_thread(store=store, errors=errors):
+            try:
+                store.claim([request("k1")], T0, LEASE)
+            except Exception as exc:  # the assertion below names it
+                errors.append(exc)
+
+        worker = threading.Thread(target=claim_in_another_thread)
+        worker.start()
+        worker.join()
+        assert errors == []
+        assert store.delivery("k1").status is DeliveryStatus.SENDING
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.sqlite", "uri.sqlite"]
+
+
+def test_a_sqlite_uri_names_its_own_file_so_nothing_is_created_for_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for url in ("sqlite:///file:sub/state.sqlite", "sqlite:///sub/state.sqlite?uri=true"):
+        engine = create_state_engine(url)
+        assert engine.url == sa.engine.make_url(url)
+        engine.dispose()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_store_given_an_engine_uses_it_and_opens_no_file_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    engine = create_state_engine("sqlite://")
+    store = StateStore(engine=engine)
+    assert store.engine is engine
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_url_that_cannot_be_opened_is_named_with_its_password_hidden(tmp_path):
+    plugin = "Can't load plugin: sqlalchemy.dialects:mysql.nosuchdriver"
+    with pytest.raises(ConfigError) as text_url:
+        StateStore("mysql+nosuchdriver://h/db")
+    assert str(text_url.value) == f"write-back state: cannot open state store 'mysql+nosuchdriver://h/db': {plugin}"
+    with pytest.raises(ConfigError) as url_object:
+        StateStore(sa.engine.make_url("mysql+nosuchdriver://user:s3cret@h/db"))
+    assert str(url_object.value) == (
+        f"write-back state: cannot open state store 'mysql+nosuchdriver://user:***@h/db': {plugin}"
+    )
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ConfigError) as folder:
+        StateStore(f"sqlite:///{tmp_path / 'a-file' / 'state.sqlite'}")
+    # The OS's reason after the colon ("File exists" on Linux) differs between systems.
+    assert str(folder.value).startswith(f"write-back state: cannot create folder {tmp_path / 'a-file'}: ")
+
+
+def test_only_sqlite_and_postgresql_can_claim_atomically():
+    def engine(name):
+        return sa.create_mock_engine(f"{name}://", executor=lambda *_args: None)
+
+    claim = _insert_ignoring_duplicates(engine("postgresql"), deliveries)
+    assert claim.compile(dialect=postgresql.dialect()).string.endswith("ON CONFLICT DO NOTHING")
+    assert isinstance(claim, postgresql.Insert)
+    with pytest.raises(ConfigError) as mysql:
+        _insert_ignoring_duplicates(engine("mysql"), deliveries)
+    assert str(mysql.value) == "write-back state: database 'mysql' is not supported: use sqlite or postgresql"
+
+
+def test_creating_the_tables_is_tried_once_more_than_there_are_tables_then_refused(url, monkeypatch):
+    calls = []
+
+    def failing(times):
+        def create_all(_engine):
+            calls.append(1)
+            if len(calls) <= times:
+                raise sa.exc.OperationalError("CREATE TABLE", {}, Exception("table exists"))
+
+        return create_all
+
+    attempts = len(metadata.tables) + 1
+    monkeypatch.setattr(metadata, "create_all", failing(attempts - 1))
+    StateStore(url).close()
+    assert len(calls) == attempts
+    calls.clear()
+    monkeypatch.setattr(metadata, "create_all", failing(attempts))
+    with pytest.raises(ConfigError) as refused:
+        StateStore(url)
+    assert str(refused.value) == "write-back state: cannot open state store: table exists"
+    assert len(calls) == attempts
+
+
+def test_timestamps_are_stored_as_utc_whatever_the_machines_zone_and_offset(url, monkeypatch):
+    # A POSIX zone rule (UTC+05:30, written with POSIX's inverted sign): it needs no zone files, which a minimal
+    # machine may lack (and a zone name it cannot find would quietly be UTC, where the fault passes).
+    monkeypatch.setenv("TZ", "IST-5:30")
+    time.tzset()
+    assert time.localtime(0).tm_gmtoff == 5 * 3600 + 30 * 60
+    try:
+        store = StateStore(url)
+        plus_one = dt.timezone(dt.timedelta(hours=1))
+        at = dt.datetime(2025, 3, 3, 10, 30, tzinfo=plus_one)
+        claim = store.claim([request("k1")], at, LEASE)["k1"]
+        assert store.finish_all([(claim, Receipt(idempotency_key="k1", status="delivered"))], at) == [True]
+        assert store.record_raised([attrs.evolve(raised(1), raised_at=at)]) == 1
+        with store.engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT last_attempt_at FROM writeback_deliveries").scalar_one()
+            raised_at = conn.exec_driver_sql("SELECT raised_at FROM writeback_raised_alerts").scalar_one()
+        assert (stored, raised_at) == ("2025-03-03 09:30:00.000000", "2025-03-03 09:30:00.000000")
+        assert store.delivery("k1").last_attempt_at == dt.datetime(2025, 3, 3, 9, 30, tzinfo=dt.UTC)
+        store.close()
+    finally:
+        monkeypatch.undo()  # the machine's own zone back before any other test runs
+        time.tzset()
+
+
+def test_a_naive_timestamp_is_refused_with_its_reason(store):
+    with pytest.raises(sa.exc.StatementError) as refused:
+        store.claim([request("k1")], dt.datetime(2025, 3, 3, 2, 0), LEASE)
+    assert str(refused.value.orig) == "state store timestamps must be timezone-aware"
+
+
+def test_the_per_row_statements_run_under_a_driver_that_takes_named_parameters(tmp_path):
+    # PostgreSQL's driver takes parameters by name, SQLite's by position: the same rows must give the same store.
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'named.sqlite'}", paramstyle="named")
+    store = StateStore(engine=engine)
+    claim = store.claim([request("k1")], T0, LEASE)["k1"]
+    assert store.finish_all([(claim, Receipt(idempotency_key="k1", status="delivered", external_id="X9"))], T0)
+    assert (store.delivery("k1").status, store.delivery("k1").external_id) == (DeliveryStatus.DELIVERED, "X9")
+    assert store.record_raised([raised(1), attrs.evolve(raised(2, status="overdue"), raised_at=T0)]) == 2
+    assert store.raised_alerts()[("C001", "review.first", dt.date(2025, 3, 3))].status == "overdue"
+    store.close()

@@ -1,6 +1,7 @@
 """Liquidlogic load time on a national-scale synthetic warehouse with every table the adapter reads (SQLite).
 
-Run: .venv/bin/python plugins/liquidlogic/benchmarks/bench_full_warehouse.py [--children N] [--profile NAME] [--cohort]
+Run: .venv/bin/python plugins/liquidlogic/benchmarks/bench_full_warehouse.py [--children N] [--profile NAME]
+[--cohort [--detail]]
 Per child: 4 episodes and placements, a legal status, 2 care plans, 2 forms of 10 CPFUP answers, a PPM,
 3 reviews (with their meetings), a child-protection conference and a key-agency involvement the adapter
 filters out, a social worker and a team manager; one child in ten has an adoption row. Prints figures only;
@@ -18,6 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from permanence_core import api
 from permanence_core.plugins.manager import Plugins
 
 START = dt.date(2015, 1, 1)
@@ -134,7 +136,15 @@ def main() -> None:
         action="store_true",
         help="Time load_cohort (the cohort tables permanence alerts evaluates) instead of load (the records).",
     )
+    parser.add_argument(
+        "--detail",
+        action="store_true",
+        help="With --cohort: the detail tables too (names, meeting detail, actions, plan ids, workers), through"
+        " api.load_cohort as the nightly job and the tracker ask.",
+    )
     args = parser.parse_args()
+    if args.detail and not args.cohort:
+        parser.error("--detail needs --cohort")
     needed = None
     if args.profile:
         from permanence_core.rules import load_profile, profile_facets
@@ -145,7 +155,10 @@ def main() -> None:
         source, options, rows = build(Path(tmp), args.children)
         start, cpu_start = time.perf_counter(), time.process_time()
         if args.cohort:
-            loaded = plugins.load_cohort("liquidlogic", source, options, needed)
+            if args.detail:
+                loaded = api.load_cohort("liquidlogic", source, {**options, "detail": True}, needed, plugins)
+            else:
+                loaded = plugins.load_cohort("liquidlogic", source, options, needed)
             children, read, rejected = len(loaded.cohort), loaded.read, len(loaded.rejected)
         else:
             facets = {"facets": sorted(facet.value for facet in needed)} if needed else {}
@@ -155,7 +168,7 @@ def main() -> None:
         # CPU time as well as wall time: on a shared machine the wall clock also counts other processes' turns.
         cpu = time.process_time() - cpu_start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    label = "liquidlogic cohort" if args.cohort else "liquidlogic"
+    label = "liquidlogic detail" if args.detail else "liquidlogic cohort" if args.cohort else "liquidlogic"
     print(
         f"{label} (all tables) {children:>7} children {rows:>8} rows in the warehouse,"
         f" {read:>8} read  {seconds:6.2f} s (cpu {cpu:6.2f} s)  {read / seconds:9.0f} rows/s"

@@ -3,7 +3,8 @@
 The oracle is ``cohort_from_records(load(...).records)`` with that load's rejections, rows read and notices; the
 adapter's ``load_cohort`` must equal it table by table (sorted), in child order, rejection by rejection (in order),
 in ``read`` and in its notices: for the sample warehouse, random warehouses of several seeds with bad rows of
-every kind, each optional table and column removed in turn, and several facet sets.
+every kind, each optional table and column removed in turn, and several facet sets. Asked for the detail tables as
+well (the option ``detail``), it must give the same and, table by table, ``detail_from_records`` of the same records.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from permanence_liquidlogic.cohort import ColumnarLoad
 from permanence_liquidlogic.tables import TABLES
 
 from permanence_core.adapters import CohortLoad
-from permanence_core.cohort import SCHEMAS
+from permanence_core.cohort import DETAIL_SCHEMAS, SCHEMAS, detail_from_records
 from permanence_core.model import Facet
 from permanence_core.rules import load_profile, profile_facets
 
@@ -58,20 +59,44 @@ def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(frame.columns, nulls_last=True)
 
 
+#: Each detail table's key: its rows sorted by it (list columns cannot be sorted on).
+DETAIL_KEYS = {
+    "names": ["child_id"],
+    "meeting_detail": ["child_id", "seq"],
+    "actions": ["child_id", "meeting_seq", "position"],
+    "plan_ids": ["child_id", "seq"],
+    "workers": ["child_id", "worker_id", "role", "start", "end", "name", "team"],
+}
+
+
 def assert_same(built: Built, facets: Collection[Facet] | None) -> CohortLoad:
     source, options = built
     wanted = dict(options)
     if facets is not None:
         wanted["facets"] = sorted(facet.value for facet in facets)
-    expected = CohortLoad.of(ADAPTER.load(source, wanted))
+    loaded = ADAPTER.load(source, wanted)
+    expected = CohortLoad.of(loaded)
     fast = ADAPTER.load_cohort(source, options, facets)
-    for name in SCHEMAS:
-        mine, theirs = getattr(fast.cohort, name), getattr(expected.cohort, name)
-        assert _sorted(mine).equals(_sorted(theirs)), (name, mine, theirs)
-    assert fast.cohort.children["child_id"].to_list() == expected.cohort.children["child_id"].to_list()
-    assert fast.rejected == expected.rejected
-    assert fast.read == expected.read
-    assert fast.notices == expected.notices
+    assert fast.detail is None
+    with_detail = ADAPTER.load_cohort(source, {**options, "detail": True}, facets)
+    for load in (fast, with_detail):
+        for name in SCHEMAS:
+            mine, theirs = getattr(load.cohort, name), getattr(expected.cohort, name)
+            assert _sorted(mine).equals(_sorted(theirs)), (name, mine, theirs)
+        assert load.cohort.children["child_id"].to_list() == expected.cohort.children["child_id"].to_list()
+        assert load.rejected == expected.rejected
+        assert load.read == expected.read
+        assert load.notices == expected.notices
+    assert with_detail.detail is not None
+    assert set(DETAIL_KEYS) == set(DETAIL_SCHEMAS)
+    detail = detail_from_records(loaded.records)
+    for name, keys in DETAIL_KEYS.items():
+        mine, theirs = getattr(with_detail.detail, name), getattr(detail, name)
+        assert mine.sort(keys).equals(theirs.sort(keys)), (name, mine, theirs)
+        # In the records' order too: children as DIM_PERSON lists them, each child's rows as its record has them.
+        assert mine.equals(theirs), (name, "order")
+    assert isinstance(with_detail, ColumnarLoad) and isinstance(fast, ColumnarLoad)
+    assert with_detail.by_object_reader == fast.by_object_reader
     return fast
 
 
@@ -96,7 +121,17 @@ def random_rows(seed: int, children: int = 40, bad: float = 0.08) -> dict[str, l
     )}  # fmt: skip
     tables["persons"].append((-1, None, None, "Unknown", "Unknown", None, "U", None))
     tables["workers"] += [(-1, None, None, "Unknown", "Unknown", None)]
-    tables["workers"] += [(300 + w, f"S{w}", rng.choice([None, f"W{w}"]), "Worker", f"N{w}", "Team") for w in range(6)]
+    tables["workers"] += [
+        (
+            300 + w,
+            f"S{w}",
+            rng.choice([None, f"W{w}"]),
+            rng.choice(["Worker", None, " "]),
+            f"N{w}",
+            rng.choice([None, "Team"]),
+        )
+        for w in range(6)
+    ]
     people = list(range(201, 201 + children))
     for person in people:
         legacy = f"L{person}" if not spoil() else rng.choice([None, "L201", " ", "L\x01"])
@@ -104,7 +139,10 @@ def random_rows(seed: int, children: int = 40, bad: float = 0.08) -> dict[str, l
         gender = rng.choice("MFU") if not spoil() else "X"
         born = _day(rng, 2005, 2014) if not spoil() else rng.choice(BAD_DATES)
         merged = "2022-01-01 00:00:00" if bad and rng.random() < 0.03 else None
-        tables["persons"].append((person, legacy, upn, "Synthia", f"Testwell{person}", born, gender, merged))
+        # Names as a warehouse holds them: a part missing, blank or padded (a child without one is named by id).
+        forename, surname = rng.choice([("Synthia", f"Testwell{person}"), (None, f"Testwell{person}"),
+                                        (" Ada ", None), (None, None), ("", "  ")])  # fmt: skip
+        tables["persons"].append((person, legacy, upn, forename, surname, born, gender, merged))
         if rng.random() < 0.1:
             continue  # not in care (a parent, say)
         day = rng.randint(2016, 2021)
@@ -185,7 +223,8 @@ def random_rows(seed: int, children: int = 40, bad: float = 0.08) -> dict[str, l
             if spoil():
                 start, end = end or start, start
             kind = rng.choice(["CW", "TM", "cw"])
-            tables["involvements"].append((next(ids), person, worker, kind, start, end, None))
+            department = rng.choice([None, None, "Permanence Team", " "])
+            tables["involvements"].append((next(ids), person, worker, kind, start, end, department))
     if not bad:
         return tables
     # Rows of nobody, of a merged or unknown person, repeated keys, and a meeting recorded two ways.

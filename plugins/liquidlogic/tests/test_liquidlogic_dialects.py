@@ -21,7 +21,7 @@ from sqlalchemy.dialects import mssql, postgresql, sqlite
 from permanence_core import api
 from permanence_core.adapters import CohortLoad
 from permanence_core.adapters.warehouse import Warehouse, full_survey
-from permanence_core.cohort import SCHEMAS
+from permanence_core.cohort import DETAIL_SCHEMAS, SCHEMAS, detail_from_records
 from permanence_core.model import MeetingKind, WorkerRole
 from permanence_core.testing.databases import POSTGRES_ENV, compiled, postgres_copy, sent_queries
 
@@ -94,7 +94,7 @@ def test_the_warehouse_loads_the_same_from_each_database(
 
         result = api.load("liquidlogic", server, {"config": str(config)})
         # The columnar reader on PostgreSQL's own types (timestamps, integers) gives the records' tables too.
-        tables = api.load_cohort("liquidlogic", server, {"config": str(config)})
+        tables = api.load_cohort("liquidlogic", server, {"config": str(config), "detail": True})
 
     assert not result.rejected
     assert result.records == expected.records
@@ -103,3 +103,7 @@ def test_the_warehouse_loads_the_same_from_each_database(
         mine, theirs = getattr(tables.cohort, name), getattr(records.cohort, name)
         assert mine.sort(mine.columns, nulls_last=True).equals(theirs.sort(theirs.columns, nulls_last=True)), name
     assert (tables.rejected, tables.read, tables.notices) == (records.rejected, records.read, records.notices)
+    assert tables.detail is not None
+    detail = detail_from_records(result.records)
+    for name in DETAIL_SCHEMAS:
+        assert getattr(tables.detail, name).equals(getattr(detail, name)), name

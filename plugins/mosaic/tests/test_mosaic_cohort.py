@@ -3,9 +3,10 @@
 Warehouses have the documented dm_* tables (conftest's DDL, research/case_systems.md 1.2) filled from a seeded
 random generator: families in care and out of it, sibling groups sharing a subgroup, group and per-child forms,
 several forms per step, steps of every configured type and status. Each is read by ``load_cohort`` and by
-``cohort_from_records(read(...))``, for several facet sets; then every optional table and column is removed in turn,
-and rows of each kind the object reader rejects are added (their children then go the object way, and for the workflow
-tables' kinds the whole warehouse).
+``cohort_from_records(read(...))``, for several facet sets, its detail tables (``detail=True``) held to
+``detail_from_records`` of the records; then every optional table and column is removed in turn, and rows of each kind
+the object reader rejects are added (their children then go the object way, and for the workflow tables' kinds the
+whole warehouse).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from permanence_mosaic.warehouse import TABLES, layout
 from polars.testing import assert_frame_equal
 
 from permanence_core.api import load_cohort
-from permanence_core.cohort import SCHEMAS, cohort_from_records
+from permanence_core.cohort import DETAIL_SCHEMAS, SCHEMAS, cohort_from_records, detail_from_records
 
 Rows = dict[str, list[tuple]]
 Warehouse = Callable[..., str]
@@ -74,7 +75,9 @@ def synthetic(seed: int, families: int = 14) -> Rows:
         for child in children:
             born = _day(rng, dt.date(2008, 1, 1), 3000)
             gender = rng.choice(["M", "F", "U", "m", None])
-            rows["persons"].append((child, "Synthetic", f"C{child}", None, None, _text(born, rng), None, gender, None))
+            # Some children with no first name or surname (or one of blanks): the tracker then shows their id.
+            first, surname = ("Synthetic", None, "  ")[child % 3], None if child % 5 == 0 else f"C{child}"
+            rows["persons"].append((child, first, surname, None, None, _text(born, rng), None, gender, None))
             _care(rng, rows, child, ids)
             rows["allocations"].append((next(ids), child, rng.randint(1, 5), _text(_day(rng, DAY0), rng), None))
             if rng.random() < 0.4:
@@ -183,18 +186,43 @@ def _step(rng: random.Random, rows: Rows, subgroup: int, children: list[int], id
             )
 
 
+#: Each detail table's key, to compare them sorted (a child's workers keep the record's order: a stable sort).
+DETAIL_KEYS = {
+    "names": ["child_id"],
+    "meeting_detail": ["child_id", "seq"],
+    "actions": ["child_id", "meeting_seq", "position"],
+    "plan_ids": ["child_id", "seq"],
+    "workers": ["child_id"],
+}
+
+
 def _read_both(url: str, config: Path, facets: Collection[str] | None) -> MosaicCohortLoad:
+    """The fast path read without and with the detail tables, each table held to the object reader's records."""
     settings = load_config({"config": str(config)})
     full = read(url, settings, facets=facets)
     expected = cohort_from_records(full.records)
     got = read_cohort(url, settings, facets)
-    for name in SCHEMAS:
+    assert got.detail is None
+    with_detail = read_cohort(url, settings, facets, detail=True)
+    for load in (got, with_detail):
+        for name in SCHEMAS:
+            try:
+                assert_frame_equal(getattr(load.cohort, name), getattr(expected, name))
+            except AssertionError as exc:
+                raise AssertionError(f"cohort table {name} differs: {exc}") from None
+        assert load.rejected == tuple(full.rejected)
+        assert (load.read, load.notices) == (full.read, tuple(full.notices))
+    assert (with_detail.by_object_reader, with_detail.whole_warehouse) == (got.by_object_reader, got.whole_warehouse)
+    assert with_detail.detail is not None and set(DETAIL_KEYS) == set(DETAIL_SCHEMAS)
+    expected_detail = detail_from_records(full.records)
+    for name, keys in DETAIL_KEYS.items():
         try:
-            assert_frame_equal(getattr(got.cohort, name), getattr(expected, name))
+            assert_frame_equal(
+                getattr(with_detail.detail, name).sort(keys, maintain_order=True),
+                getattr(expected_detail, name).sort(keys, maintain_order=True),
+            )
         except AssertionError as exc:
-            raise AssertionError(f"cohort table {name} differs: {exc}") from None
-    assert got.rejected == tuple(full.rejected)
-    assert (got.read, got.notices) == (full.read, tuple(full.notices))
+            raise AssertionError(f"detail table {name} differs: {exc}") from None
     return got
 
 
@@ -425,10 +453,37 @@ def test_a_bad_date_of_birth_of_someone_not_read_leaves_the_fast_path(warehouse:
     assert _read_both(url, config, None).by_object_reader == 0
 
 
+def test_the_detail_tables_hold_names_workers_meeting_children_and_plan_ids(warehouse: Warehouse, config: Path) -> None:
+    url = warehouse(**synthetic(2))
+
+    detail = read_cohort(url, load_config({"config": str(config)}), None, detail=True).detail
+
+    assert detail is not None
+    names = dict(detail.names.iter_rows())
+    # synthetic(): first name "Synthetic", none or blanks by id modulo 3; no surname when the id is a multiple of 5.
+    parts = {
+        child: (("Synthetic", None, None)[int(child) % 3], None if int(child) % 5 == 0 else f"C{child}")
+        for child in names
+    }
+    assert names == {child: " ".join(part for part in given if part) or child for child, given in parts.items()}
+    kinds = {
+        "id" if name == child else "surname" if name == f"C{child}" else name.split()[0]
+        for child, name in names.items()
+    }
+    assert kinds == {"id", "surname", "Synthetic"}, "named in full, by surname alone, and by id when nameless"
+    assert detail.workers["name"].str.starts_with("Synthetic Worker ").all()
+    assert detail.meeting_detail["children"].list.len().max() > 1, "a sibling group's meeting names each child"
+    assert detail.plan_ids["plan_id"].is_not_null().all() and detail.actions.is_empty()
+
+
 def test_permanence_alerts_reads_the_cohort_through_the_fast_path(warehouse: Warehouse, config: Path) -> None:
     url = warehouse(**synthetic(6))
 
     loaded = load_cohort("mosaic", url, {"config": str(config)}, None)
+    with_detail = load_cohort("mosaic", url, {"config": str(config), "detail": True}, None)
 
     assert isinstance(loaded, MosaicCohortLoad) and not loaded.by_object_reader
     assert loaded.cohort.children["child_id"].dtype == pl.String
+    # The nightly job's load: the detail tables straight from the warehouse, not the records.
+    assert isinstance(with_detail, MosaicCohortLoad) and with_detail.detail is not None
+    assert with_detail.detail.names.height == len(with_detail.cohort)

@@ -48,9 +48,34 @@ def checked(
         # A lookup in place: lighter than a join (replace_strict cannot return lists).
         value = values.replace_strict(distinct, pl.Series(kept, dtype=dtype), return_dtype=dtype)
         return value.alias(values.name), values.replace_strict(distinct, ok, return_dtype=pl.Boolean).alias(values.name)
-    mapping = pl.DataFrame({"key": distinct, "value": pl.Series(kept, dtype=dtype), "ok": ok})
-    joined = values.rename("key").to_frame().join(mapping, on="key", how="left", maintain_order="left")
+    mapping = pl.DataFrame({"key": distinct, "value": _lists(kept, dtype), "ok": ok})
+    # A null is a distinct value too: it joins its own check's outcome.
+    joined = (
+        values.rename("key").to_frame().join(mapping, on="key", how="left", maintain_order="left", nulls_equal=True)
+    )
     return joined["value"].alias(values.name), joined["ok"].alias(values.name)
+
+
+def _lists(values: list[Any], dtype: pl.List) -> pl.Series:
+    """``values`` (each a list, or None) as a series of ``dtype``, built from one flat series of their items: a series
+    from a list per value costs polars a series per value (about 6 s for the 190,000 distinct ``depends_on`` of a
+    national cohort's actions)."""
+    count = len(values)
+    lengths = [0 if value is None else len(value) for value in values]
+    items = pl.Series("item", [item for value in values if value is not None for item in value], dtype=dtype.inner)
+    # Each item's value number: a value of n items repeats its number n times (none of an empty one).
+    numbers = (
+        pl.DataFrame({"row": range(count), "length": lengths}, schema={"row": pl.Int64, "length": pl.Int64})
+        .select(pl.col("row").repeat_by("length"))
+        .explode("row")
+        .drop_nulls()
+    )
+    grouped = numbers.with_columns(items).group_by("row", maintain_order=True).agg("item")
+    every = pl.DataFrame(
+        {"row": range(count), "none": [value is None for value in values]}, schema={"row": pl.Int64, "none": pl.Boolean}
+    ).join(grouped, on="row", how="left", maintain_order="left")
+    empty = pl.lit([], dtype=dtype)
+    return every.select(pl.when(~pl.col("none")).then(pl.col("item").fill_null(empty)).alias("value")).to_series()
 
 
 def outcomes(reasons: pl.Series) -> pl.Series:

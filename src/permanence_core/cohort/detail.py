@@ -133,6 +133,14 @@ def detail_from_records(records: Iterable[CaseRecord]) -> CohortDetail:
     )
 
 
+def display_name(first_name: pl.Expr, surname: pl.Expr, child_id: pl.Expr) -> pl.Expr:
+    """Each child's name as ``Child.display_name`` gives it, for a reader that has the parts as columns: first name
+    and surname (an empty or null part left out), else the child's id."""
+    given = [pl.when(part != "").then(part) for part in (first_name, surname)]
+    name = pl.concat_str(given, separator=" ", ignore_nulls=True)
+    return pl.when(name != "").then(name).otherwise(child_id)
+
+
 def routing_records(cohort: Cohort, detail: CohortDetail) -> list[CaseRecord]:
     """Every child as the write-back routes an alert: the child's id and allocated workers, nothing else.
 

@@ -198,11 +198,18 @@ def evaluate_cohort(
     facts = CohortFacts(cohort, as_of, calendar or calendar_for(profile))
     parts = [_rule_obligations(index, rule, profile, facts) for index, rule in enumerate(profile.rules)]
     ids = facts.base.select("child", "child_id")
+    # The facts' derived tables (a few hundred MB for a national cohort) go before the table is put together and
+    # sorted, the evaluation's largest moment.
+    del facts
     table = (
-        pl.concat([pl.DataFrame(schema=OBLIGATION_COLUMNS).drop("child_id"), *parts], how="diagonal_relaxed")
-        .join(ids, on="child", how="inner")
+        pl.concat(
+            [pl.LazyFrame(schema=OBLIGATION_COLUMNS).drop("child_id"), *(part.lazy() for part in parts)],
+            how="diagonal_relaxed",
+        )
+        .join(ids.lazy(), on="child", how="inner")
         .sort("child", "rule_index", "anchor_index", "step")
         .select(list(OBLIGATION_COLUMNS))
+        .collect()
     )
     return CohortEvaluation(as_of=as_of, profile=profile, table=table, alerts=_alerts(table, profile, as_of))
 

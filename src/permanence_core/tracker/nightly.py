@@ -24,6 +24,7 @@ from permanence_core.adapters import CohortLoad, Rejection
 from permanence_core.cohort import Cohort, CohortDetail
 from permanence_core.cohort.detail import routing_records
 from permanence_core.errors import InputError
+from permanence_core.freed_memory import give_back
 from permanence_core.model import CaseRecord, Facet
 from permanence_core.plugins.manager import Plugins
 from permanence_core.rules import Profile, load_profile
@@ -146,8 +147,10 @@ def sync(
     started_at: dt.datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SyncEntry:
-    """Record the load in the ledger (see ``sync_tables``)."""
-    return sync_tables(ledger, loaded.tables, adapter=adapter, source=source, started_at=started_at, progress=progress)
+    """Record the load in the ledger (see ``sync_tables``), then give the memory its rows took back to the system."""
+    entry = sync_tables(ledger, loaded.tables, adapter=adapter, source=source, started_at=started_at, progress=progress)
+    give_back()
+    return entry
 
 
 def evaluate(

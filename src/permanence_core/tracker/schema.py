@@ -164,9 +164,15 @@ actions = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     # One copy per carried action and child (a sibling group's shared action is carried for each child), so a
-    # second carry-forward finds the copy there and adds none.
-    sa.UniqueConstraint(
-        "carried_from_meeting", "carried_from_action", "child_id", name="uq_tracker_actions_carried_from"
+    # second carry-forward finds the copy there and adds none. Only carried actions are indexed (migration 0004).
+    sa.Index(
+        "uq_tracker_actions_carried_from",
+        "carried_from_meeting",
+        "carried_from_action",
+        "child_id",
+        unique=True,
+        sqlite_where=sa.text("carried_from_meeting IS NOT NULL"),
+        postgresql_where=sa.text("carried_from_meeting IS NOT NULL"),
     ),
 )
 

@@ -26,6 +26,8 @@ class LiquidlogicAdapter(Adapter):
     capabilities = frozenset(
         {Capability.READ, Capability.UPLOAD_DOCUMENT, Capability.CASE_NOTE, Capability.WORK_TRAY_ALERT}
     )
+    #: ``load_cohort`` reads the detail tables from the warehouse rows too (the nightly job and the tracker ask).
+    detail_tables = True
 
     def load(self, source: str, options: Mapping[str, Any]) -> LoadResult:
         """Load every looked-after child from the LCS warehouse at database URL ``source``."""
@@ -39,13 +41,20 @@ class LiquidlogicAdapter(Adapter):
     def load_cohort(
         self, source: str, options: Mapping[str, Any], facets: Collection[Facet] | None = None
     ) -> CohortLoad:
-        """The warehouse read straight into cohort tables (no record objects), equal to the records' tables."""
+        """The warehouse read straight into cohort tables (no record objects), equal to the records' tables; with
+        the option ``detail``, the detail tables too."""
         from permanence_liquidlogic.cohort import read_cohort
         from permanence_liquidlogic.config import load_config
 
         wanted = None if facets is None else sorted(facet.value for facet in facets)
         progress = options.get("progress")
-        return read_cohort(source, load_config(options), wanted, progress if callable(progress) else None)
+        return read_cohort(
+            source,
+            load_config(options),
+            wanted,
+            progress if callable(progress) else None,
+            detail=bool(options.get("detail")),
+        )
 
     def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
         """Which warehouse tables and columns are there, their rows, and the codes the configuration does not map."""

@@ -27,7 +27,8 @@ from permanence_core.adapters.database import connect, source_of, to_text
 from permanence_core.adapters.distinct_checks import outcomes
 from permanence_core.adapters.people_rows import rows_of
 from permanence_core.adapters.warehouse import Survey, Warehouse, survey
-from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
+from permanence_core.cohort import SCHEMAS, Cohort, CohortDetail, cohort_from_records, detail_from_records
+from permanence_core.cohort.detail import DETAIL_SCHEMAS
 from permanence_core.collector import collector_paused
 from permanence_core.model import (
     AdoptionMilestones,
@@ -40,6 +41,8 @@ from permanence_core.model import (
 )
 from permanence_liquidlogic.adoption import ADOPTED, PLACEMENT_ORDER
 from permanence_liquidlogic.config import PASSWORD_ENV, LiquidlogicConfig
+from permanence_liquidlogic.detail import columnar_detail
+from permanence_liquidlogic.detail import names as detail_names
 from permanence_liquidlogic.frames import POSITION, dates, fetch_frame, keys, passes, values
 from permanence_liquidlogic.lookups import flag, legal_status_map
 from permanence_liquidlogic.meetings import meeting_kinds
@@ -66,7 +69,7 @@ from permanence_liquidlogic.tables import (
     layout,
     queries,
 )
-from permanence_liquidlogic.workers import worker_roles
+from permanence_liquidlogic.workers import team_of, worker_name, worker_roles
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +95,11 @@ def read_cohort(
     config: LiquidlogicConfig,
     facets: Collection[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    detail: bool = False,
 ) -> ColumnarLoad:
     """Load the warehouse at ``source`` as ``read`` would, into cohort tables (``facets`` and ``progress``: as
-    ``read``'s)."""
+    ``read``'s); with ``detail``, the detail tables too, equal to ``detail_from_records`` of ``read``'s records."""
     with collector_paused(), connect(source, password_env=PASSWORD_ENV, attach=config.sqlite_attach) as connection:
         found = survey(connection, layout(config).only(facets), config.schema, config.columns)
         found.require(source_of(connection))
@@ -109,13 +114,14 @@ def read_cohort(
             if progress is not None and name != REVIEW_MEETINGS:
                 progress(len([table for table in tables if table in frames]), len(tables))
         else:
-            return _Reader(frames, found, config, layout(config).left_out(facets)).load()
+            return _Reader(frames, found, config, layout(config).left_out(facets), detail=detail).load()
     log.info("liquidlogic: a column holds values of several types; the warehouse is read by the object reader")
     from permanence_liquidlogic.reader import read
 
     loaded = read(source, config, facets, progress)
     return ColumnarLoad(
         cohort=cohort_from_records(loaded.records),
+        detail=detail_from_records(loaded.records) if detail else None,
         rejected=loaded.rejected,
         read=loaded.read,
         notices=loaded.notices,
@@ -131,11 +137,22 @@ class _Reader:
     """One load: the frames read, the people flagged for the object reader, and the cohort of the others."""
 
     def __init__(
-        self, frames: dict[str, pl.DataFrame], found: Survey, config: LiquidlogicConfig, left_out: list[str]
+        self,
+        frames: dict[str, pl.DataFrame],
+        found: Survey,
+        config: LiquidlogicConfig,
+        left_out: list[str],
+        *,
+        detail: bool = False,
     ) -> None:
         self.raw = frames
         self.survey = found
         self.config = config
+        #: Whether the load gives the detail tables too.
+        self.detail = detail
+        #: Each kept subject row of a held meeting (``_person``, ``meeting_id``), in table order: the meetings'
+        #: children, for the detail tables.
+        self.subjects = pl.DataFrame(schema={_PERSON: pl.String, "meeting_id": pl.String})
         self.notices: list[str] = []
         self.coverage = coverage_of(Fetched(rows={}, survey=found), config, self.notices)
         if left_out:
@@ -186,8 +203,7 @@ class _Reader:
         adoption, superseded = self._adoption(known) if Facet.ADOPTION in self.coverage else (None, 0)
         plans = self._plans(known, outcome_forms) if Facet.PLANS in self.coverage else None
         meetings, cancelled = self._meetings(known) if Facet.MEETINGS in self.coverage else (None, 0)
-        if Facet.WORKERS in self.coverage:
-            self._workers(known)
+        workers = self._workers(known) if Facet.WORKERS in self.coverage else None
 
         flagged = pl.concat([pl.Series(_PERSON, [], dtype=pl.String), *self.flagged]).unique()
         slow = self._object_reader(flagged, outcome_forms)
@@ -209,8 +225,46 @@ class _Reader:
         self.notices.extend(counted(self.merged, not_in_care, cancelled, superseded))
         read = sum(frame.height for name, frame in self.raw.items() if name != REVIEW_MEETINGS)
         return ColumnarLoad(
-            cohort=cohort, rejected=slow.rejected, read=read, notices=self.notices, by_object_reader=len(slow.records)
+            cohort=cohort,
+            detail=self._detail(fast_people, plans, workers, slow, cohort, order) if self.detail else None,
+            rejected=slow.rejected,
+            read=read,
+            notices=self.notices,
+            by_object_reader=len(slow.records),
         )
+
+    def _detail(
+        self,
+        people: pl.DataFrame,
+        plans: dict[str, pl.DataFrame] | None,
+        workers: pl.DataFrame | None,
+        slow: Built,
+        cohort: Cohort,
+        order: pl.DataFrame,
+    ) -> CohortDetail:
+        """The detail tables of the children read by columns (``people``) and of the object reader's."""
+        ids = people.select(_PERSON, pl.col("_case").alias("child_id"))
+        fast = {"names": detail_names(people.select(pl.col("_case").alias("child_id"), "FORENAME", "SURNAME"))}
+        if plans is not None:
+            fast["plan_ids"] = (
+                plans["plans"].join(ids, on=_PERSON).select("child_id", "seq", pl.col("form").alias("plan_id"))
+            )
+        if workers is not None:
+            fast["workers"] = workers.join(ids, on=_PERSON, maintain_order="left").select(
+                "child_id", pl.exclude("child_id", _PERSON)
+            )
+        children = pl.concat(
+            [
+                ids,
+                pl.DataFrame(
+                    {_PERSON: slow.persons, "child_id": [record.child_id for record in slow.records]},
+                    schema={_PERSON: pl.String, "child_id": pl.String},
+                ),
+            ]
+        )
+        subjects = self.subjects.join(children, on=_PERSON, maintain_order="left").select("meeting_id", "child_id")
+        detail = columnar_detail(fast, cohort.meetings, subjects, slow.records)
+        return CohortDetail(**{name: _in_order(getattr(detail, name), order) for name in DETAIL_SCHEMAS})
 
     # -- DIM_PERSON -------------------------------------------------------------------------------------------
 
@@ -246,7 +300,8 @@ class _Reader:
         )
         frame = frame.with_columns(ok.alias(_OK))
         self._flag(frame.filter(~pl.col(_OK))[_PERSON])
-        return frame.select(_PERSON, "_case", POSITION)
+        # The names stay for the detail tables (one names table row per child).
+        return frame.select(_PERSON, "_case", POSITION, "FORENAME", "SURNAME")
 
     # -- care -------------------------------------------------------------------------------------------------
 
@@ -555,6 +610,7 @@ class _Reader:
         good = day_ok & day.is_not_null() & kind.is_not_null()
         frame = self._keep(frame, pl.col("_cancelled") | good)
         held = frame.filter(pl.col(_OK) & ~pl.col("_cancelled"))
+        self.subjects = held.select(_PERSON, "meeting_id")
         # A meeting read two ways is one meeting to the object reader (its last row wins): its people go there.
         twice = held.group_by("meeting_id").agg(pl.struct("kind", "date").n_unique().alias("n")).filter(pl.col("n") > 1)
         self._flag(frame.filter(pl.col("meeting_id").is_in(twice["meeting_id"].implode()))[_PERSON])
@@ -564,8 +620,10 @@ class _Reader:
 
     # -- workers ----------------------------------------------------------------------------------------------
 
-    def _workers(self, people: pl.Series) -> None:
-        """Flag the people with an involvement the object reader rejects (workers are no cohort table)."""
+    def _workers(self, people: pl.Series) -> pl.DataFrame | None:
+        """Flag the people with an involvement the object reader rejects (workers are no cohort table); with the
+        detail tables, every person's allocated workers as the object reader makes them (``_person`` and the
+        workers table's columns), in involvement order."""
         config = self.config
         roles = worker_roles(config)
         workers = self.raw[WORKERS]
@@ -573,6 +631,12 @@ class _Reader:
             "_wid", keep="first", maintain_order=True
         )
         ids = workers.select("_wid", keys(workers[config.worker_id_field]).alias("_worker"))
+        if self.detail:
+            # DIM_WORKER holds the allocated workers alone (a few thousand rows): each name by workers.py's rule.
+            named = [worker_name(*row) for row in workers.select("FORENAME", "SURNAME").iter_rows()]
+            ids = ids.with_columns(
+                pl.Series("name", named, dtype=pl.String), workers["DEPARTMENT_NAME"].alias("_worker_department")
+            )
         frame = self._keyed(INVOLVEMENTS, people=people)
         frame = frame.with_columns(keys(frame["DIM_WORKER_ID"]).fill_null("").alias("_wid"))
         frame = frame.join(ids, on="_wid", how="left", maintain_order="left")
@@ -587,7 +651,8 @@ class _Reader:
         def worker(value: Any) -> None:
             AllocatedWorker(worker_id=value, role=WorkerRole.SOCIAL_WORKER)
 
-        self._keep(
+        frame = frame.with_columns(role.alias("role"), start.alias("start"), end.alias("end"))
+        frame = self._keep(
             frame,
             frame["_wid"].is_in(ids["_wid"].implode())
             & role.is_not_null()
@@ -596,6 +661,12 @@ class _Reader:
             & frame["_worker"].is_not_null()
             & passes(frame["_worker"], worker)
             & ~(end < start).fill_null(False),
+        )
+        if not self.detail:
+            return None
+        kept = frame.filter(pl.col(_OK))
+        return _with_teams(kept).select(
+            _PERSON, pl.col("_worker").alias("worker_id"), "role", "name", "team", "start", "end"
         )
 
     # -- the object reader, for the flagged people --------------------------------------------------------------
@@ -728,6 +799,14 @@ class _Reader:
 
 
 _ADOPTION_DATES = ("START_DTTM", "DECISION_DTTM", "PLACEMENT_ORDER_DTTM", "MATCHING_DTTM", "NO_LONGER_PLACED_DTTM")
+
+
+def _with_teams(involvements: pl.DataFrame) -> pl.DataFrame:
+    """``involvements`` with each worker's ``team`` by workers.py's rule, once per distinct pair of departments."""
+    departments = ["DIM_DEPARTMENT_NAME", "_worker_department"]
+    pairs = involvements.select(departments).unique()
+    teams = pairs.with_columns(pl.Series("team", [team_of(*pair) for pair in pairs.iter_rows()], dtype=pl.String))
+    return involvements.join(teams, on=departments, how="left", nulls_equal=True, maintain_order="left")
 
 
 def _slow_order(slow: Built, people: pl.DataFrame) -> pl.DataFrame:

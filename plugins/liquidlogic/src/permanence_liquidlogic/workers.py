@@ -25,6 +25,16 @@ def worker_roles(config: LiquidlogicConfig) -> dict[str, WorkerRole]:
     return {code.strip().upper(): role for code, role in config.involvement_roles.items()}
 
 
+def worker_name(forename: Any, surname: Any) -> str | None:
+    """A DIM_WORKER row's name for documents: its forename and surname, whichever are given."""
+    return " ".join(part for part in (to_text(forename), to_text(surname)) if part) or None
+
+
+def team_of(involvement_department: Any, worker_department: Any) -> str | None:
+    """The worker's team: the involvement's department, else the worker's own."""
+    return to_text(involvement_department) or to_text(worker_department)
+
+
 def read_workers(
     involvements_in: list[dict[str, Any]],
     workers_in: list[dict[str, Any]],
@@ -73,8 +83,8 @@ def read_workers(
                 value=key,
             )
             continue
-        name = " ".join(part for part in (to_text(worker["FORENAME"]), to_text(worker["SURNAME"])) if part) or None
-        team = to_text(row["DIM_DEPARTMENT_NAME"]) or to_text(worker["DEPARTMENT_NAME"])
+        name = worker_name(worker["FORENAME"], worker["SURNAME"])
+        team = team_of(row["DIM_DEPARTMENT_NAME"], worker["DEPARTMENT_NAME"])
         allocated = rows.build(
             position,
             row,

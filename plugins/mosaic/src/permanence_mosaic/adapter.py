@@ -29,6 +29,7 @@ class MosaicAdapter(Adapter):
     capabilities = frozenset(
         {Capability.READ, Capability.UPLOAD_DOCUMENT, Capability.CASE_NOTE, Capability.WORK_TRAY_ALERT}
     )
+    detail_tables = True
 
     def load(self, source: str, options: Mapping[str, Any]) -> LoadResult:
         """Load every looked-after child from the Mosaic warehouse at database URL ``source``."""
@@ -43,14 +44,15 @@ class MosaicAdapter(Adapter):
     def load_cohort(
         self, source: str, options: Mapping[str, Any], facets: Collection[Facet] | None = None
     ) -> CohortLoad:
-        """The warehouse read straight into cohort tables (``permanence_mosaic.cohort``); equal to ``load``'s."""
+        """The warehouse read straight into cohort tables (``permanence_mosaic.cohort``), and the detail tables when
+        ``options["detail"]`` asks; equal to ``load``'s."""
         from permanence_mosaic.cohort import read_cohort
         from permanence_mosaic.config import load_config
 
         if facets is None and options.get("facets") is not None:
             facets = [Facet(name) for name in options["facets"]]
         wanted = None if facets is None else sorted(facet.value for facet in facets)
-        return read_cohort(source, load_config(options), wanted)
+        return read_cohort(source, load_config(options), wanted, detail=bool(options.get("detail")))
 
     def check(self, source: str, options: Mapping[str, Any]) -> SourceReport:
         """Which warehouse tables and columns are there, their rows, and the codes the configuration does not map."""

@@ -15,13 +15,16 @@ child of a subgroup: every child's reviews, meetings and plans are derived here,
 periods of care and orders the object reader built. Notices count the whole warehouse. A bad row of the workflow
 tables or dm_workers, a column of mixed types, or completed forms send the whole warehouse to the object reader
 (``cohort_from_records(read(...))``).
+
+Asked for them (``detail``), the detail tables come from the same rows (:func:`_detail`), equal to
+``detail_from_records`` of the records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -34,9 +37,18 @@ from permanence_core.adapters.database import collector_paused, row_batches, to_
 from permanence_core.adapters.distinct_checks import outcomes
 from permanence_core.adapters.people_rows import rows_of
 from permanence_core.adapters.warehouse import Warehouse
-from permanence_core.cohort import SCHEMAS, Cohort, cohort_from_records
+from permanence_core.cohort import (
+    DETAIL_SCHEMAS,
+    SCHEMAS,
+    Cohort,
+    CohortDetail,
+    cohort_from_records,
+    detail_from_records,
+)
+from permanence_core.cohort.detail import display_name
 from permanence_core.errors import ModelValueError
 from permanence_core.model import (
+    CaseRecord,
     Facet,
     Identifiers,
     LegalStatusSpell,
@@ -78,21 +90,24 @@ _SOME_DAY = dt.date(2000, 1, 1)
 _RESPITE = ("Y", "y", "1")
 
 
-def read_cohort(source: str, config: MosaicConfig, facets: Collection[str] | None = None) -> MosaicCohortLoad:
+def read_cohort(
+    source: str, config: MosaicConfig, facets: Collection[str] | None = None, *, detail: bool = False
+) -> MosaicCohortLoad:
     """Read the warehouse at ``source`` as ``read`` would, into a Cohort (``facets`` as ``read``'s).
 
     The cohort, rejections, rows read and notices equal ``cohort_from_records(read(...).records)`` and that
-    load's account.
+    load's account; with ``detail``, the detail tables equal ``detail_from_records`` of those records.
     """
     if config.documents.completed_forms is None:
         with collector_paused(), opened(source, config, facets) as (warehouse, warnings):
             try:
-                return _read(warehouse, config, warnings)
+                return _read(warehouse, config, warnings, detail)
             except Unclean as exc:
                 log.info("mosaic: %s; the object reader reads the warehouse", exc)
     loaded = read(source, config, facets=facets)
     return MosaicCohortLoad(
         cohort=cohort_from_records(loaded.records),
+        detail=detail_from_records(loaded.records) if detail else None,
         rejected=loaded.rejected,
         read=loaded.read,
         notices=loaded.notices,
@@ -101,7 +116,7 @@ def read_cohort(source: str, config: MosaicConfig, facets: Collection[str] | Non
     )
 
 
-def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> MosaicCohortLoad:
+def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str], detail: bool) -> MosaicCohortLoad:
     available = warehouse.survey.available
     facets = coverage(config, available)
     wanted = queries(config, warehouse)
@@ -136,7 +151,7 @@ def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> Mo
     born = people.filter(pl.col("id").is_in(pl.concat([children["child_id"], siblings]).implode()))
     misborn = Flags()
     dates(born, PERSONS, "date_of_birth", by=(misborn, "id"))
-    _workers(frame(WORKERS), frame(ALLOCATIONS), children, flags)
+    allocations = _workers(frame(WORKERS), frame(ALLOCATIONS), children, flags)
     orders = _orders(frame(NON_LA_LEGAL_STATUSES), children, config.order_types, flags)
     # A child's load reads their siblings' dates of birth: a bad one is rejected in the load of each child it is a
     # sibling of. A period's ending and respite come from any care row naming it, whoever's it is.
@@ -145,7 +160,8 @@ def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> Mo
     slow, lent = _object_reader(raw, flagged, config, available)
     if slow:
         log.info("mosaic: %d people with rows the object reader rejects, or tied to them, read by it", flagged.len())
-    slow_cohort = cohort_from_records(slow.result.records) if slow else Cohort()
+    slow_records = slow.result.records if slow else ()
+    slow_cohort = cohort_from_records(slow_records)
     fast_children = children.filter(fast)
     periods = pl.concat([care.periods_table().filter(fast), slow_cohort.periods])
     orders = pl.concat([orders.filter(fast), _orders_of(slow)])
@@ -177,6 +193,8 @@ def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> Mo
     slow_children = slow_cohort.children.drop("permanence_decision_date").join(
         plans.decided, on="child_id", how="left", maintain_order="left"
     )
+    meetings = _in_order(rank, (flow if Facet.MEETINGS in facets else empty).meetings, "meetings", "subgroup")
+    plan_rows = _in_order(rank, plans.plans, "plans", "plan_id")
     cohort = Cohort(
         children=_by_rank(
             rank,
@@ -190,16 +208,61 @@ def _read(warehouse: Warehouse, config: MosaicConfig, warnings: list[str]) -> Mo
         periods=_by_rank(rank, periods),
         legal_statuses=_by_rank(rank, pl.concat([care.legal_table().filter(fast), slow_cohort.legal_statuses])),
         reviews=_in_order(rank, (flow if Facet.REVIEWS in facets else empty).reviews, "reviews"),
-        meetings=_in_order(rank, (flow if Facet.MEETINGS in facets else empty).meetings, "meetings"),
-        plans=_in_order(rank, plans.plans, "plans"),
+        meetings=meetings.select(*SCHEMAS["meetings"]),
+        plans=plan_rows.select(*SCHEMAS["plans"]),
         plan_history=_in_order(rank, plans.history, "plan_history"),
     )
     return MosaicCohortLoad(
         cohort=cohort,
+        detail=(
+            _detail(rank, people, allocations, config, fast_children, slow_records, meetings, flow.subjects, plan_rows)
+            if detail
+            else None
+        ),
         rejected=slow.result.rejected if slow else (),
         read=sum(found.height for found in raw.values()),
         notices=[*warnings, *notices],
         by_object_reader=slow_cohort.children.height,
+    )
+
+
+def _detail(
+    rank: pl.DataFrame,
+    people: pl.DataFrame,
+    allocations: pl.DataFrame,
+    config: MosaicConfig,
+    fast_children: pl.DataFrame,
+    slow_records: Sequence[CaseRecord],
+    meetings: pl.DataFrame,
+    subjects: pl.DataFrame,
+    plans: pl.DataFrame,
+) -> CohortDetail:
+    """The detail tables: names and workers of the fast children from their rows and of the others from the object
+    reader's records; every child's meeting detail and plan ids from the workflow (Mosaic meetings carry no chair
+    and no actions: those come only from completed forms, which the object reader reads)."""
+    fast = fast_children["child_id"].implode()
+    named = texts(people.filter(pl.col("id").is_in(fast)), PERSONS, "first_name", "last_name").select(
+        pl.col("id").alias("child_id"),
+        display_name(pl.col("first_name"), pl.col("last_name"), pl.col("id")).alias("name"),
+    )
+    workers = allocations.filter(pl.col("person_id").is_in(fast)).select(
+        pl.col("person_id").alias("child_id"),
+        "worker_id",
+        pl.lit(config.worker_role.value).alias("role"),
+        pl.col("full_name").alias("name"),
+        pl.lit(None, dtype=pl.String).alias("team"),
+        pl.col("start_date").alias("start"),
+        pl.col("end_date").alias("end"),
+    )
+    slow = detail_from_records(slow_records)
+    meeting_detail = meetings.join(subjects, on="subgroup", how="left", maintain_order="left").select(
+        "child_id", "seq", pl.lit(None, dtype=pl.String).alias("chair"), "children"
+    )
+    return CohortDetail(
+        names=_by_rank(rank, pl.concat([named, slow.names])),
+        meeting_detail=meeting_detail.cast(pl.Schema(DETAIL_SCHEMAS["meeting_detail"])),
+        plan_ids=plans.select("child_id", "seq", "plan_id"),
+        workers=_by_rank(rank, pl.concat([workers.cast(pl.Schema(DETAIL_SCHEMAS["workers"])), slow.workers])),
     )
 
 
@@ -484,8 +547,10 @@ def _relationships(frame: pl.DataFrame, people: pl.DataFrame, flags: Flags) -> p
     return frame.select("person_id", "other_person_id", "end_date")
 
 
-def _workers(workers: pl.DataFrame, allocations: pl.DataFrame, children: pl.DataFrame, flags: Flags) -> None:
-    """``read_workers``' checks (allocations are no cohort fact); a repeated worker is no one child's."""
+def _workers(workers: pl.DataFrame, allocations: pl.DataFrame, children: pl.DataFrame, flags: Flags) -> pl.DataFrame:
+    """``read_workers``' checks (allocations are no cohort fact); a repeated worker is no one child's. The
+    children's allocations (person_id, worker_id, start_date, end_date, full_name: the worker's name), in row
+    order, for the detail table of workers."""
     workers = keys(workers, WORKERS, "worker_id")
     unique(workers, WORKERS)
     # The start date is part of an allocation's key, compared as the key text before it is read as a date.
@@ -497,6 +562,12 @@ def _workers(workers: pl.DataFrame, allocations: pl.DataFrame, children: pl.Data
     ours = dates(ours, ALLOCATIONS, "start_date", "end_date", by=(flags, "person_id"))
     flags.rows(ours, ~pl.col("worker_id").is_in(workers["worker_id"].implode()))
     _ordered(ours, flags)
+    return ours.select("person_id", "worker_id", "start_date", "end_date").join(
+        texts(workers, WORKERS, "full_name").select("worker_id", "full_name"),
+        on="worker_id",
+        how="left",
+        maintain_order="left",
+    )
 
 
 _ORDERS = {"child_id": pl.String(), "route": pl.String(), "date": pl.Date()}
@@ -556,8 +627,9 @@ def _children_table(
     return table.select(*SCHEMAS["children"]).cast(pl.Schema(SCHEMAS["children"]))
 
 
-def _in_order(rank: pl.DataFrame, rows: pl.DataFrame, name: str) -> pl.DataFrame:
-    """A workflow table in the children's order, each child's rows as ``CaseRecord`` sorts them (by date, stable)."""
+def _in_order(rank: pl.DataFrame, rows: pl.DataFrame, name: str, *kept: str) -> pl.DataFrame:
+    """A workflow table in the children's order, each child's rows as ``CaseRecord`` sorts them (by date, stable);
+    with the ``kept`` columns beyond the table's."""
     ranked = rows.join(rank, on="child_id", maintain_order="left")
     if name in ("reviews", "meetings"):
         ranked = ranked.sort("_rank", pl.col("date").fill_null(dt.date.min), "_row", maintain_order=True)
@@ -566,4 +638,4 @@ def _in_order(rank: pl.DataFrame, rows: pl.DataFrame, name: str) -> pl.DataFrame
     else:
         # Plans come in seq order and their history in status order within each child.
         ranked = ranked.sort("_rank", maintain_order=True)
-    return ranked.select(*SCHEMAS[name]).cast(pl.Schema(SCHEMAS[name]))
+    return ranked.select(*SCHEMAS[name], *kept).cast(pl.Schema(SCHEMAS[name]))

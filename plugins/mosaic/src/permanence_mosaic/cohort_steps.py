@@ -28,13 +28,17 @@ _STEP_DATES = ("meeting_date", "referral_received", "minutes_issued")
 @attrs.frozen
 class Workflow:
     """Each child's reviews, meetings and plans as cohort rows (in no order), with the notices the object
-    reader gives; ``decided`` is each child's permanence decision date."""
+    reader gives; ``decided`` is each child's permanence decision date.
+
+    Beyond the cohort's columns, for the detail tables: a meeting's ``subgroup`` (``subjects`` gives the children
+    each subgroup's meetings name, in id order as text) and a plan's ``plan_id`` (the step of its first entry)."""
 
     reviews: pl.DataFrame
     meetings: pl.DataFrame
     plans: pl.DataFrame
     history: pl.DataFrame
     decided: pl.DataFrame
+    subjects: pl.DataFrame
     notices: list[str]
     plan_notices: list[str]
 
@@ -43,10 +47,11 @@ class Workflow:
         """No reviews, meetings or plans: the facets are not read."""
         return cls(
             reviews=pl.DataFrame(schema={**_SCHEMA["reviews"], "_row": pl.UInt32()}),
-            meetings=pl.DataFrame(schema={**_SCHEMA["meetings"], "_row": pl.UInt32()}),
-            plans=pl.DataFrame(schema=dict(SCHEMAS["plans"])),
+            meetings=pl.DataFrame(schema={**_SCHEMA["meetings"], "_row": pl.UInt32(), "subgroup": pl.String()}),
+            plans=pl.DataFrame(schema={**SCHEMAS["plans"], "plan_id": pl.String()}),
             history=pl.DataFrame(schema=dict(SCHEMAS["plan_history"])),
             decided=pl.DataFrame(schema={"child_id": pl.String(), "permanence_decision_date": pl.Date()}),
+            subjects=pl.DataFrame(schema={"subgroup": pl.String(), "children": pl.List(pl.String())}),
             notices=[],
             plan_notices=[],
         )
@@ -101,10 +106,12 @@ def read_workflow(
             pl.col("day").alias("date"),
             pl.col("referral_received").alias("referral_received_on"),
             pl.col("minutes_issued").alias("minutes_issued_on"),
+            "subgroup",
         ),
         plans=plans,
         history=history,
         decided=decided,
+        subjects=about.group_by("subgroup", maintain_order=True).agg(pl.col("child_id").alias("children")),
         notices=notices,
         plan_notices=plan_notices(not_held),
     )
@@ -308,6 +315,7 @@ def _plans(
         entries.group_by("child_id", "group", maintain_order=True)
         .agg(
             pl.col("route").first().alias("primary"),
+            pl.col("step").first().alias("plan_id"),
             pl.col("_c").first(),
             pl.col("held_on").first().alias("_first"),
             pl.coalesce(pl.col("decided").min(), pl.col("held_on").first()).alias("decided_on"),
@@ -369,6 +377,7 @@ def _plans(
         .alias("contingencies"),
         "decided_on",
         "ratified_at_review",
+        "plan_id",
     )
     return plans, history, _decision_dates(decisions, periods), not_held
 

@@ -36,7 +36,7 @@ from permanence_core.adapters.ssda903.rawrows import Reduce, read_rows
 from permanence_core.adapters.ssda903.report import TableCount, Unreadable
 from permanence_core.adapters.ssda903.values import RowError, date, flag, split_list
 from permanence_core.cohort import SCHEMAS, Cohort, CohortDetail, cohort_from_records, detail_from_records
-from permanence_core.cohort.detail import DETAIL_SCHEMAS
+from permanence_core.cohort.detail import DETAIL_SCHEMAS, display_name
 from permanence_core.model import CaseRecord, Child, Facet, Identifiers, MeetingKind
 from permanence_core.model.child import _UPN as UPN_PATTERN
 from permanence_core.model.child import nhs_number_is_valid
@@ -433,12 +433,11 @@ def _contingencies(text: str) -> tuple[str, ...]:
 
 def _names(returned: Cohort, names: pl.DataFrame) -> pl.DataFrame:
     """Each child's name as ``Child.display_name`` gives it: first name and surname, else the child's id."""
-    given = [pl.when(pl.col(column) != "").then(pl.col(column)) for column in ("first_name", "surname")]
-    name = pl.concat_str(given, separator=" ", ignore_nulls=True)
+    name = display_name(pl.col("first_name"), pl.col("surname"), pl.col("child_id"))
     return (
         returned.children.select("child_id")
         .join(names, on="child_id", how="left", maintain_order="left")
-        .select("child_id", pl.when(name != "").then(name).otherwise(pl.col("child_id")).alias("name"))
+        .select("child_id", name.alias("name"))
     )
 
 
