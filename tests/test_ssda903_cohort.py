@@ -29,6 +29,7 @@ from permanence_core.adapters import ssda903
 from permanence_core.adapters.ssda903 import rawrows
 from permanence_core.adapters.ssda903.cohort import ColumnarLoad, read_cohort
 from permanence_core.cohort import (
+    DETAIL_KEYS,
     DETAIL_SCHEMAS,
     SCHEMAS,
     Cohort,
@@ -69,16 +70,6 @@ PHASES = (Phase.explicit, Phase.generate) if UNDER_MUTMUT else tuple(Phase)
 
 def sorted_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(frame.columns, nulls_last=True)
-
-
-#: Each detail table's key: its rows sorted by it (list columns cannot be sorted on).
-DETAIL_KEYS = {
-    "names": ["child_id"],
-    "meeting_detail": ["child_id", "seq"],
-    "actions": ["child_id", "meeting_seq", "position"],
-    "plan_ids": ["child_id", "seq"],
-    "workers": ["child_id", "worker_id", "role", "start", "end", "name", "team"],
-}
 
 
 def oracle(

@@ -24,7 +24,7 @@ from permanence_liquidlogic.cohort import ColumnarLoad
 from permanence_liquidlogic.tables import TABLES
 
 from permanence_core.adapters import CohortLoad
-from permanence_core.cohort import DETAIL_SCHEMAS, SCHEMAS, detail_from_records
+from permanence_core.cohort import DETAIL_KEYS, DETAIL_SCHEMAS, SCHEMAS, detail_from_records
 from permanence_core.model import Facet
 from permanence_core.rules import load_profile, profile_facets
 
@@ -57,16 +57,6 @@ def _alter(built: Built, *statements: str) -> Built:
 
 def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(frame.columns, nulls_last=True)
-
-
-#: Each detail table's key: its rows sorted by it (list columns cannot be sorted on).
-DETAIL_KEYS = {
-    "names": ["child_id"],
-    "meeting_detail": ["child_id", "seq"],
-    "actions": ["child_id", "meeting_seq", "position"],
-    "plan_ids": ["child_id", "seq"],
-    "workers": ["child_id", "worker_id", "role", "start", "end", "name", "team"],
-}
 
 
 def assert_same(built: Built, facets: Collection[Facet] | None) -> CohortLoad:

@@ -73,6 +73,16 @@ DETAIL_SCHEMAS: Mapping[str, Mapping[str, pl.DataType]] = {
     "workers": WORKERS,
 }
 
+#: The columns that put each detail table's rows in one order, whoever read them (a worker has no key of its own:
+#: all of its values). Readers give rows in their source's order; tests compare tables sorted by these.
+DETAIL_KEYS: Mapping[str, Sequence[str]] = {
+    "names": ("child_id",),
+    "meeting_detail": ("child_id", "seq"),
+    "actions": ("child_id", "meeting_seq", "position"),
+    "plan_ids": ("child_id", "seq"),
+    "workers": ("child_id", "worker_id", "role", "start", "end", "name", "team"),
+}
+
 
 def empty_detail(name: str) -> pl.DataFrame:
     """An empty frame of the named detail table, with its schema."""
