@@ -11,38 +11,26 @@ no chair and no actions for a meeting: those stay empty, as in the records.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any
 
 import polars as pl
 
 from permanence_core.adapters.database import to_text
 from permanence_core.cohort import CohortDetail, detail_from_records
-from permanence_core.cohort.detail import DETAIL_SCHEMAS
-from permanence_core.model import CaseRecord, Child
+from permanence_core.cohort.detail import DETAIL_SCHEMAS, display_name
+from permanence_core.model import CaseRecord
 from permanence_liquidlogic.frames import values
-
-# ``Child.display_name`` itself, read from a stand-in with the same three attributes: one rule, no Child per row.
-_display_name = cast(property, Child.display_name).fget
-
-
-class _Named(NamedTuple):
-    first_name: str | None
-    surname: str | None
-    child_id: str
 
 
 def names(children: pl.DataFrame) -> pl.DataFrame:
     """The names table of ``children`` (``child_id``, ``FORENAME``, ``SURNAME`` as the warehouse gives them): the
-    name ``Child.display_name`` gives a child that People.child made from the row."""
-    assert _display_name is not None  # a property with a getter
-    parts = [values(children[column], to_text, pl.String()) for column in ("FORENAME", "SURNAME")]
-    named = [
-        _display_name(_Named(first, surname, child))
-        for first, surname, child in zip(*(part.to_list() for part in parts), children["child_id"], strict=True)
-    ]
-    return pl.DataFrame(
-        {"child_id": children["child_id"], "name": pl.Series(named, dtype=pl.String)},
-        schema=dict(DETAIL_SCHEMAS["names"]),
+    name ``Child.display_name`` gives a child that People.child made from the row (the parts read by ``to_text``,
+    as People.child reads them)."""
+    first, surname = (values(children[column], to_text, pl.String()) for column in ("FORENAME", "SURNAME"))
+    return (
+        pl.DataFrame({"child_id": children["child_id"], "first": first, "surname": surname})
+        .select("child_id", display_name(pl.col("first"), pl.col("surname"), pl.col("child_id")).alias("name"))
+        .cast(pl.Schema(DETAIL_SCHEMAS["names"]))
     )
 
 
