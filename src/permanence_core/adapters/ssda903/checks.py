@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -38,18 +39,20 @@ def child_ids(values: pl.Series) -> pl.Series:
     return values.to_frame().select(pl.when(usable).then(values))[values.name]
 
 
-def _date(column: str, *, needed: bool = False) -> Check:
-    return lambda text: date(text, column, required=needed)
+# The parametrised checks below are plain functions bound with functools.partial in ``CHECKS``, not closures
+# made by a factory at import, so that each is looked up when it is called (as the rules' vocabulary does):
+# mutation testing reaches their bodies only that way.
 
 
-def _episode_code(field: str, column: str, *, needed: bool = False) -> Check:
-    def check(text: str) -> str | None:
-        value = required(text, column).upper() if needed else code(text)
-        one_field: dict[str, Any] = {field: value}
-        Episode(start=_SOME_DAY, **one_field)
-        return value
+def _date(text: str, *, column: str, needed: bool = False) -> dt.date | None:
+    return date(text, column, required=needed)
 
-    return check
+
+def _episode_code(text: str, *, field: str, column: str, needed: bool = False) -> str | None:
+    value = required(text, column).upper() if needed else code(text)
+    one_field: dict[str, Any] = {field: value}
+    Episode(start=_SOME_DAY, **one_field)
+    return value
 
 
 def _sex(text: str) -> str | None:
@@ -91,46 +94,49 @@ def _worker_id(text: str) -> str:
     return worker
 
 
-def _flag(column: str) -> Check:
-    return lambda text: flag(text, column)
+def _flag(text: str, *, column: str) -> bool | None:
+    return flag(text, column)
 
 
 #: For each table, each column's check (columns not named are not parsed by the object reader).
 CHECKS: Mapping[str, Mapping[str, Check]] = {
-    tables.HEADER.name: {"SEX": _sex, "DOB": _date("DOB"), "UPN": upn},
+    tables.HEADER.name: {"SEX": _sex, "DOB": partial(_date, column="DOB"), "UPN": upn},
     tables.EPISODES.name: {
-        "DECOM": _date("DECOM", needed=True),
-        "RNE": _episode_code("reason_new_episode", "RNE", needed=True),
-        "LS": _episode_code("legal_status", "LS", needed=True),
-        "CIN": _episode_code("category_of_need", "CIN"),
-        "PLACE": _episode_code("placement", "PLACE", needed=True),
-        "PLACE_PROVIDER": _episode_code("placement_provider", "PLACE_PROVIDER"),
-        "DEC": _date("DEC"),
-        "REC": _episode_code("reason_ceased", "REC"),
-        "REASON_PLACE_CHANGE": _episode_code("reason_place_change", "REASON_PLACE_CHANGE"),
+        "DECOM": partial(_date, column="DECOM", needed=True),
+        "RNE": partial(_episode_code, field="reason_new_episode", column="RNE", needed=True),
+        "LS": partial(_episode_code, field="legal_status", column="LS", needed=True),
+        "CIN": partial(_episode_code, field="category_of_need", column="CIN"),
+        "PLACE": partial(_episode_code, field="placement", column="PLACE", needed=True),
+        "PLACE_PROVIDER": partial(_episode_code, field="placement_provider", column="PLACE_PROVIDER"),
+        "DEC": partial(_date, column="DEC"),
+        "REC": partial(_episode_code, field="reason_ceased", column="REC"),
+        "REASON_PLACE_CHANGE": partial(_episode_code, field="reason_place_change", column="REASON_PLACE_CHANGE"),
     },
-    tables.REVIEWS.name: {"REVIEW": _date("REVIEW", needed=True), "REVIEW_CODE": _participation},
-    tables.UASC.name: {"DUC": _date("DUC")},
+    tables.REVIEWS.name: {"REVIEW": partial(_date, column="REVIEW", needed=True), "REVIEW_CODE": _participation},
+    tables.UASC.name: {"DUC": partial(_date, column="DUC")},
     tables.OC2.name: {},
     tables.OC3.name: {},
     tables.AD1.name: {
-        "DATE_INT": _date("DATE_INT"),
-        "DATE_MATCH": _date("DATE_MATCH"),
-        "FOSTER_CARE": _flag("FOSTER_CARE"),
+        "DATE_INT": partial(_date, column="DATE_INT"),
+        "DATE_MATCH": partial(_date, column="DATE_MATCH"),
+        "FOSTER_CARE": partial(_flag, column="FOSTER_CARE"),
     },
     tables.PLACED_ADOPTION.name: {
-        "DATE_PLACED": _date("DATE_PLACED", needed=True),
-        "DATE_PLACED_CEASED": _date("DATE_PLACED_CEASED"),
+        "DATE_PLACED": partial(_date, column="DATE_PLACED", needed=True),
+        "DATE_PLACED_CEASED": partial(_date, column="DATE_PLACED_CEASED"),
         "REASON_PLACED_CEASED": _reversal,
     },
     tables.PREV_PERM.name: {"PREV_PERM": _previous},
-    tables.MISSING.name: {"MIS_START": _date("MIS_START"), "MIS_END": _date("MIS_END")},
+    tables.MISSING.name: {"MIS_START": partial(_date, column="MIS_START"), "MIS_END": partial(_date, column="MIS_END")},
     tables.SW_EPISODES.name: {
         "SW_ID": _worker_id,
-        "SW_DECOM": _date("SW_DECOM", needed=True),
-        "SW_DEC": _date("SW_DEC"),
+        "SW_DECOM": partial(_date, column="SW_DECOM", needed=True),
+        "SW_DEC": partial(_date, column="SW_DEC"),
     },
-    tables.DOLO.name: {"DOLO_START": _date("DOLO_START"), "DOLO_END": _date("DOLO_END")},
+    tables.DOLO.name: {
+        "DOLO_START": partial(_date, column="DOLO_START"),
+        "DOLO_END": partial(_date, column="DOLO_END"),
+    },
 }
 _DATES = frozenset(
     {"DOB", "DECOM", "DEC", "REVIEW", "DUC", "DATE_INT", "DATE_MATCH", "DATE_PLACED", "DATE_PLACED_CEASED",
