@@ -51,9 +51,10 @@ def _plain(path: Path) -> bool:
     """ASCII (``str.strip`` and polars then strip alike), no NUL, no carriage return but in a CRLF line end;
     checked a block at a time, so a large file is never held whole."""
     with path.open("rb") as handle:
+        # The BOM is read apart: taken off a first block of no more than its own bytes, it would end the loop.
+        if handle.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            handle.seek(0)
         block = handle.read(BLOCK)
-        if block.startswith(codecs.BOM_UTF8):
-            block = block[3:]
         ends_in_cr = False
         while block:
             if not block.isascii() or b"\x00" in block or (ends_in_cr and not block.startswith(b"\n")):
