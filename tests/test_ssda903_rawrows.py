@@ -241,3 +241,90 @@ def test_presence_keeps_whether_a_value_is_given_and_reduce_runs_per_block(tmp_p
     assert got.frame["c3"].to_list() == ["", "x", "x", "", "x"]
     assert len(blocks) > 2  # once per block of the file, and once more for the expected rows
     assert got.frame["line"].to_list() == [2, 4, 6, 8, 10]
+
+
+@pytest.mark.parametrize("block", range(1, 12))
+def test_a_lone_carriage_return_is_seen_at_any_block_boundary(tmp_path, block):
+    lone = write(tmp_path, b"h\na\r\r\nb\n")
+    crlf = tmp_path / "crlf.csv"
+    crlf.write_bytes(b"h\r\na\r\n\r\nb\r\n")
+    with mock.patch.object(rawrows, "BLOCK", block):
+        assert not rawrows._plain(lone)
+        assert rawrows._plain(crlf)
+
+
+def test_the_delimiter_is_a_comma_unless_given(tmp_path):
+    """The pack's reader gives none."""
+    path = write(tmp_path, HEAD + b"C1,1,01/01/2015,WBRI,\r\n")
+    got = rawrows.read_rows(path, [0, 3], 5)
+    assert got.frame.select("c0", "c1").rows() == [("C1", "WBRI")]
+
+
+@pytest.mark.parametrize("cut", [1, 2, 50_000])
+def test_a_line_of_the_longest_plain_length_is_read_by_polars_wherever_a_block_ends(tmp_path, cut):
+    first = b"C1,1,01/01/2015,WBRI,\n"
+    long = b"C2,1,01/01/2015,WBRI," + b"u" * (rawrows._PLAIN_LINE - 21) + b"\n"
+    assert len(long) == rawrows._PLAIN_LINE + 1
+    path = write(tmp_path, HEAD.replace(b"\r\n", b"\n") + first + long + b"C3,2,,,\n")
+    with mock.patch.object(rawrows, "BLOCK", len(first) + cut):  # a block ends "cut" bytes into the long line
+        got, row_by_row = read_like_the_object_reader(path)
+    assert row_by_row == 0
+    assert got.frame["c0"].to_list() == ["C1", "C2", "C3"]
+
+
+@pytest.mark.parametrize("delimiter", [";", "|", "\t"])
+def test_other_delimiters_with_quotes_and_short_rows_are_read_by_polars(tmp_path, delimiter):
+    """As the columnar reader asks: only some columns (SEX and UPN not among them), rows short and quoted."""
+    lines = [
+        "ETHNIC,UPN,CHILD,SEX,DOB",
+        'WBRI,,C1,1,"01/01/2015"',
+        '"WB,RI",A1,"C2",2,02/02/2016',
+        '"WBRI","A2"',
+        'x,y,"C3"',
+        "WBRI,,C4,1,03/03/2017,extra",
+    ]
+    text = "".join(line.replace(",", delimiter) + "\n" for line in lines).encode()
+    path = write(tmp_path, text)
+    table = CsvTable.inspect(path)
+    assert table.delimiter == delimiter
+    spy = Spy()
+    positions = [2, None, 4, 0, None]  # CHILD, (SEX), DOB, ETHNIC, (UPN)
+    with mock.patch.object(rawrows, "_read_with_csv", spy):
+        got = rawrows.read_rows(path, positions, 5, delimiter)
+    assert spy.calls == 0
+    assert got.frame["fields"].to_list() == [5, 5, 2, 3, 6]
+    assert got.frame.select("c0", "c1", "c2", "c3").rows() == [
+        ("C1", "", "01/01/2015", "WBRI"),
+        ("C2", "", "02/02/2016", f"WB{delimiter}RI"),
+        ("", "", "", "WBRI"),
+        ("C3", "", "", "x"),
+        ("C4", "", "03/03/2017", "WBRI"),
+    ]
+
+
+def test_every_ascii_space_str_strip_strips_is_stripped(tmp_path):
+    path = write(tmp_path, HEAD + b"\x1cC1\x1f,\x1d1\x1e, 01/01/2015\x0c,WBRI,\r\n")
+    got, row_by_row = read_like_the_object_reader(path)
+    assert row_by_row == 0
+    assert got.frame.select("c0", "c1", "c2").rows() == [("C1", "1", "01/01/2015")]
+
+
+def test_a_last_line_with_an_unclosed_quote_is_read_row_by_row(tmp_path):
+    got, row_by_row = read_like_the_object_reader(write(tmp_path, HEAD + b'C1,1,01/01/2015,WBRI,\r\nC2,"1'))
+    assert row_by_row == 1
+    assert got.frame["c0"].to_list() == ["C1", "C2"]
+
+
+def test_a_line_end_inside_quotes_is_kept_as_written(tmp_path):
+    got, row_by_row = read_like_the_object_reader(write(tmp_path, HEAD + b'C1,1,01/01/2015,"W\r\nB\rR\nI",\r\n'))
+    assert row_by_row == 1
+    assert got.frame["c3"].to_list() == ["W\r\nB\rR\nI"]
+    assert got.frame["line"].to_list() == [5]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252"])
+def test_a_header_alone_read_row_by_row_gives_the_empty_frame(tmp_path, encoding):
+    path = write(tmp_path, "CHILD,SEX,DOB,ETHNIC,UPN,NOTÉ\n".encode(encoding))
+    got, row_by_row = read_like_the_object_reader(path)
+    assert row_by_row == 1
+    assert got.frame.schema == rawrows._empty(len(HEADER.columns)).schema
