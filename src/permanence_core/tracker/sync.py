@@ -131,12 +131,15 @@ def sync_tables(
         rest = [child for child in child_ids if child in changed]
         if progress is not None:
             progress(len(child_ids) - len(rest), len(child_ids))
-        for start, chunk in _chunks(cohort, detail, survey, rest):
+        digests = survey.digests
+        chunks = _chunks(cohort, detail, survey, rest)
+        del survey  # the chunks hold what they need of it, and let the rest go (see _chunks)
+        for start, chunk in chunks:
             at = now()
             _children(conn, stored, chunk.children, sync_id, counts)
             _plans(conn, stored, chunk.plans, sync_id, at, counts)
             _meetings(conn, stored, chunk.meetings, chunk.actions, today, sync_id, at, counts)
-            _record_digests(conn, stored, {child: survey.digests[child] for child, _, _ in chunk.children}, sync_id)
+            _record_digests(conn, stored, {child: digests[child] for child, _, _ in chunk.children}, sync_id)
             if progress is not None:
                 progress(len(child_ids) - len(rest) + min(start + CHUNK, len(rest)), len(child_ids))
         finished = now()
@@ -526,6 +529,8 @@ def _chunks(
     del plans
     meetings_of = by_chunk(survey.held, ["seq"], ["meeting_id", *_MEETING_FIELDS])
     actions_of = by_chunk(survey.actions, ["meeting_seq", "position"], ["meeting_id", *_ACTION_FIELDS])
+    # The survey's meetings and actions (hundreds of MB for a national cohort) are not needed past this point.
+    del survey
     for number, start in enumerate(range(0, len(child_ids), CHUNK)):
         actions: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         for meeting_id, *values in actions_of(number).iter_rows():
