@@ -27,9 +27,10 @@ def run(*args, env=None):
 
 
 def commands(group=cli, prefix=()):
-    # The plugins' commands (permanence raise …) join the group when it is first listed.
-    group.list_commands(click.Context(group))
-    for name, command in sorted(group.commands.items()):
+    # Through click's own interface: the core's commands load when asked for, the plugins' when the group is listed.
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         if isinstance(command, click.Group):
             yield from commands(command, (*prefix, name))
         else:

@@ -475,3 +475,21 @@ def test_polars_reads_what_csv_reader_reads_or_declines(text, width, block):
         if fast is not None:
             assert exact.unreadable is None
             assert fast.equals(exact.frame), (fast, exact.frame)
+
+
+def test_lines_holding_a_quote_take_csv_readers_counts_or_are_declined_when_a_quote_runs_on():
+    # Polars counted the delimiters of each line; a quoted delimiter is not one, and csv.reader says how many fields
+    # the line holds. A line whose quote runs on past its end would swallow the next: the block is declined.
+    frame = pl.DataFrame({"line": [2, 3], "fields": [4, 2], "blank": [False, False]})
+    cells = pl.DataFrame({"c0": ["a", "c"], "c1": ["b,c", "d"]})
+    quoted = pl.DataFrame({"at": pl.Series([0], dtype=pl.UInt32), "text": ['a,"b,c",']})
+    counted = rawrows._requoted(frame, cells, [0, 1], quoted, ",")
+    assert counted is not None
+    assert counted["fields"].to_list() == [3, 2]
+    assert counted["blank"].to_list() == [False, False]
+    blank = pl.DataFrame({"at": pl.Series([0], dtype=pl.UInt32), "text": ['"",""']})
+    assert rawrows._requoted(frame, pl.DataFrame({"c0": ["", "c"], "c1": ["", "d"]}), [0, 1], blank, ",")[
+        "blank"
+    ].to_list() == [True, False]
+    runs_on = pl.DataFrame({"at": pl.Series([0], dtype=pl.UInt32), "text": ['a,"b']})
+    assert rawrows._requoted(frame, pl.DataFrame({"c0": ["a", "c"], "c1": ["b", "d"]}), [0, 1], runs_on, ",") is None

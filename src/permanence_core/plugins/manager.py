@@ -174,15 +174,16 @@ class Plugins:
         """Template files by name; the built-ins are overridden by any plugin's template of the same name."""
         return dict(self.registry.templates)
 
-    def register_commands(self, group: click.Group) -> None:
-        """Add every plugin's commands to ``group``; a name already taken there is a configuration error."""
+    def register_commands(self, group: click.Group, reserved: Collection[str] = ()) -> None:
+        """Add every plugin's commands to ``group``; a name already taken there, or ``reserved`` (commands the
+        group loads later), is a configuration error."""
         import click
 
         for plugin, caller in self._each_plugin("permanence_register_commands"):
             added = click.Group()
             caller(group=added)
             for name, command in added.commands.items():
-                if name in group.commands:
+                if name in group.commands or name in reserved:
                     raise ConfigError(f"plugin {plugin!r}", f"command {name!r} is already a permanence command")
                 group.add_command(command, name)
 

@@ -133,6 +133,9 @@ def load(
     """Every child through ``adapter`` (``options``: the adapter's, e.g. ``config``) as the cohort's tables and
     their detail tables (``JOB_FACETS``). An adapter that cannot read the detail tables straight from its source
     (``Adapter.detail_tables`` false) is read as records once, the tables made from them and the records let go."""
+    # A process that runs the job night after night first hands back what its last run left in the C heap (a
+    # national run's tracker leaves ~70 MB, measured): the load and the sync after it are the job's largest moments.
+    give_back()
     return NightlyLoad(
         tables=api.load_cohort(adapter, source, {**(options or {}), "detail": True}, JOB_FACETS, plugins)
     )

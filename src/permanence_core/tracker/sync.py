@@ -131,12 +131,15 @@ def sync_tables(
         rest = [child for child in child_ids if child in changed]
         if progress is not None:
             progress(len(child_ids) - len(rest), len(child_ids))
-        for start, chunk in _chunks(cohort, detail, survey, rest):
+        digests = survey.digests
+        chunks = _chunks(cohort, detail, survey, rest)
+        del survey  # the chunks hold what they need of it, and let the rest go (see _chunks)
+        for start, chunk in chunks:
             at = now()
             _children(conn, stored, chunk.children, sync_id, counts)
             _plans(conn, stored, chunk.plans, sync_id, at, counts)
             _meetings(conn, stored, chunk.meetings, chunk.actions, today, sync_id, at, counts)
-            _record_digests(conn, stored, {child: survey.digests[child] for child, _, _ in chunk.children}, sync_id)
+            _record_digests(conn, stored, {child: digests[child] for child, _, _ in chunk.children}, sync_id)
             if progress is not None:
                 progress(len(child_ids) - len(rest) + min(start + CHUNK, len(rest)), len(child_ids))
         finished = now()
@@ -339,8 +342,9 @@ def _survey(cohort: Cohort, detail: CohortDetail, today: dt.date) -> _Survey:
     order = cohort.children.select("child_id").unique(keep="first", maintain_order=True).with_row_index("order")
     # Every copy of every meeting, in the sync's order: child by child, each child's meetings as its record has them.
     copies = (
-        cohort.meetings.join(detail.meeting_detail, on=["child_id", "seq"], how="left")
-        .join(order, on="child_id")
+        cohort.meetings.lazy()
+        .join(detail.meeting_detail.lazy(), on=["child_id", "seq"], how="left")
+        .join(order.lazy(), on="child_id")
         .sort("order", "seq", maintain_order=True)
         .with_columns(pl.col("children").fill_null(pl.lit([], dtype=pl.List(pl.String()))))
     )
@@ -352,11 +356,16 @@ def _survey(cohort: Cohort, detail: CohortDetail, today: dt.date) -> _Survey:
         .group_by("meeting_id", maintain_order=True)
         .agg(pl.col("member").alias("members"))
     )
+    # One lazy query (polars computes the copies once for both uses): the national cohort's 1.5 million copies and
+    # their members are never each held as a table beside the result.
     held = (
         copies.filter(pl.col("meeting_id").is_first_distinct())
         .join(members, on="meeting_id", how="left", maintain_order="left")
         .with_columns((pl.col("date") <= today).alias("held"))
         .drop("children")
+        .collect()
+        # In one piece: the lazy query's many pieces cost the chunks' join below 160 MB more at 85k (measured).
+        .rechunk()
     )
     actions = detail.actions.join(
         held.select("child_id", pl.col("seq").alias("meeting_seq"), "meeting_id", "order"),
@@ -390,8 +399,8 @@ def _digests(
     plan's status and its date from its history, a meeting's status from its date): its plans and their history,
     its latest period of care, and the meetings (with their children) and actions it is the first to hold."""
 
-    def part(frame: pl.DataFrame, number: int, keys: Sequence[str], values: Sequence[str]) -> pl.DataFrame:
-        return frame.select(
+    def part(frame: pl.DataFrame, number: int, keys: Sequence[str], values: Sequence[str]) -> pl.LazyFrame:
+        return frame.lazy().select(
             "child_id",
             pl.lit(number, dtype=pl.Int32()).alias("part"),
             *(pl.col(key).cast(pl.Int32()).alias(f"k{i}") for i, key in enumerate(keys)),
@@ -415,12 +424,15 @@ def _digests(
             part(actions, 4, ["meeting_seq", "position"], _ACTION_FIELDS),
         ]
     )
+    # Lazy to the end: a national cohort's 3 million hashed rows are joined, sorted and grouped without a copy a step.
     hashed = (
-        order.join(rows, on="child_id", how="left")
+        order.lazy()
+        .join(rows, on="child_id", how="left")
         .sort("order", "part", "k0", "k1", maintain_order=True)
         .group_by("order", maintain_order=True)
         .agg(pl.first("child_id"), pl.col("hash").drop_nulls())
         .select("child_id", pl.col("hash").hash(_SEED))
+        .collect()
     )
 
     return {child: f"{_DIGEST_TAG}{digest:016x}" for child, digest in hashed.iter_rows()}
@@ -500,9 +512,10 @@ def _chunks(
     wanted = pl.DataFrame({"child_id": pl.Series(child_ids, dtype=pl.String())}).with_row_index("index")
     wanted = wanted.with_columns((pl.col("index") // CHUNK).alias("chunk"))
 
-    def by_chunk(frame: pl.DataFrame, order: Sequence[str], columns: Sequence[str]) -> Callable[[int], pl.DataFrame]:
-        # One frame in the sync's order, and each chunk a slice of it (a view: no copy of a national cohort's rows).
-        picked = wanted.join(frame, on="child_id").sort("index", *order, maintain_order=True)
+    def by_chunk(frame: pl.DataFrame, columns: Sequence[str]) -> Callable[[int], pl.DataFrame]:
+        # ``frame`` is in the sync's order (child by child, as ``survey.order``), so the synced children's rows keep
+        # it without a sort, and each chunk is a slice of them (a view: no copy of a national cohort's rows).
+        picked = frame.join(wanted, on="child_id", how="inner", maintain_order="left")
         numbers = picked.get_column("chunk")
         picked = picked.select(columns)
 
@@ -517,12 +530,16 @@ def _chunks(
         cohort.plans.join(detail.plan_ids, on=["child_id", "seq"], how="left", maintain_order="left")
         .join(history.rename({"plan_seq": "seq"}), on=["child_id", "seq"], how="left", maintain_order="left")
         .with_columns(pl.col("status", "date").fill_null(pl.lit([])))
+        .join(survey.order, on="child_id")
+        .sort("order", "seq", maintain_order=True)
     )
     periods = wanted.join(survey.last_period, on="child_id", how="left").sort("index")
-    plans_of = by_chunk(plans, ["seq"], _PLAN_ROW)
+    plans_of = by_chunk(plans, _PLAN_ROW)
     del plans
-    meetings_of = by_chunk(survey.held, ["seq"], ["meeting_id", *_MEETING_FIELDS])
-    actions_of = by_chunk(survey.actions, ["meeting_seq", "position"], ["meeting_id", *_ACTION_FIELDS])
+    meetings_of = by_chunk(survey.held, ["meeting_id", *_MEETING_FIELDS])
+    actions_of = by_chunk(survey.actions, ["meeting_id", *_ACTION_FIELDS])
+    # The survey's meetings and actions (hundreds of MB for a national cohort) are not needed past this point.
+    del survey
     for number, start in enumerate(range(0, len(child_ids), CHUNK)):
         actions: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         for meeting_id, *values in actions_of(number).iter_rows():

@@ -199,7 +199,8 @@ def _block(
 
 def _stripped(values: pl.Series) -> pl.Series:
     # Most columns have no padding at all: leave them as read rather than copy every string.
-    padded = values.str.contains(f"^[{_CLASS}]|[{_CLASS}]$").any()
+    # Two anchored patterns: the one pattern with both alternatives is six times slower (polars' regex engine).
+    padded = values.str.contains(f"^[{_CLASS}]").any() or values.str.contains(f"[{_CLASS}]$").any()
     return values.str.strip_chars(ASCII_WHITESPACE) if padded else values
 
 
@@ -209,18 +210,19 @@ def _requoted(
     """Field counts and blankness of the lines holding a quote (``at``, ``text``), from ``csv.reader``; None when
     its cells differ from polars'."""
     at = quoted["at"]
-    counts = frame["fields"].to_list()
-    blanks = frame["blank"].to_list()
-    for index, line, mine in zip(at.to_list(), quoted["text"].to_list(), cells[at].rows(), strict=True):
-        parsed = list(csv.reader(io.StringIO(f"{line}\nx\n"), delimiter=delimiter))
-        if len(parsed) != 2 or parsed[1] != ["x"]:
-            return None
-        row = parsed[0]
+    lines = quoted["text"].to_list()
+    # One csv.reader pass over every such line and a sentinel line: a line whose quote runs on past its end swallows
+    # the line after it (fewer rows than lines, or the sentinel not last and alone), and the block is read row by row.
+    parsed = list(csv.reader(io.StringIO("\n".join([*lines, "x", ""])), delimiter=delimiter))
+    if len(parsed) != len(lines) + 1 or parsed[-1] != ["x"]:
+        return None
+    rows = parsed[:-1]
+    for row, mine in zip(rows, cells[at].rows(), strict=True):
         if tuple(row[at] if at < len(row) else "" for at in wanted) != mine[: len(wanted)]:
             return None
-        counts[index] = len(row)
-        blanks[index] = not any(value.strip() for value in row)
-    return frame.with_columns(pl.Series("fields", counts, dtype=pl.Int64), pl.Series("blank", blanks, dtype=pl.Boolean))
+    counts = frame["fields"].clone().scatter(at, [len(row) for row in rows])
+    blanks = frame["blank"].clone().scatter(at, [not any(value.strip() for value in row) for row in rows])
+    return frame.with_columns(counts, blanks)
 
 
 def _empty(count: int) -> pl.DataFrame:
