@@ -328,3 +328,11 @@ def test_a_header_alone_read_row_by_row_gives_the_empty_frame(tmp_path, encoding
     got, row_by_row = read_like_the_object_reader(path)
     assert row_by_row == 1
     assert got.frame.schema == rawrows._empty(len(HEADER.columns)).schema
+
+
+def test_padding_on_one_side_only_is_stripped(tmp_path):
+    """A column padded only at the end, another only at the start."""
+    path = write(tmp_path, HEAD + b"C1 ,\t1,01/01/2015,WBRI,\r\nC2\x0c,2,01/01/2015,WBRI,\r\n")
+    got, row_by_row = read_like_the_object_reader(path)
+    assert row_by_row == 0
+    assert got.frame.select("c0", "c1").rows() == [("C1", "1"), ("C2", "2")]
