@@ -759,3 +759,12 @@ def test_proceedings_whose_extensions_are_unknown_add_none():
     evaluation = evaluate_cohort(attrs.evolve(cohort, proceedings=unknown), ENGLAND, D(2026, 2, 1))
     [final] = evaluation.obligations(rule="proceedings.final")
     assert final.due_date == D(2026, 7, 12)  # 26 weeks beginning with the issue day: issue + 181 days
+
+
+def test_a_profile_without_rules_gives_an_empty_table_of_every_column():
+    # The typed empty frame the rules' tables are put together with gives the columns when there is no rule at all.
+    children = cohort_from_records([record(D(2026, 1, 5))])
+    evaluation = evaluate_cohort(children, attrs.evolve(ENGLAND, rules=()), D(2026, 2, 10))
+    assert evaluation.table.schema == pl.Schema(OBLIGATION_COLUMNS)
+    assert evaluation.table.height == 0
+    assert evaluation.alerts == ()
