@@ -33,9 +33,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-# As the permanence CLI does before polars loads (permanence_core/cli/__init__.py): the allocator hands freed pages
-# back at once, so a stage's tables do not stay resident after it. A caller's own setting wins.
-os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+from permanence_core.freed_memory import ALLOCATOR_SETTINGS, allocator_settings
+
+# As `permanence ledger sync` does before polars loads (permanence_core/freed_memory.py): polars' allocator keeps
+# freed pages a quarter of a second, then hands them back. A caller's own setting wins.
+os.environ.setdefault(ALLOCATOR_SETTINGS, allocator_settings("ledger"))
 
 import attrs
 

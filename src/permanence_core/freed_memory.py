@@ -8,6 +8,26 @@ import functools
 import sys
 from collections.abc import Callable
 
+#: Polars' allocator (jemalloc) reads its settings from this variable once, as polars loads.
+ALLOCATOR_SETTINGS = "_RJEM_MALLOC_CONF"
+#: By default polars' allocator hands freed pages back at once: a CLI run is one short process, and that keeps
+#: `permanence alerts` on the national cohort inside its memory budget (benchmarks/README.md).
+_HAND_BACK = "dirty_decay_ms:0,muzzy_decay_ms:0"
+#: Commands whose budget is time keep freed pages a while for reuse rather than fault fresh ones in: the tracker for
+#: a second (a second less of system time on a 20,000-child page); the nightly `ledger sync` for a quarter of a
+#: second (5 s less of a national first night on one core, and the second night's peak still 1,475 MB of its
+#: 1,536: a full second took it to 1,593).
+_KEEP_FREED = {
+    "tracker": "dirty_decay_ms:1000,muzzy_decay_ms:0",
+    "ledger": "dirty_decay_ms:250,muzzy_decay_ms:0",
+}
+
+
+def allocator_settings(command: str | None = None) -> str:
+    """Polars' allocator settings (``ALLOCATOR_SETTINGS``) for a run of the ``permanence`` command ``command``
+    (by default, any other command's)."""
+    return _HAND_BACK if command is None else _KEEP_FREED.get(command, _HAND_BACK)
+
 
 @functools.cache
 def _trim() -> Callable[[int], int] | None:

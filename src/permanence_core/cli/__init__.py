@@ -10,6 +10,7 @@ import click
 from permanence_core import __version__
 from permanence_core.cli.common import DEBUG_HELP, GuardedGroup, configure_logging
 from permanence_core.errors import PermanenceError
+from permanence_core.freed_memory import ALLOCATOR_SETTINGS, allocator_settings
 
 #: Each core command: its module and the command's name there. A command's module is imported when the command
 #: runs (or ``--help`` lists it), so a run loads only what its command uses.
@@ -29,14 +30,6 @@ _CORE_MODULES = {
 #: The core's own commands; a plugin's command may not take one of these names.
 CORE_COMMANDS = frozenset(_CORE_MODULES)
 
-#: Polars' allocator keeps freed pages for reuse. A CLI run is one short process, so by default it hands them back
-#: at once: that keeps `permanence alerts` and the nightly `permanence ledger sync` on the national cohort inside
-#: their memory budgets (benchmarks/README.md). The tracker, whose budget is time, keeps them for a second: a second
-#: less of system time on a 20,000-child page. Set before the command's module loads polars; a caller's own wins.
-_ALLOCATOR = "_RJEM_MALLOC_CONF"
-_HAND_BACK = "dirty_decay_ms:0,muzzy_decay_ms:0"
-_ALLOCATOR_BY_COMMAND = {"tracker": "dirty_decay_ms:1000,muzzy_decay_ms:0"}
-
 
 class PermanenceGroup(GuardedGroup):
     """The top-level group: the plugins' commands join the core's on first use, not at import."""
@@ -49,7 +42,7 @@ class PermanenceGroup(GuardedGroup):
         self.plugin_commands_added = True
         from permanence_core.plugins.manager import Plugins
 
-        os.environ.setdefault(_ALLOCATOR, _HAND_BACK)
+        os.environ.setdefault(ALLOCATOR_SETTINGS, allocator_settings())
         try:
             Plugins().register_commands(self, reserved=CORE_COMMANDS)
         except PermanenceError as exc:
@@ -62,7 +55,8 @@ class PermanenceGroup(GuardedGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in _CORE_MODULES and cmd_name not in self.commands:
-            os.environ.setdefault(_ALLOCATOR, _ALLOCATOR_BY_COMMAND.get(cmd_name, _HAND_BACK))
+            # Before the command's module loads polars, which reads them once; a caller's own settings win.
+            os.environ.setdefault(ALLOCATOR_SETTINGS, allocator_settings(cmd_name))
             module, name = _CORE_MODULES[cmd_name]
             self.add_command(getattr(importlib.import_module(module), name), cmd_name)
         # A core command runs without importing the plugins' commands (a third of a second at start-up, measured).

@@ -225,20 +225,35 @@ class _Stored:
         return rows
 
     def insert(
-        self, conn: sa.Connection, table: sa.Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
+        self,
+        conn: sa.Connection,
+        table: sa.Table,
+        names: Sequence[str],
+        rows: Sequence[tuple[Any, ...]],
+        same: Sequence[tuple[str, Any]] = (),
     ) -> None:
-        """Insert ``rows`` (values of the columns ``names``, in stored form) with one executemany."""
+        """Insert ``rows`` (values of the columns ``names``, in stored form) with one executemany; every row also
+        takes the ``same`` values (column name, stored value)."""
         if not rows:
             return
         marker = _MARKERS.get(self.dialect.paramstyle)
         if marker is None:
-            self._many(conn, table.insert().compile(dialect=self.dialect, column_keys=list(names)), names, rows)
+            every = tuple(value for _, value in same)
+            names = [*names, *(name for name, _ in same)]
+            compiled = table.insert().compile(dialect=self.dialect, column_keys=names)
+            self._many(conn, compiled, names, [row + every for row in rows])
             return
-        # Written out in the order of ``names``, so the rows go to the driver as they are.
+        # Written out in the order of ``names``, so the rows go to the driver as they are. The values every row
+        # shares are written into the statement, as SQLAlchemy renders literals: a national first sync's two
+        # million meetings and actions then bind a third fewer values each (about a second on one core).
         quote = self.dialect.identifier_preparer
-        columns = ", ".join(quote.quote(name) for name in names)
-        markers = ", ".join([marker] * len(names))
-        conn.exec_driver_sql(f"INSERT INTO {quote.format_table(table)} ({columns}) VALUES ({markers})", rows)
+        columns = ", ".join(quote.quote(name) for name in (*names, *(name for name, _ in same)))
+        literals = [
+            str(sa.literal(value).compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
+            for _, value in same
+        ]
+        values = ", ".join([*([marker] * len(names)), *literals])
+        conn.exec_driver_sql(f"INSERT INTO {quote.format_table(table)} ({columns}) VALUES ({values})", rows)
 
     def update(
         self, conn: sa.Connection, statement: sa.Update, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
@@ -675,7 +690,7 @@ def _plans(
 
 #: A meeting's values from the case system, in this order (compared with the ledger's, then written).
 _MEETING_VALUES = ("meeting_id", "kind", "date", "status", "chair", "minutes_issued_on", "referral_received_on")
-_MEETING_INSERT = (*_MEETING_VALUES, "origin", "first_sync_id", "last_sync_id", "created_at", "updated_at")
+
 _MEETING_UPDATE = (*_MEETING_VALUES[1:], "last_sync_id", "updated_at", "key")
 _LINK_COLUMNS = ("meeting_id", "child_id", "position")
 
@@ -711,7 +726,6 @@ def _meetings(
         # A case-system meeting with the id of a panel held in the ledger: the ledger's record stands.
         logger.warning("sync %s: %d meetings already held in the ledger were not overwritten", sync_id, len(ours))
     stamp = stored.timestamp(at)
-    added = (Origin.CASE_SYSTEM.value, sync_id, sync_id, stamp, stamp)
     held, scheduled = MeetingStatus.HELD.value, MeetingStatus.SCHEDULED.value
     date = stored.date
     skipped = set(ours)
@@ -732,13 +746,13 @@ def _meetings(
         )
         before = existing.get(meeting_id)
         if before is None:
-            inserts.append(values + added)
+            inserts.append(values)
             relink.append(meeting_id)
         elif before != values or linked[meeting_id] != members[meeting_id]:
             updates.append((*values[1:], sync_id, stamp, meeting_id))
             if linked[meeting_id] != members[meeting_id]:
                 relink.append(meeting_id)
-    stored.insert(conn, table, _MEETING_INSERT, inserts)
+    stored.insert(conn, table, _MEETING_VALUES, inserts, _added(sync_id, stamp))
     stored.update(
         conn,
         table.update()
@@ -763,18 +777,7 @@ def _meetings(
 
 #: An action's values from the case system, in this order (compared with the ledger's, then written).
 _ACTION_VALUES = ("child_id", "position", "description", "owner", "due_date", "completed_on", "depends_on")
-_ACTION_INSERT = (
-    "meeting_id",
-    "action_id",
-    *_ACTION_VALUES,
-    "status",
-    "times_carried",
-    "origin",
-    "first_sync_id",
-    "last_sync_id",
-    "created_at",
-    "updated_at",
-)
+_ACTION_INSERT = ("meeting_id", "action_id", *_ACTION_VALUES, "status")
 _ACTION_UPDATE = (*_ACTION_VALUES, "status", "last_sync_id", "updated_at", "m", "a")
 _COMPLETED = _ACTION_VALUES.index("completed_on")
 
@@ -801,7 +804,6 @@ def _actions(
     }
     stamp = stored.timestamp(at)
     done, open_ = ActionStatus.DONE.value, ActionStatus.OPEN.value
-    added = (0, Origin.CASE_SYSTEM.value, sync_id, sync_id, stamp, stamp)
     date = stored.date
     inserts, updates = [], []
     for meeting_id, children in members.items():
@@ -814,7 +816,7 @@ def _actions(
             found = existing.get((meeting_id, action_id)) if meeting_id in existed else None
             if found is None:
                 status = done if completed is not None else open_
-                inserts.append((meeting_id, action_id, *row, status, *added))
+                inserts.append((meeting_id, action_id, *row, status))
                 continue
             status, before = found
             if before[_COMPLETED] is not None and completed is None:
@@ -824,7 +826,7 @@ def _actions(
                 # Completed in the case system is done; an open action the panel carried forward stays carried.
                 new_status = done if row[_COMPLETED] is not None else _reopened(status).value
                 updates.append((*row, new_status, sync_id, stamp, meeting_id, action_id))
-    stored.insert(conn, table, _ACTION_INSERT, inserts)
+    stored.insert(conn, table, _ACTION_INSERT, inserts, (("times_carried", 0), *_added(sync_id, stamp)))
     stored.update(
         conn,
         table.update()
@@ -839,6 +841,17 @@ def _actions(
 
 def _reopened(status: str) -> ActionStatus:
     return ActionStatus.CARRIED if status == ActionStatus.CARRIED else ActionStatus.OPEN
+
+
+def _added(sync_id: int, stamp: Any) -> tuple[tuple[str, Any], ...]:
+    """The values of a meeting or action the sync adds from the case system: where from, when and by which sync."""
+    return (
+        ("origin", Origin.CASE_SYSTEM.value),
+        ("first_sync_id", sync_id),
+        ("last_sync_id", sync_id),
+        ("created_at", stamp),
+        ("updated_at", stamp),
+    )
 
 
 __all__ = ["plan_key", "record_sync", "sync_tables"]

@@ -227,7 +227,8 @@ def _cell(book: _Book, sheet: Worksheet, row: int, column: int, item: Any) -> No
         # Text is written as a string whatever it looks like; one that starts like a formula also gets
         # Excel's own "typed with a leading apostrophe" flag: shown as typed, never evaluated, and still
         # text after someone edits the cell.
-        text = _illegal_characters().sub("\ufffd", value)
+        # (``isprintable`` first: nearly every value passes it, in C, without the pattern's scan and copy.)
+        text = value if value.isprintable() else _illegal_characters().sub("\ufffd", value)
         as_text = value.startswith(FORMULA_TRIGGERS)
         sheet.write_string(row, column, text, book.format(date=False, overdue=overdue, as_text=as_text))
     elif isinstance(value, dt.date):

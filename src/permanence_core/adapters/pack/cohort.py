@@ -487,7 +487,9 @@ def _meetings(rows: pl.DataFrame, children: pl.Series) -> tuple[pl.DataFrame, pl
 def _known_meeting(meetings: pl.Series, *, keyed: bool = False) -> Reduce:
     """Rows of attendees or actions with ``meeting_id`` (``c0``) reduced to ``x`` (a meeting read), ``?`` (none)
     or blank, and with ``keyed`` a ``_key`` hashing the meeting and action ids (``c0``, ``c1``)."""
-    known = meetings.implode()
+    # Sorted once and searched per block: ``is_in`` would hash the national cohort's million meeting ids again for
+    # every block of the file (a quarter of the load on one core, measured).
+    known = meetings.sort()
     meeting = pl.col("c0")
 
     def reduce(rows: pl.DataFrame) -> pl.DataFrame:
@@ -496,13 +498,21 @@ def _known_meeting(meetings: pl.Series, *, keyed: bool = False) -> Reduce:
         return rows.with_columns(
             pl.when(meeting == "")
             .then(pl.lit(""))
-            .when(meeting.is_in(known))
+            .when(_among(rows["c0"], known))
             .then(pl.lit("x"))
             .otherwise(pl.lit("?"))
             .alias("c0")
         )
 
     return reduce
+
+
+def _among(values: pl.Series, known: pl.Series) -> pl.Series:
+    """Whether each of ``values`` is one of ``known`` (sorted): where a binary search lands, that value is found."""
+    if known.is_empty():
+        return pl.repeat(False, len(values), eager=True)
+    landed = known.search_sorted(values).clip(upper_bound=len(known) - 1)
+    return known.gather(landed) == values
 
 
 def _given(name: str) -> pl.Expr:
