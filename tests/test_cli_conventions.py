@@ -7,7 +7,10 @@ Commands are found by walking the click group, so a new command is held to the s
 """
 
 import logging
+import os
 import re
+import subprocess
+import sys
 
 import click
 import pytest
@@ -217,3 +220,34 @@ def test_ledger_sync_accounts_for_every_alert_raised(tmp_path, monkeypatch):
     raised = counts["new"] + counts["changed"] + counts["resolved"]
     assert raised > 0 and counts["already there"] == raised
     assert raised == counts["sent"] + counts["already there"] + counts["failed"] + counts["recorded without sending"]
+
+
+_ALLOCATOR_PROBE = """
+import os, sys
+from permanence_core.cli import cli
+from permanence_core.freed_memory import ALLOCATOR_SETTINGS
+assert "polars" not in sys.modules, "polars loaded before the command's allocator settings were set"
+cli.get_command(None, sys.argv[1])
+print(os.environ.get(ALLOCATOR_SETTINGS))
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("ledger", "dirty_decay_ms:250,muzzy_decay_ms:0"),
+        ("tracker", "dirty_decay_ms:1000,muzzy_decay_ms:0"),
+        ("alerts", "dirty_decay_ms:0,muzzy_decay_ms:0"),
+    ],
+)
+def test_each_command_sets_polars_allocator_before_polars_loads_and_a_callers_own_setting_wins(command, expected):
+    # A process of its own: polars reads the settings once, when it is first imported.
+    env = {key: value for key, value in os.environ.items() if key != "_RJEM_MALLOC_CONF"}
+    probe = [sys.executable, "-c", _ALLOCATOR_PROBE, command]
+    # Polars, as it loads, puts its own defaults before the settings it finds: jemalloc takes the last of each.
+    given = subprocess.run(probe, env=env, capture_output=True, text=True)
+    assert given.returncode == 0, given.stderr
+    assert given.stdout.strip().endswith("," + expected)
+    own = subprocess.run(probe, env={**env, "_RJEM_MALLOC_CONF": "narenas:1"}, capture_output=True, text=True)
+    assert own.returncode == 0, own.stderr
+    assert own.stdout.strip().endswith(",narenas:1")
