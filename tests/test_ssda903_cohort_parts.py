@@ -1,0 +1,74 @@
+"""The columnar SSDA903 reader's parts one at a time, on small synthetic returns: what the whole-cohort differential
+(tests/test_ssda903_cohort.py) finds through a minute of the object reader's work, found here in a second."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from permanence_core.adapters import ssda903
+from permanence_core.adapters.ssda903 import cohort as columnar
+from permanence_core.adapters.ssda903 import tables
+from permanence_core.adapters.ssda903.checks import CHECKS
+from permanence_core.adapters.ssda903.cohort import read_cohort
+from permanence_core.adapters.ssda903.convert import csv_to_xml
+from permanence_core.cohort import SCHEMAS, cohort_from_records
+from permanence_core.model import Facet
+from permanence_core.synth import CohortSpec, generate
+
+CHILDREN = 30
+
+
+@pytest.fixture(scope="module")
+def xml_return_and_its_pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A synthetic return as one XML file, its pack in a folder of its own (not beside it)."""
+    made = tmp_path_factory.mktemp("xml")
+    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), made / "csv")
+    shutil.move(made / "csv" / "pack", made / "elsewhere")
+    (made / "return").mkdir()
+    csv_to_xml(made / "csv", made / "return" / "return.xml")
+    return made / "return" / "return.xml", made / "elsewhere"
+
+
+def sorted_table(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.sort(frame.columns, nulls_last=True)
+
+
+def test_an_xml_return_is_read_by_the_object_reader_with_the_pack_and_facets_given(xml_return_and_its_pack):
+    source, pack = xml_return_and_its_pack
+    facets = {Facet.CARE, Facet.PLANS}
+    expected = ssda903.load(str(source), {"pack": str(pack), "facets": ["care", "plans"]})
+    loaded = read_cohort(str(source), facets, pack=str(pack))
+    cohort = cohort_from_records(expected.records)
+    for name in SCHEMAS:
+        assert sorted_table(getattr(loaded.cohort, name)).equals(sorted_table(getattr(cohort, name))), name
+    # The pack given was read, and only for the facets asked: plans, no meetings.
+    assert loaded.cohort.plans.height > 0
+    assert loaded.cohort.meetings.height == 0
+    assert (loaded.rejected, loaded.read, loaded.notices) == (expected.rejected, expected.read, expected.notices)
+    assert loaded.by_object_reader == len(expected.records) == CHILDREN
+
+
+def test_only_the_child_id_and_the_checked_columns_are_read(monkeypatch, tmp_path):
+    # The other columns are never kept: reading them would only cost a national return's time and memory.
+    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path)
+    asked: dict[str, list[int | None]] = {}
+    read_rows = columnar.read_rows
+
+    def recording(path, positions, *args, **kwargs):
+        asked[Path(path).name] = list(positions)
+        return read_rows(path, positions, *args, **kwargs)
+
+    monkeypatch.setattr(columnar, "read_rows", recording)
+    read_cohort(str(tmp_path))
+    assert asked
+    for name, positions in asked.items():
+        table = next(t for t in tables.TABLES if t.file_name == name)
+        wanted = {"CHILD", *CHECKS[table.name]}
+        assert [column for column, at in zip(table.columns, positions, strict=True) if at is not None] == [
+            column for column in table.columns if column in wanted
+        ], name
