@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -72,3 +73,22 @@ def test_only_the_child_id_and_the_checked_columns_are_read(monkeypatch, tmp_pat
         assert [column for column, at in zip(table.columns, positions, strict=True) if at is not None] == [
             column for column in table.columns if column in wanted
         ], name
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_return_with_another_delimiter_is_read_as_the_object_reader_reads_it(tmp_path, delimiter):
+    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path / "comma")
+    shutil.rmtree(tmp_path / "comma" / "pack")
+    (tmp_path / "other").mkdir()
+    for path in (tmp_path / "comma").glob("*.csv"):
+        with path.open(newline="") as source, (tmp_path / "other" / path.name).open("w", newline="") as target:
+            csv.writer(target, delimiter=delimiter).writerows(csv.reader(source))
+    expected = ssda903.load(str(tmp_path / "other"), {})
+    loaded = read_cohort(str(tmp_path / "other"))
+    assert expected.rejected == ()
+    assert loaded.rejected == ()
+    assert loaded.by_object_reader == 0
+    cohort = cohort_from_records(expected.records)
+    for name in SCHEMAS:
+        assert sorted_table(getattr(loaded.cohort, name)).equals(sorted_table(getattr(cohort, name))), name
+    assert loaded.cohort.periods.height > 0
