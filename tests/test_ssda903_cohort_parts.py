@@ -92,3 +92,34 @@ def test_a_return_with_another_delimiter_is_read_as_the_object_reader_reads_it(t
     for name in SCHEMAS:
         assert sorted_table(getattr(loaded.cohort, name)).equals(sorted_table(getattr(cohort, name))), name
     assert loaded.cohort.periods.height > 0
+
+
+def _bad_review_date(folder: Path) -> None:
+    """The first review's date made unreadable: its child, and only it, goes to the object reader."""
+    path = folder / "reviews.csv"
+    rows = list(csv.reader(path.open(newline="")))
+    rows[1][rows[0].index("REVIEW")] = "never"
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+@pytest.mark.parametrize("pack", ["csv", "none"])
+def test_only_the_child_with_a_bad_row_is_counted_as_read_by_the_object_reader(tmp_path, pack):
+    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path)
+    if pack == "none":
+        shutil.rmtree(tmp_path / "pack")
+    _bad_review_date(tmp_path)
+    # Facets named: with none, every facet of the pack is wanted, which the fast path leaves to the object reader.
+    loaded = read_cohort(str(tmp_path), {Facet.CARE, Facet.REVIEWS, Facet.PLANS})
+    assert loaded.by_object_reader == 1
+    assert len(loaded.rejected) == 1
+    assert loaded.pack_by_object_reader is False
+    assert len(loaded.cohort) == CHILDREN
+
+
+def test_a_pack_of_json_is_counted_as_read_by_the_object_reader(tmp_path):
+    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path, pack_json=True)
+    loaded = read_cohort(str(tmp_path))
+    assert loaded.pack_by_object_reader is True
+    assert loaded.by_object_reader == 0
+    assert loaded.cohort.plans.height > 0
