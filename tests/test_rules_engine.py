@@ -227,6 +227,22 @@ def test_a_plan_counts_from_the_start_of_this_period_of_care_up_to_the_as_of_dat
     assert state([plan(None, ratified_at_review=D(2026, 1, 30))]) == (ObligationState.MET, D(2026, 1, 30))
 
 
+def test_a_meeting_counts_from_the_day_this_period_of_care_began():
+    periods = [
+        PeriodOfCare(start=D(2025, 1, 6), end=D(2025, 6, 2), reason_ceased="E4B"),
+        PeriodOfCare(start=D(2026, 1, 5)),
+    ]
+
+    def state(day):
+        rec = record(None, periods=periods, meetings=[meeting("ppm", day)])
+        [obligation], _ = found("bolton", rec, D(2026, 2, 10), "ppm.convene_prompt")
+        return obligation.state
+
+    assert state(D(2025, 3, 3)) == ObligationState.OPEN  # an earlier period's PPM
+    assert state(D(2026, 1, 2)) == ObligationState.OPEN  # three days before this period
+    assert state(D(2026, 1, 5)) == ObligationState.MET  # held the day care began
+
+
 def test_the_ppm_prompt_is_met_by_a_ppm_on_the_record_held_or_not():
     rec = record(D(2026, 1, 5), meetings=[meeting("ppm", D(2026, 3, 2))])
     [obligation], _ = found("bolton", rec, D(2026, 2, 10), "ppm.convene_prompt")
