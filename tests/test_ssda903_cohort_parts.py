@@ -123,3 +123,15 @@ def test_a_pack_of_json_is_counted_as_read_by_the_object_reader(tmp_path):
     assert loaded.pack_by_object_reader is True
     assert loaded.by_object_reader == 0
     assert loaded.cohort.plans.height > 0
+
+
+def test_each_childs_rows_come_in_the_object_readers_order(tmp_path):
+    # Compared as they are, not sorted: a child's reviews and periods keep their order, the children theirs.
+    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path)
+    shutil.rmtree(tmp_path / "pack")
+    _bad_review_date(tmp_path)
+    loaded = read_cohort(str(tmp_path))
+    assert loaded.by_object_reader == 1
+    cohort = cohort_from_records(ssda903.load(str(tmp_path), {}).records)
+    for name in SCHEMAS:
+        assert getattr(loaded.cohort, name).equals(getattr(cohort, name)), name
