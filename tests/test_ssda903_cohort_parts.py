@@ -135,3 +135,44 @@ def test_each_childs_rows_come_in_the_object_readers_order(tmp_path):
     cohort = cohort_from_records(ssda903.load(str(tmp_path), {}).records)
     for name in SCHEMAS:
         assert getattr(loaded.cohort, name).equals(getattr(cohort, name)), name
+
+
+def test_a_table_split_over_two_files_reads_as_the_object_reader_reads_it(tmp_path):
+    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path)
+    shutil.rmtree(tmp_path / "pack")
+    rows = list(csv.reader((tmp_path / "episodes.csv").open(newline="")))
+    half = len(rows) // 2
+    with (tmp_path / "episodes.csv").open("w", newline="") as first:
+        csv.writer(first).writerows(rows[:half])
+    # The second file's rows quoted, with a value over two lines: it is read row by row, not by polars.
+    with (tmp_path / "episodes_2.csv").open("w", newline="") as second:
+        writer = csv.writer(second, quoting=csv.QUOTE_ALL)
+        writer.writerow(rows[0])
+        writer.writerows(rows[half:-1])
+        last = list(rows[-1])
+        last[rows[0].index("PLACE_PROVIDER")] = "a provider\nover two lines"
+        writer.writerow(last)
+    expected = ssda903.load(str(tmp_path), {})
+    loaded = read_cohort(str(tmp_path))
+    assert (loaded.rejected, loaded.read) == (expected.rejected, expected.read)
+    cohort = cohort_from_records(expected.records)
+    for name in SCHEMAS:
+        assert sorted_table(getattr(loaded.cohort, name)).equals(sorted_table(getattr(cohort, name))), name
+    assert loaded.cohort.periods.height > 0
+
+
+def test_an_episode_that_ends_the_day_it_starts_stays_on_the_fast_path(tmp_path):
+    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path)
+    shutil.rmtree(tmp_path / "pack")
+    path = tmp_path / "episodes.csv"
+    rows = list(csv.reader(path.open(newline="")))
+    start, end = rows[0].index("DECOM"), rows[0].index("DEC")
+    ended = next(row for row in rows[1:] if row[end])
+    ended[end] = ended[start]
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    loaded = read_cohort(str(tmp_path))
+    # Only an episode that ends before it starts is the object reader's to name; this one is a day long.
+    assert (loaded.rejected, loaded.by_object_reader) == ((), 0)
+    expected = cohort_from_records(ssda903.load(str(tmp_path), {}).records)
+    assert sorted_table(loaded.cohort.periods).equals(sorted_table(expected.periods))
