@@ -176,3 +176,19 @@ def test_an_episode_that_ends_the_day_it_starts_stays_on_the_fast_path(tmp_path)
     assert (loaded.rejected, loaded.by_object_reader) == ((), 0)
     expected = cohort_from_records(ssda903.load(str(tmp_path), {}).records)
     assert sorted_table(loaded.cohort.periods).equals(sorted_table(expected.periods))
+
+
+def test_a_child_taken_into_care_the_day_they_were_born_stays_on_the_fast_path(tmp_path):
+    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path)
+    shutil.rmtree(tmp_path / "pack")
+    episodes = list(csv.reader((tmp_path / "episodes.csv").open(newline="")))
+    child, start = episodes[1][episodes[0].index("CHILD")], episodes[1][episodes[0].index("DECOM")]
+    header_path = tmp_path / "header.csv"
+    header = list(csv.reader(header_path.open(newline="")))
+    born = next(row for row in header[1:] if row[header[0].index("CHILD")] == child)
+    born[header[0].index("DOB")] = start
+    with header_path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(header)
+    loaded = read_cohort(str(tmp_path))
+    # Only a fact dated before the birth is the object reader's to name; the day of birth is not.
+    assert (loaded.rejected, loaded.by_object_reader) == ((), 0)
