@@ -192,3 +192,15 @@ def test_a_child_taken_into_care_the_day_they_were_born_stays_on_the_fast_path(t
     loaded = read_cohort(str(tmp_path))
     # Only a fact dated before the birth is the object reader's to name; the day of birth is not.
     assert (loaded.rejected, loaded.by_object_reader) == ((), 0)
+
+
+def test_a_csv_return_takes_the_pack_given_from_another_folder(tmp_path):
+    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path / "return")
+    shutil.move(tmp_path / "return" / "pack", tmp_path / "elsewhere")
+    facets = {Facet.CARE, Facet.PLANS}
+    loaded = read_cohort(str(tmp_path / "return"), facets, pack=str(tmp_path / "elsewhere"))
+    expected = ssda903.load(
+        str(tmp_path / "return"), {"pack": str(tmp_path / "elsewhere"), "facets": ["care", "plans"]}
+    )
+    assert loaded.cohort.plans.height > 0
+    assert sorted_table(loaded.cohort.plans).equals(sorted_table(cohort_from_records(expected.records).plans))
