@@ -22,13 +22,15 @@ from permanence_core.model import Facet
 from permanence_core.synth import CohortSpec, generate
 
 CHILDREN = 30
+#: A small synthetic return with its pack: every test changes a copy of it, or its layout.
+SPEC = CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2))
 
 
 @pytest.fixture(scope="module")
 def xml_return_and_its_pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A synthetic return as one XML file, its pack in a folder of its own (not beside it)."""
     made = tmp_path_factory.mktemp("xml")
-    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), made / "csv")
+    generate(SPEC, made / "csv")
     shutil.move(made / "csv" / "pack", made / "elsewhere")
     (made / "return").mkdir()
     csv_to_xml(made / "csv", made / "return" / "return.xml")
@@ -56,7 +58,7 @@ def test_an_xml_return_is_read_by_the_object_reader_with_the_pack_and_facets_giv
 
 def test_only_the_child_id_and_the_checked_columns_are_read(monkeypatch, tmp_path):
     # The other columns are never kept: reading them would only cost a national return's time and memory.
-    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path)
+    generate(SPEC, tmp_path)
     asked: dict[str, list[int | None]] = {}
     read_rows = columnar.read_rows
 
@@ -77,7 +79,7 @@ def test_only_the_child_id_and_the_checked_columns_are_read(monkeypatch, tmp_pat
 
 @pytest.mark.parametrize("delimiter", [";", "\t"])
 def test_a_return_with_another_delimiter_is_read_as_the_object_reader_reads_it(tmp_path, delimiter):
-    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path / "comma")
+    generate(SPEC, tmp_path / "comma")
     shutil.rmtree(tmp_path / "comma" / "pack")
     (tmp_path / "other").mkdir()
     for path in (tmp_path / "comma").glob("*.csv"):
@@ -105,7 +107,7 @@ def _bad_review_date(folder: Path) -> None:
 
 @pytest.mark.parametrize("pack", ["csv", "none"])
 def test_only_the_child_with_a_bad_row_is_counted_as_read_by_the_object_reader(tmp_path, pack):
-    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path)
+    generate(SPEC, tmp_path)
     if pack == "none":
         shutil.rmtree(tmp_path / "pack")
     _bad_review_date(tmp_path)
@@ -118,7 +120,7 @@ def test_only_the_child_with_a_bad_row_is_counted_as_read_by_the_object_reader(t
 
 
 def test_a_pack_of_json_is_counted_as_read_by_the_object_reader(tmp_path):
-    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path, pack_json=True)
+    generate(SPEC, tmp_path, pack_json=True)
     loaded = read_cohort(str(tmp_path))
     assert loaded.pack_by_object_reader is True
     assert loaded.by_object_reader == 0
@@ -127,7 +129,7 @@ def test_a_pack_of_json_is_counted_as_read_by_the_object_reader(tmp_path):
 
 def test_each_childs_rows_come_in_the_object_readers_order(tmp_path):
     # Compared as they are, not sorted: a child's reviews and periods keep their order, the children theirs.
-    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path)
+    generate(SPEC, tmp_path)
     shutil.rmtree(tmp_path / "pack")
     _bad_review_date(tmp_path)
     loaded = read_cohort(str(tmp_path))
@@ -138,7 +140,7 @@ def test_each_childs_rows_come_in_the_object_readers_order(tmp_path):
 
 
 def test_a_table_split_over_two_files_reads_as_the_object_reader_reads_it(tmp_path):
-    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path)
+    generate(SPEC, tmp_path)
     shutil.rmtree(tmp_path / "pack")
     rows = list(csv.reader((tmp_path / "episodes.csv").open(newline="")))
     half = len(rows) // 2
@@ -162,7 +164,7 @@ def test_a_table_split_over_two_files_reads_as_the_object_reader_reads_it(tmp_pa
 
 
 def test_an_episode_that_ends_the_day_it_starts_stays_on_the_fast_path(tmp_path):
-    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path)
+    generate(SPEC, tmp_path)
     shutil.rmtree(tmp_path / "pack")
     path = tmp_path / "episodes.csv"
     rows = list(csv.reader(path.open(newline="")))
@@ -179,7 +181,7 @@ def test_an_episode_that_ends_the_day_it_starts_stays_on_the_fast_path(tmp_path)
 
 
 def test_a_child_taken_into_care_the_day_they_were_born_stays_on_the_fast_path(tmp_path):
-    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path)
+    generate(SPEC, tmp_path)
     shutil.rmtree(tmp_path / "pack")
     episodes = list(csv.reader((tmp_path / "episodes.csv").open(newline="")))
     child, start = episodes[1][episodes[0].index("CHILD")], episodes[1][episodes[0].index("DECOM")]
@@ -195,7 +197,7 @@ def test_a_child_taken_into_care_the_day_they_were_born_stays_on_the_fast_path(t
 
 
 def test_a_csv_return_takes_the_pack_given_from_another_folder(tmp_path):
-    generate(CohortSpec(children=CHILDREN, seed=11, as_of=dt.date(2026, 11, 2)), tmp_path / "return")
+    generate(SPEC, tmp_path / "return")
     shutil.move(tmp_path / "return" / "pack", tmp_path / "elsewhere")
     facets = {Facet.CARE, Facet.PLANS}
     loaded = read_cohort(str(tmp_path / "return"), facets, pack=str(tmp_path / "elsewhere"))

@@ -15,7 +15,7 @@ ALLOCATOR_SETTINGS = "_RJEM_MALLOC_CONF"
 _HAND_BACK = "dirty_decay_ms:0,muzzy_decay_ms:0"
 #: Commands whose budget is time keep freed pages a while for reuse rather than fault fresh ones in: the tracker for
 #: a second (a second less of system time on a 20,000-child page); the nightly `ledger sync` for a quarter of a
-#: second (5 s less of a national first night on one core, and the second night's peak still 1,475 MB of its
+#: second (about 4 s less of a national first night on one core, and the second night's peak still 1,475 MB of its
 #: 1,536: a full second took it to 1,593).
 _KEEP_FREED = {
     "tracker": "dirty_decay_ms:1000,muzzy_decay_ms:0",

@@ -690,7 +690,6 @@ def _plans(
 
 #: A meeting's values from the case system, in this order (compared with the ledger's, then written).
 _MEETING_VALUES = ("meeting_id", "kind", "date", "status", "chair", "minutes_issued_on", "referral_received_on")
-
 _MEETING_UPDATE = (*_MEETING_VALUES[1:], "last_sync_id", "updated_at", "key")
 _LINK_COLUMNS = ("meeting_id", "child_id", "position")
 
