@@ -324,3 +324,30 @@ def test_the_unread_rest_of_a_table_is_one_rejection_and_its_facts_are_withheld_
     )
     # A CSV file given alone is read as the one table it is.
     assert [r.child_id for r in single.records] == ["C001", "C002", "C003", "C004", "C005", "C006"]
+
+
+def test_an_empty_uasc_or_previous_permanence_row_says_nothing_and_is_no_repeat(tmp_path):
+    # A row whose only fact is blank keeps nothing; a later row of the same child with the fact is no repeat of it.
+    (tmp_path / "header.csv").write_text("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nC1,1,05/11/2012,WBRI,,,\n")
+    (tmp_path / "uasc.csv").write_text("CHILD,SEX,DOB,DUC\nC1,1,05/11/2012,\nC1,1,05/11/2012,04/11/2030\n")
+    (tmp_path / "previous_permanence.csv").write_text(
+        "CHILD,DOB,PREV_PERM,LA_PERM,DATE_PERM\nC1,05/11/2012,,,\nC1,05/11/2012,Z1,,\n"
+    )
+    result = read_return(tmp_path)
+    assert result.rejected == ()
+    [record] = result.records
+    assert record.child.uasc_until == D(2030, 11, 4)
+    assert record.previous_permanence is not None and record.previous_permanence.code == "Z1"
+
+
+def test_a_refused_file_is_named_by_the_table_its_header_is_not_by_its_file_name(tmp_path):
+    # An Episodes header in a file called reviews.csv, one column named twice: the header says which table it meant.
+    (tmp_path / "header.csv").write_text("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nC1,1,05/11/2012,WBRI,,,\n")
+    (tmp_path / "reviews.csv").write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN,URN\n"
+        "C1,01/01/2020,S,C2,N1,U1,PR1,,,,,,,\n"
+    )
+    [refused] = read_return(tmp_path).rejected
+    assert refused.reason == (
+        "looks like the Episodes table but names a column twice (URN in columns 13, 14), so the whole file was not read"
+    )
