@@ -233,6 +233,9 @@ def test_a_file_meant_as_a_table_but_unreadable_as_one_is_refused_whole_and_othe
         "notes.csv": "CHILD,DOB,REVIEW_CODE\nK1,,PN1\n",
         "extra.csv": "CHILD,DOB,NOTE\nK1,,B\n",
         "uasc.csv": "CHILD:SEX:DOB:ETHNIC\nK1:F::\n",
+        # A file with no header line, empty or blank at the top, is refused as the table its name says:
+        "reviews.csv": "",
+        "missing.csv": "\r\nCHILD,MISSING,MIS_START,MIS_END\nK1,M,01/01/2020,\n",
         # Not meant as one: two of four cells in common is not most; a name with another dot is another name.
         "misc.csv": "CHILD,DOB,TEAM,NOTE\nK1,,A,B\n",
         "episodes.old.csv": "TEAM,NOTE\nA,B\n",
@@ -242,12 +245,15 @@ def test_a_file_meant_as_a_table_but_unreadable_as_one_is_refused_whole_and_othe
         (tmp_path / name).write_text(text)
     result = read_return(tmp_path)
     whole = ", so the whole file was not read"
+    blank = "the file is empty or its first line is blank"
     assert [(r.source, r.row, r.reason) for r in result.rejected] == [
         ("episodes.csv", 1, f"looks like the Episodes table but has no column DECOM{whole}"),
         ("extra.csv", 1, f"looks like the Header table but has no column SEX, ETHNIC{whole}"),
+        ("missing.csv", 1, f"looks like the Missing table but has no header line ({blank}){whole}"),
         ("notes.csv", 1, f"looks like the Reviews table but has no column REVIEW{whole}"),
         ("placedadoption.csv", 1, f"looks like the PlacedAdoption table but has no column DATE_PLACED{whole}"),
         ("prevperm.csv", 1, f"looks like the PrevPerm table but has no column PREV_PERM{whole}"),
+        ("reviews.csv", 1, f"looks like the Reviews table but has no header line ({blank}){whole}"),
         ("spells.csv", 1, f"looks like the Episodes table but has no column DECOM{whole}"),
         ("sw_episodes.csv", 1, f"looks like the SWEpisodes table but has no column SW_ID{whole}"),
         (
@@ -265,7 +271,7 @@ def test_a_file_meant_as_a_table_but_unreadable_as_one_is_refused_whole_and_othe
     ]
     assert {c.table: (c.read, c.rejected) for c in result.tables}["Episodes"] == (2, 2)
     # In table order, whatever order the files were refused in.
-    tables = ["Header", "Episodes", "Reviews", "UASC", "PlacedAdoption", "PrevPerm", "SWEpisodes"]
+    tables = ["Header", "Episodes", "Reviews", "UASC", "PlacedAdoption", "PrevPerm", "Missing", "SWEpisodes"]
     assert [c.table for c in result.tables] == tables
 
 

@@ -158,6 +158,11 @@ def _refusal(path: Path, table: CsvTable) -> tuple[tables.Table | None, str] | N
         return None
     if meant is None:
         return None, f"{what} ({_columns(table.header)}), so nothing was read"
+    if not table.header:
+        return meant, (
+            f"{what} but has no header line (the file is empty or its first line is blank), "
+            "so the whole file was not read"
+        )
     if len(table.header) == 1:
         return meant, (
             f"{what} but its header line is one field: it is not separated by commas (nor by "
