@@ -237,6 +237,7 @@ class FaultyDisk:
     def __init__(self, plan: FaultPlan) -> None:
         self.plan = plan
         self.renamed: Counter[str] = Counter()
+        self.saved_syncfs: Callable[[int], None] = os.fsync
 
     def __getattr__(self, name: str) -> object:
         return getattr(os, name)
@@ -256,6 +257,12 @@ class FaultyDisk:
         if self.plan.draw((kind,)):
             raise OSError(errno.EIO, "Input/output error")
         os.fsync(fd)
+
+    # private_files._syncfs: the one flush of the file system under a group's files, on Linux
+    def syncfs(self, fd: int) -> None:
+        if self.plan.draw(("fsync-error",)):
+            raise OSError(errno.EIO, "Input/output error")
+        self.saved_syncfs(fd)
 
     def replace(self, src: str, dst: str | Path) -> None:
         if self.plan.draw(("rename-error",)):
@@ -293,12 +300,13 @@ class _FailingWrites:
 def faulty_disk(plan: FaultPlan) -> Iterator[FaultyDisk]:
     """Swap the private-file writer's ``os`` and ``tempfile`` for a :class:`FaultyDisk` while the block runs."""
     disk = FaultyDisk(plan)
-    saved = private_files.os, private_files.tempfile
-    private_files.os, private_files.tempfile = disk, disk
+    saved = private_files.os, private_files.tempfile, private_files._syncfs
+    disk.saved_syncfs = private_files._syncfs
+    private_files.os, private_files.tempfile, private_files._syncfs = disk, disk, disk.syncfs
     try:
         yield disk
     finally:
-        private_files.os, private_files.tempfile = saved
+        private_files.os, private_files.tempfile, private_files._syncfs = saved
 
 
 def outbox_lost(folder: Path, items: Sequence[WriteBackItem]) -> int:
@@ -389,12 +397,13 @@ RUN_CHUNK = 8
 # Modes that stop themselves print "ready" at the chosen call and wait there to be killed:
 #   http           the gateway kills it (see KillSwitch); nothing stops on its own
 #   http-answered  after the stop_at-th gateway answer arrived, before the store records it
-#   outbox         after the stop_at-th item's sidecar is on disk, before the store records it
-#   outbox-torn    at the stop_at-th rename, with a temporary file written and not yet renamed
+#   outbox         after the stop_at-th group's sidecars are on disk, before the store records them
+#   outbox-torn    at the stop_at-th rename, with that file and the group's later ones written and not yet renamed
 _RUN = r"""
 import os, sys, time
 sys.path.insert(0, sys.argv[6])
 from faults_helpers import RUN_CHUNK, make_items
+from permanence_core.private_files import PendingWrites
 from permanence_core.writeback import HttpGateway, Outbox, StateStore, WriteBack
 
 mode, target, state_url, count, stop_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
@@ -416,14 +425,16 @@ class Answered(HttpGateway):
         return receipt
 
 
-class Queued(Outbox):
-    def deliver(self, item):
-        receipt = super().deliver(item)
+if mode == "outbox":
+    # An outbox's group is written, then flushed and renamed into place at once by PendingWrites.sync.
+    real_sync = PendingWrites.sync
+
+    def sync(self):
+        real_sync(self)
         stop_here()
-        return receipt
 
-
-if mode == "outbox-torn":
+    PendingWrites.sync = sync
+elif mode == "outbox-torn":
     real_replace = os.replace
 
     def replace(src, dst):
@@ -435,7 +446,7 @@ if mode == "outbox-torn":
 transport = {
     "http": lambda: HttpGateway(target, max_attempts=1, sleep=lambda s: None),
     "http-answered": lambda: Answered(target, max_attempts=1, sleep=lambda s: None),
-    "outbox": lambda: Queued(target),
+    "outbox": lambda: Outbox(target),
     "outbox-torn": lambda: Outbox(target),
 }[mode]()
 sys.stdin.readline()

@@ -10,6 +10,7 @@ import pytest
 from faults_helpers import (
     KILL_PATHS,
     KILL_STEPS,
+    RUN_CHUNK,
     KillSwitch,
     LocalGateway,
     go,
@@ -107,7 +108,8 @@ def sidecars(folder):
 def test_killed_after_the_sidecar_was_written_before_the_store_recorded_it(tmp_path, state_url):
     items = make_items(COUNT)
     folder = tmp_path / "out"
-    process = start_run("outbox", folder, state_url, COUNT, stop_at=7)
+    # Killed once the first group's files are in place: the 7th item is one of them.
+    process = start_run("outbox", folder, state_url, COUNT, stop_at=1)
     kill_when_ready(process)
     queued_not_recorded = items[6]
     assert StateStore(state_url).delivery(queued_not_recorded.idempotency_key).status is DeliveryStatus.SENDING
@@ -126,11 +128,13 @@ def test_killed_after_the_sidecar_was_written_before_the_store_recorded_it(tmp_p
 def test_killed_in_the_middle_of_writing_a_file(tmp_path, state_url):
     items = make_items(COUNT)
     folder = tmp_path / "out"
-    # Renames go document, its sidecar, note, alert, document...: the 9th is the third document's content.
+    # Renames go document, its sidecar, note, alert, document...: the 9th is the third document's content. A group's
+    # files are all written before the first is renamed, so the 9th and the group's later files are left written.
     process = start_run("outbox-torn", folder, state_url, COUNT, stop_at=9)
     kill_when_ready(process)
     left = sorted(p.name for p in folder.iterdir() if p.name.startswith(".tmp-"))
-    assert len(left) == 1
+    group_files = sum(2 if hasattr(item, "content") else 1 for item in items[:RUN_CHUNK])
+    assert len(left) == group_files - 8
 
     with WriteBack(Outbox(folder), StateStore(state_url), now=after_the_lease) as wb:
         assert ReceiptStatus.FAILED not in {r.status for r in wb.deliver(items)}

@@ -7,8 +7,9 @@ import stat
 import pytest
 from click.testing import CliRunner
 
+from permanence_core import private_files
 from permanence_core.cli import cli
-from permanence_core.private_files import open_private, write_private
+from permanence_core.private_files import deferred_sync, open_private, write_private
 from permanence_core.synth import demo_folder
 from permanence_core.writeback import AuditLog, CaseNote, DocumentUpload, Outbox, StateStore, WriteBack
 
@@ -114,3 +115,55 @@ def test_open_private_replaces_the_file_only_when_the_block_completes(tmp_path):
             handle.write(piece)
     assert path.read_bytes() == b"<html></html>"
     assert mode(path) == 0o600
+
+
+def test_files_written_in_a_deferred_sync_are_put_in_place_by_its_sync_with_one_flush_of_their_disk(
+    tmp_path, monkeypatch
+):
+    flushed, fsynced = [], []
+    monkeypatch.setattr(private_files, "_syncfs", flushed.append)
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (fsynced.append(stat.S_ISDIR(os.fstat(fd).st_mode)), real_fsync(fd)))
+    with deferred_sync() as written:
+        for number in range(3):
+            write_private(tmp_path / "out" / f"{number}.json", b"{}")
+        assert sorted(p.name.startswith(".tmp-") for p in (tmp_path / "out").iterdir()) == [True] * 3
+        written.sync()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["0.json", "1.json", "2.json"]
+    assert {mode(p) for p in (tmp_path / "out").iterdir()} == {0o600}
+    if private_files._SYNCFS is not None:
+        # One syncfs for the three files, then one fsync of their folder (the renames).
+        assert (len(flushed), fsynced) == (1, [True])
+    # A block left without a sync leaves nothing behind: not the files, not their temporary files.
+    with deferred_sync():
+        write_private(tmp_path / "out" / "3.json", b"{}")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["0.json", "1.json", "2.json"]
+
+
+@pytest.mark.parametrize("fault", ["flush", "second rename"])
+def test_a_deferred_sync_that_fails_puts_nothing_in_place_after_the_failure_and_leaves_no_temporary_file(
+    tmp_path, monkeypatch, fault
+):
+    def fail(*_args):
+        raise OSError(5, "Input/output error")
+
+    real_replace = os.replace
+    renames = []
+
+    def second_fails(src, dst):
+        renames.append(dst)
+        if len(renames) == 2:
+            fail()
+        real_replace(src, dst)
+
+    if fault == "flush":
+        monkeypatch.setattr(private_files, "_flush", fail)
+    else:
+        monkeypatch.setattr(os, "replace", second_fails)
+    with deferred_sync() as written:
+        for name in ("document.docx", "document.json", "note.json"):
+            write_private(tmp_path / name, name.encode())
+        with pytest.raises(OSError):
+            written.sync()
+    # Renamed in the order written, so a sidecar is never in place without the document written before it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ([] if fault == "flush" else ["document.docx"])

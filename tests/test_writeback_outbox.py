@@ -9,8 +9,9 @@ import attrs
 import pytest
 from sqlalchemy.engine import make_url
 
+from permanence_core import private_files
 from permanence_core.errors import ConfigError, StoreError
-from permanence_core.private_files import PendingFolders
+from permanence_core.private_files import PendingWrites
 from permanence_core.writeback import (
     AuditLog,
     CaseNote,
@@ -152,11 +153,15 @@ def test_writeback_over_an_outbox_reports_a_disk_failure_and_retries_it_next_run
     def disk_full(_fd):
         raise OSError(28, "No space left on device")
 
+    # The group's files are flushed by one syncfs on Linux, by an fsync each elsewhere.
+    monkeypatch.setattr(private_files, "_syncfs", disk_full)
     monkeypatch.setattr(os, "fsync", disk_full)
     with WriteBack(Outbox(folder), StateStore(url)) as wb:
         [receipt] = wb.deliver([document()])
         assert receipt.status is ReceiptStatus.FAILED
         assert wb.failed()[0].last_error == "OSError while delivering"
+    # Nothing unflushed was put in place, nor left behind.
+    assert list(folder.iterdir()) == []
     monkeypatch.undo()
     with WriteBack(Outbox(folder), StateStore(url)) as wb:
         assert [r.status for r in wb.deliver([document()])] == [ReceiptStatus.QUEUED]
@@ -286,14 +291,14 @@ def test_an_unsynced_folder_fails_what_was_written_and_keeps_each_failures_own_r
     def unsynced(_self):
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(PendingFolders, "sync", unsynced)
+    monkeypatch.setattr(PendingWrites, "sync", unsynced)
     with WriteBack(HalfDown(), StateStore(f"sqlite:///{tmp_path / 'state.sqlite'}"), audit=None) as wb:
         receipts = wb.deliver([note(), note(child_id="C002")])
         assert [(r.status, r.detail) for r in receipts] == [
             (ReceiptStatus.FAILED, "OSError while delivering"),
             (ReceiptStatus.FAILED, "HTTP 503"),
         ]
-    assert "the outbox folder could not be synced: OSError" in caplog.text
+    assert "the outbox files could not be synced: OSError" in caplog.text
 
 
 def test_outcomes_the_store_cannot_record_are_still_returned_and_each_is_named_in_the_log(

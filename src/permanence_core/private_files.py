@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import ctypes
 import os
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,60 +32,83 @@ def write_private(path: Path, data: bytes, *, create_folder: bool = True) -> Non
 @contextlib.contextmanager
 def open_private(path: Path, *, create_folder: bool = True) -> Iterator[BinaryIO]:
     """A binary file whose content replaces ``path`` whole when the block ends, as :func:`write_private` does;
-    if the block raises, ``path`` is left as it was. For output too large to hold in memory at once."""
+    if the block raises, ``path`` is left as it was. For output too large to hold in memory at once.
+
+    Inside :func:`deferred_sync` the file is written unflushed, and replaces ``path`` only at the caller's
+    :meth:`PendingWrites.sync`."""
     path = Path(path)
     if create_folder:
         path.parent.mkdir(parents=True, exist_ok=True)
+    pending = _PENDING.get()
     # mkstemp creates the file 0600 whatever the umask, so the data is never readable by others, even briefly.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if pending is None:
+                os.fsync(handle.fileno())
         os.chmod(tmp, OWNER_ONLY)
-        os.replace(tmp, path)
+        if pending is None:
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    pending = _PENDING.get()
     if pending is None:
         _sync_directory(path.parent)
     else:
-        pending.folders.add(path.parent)
+        pending.written.append((Path(tmp), path))
 
 
-class PendingFolders:
-    """Folders whose renames are not yet durable: :meth:`sync` makes them so, one fsync per folder."""
+class PendingWrites:
+    """Files written inside :func:`deferred_sync`, not yet in place: :meth:`sync` puts them there durably."""
 
     def __init__(self) -> None:
-        self.folders: set[Path] = set()
+        self.written: list[tuple[Path, Path]] = []
 
     def sync(self) -> None:
-        """Sync every folder written since the last call; OSError when one cannot be (its renames may be lost)."""
-        while self.folders:
-            folder = min(self.folders)
+        """Flush every file written since the last call to disk, rename each into place in the order written,
+        then sync their folders. OSError when a step fails: the files not yet renamed are removed (an outbox's
+        sidecar, written after its document, is then never in place without it), and those renamed may not
+        survive a power cut."""
+        written, self.written = self.written, []
+        placed = 0
+        try:
+            _flush([tmp for tmp, _path in written])
+            for tmp, path in written:
+                os.replace(tmp, path)
+                placed += 1
+        except OSError:
+            _remove(tmp for tmp, _path in written[placed:])
+            raise
+        for folder in sorted({path.parent for _tmp, path in written}):
             _sync_directory(folder)
-            self.folders.discard(folder)
+
+    def discard(self) -> None:
+        """Remove the files written since the last :meth:`sync` (the block ended without one)."""
+        written, self.written = self.written, []
+        _remove(tmp for tmp, _path in written)
 
 
-_PENDING: contextvars.ContextVar[PendingFolders | None] = contextvars.ContextVar("pending_folders", default=None)
+_PENDING: contextvars.ContextVar[PendingWrites | None] = contextvars.ContextVar("pending_writes", default=None)
 
 
 @contextlib.contextmanager
-def deferred_directory_sync() -> Iterator[PendingFolders]:
-    """Inside the block, :func:`open_private` leaves its folder's sync to the caller's :meth:`PendingFolders.sync`.
+def deferred_sync() -> Iterator[PendingWrites]:
+    """Inside the block, :func:`open_private` writes each file but leaves it to the caller's
+    :meth:`PendingWrites.sync` to flush it to disk and rename it into place; files never synced are removed.
 
-    Each file's content is still flushed to disk before its rename; only the folder's fsync, which makes the
-    renames durable, is done once for many files. Until ``sync`` returns, a power cut may lose the renames (a
-    killed process loses nothing): the caller must not count those files as written before then.
+    One flush of the file system for many files: a file's fsync forces a journal commit and a disk cache flush
+    of its own (a national write-back's 19,279 sidecars spent 4.5 of their 8.5 seconds in fsync). Until ``sync``
+    returns, the files are not where the caller put them: the caller must not count them as written before then.
     """
-    pending = PendingFolders()
+    pending = PendingWrites()
     token = _PENDING.set(pending)
     try:
         yield pending
     finally:
         _PENDING.reset(token)
+        pending.discard()
 
 
 def create_private_file(path: Path) -> None:
@@ -108,11 +133,45 @@ def _sync_directory(folder: Path) -> None:
         os.close(fd)
 
 
+#: Linux's syncfs(2): every file of one file system flushed with one journal commit (Python's os has no binding).
+_SYNCFS = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None) if sys.platform == "linux" else None
+
+
+def _syncfs(fd: int) -> None:
+    if _SYNCFS is not None and _SYNCFS(fd) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+def _flush(files: Sequence[Path]) -> None:
+    """Flush ``files`` to disk: on Linux one syncfs of each folder's file system (since Linux 5.8 it reports a
+    failed write as fsync does), elsewhere an fsync of each file."""
+    if _SYNCFS is None:
+        for file in files:
+            fd = os.open(file, os.O_WRONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return
+    for folder in sorted({file.parent for file in files}):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            _syncfs(fd)
+        finally:
+            os.close(fd)
+
+
+def _remove(files: Iterable[Path]) -> None:
+    for file in files:
+        file.unlink(missing_ok=True)
+
+
 __all__ = [
     "OWNER_ONLY",
     "TEMPORARY_PREFIX",
-    "PendingFolders",
-    "deferred_directory_sync",
+    "PendingWrites",
+    "deferred_sync",
     "open_private",
     "write_private",
 ]

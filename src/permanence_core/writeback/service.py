@@ -13,7 +13,7 @@ import attrs
 import requests
 
 from permanence_core.errors import ConfigError, StoreError
-from permanence_core.private_files import deferred_directory_sync
+from permanence_core.private_files import deferred_sync
 from permanence_core.writeback.audit import (
     AuditEntry,
     AuditLog,
@@ -45,7 +45,8 @@ logger = logging.getLogger(__name__)
 RESOLVED = "resolved"
 #: Items claimed per transaction when each is sent, audited and recorded on its own (a gateway).
 CHUNK = 50
-#: Items claimed, written, audited and recorded per group to an outbox (one folder sync, audit fsync and commit).
+#: Items claimed, written, audited and recorded per group to an outbox (one flush to disk, folder sync, audit fsync
+#: and commit).
 GROUP_CHUNK = 500
 
 
@@ -285,14 +286,14 @@ class WriteBack:
         """Deliver a group of claimed items, then audit them, then record them: each item's outcome is on disk
         where it went, then in the audit log, then in the store (a kill between any two leaves the next run to
         find it there: a duplicate, not a second copy)."""
-        with deferred_directory_sync() as folders:
+        with deferred_sync() as written:
             receipts = [self._deliver_one(item) for item, _claim in group]
             try:
-                folders.sync()
+                written.sync()
             except OSError as exc:
-                # The files are in place but may not survive a power cut: not counted as arrived. The retry
-                # finds them there and records them as duplicates.
-                logger.error("write-back: the outbox folder could not be synced: %s", type(exc).__name__)
+                # None is counted as arrived: those not put in place were removed and are written again by the
+                # retry; those in place may not survive a power cut, and the retry records them as duplicates.
+                logger.error("write-back: the outbox files could not be synced: %s", type(exc).__name__)
                 receipts = [
                     receipt
                     if receipt.status is ReceiptStatus.FAILED
