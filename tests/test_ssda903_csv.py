@@ -305,6 +305,24 @@ def test_a_table_separated_by_semicolons_is_read_and_noticed(tmp_path):
     assert "header.csv (Header): separated by semicolons, read as such" in result.notices
 
 
+def test_another_separator_is_taken_when_it_gives_a_903_header_of_two_columns_and_not_when_it_gives_another(tmp_path):
+    (tmp_path / "header.csv").write_text(HEADER + "K1,F,01/01/2015,WBRI,,,\n")
+    # Two columns are enough when they are the table's identifying ones.
+    (tmp_path / "reviews.csv").write_text("CHILD\tREVIEW\nK1\t01/02/2020\n")
+    # Split by semicolons this header has two cells, but no 903 table's: it stays the one field it is.
+    (tmp_path / "oc3.csv").write_text("NOTE;TEAM\nA;B\n")
+    result = read_return(tmp_path)
+    assert "reviews.csv (Reviews): separated by tabs, read as such" in result.notices
+    assert {c.table: (c.read, c.rejected) for c in result.tables}["Reviews"] == (1, 0)
+    assert [(r.source, r.reason) for r in result.rejected] == [
+        (
+            "oc3.csv",
+            "looks like the OC3 table but its header line is one field: it is not separated by commas "
+            "(nor by semicolon, tab, pipes giving its columns), so the whole file was not read",
+        )
+    ]
+
+
 def test_a_header_line_the_csv_module_cannot_read_is_the_whole_file_unread(tmp_path):
     (tmp_path / "header.csv").write_text(HEADER + "K1,F,01/01/2015,WBRI,,,\n")
     (tmp_path / "episodes.csv").write_text('CHILD,"' + "x" * 200_000 + '"\n')
