@@ -152,6 +152,8 @@ DOLO = ("K1", "01/01/2015")
         ),
         (rows.uasc, ("K1", "M", "01/01/2015", "32/01/2030"), ("DUC", "32/01/2030", "is not a real calendar date")),
         (rows.episode, ("K1", "", "S", "C1", "N1", "U6", *("",) * 7), ("DECOM", "", "is required")),
+        # Of several blank required columns, the first in the table's order is named.
+        (rows.episode, ("K1", "", "", "", "N1", "", *("",) * 7), ("DECOM", "", "is required")),
         (
             rows.episode,
             ("K1", "31/12/1899", "S", "C1", "N1", "U6", *("",) * 7),
@@ -268,8 +270,11 @@ def test_a_value_that_is_neither_yes_nor_no_says_so():
 
 
 def test_an_episode_or_review_before_the_child_was_born_is_rejected_and_counts_keep_table_order(tmp_path):
-    (tmp_path / "header.csv").write_text(HEADER + "K1,M,01/06/2015,WBRI,,,\n")
-    (tmp_path / "episodes.csv").write_text(EPISODES + "K1,01/01/2015,S,C1,N1,U6,PR1,,,,,,\n")
+    # K2 came into care on the day it was born: that is no error.
+    (tmp_path / "header.csv").write_text(HEADER + "K1,M,01/06/2015,WBRI,,,\nK2,F,01/06/2015,WBRI,,,\n")
+    (tmp_path / "episodes.csv").write_text(
+        EPISODES + "K1,01/01/2015,S,C1,N1,U6,PR1,,,,,,\nK2,01/06/2015,S,C1,N1,U6,PR1,,,,,,\n"
+    )
     (tmp_path / "reviews.csv").write_text("CHILD,DOB,REVIEW,REVIEW_CODE\nK1,,31/05/2015,PN1\n")
     result = read_return(tmp_path)
     before = "is before the child's date of birth (DOB in the Header)"
@@ -277,6 +282,8 @@ def test_an_episode_or_review_before_the_child_was_born_is_rejected_and_counts_k
         ("episodes.csv", "DECOM", "01/01/2015", before),
         ("reviews.csv", "REVIEW", "31/05/2015", before),
     ]
+    [newborn] = [r for r in result.records if r.child_id == "K2"]
+    assert [e.start for e in newborn.episodes] == [dt.date(2015, 6, 1)]
     assert [c.table for c in result.tables] == ["Header", "Episodes", "Reviews"]
     assert "1 children have rejected rows" in " ".join(result.notices)
 
