@@ -363,6 +363,32 @@ def test_a_child_with_a_bad_row_alone_goes_to_the_object_reader(synthetic, tmp_p
     assert len(fast.rejected) == 1
 
 
+_EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+#: Small hand-written returns of the object reader's edge cases (tests/test_ssda903_csv.py, test_ssda903_load.py).
+EDGE_RETURNS = {
+    "no header line": {"reviews.csv": "", "missing.csv": "\r\nCHILD,MISSING,MIS_START\nK1,M,01/01/2020\n"},
+    "two columns by tabs": {"reviews.csv": "CHILD\tREVIEW\nK1\t01/02/2020\n", "oc3.csv": "NOTE;TEAM\nA;B\n"},
+    "in care from birth, a blank RNE": {
+        "episodes.csv": _EPISODES + "K1,01/06/2015,S,C1,N1,U6,PR1,,,,,,\nK2,01/01/2019,,C1,N1,U6,PR1,,,,,,\n"
+    },
+    "several decisions to place": {
+        "episodes.csv": _EPISODES + "K1,01/01/2019,S,C1,N1,U6,PR1,,,,,,\n",
+        "placed_for_adoption.csv": "CHILD,DOB,DATE_PLACED,DATE_PLACED_CEASED,REASON_PLACED_CEASED\n"
+        "K1,,01/03/2020,01/06/2020,RD1\nK1,,01/09/2021,01/10/2021,RD4\nK1,,01/01/2021,01/02/2021,RD1\n",
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDGE_RETURNS))
+def test_the_object_readers_edge_cases_read_the_same(tmp_path, case):
+    (tmp_path / "header.csv").write_text(
+        "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nK1,M,01/06/2015,WBRI,,,\nK2,F,01/06/2015,WBRI,,,\n"
+    )
+    for name, text in EDGE_RETURNS[case].items():
+        (tmp_path / name).write_text(text)
+    assert_same(tmp_path, None)
+
+
 @pytest.mark.parametrize(
     ("encoding", "line_end"), [("utf-8-sig", "\r\n"), ("cp1252", "\r\n"), ("utf-16", "\n"), ("utf-8", "\r")]
 )

@@ -289,6 +289,22 @@ def test_an_episode_or_review_before_the_child_was_born_is_rejected_and_counts_k
     assert "1 children have rejected rows" in " ".join(result.notices)
 
 
+def test_of_several_decisions_to_place_for_adoption_the_latest_placed_is_the_childs_whatever_the_row_order(tmp_path):
+    (tmp_path / "header.csv").write_text(HEADER + "K1,M,01/06/2015,WBRI,,,\n")
+    (tmp_path / "episodes.csv").write_text(EPISODES + "K1,01/01/2019,S,C1,N1,U6,PR1,,,,,,\n")
+    (tmp_path / "placed_for_adoption.csv").write_text(
+        "CHILD,DOB,DATE_PLACED,DATE_PLACED_CEASED,REASON_PLACED_CEASED\n"
+        "K1,,01/03/2020,01/06/2020,RD1\nK1,,01/09/2021,01/10/2021,RD4\nK1,,01/01/2021,01/02/2021,RD1\n"
+    )
+    [record] = read_return(tmp_path).records
+    assert record.adoption is not None
+    assert (record.adoption.decision, record.adoption.reversal, record.adoption.reversal_reason) == (
+        dt.date(2021, 9, 1),
+        dt.date(2021, 10, 1),
+        "RD4",
+    )
+
+
 def test_overlapping_and_open_episodes_of_every_child_are_counted_in_the_notices(tmp_path):
     spells = "{0},01/01/2020,S,C1,N1,U6,PR1,01/06/2020,E11,,,,\n{0},01/03/2020,P,C1,N1,U4,PR1,,,,,,\n"
     spells += "{0},01/07/2020,P,C1,N1,U4,PR1,,,,,,\n"
