@@ -285,6 +285,8 @@ def test_an_episode_or_review_before_the_child_was_born_is_rejected_and_counts_k
     ]
     [newborn] = [r for r in result.records if r.child_id == "K2"]
     assert [e.start for e in newborn.episodes] == [dt.date(2015, 6, 1)]
+    # Nothing in the return is about adoption for K2: it has no adoption milestones at all, not empty ones.
+    assert newborn.adoption is None
     assert [c.table for c in result.tables] == ["Header", "Episodes", "Reviews"]
     assert "1 children have rejected rows" in " ".join(result.notices)
 
@@ -414,9 +416,9 @@ def test_a_byte_the_files_encoding_leaves_undefined_is_named_with_its_line(tmp_p
 def test_a_repeated_header_row_and_an_id_with_a_control_character_are_rejected_saying_why(tmp_path):
     rows = "K1,F,01/01/2015,WBRI,,,\n"
     (tmp_path / "header.csv").write_text(HEADER + rows + rows + "K\x01,F,01/01/2015,WBRI,,,\n")
-    assert [(r.row, r.field, r.reason) for r in read_return(tmp_path).rejected] == [
-        (3, "CHILD", "repeats an earlier Header row of this child"),
-        (4, "CHILD", "holds a control character: not an id"),
+    assert [(r.row, r.field, r.value, r.reason) for r in read_return(tmp_path).rejected] == [
+        (3, "CHILD", "K1", "repeats an earlier Header row of this child"),
+        (4, "CHILD", "K\x01", "holds a control character: not an id"),
     ]
 
 
