@@ -356,6 +356,7 @@ def test_a_header_line_the_csv_module_cannot_read_is_the_whole_file_unread(tmp_p
     [unreadable] = result.rejected
     assert (unreadable.source, unreadable.row) == ("episodes.csv", 1)
     assert unreadable.reason.startswith("the header line cannot be read: field larger than field limit")
+    assert {c.table: (c.read, c.rejected) for c in result.tables}["Unreadable"] == (1, 1)
     assert [r.child_id for r in result.records] == ["K1"]  # the files after it are still read
 
 
