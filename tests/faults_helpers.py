@@ -237,7 +237,8 @@ class FaultyDisk:
     def __init__(self, plan: FaultPlan) -> None:
         self.plan = plan
         self.renamed: Counter[str] = Counter()
-        self.saved_syncfs: Callable[[int], None] = os.fsync
+        # Taken before faulty_disk swaps it for this disk's own.
+        self.real_syncfs: Callable[[int], None] = private_files._syncfs
 
     def __getattr__(self, name: str) -> object:
         return getattr(os, name)
@@ -262,7 +263,7 @@ class FaultyDisk:
     def syncfs(self, fd: int) -> None:
         if self.plan.draw(("fsync-error",)):
             raise OSError(errno.EIO, "Input/output error")
-        self.saved_syncfs(fd)
+        self.real_syncfs(fd)
 
     def replace(self, src: str, dst: str | Path) -> None:
         if self.plan.draw(("rename-error",)):
@@ -301,7 +302,6 @@ def faulty_disk(plan: FaultPlan) -> Iterator[FaultyDisk]:
     """Swap the private-file writer's ``os`` and ``tempfile`` for a :class:`FaultyDisk` while the block runs."""
     disk = FaultyDisk(plan)
     saved = private_files.os, private_files.tempfile, private_files._syncfs
-    disk.saved_syncfs = private_files._syncfs
     private_files.os, private_files.tempfile, private_files._syncfs = disk, disk, disk.syncfs
     try:
         yield disk
