@@ -79,7 +79,7 @@ def test_status_and_history(adapter, ledger_url):
     run("ledger", "sync", "--adapter", "memory", "--source", "cases", "--ledger", ledger_url)
     status = run("ledger", "status", "--ledger", ledger_url)
     assert status.exit_code == 0
-    assert "at revision 0004" in status.output
+    assert "at revision 0005" in status.output
     assert "memory cases: 2 children, 1 rejected, 1 plan change, 1 meeting and 1 action added" in status.output
     history = json.loads(run("ledger", "history", "--child", "C1", "--ledger", ledger_url, "--format", "json").stdout)
     assert [p["plan_key"] for p in history["plans"]] == ["P1"]
@@ -122,7 +122,7 @@ def test_a_ledger_that_cannot_be_opened_is_exit_1():
 def test_upgrade_and_its_sql(ledger_url):
     result = run("ledger", "upgrade", "--ledger", ledger_url)
     assert result.exit_code == 0
-    assert "revision none -> 0004" in result.output
-    assert "revision 0004 -> 0004" in run("ledger", "upgrade", "--ledger", ledger_url).output
+    assert "revision none -> 0005" in result.output
+    assert "revision 0005 -> 0005" in run("ledger", "upgrade", "--ledger", ledger_url).output
     sql = run("ledger", "upgrade", "--sql", "--ledger", "postgresql+psycopg://permanence@db.example/ledger")
     assert "CREATE TABLE tracker_meetings" in sql.output

@@ -12,6 +12,7 @@ from ledger_helpers import BACKENDS, database
 from permanence_core.errors import ConfigError
 from permanence_core.tracker import ledger as ledger_module
 from permanence_core.tracker.ledger import Ledger, current_revision, downgrade, head_revision, upgrade, upgrade_sql
+from permanence_core.tracker.panel.schedule import panels
 from permanence_core.tracker.schema import ALL_METADATA
 from permanence_core.writeback import Receipt
 from permanence_core.writeback.state import ClaimOutcome, ClaimRequest, RaisedAlert, StateStore
@@ -62,7 +63,7 @@ def old_store_with_history(url):
 
 def test_a_new_ledger_is_migrated_to_the_head_and_matches_the_code(ledger_url):
     with Ledger(ledger_url) as ledger:
-        assert current_revision(ledger.engine) == head_revision() == "0004"
+        assert current_revision(ledger.engine) == head_revision() == "0005"
         assert differences(ledger.engine) == []
     assert {"writeback_deliveries", "writeback_raised_alerts", "tracker_syncs", "tracker_actions"} <= tables(ledger_url)
 
@@ -71,7 +72,7 @@ def test_an_old_state_store_upgrades_in_place_and_keeps_its_rows(ledger_url):
     old_store_with_history(ledger_url)
     assert "alembic_version" not in tables(ledger_url)
     with Ledger(ledger_url) as ledger:
-        assert current_revision(ledger.engine) == "0004"
+        assert current_revision(ledger.engine) == "0005"
         assert differences(ledger.engine) == []
         store = ledger.state_store()
         assert store.delivery("k1").external_id == "N1"
@@ -124,7 +125,7 @@ def test_runs_that_upgrade_at_once_take_turns(ledger_url):
     assert errors == []
     engine = ledger_module.open_engine(ledger_url)
     try:
-        assert current_revision(engine) == "0004"
+        assert current_revision(engine) == "0005"
         assert differences(engine) == []
     finally:
         engine.dispose()
@@ -132,7 +133,7 @@ def test_runs_that_upgrade_at_once_take_turns(ledger_url):
 
 def test_a_ledger_opened_without_migrating_says_what_to_run(ledger_url):
     old_store_with_history(ledger_url)
-    with pytest.raises(ConfigError, match=r"revision none, this version needs 0004: run `permanence ledger upgrade`"):
+    with pytest.raises(ConfigError, match=r"revision none, this version needs 0005: run `permanence ledger upgrade`"):
         Ledger(ledger_url, migrate=False)
 
 
@@ -140,7 +141,7 @@ def test_the_upgrade_as_sql_for_a_dba():
     script = upgrade_sql("postgresql+psycopg://permanence@db.example/permanence")
     assert "CREATE TABLE writeback_deliveries" in script
     assert "CREATE TABLE tracker_actions" in script
-    assert "UPDATE alembic_version SET version_num='0004'" in script
+    assert "UPDATE alembic_version SET version_num='0005'" in script
 
 
 @pytest.mark.parametrize(
@@ -195,7 +196,7 @@ def test_a_carried_action_is_copied_once_per_child_before_and_after_0004(ledger_
             conn.execute(actions.insert(), [_action("PPM-1", "A1", "C1"), carried])
         upgrade(ledger_url)
         with engine.begin() as conn:
-            assert current_revision(engine) == "0004" and differences(engine) == []
+            assert current_revision(engine) == "0005" and differences(engine) == []
             assert len(conn.execute(sa.select(actions.c.action_id)).all()) == 2
             # Actions never carried never conflict; a second copy of a carried action for the same child does.
             conn.execute(actions.insert(), [_action("PPM-1", "A2", "C1"), _action("PPM-1", "A3", "C1")])
@@ -206,5 +207,38 @@ def test_a_carried_action_is_copied_once_per_child_before_and_after_0004(ledger_
             conn.execute(actions.insert(), _action("P-2", "C1.2", "C1", ("PPM-1", "A1")))
         with engine.connect() as conn:
             assert len(conn.execute(sa.select(actions.c.action_id)).all()) == 4
+    finally:
+        engine.dispose()
+
+
+def test_the_panels_of_a_ledger_at_0004_are_found_through_the_kind_and_origin_after_0005(ledger_url):
+    upgrade(ledger_url, "0004")
+    engine = sa.create_engine(ledger_url)
+    columns = ["meeting_id", "kind", "date", "status", "origin", "created_at", "updated_at"]
+    meetings = sa.table("tracker_meetings", *(sa.column(name) for name in columns))
+    at = dt.datetime(2025, 3, 3, 2, 0)
+    # The case system's tracking meetings (a national ledger has 600,000), and one panel the ledger holds.
+    rows = [(f"TP-{n}", "tracking_panel", dt.date(2025, 3, 1 + n % 20), "held", "case_system") for n in range(50)]
+    rows.append(("panel-2025-03-13", "tracking_panel", dt.date(2025, 3, 13), "scheduled", "ledger"))
+    try:
+        with engine.begin() as conn:
+            conn.execute(meetings.insert(), [dict(zip(columns, (*row, at, at), strict=True)) for row in rows])
+        upgrade(ledger_url)
+        assert current_revision(engine) == "0005" and differences(engine) == []
+        with Ledger(ledger_url) as ledger:
+            assert [panel.panel_id for panel in panels(ledger)] == ["panel-2025-03-13"]
+        if engine.dialect.name == "sqlite":
+            # The query Ledger.meetings makes for panels: the panel found in the index, not among the table's rows.
+            with engine.connect() as conn:
+                plan = conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT * FROM tracker_meetings WHERE kind = ? AND origin = ? "
+                    "ORDER BY date, meeting_id",
+                    ("tracking_panel", "ledger"),
+                ).all()
+            assert "USING INDEX ix_tracker_meetings_kind_origin_date (kind=? AND origin=?)" in plan[0][-1]
+        downgrade(ledger_url, "0004")
+        assert "ix_tracker_meetings_kind_date" in {
+            index["name"] for index in sa.inspect(engine).get_indexes("tracker_meetings")
+        }
     finally:
         engine.dispose()

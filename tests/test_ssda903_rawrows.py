@@ -186,6 +186,41 @@ def test_quoted_fields_on_one_line_are_read_by_polars(tmp_path):
     assert got.frame["c4"].to_list() == ["", 'A"1']
 
 
+#: A field of a line: bare (no quote) or quoted whole, holding anything of a line (delimiters, spaces, doubled quotes).
+BARE = st.lists(st.sampled_from(["a", "C1", " ", "\t", "\x0b", "\x1f"]), max_size=3).map("".join)
+INSIDE = st.lists(st.sampled_from(["a", " ", "\t", ",", '""', "\x1c"]), max_size=4).map("".join)
+QUOTED = INSIDE.map(lambda inside: f'"{inside}"')
+#: Blank fields, quoted or not: a line of nothing else is blank, and skipped.
+BLANK = st.sampled_from(['""', '" "', '"\t"', "", " "])
+#: A quote that does not open or close a whole field: csv.reader must read its line again.
+ODD_FIELDS = ('a"b', ' "a"', '"a" ', '"a"b', '"a""')
+FIELDS = st.one_of(BARE, QUOTED, BLANK, st.sampled_from(ODD_FIELDS))
+
+
+@settings(max_examples=EXAMPLES, derandomize=UNDER_MUTMUT, phases=PHASES, deadline=None)
+@given(
+    lines=st.lists(st.lists(FIELDS, min_size=1, max_size=8), max_size=12),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+)
+def test_lines_with_quotes_are_the_object_readers_and_only_odd_ones_are_parsed_again(lines, delimiter):
+    """Fields quoted whole are counted and judged blank by column expressions; a line with any other quote is read
+    again by csv.reader; either way the rows are the object reader's."""
+    header = delimiter.join(HEADER.columns)
+    body = "".join(delimiter.join(field.replace(",", delimiter) for field in line) + "\n" for line in lines)
+    odd = [line for line in lines if any(field in ODD_FIELDS for field in line)]
+    reparsed: list[int] = []
+    real = rawrows._requoted
+
+    def requoted(frame, cells, wanted, quoted, delimiter):
+        reparsed.extend(quoted["at"].to_list())
+        return real(frame, cells, wanted, quoted, delimiter)
+
+    with tempfile.TemporaryDirectory() as folder, mock.patch.object(rawrows, "_requoted", requoted):
+        _, row_by_row = read_like_the_object_reader(write(Path(folder), (header + "\n" + body).encode()))
+    if row_by_row == 0:
+        assert len(reparsed) == len(odd)
+
+
 @pytest.mark.parametrize(
     "body",
     [

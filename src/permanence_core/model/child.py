@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from typing import Any
 
@@ -13,13 +14,16 @@ from permanence_core.errors import ModelValueError
 from permanence_core.model._validators import in_codes, not_blank, optional_date, printable
 
 _UPN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
+#: The weights of an NHS number's first nine digits in its modulus-11 check.
+_NHS_WEIGHTS = range(10, 1, -1)
 
 
 def nhs_number_is_valid(number: str) -> bool:
     """Return True when ``number`` is ten digits whose last is the NHS modulus-11 check digit."""
     if len(number) != 10 or not number.isdigit():
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(number[:9], range(10, 1, -1), strict=True))
+    # map in C rather than a generator: a national load checks 85,000 of them.
+    total: int = sum(map(operator.mul, map(int, number[:9]), _NHS_WEIGHTS))
     check = 11 - total % 11
     if check == 11:
         check = 0

@@ -114,7 +114,9 @@ meetings = sa.Table(
     sa.Column("last_sync_id", sa.Integer, sa.ForeignKey("tracker_syncs.sync_id")),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
-    sa.Index("ix_tracker_meetings_kind_date", "kind", "date"),
+    # With the origin, the ledger's own panels are found among the case system's tracking meetings without reading
+    # each of those (migration 0005).
+    sa.Index("ix_tracker_meetings_kind_origin_date", "kind", "origin", "date"),
 )
 
 meeting_children = sa.Table(
