@@ -235,7 +235,7 @@ def test_the_panels_of_a_ledger_at_0004_are_found_through_the_kind_and_origin_af
                     "ORDER BY date, meeting_id",
                     ("tracking_panel", "ledger"),
                 ).all()
-            assert "USING INDEX ix_tracker_meetings_kind_origin_date (kind=? AND origin=?)" in plan[0][-1]
+            assert "USING INDEX ix_tracker_meetings_kind_origin (kind=? AND origin=?)" in plan[0][-1]
         downgrade(ledger_url, "0004")
         assert "ix_tracker_meetings_kind_date" in {
             index["name"] for index in sa.inspect(engine).get_indexes("tracker_meetings")

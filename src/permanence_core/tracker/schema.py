@@ -116,7 +116,7 @@ meetings = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     # With the origin, the ledger's own panels are found among the case system's tracking meetings without reading
     # each of those (migration 0005).
-    sa.Index("ix_tracker_meetings_kind_origin_date", "kind", "origin", "date"),
+    sa.Index("ix_tracker_meetings_kind_origin", "kind", "origin"),
 )
 
 meeting_children = sa.Table(

@@ -363,13 +363,10 @@ def _survey(cohort: Cohort, detail: CohortDetail, today: dt.date) -> _Survey:
         .sort("order", "seq", maintain_order=True)
         .with_columns(pl.col("children").fill_null(pl.lit([], dtype=pl.List(pl.String()))))
     )
-    # A meeting's children: those each copy names, then the copy's own child; each once, in the order met.
-    members = (
-        copies.select("meeting_id", pl.concat_list("children", "child_id").alias("member"))
-        .explode("member")
-        .unique(subset=["meeting_id", "member"], keep="first", maintain_order=True)
-        .group_by("meeting_id", maintain_order=True)
-        .agg(pl.col("member").alias("members"))
+    # A meeting's children: those each copy names, then the copy's own child; each once, in the order met. Made
+    # unique within each meeting's few names, not over the national cohort's 3.8 million (a second less, measured).
+    members = copies.group_by("meeting_id", maintain_order=True).agg(
+        pl.concat_list("children", "child_id").explode().unique(maintain_order=True).alias("members")
     )
     # One lazy query (polars computes the copies once for both uses): the national cohort's 1.5 million copies and
     # their members are never each held as a table beside the result.
