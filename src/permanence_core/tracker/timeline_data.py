@@ -37,7 +37,7 @@ def encode_timeline(timeline: Timeline) -> list[Any]:
     events: list[int] = []
     for event in timeline.events:
         flags = (PLANNED if event.planned else 0) | (OVERDUE if event.overdue else 0)
-        events += (_KIND_INDEX[event.kind], day_number(event.date), flags)
+        events += (_KIND_INDEX[event.kind], event.date.toordinal() - _EPOCH, flags)  # day_number, inlined
     bars: list[int | None] = []
     for bar in timeline.proceedings:
         concluded = day_number(bar.concluded_on) if bar.concluded_on else None
@@ -92,5 +92,9 @@ def timeline_data(rows: Iterable[TrackerRow], today: dt.date) -> Markup:
     return Markup(text)
 
 
+#: One encoder for the page: ``json.dumps`` with these options makes a new one per call (twice per child).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _json(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
