@@ -113,4 +113,5 @@ def flag(text: str, column: str) -> bool | None:
 
 def split_list(text: str) -> tuple[str, ...]:
     """Split a ``;``-separated list, dropping blanks."""
-    return tuple(part.strip() for part in text.split(";") if part.strip())
+    # map and filter in C: a national pack's actions have 130,000 distinct lists.
+    return tuple(filter(None, map(str.strip, text.split(";"))))
