@@ -308,7 +308,7 @@ def _page_cache(conn: sa.Connection) -> Iterator[None]:
 @contextlib.contextmanager
 def _indexes_built_after(conn: sa.Connection, empty: frozenset[str]) -> Iterator[None]:
     """The secondary indexes of the tables that were empty when the sync began, built once after their rows are
-    in rather than kept up row by row (a national first sync: 1.1 million meetings indexed by kind and date).
+    in rather than kept up row by row (a national first sync: 1.1 million meetings indexed by kind and origin).
     They are dropped and made again inside the sync's transaction, so a sync that fails leaves them as they were."""
     indexes = [index for table in _LOOKED_UP if table.name in empty for index in table.indexes]
     for index in indexes:
