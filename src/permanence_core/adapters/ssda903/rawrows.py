@@ -1,10 +1,12 @@
 """A CSV file's data rows as one polars frame, exactly as the object reader's ``csv.reader`` pass would see them.
 
 The columnar reader must see the same rows, values, line numbers and widths as the object reader, or its
-rejections would differ. A *plain* file (ASCII, no quote character, no NUL, no carriage return outside a CRLF
-line end, lines of sane length) splits on its delimiter exactly as ``csv.reader`` does, so polars reads it
-whole as lines and splits them with column expressions. Any other file (quoted fields, another encoding, ...)
-is read row by row with ``csv.reader`` as the object reader does: slower, never different.
+rejections would differ. A *plain* file (ASCII, no NUL, no carriage return outside a CRLF line end, lines of sane
+length) is read by polars, a block of whole lines at a time: as lines, and as cells. A line without a quote splits
+on its delimiter exactly as ``csv.reader`` does; so does one whose every quote opens or closes a whole field (RFC
+4180); any other line with a quote is parsed again by ``csv.reader`` and must give the same cells. Any other file
+(another encoding, a record over two lines, ...) is read row by row with ``csv.reader`` as the object reader does:
+slower, never different.
 
 The frame has ``line`` (the line the row ends on, as ``csv.reader.line_num``), ``fields`` (how many fields the
 row has), ``blank`` (every field blank: the object readers skip such rows) and one column per wanted position,
