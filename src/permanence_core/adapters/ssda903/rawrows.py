@@ -229,10 +229,13 @@ def _escaped(character: str) -> str:
 def _regular_quotes(frame: pl.DataFrame, at: pl.Series, lines: pl.Series, delimiter: str) -> pl.DataFrame:
     """Field counts and blankness of the ``lines`` at rows ``at``, each a ``_regular_line`` holding a quote, by
     column expressions: ``csv.reader`` need not read them again (a national pack has a quarter of a million)."""
-    # The delimiters outside quoted fields, and what is left once the fields quoted around nothing but spaces go.
+    split = _escaped(delimiter)
+    # The delimiters outside quoted fields.
     fields = lines.str.replace_all('"(?:[^"]|"")*"', "").str.count_matches(delimiter, literal=True) + 1
-    left = lines.str.replace_all(f'"[{_CLASS}]*"', "")
-    blank = left.str.contains(f"^[{_CLASS}{_escaped(delimiter)}]*$")
+    # Blank: nothing but spaces and delimiters once each field quoted around nothing but spaces goes. Such a field
+    # opens after a delimiter (or at the start); a quote left over is in a field that is not blank (``""""`` is ").
+    left = lines.str.replace_all(f'(^|{split})"[{_CLASS}]*"', "${1}")
+    blank = ~left.str.contains('"', literal=True) & left.str.contains(f"^[{_CLASS}{split}]*$")
     return frame.with_columns(
         frame["fields"].clone().scatter(at, fields.cast(pl.Int64)), frame["blank"].clone().scatter(at, blank)
     )
