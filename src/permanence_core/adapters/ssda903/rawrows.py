@@ -232,9 +232,10 @@ def _regular_quotes(frame: pl.DataFrame, at: pl.Series, lines: pl.Series, delimi
     split = _escaped(delimiter)
     # The delimiters outside quoted fields.
     fields = lines.str.replace_all('"(?:[^"]|"")*"', "").str.count_matches(delimiter, literal=True) + 1
-    # Blank: nothing but spaces and delimiters once each field quoted around nothing but spaces goes. Such a field
-    # opens after a delimiter (or at the start); a quote left over is in a field that is not blank (``""""`` is ").
-    left = lines.str.replace_all(f'(^|{split})"[{_CLASS}]*"', "${1}")
+    # Blank: nothing but spaces and delimiters once each field quoted around nothing but spaces goes (with the
+    # delimiter before it, as blank as it). Such a field opens at the start or after a delimiter; a quote left over
+    # is in a field that is not blank (``""""`` is a quote).
+    left = lines.str.replace_all(f'(?:^|{split})"[{_CLASS}]*"', "")
     blank = ~left.str.contains('"', literal=True) & left.str.contains(f"^[{_CLASS}{split}]*$")
     return frame.with_columns(
         frame["fields"].clone().scatter(at, fields.cast(pl.Int64)), frame["blank"].clone().scatter(at, blank)
