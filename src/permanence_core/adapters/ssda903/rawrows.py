@@ -18,7 +18,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
@@ -182,7 +181,7 @@ def _block(
         .otherwise(pl.col("text").str.count_matches(delimiter, literal=True) + 1)
         .cast(pl.Int64)
         .alias("fields"),
-        pl.col("text").str.contains(f"^[{_CLASS}{re.escape(delimiter)}]*$").alias("blank"),
+        pl.col("text").str.contains(f"^[{_CLASS}{_escaped(delimiter)}]*$").alias("blank"),
     )
     quoted = text.str.contains('"', literal=True)
     if quoted.any():
@@ -213,11 +212,15 @@ def _stripped(values: pl.Series) -> pl.Series:
     return stripped if (stripped.str.len_bytes() != values.str.len_bytes()).any() else values
 
 
+#: A field quoted whole: a quote, anything but a lone quote (a quote inside is doubled), a quote.
+_QUOTED_FIELD = '"(?:[^"]|"")*"'
+
+
 def _regular_line(delimiter: str) -> str:
     """A line each of whose fields is either free of quotes or quoted whole (``"..."``, a quote inside doubled):
     polars and ``csv.reader`` split such a line alike, as RFC 4180 says."""
     split = _escaped(delimiter)
-    field = f'(?:[^"{split}]*|"(?:[^"]|"")*")'
+    field = f'(?:[^"{split}]*|{_QUOTED_FIELD})'
     return f"^{field}(?:{split}{field})*$"
 
 
@@ -231,7 +234,7 @@ def _regular_quotes(frame: pl.DataFrame, at: pl.Series, lines: pl.Series, delimi
     column expressions: ``csv.reader`` need not read them again (a national pack has a quarter of a million)."""
     split = _escaped(delimiter)
     # The delimiters outside quoted fields.
-    fields = lines.str.replace_all('"(?:[^"]|"")*"', "").str.count_matches(delimiter, literal=True) + 1
+    fields = lines.str.replace_all(_QUOTED_FIELD, "").str.count_matches(delimiter, literal=True) + 1
     # Blank: nothing but spaces and delimiters once each field quoted around nothing but spaces goes (with the
     # delimiter before it, as blank as it). Such a field opens at the start or after a delimiter; a quote left over
     # is in a field that is not blank (``""""`` is a quote).
