@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from permanence_core.cohort import Cohort, cohort_from_records
+from permanence_core.cohort.tables import row_tuples
 from permanence_core.model import CaseRecord, Child, Identifiers, MeetingKind, PeriodOfCare, Review
 from permanence_core.model.meetings import Meeting
 
@@ -37,3 +38,19 @@ def test_records_become_one_row_per_fact() -> None:
     # Meetings keep the record's order (by date) as their sequence.
     assert cohort.meetings.select("seq", "meeting_id").rows() == [(0, "M1"), (1, "M2")]
     assert len(cohort) == 1
+
+
+def test_row_tuples_are_the_frames_rows_values_and_types_alike() -> None:
+    table = pl.DataFrame(
+        {
+            "meeting_id": ["M1", "M2", None],
+            "date": [dt.date(2026, 3, 1), None, dt.date(1999, 12, 31)],
+            "members": [["C1", "C2"], [], None],
+            "held": [True, False, None],
+            "position": [1, None, 3],
+        }
+    )
+    assert row_tuples(table) == table.rows()
+    assert [type(value) for value in row_tuples(table)[0]] == [str, dt.date, list, bool, int]
+    assert row_tuples(table.clear()) == []
+    assert row_tuples(table.select([])) == []

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from permanence_core.adapters import CohortLoad, LoadResult
 from permanence_core.cohort import Cohort, CohortDetail
+from permanence_core.cohort.tables import row_tuples
 from permanence_core.collector import collector_paused
 from permanence_core.model import Facet, PermanencePlan, PlanStatus
 from permanence_core.tracker import schema
@@ -554,17 +555,22 @@ def _chunks(
     del survey
     for number, start in enumerate(range(0, len(child_ids), CHUNK)):
         actions: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        for meeting_id, *values in actions_of(number).iter_rows():
-            actions[meeting_id].append(tuple(values))
+        for meeting_id, values in _by_meeting(actions_of(number)):
+            actions[meeting_id].append(values)
         yield (
             start,
             _Chunk(
-                children=periods.slice(start, CHUNK).select("child_id", "start", "end").rows(),
-                plans=plans_of(number).rows(),
-                meetings={row[0]: row[1:] for row in meetings_of(number).iter_rows()},
+                children=row_tuples(periods.slice(start, CHUNK).select("child_id", "start", "end")),
+                plans=row_tuples(plans_of(number)),
+                meetings=dict(_by_meeting(meetings_of(number))),
                 actions=actions,
             ),
         )
+
+
+def _by_meeting(frame: pl.DataFrame) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """Each row of ``frame`` as its ``meeting_id`` and the tuple of its other values."""
+    return zip(frame.get_column("meeting_id").to_list(), row_tuples(frame.drop("meeting_id")), strict=True)
 
 
 # -- children ---------------------------------------------------------------------------------------
