@@ -192,21 +192,29 @@ class _Book:
     def __init__(self, target: Path | IO[bytes]) -> None:
         self.workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
         self.header = self.workbook.add_format({"bold": True, "bg_color": HEADER_COLOUR, "pattern": 1})
-        self._formats: dict[tuple[bool, bool, bool], Format | None] = {(False, False, False): None}
+        #: By (date, overdue, as text): the format of a date, an overdue (filled) cell and/or text Excel must not
+        #: read as a formula. Looked up per cell, so a plain dictionary (a million cells at national size).
+        self.formats = _Formats(self.workbook)
 
-    def format(self, *, date: bool, overdue: bool, as_text: bool) -> Format | None:
-        """The format of a date, an overdue (filled) cell and/or text Excel must not read as a formula."""
-        key = (date, overdue, as_text)
-        if key not in self._formats:
-            properties: dict[str, Any] = {}
-            if date:
-                properties["num_format"] = DATE_FORMAT
-            if overdue:
-                properties.update(bg_color=OVERDUE_COLOUR, pattern=1)
-            if as_text:
-                properties["quote_prefix"] = True
-            self._formats[key] = self.workbook.add_format(properties)
-        return self._formats[key]
+
+class _Formats(dict[tuple[bool, bool, bool], Format | None]):
+    """Each combination's format, added to the workbook the first time a cell needs it."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        super().__init__({(False, False, False): None})
+        self._workbook = workbook
+
+    def __missing__(self, key: tuple[bool, bool, bool]) -> Format:
+        date, overdue, as_text = key
+        properties: dict[str, Any] = {}
+        if date:
+            properties["num_format"] = DATE_FORMAT
+        if overdue:
+            properties.update(bg_color=OVERDUE_COLOUR, pattern=1)
+        if as_text:
+            properties["quote_prefix"] = True
+        made = self[key] = self._workbook.add_format(properties)
+        return made
 
 
 @functools.cache
@@ -222,6 +230,8 @@ def _cell(book: _Book, sheet: Worksheet, row: int, column: int, item: Any) -> No
     """One cell: dates as dates, numbers as numbers, and text always as text, never as a formula."""
     overdue = isinstance(item, Overdue)
     value = item.value if overdue else item
+    if value is None:  # an empty cell: none is written
+        return
     if isinstance(value, str):
         # A spreadsheet cannot hold control characters, which a rejected record's value may hold.
         # Text is written as a string whatever it looks like; one that starts like a formula also gets
@@ -229,11 +239,10 @@ def _cell(book: _Book, sheet: Worksheet, row: int, column: int, item: Any) -> No
         # text after someone edits the cell.
         # (``isprintable`` first: nearly every value passes it, in C, without the pattern's scan and copy.)
         text = value if value.isprintable() else _illegal_characters().sub("\ufffd", value)
-        as_text = value.startswith(FORMULA_TRIGGERS)
-        sheet.write_string(row, column, text, book.format(date=False, overdue=overdue, as_text=as_text))
+        sheet.write_string(row, column, text, book.formats[False, overdue, value.startswith(FORMULA_TRIGGERS)])
     elif isinstance(value, dt.date):
-        sheet.write_datetime(row, column, value, book.format(date=True, overdue=overdue, as_text=False))
+        sheet.write_datetime(row, column, value, book.formats[True, overdue, False])
     elif isinstance(value, int | float):
-        sheet.write_number(row, column, value, book.format(date=False, overdue=overdue, as_text=False))
-    elif value is not None:
+        sheet.write_number(row, column, value, book.formats[False, overdue, False])
+    else:
         raise TypeError(f"no spreadsheet cell for {type(value).__name__}")
