@@ -189,7 +189,8 @@ def test_three_nights_of_a_synthetic_cohort_write_the_ledger_as_the_record_sync(
 def hand_made():
     """The shapes a synthetic cohort seldom has: a meeting held twice in one record, a sibling's copy naming no one
     or naming the children in another order, a meeting named by a child the sync does not load, plans without ids
-    and undated, a meeting held the day after a sync, a child with two periods of care."""
+    and undated, a meeting held the day after a sync, a child with two periods of care, an action that depends on
+    two others."""
     twice = meeting("TP-1", D(2024, 5, 2), ("C1",), action("A1", due=D(2024, 6, 1)))
     tomorrow = T0.date() + dt.timedelta(days=1)
     cases = [
@@ -199,7 +200,7 @@ def hand_made():
             meetings=[
                 twice,
                 twice,
-                meeting("TP-2", D(2030, 1, 1), (), action("B", depends=("A1",))),
+                meeting("TP-2", D(2030, 1, 1), (), action("B", depends=("A1", "T"))),
                 meeting("TP-4", D(2024, 8, 1), ("C1", "C3")),
                 meeting("TP-5", tomorrow, ("C1",), action("T", due=tomorrow)),
             ],
