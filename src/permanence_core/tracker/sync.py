@@ -547,7 +547,9 @@ def _chunks(
         .join(survey.order, on="child_id")
         .sort("order", "seq", maintain_order=True)
     )
-    periods = wanted.join(survey.last_period, on="child_id", how="left").sort("index")
+    periods = (
+        wanted.join(survey.last_period, on="child_id", how="left").sort("index").select("child_id", "start", "end")
+    )
     plans_of = by_chunk(plans, _PLAN_ROW)
     del plans
     meetings_of = by_chunk(survey.held, ["meeting_id", *_MEETING_FIELDS])
@@ -564,7 +566,7 @@ def _chunks(
         yield (
             start,
             _Chunk(
-                children=row_tuples(periods.slice(start, CHUNK).select("child_id", "start", "end")),
+                children=row_tuples(periods.slice(start, CHUNK)),
                 plans=row_tuples(plans_of(number)),
                 meetings=dict(_by_meeting(meetings_of(number))),
                 actions=actions,
@@ -573,8 +575,10 @@ def _chunks(
 
 
 def _by_meeting(frame: pl.DataFrame) -> Iterator[tuple[str, tuple[Any, ...]]]:
-    """Each row of ``frame`` as its ``meeting_id`` and the tuple of its other values."""
-    return zip(frame.get_column("meeting_id").to_list(), row_tuples(frame.drop("meeting_id")), strict=True)
+    """Each row of ``frame`` as its first column's value (the meeting id) and the tuple of its other values; made
+    column by column, as ``row_tuples`` (a ``drop`` of the first column costs polars a query per chunk)."""
+    meeting_ids, *others = (column.to_list() for column in frame.iter_columns())
+    return zip(meeting_ids, zip(*others, strict=True), strict=True)
 
 
 # -- children ---------------------------------------------------------------------------------------
