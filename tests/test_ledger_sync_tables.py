@@ -233,6 +233,20 @@ def test_hand_made_cases_siblings_repeated_meetings_and_plans_without_ids(twins)
     twins.sync(cases[::-1])
 
 
+def test_two_actions_or_two_children_trading_places_is_a_change(twins):
+    """A child's digest sums its rows' hashes, whatever their order: each row's place (its position, a meeting's
+    order of children) must be in its hash, or a swap would look unchanged and never reach the ledger."""
+    day = D(2026, 10, 1)
+    first = case("C1", meetings=(meeting("TP-1", day, ("C1", "C2"), action("A1", "Book"), action("A2", "Hold")),))
+    cases = [first, case("C2")]
+    twins.sync(cases)
+    assert twins.sync(cases).actions_changed == 0
+    swapped = meeting("TP-1", day, ("C1", "C2"), action("A2", "Hold"), action("A1", "Book"))
+    assert twins.sync([attrs.evolve(first, meetings=(swapped,)), cases[1]]).actions_changed == 2
+    reordered = meeting("TP-1", day, ("C2", "C1"), action("A2", "Hold"), action("A1", "Book"))
+    assert twins.sync([attrs.evolve(first, meetings=(reordered,)), cases[1]]).meetings_changed == 1
+
+
 def test_the_table_sync_refuses_a_load_without_its_detail_tables(twins):
     with pytest.raises(ValueError, match="detail"):
         sync_tables(twins.tables, CohortLoad.of(loaded(case("C1"))), adapter="memory", source="synthetic")

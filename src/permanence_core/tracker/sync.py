@@ -326,9 +326,10 @@ def _raw(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
 
 # -- what the tables hold, and which children are not as the last sync found them ----------------------
 
-#: Each digest names the polars version that hashed it: polars keeps its hashes stable only within a version, so
-#: after an upgrade every child is compared row by row once (as after the first sync).
-_DIGEST_TAG = "p" + pl.__version__ + ":"
+#: Each digest names the polars version that hashed it and how its rows were combined ("+": summed): polars keeps its
+#: hashes stable only within a version, so after an upgrade every child is compared row by row once (as after the
+#: first sync).
+_DIGEST_TAG = "p" + pl.__version__ + "+:"
 _SEED = 18
 
 
@@ -364,18 +365,18 @@ def _survey(cohort: Cohort, detail: CohortDetail, today: dt.date) -> _Survey:
         .sort("order", "seq", maintain_order=True)
         .with_columns(pl.col("children").fill_null(pl.lit([], dtype=pl.List(pl.String()))))
     )
-    # A meeting's children: those each copy names, then the copy's own child; each once, in the order met. Made
-    # unique within each meeting's few names, not over the national cohort's 3.8 million (a second less, measured).
-    members = copies.group_by("meeting_id", maintain_order=True).agg(
-        pl.concat_list("children", "child_id").explode().unique(maintain_order=True).alias("members")
-    )
-    # One lazy query (polars computes the copies once for both uses): the national cohort's 1.5 million copies and
-    # their members are never each held as a table beside the result.
+    # One group per meeting, in the order its first copy is met: the holder's copy is each column's first value, and
+    # the meeting's children are those each copy names, then the copy's own child; each once, in the order met. One
+    # pass over the national cohort's 1.5 million copies, not a group, a distinct filter and a join (0.9 s less).
+    columns = [name for name in copies.collect_schema().names() if name != "children"]
     held = (
-        copies.filter(pl.col("meeting_id").is_first_distinct())
-        .join(members, on="meeting_id", how="left", maintain_order="left")
+        copies.group_by("meeting_id", maintain_order=True)
+        .agg(
+            *(pl.col(name).first() for name in columns if name != "meeting_id"),
+            pl.concat_list("children", "child_id").explode().unique(maintain_order=True).alias("members"),
+        )
         .with_columns((pl.col("date") <= today).alias("held"))
-        .drop("children")
+        .select(*columns, "members", "held")
         .collect()
         # In one piece: the lazy query's many pieces cost the chunks' join below 160 MB more at 85k (measured).
         .rechunk()
@@ -413,12 +414,11 @@ def _digests(
     its latest period of care, and the meetings (with their children) and actions it is the first to hold."""
 
     def part(frame: pl.DataFrame, number: int, keys: Sequence[str], values: Sequence[str]) -> pl.LazyFrame:
+        # Each row's hash holds where it stands (the part, its keys) with its values: the rows need no order.
+        where = [pl.col(key).cast(pl.Int32()).alias(f"k{i}") for i, key in enumerate(keys)]
         return frame.lazy().select(
             "child_id",
-            pl.lit(number, dtype=pl.Int32()).alias("part"),
-            *(pl.col(key).cast(pl.Int32()).alias(f"k{i}") for i, key in enumerate(keys)),
-            *(pl.lit(0, dtype=pl.Int32()).alias(f"k{i}") for i in range(len(keys), 2)),
-            pl.struct(*values).hash(_SEED).alias("hash"),
+            pl.struct(pl.lit(number, dtype=pl.Int32()).alias("part"), *where, *values).hash(_SEED).alias("hash"),
         )
 
     plans = cohort.plans.join(detail.plan_ids, on=["child_id", "seq"], how="left", maintain_order="left")
@@ -437,17 +437,14 @@ def _digests(
             part(actions, 4, ["meeting_seq", "position"], _ACTION_FIELDS),
         ]
     )
-    # Lazy to the end: a national cohort's 3 million hashed rows are joined, sorted and grouped without a copy a step.
+    # A child's digest is the hash of its rows' hashes summed (wrapping at 64 bits) and counted: the national
+    # cohort's 3 million hashed rows are grouped, not sorted first (0.5 s less). A child with no rows has one too.
     hashed = (
         order.lazy()
-        .join(rows, on="child_id", how="left")
-        .sort("order", "part", "k0", "k1", maintain_order=True)
-        .group_by("order", maintain_order=True)
-        .agg(pl.first("child_id"), pl.col("hash").drop_nulls())
-        .select("child_id", pl.col("hash").hash(_SEED))
+        .join(rows.group_by("child_id").agg(pl.col("hash").sum(), pl.len()), on="child_id", how="left")
+        .select("child_id", pl.struct("hash", "len").hash(_SEED))
         .collect()
     )
-
     return {child: f"{_DIGEST_TAG}{digest:016x}" for child, digest in hashed.iter_rows()}
 
 
