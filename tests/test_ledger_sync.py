@@ -143,7 +143,8 @@ def test_a_resync_compares_only_the_children_whose_records_changed(ledger, monke
     cohort[2] = case("C3", meetings=[meeting("TP-3", D(2024, 5, 2), ("C3",), action("X", due=D(2024, 6, 8)))])
     compared.append([])
     entry = sync(ledger, *cohort)
-    assert compared == [["PPM-1", "TP-3"], [], ["TP-3"]]
+    # The first sync finds the ledger without meetings: it inserts them all and has none to compare.
+    assert compared == [[], [], ["TP-3"]]
     assert (entry.actions_changed, entry.meetings_changed, entry.plans_changed) == (1, 0, 0)
     assert [a.due_date for a in ledger.actions(child_id="C3")] == [D(2024, 6, 8)]
 
@@ -251,7 +252,7 @@ def test_a_later_siblings_copy_of_a_meeting_adds_its_children_and_is_noticed_on_
     for _run in range(2):
         compared.append([])
         sync(ledger, *cohort)
-    assert compared == [["PPM-S"], []]
+    assert compared == [[], []]  # the first sync inserts into a ledger without meetings: nothing to compare
     assert ledger.meetings()[0].children == ("C1", "C2")
     third = meeting("PPM-S", D(2024, 2, 1), ("C3",), action("1", due=D(2024, 3, 1)), kind="ppm")
     compared.append([])

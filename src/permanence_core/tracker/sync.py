@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -133,13 +133,16 @@ def sync_tables(
         if progress is not None:
             progress(len(child_ids) - len(rest), len(child_ids))
         digests = survey.digests
-        chunks = _chunks(cohort, detail, survey, rest)
+        chunks = _chunks(cohort, detail, survey, rest, stored if schema.meetings.name in stored.empty else None)
         del survey  # the chunks hold what they need of it, and let the rest go (see _chunks)
         for start, chunk in chunks:
             at = now()
             _children(conn, stored, chunk.children, sync_id, counts)
             _plans(conn, stored, chunk.plans, sync_id, at, counts)
-            _meetings(conn, stored, chunk.meetings, chunk.actions, today, sync_id, at, counts)
+            if chunk.new is not None:
+                _new_meetings(conn, stored, chunk.new, sync_id, at, counts)
+            else:
+                _meetings(conn, stored, chunk.meetings, chunk.actions, today, sync_id, at, counts)
             _record_digests(conn, stored, {child: digests[child] for child, _, _ in chunk.children}, sync_id)
             if progress is not None:
                 progress(len(child_ids) - len(rest) + min(start + CHUNK, len(rest)), len(child_ids))
@@ -339,7 +342,8 @@ class _Survey:
 
     ``held``: each meeting's holder's copy, the first copy in the sync's order (a sibling group's meeting is
     recorded from the first sibling's record), with ``members``: the meeting's children, those its copies name and
-    every child whose record holds it, in the order met; ``actions``: the actions of those copies; ``last_period``:
+    every child whose record holds it, in the order met; ``actions``: the actions of those copies, each meeting's
+    together, with ``shared``: the meeting's child when it has one (else null, as the ledger keeps it); ``last_period``:
     each child's latest period of care (short breaks aside); ``digests``: per child, a digest of everything the
     sync would record from its rows.
     """
@@ -381,8 +385,9 @@ def _survey(cohort: Cohort, detail: CohortDetail, today: dt.date) -> _Survey:
         # In one piece: the lazy query's many pieces cost the chunks' join below 160 MB more at 85k (measured).
         .rechunk()
     )
+    shared = pl.when(pl.col("members").list.len() == 1).then(pl.col("members").list.first())
     actions = detail.actions.join(
-        held.select("child_id", pl.col("seq").alias("meeting_seq"), "meeting_id", "order"),
+        held.select("child_id", pl.col("seq").alias("meeting_seq"), "meeting_id", "order", shared.alias("shared")),
         on=["child_id", "meeting_seq"],
     ).sort("order", "meeting_seq", "position", maintain_order=True)
     # The latest period, as a record orders them (by start): an adapter's reader may give them in another order.
@@ -498,26 +503,40 @@ _MEETING_FIELDS = ("kind", "date", "chair", "minutes_issued_on", "referral_recei
 
 
 @attrs.frozen
+class _NewRows:
+    """The rows a chunk's meetings bring to a ledger that held no meeting when the sync began, ready to insert:
+    every meeting, link and action is new, so there is nothing to compare (``_MEETING_VALUES``,
+    ``_LINK_COLUMNS`` and ``_ACTION_INSERT``, values in stored form)."""
+
+    meetings: list[tuple[Any, ...]]
+    links: list[tuple[Any, ...]]
+    actions: list[tuple[Any, ...]]
+
+
+@attrs.frozen
 class _Chunk:
     """What a few hundred children bring to the ledger, as plain rows: each child's latest period of care (its
     start and end); its plans (``_PLAN_FIELDS`` order); the meetings it is the first to hold, by id
     (``_MEETING_FIELDS``); and their actions, by meeting id (``_ACTION_FIELDS``, the ids each depends on joined
-    by commas, as the ledger keeps them)."""
+    by commas, as the ledger keeps them). Into a ledger that held no meeting, those meetings and actions come as
+    ``new`` rows instead (and ``meetings`` and ``actions`` are empty)."""
 
     children: list[tuple[str, dt.date | None, dt.date | None]]
     plans: list[tuple[Any, ...]]
     meetings: dict[str, tuple[Any, ...]]
     actions: dict[str, list[tuple[Any, ...]]]
+    new: _NewRows | None = None
 
 
 _PLAN_ROW = ("child_id", "plan_id", "primary", "contingencies", "decided_on", "ratified_at_review", "status", "date")
 
 
 def _chunks(
-    cohort: Cohort, detail: CohortDetail, survey: _Survey, child_ids: Sequence[str]
+    cohort: Cohort, detail: CohortDetail, survey: _Survey, child_ids: Sequence[str], new: _Stored | None = None
 ) -> Iterator[tuple[int, _Chunk]]:
     """The rows of the children ``child_ids`` (in the sync's order), ``CHUNK`` children at a time, each chunk with
-    the index of its first child. Only these children's rows become Python values, a chunk at a time."""
+    the index of its first child. Only these children's rows become Python values, a chunk at a time. With
+    ``new`` (the ledger held no meeting), the meetings and actions come as rows to insert, in its stored form."""
     if not child_ids:
         return
     wanted = pl.DataFrame({"child_id": pl.Series(child_ids, dtype=pl.String())}).with_row_index("index")
@@ -549,14 +568,19 @@ def _chunks(
     )
     plans_of = by_chunk(plans, _PLAN_ROW)
     del plans
-    meetings_of = by_chunk(survey.held, ["meeting_id", *_MEETING_FIELDS])
     # Joined by polars: a national cohort's million lists of ids never become Python lists (0.4 s, measured).
     joined = survey.actions.with_columns(pl.col("depends_on").list.join(","))
+    if new is not None:
+        chunks = _new_chunks(survey.held, joined, periods, plans_of, by_chunk, new)
+        del survey, joined  # as below: the survey's tables go once the chunks have what they need of them
+        yield from chunks
+        return
+    meetings_of = by_chunk(survey.held, ["meeting_id", *_MEETING_FIELDS])
     actions_of = by_chunk(joined, ["meeting_id", *_ACTION_FIELDS])
     del joined
     # The survey's meetings and actions (hundreds of MB for a national cohort) are not needed past this point.
     del survey
-    for number, start in enumerate(range(0, len(child_ids), CHUNK)):
+    for number, start in enumerate(range(0, len(periods), CHUNK)):
         actions: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         for meeting_id, values in _by_meeting(actions_of(number)):
             actions[meeting_id].append(values)
@@ -569,6 +593,68 @@ def _chunks(
                 actions=actions,
             ),
         )
+
+
+def _new_chunks(
+    held: pl.DataFrame,
+    actions: pl.DataFrame,
+    periods: pl.DataFrame,
+    plans_of: Callable[[int], pl.DataFrame],
+    by_chunk: Callable[[pl.DataFrame, Sequence[str]], Callable[[int], pl.DataFrame]],
+    stored: _Stored,
+) -> Iterator[tuple[int, _Chunk]]:
+    """The chunks of :func:`_chunks` for a ledger that held no meeting: what ``_meetings`` and ``_actions`` would
+    make of each meeting, made by polars for the whole cohort at once and converted column by column (a national
+    first sync's two million meetings and actions, and their links, without a Python loop over them)."""
+    scheduled, done, open_ = MeetingStatus.SCHEDULED.value, ActionStatus.DONE.value, ActionStatus.OPEN.value
+    status = pl.when(pl.col("held")).then(pl.lit(MeetingStatus.HELD.value)).otherwise(pl.lit(scheduled))
+    meetings_of = by_chunk(held.with_columns(status.alias("status")), _MEETING_VALUES)
+    # A meeting's children, numbered from 0 in the order met.
+    links = held.select(
+        "child_id",
+        "meeting_id",
+        pl.col("members").alias("member"),
+        pl.int_ranges(pl.col("members").list.len()).alias("position"),
+    ).explode("member", "position")
+    links_of = by_chunk(links, ["meeting_id", "member", "position"])
+    del links
+    # Each action numbered from 1 within its meeting, in order: a meeting's actions are together, so its number is
+    # its distance from the first of them (a window over the million meeting ids would hash them: 0.6 s).
+    row = pl.int_range(pl.len())
+    first = pl.when(pl.col("meeting_id").ne_missing(pl.col("meeting_id").shift(1))).then(row).forward_fill()
+    numbered = actions.with_columns(
+        (row - first + 1).alias("position"),
+        pl.when(pl.col("completed_on").is_null()).then(pl.lit(open_)).otherwise(pl.lit(done)).alias("status"),
+    )
+    columns = ("meeting_id", "action_id", "shared", "position", *_ACTION_FIELDS[1:], "status")
+    actions_of = by_chunk(numbered, columns)
+    del held, actions, numbered
+    dates = {"date", "minutes_issued_on", "referral_received_on", "due_date", "completed_on"}
+    for number, start in enumerate(range(0, len(periods), CHUNK)):
+        rows = _NewRows(
+            meetings=_stored_rows(meetings_of(number), stored, dates),
+            links=row_tuples(links_of(number)),
+            actions=_stored_rows(actions_of(number), stored, dates),
+        )
+        yield (
+            start,
+            _Chunk(
+                children=row_tuples(periods.slice(start, CHUNK)),
+                plans=row_tuples(plans_of(number)),
+                meetings={},
+                actions={},
+                new=rows,
+            ),
+        )
+
+
+def _stored_rows(frame: pl.DataFrame, stored: _Stored, dates: Collection[str]) -> list[tuple[Any, ...]]:
+    """``frame``'s rows as tuples, as ``row_tuples`` makes them, each column named in ``dates`` in stored form."""
+    columns = [
+        list(map(stored.date, column.to_list())) if column.name in dates else column.to_list()
+        for column in frame.iter_columns()
+    ]
+    return list(zip(*columns, strict=True))
 
 
 def _by_meeting(frame: pl.DataFrame) -> Iterator[tuple[str, tuple[Any, ...]]]:
@@ -844,6 +930,18 @@ def _actions(
     )
     counts["actions_added"] += len(inserts)
     counts["actions_changed"] += len(updates)
+
+
+def _new_meetings(
+    conn: sa.Connection, stored: _Stored, new: _NewRows, sync_id: int, at: dt.datetime, counts: Counter[str]
+) -> None:
+    """Insert the meetings, links and actions of a chunk into a ledger that held no meeting (see ``_NewRows``)."""
+    stamp = stored.timestamp(at)
+    stored.insert(conn, schema.meetings, _MEETING_VALUES, new.meetings, _added(sync_id, stamp))
+    stored.insert(conn, schema.meeting_children, _LINK_COLUMNS, new.links)
+    stored.insert(conn, schema.actions, _ACTION_INSERT, new.actions, (("times_carried", 0), *_added(sync_id, stamp)))
+    counts["meetings_added"] += len(new.meetings)
+    counts["actions_added"] += len(new.actions)
 
 
 def _reopened(status: str) -> ActionStatus:
