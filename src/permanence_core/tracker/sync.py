@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -606,35 +606,40 @@ def _new_chunks(
     """The chunks of :func:`_chunks` for a ledger that held no meeting: what ``_meetings`` and ``_actions`` would
     make of each meeting, made by polars for the whole cohort at once and converted column by column (a national
     first sync's two million meetings and actions, and their links, without a Python loop over them)."""
-    scheduled, done, open_ = MeetingStatus.SCHEDULED.value, ActionStatus.DONE.value, ActionStatus.OPEN.value
-    status = pl.when(pl.col("held")).then(pl.lit(MeetingStatus.HELD.value)).otherwise(pl.lit(scheduled))
-    meetings_of = by_chunk(held.with_columns(status.alias("status")), _MEETING_VALUES)
+    # A status comes from a flag as the rows are made (a Python string each, not a column of them held meanwhile).
+    meeting_status = (MeetingStatus.SCHEDULED.value, MeetingStatus.HELD.value).__getitem__  # by ``held``
+    action_status = (ActionStatus.DONE.value, ActionStatus.OPEN.value).__getitem__  # by ``open``
+    date = stored.date
+    meetings_of = by_chunk(held, [*_MEETING_VALUES[:3], "held", *_MEETING_VALUES[4:]])
     # A meeting's children, numbered from 0 in the order met.
     links = held.select(
         "child_id",
         "meeting_id",
         pl.col("members").alias("member"),
-        pl.int_ranges(pl.col("members").list.len()).alias("position"),
+        pl.int_ranges(pl.col("members").list.len(), dtype=pl.Int32()).alias("position"),
     ).explode("member", "position")
     links_of = by_chunk(links, ["meeting_id", "member", "position"])
     del links
     # Each action numbered from 1 within its meeting, in order: a meeting's actions are together, so its number is
     # its distance from the first of them (a window over the million meeting ids would hash them: 0.6 s).
-    row = pl.int_range(pl.len())
+    row = pl.int_range(pl.len(), dtype=pl.Int32())
     first = pl.when(pl.col("meeting_id").ne_missing(pl.col("meeting_id").shift(1))).then(row).forward_fill()
-    numbered = actions.with_columns(
-        (row - first + 1).alias("position"),
-        pl.when(pl.col("completed_on").is_null()).then(pl.lit(open_)).otherwise(pl.lit(done)).alias("status"),
-    )
-    columns = ("meeting_id", "action_id", "shared", "position", *_ACTION_FIELDS[1:], "status")
+    numbered = actions.with_columns((row - first + 1).alias("position"), pl.col("completed_on").is_null().alias("open"))
+    columns = ("meeting_id", "action_id", "shared", "position", *_ACTION_FIELDS[1:], "open")
     actions_of = by_chunk(numbered, columns)
     del held, actions, numbered
-    dates = {"date", "minutes_issued_on", "referral_received_on", "due_date", "completed_on"}
+    meeting_values: dict[str, Callable[[Any], Any]] = {
+        "date": date,
+        "held": meeting_status,
+        "minutes_issued_on": date,
+        "referral_received_on": date,
+    }
+    action_values: dict[str, Callable[[Any], Any]] = {"due_date": date, "completed_on": date, "open": action_status}
     for number, start in enumerate(range(0, len(periods), CHUNK)):
         rows = _NewRows(
-            meetings=_stored_rows(meetings_of(number), stored, dates),
+            meetings=_stored_rows(meetings_of(number), meeting_values),
             links=row_tuples(links_of(number)),
-            actions=_stored_rows(actions_of(number), stored, dates),
+            actions=_stored_rows(actions_of(number), action_values),
         )
         yield (
             start,
@@ -648,10 +653,11 @@ def _new_chunks(
         )
 
 
-def _stored_rows(frame: pl.DataFrame, stored: _Stored, dates: Collection[str]) -> list[tuple[Any, ...]]:
-    """``frame``'s rows as tuples, as ``row_tuples`` makes them, each column named in ``dates`` in stored form."""
+def _stored_rows(frame: pl.DataFrame, values: Mapping[str, Callable[[Any], Any]]) -> list[tuple[Any, ...]]:
+    """``frame``'s rows as tuples, as ``row_tuples`` makes them, each column named in ``values`` as its function
+    gives each of its values (dates in stored form, a status from a flag)."""
     columns = [
-        list(map(stored.date, column.to_list())) if column.name in dates else column.to_list()
+        list(map(values[column.name], column.to_list())) if column.name in values else column.to_list()
         for column in frame.iter_columns()
     ]
     return list(zip(*columns, strict=True))
