@@ -133,7 +133,7 @@ def sync_tables(
         if progress is not None:
             progress(len(child_ids) - len(rest), len(child_ids))
         digests = survey.digests
-        chunks = _chunks(cohort, detail, survey, rest, stored if schema.meetings.name in stored.empty else None)
+        chunks = _chunks(cohort, detail, survey, rest, stored)
         del survey  # the chunks hold what they need of it, and let the rest go (see _chunks)
         for start, chunk in chunks:
             at = now()
@@ -532,11 +532,11 @@ _PLAN_ROW = ("child_id", "plan_id", "primary", "contingencies", "decided_on", "r
 
 
 def _chunks(
-    cohort: Cohort, detail: CohortDetail, survey: _Survey, child_ids: Sequence[str], new: _Stored | None = None
+    cohort: Cohort, detail: CohortDetail, survey: _Survey, child_ids: Sequence[str], stored: _Stored
 ) -> Iterator[tuple[int, _Chunk]]:
     """The rows of the children ``child_ids`` (in the sync's order), ``CHUNK`` children at a time, each chunk with
-    the index of its first child. Only these children's rows become Python values, a chunk at a time. With
-    ``new`` (the ledger held no meeting), the meetings and actions come as rows to insert, in its stored form."""
+    the index of its first child. Only these children's rows become Python values, a chunk at a time. When the
+    ledger held no meeting (``stored.empty``), the meetings and actions come as rows to insert (``_NewRows``)."""
     if not child_ids:
         return
     wanted = pl.DataFrame({"child_id": pl.Series(child_ids, dtype=pl.String())}).with_row_index("index")
@@ -570,8 +570,8 @@ def _chunks(
     del plans
     # Joined by polars: a national cohort's million lists of ids never become Python lists (0.4 s, measured).
     joined = survey.actions.with_columns(pl.col("depends_on").list.join(","))
-    if new is not None:
-        chunks = _new_chunks(survey.held, joined, periods, plans_of, by_chunk, new)
+    if schema.meetings.name in stored.empty:
+        chunks = _new_chunks(survey.held, joined, periods, plans_of, by_chunk, stored)
         del survey, joined  # as below: the survey's tables go once the chunks have what they need of them
         yield from chunks
         return
@@ -580,7 +580,7 @@ def _chunks(
     del joined
     # The survey's meetings and actions (hundreds of MB for a national cohort) are not needed past this point.
     del survey
-    for number, start in enumerate(range(0, len(periods), CHUNK)):
+    for number, start in enumerate(range(0, len(child_ids), CHUNK)):
         actions: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         for meeting_id, values in _by_meeting(actions_of(number)):
             actions[meeting_id].append(values)
