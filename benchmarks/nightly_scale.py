@@ -3,16 +3,17 @@
 Run: .venv/bin/python benchmarks/nightly_scale.py [--children 85000] [--profile panel-tor] [--no-html]
      (or `make nightly-scale`)
 
-Generates a synthetic cohort with its permanence pack once (cached by size, seed and date; the generation is not
-a stage, its time is printed), then runs the whole nightly job twice in this one process against one SQLite
-ledger and one outbox, as two runs of the same night would, with the steps `permanence ledger sync --raise-alerts`
-runs (permanence_core.tracker.nightly): load (ssda903 with the pack), record the sync in the ledger, evaluate the
-profile on the cohort's tables, raise each new or changed alert to the outbox exactly once (the second run sends
-nothing); then write the tracker: the workbook, then the HTML page (--no-html skips it). After each stage it
-prints the wall and CPU time, the stage's own peak RSS, the RSS it left behind and the process peak so far;
-then each run's totals against the targets (60 s, 1.5 GiB), and what reached the outbox: sent, lost,
-duplicated. A missed target is printed as MISSED and does not change the exit status: 1 when a stage crashed or
-an alert was lost or duplicated, 2 on a usage error, 0 otherwise.
+Generates a synthetic cohort with its permanence pack once (cached by size, seed and date; the generation is not a
+stage, its time is printed), then runs the whole nightly job twice in this one process against one SQLite ledger and
+one outbox, as two runs of the same night would, with the steps `permanence ledger sync --raise-alerts` runs
+(permanence_core.tracker.nightly): load (ssda903 with the pack), record the sync in the ledger, evaluate the profile
+on the cohort's tables, raise each new or changed alert to the outbox exactly once (the second run sends nothing);
+then write the tracker: the workbook, then the HTML page (--no-html skips it). After each stage it prints the wall
+and CPU time, the stage's own peak RSS, the RSS it left behind and the process peak so far; then each run's totals
+against the targets (60 s, 1.5 GiB) and as a multiple of the reference (pandas reading the cohort's CSV files in a
+child process, as benchmarks/run.py measures it: this machine's speed on the day), and what reached the outbox:
+sent, lost, duplicated. A missed target is printed as MISSED and does not change the exit status: 1 when a stage
+crashed or an alert was lost or duplicated, 2 on a usage error, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import collections
 import contextlib
 import datetime as dt
 import gc
+import importlib.util
 import json
 import os
 import resource
@@ -40,6 +42,10 @@ from permanence_core.freed_memory import ALLOCATOR_SETTINGS, allocator_settings
 os.environ.setdefault(ALLOCATOR_SETTINGS, allocator_settings("ledger"))
 
 import attrs
+
+# benchmarks/run.py, beside this script: pandas' child, and how a child process is measured.
+from run import PANDAS_READ
+from run import run as measure_child
 
 from permanence_core.cli.common import progress_callback
 from permanence_core.collector import collector_paused
@@ -209,6 +215,26 @@ def _generation_seconds(marker: Path) -> float | None:
         return float(json.loads(marker.read_text())["seconds"])
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def reference(source: Path, echo: Callable[[str], None]) -> dict[str, Any] | None:
+    """``pandas.read_csv(dtype=str)`` of every CSV file of the cohort (the return and its pack), in a child process
+    as ``benchmarks/run.py`` measures it: the machine's speed on the day, beside the night's own figures (a night
+    is judged by its 60 s, and compared across days by its multiple of this). None without pandas."""
+    if importlib.util.find_spec("pandas") is None:
+        echo("reference: pandas is not installed (pip install -e '.[bench]'); the runs are not compared with it")
+        return None
+    files = sorted(source.glob("*.csv")) + sorted((source / "pack").glob("*.csv"))
+    with tempfile.TemporaryDirectory(prefix="permanence-reference-") as scratch:
+        read_out = Path(scratch) / "pandas.json"
+        figures = measure_child([sys.executable, "-c", PANDAS_READ, *map(str, files)], read_out)
+        rows = json.loads(read_out.read_text(encoding="utf-8"))["rows"]
+    size_mb = sum(path.stat().st_size for path in files) / 2**20
+    echo(
+        f"reference: pandas.read_csv(dtype=str) of the cohort's {len(files)} CSV files ({size_mb:,.0f} MB, "
+        f"{rows:,} rows): {figures['wall']:.1f} s wall, {figures['cpu']:.1f} s CPU, {figures['peak_mib']:,.0f} MiB"
+    )
+    return {"files": len(files), "mb": size_mb, "rows": rows, **figures}
 
 
 # -- one run of the nightly job ---------------------------------------------------------------------
@@ -382,6 +408,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target-seconds", type=float, default=TARGET_SECONDS, help="per run (default 60)")
     parser.add_argument("--target-mb", type=float, default=TARGET_MB, help="process peak (default 1536)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="json: figures on stdout")
+    parser.add_argument(
+        "--reference",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure pandas reading the cohort's CSV files first, and each run as a multiple of it",
+    )
     args = parser.parse_args(argv)
     if args.children < 1 or args.runs < 1:
         parser.error("--children and --runs must be at least 1")
@@ -395,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line, file=stream, flush=True)
 
     source = cohort(args.children, args.seed, args.as_of, args.cache, echo)
+    measured = reference(source, echo) if args.reference else None
     meter = Meter(echo)
     outcomes: list[RunOutcome] = []
     crashed = None
@@ -408,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         except StageCrashed as exc:
             crashed = str(exc)
         delivered = count_delivered(work)
-    totals = _totals(meter.figures, args.target_seconds, args.target_mb)
+    totals = _totals(meter.figures, args.target_seconds, args.target_mb, measured)
     for line in totals["lines"]:
         echo(line)
     echo(
@@ -426,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
                     "as_of": args.as_of.isoformat(),
                     "profile": args.profile,
                     "cohort": str(source),
+                    "reference": measured,
                     "stages": [attrs.asdict(f) for f in meter.figures],
                     "runs": [attrs.asdict(o) for o in outcomes],
                     "totals": totals["runs"],
@@ -439,13 +473,16 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if crashed or delivered.lost or delivered.duplicated else 0
 
 
-def _totals(figures: list[StageFigures], target_seconds: float, target_mb: float) -> dict[str, Any]:
+def _totals(
+    figures: list[StageFigures], target_seconds: float, target_mb: float, measured: dict[str, Any] | None
+) -> dict[str, Any]:
     runs, lines = [], []
     for run in sorted({f.run for f in figures}):
         mine = [f for f in figures if f.run == run]
         wall = sum(f.wall_s for f in mine)
         cpu = sum(f.cpu_s for f in mine)
         peak = max(f.peak_mb for f in mine)
+        ratio = wall / measured["wall"] if measured else None
         runs.append(
             {
                 "run": run,
@@ -454,12 +491,13 @@ def _totals(figures: list[StageFigures], target_seconds: float, target_mb: float
                 "peak_mb": peak,
                 "time_target": _verdict(wall, target_seconds),
                 "memory_target": _verdict(peak, target_mb),
+                "reference_ratio": ratio,
             }
         )
         lines.append(
             f"run {run}: {wall:.0f} s wall, {cpu:.0f} s CPU (target {target_seconds:.0f} s: "
             f"{_verdict(wall, target_seconds)}); peak {peak:,.0f} MB (target {target_mb:,.0f} MB: "
-            f"{_verdict(peak, target_mb)})"
+            f"{_verdict(peak, target_mb)})" + (f"; {ratio:.1f}x the reference" if ratio is not None else "")
         )
     return {"runs": runs, "lines": lines}
 

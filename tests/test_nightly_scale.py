@@ -1,6 +1,8 @@
 """benchmarks/nightly_scale.py end to end on a small cohort: every stage runs, the second run sends nothing."""
 
+import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,9 +24,9 @@ def cache(tmp_path_factory):
     return tmp_path_factory.mktemp("cache")
 
 
-def nightly(cache: Path, *args: str) -> subprocess.CompletedProcess:
+def nightly(cache: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     command = [sys.executable, str(SCRIPT), "--children", "300", "--seed", "5", "--cache", str(cache), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +98,42 @@ def test_a_work_folder_holding_files_is_a_usage_error(cache, tmp_path):
     done = nightly(cache, "--work", str(tmp_path))
     assert done.returncode == 2
     assert "is not empty" in done.stderr
+
+
+# A stand-in for pandas (the bench extra need not be installed): read_csv gives a file's rows, the header aside.
+_PANDAS = """
+import csv
+
+
+def read_csv(path, dtype=None):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))[1:]
+"""
+
+
+def test_each_run_is_a_multiple_of_pandas_reading_the_cohorts_csv_files(cache, tmp_path):
+    (tmp_path / "pandas.py").write_text(_PANDAS)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = nightly(cache, "--runs", "1", "--no-html", "--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    folder = Path(figures["cohort"])
+    files = sorted(folder.glob("*.csv")) + sorted((folder / "pack").glob("*.csv"))
+    rows = 0
+    for path in files:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows += len(list(csv.reader(handle))) - 1
+    reference = figures["reference"]
+    assert (reference["files"], reference["rows"]) == (len(files), rows) and reference["wall"] > 0
+    [total] = figures["totals"]
+    assert total["reference_ratio"] == pytest.approx(total["wall_s"] / reference["wall"])
+    assert f"of the cohort's {len(files)} CSV files" in done.stderr
+    assert f"{total['reference_ratio']:.1f}x the reference" in done.stderr
+
+
+def test_no_reference_measures_none(cache):
+    done = nightly(cache, "--runs", "1", "--no-html", "--no-reference", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["reference"] is None and figures["totals"][0]["reference_ratio"] is None
+    assert "reference" not in done.stderr and "x the reference" not in done.stderr
