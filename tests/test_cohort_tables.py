@@ -54,3 +54,9 @@ def test_row_tuples_are_the_frames_rows_values_and_types_alike() -> None:
     assert [type(value) for value in row_tuples(table)[0]] == [str, dt.date, list, bool, int]
     assert row_tuples(table.clear()) == []
     assert row_tuples(table.select([])) == []
+
+
+def test_row_tuples_convert_the_columns_named() -> None:
+    table = pl.DataFrame({"day": [dt.date(2026, 3, 1), None], "open": [True, False], "id": ["A", "B"]})
+    converted = row_tuples(table, {"day": lambda day: day and day.isoformat(), "open": ("done", "open").__getitem__})
+    assert converted == [("2026-03-01", "open", "A"), (None, "done", "B")]

@@ -7,7 +7,7 @@ these frames instead, so a national cohort never becomes a million Python object
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -110,10 +110,16 @@ def empty(name: str) -> pl.DataFrame:
     return pl.DataFrame(schema=dict(SCHEMAS[name]))
 
 
-def row_tuples(frame: pl.DataFrame) -> list[tuple[Any, ...]]:
+def row_tuples(frame: pl.DataFrame, convert: Mapping[str, Callable[[Any], Any]] | None = None) -> list[tuple[Any, ...]]:
     """``frame``'s rows as tuples, made column by column: a third quicker than ``DataFrame.rows`` for a national
-    cohort's million meetings (polars converts a whole column at a time; ``zip`` pairs them in C)."""
-    return list(zip(*(column.to_list() for column in frame.iter_columns()), strict=True))
+    cohort's million meetings (polars converts a whole column at a time; ``zip`` pairs them in C). Each column
+    named in ``convert`` gives its function's value of each of its values (``map``, in C too)."""
+    convert = convert or {}
+    columns = (
+        list(map(convert[column.name], column.to_list())) if column.name in convert else column.to_list()
+        for column in frame.iter_columns()
+    )
+    return list(zip(*columns, strict=True))
 
 
 def refuse_drift(tables: object, schemas: Mapping[str, Mapping[str, pl.DataType]], what: str) -> None:

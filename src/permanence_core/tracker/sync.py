@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -637,9 +637,9 @@ def _new_chunks(
     action_values: dict[str, Callable[[Any], Any]] = {"due_date": date, "completed_on": date, "open": action_status}
     for number, start in enumerate(range(0, len(periods), CHUNK)):
         rows = _NewRows(
-            meetings=_stored_rows(meetings_of(number), meeting_values),
+            meetings=row_tuples(meetings_of(number), meeting_values),
             links=row_tuples(links_of(number)),
-            actions=_stored_rows(actions_of(number), action_values),
+            actions=row_tuples(actions_of(number), action_values),
         )
         yield (
             start,
@@ -651,16 +651,6 @@ def _new_chunks(
                 new=rows,
             ),
         )
-
-
-def _stored_rows(frame: pl.DataFrame, values: Mapping[str, Callable[[Any], Any]]) -> list[tuple[Any, ...]]:
-    """``frame``'s rows as tuples, as ``row_tuples`` makes them, each column named in ``values`` as its function
-    gives each of its values (dates in stored form, a status from a flag)."""
-    columns = [
-        list(map(values[column.name], column.to_list())) if column.name in values else column.to_list()
-        for column in frame.iter_columns()
-    ]
-    return list(zip(*columns, strict=True))
 
 
 def _by_meeting(frame: pl.DataFrame) -> Iterator[tuple[str, tuple[Any, ...]]]:
